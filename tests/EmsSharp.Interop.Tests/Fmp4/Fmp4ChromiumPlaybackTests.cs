@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Fmp4;
+
+/// <summary>
+/// Plays the muxer's §4.2 packet stream in headless Chromium through web/js/ems-fmp4.js (Media Source
+/// Extensions), fed in chunks of arbitrary sizes, and checks that video frames decode and audio is accepted.
+/// </summary>
+public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Origin = "http://ems.test";
+    private readonly string _directory = Directory.CreateTempSubdirectory("ems-fmp4-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream()
+    {
+        const int fps = 30;
+        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 4, fps);
+        Assert.True(clip.VideoFrames.Count >= 110);
+        Assert.True(clip.VideoFrames[0].IsKeyframe);
+        var stream = clip.MuxToPacketStream(fps);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+            ],
+        });
+        var page = await browser.NewPageAsync();
+        var script = await File.ReadAllTextAsync(FindRepositoryFile("web/js/ems-fmp4.js"));
+        await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
+        {
+            Origin + "/" => route.FulfillAsync(new() { ContentType = "text/html", Body = Page }),
+            Origin + "/ems-fmp4.js" => route.FulfillAsync(new() { ContentType = "text/javascript", Body = script }),
+            Origin + "/stream" => route.FulfillAsync(new() { ContentType = "application/octet-stream", BodyBytes = stream }),
+            _ => route.AbortAsync(),
+        });
+        await page.GotoAsync(Origin + "/");
+
+        var supported = await page.EvaluateAsync<bool>(
+            "() => MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"')");
+        Assert.True(supported, "this Chromium cannot play H.264/AAC in MSE");
+        await page.EvaluateAsync("() => window.startFeed()");
+
+        // Wait on playback conditions with a deadline; the page feeds chunks in real time.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement state;
+        while (true)
+        {
+            state = await page.EvaluateAsync<JsonElement>("() => window.probe()");
+            if ((state.GetProperty("frames").GetInt32() >= 45 && state.GetProperty("currentTime").GetDouble() > 1.5
+                    && state.GetProperty("audioBytes").GetInt64() > 0) || state.GetProperty("errors").GetInt32() > 0
+                || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await page.WaitForFunctionAsync("() => new Promise(r => requestAnimationFrame(() => r(true)))");
+        }
+
+        var text = state.ToString();
+        output.WriteLine(text);
+        Assert.True(state.GetProperty("errors").GetInt32() == 0, text);
+        Assert.Equal("video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"", state.GetProperty("mime").GetString());
+        Assert.True(state.GetProperty("frames").GetInt32() >= 45, text);
+        Assert.True(state.GetProperty("currentTime").GetDouble() > 1.5, text);
+        Assert.True(state.GetProperty("audioBytes").GetInt64() > 0, text);
+        Assert.True(state.GetProperty("fragmentsAppended").GetInt32() > 45, text);
+        Assert.True(state.GetProperty("ranges").GetInt32() == 1, "a gap in the buffered media: " + text);
+    }
+
+    private const string Page = """
+        <!doctype html>
+        <html><body>
+        <video id="v" muted playsinline></video>
+        <script src="/ems-fmp4.js"></script>
+        <script>
+          var video = document.getElementById('v');
+          var errors = [];
+          var player = new EmsFmp4Player(video, { onError: function (e) { errors.push(String(e)); } });
+          window.startFeed = async function () {
+            var bytes = new Uint8Array(await (await fetch('/stream')).arrayBuffer());
+            // Deterministic pseudo-random chunk sizes: packets split over chunks and several per chunk.
+            var seed = 12345, pos = 0, average = Math.max(64, Math.floor(bytes.length / 200));
+            var timer = setInterval(function () {
+              for (var n = 0; n < 2 && pos < bytes.length; n++) {
+                seed = (seed * 1103515245 + 12345) % 2147483648;
+                var size = 1 + (seed % (2 * average));
+                player.push(bytes.slice(pos, pos + size).buffer);
+                pos += size;
+              }
+              if (pos >= bytes.length) { clearInterval(timer); }
+            }, 20);
+          };
+          window.probe = function () {
+            var s = player.getStats();
+            var q = video.getVideoPlaybackQuality();
+            return { frames: q.totalVideoFrames, dropped: q.droppedVideoFrames, currentTime: video.currentTime,
+              audioBytes: video.webkitAudioDecodedByteCount || 0, errors: s.errors + errors.length,
+              lastError: s.lastError, mime: s.mime, fragmentsAppended: s.fragmentsAppended,
+              bufferedStart: s.bufferedStart, bufferedEnd: s.bufferedEnd, paused: video.paused,
+              readyState: video.readyState, jumps: s.liveEdgeJumps, ranges: video.buffered.length };
+          };
+        </script>
+        </body></html>
+        """;
+
+    private static string FindRepositoryFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EmsSharp.slnx")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+}
