@@ -19,6 +19,7 @@ namespace EmsSharp.Media.Fmp4;
 /// fragment starts with a keyframe: video before the first keyframe and audio before it is dropped.
 /// Timestamps are rebased so that the first keyframe decodes at 0. Samples whose DTS does not increase
 /// are dropped and counted. If fragments become ready faster than they are polled they merge into one.
+/// When video stalls for over a second, audio is released in audio-only fragments so it does not pile up.
 /// </para>
 /// </summary>
 public sealed class Fmp4Muxer
@@ -139,11 +140,28 @@ public sealed class Fmp4Muxer
         }
 
         a.Add(frame, relative, relative, true);
-        if (_video is null && a.Count > 1 && a[a.Count - 2].Dts + a[a.Count - 2].Duration - a[_readyAudio].Dts >= _audioOnlyFragmentTicks)
+        if (a.Count < 2)
         {
+            return;
+        }
+
+        var completeEnd = a[a.Count - 2].Dts + a[a.Count - 2].Duration;
+        if (_video is null)
+        {
+            if (completeEnd - a[_readyAudio].Dts >= _audioOnlyFragmentTicks)
+            {
+                _readyAudio = a.Count - 1;
+            }
+        }
+        else if (completeEnd * Fmp4VideoTrack.Timescale > (VideoEnd + Fmp4VideoTrack.Timescale) * _audio.Timescale)
+        {
+            // Video stalled for over a second: let audio go on alone rather than pile up.
             _readyAudio = a.Count - 1;
         }
     }
+
+    // Decode time (relative, 90 kHz) up to which video has been pushed.
+    private long VideoEnd => _videoSamples.Count == 0 ? 0 : _videoSamples.Last.Dts;
 
     /// <summary>Ends the stream: held-back samples become ready, each with its track's previous duration.</summary>
     public void Flush()

@@ -6,8 +6,8 @@ using EmsSharp.Media.H264;
 namespace EmsSharp.Interop.Tests.Fmp4;
 
 /// <summary>
-/// An H.264 + AAC clip encoded by ffmpeg at test time (Annex B .h264 and .adts, no B-frames), split
-/// into hub-shaped samples: AVCC access units with 90 kHz DTS = PTS, raw AAC frames with DTS in samples.
+/// An H.264 + AAC clip encoded by ffmpeg at test time, split into hub-shaped samples: AVCC access
+/// units with 90 kHz DTS/PTS, raw AAC frames with DTS in samples.
 /// </summary>
 internal sealed class FfmpegClip
 {
@@ -23,36 +23,66 @@ internal sealed class FfmpegClip
 
     public required int SamplesPerFrame { get; init; }
 
-    public static async Task<FfmpegClip> EncodeAsync(string directory, int seconds, int fps)
+    /// <summary>Decode and presentation times of each video frame, in 90 kHz, decode order.</summary>
+    public required List<(long Dts, long Pts)> VideoTimes { get; init; }
+
+    /// <summary>
+    /// Encodes with libx264 (<paramref name="bFrames"/> B-frames) and aac into an MP4, then copies the video
+    /// out as Annex B (h264_mp4toannexb) and the audio as ADTS; ffprobe gives each video packet's DTS/PTS.
+    /// </summary>
+    public static async Task<FfmpegClip> EncodeAsync(string directory, int seconds, int fps, int bFrames)
     {
+        var mp4 = Path.Combine(directory, "clip.mp4");
         var h264 = Path.Combine(directory, "clip.h264");
         var adts = Path.Combine(directory, "clip.adts");
-        var args = $"-v error -y -f lavfi -i testsrc2=size=640x360:rate={fps} -f lavfi -i sine=frequency=440:sample_rate=48000 "
-            + $"-map 0:v -t {seconds} -c:v libx264 -profile:v high -pix_fmt yuv420p -g 60 -bf 0 -f h264 \"{h264}\" "
-            + $"-map 1:a -t {seconds} -c:a aac -b:a 96k -ac 2 -f adts \"{adts}\"";
-        using (var ffmpeg = Process.Start(new ProcessStartInfo("/usr/bin/ffmpeg", args) { RedirectStandardError = true })!)
+        await RunAsync("/usr/bin/ffmpeg", $"-v error -y -f lavfi -i testsrc2=size=640x360:rate={fps} "
+            + "-f lavfi -i sine=frequency=440:sample_rate=48000 "
+            + $"-t {seconds} -c:v libx264 -profile:v high -pix_fmt yuv420p -g 60 -bf {bFrames} -c:a aac -b:a 96k -ac 2 -f mp4 \"{mp4}\"");
+        await RunAsync("/usr/bin/ffmpeg", $"-v error -y -i \"{mp4}\" -map 0:v -c copy -bsf:v h264_mp4toannexb -f h264 \"{h264}\" "
+            + $"-map 0:a -c copy -f adts \"{adts}\"");
+        var probe = await RunAsync("/usr/bin/ffprobe",
+            $"-v error -select_streams v:0 -show_entries packet=dts_time,pts_time -of csv=p=0 \"{mp4}\"");
+        var times = new List<(long, long)>();
+        foreach (var line in probe.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var stderr = ffmpeg.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await ffmpeg.WaitForExitAsync(cts.Token);
-            Assert.True(ffmpeg.ExitCode == 0, "ffmpeg failed: " + await stderr);
+            var fields = line.Split(',');
+            var pts = double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+            var dts = double.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            times.Add(((long)Math.Round(dts * 90000), (long)Math.Round(pts * 90000)));
         }
 
         var (avcC, frames) = SplitAnnexB(await File.ReadAllBytesAsync(h264));
         var (asc, audioFrames) = SplitAdts(await File.ReadAllBytesAsync(adts));
+        Assert.Equal(frames.Count, times.Count);
         return new FfmpegClip
         {
             AvcC = avcC,
             AudioSpecificConfig = asc.Raw,
             VideoFrames = frames,
+            VideoTimes = times,
             AudioFrames = audioFrames,
             SampleRate = asc.SamplingFrequency,
             SamplesPerFrame = asc.SamplesPerFrame,
         };
     }
 
+    private static async Task<string> RunAsync(string file, string args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cts.Token);
+        Assert.True(process.ExitCode == 0, $"{file} failed: {await stderr}");
+        return await stdout;
+    }
+
     /// <summary>Muxes the clip into the §4.2 packet stream, pushing samples interleaved by time.</summary>
-    public byte[] MuxToPacketStream(int fps)
+    public byte[] MuxToPacketStream()
     {
         Assert.True(Fmp4VideoTrack.TryCreate(AvcC, out var video));
         Assert.True(Fmp4AudioTrack.TryCreate(AudioSpecificConfig, out var audio));
@@ -61,16 +91,15 @@ internal sealed class FfmpegClip
         var buffer = new byte[1 << 20];
         Assert.True(Fmp4StreamWriter.TryWriteInit(buffer, muxer, out var written));
         output.Write(buffer, 0, written);
-        var frameTicks = 90000L / fps;
         int v = 0, a = 0;
         while (v < VideoFrames.Count || a < AudioFrames.Count)
         {
-            var videoTime = v < VideoFrames.Count ? v * frameTicks / 90000.0 : double.MaxValue;
+            var videoTime = v < VideoFrames.Count ? VideoTimes[v].Dts / 90000.0 : double.MaxValue;
             var audioTime = a < AudioFrames.Count ? a * (double)SamplesPerFrame / SampleRate : double.MaxValue;
             if (videoTime <= audioTime)
             {
                 var (data, key) = VideoFrames[v];
-                muxer.PushVideo(data, v * frameTicks, v * frameTicks, key);
+                muxer.PushVideo(data, VideoTimes[v].Dts, VideoTimes[v].Pts, key);
                 v++;
             }
             else

@@ -15,14 +15,16 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Fact]
-    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(int bFrames)
     {
-        const int fps = 30;
-        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 4, fps);
+        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 4, fps: 30, bFrames);
         Assert.True(clip.VideoFrames.Count >= 110);
         Assert.True(clip.VideoFrames[0].IsKeyframe);
-        var stream = clip.MuxToPacketStream(fps);
+        Assert.Equal(bFrames > 0, clip.VideoTimes.Exists(t => t.Pts != t.Dts + clip.VideoTimes[0].Pts - clip.VideoTimes[0].Dts));
+        var stream = clip.MuxToPacketStream();
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -165,4 +165,53 @@ public class Fmp4MuxerTests
         var fragment = Assert.Single(Drain(muxer));
         Assert.Equal(4, fragment.Tracks[1].Samples.Count);
     }
+
+    [Fact]
+    public void Audio_goes_on_alone_when_video_stalls()
+    {
+        var muxer = new Fmp4Muxer(Fmp4TestData.Video(), Fmp4TestData.Audio());
+        muxer.PushVideo(Fmp4TestData.VideoSample(0, true), 0, 0, true);
+        var fragments = new List<ParsedFragment>();
+        for (var i = 0; i < 100; i++)
+        {
+            muxer.PushAudio(Fmp4TestData.AudioSample(i), i * 1024L);
+            fragments.AddRange(Drain(muxer));
+        }
+
+        Assert.NotEmpty(fragments);
+        Assert.All(fragments, f => Assert.False(f.Tracks.ContainsKey(1)));
+        Assert.Equal(0ul, fragments[0].Tracks[2].BaseDecodeTime);
+    }
+
+    [Fact]
+    public void Steady_state_muxing_and_framing_do_not_allocate()
+    {
+        var muxer = new Fmp4Muxer(Fmp4TestData.Video(), Fmp4TestData.Audio());
+        var video = Fmp4TestData.VideoSample(1, false);
+        var key = Fmp4TestData.VideoSample(0, true);
+        var audio = Fmp4TestData.AudioSample(1);
+        var output = new byte[64 * 1024];
+        var audioIndex = 0L;
+        void Run(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                muxer.PushVideo(i % 30 == 0 ? key : video, i * 3000L, i * 3000L, i % 30 == 0);
+                while (audioIndex * 1024 * 90000 / 48000 <= i * 3000L)
+                {
+                    muxer.PushAudio(audio, audioIndex++ * 1024);
+                }
+
+                while (muxer.TryPollFragment(out var fragment))
+                {
+                    Assert.True(Fmp4StreamWriter.TryWriteFragment(output, fragment, out _));
+                }
+            }
+        }
+
+        Run(0, 100); // warm-up grows the reused buffers
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(100, 400);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
