@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmsSharp.Media.Fmp4;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -16,15 +17,20 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(2)]
-    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(int bFrames)
+    [InlineData(0, false)]
+    [InlineData(2, false)]
+    [InlineData(0, true)]
+    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(int bFrames, bool stockServerOrder)
     {
         var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 4, fps: 30, bFrames);
         Assert.True(clip.VideoFrames.Count >= 110);
         Assert.True(clip.VideoFrames[0].IsKeyframe);
         Assert.Equal(bFrames > 0, clip.VideoTimes.Exists(t => t.Pts != t.Dts + clip.VideoTimes[0].Pts - clip.VideoTimes[0].Dts));
         var stream = clip.MuxToPacketStream();
+        if (stockServerOrder)
+        {
+            stream = ToStockServerOrder(stream);
+        }
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -115,6 +121,56 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         </script>
         </body></html>
         """;
+
+    /// <summary>
+    /// Re-emits each fragment the way the EvoStream server's progressive writer orders it: BEGIN, sample
+    /// buffers as they come, then the moof in several HEADER_MOOF parts, the mdat header, END. The player
+    /// must still append moof + mdat header + video + audio.
+    /// </summary>
+    private static byte[] ToStockServerOrder(byte[] stream)
+    {
+        using var output = new MemoryStream();
+        var moof = Array.Empty<byte>();
+        var mdat = Array.Empty<byte>();
+        ReadOnlySpan<byte> rest = stream;
+        var header = new byte[4];
+        void Write(Fmp4StreamPacketType type, ReadOnlySpan<byte> payload)
+        {
+            header[0] = (byte)type;
+            header[1] = (byte)(payload.Length >> 16);
+            header[2] = (byte)(payload.Length >> 8);
+            header[3] = (byte)payload.Length;
+            output.Write(header);
+            output.Write(payload);
+        }
+
+        while (Fmp4StreamPacket.TryRead(rest, out var packet, out var consumed))
+        {
+            switch (packet.Type)
+            {
+                case Fmp4StreamPacketType.HeaderMoof:
+                    moof = packet.Payload.ToArray();
+                    break;
+                case Fmp4StreamPacketType.HeaderMdat:
+                    mdat = packet.Payload.ToArray();
+                    break;
+                case Fmp4StreamPacketType.End:
+                    Write(Fmp4StreamPacketType.HeaderMoof, moof.AsSpan(0, 24)); // moof header + mfhd
+                    Write(Fmp4StreamPacketType.HeaderMoof, moof.AsSpan(24)); // the trafs
+                    Write(Fmp4StreamPacketType.HeaderMdat, mdat);
+                    Write(Fmp4StreamPacketType.End, []);
+                    break;
+                default:
+                    Write(packet.Type, packet.Payload);
+                    break;
+            }
+
+            rest = rest[consumed..];
+        }
+
+        Assert.True(rest.IsEmpty);
+        return output.ToArray();
+    }
 
     private static string FindRepositoryFile(string relative)
     {
