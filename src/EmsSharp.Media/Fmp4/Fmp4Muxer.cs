@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace EmsSharp.Media.Fmp4;
 
 /// <summary>
@@ -218,8 +220,8 @@ public sealed class Fmp4Muxer
         w.EndBox(moof);
 
         // §8.1.1 MediaDataBox header: video samples first, then audio.
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_mdatHeader, (uint)(8 + videoBytes + audioBytes));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_mdatHeader.AsSpan(4), BoxWriter.FourCc("mdat"));
+        BinaryPrimitives.WriteUInt32BigEndian(_mdatHeader, (uint)(8 + videoBytes + audioBytes));
+        BinaryPrimitives.WriteUInt32BigEndian(_mdatHeader.AsSpan(4), BoxWriter.FourCc("mdat"));
 
         fragment = new Fmp4Fragment(_moof.AsMemory(0, moofSize), _mdatHeader, v.GetData(videoBytes), a.GetData(audioBytes),
             _sequenceNumber, videoCount, audioCount, videoCount > 0 && v[0].IsSync);
