@@ -4,7 +4,8 @@
  * window.EmsFmp4Player (also exported through module.exports when present).
  *
  *   var player = new EmsFmp4Player(videoElement, { onError: function (err) {}, maxLatency: 1.0 });
- *   channel.onmessage = function (e) { player.push(e.data); };   // ArrayBuffer / typed array chunks
+ *   ws.binaryType = "arraybuffer";   // (RTCDataChannel too) - Blob chunks are not accepted
+ *   ws.onmessage = function (e) { player.push(e.data); };   // ArrayBuffer / typed array chunks
  *   player.getStats();  player.close();
  *
  * Framing: packets [type:1][size:3, big-endian][payload]. A chunk may hold several packets and a

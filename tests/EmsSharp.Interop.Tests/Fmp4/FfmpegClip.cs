@@ -81,8 +81,12 @@ internal sealed class FfmpegClip
         return await stdout;
     }
 
-    /// <summary>Muxes the clip into the §4.2 packet stream, pushing samples interleaved by time.</summary>
-    public byte[] MuxToPacketStream()
+    /// <summary>
+    /// Muxes the clip into the §4.2 packet stream, pushing samples interleaved by time. Also returns the
+    /// HEADER_MOOV packet length and the offsets of fragments that start with a keyframe (where a viewer
+    /// joining from a GOP cache would start).
+    /// </summary>
+    public (byte[] Stream, int InitLength, List<int> KeyframeOffsets) MuxToPacketStream()
     {
         Assert.True(Fmp4VideoTrack.TryCreate(AvcC, out var video));
         Assert.True(Fmp4AudioTrack.TryCreate(AudioSpecificConfig, out var audio));
@@ -91,6 +95,7 @@ internal sealed class FfmpegClip
         var buffer = new byte[1 << 20];
         Assert.True(Fmp4StreamWriter.TryWriteInit(buffer, muxer, out var written));
         output.Write(buffer, 0, written);
+        var keyframeOffsets = new List<int>();
         int v = 0, a = 0;
         while (v < VideoFrames.Count || a < AudioFrames.Count)
         {
@@ -108,19 +113,24 @@ internal sealed class FfmpegClip
                 a++;
             }
 
-            Drain(muxer, output, buffer);
+            Drain(muxer, output, buffer, keyframeOffsets);
         }
 
         muxer.Flush();
-        Drain(muxer, output, buffer);
+        Drain(muxer, output, buffer, keyframeOffsets);
         Assert.Equal(0, muxer.DroppedSamples);
-        return output.ToArray();
+        return (output.ToArray(), written, keyframeOffsets);
     }
 
-    private static void Drain(Fmp4Muxer muxer, MemoryStream output, byte[] buffer)
+    private static void Drain(Fmp4Muxer muxer, MemoryStream output, byte[] buffer, List<int> keyframeOffsets)
     {
         while (muxer.TryPollFragment(out var fragment))
         {
+            if (fragment.StartsWithKeyframe)
+            {
+                keyframeOffsets.Add((int)output.Length);
+            }
+
             Assert.True(Fmp4StreamWriter.TryWriteFragment(buffer, fragment, out var written));
             output.Write(buffer, 0, written);
         }

@@ -16,21 +16,38 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Theory]
-    [InlineData(0, false)]
-    [InlineData(2, false)]
-    [InlineData(0, true)]
-    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(int bFrames, bool stockServerOrder)
+    public enum Variant
     {
-        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 4, fps: 30, bFrames);
-        Assert.True(clip.VideoFrames.Count >= 110);
+        /// <summary>No B-frames, our packet order.</summary>
+        Basic,
+        /// <summary>Two B-frames: composition offsets must be right.</summary>
+        BFrames,
+        /// <summary>The EvoStream server's packet order.</summary>
+        StockServerOrder,
+        /// <summary>A viewer joining at a later keyframe fragment (GOP cache), tfdt far from zero.</summary>
+        JoinAtLaterKeyframe,
+    }
+
+    [Theory]
+    [InlineData(Variant.Basic)]
+    [InlineData(Variant.BFrames)]
+    [InlineData(Variant.StockServerOrder)]
+    [InlineData(Variant.JoinAtLaterKeyframe)]
+    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(Variant variant)
+    {
+        var bFrames = variant == Variant.BFrames ? 2 : 0;
+        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 6, fps: 30, bFrames);
+        Assert.True(clip.VideoFrames.Count >= 170);
         Assert.True(clip.VideoFrames[0].IsKeyframe);
         Assert.Equal(bFrames > 0, clip.VideoTimes.Exists(t => t.Pts != t.Dts + clip.VideoTimes[0].Pts - clip.VideoTimes[0].Dts));
-        var stream = clip.MuxToPacketStream();
-        if (stockServerOrder)
+        var (stream, initLength, keyframeOffsets) = clip.MuxToPacketStream();
+        Assert.Equal(3, keyframeOffsets.Count); // -g 60 at 30 fps over 6 s
+        stream = variant switch
         {
-            stream = ToStockServerOrder(stream);
-        }
+            Variant.StockServerOrder => ToStockServerOrder(stream),
+            Variant.JoinAtLaterKeyframe => [.. stream.AsSpan(0, initLength), .. stream.AsSpan(keyframeOffsets[1])],
+            _ => stream,
+        };
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -65,7 +82,7 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         while (true)
         {
             state = await page.EvaluateAsync<JsonElement>("() => window.probe()");
-            if ((state.GetProperty("frames").GetInt32() >= 45 && state.GetProperty("currentTime").GetDouble() > 1.5
+            if ((state.GetProperty("frames").GetInt32() >= 45 && PlayedSeconds(state) > 1.5
                     && state.GetProperty("audioBytes").GetInt64() > 0) || state.GetProperty("errors").GetInt32() > 0
                 || DateTime.UtcNow > deadline)
             {
@@ -80,7 +97,11 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         Assert.True(state.GetProperty("errors").GetInt32() == 0, text);
         Assert.Equal("video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"", state.GetProperty("mime").GetString());
         Assert.True(state.GetProperty("frames").GetInt32() >= 45, text);
-        Assert.True(state.GetProperty("currentTime").GetDouble() > 1.5, text);
+        Assert.True(PlayedSeconds(state) > 1.5, text);
+        if (variant == Variant.JoinAtLaterKeyframe)
+        {
+            Assert.True(state.GetProperty("bufferedStart").GetDouble() >= 1.9, text); // starts at the 2 s keyframe
+        }
         Assert.True(state.GetProperty("audioBytes").GetInt64() > 0, text);
         Assert.True(state.GetProperty("fragmentsAppended").GetInt32() > 45, text);
         Assert.True(state.GetProperty("ranges").GetInt32() == 1, "a gap in the buffered media: " + text);
@@ -121,6 +142,10 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         </script>
         </body></html>
         """;
+
+    private static double PlayedSeconds(JsonElement state) =>
+        state.GetProperty("currentTime").GetDouble()
+        - (state.GetProperty("bufferedStart").ValueKind == JsonValueKind.Number ? state.GetProperty("bufferedStart").GetDouble() : 0);
 
     /// <summary>
     /// Re-emits each fragment the way the EvoStream server's progressive writer orders it: BEGIN, sample
