@@ -1,0 +1,212 @@
+using System.Text.Json;
+using EmsSharp.Media.Fmp4;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Fmp4;
+
+/// <summary>
+/// Plays the muxer's §4.2 packet stream in headless Chromium through web/js/ems-fmp4.js (Media Source
+/// Extensions), fed in chunks of arbitrary sizes, and checks that video frames decode and audio is accepted.
+/// </summary>
+public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Origin = "http://ems.test";
+    private readonly string _directory = Directory.CreateTempSubdirectory("ems-fmp4-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    public enum Variant
+    {
+        /// <summary>No B-frames, our packet order.</summary>
+        Basic,
+        /// <summary>Two B-frames: composition offsets must be right.</summary>
+        BFrames,
+        /// <summary>The EvoStream server's packet order.</summary>
+        StockServerOrder,
+        /// <summary>A viewer joining at a later keyframe fragment (GOP cache), tfdt far from zero.</summary>
+        JoinAtLaterKeyframe,
+    }
+
+    [Theory]
+    [InlineData(Variant.Basic)]
+    [InlineData(Variant.BFrames)]
+    [InlineData(Variant.StockServerOrder)]
+    [InlineData(Variant.JoinAtLaterKeyframe)]
+    public async Task Chromium_plays_h264_and_aac_from_the_packet_stream(Variant variant)
+    {
+        var bFrames = variant == Variant.BFrames ? 2 : 0;
+        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 6, fps: 30, bFrames);
+        Assert.True(clip.VideoFrames.Count >= 170);
+        Assert.True(clip.VideoFrames[0].IsKeyframe);
+        Assert.Equal(bFrames > 0, clip.VideoTimes.Exists(t => t.Pts != t.Dts + clip.VideoTimes[0].Pts - clip.VideoTimes[0].Dts));
+        var (stream, initLength, keyframeOffsets) = clip.MuxToPacketStream();
+        Assert.Equal(3, keyframeOffsets.Count); // -g 60 at 30 fps over 6 s
+        stream = variant switch
+        {
+            Variant.StockServerOrder => ToStockServerOrder(stream),
+            Variant.JoinAtLaterKeyframe => [.. stream.AsSpan(0, initLength), .. stream.AsSpan(keyframeOffsets[1])],
+            _ => stream,
+        };
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+            ],
+        });
+        var page = await browser.NewPageAsync();
+        var script = await File.ReadAllTextAsync(FindRepositoryFile("web/js/ems-fmp4.js"));
+        await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
+        {
+            Origin + "/" => route.FulfillAsync(new() { ContentType = "text/html", Body = Page }),
+            Origin + "/ems-fmp4.js" => route.FulfillAsync(new() { ContentType = "text/javascript", Body = script }),
+            Origin + "/stream" => route.FulfillAsync(new() { ContentType = "application/octet-stream", BodyBytes = stream }),
+            _ => route.AbortAsync(),
+        });
+        await page.GotoAsync(Origin + "/");
+
+        var supported = await page.EvaluateAsync<bool>(
+            "() => MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"')");
+        Assert.True(supported, "this Chromium cannot play H.264/AAC in MSE");
+        await page.EvaluateAsync("() => window.startFeed()");
+
+        // Wait on playback conditions with a deadline; the page feeds chunks in real time.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement state;
+        while (true)
+        {
+            state = await page.EvaluateAsync<JsonElement>("() => window.probe()");
+            if ((state.GetProperty("frames").GetInt32() >= 45 && PlayedSeconds(state) > 1.5
+                    && state.GetProperty("audioBytes").GetInt64() > 0) || state.GetProperty("errors").GetInt32() > 0
+                || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await page.WaitForFunctionAsync("() => new Promise(r => requestAnimationFrame(() => r(true)))");
+        }
+
+        var text = state.ToString();
+        output.WriteLine(text);
+        Assert.True(state.GetProperty("errors").GetInt32() == 0, text);
+        Assert.Equal("video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"", state.GetProperty("mime").GetString());
+        Assert.True(state.GetProperty("frames").GetInt32() >= 45, text);
+        Assert.True(PlayedSeconds(state) > 1.5, text);
+        if (variant == Variant.JoinAtLaterKeyframe)
+        {
+            Assert.True(state.GetProperty("bufferedStart").GetDouble() >= 1.9, text); // starts at the 2 s keyframe
+        }
+        Assert.True(state.GetProperty("audioBytes").GetInt64() > 0, text);
+        Assert.True(state.GetProperty("fragmentsAppended").GetInt32() > 45, text);
+        Assert.True(state.GetProperty("ranges").GetInt32() == 1, "a gap in the buffered media: " + text);
+    }
+
+    private const string Page = """
+        <!doctype html>
+        <html><body>
+        <video id="v" muted playsinline></video>
+        <script src="/ems-fmp4.js"></script>
+        <script>
+          var video = document.getElementById('v');
+          var errors = [];
+          var player = new EmsFmp4Player(video, { onError: function (e) { errors.push(String(e)); } });
+          window.startFeed = async function () {
+            var bytes = new Uint8Array(await (await fetch('/stream')).arrayBuffer());
+            // Deterministic pseudo-random chunk sizes: packets split over chunks and several per chunk.
+            var seed = 12345, pos = 0, average = Math.max(64, Math.floor(bytes.length / 200));
+            var timer = setInterval(function () {
+              for (var n = 0; n < 2 && pos < bytes.length; n++) {
+                seed = (seed * 1103515245 + 12345) % 2147483648;
+                var size = 1 + (seed % (2 * average));
+                player.push(bytes.slice(pos, pos + size).buffer);
+                pos += size;
+              }
+              if (pos >= bytes.length) { clearInterval(timer); }
+            }, 20);
+          };
+          window.probe = function () {
+            var s = player.getStats();
+            var q = video.getVideoPlaybackQuality();
+            return { frames: q.totalVideoFrames, dropped: q.droppedVideoFrames, currentTime: video.currentTime,
+              audioBytes: video.webkitAudioDecodedByteCount || 0, errors: s.errors + errors.length,
+              lastError: s.lastError, mime: s.mime, fragmentsAppended: s.fragmentsAppended,
+              bufferedStart: s.bufferedStart, bufferedEnd: s.bufferedEnd, paused: video.paused,
+              readyState: video.readyState, jumps: s.liveEdgeJumps, ranges: video.buffered.length };
+          };
+        </script>
+        </body></html>
+        """;
+
+    private static double PlayedSeconds(JsonElement state) =>
+        state.GetProperty("currentTime").GetDouble()
+        - (state.GetProperty("bufferedStart").ValueKind == JsonValueKind.Number ? state.GetProperty("bufferedStart").GetDouble() : 0);
+
+    /// <summary>
+    /// Re-emits each fragment the way the EvoStream server's progressive writer orders it: BEGIN, sample
+    /// buffers as they come, then the moof in several HEADER_MOOF parts, the mdat header, END. The player
+    /// must still append moof + mdat header + video + audio.
+    /// </summary>
+    private static byte[] ToStockServerOrder(byte[] stream)
+    {
+        using var output = new MemoryStream();
+        var moof = Array.Empty<byte>();
+        var mdat = Array.Empty<byte>();
+        ReadOnlySpan<byte> rest = stream;
+        var header = new byte[4];
+        void Write(Fmp4StreamPacketType type, ReadOnlySpan<byte> payload)
+        {
+            header[0] = (byte)type;
+            header[1] = (byte)(payload.Length >> 16);
+            header[2] = (byte)(payload.Length >> 8);
+            header[3] = (byte)payload.Length;
+            output.Write(header);
+            output.Write(payload);
+        }
+
+        while (Fmp4StreamPacket.TryRead(rest, out var packet, out var consumed))
+        {
+            switch (packet.Type)
+            {
+                case Fmp4StreamPacketType.HeaderMoof:
+                    moof = packet.Payload.ToArray();
+                    break;
+                case Fmp4StreamPacketType.HeaderMdat:
+                    mdat = packet.Payload.ToArray();
+                    break;
+                case Fmp4StreamPacketType.End:
+                    Write(Fmp4StreamPacketType.HeaderMoof, moof.AsSpan(0, 24)); // moof header + mfhd
+                    Write(Fmp4StreamPacketType.HeaderMoof, moof.AsSpan(24)); // the trafs
+                    Write(Fmp4StreamPacketType.HeaderMdat, mdat);
+                    Write(Fmp4StreamPacketType.End, []);
+                    break;
+                default:
+                    Write(packet.Type, packet.Payload);
+                    break;
+            }
+
+            rest = rest[consumed..];
+        }
+
+        Assert.True(rest.IsEmpty);
+        return output.ToArray();
+    }
+
+    private static string FindRepositoryFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EmsSharp.slnx")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+}
