@@ -41,7 +41,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
     public CancellationToken ApplicationStopping => _app.Lifetime.ApplicationStopping;
 
     /// <summary>
-    /// Builds the host. <paramref name="args"/>: <c>--config path</c> (optional JSON file) and any
+    /// Builds the host; throws <see cref="OptionsValidationException"/> for invalid options.
+    /// <paramref name="args"/>: <c>--config path</c> (optional JSON file) and any
     /// <c>--Key value</c> override. <paramref name="configureOptions"/> runs after binding, before validation;
     /// <paramref name="configureServices"/> may replace services (for example <see cref="IErsConnector"/>).
     /// </summary>
@@ -109,26 +110,22 @@ internal sealed partial class EmsHost : IAsyncDisposable
         EmsHost host;
         try
         {
-            host = Create(args);
+            host = Create(args); // validates the options (Kestrel reads them while the host is built)
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
         {
             await Console.Error.WriteLineAsync("ems: cannot read the configuration: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("ems: invalid configuration: " + string.Join(" ", ex.Failures)).ConfigureAwait(false);
+            return 2;
+        }
 
         await using (host.ConfigureAwait(false))
         {
-            try
-            {
-                await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (OptionsValidationException ex)
-            {
-                await Console.Error.WriteLineAsync("ems: invalid configuration: " + string.Join(" ", ex.Failures)).ConfigureAwait(false);
-                return 2;
-            }
-
+            await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             await host._app.WaitForShutdownAsync().ConfigureAwait(false);
             return 0;
         }
