@@ -60,6 +60,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
             builder.Configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
         builder.Configuration.AddEnvironmentVariables("EMS_");
         builder.Configuration.AddCommandLine(args);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // no per-request lines by default
 
         var services = builder.Services;
         services.AddOptions<EmsOptions>().Bind(builder.Configuration).ValidateOnStart();

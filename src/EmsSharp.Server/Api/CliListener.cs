@@ -22,6 +22,8 @@ internal sealed partial class CliListener(
     IHostApplicationLifetime lifetime,
     ILogger logger) : IAsyncDisposable
 {
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<int, Task> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
@@ -85,7 +87,7 @@ internal sealed partial class CliListener(
             if (Interlocked.Increment(ref _active) > api.MaxCliConnections)
             {
                 LogTooMany(logger, transport, remote, api.MaxCliConnections);
-                await WriteReplyAsync(stream, ApiReply.Fail($"Too many connections (max {api.MaxCliConnections}); try again later"), cancellationToken).ConfigureAwait(false);
+                await WriteReplyAsync(stream, transport, ApiReply.Fail($"Too many connections (max {api.MaxCliConnections}); try again later"), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -124,7 +126,7 @@ internal sealed partial class CliListener(
                     var reply = await ExecuteAsync(line, session, remote, cancellationToken).ConfigureAwait(false);
                     if (reply is null)
                         continue;
-                    await WriteReplyAsync(stream, reply, cancellationToken).ConfigureAwait(false);
+                    await WriteReplyAsync(stream, transport, reply, cancellationToken).ConfigureAwait(false);
                     if (session.ShutdownRequested)
                         lifetime.StopApplication();
                     if (session.QuitRequested || session.ShutdownRequested)
@@ -171,10 +173,10 @@ internal sealed partial class CliListener(
     private async Task RejectLongLineAsync(NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
     {
         LogLineTooLong(logger, transport, remote, api.MaxLineLength);
-        await WriteReplyAsync(stream, ApiReply.Fail($"Line too long (max {api.MaxLineLength} bytes); connection closed"), cancellationToken).ConfigureAwait(false);
+        await WriteReplyAsync(stream, transport, ApiReply.Fail($"Line too long (max {api.MaxLineLength} bytes); connection closed"), cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask WriteReplyAsync(NetworkStream stream, ApiReply reply, CancellationToken cancellationToken)
+    private static async Task WriteReplyAsync(NetworkStream stream, ApiTransport transport, ApiReply reply, CancellationToken cancellationToken)
     {
         byte[] bytes;
         if (transport == ApiTransport.JsonCli)
@@ -189,7 +191,10 @@ internal sealed partial class CliListener(
             bytes = Encoding.UTF8.GetBytes(ReplyFormatter.ToAscii(reply));
         }
 
-        return stream.WriteAsync(bytes, cancellationToken);
+        // A client that stops reading must not hold its connection slot forever.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(WriteTimeout);
+        await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
     }
 
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)

@@ -13,9 +13,9 @@ internal sealed class CliListenerHost(
     private CliListener? _ascii;
     private CliListener? _json;
 
-    public IPEndPoint? AsciiEndPoint => _ascii?.LocalEndPoint;
+    public IPEndPoint? AsciiEndPoint { get; private set; }
 
-    public IPEndPoint? JsonEndPoint => _json?.LocalEndPoint;
+    public IPEndPoint? JsonEndPoint { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,12 +25,14 @@ internal sealed class CliListenerHost(
         {
             _ascii = new CliListener(ApiTransport.AsciiCli, api.AsciiCli, api, registry, lifetime, logger);
             _ascii.Start();
+            AsciiEndPoint = _ascii.LocalEndPoint;
         }
 
         if (api.JsonCli.Enabled)
         {
             _json = new CliListener(ApiTransport.JsonCli, api.JsonCli, api, registry, lifetime, logger);
             _json.Start();
+            JsonEndPoint = _json.LocalEndPoint;
         }
 
         return Task.CompletedTask;
@@ -38,9 +40,12 @@ internal sealed class CliListenerHost(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_ascii is not null)
-            await _ascii.DisposeAsync().ConfigureAwait(false);
-        if (_json is not null)
-            await _json.DisposeAsync().ConfigureAwait(false);
+        // The host may stop twice (shutdown, then dispose): take the listeners so the second stop is a no-op.
+        var ascii = Interlocked.Exchange(ref _ascii, null);
+        var json = Interlocked.Exchange(ref _json, null);
+        if (ascii is not null)
+            await ascii.DisposeAsync().ConfigureAwait(false);
+        if (json is not null)
+            await json.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -48,8 +48,9 @@ internal sealed partial class CommandRegistry
         {
             return ApiReply.Fail("The server is shutting down");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Control plane: a failing command is a FAIL for that client, never a dead connection or server.
             LogCommandFailed(_logger, ex, command.Name);
             return ApiReply.Fail($"{command.Name} failed: {ex.Message}");
         }
