@@ -42,12 +42,15 @@ public class EmsOptionsValidatorTests
                 ["ServerName"] = "myems",
                 ["DataFolder"] = folder,
                 ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0}}"""),
+                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
             };
             await File.WriteAllTextAsync(config, json.ToJsonString());
             await using (var host = EmsHost.Create(["--config", config]))
             {
                 await host.StartAsync(CancellationToken.None);
                 Assert.Equal("myems", host.Options.ServerName);
+                Assert.Equal(["http://127.0.0.1:9/events"], host.Options.Events.Sinks);
+                Assert.Equal(TimeSpan.FromSeconds(2), host.Options.Events.RequestTimeout);
                 Assert.NotEqual(0, host.HttpEndPoint!.Port);
                 Assert.NotEqual(0, host.JsonCliEndPoint!.Port);
                 Assert.NotEqual(0, host.AsciiCliEndPoint!.Port);

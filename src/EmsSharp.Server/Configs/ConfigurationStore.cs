@@ -81,9 +81,10 @@ internal sealed partial class ConfigurationStore
 
             _entries.Clear();
             _nextConfigId = 1;
+            SalvageNextConfigId();
             var aside = FilePath + ".corrupt-" + _time.GetUtcNow().ToString("yyyyMMddTHHmmssfffZ", CultureInfo.InvariantCulture);
             File.Move(FilePath, aside, overwrite: true);
-            LogCorrupt(_logger, FilePath, reason, aside);
+            LogCorrupt(_logger, FilePath, reason, aside, _nextConfigId);
         }
     }
 
@@ -181,6 +182,26 @@ internal sealed partial class ConfigurationStore
         }
     }
 
+    /// <summary>
+    /// Keeps ids unique even past a corrupt file: when its body still holds a readable
+    /// <c>nextConfigId</c>, new configurations continue from there.
+    /// </summary>
+    private void SalvageNextConfigId()
+    {
+        try
+        {
+            var file = File.ReadAllBytes(FilePath);
+            var newline = Array.IndexOf(file, (byte)'\n');
+            if (JsonNode.Parse(file.AsSpan(newline + 1)) is JsonObject root
+                && root["nextConfigId"]?.GetValue<long>() is long next and > 1)
+                _nextConfigId = next;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
+        {
+            // nothing to salvage
+        }
+    }
+
     private void Save()
     {
         var body = BuildBody();
@@ -228,6 +249,6 @@ internal sealed partial class ConfigurationStore
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} configuration(s) from {Path}; next configId {Next}")]
     private static partial void LogLoaded(ILogger logger, int count, string path, long next);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration file {Path} is corrupt ({Reason}); renamed to {Aside}, starting with no configurations")]
-    private static partial void LogCorrupt(ILogger logger, string path, string reason, string aside);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration file {Path} is corrupt ({Reason}); renamed to {Aside}, starting with no configurations (next configId {Next})")]
+    private static partial void LogCorrupt(ILogger logger, string path, string reason, string aside, long next);
 }

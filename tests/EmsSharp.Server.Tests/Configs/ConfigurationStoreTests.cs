@@ -61,7 +61,8 @@ public sealed class ConfigurationStoreTests : IDisposable
         "",
         "garbage",
         "sha256=00\n{}",
-        "no header\n{\"nextConfigId\":2,\"configurations\":[]}",
+        "sha256=00\n{\"nextConfigId\":\"x\"}",
+        "no header\n{\"nextConfigId\":1,\"configurations\":[]}",
     };
 
     [Theory]
@@ -87,6 +88,15 @@ public sealed class ConfigurationStoreTests : IDisposable
         bytes[at] = (byte)'b';
         File.WriteAllBytes(store.FilePath, bytes);
         Assert.Empty(NewStore().Snapshot());
+    }
+
+    [Fact]
+    public void Ids_continue_past_a_corrupt_file_when_its_sequence_is_readable()
+    {
+        File.WriteAllText(Path.Combine(_folder, ConfigurationStore.FileName), "sha256=00\n{\"nextConfigId\":42,\"configurations\":[]}");
+        var store = NewStore();
+        Assert.Empty(store.Snapshot());
+        Assert.Equal(42, store.Add(OperationType.WebRtc, true, id => Data(id, "x")).ConfigId);
     }
 
     [Fact]

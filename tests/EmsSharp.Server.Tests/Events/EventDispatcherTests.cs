@@ -88,8 +88,8 @@ public sealed class EventDispatcherTests
         Assert.Equal("1.2.3.4", payload.GetProperty("ersIp").GetString());
         Assert.Equal(4545, payload.GetProperty("ersPort").GetInt32());
         Assert.Equal("r", payload.GetProperty("roomId").GetString());
+        await WaitUntilAsync(() => dispatcher.Sinks[0].Delivered == 1);
         await dispatcher.StopAsync(CancellationToken.None);
-        Assert.Equal(1, dispatcher.Sinks[0].Delivered);
     }
 
     [Fact]
