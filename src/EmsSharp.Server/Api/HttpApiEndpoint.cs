@@ -73,8 +73,11 @@ internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOpti
             return false;
         }
 
-        var bytes = new byte[(encoded.Length * 3 / 4) + 3];
-        if (!Convert.TryFromBase64String(encoded.Replace(' ', '+'), bytes, out var written))
+        // Tolerate what URL handling does to base64: '+' decoded to ' ', the URL-safe alphabet, dropped padding.
+        var normalized = encoded.Replace(' ', '+').Replace('-', '+').Replace('_', '/').TrimEnd('=');
+        normalized = normalized.PadRight(normalized.Length + ((4 - (normalized.Length % 4)) % 4), '=');
+        var bytes = new byte[(normalized.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64String(normalized, bytes, out var written))
         {
             error = "Invalid value for params: not base64";
             return false;

@@ -138,6 +138,18 @@ public sealed class ApiTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Base64_params_survive_url_mangling()
+    {
+        // "ersip=h ersport=7 roomid=r?>" encodes with '+' and '/' in standard base64, '-' and '_' in the URL-safe one.
+        var standard = Convert.ToBase64String(Encoding.UTF8.GetBytes("ersip=h ersport=7 roomid=r?>~~"));
+        Assert.Equal("SUCCESS", (await _ems.HttpAsync("startWebrtc?params=" + standard.Replace("+", "%20", StringComparison.Ordinal))).Status());
+        var urlSafe = standard.Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        var duplicate = await _ems.HttpAsync("startWebrtc?params=" + urlSafe);
+        Assert.Equal("FAIL", duplicate.Status());
+        Assert.Contains("configId", duplicate.Description(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invalid_base64_params_fail()
     {
         var reply = await _ems.HttpAsync("startWebrtc?params=%%%");
