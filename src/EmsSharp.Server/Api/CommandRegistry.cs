@@ -27,12 +27,15 @@ internal sealed partial class CommandRegistry
     public ValueTask<ApiReply> ExecuteLineAsync(string line, CommandSession session, CancellationToken cancellationToken)
     {
         if (!CommandParser.TryParse(line, out var request, out var error))
-            return ValueTask.FromResult(ApiReply.Fail(error));
+            return ValueTask.FromResult(EmsMetrics.Count(ApiReply.Fail(error)));
         return ExecuteAsync(request, session, cancellationToken);
     }
 
     /// <summary>Validates and runs an already parsed request (all transports end here).</summary>
-    public async ValueTask<ApiReply> ExecuteAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken)
+    public async ValueTask<ApiReply> ExecuteAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken) =>
+        EmsMetrics.Count(await ExecuteCoreAsync(request, session, cancellationToken).ConfigureAwait(false));
+
+    private async ValueTask<ApiReply> ExecuteCoreAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken)
     {
         if (!_commands.TryGetValue(request.Name, out var command))
             return ApiReply.Fail($"Unknown command: {CommandParser.Shorten(request.Name)}; try: help");

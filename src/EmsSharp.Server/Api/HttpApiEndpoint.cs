@@ -27,7 +27,7 @@ internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOpti
         var session = new CommandSession(ApiTransport.Http);
         var reply = TryBuildRequest(command, context.Request.Query, out var request, out var error)
             ? await registry.ExecuteAsync(request, session, context.RequestAborted).ConfigureAwait(false)
-            : ApiReply.Fail(error);
+            : EmsMetrics.Count(ApiReply.Fail(error));
         if (session.ShutdownRequested)
             context.Response.OnCompleted(() => { lifetime.StopApplication(); return Task.CompletedTask; });
         await WriteAsync(context, reply).ConfigureAwait(false);

@@ -42,7 +42,10 @@ internal sealed partial class EventSink
 
     public void Enqueue(byte[] body)
     {
-        if (!_queue.Writer.TryWrite(body) && Interlocked.Increment(ref _dropped) == 1)
+        if (_queue.Writer.TryWrite(body))
+            return;
+        EmsMetrics.EventsDropped.Add(1);
+        if (Interlocked.Increment(ref _dropped) == 1)
             LogFirstDrop(_logger, Url);
     }
 
