@@ -82,7 +82,7 @@ internal sealed partial class EventSink
             Interlocked.Increment(ref _failed);
             LogRejected(_logger, Url, (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Interlocked.Increment(ref _failed);
             LogFailed(_logger, Url, ex.Message);
