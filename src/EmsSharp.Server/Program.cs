@@ -1,1 +1,3 @@
-return 0;
+using EmsSharp.Server;
+
+return await EmsHost.RunAsync(args).ConfigureAwait(false);

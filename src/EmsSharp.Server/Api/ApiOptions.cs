@@ -1,0 +1,26 @@
+namespace EmsSharp.Server.Api;
+
+/// <summary>Options of the EMS command API (PROTOCOL.md §1.1).</summary>
+internal sealed class ApiOptions
+{
+    /// <summary>ASCII CLI (telnet-friendly), TCP 1222 by default.</summary>
+    public EndpointOptions AsciiCli { get; set; } = new() { Port = 1222 };
+
+    /// <summary>JSON CLI (newline framed), TCP 1112 by default.</summary>
+    public EndpointOptions JsonCli { get; set; } = new() { Port = 1112 };
+
+    /// <summary>HTTP API, TCP 7777 by default.</summary>
+    public EndpointOptions Http { get; set; } = new() { Port = 7777 };
+
+    /// <summary>HTTP Basic auth user name; auth is required only when this and <see cref="Password"/> are set.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>HTTP Basic auth password.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Longest accepted CLI line in bytes; a longer one gets a FAIL and the connection is closed.</summary>
+    public int MaxLineLength { get; set; } = 64 * 1024;
+
+    /// <summary>Concurrent connections per CLI listener; further ones get a FAIL and are closed.</summary>
+    public int MaxCliConnections { get; set; } = 64;
+}

@@ -1,0 +1,116 @@
+namespace EmsSharp.Server.Api;
+
+/// <summary>
+/// The one command registry behind the ASCII CLI, the JSON CLI and the HTTP API: looks a command up,
+/// validates its arguments against the declared parameters (PROTOCOL.md §1.2) and runs it.
+/// Thread-safe: the table is immutable after construction.
+/// </summary>
+internal sealed partial class CommandRegistry
+{
+    private readonly Dictionary<string, IApiCommand> _commands = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ILogger<CommandRegistry> _logger;
+
+    public CommandRegistry(IEnumerable<IApiCommand> commands, ILogger<CommandRegistry> logger)
+    {
+        _logger = logger;
+        foreach (var command in commands)
+            _commands.Add(command.Name, command);
+        Commands = [.. _commands.Values.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>All commands, sorted by name (for <c>help</c>).</summary>
+    public IReadOnlyList<IApiCommand> Commands { get; }
+
+    public bool TryGet(string name, out IApiCommand command) => _commands.TryGetValue(name, out command!);
+
+    /// <summary>Parses and runs a command line (CLI transports).</summary>
+    public ValueTask<ApiReply> ExecuteLineAsync(string line, CommandSession session, CancellationToken cancellationToken)
+    {
+        if (!CommandParser.TryParse(line, out var request, out var error))
+            return ValueTask.FromResult(EmsMetrics.Count(ApiReply.Fail(error)));
+        return ExecuteAsync(request, session, cancellationToken);
+    }
+
+    /// <summary>Validates and runs an already parsed request (all transports end here).</summary>
+    public async ValueTask<ApiReply> ExecuteAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken) =>
+        EmsMetrics.Count(await ExecuteCoreAsync(request, session, cancellationToken).ConfigureAwait(false));
+
+    private async ValueTask<ApiReply> ExecuteCoreAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken)
+    {
+        if (!_commands.TryGetValue(request.Name, out var command))
+            return ApiReply.Fail($"Unknown command: {CommandParser.Shorten(request.Name)}; try: help");
+
+        if (!TryBind(command, request, out var arguments, out var error))
+            return ApiReply.Fail(error);
+
+        try
+        {
+            return await command.ExecuteAsync(arguments, session, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ApiReply.Fail("The server is shutting down");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Control plane: a failing command is a FAIL for that client, never a dead connection or server.
+            LogCommandFailed(_logger, ex, command.Name);
+            return ApiReply.Fail($"{command.Name} failed: {ex.Message}");
+        }
+    }
+
+    private bool TryBind(IApiCommand command, CommandRequest request, out CommandArguments arguments, out string error)
+    {
+        arguments = null!;
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var parameter in command.Parameters)
+        {
+            if (request.Arguments.TryGetValue(parameter.Name, out var raw))
+            {
+                if (!CommandParser.TryNormalize(parameter.Kind, raw, out var normalized))
+                {
+                    error = $"Invalid value for {parameter.DisplayName}: {CommandParser.Shorten(raw)} ({CommandParser.Expectation(parameter.Kind)})";
+                    return false;
+                }
+
+                values[parameter.Name] = normalized;
+            }
+            else if (parameter.Mandatory)
+            {
+                error = $"Missing mandatory parameter: {parameter.DisplayName}";
+                return false;
+            }
+            else if (parameter.Default is not null)
+            {
+                values[parameter.Name] = parameter.Default;
+            }
+        }
+
+        foreach (var key in request.Arguments.Keys)
+        {
+            if (!values.ContainsKey(key) && !IsDeclared(command, key))
+                LogUnknownParameter(_logger, command.Name, CommandParser.Shorten(key));
+        }
+
+        arguments = new CommandArguments(values);
+        error = "";
+        return true;
+    }
+
+    private static bool IsDeclared(IApiCommand command, string key)
+    {
+        foreach (var parameter in command.Parameters)
+        {
+            if (parameter.Name.Equals(key, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Command}: unknown parameter {Key} ignored")]
+    private static partial void LogUnknownParameter(ILogger logger, string command, string key);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Command {Command} failed")]
+    private static partial void LogCommandFailed(ILogger logger, Exception exception, string command);
+}

@@ -1,0 +1,30 @@
+using System.Globalization;
+using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery;
+
+namespace EmsSharp.Server.Api.Commands;
+
+/// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
+internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager) : IApiCommand
+{
+    public string Name => "getConfigInfo";
+
+    public string Description => "Shows one configuration and its status {current, previous}";
+
+    public IReadOnlyList<CommandParameter> Parameters { get; } =
+    [
+        new("id", ParameterKind.Integer, true, null, "configId of the configuration"),
+    ];
+
+    public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
+    {
+        var id = arguments.GetInt64("id")!.Value;
+        if (!store.TryGet(id, out var entry))
+            return ValueTask.FromResult(ApiReply.Fail(string.Create(CultureInfo.InvariantCulture, $"No configuration with id {id}; see listConfig")));
+
+        var data = entry.CloneData();
+        if (manager.Find(id) is { } service)
+            data["status"] = service.StatusToJson();
+        return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
+    }
+}

@@ -1,0 +1,18 @@
+namespace EmsSharp.Server.Api;
+
+/// <summary>
+/// One command of the EMS API. Implementations declare their parameters; the registry parses,
+/// validates and applies defaults before <see cref="ExecuteAsync"/> runs, whatever the transport.
+/// </summary>
+internal interface IApiCommand
+{
+    /// <summary>Canonical name (matched case-insensitively).</summary>
+    string Name { get; }
+
+    /// <summary>One line for <c>help</c>.</summary>
+    string Description { get; }
+
+    IReadOnlyList<CommandParameter> Parameters { get; }
+
+    ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken);
+}

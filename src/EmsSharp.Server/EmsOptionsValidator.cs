@@ -1,0 +1,49 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server;
+
+/// <summary>Validates <see cref="EmsOptions"/> at load so a bad configuration stops the start, saying why.</summary>
+internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmsOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ServerName))
+            errors.Add("ServerName must not be empty.");
+        if (string.IsNullOrWhiteSpace(options.DataFolder))
+            errors.Add("DataFolder must not be empty.");
+        if ((options.SslCert is null) != (options.SslKey is null))
+            errors.Add("SslCert and SslKey must be given together (or neither, to generate an identity).");
+        ValidateEndpoint(errors, "Api:AsciiCli", options.Api.AsciiCli);
+        ValidateEndpoint(errors, "Api:JsonCli", options.Api.JsonCli);
+        ValidateEndpoint(errors, "Api:Http", options.Api.Http);
+        if (!options.Api.Http.Enabled)
+            errors.Add("Api:Http:Enabled=false is not supported yet (the HTTP API always runs).");
+        if (options.Api.MaxLineLength is < 256 or > 16 * 1024 * 1024)
+            errors.Add("Api:MaxLineLength must be 256..16777216.");
+        if (options.Api.MaxCliConnections is < 1 or > 100_000)
+            errors.Add("Api:MaxCliConnections must be 1..100000.");
+        if (string.IsNullOrEmpty(options.Api.Username) != string.IsNullOrEmpty(options.Api.Password))
+            errors.Add("Api:Username and Api:Password must be given together.");
+        if (options.Events.QueueCapacity is < 1 or > 1_000_000)
+            errors.Add("Events:QueueCapacity must be 1..1000000.");
+        if (options.Events.RequestTimeout <= TimeSpan.Zero || options.Events.RequestTimeout > TimeSpan.FromMinutes(5))
+            errors.Add("Events:RequestTimeout must be > 0 and <= 5 minutes.");
+        foreach (var sink in options.Events.Sinks)
+        {
+            if (!Uri.TryCreate(sink, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                errors.Add($"Events:Sinks: '{sink}' is not an absolute http(s) URL.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateEndpoint(List<string> errors, string path, Api.EndpointOptions endpoint)
+    {
+        if (endpoint.Port is < 0 or > 65535)
+            errors.Add($"{path}:Port must be 0..65535 (0 = ephemeral).");
+        if (!IPAddress.TryParse(endpoint.BindAddress, out _))
+            errors.Add($"{path}:BindAddress '{endpoint.BindAddress}' is not an IP address.");
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Events;
+
+/// <summary>
+/// Fans events out to the configured <see cref="EventSink"/>s (PROTOCOL.md §1.7). Each sink has its own queue
+/// and loop, so one dead sink delays no other sink and no publisher.
+/// </summary>
+internal sealed partial class EventDispatcher : IEventPublisher, IHostedService, IDisposable
+{
+    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly HttpClient _client;
+    private readonly EventSink[] _sinks;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger<EventDispatcher> _logger;
+    private Task[] _loops = [];
+
+    public EventDispatcher(IOptions<EmsOptions> options, ILogger<EventDispatcher> logger)
+    {
+        _logger = logger;
+        var events = options.Value.Events;
+        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // each sink applies its own per-request limit
+        };
+        _sinks = new EventSink[events.Sinks.Count];
+        for (var i = 0; i < _sinks.Length; i++)
+            _sinks[i] = new EventSink(new Uri(events.Sinks[i]), events.QueueCapacity, events.RequestTimeout, _client, logger);
+    }
+
+    public IReadOnlyList<EventSink> Sinks => _sinks;
+
+    public void Publish(string type, JsonObject payload)
+    {
+        if (_sinks.Length == 0)
+            return;
+        var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["type"] = type, ["payload"] = payload }, SerializerOptions);
+        foreach (var sink in _sinks)
+            sink.Enqueue(body);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loops = new Task[_sinks.Length];
+        for (var i = 0; i < _sinks.Length; i++)
+        {
+            _loops[i] = _sinks[i].RunAsync(_stopping.Token);
+            LogSink(_logger, _sinks[i].Url);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sink in _sinks)
+            sink.Complete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _client.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Events are posted to {Url}")]
+    private static partial void LogSink(ILogger logger, Uri url);
+}

@@ -1,0 +1,32 @@
+namespace EmsSharp.Server.Events;
+
+/// <summary>Event <c>type</c> names (PROTOCOL.md §1.7).</summary>
+public static class EventTypes
+{
+    /// <summary>A WebRTC service was started (payload configId, ersIp, ersPort, roomId).</summary>
+    public const string WebRtcServiceStarted = "webRtcServiceStarted";
+
+    /// <summary>A WebRTC service was stopped (payload configId, ersIp, ersPort, roomId).</summary>
+    public const string WebRtcServiceStopped = "webRtcServiceStopped";
+
+    /// <summary>A browser's peer connection completed.</summary>
+    public const string WebRtcPeerConnected = "webRtcPeerConnected";
+
+    /// <summary>A browser's peer connection ended.</summary>
+    public const string WebRtcPeerDisconnected = "webRtcPeerDisconnected";
+
+    /// <summary>A peer connection or the ERS reported an error (for example a refused room).</summary>
+    public const string WebRtcPeerError = "webRtcPeerError";
+
+    /// <summary>An inbound stream appeared.</summary>
+    public const string InStreamCreated = "inStreamCreated";
+
+    /// <summary>An inbound stream ended.</summary>
+    public const string InStreamClosed = "inStreamClosed";
+
+    /// <summary>An outbound stream (a viewer) started.</summary>
+    public const string OutStreamCreated = "outStreamCreated";
+
+    /// <summary>An outbound stream ended.</summary>
+    public const string OutStreamClosed = "outStreamClosed";
+}

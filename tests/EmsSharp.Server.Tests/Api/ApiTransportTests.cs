@@ -1,0 +1,257 @@
+using System.Text;
+using System.Text.Json;
+
+namespace EmsSharp.Server.Tests.Api;
+
+public sealed class ApiTransportTests : IAsyncLifetime
+{
+    private const string Start = "startWebrtc ersip=52.6.14.61 ersport=3535 roomid=testRoom";
+    private TestEms _ems = null!;
+
+    public async Task InitializeAsync() => _ems = await TestEms.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _ems.DisposeAsync();
+        TestEms.DeleteFolder(_ems.DataFolder);
+    }
+
+    private static string Base64(string text) => Uri.EscapeDataString(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>PROTOCOL.md §1.5: the member names and JSON types of the startWebrtc reply.</summary>
+    private void AssertStarted(JsonElement reply, string roomId)
+    {
+        Assert.Equal("SUCCESS", reply.Status());
+        Assert.Equal("Started WebRTC Negotiation Service", reply.Description());
+        var data = reply.Data();
+        var names = new List<string>();
+        foreach (var p in data.EnumerateObject())
+            names.Add(p.Name);
+        Assert.Equal(["configId", "ers", "ersOverSsl", "ersip", "ersport", "keepAlive", "name", "operationType", "roomid", "sslCert", "sslKey", "token"], names);
+        Assert.Equal(JsonValueKind.Number, data.GetProperty("configId").ValueKind);
+        Assert.Equal("", data.GetProperty("ers").GetString());
+        Assert.Equal(JsonValueKind.False, data.GetProperty("ersOverSsl").ValueKind);
+        Assert.Equal("52.6.14.61", data.GetProperty("ersip").GetString());
+        Assert.Equal(3535, data.GetProperty("ersport").GetInt32());
+        Assert.Equal(JsonValueKind.True, data.GetProperty("keepAlive").ValueKind);
+        Assert.Equal("evostreamms", data.GetProperty("name").GetString());
+        Assert.Equal(9, data.GetProperty("operationType").GetInt32());
+        Assert.Equal(roomId, data.GetProperty("roomid").GetString());
+        Assert.EndsWith("server.cert", data.GetProperty("sslCert").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("server.key", data.GetProperty("sslKey").GetString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(data.GetProperty("sslCert").GetString()));
+        Assert.Equal("", data.GetProperty("token").GetString());
+    }
+
+    private static void AssertDuplicate(JsonElement reply, long existing)
+    {
+        Assert.Equal("FAIL", reply.Status());
+        Assert.Contains($"configId {existing}", reply.Description(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartWebrtc_over_json_cli_then_duplicate_fails()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        var first = await cli.JsonAsync(Start);
+        AssertStarted(first, "testRoom");
+        var id = first.Data().GetProperty("configId").GetInt64();
+        AssertDuplicate(await cli.JsonAsync("STARTWEBRTC ERSIP=52.6.14.61 ErsPort=3535 roomId=testRoom"), id);
+    }
+
+    [Fact]
+    public async Task StartWebrtc_over_http_base64_then_plain_query_duplicate_fails()
+    {
+        var first = await _ems.HttpAsync("startWebrtc?params=" + Base64("ersip=52.6.14.61 ersport=3535 roomid=testRoom"));
+        AssertStarted(first, "testRoom");
+        var id = first.Data().GetProperty("configId").GetInt64();
+        AssertDuplicate(await _ems.HttpAsync("startwebrtc?ersIp=52.6.14.61&ERSPORT=3535&roomid=testRoom"), id);
+    }
+
+    [Fact]
+    public async Task StartWebrtc_over_http_plain_query()
+    {
+        AssertStarted(await _ems.HttpAsync("startWebRTC?ersip=52.6.14.61&ersport=3535&roomid=plainRoom"), "plainRoom");
+    }
+
+    [Fact]
+    public async Task StartWebrtc_over_ascii_cli()
+    {
+        await using var cli = await _ems.ConnectAsciiAsync();
+        var lines = await cli.AsciiAsync(Start);
+        Assert.Equal("status: SUCCESS", lines[0]);
+        Assert.Equal("description: Started WebRTC Negotiation Service", lines[1]);
+        Assert.Equal("data:", lines[2]);
+        Assert.Contains("  ersip: \"52.6.14.61\"", lines);
+        Assert.Contains("  ersport: 3535", lines);
+        Assert.Contains("  keepAlive: true", lines);
+        Assert.Contains("  operationType: 9", lines);
+        Assert.Contains(lines, l => l.StartsWith("  configId: ", StringComparison.Ordinal));
+        var again = await cli.AsciiAsync("startwebrtc ersip=52.6.14.61 ersport=3535 roomid=testRoom");
+        Assert.Equal("status: FAIL", again[0]);
+        Assert.Contains("configId", again[1], StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> Failures => new()
+    {
+        { "startWebrtc ersip=52.6.14.61 ersport=3535", "Missing mandatory parameter: roomid" },
+        { "startWebrtc ersip=52.6.14.61 ersport=99999 roomid=r", "Invalid value for ersport: 99999 (must be 1..65535)" },
+        { "startWebrtc ersip=52.6.14.61 ersport=abc roomid=r", "Invalid value for ersport: abc (must be 1..65535)" },
+        { "startWebrtc ersip=52.6.14.61 ersport=1 roomid=r keepalive=maybe", "Invalid value for keepalive: maybe" },
+        { "startWebrtc ersport=1 roomid=r", "Missing mandatory parameter: ersip" },
+        { "foo", "Unknown command: foo" },
+        { "getConfigInfo", "Missing mandatory parameter: id" },
+        { "getConfigInfo id=x", "Invalid value for id: x (must be a number)" },
+        { "getConfigInfo id=4242", "No configuration with id 4242" },
+        { "removeConfig id=4242", "No configuration with id 4242" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public async Task Bad_commands_fail_naming_the_problem_on_every_transport(string line, string expected)
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        var reply = await cli.JsonAsync(line);
+        Assert.Equal("FAIL", reply.Status());
+        Assert.Contains(expected, reply.Description(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, reply.Data().ValueKind);
+
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        var command = space < 0 ? line : line[..space];
+        var args = space < 0 ? "" : line[(space + 1)..];
+        var http = await _ems.HttpAsync(command + "?params=" + Base64(args));
+        Assert.Equal("FAIL", http.Status());
+        Assert.Contains(expected, http.Description(), StringComparison.Ordinal);
+
+        await using var ascii = await _ems.ConnectAsciiAsync();
+        var lines = await ascii.AsciiAsync(line);
+        Assert.Equal("status: FAIL", lines[0]);
+        Assert.Contains(expected, lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_keys_are_ignored_with_a_warning()
+    {
+        var reply = await _ems.HttpAsync("startWebrtc?ersip=h&ersport=1&roomid=r&colour=blue");
+        Assert.Equal("SUCCESS", reply.Status());
+        Assert.True(_ems.Logs.Contains("unknown parameter colour ignored"));
+    }
+
+    [Fact]
+    public async Task Base64_params_survive_url_mangling()
+    {
+        // "ersip=h ersport=7 roomid=r?>" encodes with '+' and '/' in standard base64, '-' and '_' in the URL-safe one.
+        var standard = Convert.ToBase64String(Encoding.UTF8.GetBytes("ersip=h ersport=7 roomid=r?>~~"));
+        Assert.Equal("SUCCESS", (await _ems.HttpAsync("startWebrtc?params=" + standard.Replace("+", "%20", StringComparison.Ordinal))).Status());
+        var urlSafe = standard.Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        var duplicate = await _ems.HttpAsync("startWebrtc?params=" + urlSafe);
+        Assert.Equal("FAIL", duplicate.Status());
+        Assert.Contains("configId", duplicate.Description(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_base64_params_fail()
+    {
+        var reply = await _ems.HttpAsync("startWebrtc?params=%%%");
+        Assert.Equal("FAIL", reply.Status());
+        Assert.Contains("params", reply.Description(), StringComparison.Ordinal);
+        var fallback = await _ems.HttpAsync("a/b/c");
+        Assert.Equal("FAIL", fallback.Status());
+    }
+
+    [Fact]
+    public async Task StopWebrtc_reply_forms_for_none_one_and_many()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        var none = await cli.JsonAsync("stopWebrtc");
+        Assert.Equal("SUCCESS", none.Status());
+        Assert.Equal("Stopped WebRTC Negotiation Service", none.Description());
+        Assert.Equal("""{"ersip":"","ersport":0,"roomid":""}""", none.Data().GetRawText());
+
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("startWebrtc ersip=a ersport=1 roomid=r1")).Status());
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("startWebrtc ersip=a ersport=1 roomid=r2")).Status());
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("startWebrtc ersip=b ersport=2 roomid=r3")).Status());
+
+        var one = await cli.JsonAsync("stopWebrtc roomid=r1");
+        Assert.Equal("""{"ersip":"a","ersport":1,"roomid":"r1"}""", one.Data().GetRawText());
+
+        var many = await cli.JsonAsync("stopwebrtc");
+        Assert.Equal(JsonValueKind.Array, many.Data().ValueKind);
+        Assert.Equal(2, many.Data().GetArrayLength());
+
+        var list = await cli.JsonAsync("listConfig");
+        Assert.Equal(0, list.Data().GetProperty("webrtc").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ListConfig_getConfigInfo_and_removeConfig()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        var started = await cli.JsonAsync("startWebrtc ersip=h ersport=10 roomid=info token=t keepalive=0 ersOverSsl=1");
+        var data = started.Data();
+        Assert.Equal(JsonValueKind.False, data.GetProperty("keepAlive").ValueKind);
+        Assert.Equal(JsonValueKind.True, data.GetProperty("ersOverSsl").ValueKind);
+        Assert.Equal("t", data.GetProperty("token").GetString());
+        var id = data.GetProperty("configId").GetInt64();
+
+        var list = await cli.JsonAsync("listConfig");
+        Assert.Equal("Run-time configuration", list.Description());
+        foreach (var kind in new[] { "pull", "push", "record", "webrtc" })
+            Assert.Equal(JsonValueKind.Array, list.Data().GetProperty(kind).ValueKind);
+        Assert.Equal(id, list.Data().GetProperty("webrtc")[0].GetProperty("configId").GetInt64());
+
+        var info = await cli.JsonAsync($"getConfigInfo id={id}");
+        Assert.Equal("Configuration Info", info.Description());
+        var status = info.Data().GetProperty("status");
+        var current = status.GetProperty("current");
+        Assert.Equal(JsonValueKind.Number, current.GetProperty("code").ValueKind);
+        Assert.Equal("ERS client not available yet", current.GetProperty("description").GetString());
+        Assert.Equal(JsonValueKind.String, current.GetProperty("timestamp").ValueKind);
+        Assert.Equal("not connected to ERS", status.GetProperty("previous").GetProperty("description").GetString());
+
+        var removed = await cli.JsonAsync($"removeConfig id={id}");
+        Assert.Equal("Configuration terminated", removed.Description());
+        Assert.Equal(id, removed.Data().GetProperty("configId").GetInt64());
+        Assert.Equal("FAIL", (await cli.JsonAsync($"getConfigInfo id={id}")).Status());
+    }
+
+    [Fact]
+    public async Task Help_is_generated_from_the_registry()
+    {
+        var help = await _ems.HttpAsync("help");
+        Assert.Equal("SUCCESS", help.Status());
+        var names = new List<string>();
+        foreach (var c in help.Data().EnumerateArray())
+            names.Add(c.GetProperty("command").GetString()!);
+        foreach (var expected in new[] { "help", "version", "startWebrtc", "stopWebrtc", "listConfig", "getConfigInfo", "removeConfig", "quit", "shutdownServer" })
+            Assert.Contains(expected, names);
+
+        var one = await _ems.HttpAsync("help?command=STARTWEBRTC");
+        var roomId = one.Data().GetProperty("parameters")[2];
+        Assert.Equal("roomId", roomId.GetProperty("name").GetString());
+        Assert.True(roomId.GetProperty("mandatory").GetBoolean());
+
+        var version = await _ems.HttpAsync("version");
+        Assert.Equal("SUCCESS", version.Status());
+    }
+
+    [Fact]
+    public async Task Quit_ends_only_that_cli_session()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("quit")).Status());
+        Assert.Null(await cli.ReadLineAsync());
+        await using var other = await _ems.ConnectJsonAsync();
+        Assert.Equal("SUCCESS", (await other.JsonAsync("version")).Status());
+    }
+
+    [Fact]
+    public async Task ShutdownServer_replies_then_stops_the_host()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("shutdownServer")).Status());
+        var stopping = new TaskCompletionSource();
+        _ems.Host.ApplicationStopping.Register(stopping.SetResult);
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}

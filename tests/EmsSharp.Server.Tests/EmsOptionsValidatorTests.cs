@@ -1,0 +1,68 @@
+namespace EmsSharp.Server.Tests;
+
+public class EmsOptionsValidatorTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        var options = new EmsOptions();
+        Assert.True(new EmsOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal("evostreamms", options.ServerName);
+        Assert.Equal(1222, options.Api.AsciiCli.Port);
+        Assert.Equal(1112, options.Api.JsonCli.Port);
+        Assert.Equal(7777, options.Api.Http.Port);
+        Assert.Equal("127.0.0.1", options.Api.Http.BindAddress);
+        Assert.Equal(Path.GetFullPath("./data"), options.DataFolderFullPath);
+    }
+
+    [Fact]
+    public void Bad_values_are_named()
+    {
+        var options = new EmsOptions { ServerName = "", SslCert = "a.pem" };
+        options.Api.JsonCli.Port = 70000;
+        options.Api.Http.BindAddress = "nowhere";
+        options.Api.Username = "u";
+        options.Events.Sinks.Add("ftp://x");
+        var result = new EmsOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        var text = result.FailureMessage;
+        foreach (var expected in new[] { "ServerName", "SslCert", "Api:JsonCli:Port", "Api:Http:BindAddress", "Api:Username", "ftp://x" })
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_file_is_bound_and_validated_at_start()
+    {
+        var folder = TestEms.NewDataFolder();
+        try
+        {
+            var config = Path.Combine(folder, "ems.json");
+            var json = new System.Text.Json.Nodes.JsonObject
+            {
+                ["ServerName"] = "myems",
+                ["DataFolder"] = folder,
+                ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0}}"""),
+                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
+            };
+            await File.WriteAllTextAsync(config, json.ToJsonString());
+            await using (var host = EmsHost.Create(["--config", config]))
+            {
+                await host.StartAsync(CancellationToken.None);
+                Assert.Equal("myems", host.Options.ServerName);
+                Assert.Equal(["http://127.0.0.1:9/events"], host.Options.Events.Sinks);
+                Assert.Equal(TimeSpan.FromSeconds(2), host.Options.Events.RequestTimeout);
+                Assert.NotEqual(0, host.HttpEndPoint!.Port);
+                Assert.NotEqual(0, host.JsonCliEndPoint!.Port);
+                Assert.NotEqual(0, host.AsciiCliEndPoint!.Port);
+            }
+
+            await File.WriteAllTextAsync(config, """{"Api":{"Http":{"Port":-3}}}""");
+            var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => EmsHost.Create(["--config", config]));
+            Assert.Contains("Api:Http:Port", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(folder);
+        }
+    }
+}

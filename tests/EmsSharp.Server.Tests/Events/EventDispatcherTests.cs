@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EmsSharp.Server.Events;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Tests.Events;
+
+public sealed class EventDispatcherTests
+{
+    /// <summary>A Kestrel sink on an ephemeral loopback port that records every POST body.</summary>
+    private sealed class Sink : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Sink(WebApplication app) => _app = app;
+
+        public ConcurrentQueue<JsonElement> Received { get; } = new();
+
+        public Uri Url { get; private set; } = null!;
+
+        public static async Task<Sink> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            var sink = new Sink(app);
+            app.MapPost("/events", async (HttpContext context) =>
+            {
+                Assert.Equal("application/json", context.Request.ContentType);
+                using var document = await JsonDocument.ParseAsync(context.Request.Body);
+                sink.Received.Enqueue(document.RootElement.Clone());
+            });
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            sink.Url = new Uri(address + "/events");
+            return sink;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+
+    private static EventDispatcher NewDispatcher(TimeSpan timeout, int capacity, params Uri[] sinks)
+    {
+        var options = new EmsOptions();
+        options.Events.RequestTimeout = timeout;
+        options.Events.QueueCapacity = capacity;
+        foreach (var sink in sinks)
+            options.Events.Sinks.Add(sink.ToString());
+        return new EventDispatcher(Options.Create(options), NullLogger<EventDispatcher>.Instance);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "condition not met in time");
+            await Task.Yield();
+            await Task.Delay(10); // polling a condition with a deadline against a real HTTP peer
+        }
+    }
+
+    [Fact]
+    public async Task Posts_type_and_payload_to_a_sink()
+    {
+        await using var sink = await Sink.StartAsync();
+        using var dispatcher = NewDispatcher(TimeSpan.FromSeconds(5), 16, sink.Url);
+        await dispatcher.StartAsync(CancellationToken.None);
+        dispatcher.Publish(EventTypes.WebRtcServiceStarted, new JsonObject { ["configId"] = 3, ["ersIp"] = "1.2.3.4", ["ersPort"] = 4545, ["roomId"] = "r" });
+        await WaitUntilAsync(() => !sink.Received.IsEmpty);
+        var received = sink.Received.First();
+        Assert.Equal("webRtcServiceStarted", received.GetProperty("type").GetString());
+        var payload = received.GetProperty("payload");
+        Assert.Equal(3, payload.GetProperty("configId").GetInt32());
+        Assert.Equal("1.2.3.4", payload.GetProperty("ersIp").GetString());
+        Assert.Equal(4545, payload.GetProperty("ersPort").GetInt32());
+        Assert.Equal("r", payload.GetProperty("roomId").GetString());
+        await WaitUntilAsync(() => dispatcher.Sinks[0].Delivered == 1);
+        await dispatcher.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_dead_sink_never_blocks_publishers_nor_other_sinks()
+    {
+        // A listener that accepts connections and never answers: every POST hangs until its timeout.
+        using var dead = new TcpListener(IPAddress.Loopback, 0);
+        dead.Start();
+        var deadUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)dead.LocalEndpoint).Port}/events");
+        await using var live = await Sink.StartAsync();
+        using var dispatcher = NewDispatcher(TimeSpan.FromMilliseconds(200), 8, deadUrl, live.Url);
+        await dispatcher.StartAsync(CancellationToken.None);
+
+        var publishing = Stopwatch.StartNew();
+        for (var i = 0; i < 1000; i++)
+            dispatcher.Publish(EventTypes.WebRtcServiceStopped, new JsonObject { ["configId"] = i });
+        publishing.Stop();
+        Assert.True(publishing.Elapsed < TimeSpan.FromSeconds(2), $"publishing took {publishing.Elapsed}");
+
+        Assert.True(dispatcher.Sinks[0].Dropped >= 1000 - 8 - 1);
+        await WaitUntilAsync(() => !live.Received.IsEmpty);
+
+        var stopping = Stopwatch.StartNew();
+        await dispatcher.StopAsync(CancellationToken.None);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), $"stop took {stopping.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Server_emits_started_and_stopped_events()
+    {
+        await using var sink = await Sink.StartAsync();
+        await using var ems = await TestEms.StartAsync(configure: o => o.Events.Sinks.Add(sink.Url.ToString()));
+        try
+        {
+            Assert.Equal("SUCCESS", (await ems.HttpAsync("startWebrtc?ersip=e&ersport=5&roomid=ev")).Status());
+            Assert.Equal("SUCCESS", (await ems.HttpAsync("stopWebrtc?roomid=ev")).Status());
+            await WaitUntilAsync(() => sink.Received.Count >= 2);
+            var types = sink.Received.Select(e => e.GetProperty("type").GetString()).ToList();
+            Assert.Equal(["webRtcServiceStarted", "webRtcServiceStopped"], types);
+            Assert.Equal("ev", sink.Received.Last().GetProperty("payload").GetProperty("roomId").GetString());
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace EmsSharp.Server.Tests;
+
+/// <summary>Keeps log lines in memory so tests can assert that something was logged.</summary>
+internal sealed class ListLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public bool Contains(string text)
+    {
+        foreach (var line in _lines)
+        {
+            if (line.Contains(text, StringComparison.Ordinal))
+                return true;
+        }
+
+        return false;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new ListLogger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class ListLogger(ListLoggerProvider owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (owner._lines.Count < 10_000)
+                owner._lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        }
+    }
+}
