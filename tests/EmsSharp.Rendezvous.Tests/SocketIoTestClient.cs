@@ -146,7 +146,7 @@ internal sealed class SocketIoTestClient : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        byte[] buffer = new byte[1 << 20];
+        byte[] buffer = new byte[80 * 1024];
         try
         {
             while (true)
