@@ -89,9 +89,27 @@ internal sealed class ErsConnection : IRoomPeer
             _outbox.Writer.TryComplete();
             await _cts.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(writer, heartbeat).ConfigureAwait(false);
-            socket.Abort();
+            await CloseGracefullyAsync(socket).ConfigureAwait(false);
             _cts.Dispose();
         }
+    }
+
+    private async Task CloseGracefullyAsync(WebSocket socket)
+    {
+        // Answer a client's close; anything else (timeouts, errors, host stop) is cut at once.
+        if (socket.State == WebSocketState.CloseReceived)
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        socket.Abort();
     }
 
     private bool TrySend(SocketIoFrame frame)
