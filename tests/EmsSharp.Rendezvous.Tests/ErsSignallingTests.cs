@@ -246,6 +246,46 @@ public class ErsSignallingTests
     }
 
     [Fact]
+    public async Task EventRate_SlowsTheSocketDown_WithoutDroppingOrClosing()
+    {
+        FakeTimeProvider time = new();
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Limits.EventBurst = 2;
+            o.Limits.EventsPerSecond = 1;
+        }, time);
+        await using SocketIoTestClient client = await SocketIoTestClient.ConnectAsync(ers.Port);
+        for (int i = 0; i < 3; i++)
+        {
+            await client.EmitAsync("ping", true);
+        }
+
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "1+[]");
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "2+[]");
+
+        // The third waits for its token: about one second of fake time, however the steps fall.
+        Task<SocketIoFrame> third = client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]");
+        TimeSpan advanced = TimeSpan.Zero;
+        DateTime deadline = DateTime.UtcNow + SocketIoTestClient.Timeout;
+        while (!third.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            advanced += TimeSpan.FromMilliseconds(100);
+            try
+            {
+                await third.WaitAsync(TimeSpan.FromMilliseconds(50));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await third;
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+    }
+
+    [Fact]
     public async Task SocketsPerIp_Limited()
     {
         await using ErsHost ers = await ErsTestHost.StartAsync(o => o.Limits.MaxSocketsPerIp = 2);
