@@ -132,6 +132,13 @@ public class ErsTokenAndAdminTests
     }
 
     [Fact]
+    public async Task PortInUse_StartFailsWithIOException()
+    {
+        await using ErsHost first = await ErsTestHost.StartAsync();
+        await Assert.ThrowsAsync<IOException>(() => ErsTestHost.StartAsync(o => o.Server.Port = first.Port));
+    }
+
+    [Fact]
     public async Task StaticWeb_ServedFromWebRoot()
     {
         string root = Directory.CreateTempSubdirectory("ers-web").FullName;
