@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EmsSharp.Rendezvous.Configuration;
+
+/// <summary>The ERS configuration, <c>config/default.json</c> (PROTOCOL.md §2.1). Defaults work with no file.</summary>
+public sealed class ErsOptions
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>The <c>server</c> section.</summary>
+    public ErsServerOptions Server { get; set; } = new();
+
+    /// <summary>Rooms allowed; empty means any room.</summary>
+    public List<string> AllowedRooms { get; set; } = [];
+
+    /// <summary>Tokens an EMS must present (when non-empty).</summary>
+    public List<string> EmsTokens { get; set; } = [];
+
+    /// <summary>Viewer tokens known at start (ours; the admin API adds more).</summary>
+    public List<string> Tokens { get; set; } = [];
+
+    /// <summary>STUN entries handed to every client on connect.</summary>
+    public List<JsonElement> StunServers { get; set; } = [];
+
+    /// <summary>TURN entries handed to every client on connect (<c>secret</c> entries get minted credentials).</summary>
+    public List<JsonElement> TurnServers { get; set; } = [];
+
+    /// <summary>Limits on everything a client controls (ours).</summary>
+    public ErsLimitsOptions Limits { get; set; } = new();
+
+    /// <summary>The folder relative paths (key, cert, webRoot) are resolved against; the config file's folder.</summary>
+    [JsonIgnore]
+    public string BaseDirectory { get; set; } = AppContext.BaseDirectory;
+
+    /// <summary>Loads and validates a configuration file.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid JSON or a value is out of range.</exception>
+    public static ErsOptions Load(string path)
+    {
+        ErsOptions? options;
+        try
+        {
+            options = JsonSerializer.Deserialize<ErsOptions>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        options ??= new ErsOptions();
+        options.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? AppContext.BaseDirectory;
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Checks ranges; throws <see cref="InvalidDataException"/> naming the bad value.</summary>
+    public void Validate()
+    {
+        Server ??= new ErsServerOptions();
+        Limits ??= new ErsLimitsOptions();
+        CheckPort(Server.Port, "server.port");
+        CheckPort(Server.AdminPort, "server.adminPort");
+        if (!System.Net.IPAddress.TryParse(Server.AdminIP, out _))
+        {
+            throw new InvalidDataException($"server.adminIP is not an IP address: {Server.AdminIP}");
+        }
+
+        if (!System.Net.IPAddress.TryParse(Server.BindIP, out _))
+        {
+            throw new InvalidDataException($"server.bindIP is not an IP address: {Server.BindIP}");
+        }
+
+        if (Server.HeartbeatInterval <= 0 || Server.HeartbeatTimeout <= Server.HeartbeatInterval || Server.CloseTimeout <= 0)
+        {
+            throw new InvalidDataException("server.heartbeatInterval must be > 0 and below heartbeatTimeout; closeTimeout > 0");
+        }
+
+        Limits.Validate();
+    }
+
+    /// <summary>Resolves a configured path against <see cref="BaseDirectory"/>.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path);
+
+    private static void CheckPort(int port, string name)
+    {
+        if (port is < 0 or > 65535)
+        {
+            throw new InvalidDataException($"{name} must be 0..65535 (0 = any free port), got {port}");
+        }
+    }
+}

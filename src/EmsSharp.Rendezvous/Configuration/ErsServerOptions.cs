@@ -1,0 +1,50 @@
+namespace EmsSharp.Rendezvous.Configuration;
+
+/// <summary>The <c>server</c> section of <c>config/default.json</c> (PROTOCOL.md §2.1).</summary>
+public sealed class ErsServerOptions
+{
+    /// <summary>Signalling and static web port; 0 picks a free one.</summary>
+    public int Port { get; set; } = 4545;
+
+    /// <summary>Address the signalling port binds (ours).</summary>
+    public string BindIP { get; set; } = "0.0.0.0";
+
+    /// <summary>TLS on the signalling port.</summary>
+    public bool Secure { get; set; }
+
+    /// <summary>PEM private key file for TLS.</summary>
+    public string Key { get; set; } = "server.key";
+
+    /// <summary>PEM certificate file for TLS.</summary>
+    public string Cert { get; set; } = "server.cert";
+
+    /// <summary>Password of the key, if encrypted.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Browsers must present a viewer token.</summary>
+    public bool TokensEnabled { get; set; }
+
+    /// <summary>Serve the static player pages on the signalling port.</summary>
+    public bool WebServerEnabled { get; set; } = true;
+
+    /// <summary>Folder of the static pages; null finds a <c>web</c> folder next to the exe or up the tree.</summary>
+    public string? WebRoot { get; set; }
+
+    /// <summary>Serve the admin API.</summary>
+    public bool AdminAccessEnabled { get; set; } = true;
+
+    /// <summary>Address of the admin API; it only answers this address.</summary>
+    public string AdminIP { get; set; } = "127.0.0.1";
+
+    /// <summary>Admin API port; 0 picks a free one.</summary>
+    public int AdminPort { get; set; } = 3030;
+
+    /// <summary>Seconds between the server's heartbeats (ours; socket.io 0.9 default 25).</summary>
+    public int HeartbeatInterval { get; set; } = 25;
+
+    /// <summary>Heartbeat timeout announced in the handshake, seconds (socket.io 0.9 default 60).</summary>
+    public int HeartbeatTimeout { get; set; } = 60;
+
+    /// <summary>Close timeout announced in the handshake and enforced on silent sockets, seconds.</summary>
+    public int CloseTimeout { get; set; } = 60;
+}

@@ -1,0 +1,229 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using EmsSharp.Rendezvous.Admin;
+using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Rendezvous.SocketIo;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.FileProviders;
+
+namespace EmsSharp.Rendezvous;
+
+/// <summary>
+/// A running ERS: the signalling listener (socket.io rev 1 + static web) and the admin listener.
+/// Start one in-process with <see cref="StartAsync"/>; ports 0 bind free ports, read back from
+/// <see cref="Port"/> and <see cref="AdminPort"/>.
+/// </summary>
+public sealed class ErsHost : IAsyncDisposable
+{
+    private readonly ErsState _state;
+    private readonly WebApplication _signalling;
+    private readonly WebApplication? _admin;
+    private int _stopped;
+
+    private ErsHost(ErsState state, WebApplication signalling, WebApplication? admin)
+    {
+        _state = state;
+        _signalling = signalling;
+        _admin = admin;
+    }
+
+    /// <summary>The options the host runs with.</summary>
+    public ErsOptions Options => _state.Options;
+
+    /// <summary>The bound signalling port.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The bound admin port, or null when the admin API is disabled.</summary>
+    public int? AdminPort { get; private set; }
+
+    /// <summary>Base address of the signalling listener on loopback, e.g. <c>http://127.0.0.1:4545/</c>.</summary>
+    public Uri LoopbackUri => new($"{(Options.Server.Secure ? "https" : "http")}://127.0.0.1:{Port}/");
+
+    /// <summary>Completes when the host has stopped (<see cref="StopAsync"/> or a console signal).</summary>
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Starts an ERS.</summary>
+    /// <param name="options">Configuration (validated here).</param>
+    /// <param name="timeProvider">Clock for heartbeats, token expiry and rate limits; <see cref="TimeProvider.System"/> by default.</param>
+    /// <param name="loggerFactory">Logging; null uses the console.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<ErsHost> StartAsync(
+        ErsOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ErsState state = new(options, timeProvider ?? TimeProvider.System);
+        WebApplication signalling = BuildSignalling(state, loggerFactory);
+        WebApplication? admin = options.Server.AdminAccessEnabled ? BuildAdmin(state, loggerFactory) : null;
+        ErsHost host = new(state, signalling, admin);
+        try
+        {
+            await signalling.StartAsync(cancellationToken).ConfigureAwait(false);
+            host.Port = BoundPort(signalling);
+            if (admin is not null)
+            {
+                await admin.StartAsync(cancellationToken).ConfigureAwait(false);
+                host.AdminPort = BoundPort(admin);
+            }
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        host.Completion = host.WaitAsync();
+        ILogger logger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
+        ErsLog.Started(logger, $"{options.Server.BindIP}:{host.Port}", admin is null ? "disabled" : $"{options.Server.AdminIP}:{host.AdminPort}");
+        return host;
+    }
+
+    /// <summary>Stops both listeners and closes every socket at once.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _state.Stop();
+        await _signalling.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_admin is not null)
+        {
+            await _admin.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _signalling.DisposeAsync().ConfigureAwait(false);
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _state.Dispose();
+    }
+
+    internal ErsState State => _state;
+
+    private async Task WaitAsync()
+    {
+        await _signalling.WaitForShutdownAsync().ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
+    }
+
+    private static WebApplicationBuilder CreateBuilder(ILoggerFactory? loggerFactory)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (loggerFactory is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        return builder;
+    }
+
+    private static WebApplication BuildSignalling(ErsState state, ILoggerFactory? loggerFactory)
+    {
+        ErsOptions options = state.Options;
+        WebApplicationBuilder builder = CreateBuilder(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxFrameLength;
+            kestrel.Listen(IPAddress.Parse(options.Server.BindIP), options.Server.Port, listen =>
+            {
+                if (options.Server.Secure)
+                {
+                    listen.UseHttps(LoadCertificate(options));
+                }
+            });
+        });
+        WebApplication app = builder.Build();
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.SocketIo");
+        SocketIoServer socketIo = new(state, logger);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.Use(async (context, next) =>
+        {
+            if (!await socketIo.TryHandleAsync(context).ConfigureAwait(false))
+            {
+                await next(context).ConfigureAwait(false);
+            }
+        });
+        if (options.Server.WebServerEnabled && FindWebRoot(options) is { } root)
+        {
+            PhysicalFileProvider files = new(root);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+
+        return app;
+    }
+
+    private static WebApplication BuildAdmin(ErsState state, ILoggerFactory? loggerFactory)
+    {
+        ErsOptions options = state.Options;
+        WebApplicationBuilder builder = CreateBuilder(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Parse(options.Server.AdminIP), options.Server.AdminPort);
+        });
+        WebApplication app = builder.Build();
+        AdminApi api = new(state, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Admin"));
+        app.Run(api.HandleAsync);
+        return app;
+    }
+
+    private static X509Certificate2 LoadCertificate(ErsOptions options)
+    {
+        string cert = options.Resolve(options.Server.Cert);
+        string key = options.Resolve(options.Server.Key);
+        return string.IsNullOrEmpty(options.Server.Password)
+            ? X509Certificate2.CreateFromPemFile(cert, key)
+            : X509Certificate2.CreateFromEncryptedPemFile(cert, options.Server.Password, key);
+    }
+
+    /// <summary>The configured web root, else a <c>web</c> folder next to the exe or in a parent folder.</summary>
+    internal static string? FindWebRoot(ErsOptions options)
+    {
+        if (options.Server.WebRoot is { Length: > 0 } configured)
+        {
+            string path = options.Resolve(configured);
+            return Directory.Exists(path) ? path : null;
+        }
+
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "web");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features
+            .Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (string address in addresses)
+        {
+            return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
+        }
+
+        throw new InvalidOperationException("The listener has no bound address");
+    }
+}

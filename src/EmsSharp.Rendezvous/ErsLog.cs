@@ -1,0 +1,32 @@
+namespace EmsSharp.Rendezvous;
+
+/// <summary>Source-generated log messages of the ERS.</summary>
+internal static partial class ErsLog
+{
+    [LoggerMessage(1, LogLevel.Information, "ERS signalling on {Address}, admin on {Admin}")]
+    public static partial void Started(ILogger logger, string address, string admin);
+
+    [LoggerMessage(2, LogLevel.Warning, "Socket {Sid} from {Ip}: malformed frame, closing")]
+    public static partial void MalformedFrame(ILogger logger, string sid, string ip);
+
+    [LoggerMessage(3, LogLevel.Warning, "Socket {Sid} from {Ip}: frame over {Max} bytes, closing")]
+    public static partial void FrameTooLarge(ILogger logger, string sid, string ip, int max);
+
+    [LoggerMessage(4, LogLevel.Information, "Socket {Sid} from {Ip}: no traffic within the close timeout, closing")]
+    public static partial void HeartbeatTimeout(ILogger logger, string sid, string ip);
+
+    [LoggerMessage(5, LogLevel.Warning, "Socket {Sid} from {Ip}: too slow to read its frames, closing")]
+    public static partial void SlowConsumer(ILogger logger, string sid, string ip);
+
+    [LoggerMessage(6, LogLevel.Information, "Peer {Sid} join {Room} as {Role}: {Result}")]
+    public static partial void Joined(ILogger logger, string sid, string room, string role, string result);
+
+    [LoggerMessage(7, LogLevel.Debug, "Peer {Sid}: message to {To} not delivered")]
+    public static partial void NotRelayed(ILogger logger, string sid, string to);
+
+    [LoggerMessage(8, LogLevel.Information, "Handshake from {Ip} refused: too many sockets or handshakes")]
+    public static partial void HandshakeRefused(ILogger logger, string ip);
+
+    [LoggerMessage(9, LogLevel.Information, "Admin request refused from {Ip}")]
+    public static partial void AdminRefused(ILogger logger, string ip);
+}

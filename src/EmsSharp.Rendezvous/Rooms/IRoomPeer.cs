@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace EmsSharp.Rendezvous.Rooms;
+
+/// <summary>A connected client as the room registry sees it.</summary>
+internal interface IRoomPeer
+{
+    /// <summary>The socket.io session id, the peer id in the room.</summary>
+    string Id { get; }
+
+    /// <summary>The room joined, or null. Set only by the registry, under its lock.</summary>
+    string? RoomName { get; set; }
+
+    /// <summary>True when this peer joined as the room's EMS.</summary>
+    bool IsEms { get; set; }
+
+    /// <summary>The stream name the browser asked for at join.</summary>
+    string StreamName { get; set; }
+
+    /// <summary>The transport the browser asked for at join.</summary>
+    string Transport { get; set; }
+
+    /// <summary>Queues an event to this peer without blocking; false when the peer is gone or too slow.</summary>
+    bool TrySendEvent(string name, JsonElement arg);
+}

@@ -1,0 +1,362 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using EmsSharp.Protocols.SocketIo;
+using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Rendezvous.Rooms;
+
+namespace EmsSharp.Rendezvous.SocketIo;
+
+/// <summary>
+/// Drives one socket.io rev 1 websocket: a read loop (frames in), a write loop (a bounded outbox), and a
+/// heartbeat loop over the sans-IO <see cref="SocketIoHeartbeat"/>. Events go to the <see cref="RoomRegistry"/>.
+/// </summary>
+internal sealed class ErsConnection : IRoomPeer
+{
+    private readonly RoomRegistry _rooms;
+    private readonly ErsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _ip;
+    private readonly Channel<string> _outbox;
+    private readonly SocketIoHeartbeat _heartbeat;
+    private readonly TokenBucket _eventBucket;
+    private readonly long _origin;
+    private readonly CancellationTokenSource _cts;
+
+    public ErsConnection(string id, IPAddress ip, RoomRegistry rooms, ErsOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        Id = id;
+        _ip = ip.ToString();
+        _rooms = rooms;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _origin = time.GetTimestamp();
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.Limits.MaxQueuedFrames)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        ErsServerOptions server = options.Server;
+        _heartbeat = new SocketIoHeartbeat(
+            TimeSpan.FromSeconds(server.HeartbeatInterval), TimeSpan.FromSeconds(server.CloseTimeout), TimeSpan.Zero);
+        _eventBucket = new TokenBucket(options.Limits.EventsPerSecond, options.Limits.EventBurst, TimeSpan.Zero);
+    }
+
+    public string Id { get; }
+
+    public string? RoomName { get; set; }
+
+    public bool IsEms { get; set; }
+
+    public string StreamName { get; set; } = string.Empty;
+
+    public string Transport { get; set; } = string.Empty;
+
+    private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    public bool TrySendEvent(string name, JsonElement arg) => TrySend(SocketIoPayload.EventFrame(name, null, arg));
+
+    /// <summary>Runs the socket until it closes, the peer goes silent or the host stops.</summary>
+    public async Task RunAsync(WebSocket socket, JsonElement stunServers, JsonElement turnServers)
+    {
+        CancellationToken token = _cts.Token;
+        Task writer = WriteLoopAsync(socket, token);
+        Task heartbeat = HeartbeatLoopAsync(token);
+
+        // socket.io-spec "(1) Connect": the server sends 1:: once the transport is open; PROTOCOL.md §3.2
+        // then hands out the ICE server lists.
+        TrySend(SocketIoFrame.Connect);
+        TrySendEvent("stunservers", stunServers);
+        TrySendEvent("turnservers", turnServers);
+        try
+        {
+            await ReadLoopAsync(socket, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (WebSocketException)
+        {
+        }
+        finally
+        {
+            _rooms.Leave(this);
+            _outbox.Writer.TryComplete();
+            await _cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(writer, heartbeat).ConfigureAwait(false);
+            await CloseGracefullyAsync(socket).ConfigureAwait(false);
+            _cts.Dispose();
+        }
+    }
+
+    private async Task CloseGracefullyAsync(WebSocket socket)
+    {
+        // Answer a client's close; anything else (timeouts, errors, host stop) is cut at once.
+        if (socket.State == WebSocketState.CloseReceived)
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        socket.Abort();
+    }
+
+    private bool TrySend(SocketIoFrame frame)
+    {
+        if (_outbox.Writer.TryWrite(frame.ToString()))
+        {
+            return true;
+        }
+
+        if (!_cts.IsCancellationRequested)
+        {
+            ErsLog.SlowConsumer(_logger, Id, _ip);
+            Close();
+        }
+
+        return false;
+    }
+
+    private void Close()
+    {
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task ReadLoopAsync(WebSocket socket, CancellationToken token)
+    {
+        int max = _options.Limits.MaxFrameLength;
+        byte[] buffer = new byte[max];
+        while (true)
+        {
+            int count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (count == max)
+                {
+                    ErsLog.FrameTooLarge(_logger, Id, _ip, max);
+                    return;
+                }
+
+                result = await socket.ReceiveAsync(buffer.AsMemory(count), token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                count += result.Count;
+            }
+            while (!result.EndOfMessage);
+
+            lock (_heartbeat)
+            {
+                _heartbeat.OnReceived(Now);
+            }
+
+            if (result.MessageType != WebSocketMessageType.Text
+                || !SocketIoFrame.TryRead(buffer.AsSpan(0, count), max, out SocketIoFrame frame, out _))
+            {
+                ErsLog.MalformedFrame(_logger, Id, _ip);
+                return;
+            }
+
+            if (!await HandleFrameAsync(frame, token).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles one frame; false ends the connection.</summary>
+    private async ValueTask<bool> HandleFrameAsync(SocketIoFrame frame, CancellationToken token)
+    {
+        switch (frame.Type)
+        {
+            case SocketIoFrameType.Disconnect:
+                return frame.Endpoint.Length != 0;
+            case SocketIoFrameType.Event:
+            case SocketIoFrameType.JsonMessage:
+                // Rate limit: excess events are delayed (reading stops), never dropped or locked out.
+                TimeSpan wait = _eventBucket.Reserve(Now);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, token).ConfigureAwait(false);
+                }
+
+                return frame.Type == SocketIoFrameType.Event ? HandleEvent(frame) : HandleJsonMessage(frame);
+            case SocketIoFrameType.Connect:
+            case SocketIoFrameType.Heartbeat:
+            case SocketIoFrameType.Message:
+            case SocketIoFrameType.Ack:
+            case SocketIoFrameType.Error:
+            case SocketIoFrameType.Noop:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private bool HandleJsonMessage(SocketIoFrame frame)
+    {
+        if (!SocketIoPayload.TryParseJson(frame.Data, out JsonElement message))
+        {
+            ErsLog.MalformedFrame(_logger, Id, _ip);
+            return false;
+        }
+
+        Relay(message);
+        return true;
+    }
+
+    private bool HandleEvent(SocketIoFrame frame)
+    {
+        if (!SocketIoPayload.TryParseEvent(frame.Data, out string name, out JsonElement args))
+        {
+            ErsLog.MalformedFrame(_logger, Id, _ip);
+            return false;
+        }
+
+        int argc = args.GetArrayLength();
+        switch (name)
+        {
+            case "join":
+                string? room = argc > 0 && args[0].ValueKind == JsonValueKind.String ? args[0].GetString() : null;
+                JsonElement options = argc > 1 ? args[1] : default;
+                (JsonElement error, JsonElement data) = _rooms.Join(this, room, options);
+                ErsLog.Joined(_logger, Id, room ?? "(none)", options.ValueKind == JsonValueKind.Object
+                    && options.TryGetProperty("role", out JsonElement role) && role.ValueKind == JsonValueKind.String
+                    ? role.GetString() ?? "browser" : "browser", error.ValueKind == JsonValueKind.Null ? "ok" : error.ToString());
+                Ack(frame, error, data);
+                break;
+            case "message":
+                if (argc > 0)
+                {
+                    Relay(args[0]);
+                }
+
+                Ack(frame);
+                break;
+            case "leave":
+                _rooms.Leave(this);
+                Ack(frame);
+                break;
+            default:
+                Ack(frame);
+                break;
+        }
+
+        return true;
+    }
+
+    private void Relay(JsonElement message)
+    {
+        if (!_rooms.Relay(this, message))
+        {
+            string to = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("to", out JsonElement t)
+                ? t.ToString() : "(none)";
+            ErsLog.NotRelayed(_logger, Id, to);
+        }
+    }
+
+    // socket.io-spec "(6) ACK": an id with '+' wants the ack with data; a bare id is acked without.
+    private void Ack(SocketIoFrame frame, params ReadOnlySpan<JsonElement> args)
+    {
+        if (frame.Id is not { } id)
+        {
+            return;
+        }
+
+        TrySend(frame.AckWithData
+            ? SocketIoPayload.AckFrame(id, args)
+            : new SocketIoFrame(SocketIoFrameType.Ack, null, false, string.Empty, id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private async Task WriteLoopAsync(WebSocket socket, CancellationToken token)
+    {
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (await _outbox.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (_outbox.Reader.TryRead(out string? text))
+                {
+                    int length = Encoding.UTF8.GetMaxByteCount(text.Length);
+                    if (buffer.Length < length)
+                    {
+                        buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                    }
+
+                    int n = Encoding.UTF8.GetBytes(text, buffer);
+                    await socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Text, true, token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (WebSocketException)
+        {
+            Close();
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken token)
+    {
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                TimeSpan next;
+                lock (_heartbeat)
+                {
+                    next = _heartbeat.NextTimeout;
+                }
+
+                TimeSpan wait = next - Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, token).ConfigureAwait(false);
+                }
+
+                SocketIoHeartbeatAction action;
+                lock (_heartbeat)
+                {
+                    action = _heartbeat.HandleTimeout(Now);
+                }
+
+                switch (action)
+                {
+                    case SocketIoHeartbeatAction.SendHeartbeat:
+                        TrySend(SocketIoFrame.Heartbeat);
+                        break;
+                    case SocketIoHeartbeatAction.Close:
+                        ErsLog.HeartbeatTimeout(_logger, Id, _ip);
+                        Close();
+                        return;
+                    case SocketIoHeartbeatAction.None:
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using EmsSharp.Rendezvous.Configuration;
+
+namespace EmsSharp.Rendezvous.SocketIo;
+
+/// <summary>
+/// Handshaken sessions waiting for their websocket, per-IP socket counts and handshake rate buckets.
+/// A session that never opens its websocket is dropped after
+/// <see cref="ErsLimitsOptions.PendingHandshakeSeconds"/>, so tight reconnect loops cost little.
+/// </summary>
+internal sealed class SocketIoSessions : IDisposable
+{
+    private readonly ErsLimitsOptions _limits;
+    private readonly TimeProvider _time;
+    private readonly long _origin;
+    private readonly ConcurrentDictionary<string, (IPAddress Ip, TimeSpan Created)> _pending = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly Dictionary<IPAddress, int> _socketsPerIp = [];
+    private readonly Dictionary<IPAddress, TokenBucket> _handshakeBuckets = [];
+    private readonly ITimer _sweeper;
+
+    public SocketIoSessions(ErsLimitsOptions limits, TimeProvider time)
+    {
+        _limits = limits;
+        _time = time;
+        _origin = time.GetTimestamp();
+        _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    public int PendingCount => _pending.Count;
+
+    /// <summary>
+    /// Admits a handshake from <paramref name="ip"/>: returns false (refuse with 503) when the IP has too
+    /// many sockets or would wait longer than allowed; otherwise <paramref name="delay"/> is how long to
+    /// hold the reply (rate limiting slows, it never locks out).
+    /// </summary>
+    public bool TryAdmit(IPAddress ip, out TimeSpan delay)
+    {
+        lock (_lock)
+        {
+            delay = TimeSpan.Zero;
+            if (_socketsPerIp.GetValueOrDefault(ip) >= _limits.MaxSocketsPerIp)
+            {
+                return false;
+            }
+
+            if (!_handshakeBuckets.TryGetValue(ip, out TokenBucket? bucket))
+            {
+                bucket = new TokenBucket(_limits.HandshakesPerSecondPerIp, _limits.HandshakeBurst, Now);
+                _handshakeBuckets[ip] = bucket;
+            }
+
+            delay = bucket.Reserve(Now);
+            if (delay.TotalSeconds > _limits.MaxHandshakeDelaySeconds)
+            {
+                bucket.Return();
+                return false;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Creates a pending session and counts it against the IP.</summary>
+    public string Create(IPAddress ip)
+    {
+        string sid = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
+        lock (_lock)
+        {
+            _socketsPerIp[ip] = _socketsPerIp.GetValueOrDefault(ip) + 1;
+        }
+
+        _pending[sid] = (ip, Now);
+        return sid;
+    }
+
+    /// <summary>Claims a pending session for its websocket; each session id opens at most one socket.</summary>
+    public bool TryClaim(string sid, out IPAddress ip)
+    {
+        if (_pending.TryRemove(sid, out var entry))
+        {
+            ip = entry.Ip;
+            return true;
+        }
+
+        ip = IPAddress.None;
+        return false;
+    }
+
+    /// <summary>A claimed session's socket closed.</summary>
+    public void Release(IPAddress ip)
+    {
+        lock (_lock)
+        {
+            int n = _socketsPerIp.GetValueOrDefault(ip) - 1;
+            if (n <= 0)
+            {
+                _socketsPerIp.Remove(ip);
+            }
+            else
+            {
+                _socketsPerIp[ip] = n;
+            }
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+
+    internal void Sweep()
+    {
+        TimeSpan now = Now;
+        TimeSpan limit = TimeSpan.FromSeconds(_limits.PendingHandshakeSeconds);
+        foreach (var (sid, entry) in _pending)
+        {
+            if (now - entry.Created >= limit && _pending.TryRemove(sid, out _))
+            {
+                Release(entry.Ip);
+            }
+        }
+
+        lock (_lock)
+        {
+            foreach (var (ip, bucket) in _handshakeBuckets)
+            {
+                if (bucket.IsFull(now))
+                {
+                    _handshakeBuckets.Remove(ip);
+                }
+            }
+        }
+    }
+}

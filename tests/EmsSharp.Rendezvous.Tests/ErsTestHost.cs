@@ -1,0 +1,22 @@
+using EmsSharp.Rendezvous.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EmsSharp.Rendezvous.Tests;
+
+/// <summary>Starts an in-process ERS on free loopback ports.</summary>
+internal static class ErsTestHost
+{
+    public static ErsOptions Options(Action<ErsOptions>? configure = null)
+    {
+        ErsOptions options = new();
+        options.Server.Port = 0;
+        options.Server.AdminPort = 0;
+        options.Server.BindIP = "127.0.0.1";
+        options.Server.WebServerEnabled = false;
+        configure?.Invoke(options);
+        return options;
+    }
+
+    public static Task<ErsHost> StartAsync(Action<ErsOptions>? configure = null, TimeProvider? time = null) =>
+        ErsHost.StartAsync(Options(configure), time, NullLoggerFactory.Instance);
+}
