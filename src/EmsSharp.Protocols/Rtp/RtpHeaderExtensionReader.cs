@@ -9,7 +9,16 @@ public static class RtpHeaderExtensionReader
     /// </summary>
     public static bool TryFind(ReadOnlySpan<byte> packet, in RtpHeader header, int id, out ReadOnlySpan<byte> value)
     {
-        value = default;
+        bool found = TryFindOffset(packet, header, id, out int offset, out int length);
+        value = found ? packet.Slice(offset, length) : default;
+        return found;
+    }
+
+    /// <summary>Like <see cref="TryFind"/>, giving the element value's offset in the packet and its length.</summary>
+    public static bool TryFindOffset(ReadOnlySpan<byte> packet, in RtpHeader header, int id, out int offset, out int length)
+    {
+        offset = 0;
+        length = 0;
         if (!header.Extension || header.ExtensionOffset + header.ExtensionLength > packet.Length)
         {
             return false;
@@ -30,7 +39,6 @@ public static class RtpHeaderExtensionReader
                 continue;
             }
             int elementId;
-            int length;
             if (oneByte)
             {
                 elementId = first >> 4;
@@ -57,7 +65,7 @@ public static class RtpHeaderExtensionReader
             }
             if (elementId == id)
             {
-                value = block.Slice(position, length);
+                offset = header.ExtensionOffset + position;
                 return true;
             }
             position += length;
