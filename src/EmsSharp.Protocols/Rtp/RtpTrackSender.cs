@@ -151,6 +151,7 @@ public sealed class RtpTrackSender
                     continue;
                 }
                 _nextRtxSequence++;
+                RefreshTransportSequence(destination[..length]);
             }
             else if (History.TryGet(sequence, now, out var original) && original.TryCopyTo(destination))
             {
@@ -161,7 +162,6 @@ public sealed class RtpTrackSender
                 UnanswerableNacks++;
                 continue;
             }
-            RefreshTransportSequence(destination[..length]);
             if (_srtp.TryProtectRtp(destination, length, out written))
             {
                 RetransmittedPackets++;
@@ -219,7 +219,9 @@ public sealed class RtpTrackSender
         return true;
     }
 
-    // Every packet on the wire, retransmissions included, needs its own transport-wide number.
+    // An RTX packet is a new packet on the wire and gets its own transport-wide number. A plain
+    // retransmission must stay byte-identical: it reuses the SRTP index, and AES-GCM with the same
+    // nonce over a different header (AAD) would leak the authentication key (RFC 7714 §8.1, §15).
     private void RefreshTransportSequence(Span<byte> packet)
     {
         if (_options.TransportSequenceExtensionId != 0 && _options.TransportSequence is { } counter

@@ -11,5 +11,4 @@ internal static class SrtpProfileParameters
     /// <summary>Master salt length: 112 bits for AES-CM, 96 bits for AES-GCM.</summary>
     public static int MasterSaltLength(SrtpProtectionProfile profile) =>
         profile == SrtpProtectionProfile.AeadAes128Gcm ? 12 : 14;
-
 }

@@ -18,7 +18,12 @@ public class RtpHeaderTests
     {
         var header = new RtpHeader
         {
-            Marker = marker, Padding = padding, PayloadType = payloadType, SequenceNumber = sequence, Timestamp = timestamp, Ssrc = ssrc,
+            Marker = marker,
+            Padding = padding,
+            PayloadType = payloadType,
+            SequenceNumber = sequence,
+            Timestamp = timestamp,
+            Ssrc = ssrc,
         };
         var buffer = new byte[header.GetSerializedLength()];
 

@@ -95,6 +95,24 @@ public class RtpTrackSenderTests
         }
     }
 
+    [Theory]
+    [InlineData((ushort)0x0001)]
+    [InlineData((ushort)0x0007)]
+    public void PlainRetransmission_IsByteIdenticalToTheOriginal_SoNoNonceIsReusedOnOtherData(ushort profile)
+    {
+        var (local, _) = Contexts(profile);
+        var sender = new RtpTrackSender(Options(), local);
+        var buffer = new byte[sender.RequiredBufferSize];
+        Assert.True(sender.TryWritePacket([0x41, 1, 2, 3], true, 0, TimeSpan.Zero, buffer, out int written));
+        var original = buffer[..written];
+        Assert.True(sender.TryWritePacket([0x41, 4], true, 0, TimeSpan.Zero, buffer, out _));
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534])] });
+
+        Assert.True(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out int retransmitted));
+
+        Assert.Equal(original, buffer[..retransmitted]);
+    }
+
     [Fact]
     public void Nack_WithRtx_SendsOsnOnTheRtxSsrc_AndSkipsUnknownPackets()
     {
@@ -110,6 +128,8 @@ public class RtpTrackSenderTests
         Assert.Equal(97, header.PayloadType);
         Assert.Equal(0x5678u, header.Ssrc);
         Assert.Equal(new byte[] { 0xFF, 0xFE, 0x41, 9 }, buffer[headerLength..length]);
+        Assert.True(RtpHeaderExtensionReader.TryFind(buffer.AsSpan(0, length), header, 3, out var twcc));
+        Assert.Equal(new byte[] { 0, 11 }, twcc.ToArray()); // a fresh transport-wide number
         Assert.False(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out _));
         Assert.Equal(1, sender.UnanswerableNacks);
     }
