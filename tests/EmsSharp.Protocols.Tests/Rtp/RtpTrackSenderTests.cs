@@ -202,4 +202,46 @@ public class RtpTrackSenderTests
         var sender = new RtpTrackSender(Options(), local);
         Assert.False(sender.TryWritePacket(new byte[1500], false, 0, TimeSpan.Zero, new byte[2000], out _));
     }
+
+    [Theory]
+    [InlineData((ushort)0x0001)]
+    [InlineData((ushort)0x0007)]
+    public void KeyframeEndToEnd_PacketizeSendUnprotectDepacketize(ushort profile)
+    {
+        var (local, remote) = Contexts(profile);
+        var sender = new RtpTrackSender(Options(), local);
+        var random = new Random(4);
+        var idr = new byte[20_000];
+        random.NextBytes(idr);
+        idr[0] = 0x65;
+        byte[] sps = [0x67, 0x42, 0xC0, 0x1F];
+        byte[] pps = [0x68, 0xCE, 0x3C, 0x80];
+        var au = new byte[4 + idr.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(au, (uint)idr.Length);
+        idr.CopyTo(au, 4);
+        Assert.True(H264Packetizer.TryCreate(au, true, sps, pps, H264Packetizer.DefaultMaxPayloadSize, out var packetizer));
+        var payload = new byte[H264Packetizer.DefaultMaxPayloadSize];
+        var wire = new byte[sender.RequiredBufferSize];
+        var depacketizer = new H264Depacketizer();
+        var result = H264DepacketizerResult.NeedMore;
+        uint timestamp = RtpClock.ToTimestamp(TimeSpan.FromSeconds(2), RtpClock.VideoClockRate);
+
+        while (packetizer.TryWriteNext(payload, out int length, out bool marker))
+        {
+            Assert.True(sender.TryWritePacket(payload.AsSpan(0, length), marker, timestamp, TimeSpan.Zero, wire, out int written));
+            Assert.True(remote.TryUnprotectRtp(wire, written, out int plain));
+            Assert.True(RtpHeader.TryRead(wire.AsSpan(0, plain), out var header, out int headerLength));
+            result = depacketizer.Push(wire.AsSpan(headerLength, plain - headerLength), header.SequenceNumber, header.Timestamp, header.Marker);
+        }
+
+        Assert.Equal(H264DepacketizerResult.AccessUnitReady, result);
+        Assert.True(depacketizer.IsKeyframe);
+        var expected = new byte[4 + sps.Length + 4 + pps.Length + au.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(expected, (uint)sps.Length);
+        sps.CopyTo(expected, 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(expected.AsSpan(8), (uint)pps.Length);
+        pps.CopyTo(expected, 12);
+        au.CopyTo(expected, 16);
+        Assert.Equal(expected, depacketizer.AccessUnit.ToArray());
+    }
 }
