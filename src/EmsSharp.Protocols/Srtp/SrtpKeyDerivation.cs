@@ -15,8 +15,8 @@ internal static class SrtpKeyDerivation
 
     /// <summary>
     /// Derives <paramref name="output"/>.Length bytes for <paramref name="label"/> with key_derivation_rate 0
-    /// (r = 0, so key_id = label || 0^48). A 96-bit AES-GCM master salt is zero-padded to 112 bits
-    /// (RFC 7714 §11 reuses the RFC 3711 KDF unchanged).
+    /// (r = 0, so key_id = label || 0^48). RFC 7714 §11 keeps this KDF for AES-GCM; its 96-bit master
+    /// salt is zero-padded to 112 bits, as libsrtp (and so every browser) does.
     /// </summary>
     public static void Derive(Aes masterCipher, ReadOnlySpan<byte> masterSalt, byte label, Span<byte> output)
     {

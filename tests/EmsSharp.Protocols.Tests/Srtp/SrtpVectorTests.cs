@@ -55,6 +55,19 @@ public class SrtpVectorTests
     }
 
     [Fact]
+    public void AeadKeyDerivation_MatchesLibSrtp_WithZeroPaddedSalt()
+    {
+        // RFC 7714 has no KDF vector; libsrtp (as cross-checked by webrtc-rs) pads the 96-bit master salt
+        // to 112 bits and XORs the label into octet 7. Master key 00..0f, master salt 40..4b.
+        using var master = SrtpKeyDerivation.CreateAes(Hex("000102030405060708090a0b0c0d0e0f"));
+        var salt = new byte[12];
+
+        SrtpKeyDerivation.Derive(master, Hex("404142434445464748494a4b"), SrtpKeyDerivation.RtpSaltLabel, salt);
+
+        Assert.Equal(Hex("1fcd5d561e66dc49ec1c3ccb"), salt);
+    }
+
+    [Fact]
     public void LibSrtpDriver_AesCm128HmacSha1_80_PacketFromMasterKey()
     {
         // libsrtp test/srtp_driver.c known answer: KDF + AES-CM + HMAC-SHA1 together.
