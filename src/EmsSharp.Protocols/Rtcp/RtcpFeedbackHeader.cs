@@ -15,7 +15,10 @@ internal static class RtcpFeedbackHeader
 {
     public const int Length = 12;
 
-    /// <summary>Reads the header of a feedback packet of type <paramref name="packetType"/>/<paramref name="format"/>; returns its FCI.</summary>
+    /// <summary>
+    /// Reads the header of a feedback packet of type <paramref name="packetType"/> and format
+    /// <paramref name="format"/>; returns its FCI.
+    /// </summary>
     public static bool TryRead(
         ReadOnlySpan<byte> data, byte packetType, int format, out uint senderSsrc, out uint mediaSsrc,
         out ReadOnlySpan<byte> fci, out int packetLength)

@@ -24,7 +24,8 @@ public sealed class RtcpPictureLossIndication : RtcpPacket
     {
         packet = null!;
         consumed = 0;
-        if (!RtcpFeedbackHeader.TryRead(data, RtcpPacketType.PayloadFeedback, Format, out uint sender, out uint media, out _, out int length))
+        if (!RtcpFeedbackHeader.TryRead(
+                data, RtcpPacketType.PayloadFeedback, Format, out uint sender, out uint media, out _, out int length))
         {
             return false;
         }
@@ -39,7 +40,8 @@ public sealed class RtcpPictureLossIndication : RtcpPacket
     /// <inheritdoc/>
     public override bool TryWrite(Span<byte> destination, out int written)
     {
-        bool ok = RtcpFeedbackHeader.TryWrite(destination, RtcpPacketType.PayloadFeedback, Format, SenderSsrc, MediaSsrc, RtcpFeedbackHeader.Length);
+        bool ok = RtcpFeedbackHeader.TryWrite(
+            destination, RtcpPacketType.PayloadFeedback, Format, SenderSsrc, MediaSsrc, RtcpFeedbackHeader.Length);
         written = ok ? RtcpFeedbackHeader.Length : 0;
         return ok;
     }

@@ -23,7 +23,10 @@ public sealed class RtpSendHistory
     private readonly int _maxPacketSize;
     private readonly int _mask;
 
-    /// <summary>Creates a history of <paramref name="capacity"/> packets (a power of two, 16..32768) kept at most <paramref name="maxAge"/>.</summary>
+    /// <summary>
+    /// Creates a history of <paramref name="capacity"/> packets (a power of two, 16..32768), each kept at
+    /// most <paramref name="maxAge"/> (default 1 s).
+    /// </summary>
     public RtpSendHistory(int capacity = DefaultCapacity, TimeSpan? maxAge = null, int maxPacketSize = DefaultMaxPacketSize)
     {
         if (capacity is < 16 or > 32768 || (capacity & (capacity - 1)) != 0)
