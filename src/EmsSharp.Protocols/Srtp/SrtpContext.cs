@@ -27,6 +27,15 @@ public sealed class SrtpContext : IDisposable
     /// <summary>The protection profile in use.</summary>
     public SrtpProtectionProfile Profile { get; }
 
+    /// <summary>Packets rejected as truncated or not RTP/RTCP (counted on unprotect only).</summary>
+    public long MalformedPackets { get; private set; }
+
+    /// <summary>Packets rejected by the replay window.</summary>
+    public long ReplayedPackets { get; private set; }
+
+    /// <summary>Packets whose authentication tag did not verify.</summary>
+    public long AuthenticationFailures { get; private set; }
+
     /// <summary>Bytes <see cref="TryProtectRtp"/> appends (the tag).</summary>
     public int RtpOverhead => _rtp.TagLength;
 
@@ -111,6 +120,7 @@ public sealed class SrtpContext : IDisposable
         if (!TryGetRtpHeader(packet, length, out var header, out int headerLength)
             || length < headerLength + _rtp.TagLength)
         {
+            MalformedPackets++;
             return false;
         }
         _streams.TryGetValue(header.Ssrc, out var state);
@@ -118,10 +128,12 @@ public sealed class SrtpContext : IDisposable
         // RFC 3711 §3.3 step 2: replay check before the (costlier) authentication.
         if (index < 0 || (state is not null && state.RtpReplay.IsReplay(index)))
         {
+            ReplayedPackets++;
             return false;
         }
         if (!_rtp.TryUnprotectRtp(packet, headerLength, length, header.Ssrc, (uint)(index >> 16), header.SequenceNumber))
         {
+            AuthenticationFailures++;
             return false;
         }
         state ??= GetOrAddState(header.Ssrc);
@@ -167,6 +179,7 @@ public sealed class SrtpContext : IDisposable
         newLength = 0;
         if (!IsRtcpHeader(packet, length, 8 + RtcpOverhead))
         {
+            MalformedPackets++;
             return false;
         }
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
@@ -175,10 +188,12 @@ public sealed class SrtpContext : IDisposable
         _streams.TryGetValue(ssrc, out var state);
         if (state is not null && state.RtcpReplay.IsReplay(index))
         {
+            ReplayedPackets++;
             return false;
         }
         if (!_rtcp.TryUnprotectRtcp(packet, length, ssrc, word))
         {
+            AuthenticationFailures++;
             return false;
         }
         state ??= GetOrAddState(ssrc);

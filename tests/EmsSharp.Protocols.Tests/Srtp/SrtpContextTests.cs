@@ -136,6 +136,7 @@ public class SrtpContextTests
         var copy = packet.ToArray();
         Assert.True(remote.TryUnprotectRtp(packet, protectedLength, out _));
         Assert.False(remote.TryUnprotectRtp(copy, protectedLength, out _));
+        Assert.Equal(1, remote.ReplayedPackets);
     }
 
     [Theory]
@@ -181,6 +182,7 @@ public class SrtpContextTests
             Assert.False(remote.TryUnprotectRtp(tampered, length, out _), $"byte {position}");
         }
         Assert.True(remote.TryUnprotectRtp(packet, length, out _));
+        Assert.Equal(4, remote.AuthenticationFailures);
 
         var rtcp = RtcpPacket(9);
         Assert.True(local.TryProtectRtcp(rtcp, 16, out int rtcpLength));
