@@ -94,6 +94,10 @@ public sealed partial class SctpAssociation
 
     internal int CongestionWindow => _cwnd;
 
+    internal uint LocalVerificationTag => _localTag;
+
+    internal uint PeerVerificationTag => _peerTag;
+
     /// <summary>Earliest time at which <see cref="HandleTimeout"/> has work, or null.</summary>
     public TimeSpan? NextTimeout
     {
