@@ -153,7 +153,7 @@ public sealed class DataChannelManager
         var bytes = new byte[open.GetSerializedLength()];
         open.TryWrite(bytes, out _);
         // RFC 8832 §6: DCEP messages go reliable and ordered.
-        Association.Send(channel.Id, DataChannelPpid.Dcep, bytes);
+        Association.Send(channel.Id, DataChannelPpid.Dcep, bytes, default, countBuffered: false);
     }
 
     internal void SendOnChannel(DataChannel channel, ReadOnlySpan<byte> data, bool isText)
@@ -331,7 +331,7 @@ public sealed class DataChannelManager
         };
         var created = new DataChannel(this, streamId, open.Label, options, DataChannelState.Open);
         _channels[streamId] = created;
-        Association.Send(streamId, DataChannelPpid.Dcep, [DataChannelOpenMessage.AckMessageType]);
+        Association.Send(streamId, DataChannelPpid.Dcep, [DataChannelOpenMessage.AckMessageType], default, countBuffered: false);
         _events.Enqueue(new DataChannelEvent(DataChannelEventKind.ChannelOpenedByPeer, created));
     }
 

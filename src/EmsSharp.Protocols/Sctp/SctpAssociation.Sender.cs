@@ -223,15 +223,21 @@ public sealed partial class SctpAssociation
         }
 
         m.LiveChunks--;
-        ReduceBuffered(m.Stream, bytes);
+        ReduceBuffered(m, bytes);
         if (m.LiveChunks == 0 && (m.Offset == m.Length || m.Abandoned))
         {
             ReturnBuffer(m);
         }
     }
 
-    private void ReduceBuffered(SctpOutboundStream stream, long bytes)
+    private void ReduceBuffered(SctpOutboundMessage m, long bytes)
     {
+        if (!m.Counted)
+        {
+            return;
+        }
+
+        var stream = m.Stream;
         var before = stream.BufferedBytes;
         stream.BufferedBytes -= bytes;
         if (before > stream.LowThreshold && stream.BufferedBytes <= stream.LowThreshold)
@@ -310,7 +316,7 @@ public sealed partial class SctpAssociation
         m.Offset = m.Length;
         if (unsent > 0)
         {
-            ReduceBuffered(m.Stream, unsent);
+            ReduceBuffered(m, unsent);
         }
 
         if (m.LiveChunks == 0)

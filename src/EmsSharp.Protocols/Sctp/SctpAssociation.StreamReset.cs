@@ -167,13 +167,21 @@ public sealed partial class SctpAssociation
             // RFC 6525 §5.2.2: the next message on a reset stream has SSN 0.
             if (streams.Length == 0)
             {
+                foreach (var stream in _inboundStreams.Values)
+                {
+                    DropPending(stream);
+                }
+
                 _inboundStreams.Clear();
             }
             else
             {
                 foreach (var s in streams)
                 {
-                    _inboundStreams.Remove(s);
+                    if (_inboundStreams.Remove(s, out var stream))
+                    {
+                        DropPending(stream);
+                    }
                 }
             }
 
@@ -184,6 +192,18 @@ public sealed partial class SctpAssociation
 
         _reconfigResponses.Enqueue(new SctpReConfigResponse(request.RequestSequence, result));
     }
+
+    private void DropPending(SctpInboundStream stream)
+    {
+        foreach (var pending in stream.Pending.Values)
+        {
+            _receivedBytes -= pending.Data!.Length;
+        }
+    }
+
+    /// <summary>Whether a reset of our outgoing stream is queued or awaiting its response (no new data then, RFC 6525 §5.1.2).</summary>
+    private bool IsResetting(ushort streamId) =>
+        _resetPending.Contains(streamId) || (_resetInFlight is { } inFlight && Array.IndexOf(inFlight, streamId) >= 0);
 
     private void HandleReconfigResponse(SctpReConfigResponse response, TimeSpan now)
     {

@@ -249,7 +249,7 @@ public sealed partial class SctpAssociation
                 // RFC 3758 §3.5: a message whose lifetime ran out before its first transmission is dropped.
                 Statistics.AbandonedMessages++;
                 m.Abandoned = true;
-                ReduceBuffered(m.Stream, m.Length);
+                ReduceBuffered(m, m.Length);
                 m.Offset = m.Length;
                 CompleteQueued(m);
                 continue;

@@ -54,6 +54,11 @@ public sealed partial class SctpAssociation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Mtu, 256);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Mtu, SctpPacket.MaxLength);
+        if (options.MaxMessageSize > options.ReceiveWindow)
+        {
+            throw new ArgumentException("ReceiveWindow must be at least MaxMessageSize, or a largest message could never be reassembled.", nameof(options));
+        }
+
         _options = options;
         _mtu = options.Mtu;
         _random = options.RandomSeed is { } seed ? new Random(seed) : null;
@@ -140,8 +145,12 @@ public sealed partial class SctpAssociation
     /// <see cref="Connect"/> was called; data waits until the association is established.
     /// </summary>
     /// <exception cref="ArgumentException">The message is empty (SCTP cannot carry empty DATA; RFC 8831 §6.6 uses PPIDs 56/57).</exception>
-    /// <exception cref="InvalidOperationException">The association has ended or is shutting down.</exception>
-    public void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> data, SctpSendOptions options = default)
+    /// <exception cref="InvalidOperationException">The association has ended or is shutting down, or the stream is being reset.</exception>
+    public void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> data, SctpSendOptions options = default) =>
+        Send(streamId, ppid, data, options, countBuffered: true);
+
+    /// <summary>As the public overload; <paramref name="countBuffered"/> false keeps protocol messages (DCEP) out of the buffered amount.</summary>
+    internal void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> data, SctpSendOptions options, bool countBuffered)
     {
         if (data.IsEmpty)
         {
@@ -158,6 +167,11 @@ public sealed partial class SctpAssociation
             throw new ArgumentOutOfRangeException(nameof(streamId), $"Stream {streamId} is beyond the {_outboundStreamCount} negotiated outbound streams.");
         }
 
+        if (IsResetting(streamId))
+        {
+            throw new InvalidOperationException($"Stream {streamId} is being reset; wait for OutgoingStreamsReset.");
+        }
+
         var stream = GetOutboundStream(streamId);
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);
@@ -170,13 +184,18 @@ public sealed partial class SctpAssociation
             Unordered = options.Unordered,
             MaxRetransmits = options.MaxRetransmits ?? -1,
             Lifetime = options.Lifetime,
+            Counted = countBuffered,
         };
         if (options.Lifetime is not null)
         {
             _unstamped.Add(message);
         }
 
-        stream.BufferedBytes += data.Length;
+        if (countBuffered)
+        {
+            stream.BufferedBytes += data.Length;
+        }
+
         stream.QueuedMessages++;
         _sendQueue.Enqueue(message);
     }

@@ -22,4 +22,7 @@ internal sealed class SctpOutboundMessage
     public int ChunksAssigned;
     public int LiveChunks;
     public bool Abandoned;
+
+    /// <summary>Whether the bytes count toward the stream's buffered amount.</summary>
+    public bool Counted = true;
 }
