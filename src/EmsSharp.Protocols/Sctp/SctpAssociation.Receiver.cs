@@ -341,7 +341,7 @@ public sealed partial class SctpAssociation
             var stream = GetInboundStream(streamId);
             if (SctpTsn.SsnLe(stream.ExpectedSsn, skipped))
             {
-                for (var s = stream.ExpectedSsn; SctpTsn.SsnLe(s, skipped); s++)
+                for (var s = stream.ExpectedSsn; stream.Pending.Count > 0 && SctpTsn.SsnLe(s, skipped); s++)
                 {
                     if (stream.Pending.Remove(s, out var ready))
                     {

@@ -51,19 +51,22 @@ public sealed partial class SctpAssociation
         var cumAdvanced = SctpTsn.Lt(_peerCumAck, cumAck);
         var acked = ProcessCumulativeAck(cumAck, now);
         var highestNewlyAcked = cumAck;
+        var covered = 0; // blocks are ascending; never walk a TSN twice, whatever a hostile SACK claims
         for (var i = 0; i < sack.GapBlockCount; i++)
         {
             var block = sack.GetGapBlock(i);
-            if (block.Start == 0 || block.Start > block.End)
+            if (block.Start == 0 || block.Start > block.End || block.End <= covered)
             {
                 continue;
             }
 
-            for (int offset = block.Start; offset <= block.End; offset++)
+            for (var offset = Math.Max(block.Start, covered + 1); offset <= block.End; offset++)
             {
                 var tsn = cumAck + (uint)offset;
+                covered = offset;
                 if (!SctpTsn.Lt(tsn, _nextTsn))
                 {
+                    covered = ushort.MaxValue;
                     break;
                 }
 

@@ -121,6 +121,37 @@ public sealed class SctpInboundRobustnessTests
     }
 
     [Fact]
+    public void HostileSack_OverlappingHugeGapBlocks_ProcessedCheaply()
+    {
+        var (a, b, _) = Established();
+        for (var i = 0; i < 100; i++)
+        {
+            b.Send(0, 53, new byte[1000]);
+        }
+
+        var buffer = new byte[1500];
+        uint? firstTsn = null;
+        while (b.TryPollTransmit(buffer, TimeSpan.FromSeconds(2), out var length))
+        {
+            SctpPacket.TryRead(buffer.AsSpan(0, length), out var p, out _);
+            if (SctpChunk.TryRead(p.Chunks, out var chunk, out _) && SctpDataChunk.TryRead(chunk, out var data))
+            {
+                firstTsn ??= data.Tsn;
+            }
+        }
+
+        // 1,000 blocks each claiming offsets 1..65535 above B's first TSN.
+        Assert.NotNull(a);
+        var blocks = Enumerable.Repeat(new SctpGapAckBlock(1, 65535), 1000).ToArray();
+        var sack = new byte[SctpSackChunk.GetSerializedLength(blocks.Length, 0)];
+        SctpSackChunk.TryWrite(sack, firstTsn!.Value, 100000, blocks, [], out _);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(b.HandleInbound(PacketToB(b, sack), TimeSpan.FromSeconds(3)));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2));
+        Assert.Equal(SctpAssociationState.Established, b.State);
+    }
+
+    [Fact]
     public void DataWithoutUserData_AbortsWithNoUserDataCause()
     {
         var (_, b, _) = Established();
