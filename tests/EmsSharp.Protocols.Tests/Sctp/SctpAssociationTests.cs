@@ -35,10 +35,17 @@ public sealed class SctpAssociationTests(ITestOutputHelper output)
         return net;
     }
 
-    [Fact]
-    public void Handshake_OneSideInitiates_BothEstablishWithWebRtcExtensions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Handshake_OneSideInitiates_BothEstablishWithWebRtcExtensions(bool reverse)
     {
         var (a, b) = CreatePair();
+        if (reverse)
+        {
+            (a, b) = (b, a);
+        }
+
         Connect(a, b, bothInitiate: false);
         Assert.Contains(Drain(a.Association), e => e.Kind == SctpEventKind.Connected);
         Assert.Contains(Drain(b.Association), e => e.Kind == SctpEventKind.Connected);
