@@ -386,7 +386,7 @@ public sealed partial class SctpAssociation
     /// <summary>RFC 9260 §9.2: SHUTDOWN / SHUTDOWN ACK go out once nothing is queued or outstanding.</summary>
     private void CheckShutdownProgress(TimeSpan now)
     {
-        if (_sendQueue.Count > 0 || _peerCumAck != _nextTsn - 1)
+        if (_queuedMessages > 0 || _peerCumAck != _nextTsn - 1)
         {
             return;
         }

@@ -5,7 +5,9 @@ public sealed partial class SctpAssociation
     /// <summary>Most TSNs outstanding at once; sending pauses beyond it.</summary>
     private const int MaxInflightRing = 65536;
 
-    private readonly Queue<SctpOutboundMessage> _sendQueue = new();
+    /// <summary>Streams with queued messages, served round-robin one message at a time (as dcsctp does) so one busy channel cannot starve another.</summary>
+    private readonly Queue<SctpOutboundStream> _activeStreams = new();
+    private int _queuedMessages;
     private readonly List<SctpOutboundMessage> _unstamped = [];
     private readonly Dictionary<ushort, SctpOutboundStream> _outboundStreams = [];
     private SctpInflightChunk[] _inflight;

@@ -71,7 +71,7 @@ public sealed partial class SctpAssociation
         for (var i = 0; i < _resetPending.Count && ready.Count < SctpStreamResetRequest.MaxStreams; i++)
         {
             var id = _resetPending[i];
-            if (!_outboundStreams.TryGetValue(id, out var s) || s.QueuedMessages == 0)
+            if (!_outboundStreams.TryGetValue(id, out var s) || s.Queue.Count == 0)
             {
                 ready.Add(id);
                 _resetPending.RemoveAt(i--);

@@ -106,7 +106,7 @@ public sealed partial class SctpAssociation
             o += w;
         }
 
-        var hasData = _retransmitCount > 0 || (_sendQueue.Count > 0 && _flightSize < _cwnd);
+        var hasData = _retransmitCount > 0 || (_queuedMessages > 0 && _flightSize < _cwnd);
         if ((_sackNeeded || (_delayedAckDeadline is not null && hasData)) && IsDataState() && TryWriteSack(packet[o..], out w))
         {
             o += w;
@@ -236,7 +236,7 @@ public sealed partial class SctpAssociation
         }
 
         var maxPayload = _mtu - SctpCommonHeader.Length - SctpDataChunk.HeaderLength;
-        while (_sendQueue.TryPeek(out var m))
+        while (TryPeekNextMessage(out var m))
         {
             if (m.Offset >= m.Length)
             {
@@ -313,10 +313,37 @@ public sealed partial class SctpAssociation
         }
     }
 
+    private bool TryPeekNextMessage(out SctpOutboundMessage message)
+    {
+        while (_activeStreams.TryPeek(out var stream))
+        {
+            if (stream.Queue.TryPeek(out message!))
+            {
+                return true;
+            }
+
+            _activeStreams.Dequeue();
+            stream.Scheduled = false;
+        }
+
+        message = null!;
+        return false;
+    }
+
+    /// <summary>The head message of the head stream is fully cut into chunks (or dropped): rotate to the next stream.</summary>
     private void CompleteQueued(SctpOutboundMessage m)
     {
-        _sendQueue.Dequeue();
-        m.Stream.QueuedMessages--;
+        var stream = _activeStreams.Dequeue();
+        stream.Queue.Dequeue();
+        _queuedMessages--;
+        if (stream.Queue.Count > 0)
+        {
+            _activeStreams.Enqueue(stream);
+        }
+        else
+        {
+            stream.Scheduled = false;
+        }
         if (m.LiveChunks == 0)
         {
             ReturnBuffer(m);

@@ -196,8 +196,13 @@ public sealed partial class SctpAssociation
             stream.BufferedBytes += data.Length;
         }
 
-        stream.QueuedMessages++;
-        _sendQueue.Enqueue(message);
+        stream.Queue.Enqueue(message);
+        _queuedMessages++;
+        if (!stream.Scheduled)
+        {
+            stream.Scheduled = true;
+            _activeStreams.Enqueue(stream);
+        }
     }
 
     /// <summary>Bytes queued or in flight on a stream and not yet acknowledged or abandoned.</summary>
@@ -355,10 +360,16 @@ public sealed partial class SctpAssociation
 
     private void ReleaseAllBuffers()
     {
-        while (_sendQueue.TryDequeue(out var m))
+        foreach (var stream in _outboundStreams.Values)
         {
-            ReturnBuffer(m);
+            while (stream.Queue.TryDequeue(out var m))
+            {
+                ReturnBuffer(m);
+            }
         }
+
+        _activeStreams.Clear();
+        _queuedMessages = 0;
 
         for (var i = 0; i < _inflight.Length; i++)
         {

@@ -402,6 +402,31 @@ public sealed class SctpAssociationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Streams_ServedRoundRobin_SmallMessageNotStuckBehindBacklog()
+    {
+        var (a, b) = CreatePair(91);
+        var net = Connect(a, b, bothInitiate: false);
+        for (var i = 0; i < 64; i++)
+        {
+            a.Association.Send(2, 53, new byte[32768]); // 2 MB backlog on the stream channel
+        }
+
+        a.Association.Send(0, 51, "command"u8);
+        var order = new List<ushort>();
+        net.RunUntil(() => order.Count == 65, TimeSpan.FromSeconds(60), () =>
+        {
+            while (b.Association.TryPollEvent(out var ev))
+            {
+                if (ev.Kind == SctpEventKind.MessageReceived)
+                {
+                    order.Add(ev.StreamId);
+                }
+            }
+        });
+        Assert.InRange(order.IndexOf(0), 0, 2);
+    }
+
+    [Fact]
     public void BufferedAmountLow_RaisedWhenDrained()
     {
         var (a, b) = CreatePair(81);
