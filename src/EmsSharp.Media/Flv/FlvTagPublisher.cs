@@ -66,21 +66,21 @@ public sealed class FlvTagPublisher
             case 0:
                 return SetAvcConfiguration(payload);
             case 1:
-            {
-                if (_stream.Video is null || !TryScanAccessUnit(payload.Span, out var idr))
                 {
-                    return Drop();
-                }
+                    if (_stream.Video is null || !TryScanAccessUnit(payload.Span, out var idr))
+                    {
+                        return Drop();
+                    }
 
-                if (payload.IsEmpty)
-                {
-                    return true;
-                }
+                    if (payload.IsEmpty)
+                    {
+                        return true;
+                    }
 
-                var dts = timestampMs * VideoTrackConfig.ClockRate / 1000;
-                var pts = (timestampMs + header.CompositionTime) * VideoTrackConfig.ClockRate / 1000;
-                return _stream.Publish(new MediaFrame(TrackKind.Video, MediaCodec.H264, dts, pts, idr, payload));
-            }
+                    var dts = timestampMs * VideoTrackConfig.ClockRate / 1000;
+                    var pts = (timestampMs + header.CompositionTime) * VideoTrackConfig.ClockRate / 1000;
+                    return _stream.Publish(new MediaFrame(TrackKind.Video, MediaCodec.H264, dts, pts, idr, payload));
+                }
 
             default:
                 return true; // end of sequence
@@ -106,18 +106,18 @@ public sealed class FlvTagPublisher
                     : Drop();
             case FlvAudioTagHeader.AlawFormat:
             case FlvAudioTagHeader.MulawFormat:
-            {
-                var codec = header.SoundFormat == FlvAudioTagHeader.AlawFormat ? MediaCodec.Pcma : MediaCodec.Pcmu;
-                var channels = header.Stereo ? 2 : 1;
-                var audio = _stream.Audio;
-                if (audio is null || audio.Codec != codec || audio.Channels != channels)
                 {
-                    audio = new AudioTrackConfig(codec, ReadOnlyMemory<byte>.Empty, 8000, channels);
-                    _stream.SetAudioTrack(audio);
-                }
+                    var codec = header.SoundFormat == FlvAudioTagHeader.AlawFormat ? MediaCodec.Pcma : MediaCodec.Pcmu;
+                    var channels = header.Stereo ? 2 : 1;
+                    var audio = _stream.Audio;
+                    if (audio is null || audio.Codec != codec || audio.Channels != channels)
+                    {
+                        audio = new AudioTrackConfig(codec, ReadOnlyMemory<byte>.Empty, 8000, channels);
+                        _stream.SetAudioTrack(audio);
+                    }
 
-                return payload.IsEmpty || PublishAudioFrame(audio, timestampMs, payload.Length / channels, payload);
-            }
+                    return payload.IsEmpty || PublishAudioFrame(audio, timestampMs, payload.Length / channels, payload);
+                }
 
             default:
                 return Drop();

@@ -229,41 +229,41 @@ internal sealed class RtmpChunkReader
         switch (message.Type)
         {
             case RtmpMessageType.SetChunkSize:
-            {
-                // §5.4.1: 31-bit chunk size, the top bit must be 0; bounded by our own maximum.
-                if (message.Payload.Length < 4)
                 {
-                    return false;
-                }
+                    // §5.4.1: 31-bit chunk size, the top bit must be 0; bounded by our own maximum.
+                    if (message.Payload.Length < 4)
+                    {
+                        return false;
+                    }
 
-                var size = BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
-                if (size == 0 || size > (uint)_limits.MaxChunkSize)
-                {
-                    return false;
-                }
+                    var size = BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
+                    if (size == 0 || size > (uint)_limits.MaxChunkSize)
+                    {
+                        return false;
+                    }
 
-                ChunkSize = (int)size;
-                return true;
-            }
+                    ChunkSize = (int)size;
+                    return true;
+                }
 
             case RtmpMessageType.Abort:
-            {
-                // §5.4.2: discard the partly received message of the given chunk stream.
-                if (message.Payload.Length < 4)
                 {
-                    return false;
-                }
+                    // §5.4.2: discard the partly received message of the given chunk stream.
+                    if (message.Payload.Length < 4)
+                    {
+                        return false;
+                    }
 
-                var id = BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
-                if (_streams.TryGetValue(id, out var aborted) && aborted.Received > 0)
-                {
-                    _pendingBytes -= aborted.Length;
-                    aborted.Buffer = null;
-                    aborted.Received = 0;
-                }
+                    var id = BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
+                    if (_streams.TryGetValue(id, out var aborted) && aborted.Received > 0)
+                    {
+                        _pendingBytes -= aborted.Length;
+                        aborted.Buffer = null;
+                        aborted.Received = 0;
+                    }
 
-                return true;
-            }
+                    return true;
+                }
 
             default:
                 return true;

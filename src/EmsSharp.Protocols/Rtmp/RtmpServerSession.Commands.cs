@@ -67,12 +67,12 @@ public sealed partial class RtmpServerSession
                 EndPublishing(message.MessageStreamId);
                 return true;
             case "deleteStream":
-            {
-                var id = _values.Count > 3 && _values[3].Type == Amf0Type.Number ? (uint)_values[3].Number : 0;
-                EndPublishing(id);
-                _streams.Remove(id);
-                return true;
-            }
+                {
+                    var id = _values.Count > 3 && _values[3].Type == Amf0Type.Number ? (uint)_values[3].Number : 0;
+                    EndPublishing(id);
+                    _streams.Remove(id);
+                    return true;
+                }
 
             default:
                 // §7.2: unknown calls with a transaction id get an error; the connection stays up.

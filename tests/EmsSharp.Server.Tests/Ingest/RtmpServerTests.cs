@@ -58,7 +58,9 @@ public class RtmpServerTests
         var time = new FakeTimeProvider();
         var options = Options.Create(new IngestOptions
         {
-            RtmpPort = 0, RtmpAddress = "127.0.0.1", RtmpIdleTimeout = TimeSpan.FromSeconds(30),
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
         });
         using var server = new RtmpServer(options, new StreamHub(), time, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);

@@ -200,18 +200,18 @@ public readonly struct Amf0Value
                 destination[1] = Number != 0 ? (byte)1 : (byte)0;
                 return 2;
             case Amf0Type.String:
-            {
-                var length = Utf8.GetBytes(Text!, destination[3..]);
-                BinaryPrimitives.WriteUInt16BigEndian(destination[1..], (ushort)length);
-                return 3 + length;
-            }
+                {
+                    var length = Utf8.GetBytes(Text!, destination[3..]);
+                    BinaryPrimitives.WriteUInt16BigEndian(destination[1..], (ushort)length);
+                    return 3 + length;
+                }
 
             case Amf0Type.LongString:
-            {
-                var length = Utf8.GetBytes(Text!, destination[5..]);
-                BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)length);
-                return 5 + length;
-            }
+                {
+                    var length = Utf8.GetBytes(Text!, destination[5..]);
+                    BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)length);
+                    return 5 + length;
+                }
 
             case Amf0Type.Date:
                 BinaryPrimitives.WriteDoubleBigEndian(destination[1..], Number);
@@ -223,16 +223,16 @@ public readonly struct Amf0Value
                 BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)Properties!.Count);
                 return 5 + WriteProperties(Properties, destination[5..]);
             case Amf0Type.StrictArray:
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)Items!.Count);
-                var offset = 5;
-                foreach (var item in Items)
                 {
-                    offset += item.Write(destination[offset..]);
-                }
+                    BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)Items!.Count);
+                    var offset = 5;
+                    foreach (var item in Items)
+                    {
+                        offset += item.Write(destination[offset..]);
+                    }
 
-                return offset;
-            }
+                    return offset;
+                }
 
             default:
                 return 1;
@@ -288,15 +288,15 @@ public readonly struct Amf0Value
                 return true;
             case Amf0Type.String:
             case Amf0Type.LongString:
-            {
-                if (!TryReadString(source, limits, marker == Amf0Type.LongString, ref offset, out var text))
                 {
-                    return false;
-                }
+                    if (!TryReadString(source, limits, marker == Amf0Type.LongString, ref offset, out var text))
+                    {
+                        return false;
+                    }
 
-                value = new Amf0Value(marker, text: text);
-                return true;
-            }
+                    value = new Amf0Value(marker, text: text);
+                    return true;
+                }
 
             case Amf0Type.Date:
                 if (source.Length - offset < 10)
@@ -315,60 +315,60 @@ public readonly struct Amf0Value
                 return true;
             case Amf0Type.Object:
             case Amf0Type.EcmaArray:
-            {
-                if (depth >= limits.MaxDepth)
                 {
-                    return false;
-                }
-
-                if (marker == Amf0Type.EcmaArray)
-                {
-                    // The count is only a hint (encoders often write 0); the end marker ends the array.
-                    if (source.Length - offset < 4)
+                    if (depth >= limits.MaxDepth)
                     {
                         return false;
                     }
 
-                    offset += 4;
-                }
+                    if (marker == Amf0Type.EcmaArray)
+                    {
+                        // The count is only a hint (encoders often write 0); the end marker ends the array.
+                        if (source.Length - offset < 4)
+                        {
+                            return false;
+                        }
 
-                if (!TryReadProperties(source, limits, depth + 1, ref budget, ref offset, out var properties))
-                {
-                    return false;
-                }
+                        offset += 4;
+                    }
 
-                value = new Amf0Value(marker, properties: properties);
-                return true;
-            }
+                    if (!TryReadProperties(source, limits, depth + 1, ref budget, ref offset, out var properties))
+                    {
+                        return false;
+                    }
+
+                    value = new Amf0Value(marker, properties: properties);
+                    return true;
+                }
 
             case Amf0Type.StrictArray:
-            {
-                if (depth >= limits.MaxDepth || source.Length - offset < 4)
                 {
-                    return false;
-                }
-
-                var count = BinaryPrimitives.ReadUInt32BigEndian(source[offset..]);
-                offset += 4;
-
-                // Each item takes at least one byte: check the declared count before allocating.
-                if (count > (uint)budget || count > (uint)(source.Length - offset))
-                {
-                    return false;
-                }
-
-                var items = new Amf0Value[count];
-                for (var i = 0; i < items.Length; i++)
-                {
-                    if (!TryReadValue(source, limits, depth + 1, ref budget, ref offset, out items[i]))
+                    if (depth >= limits.MaxDepth || source.Length - offset < 4)
                     {
                         return false;
                     }
-                }
 
-                value = FromStrictArray(items);
-                return true;
-            }
+                    var count = BinaryPrimitives.ReadUInt32BigEndian(source[offset..]);
+                    offset += 4;
+
+                    // Each item takes at least one byte: check the declared count before allocating.
+                    if (count > (uint)budget || count > (uint)(source.Length - offset))
+                    {
+                        return false;
+                    }
+
+                    var items = new Amf0Value[count];
+                    for (var i = 0; i < items.Length; i++)
+                    {
+                        if (!TryReadValue(source, limits, depth + 1, ref budget, ref offset, out items[i]))
+                        {
+                            return false;
+                        }
+                    }
+
+                    value = FromStrictArray(items);
+                    return true;
+                }
 
             default:
                 // Object end outside an object, references, typed objects, AMF3 switch: not supported.
