@@ -101,7 +101,7 @@ public sealed partial class RtmpServerSession
                     if (reader.Remaining < 1 + RtmpHandshake.PacketSize)
                     {
                         // §5.2.2: anything but version 3 is refused at once, not after 1537 bytes.
-                        return reader.Remaining == 0 || reader.UnreadSpan[0] == RtmpHandshake.Version || Fail("bad C0 version");
+                        return !reader.TryPeek(out var early) || early == RtmpHandshake.Version || Fail("bad C0 version");
                     }
 
                     if (!reader.TryRead(out var version) || version != RtmpHandshake.Version)
