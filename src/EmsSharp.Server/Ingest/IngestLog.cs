@@ -1,0 +1,37 @@
+using System.Net;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>Source-generated log messages of the ingest services.</summary>
+internal static partial class IngestLog
+{
+    [LoggerMessage(1, LogLevel.Information, "RTMP server listening on {EndPoint}")]
+    public static partial void RtmpListening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(2, LogLevel.Warning, "RTMP connection from {Remote} closed: {Reason}")]
+    public static partial void RtmpProtocolError(ILogger logger, EndPoint? remote, string? reason);
+
+    [LoggerMessage(3, LogLevel.Information, "RTMP {Remote} publishes {StreamName} (app {App}) as stream {StreamId}")]
+    public static partial void RtmpPublishStarted(ILogger logger, EndPoint? remote, string streamName, string? app, long streamId);
+
+    [LoggerMessage(4, LogLevel.Warning, "RTMP {Remote} refused: stream {StreamName} is already live")]
+    public static partial void RtmpPublishRefused(ILogger logger, EndPoint? remote, string streamName);
+
+    [LoggerMessage(5, LogLevel.Information, "RTMP stream {StreamName} ended ({Dropped} tags dropped)")]
+    public static partial void RtmpPublishEnded(ILogger logger, string streamName, long dropped);
+
+    [LoggerMessage(6, LogLevel.Debug, "RTMP connection from {Remote} ended")]
+    public static partial void RtmpConnectionEnded(ILogger logger, EndPoint? remote);
+
+    [LoggerMessage(7, LogLevel.Warning, "RTMP connection refused from {Remote}: {Max} connections already")]
+    public static partial void RtmpTooManyConnections(ILogger logger, EndPoint? remote, int max);
+
+    [LoggerMessage(8, LogLevel.Information, "File source {StreamName} playing {Path} (loop {Loop})")]
+    public static partial void FileSourceStarted(ILogger logger, string streamName, string path, bool loop);
+
+    [LoggerMessage(9, LogLevel.Error, "File source {StreamName} cannot play {Path}: {Reason}")]
+    public static partial void FileSourceFailed(ILogger logger, string streamName, string path, string reason);
+
+    [LoggerMessage(10, LogLevel.Debug, "RTMP connection from {Remote} failed")]
+    public static partial void RtmpConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);
+}

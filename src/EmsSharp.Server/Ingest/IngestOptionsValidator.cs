@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>Checks <see cref="IngestOptions"/> at start-up so a bad value fails early with a clear message.</summary>
+internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var failures = new List<string>();
+        if (options.RtmpPort is < 0 or > 65535)
+        {
+            failures.Add($"Ingest:RtmpPort must be 0..65535 (got {options.RtmpPort}).");
+        }
+
+        if (!IPAddress.TryParse(options.RtmpAddress, out _))
+        {
+            failures.Add($"Ingest:RtmpAddress is not an IP address ({options.RtmpAddress}).");
+        }
+
+        if (options.RtmpMaxConnections < 1)
+        {
+            failures.Add("Ingest:RtmpMaxConnections must be at least 1.");
+        }
+
+        if (options.RtmpIdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Ingest:RtmpIdleTimeout must be positive.");
+        }
+
+        if (options.RtmpMaxMessageLength is < 1024 or > 0xFFFFFF)
+        {
+            failures.Add("Ingest:RtmpMaxMessageLength must be 1024..16777215.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in options.FileSources)
+        {
+            if (string.IsNullOrWhiteSpace(source.Path))
+            {
+                failures.Add("Ingest:FileSources entries need a Path.");
+            }
+            else if (!names.Add(source.EffectiveStreamName))
+            {
+                failures.Add($"Ingest:FileSources stream name {source.EffectiveStreamName} is used twice.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,154 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Rtmp;
+using EmsSharp.Protocols.Rtmp.Amf0;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>
+/// The driver of one RTMP connection: socket → <see cref="RtmpServerSession"/> → hub. Any protocol error
+/// closes only this connection, with a log line; its streams end.
+/// </summary>
+internal sealed class RtmpIngestConnection(
+    Socket socket, StreamHub hub, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
+{
+    private readonly Dictionary<uint, RtmpPublication> _publications = [];
+    private readonly RtmpServerSession _session = new(limits);
+    private readonly EndPoint? _remote = socket.RemoteEndPoint;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
+            var origin = time.GetTimestamp();
+            try
+            {
+                while (true)
+                {
+                    idle.CancelAfter(idleTimeout);
+                    var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
+                    var buffer = result.Buffer;
+                    var ok = _session.HandleInput(buffer, time.GetElapsedTime(origin), out var consumed);
+                    input.AdvanceTo(consumed, buffer.End);
+                    HandleEvents();
+                    while (_session.TryPollTransmit(out var data))
+                    {
+                        await stream.WriteAsync(data, linked.Token).ConfigureAwait(false);
+                    }
+
+                    if (!ok)
+                    {
+                        IngestLog.RtmpProtocolError(logger, _remote, _session.Error);
+                        return;
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        if (!buffer.Slice(consumed).IsEmpty || _session.State != RtmpSessionState.Open)
+                        {
+                            IngestLog.RtmpProtocolError(logger, _remote, "truncated input");
+                        }
+
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                IngestLog.RtmpProtocolError(logger, _remote, "idle timeout");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Server stopping.
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                IngestLog.RtmpConnectionFailed(logger, _remote, e);
+            }
+            finally
+            {
+                foreach (var publication in _publications.Values)
+                {
+                    EndPublication(publication);
+                }
+
+                _publications.Clear();
+                await input.CompleteAsync().ConfigureAwait(false);
+                IngestLog.RtmpConnectionEnded(logger, _remote);
+            }
+        }
+    }
+
+    private void HandleEvents()
+    {
+        while (_session.TryPollEvent(out var e))
+        {
+            switch (e.Kind)
+            {
+                case RtmpServerEventKind.PublishRequested:
+                    StartPublication(e.MessageStreamId, e.StreamName!);
+                    break;
+                case RtmpServerEventKind.Unpublished:
+                    if (_publications.Remove(e.MessageStreamId, out var ended))
+                    {
+                        EndPublication(ended);
+                    }
+
+                    break;
+                case RtmpServerEventKind.Metadata:
+                    if (_publications.TryGetValue(e.MessageStreamId, out var described))
+                    {
+                        described.Publisher.SetDimensions(ReadInt(e.Metadata, "width"), ReadInt(e.Metadata, "height"));
+                    }
+
+                    break;
+                case RtmpServerEventKind.Video:
+                    if (_publications.TryGetValue(e.MessageStreamId, out var video))
+                    {
+                        video.Publisher.PublishVideo(video.Unwrap(e.Timestamp), e.Payload);
+                    }
+
+                    break;
+                case RtmpServerEventKind.Audio:
+                    if (_publications.TryGetValue(e.MessageStreamId, out var audio))
+                    {
+                        audio.Publisher.PublishAudio(audio.Unwrap(e.Timestamp), e.Payload);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private void StartPublication(uint messageStreamId, string name)
+    {
+        if (!hub.TryPublish(name, out var stream))
+        {
+            IngestLog.RtmpPublishRefused(logger, _remote, name);
+            _session.RejectPublish(messageStreamId, $"Stream {name} is already being published.");
+            return;
+        }
+
+        _publications[messageStreamId] = new RtmpPublication(stream);
+        _session.AcceptPublish(messageStreamId, name);
+        IngestLog.RtmpPublishStarted(logger, _remote, name, _session.App, stream.Id);
+    }
+
+    private void EndPublication(RtmpPublication publication)
+    {
+        IngestLog.RtmpPublishEnded(logger, publication.Stream.Name, publication.Publisher.DroppedTags);
+        publication.Stream.Dispose();
+    }
+
+    private static int ReadInt(Amf0Value metadata, string name) =>
+        metadata.TryGetProperty(name, out var value) && value.Type == Amf0Type.Number && value.Number is > 0 and < 100_000
+            ? (int)value.Number
+            : 0;
+}

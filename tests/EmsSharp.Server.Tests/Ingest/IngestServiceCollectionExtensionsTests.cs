@@ -1,0 +1,68 @@
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Tests.Ingest;
+
+public class IngestServiceCollectionExtensionsTests
+{
+    [Fact]
+    public async Task AddEmsIngest_registers_hub_options_and_hosted_services_that_start_on_port_0()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ingest:RtmpPort"] = "0",
+            ["Ingest:RtmpAddress"] = "127.0.0.1",
+            ["Ingest:FileSources:0:Path"] = "/nonexistent/demo.flv",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddEmsIngest(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var hub = provider.GetRequiredService<StreamHub>();
+        var options = provider.GetRequiredService<IOptions<IngestOptions>>().Value;
+        Assert.Equal("demo", Assert.Single(options.FileSources).EffectiveStreamName);
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        Assert.Equal(2, hosted.Count);
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        var rtmp = provider.GetRequiredService<RtmpServer>();
+        Assert.NotEqual(0, rtmp.LocalEndPoint!.Port);
+        Assert.Same(hub, provider.GetRequiredService<StreamHub>());
+        foreach (var service in hosted)
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static readonly (string Name, IngestOptions Options)[] InvalidOptions =
+    [
+        ("port", new IngestOptions { RtmpPort = 70_000 }),
+        ("address", new IngestOptions { RtmpAddress = "localhost:1935" }),
+        ("connections", new IngestOptions { RtmpMaxConnections = 0 }),
+        ("idle", new IngestOptions { RtmpIdleTimeout = TimeSpan.Zero }),
+        ("message", new IngestOptions { RtmpMaxMessageLength = 0x1000000 }),
+        ("file path", new IngestOptions { FileSources = [new FileSourceOptions()] }),
+        ("duplicate name", new IngestOptions { FileSources = [new() { Path = "a/x.flv" }, new() { Path = "b/x.flv" }] }),
+    ];
+
+    public static TheoryData<int> Invalid => [.. Enumerable.Range(0, InvalidOptions.Length)];
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void Validator_rejects_bad_options(int index)
+    {
+        var (name, options) = InvalidOptions[index];
+        Assert.True(new IngestOptionsValidator().Validate(null, options).Failed, name);
+    }
+
+    [Fact]
+    public void Validator_accepts_the_defaults()
+    {
+        Assert.True(new IngestOptionsValidator().Validate(null, new IngestOptions()).Succeeded);
+    }
+}

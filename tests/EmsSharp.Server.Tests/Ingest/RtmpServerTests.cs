@@ -1,0 +1,107 @@
+using System.Net.Sockets;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.Server.Tests.Ingest;
+
+public class RtmpServerTests
+{
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("truncated handshake")]
+    public async Task Bad_input_closes_only_that_connection(string kind)
+    {
+        var hub = new StreamHub();
+        var options = Options.Create(new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" });
+        using var server = new RtmpServer(options, hub, TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var healthy = new TcpClient();
+            await healthy.ConnectAsync(server.LocalEndPoint!);
+            using var bad = new TcpClient();
+            await bad.ConnectAsync(server.LocalEndPoint!);
+            var stream = bad.GetStream();
+            if (kind == "garbage")
+            {
+                await stream.WriteAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+            }
+            else
+            {
+                await stream.WriteAsync(new byte[] { 3, 0, 0, 0 });
+                bad.Client.Shutdown(SocketShutdown.Send);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, await ReadToEndAsync(stream, timeout.Token));
+
+            // The other connection still completes a handshake.
+            var c0c1 = new byte[1537];
+            c0c1[0] = 3;
+            await healthy.GetStream().WriteAsync(c0c1, timeout.Token);
+            var s0s1s2 = new byte[3073];
+            await healthy.GetStream().ReadExactlyAsync(s0s1s2, timeout.Token);
+            Assert.Equal(3, s0s1s2[0]);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Idle_connection_is_closed_after_the_timeout_of_the_time_provider()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options.Create(new IngestOptions
+        {
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
+        });
+        using var server = new RtmpServer(options, new StreamHub(), time, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.LocalEndPoint!);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var read = ReadToEndAsync(client.GetStream(), timeout.Token);
+            while (!read.IsCompleted && !timeout.IsCancellationRequested)
+            {
+                // Poll with a deadline: the connection arms its idle timer once it has started reading.
+                time.Advance(TimeSpan.FromSeconds(31));
+                await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System));
+            }
+
+            Assert.Equal(0, await read);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> ReadToEndAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        var total = 0;
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset: closed as well.
+        }
+
+        return total;
+    }
+}
