@@ -5,6 +5,7 @@ using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
+using EmsSharp.Server.Ingest;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -95,6 +96,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<HttpApiEndpoint>();
         services.AddSingleton<CliListenerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<CliListenerHost>());
+        services.AddEmsIngest(builder.Configuration);
 
         configureServices?.Invoke(services);
 
