@@ -12,7 +12,8 @@ public sealed partial class IceAgent
     {
         // RFC 8445 §7.3: USERNAME is "local:remote" and MESSAGE-INTEGRITY uses the local password.
         var username = request.GetUsername();
-        if (username is null || !username.StartsWith(LocalUfrag + ":", StringComparison.Ordinal))
+        if (username is null || !username.StartsWith(LocalUfrag + ":", StringComparison.Ordinal) ||
+            RemoteAddressFilter?.Invoke(from.Address) == false)
         {
             return;
         }

@@ -80,6 +80,12 @@ public sealed partial class IceAgent
     /// <summary>Consent expires after this long without a response (RFC 7675 §5.1).</summary>
     public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Optional filter on remote addresses: candidates and checks from addresses it rejects are ignored
+    /// (e.g. loopback only in tests).
+    /// </summary>
+    public Func<IPAddress, bool>? RemoteAddressFilter { get; init; }
+
     /// <summary>Earliest time at which <see cref="HandleTimeout"/> has work, or null.</summary>
     public TimeSpan? NextTimeout => ComputeNextTimeout();
 
@@ -106,6 +112,17 @@ public sealed partial class IceAgent
         return true;
     }
 
+    /// <summary>Sets the role before checks start (the answerer of a browser's offer is controlled).</summary>
+    public void SetRole(IceRole role)
+    {
+        if (State != IceAgentState.New)
+        {
+            throw new InvalidOperationException("The role is fixed once checks started; conflicts repair it.");
+        }
+
+        SwitchRole(role);
+    }
+
     /// <summary>Adds a local host candidate (supplied by the driver) so it can be signalled.</summary>
     public void AddLocalCandidate(IceCandidate candidate) => _localCandidates.Add(candidate);
 
@@ -130,7 +147,7 @@ public sealed partial class IceAgent
     public bool AddRemoteCandidate(IceCandidate candidate, TimeSpan now)
     {
         var endPoint = candidate.EndPoint;
-        if (endPoint is null || candidate.Component != 1 || _pairs.Count >= MaxRemoteCandidates ||
+        if (endPoint is null || candidate.Component != 1 || RemoteAddressFilter?.Invoke(endPoint.Address) == false || _pairs.Count >= MaxRemoteCandidates ||
             State is IceAgentState.Closed || FindPair(endPoint) is not null)
         {
             return false;
