@@ -49,6 +49,7 @@ public sealed partial class PeerSession
         }
         else
         {
+            FailureReason = "DTLS: " + error;
             SetState(PeerSessionState.Failed);
         }
     }

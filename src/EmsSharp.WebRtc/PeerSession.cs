@@ -86,6 +86,9 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>The SRTP keys once <see cref="PeerSessionState.Connected"/>.</summary>
     public DtlsSrtpKeys? SrtpKeys { get; private set; }
 
+    /// <summary>Why the session failed, for logs and error events; null unless <see cref="PeerSessionState.Failed"/>.</summary>
+    public string? FailureReason { get; private set; }
+
     /// <summary>The parsed remote description, once set.</summary>
     public WebRtcRemoteDescription? RemoteDescription { get; private set; }
 
@@ -289,6 +292,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                     break;
                 case IceEventKind.Failed:
                     LogIceFailed(_logger, LocalUfrag);
+                    FailureReason = "ICE failed or consent expired";
                     SetState(PeerSessionState.Failed);
                     _dtls?.Close();
                     break;

@@ -14,6 +14,8 @@ internal sealed class BcDtlsClient(BcTlsCrypto crypto, BcSrtpSupport srtp) : Def
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
+    protected override int[] GetSupportedCipherSuites() => BcSrtpSupport.CipherSuites;
+
     public override IDictionary<int, byte[]> GetClientExtensions()
     {
         var extensions = base.GetClientExtensions() ?? new Dictionary<int, byte[]>();

@@ -12,6 +12,8 @@ internal sealed class BcDtlsServer(BcTlsCrypto crypto, BcSrtpSupport srtp) : Def
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
+    protected override int[] GetSupportedCipherSuites() => BcSrtpSupport.CipherSuites;
+
     protected override TlsCredentialedSigner GetECDsaSignerCredentials() => srtp.CreateSigner(m_context);
 
     public override CertificateRequest GetCertificateRequest() =>

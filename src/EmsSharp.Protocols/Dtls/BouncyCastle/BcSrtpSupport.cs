@@ -12,6 +12,15 @@ internal sealed class BcSrtpSupport(BcTlsCrypto crypto, DtlsCertificate certific
     public static readonly int[] OfferedProfiles =
         [SrtpProtectionProfile.AeadAes128Gcm, SrtpProtectionProfile.Aes128CmHmacSha1_80];
 
+    /// <summary>ECDHE with ECDSA only: both WebRTC peers use ECDSA certificates here.</summary>
+    public static readonly int[] CipherSuites =
+    [
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    ];
+
     private readonly Certificate _chain = new([crypto.CreateCertificate(certificate.CertificateDer)]);
     private readonly Org.BouncyCastle.Crypto.AsymmetricKeyParameter _key =
         PrivateKeyFactory.CreateKey(certificate.PrivateKeyPkcs8);
