@@ -18,14 +18,15 @@ public static class WebRtcSdpBuilder
         if (options.Video)
         {
             sdp.Media.Add(CreateVideo(mids.Count.ToString(CultureInfo.InvariantCulture), [WebRtcPayloadTypes.H264],
-                "sendonly", options, local));
+                "sendonly", options, local, null));
             mids.Add(sdp.Media[^1].Mid!);
         }
 
         if (options.Audio)
         {
             sdp.Media.Add(CreateAudio(mids.Count.ToString(CultureInfo.InvariantCulture),
-                [WebRtcPayloadTypes.Opus, WebRtcPayloadTypes.Pcmu, WebRtcPayloadTypes.Pcma], "sendonly", options, local));
+                [WebRtcPayloadTypes.Opus, WebRtcPayloadTypes.Pcmu, WebRtcPayloadTypes.Pcma], "sendonly", options, local,
+                null));
             mids.Add(sdp.Media[^1].Mid!);
         }
 
@@ -62,11 +63,11 @@ public static class WebRtcSdpBuilder
             SdpMediaDescription? answer = null;
             if (remote.Accepted && remote.Kind == "video" && FindH264(remote) is { } h264)
             {
-                answer = CreateVideo(mid, [h264], direction, options, local);
+                answer = CreateVideo(mid, [h264], direction, options, local, remote);
             }
             else if (remote.Accepted && remote.Kind == "audio" && FindAudio(remote) is { } audio)
             {
-                answer = CreateAudio(mid, [audio], direction, options, local);
+                answer = CreateAudio(mid, [audio], direction, options, local, remote);
             }
             else if (remote.Accepted && remote.Kind == "application" &&
                 offered.Protocol.Contains("SCTP", StringComparison.Ordinal))
@@ -134,11 +135,11 @@ public static class WebRtcSdpBuilder
     }
 
     private static SdpMediaDescription CreateVideo(string mid, int[] payloadTypes, string direction,
-        WebRtcOfferOptions options, SdpLocalParameters local)
+        WebRtcOfferOptions options, SdpLocalParameters local, WebRtcRemoteMedia? offered)
     {
         var pt = payloadTypes[0].ToString(CultureInfo.InvariantCulture);
         var m = NewSection("video", RtpProfile, [pt], mid, local);
-        AddRtpCommon(m, direction, options.VideoSsrc, "video", options);
+        AddRtpCommon(m, direction, options.VideoSsrc, "video", options, offered);
         m.AddAttribute("rtpmap", pt + " H264/90000");
         m.AddAttribute("rtcp-fb", pt + " goog-remb");
         m.AddAttribute("rtcp-fb", pt + " transport-cc");
@@ -151,7 +152,7 @@ public static class WebRtcSdpBuilder
     }
 
     private static SdpMediaDescription CreateAudio(string mid, int[] payloadTypes, string direction,
-        WebRtcOfferOptions options, SdpLocalParameters local)
+        WebRtcOfferOptions options, SdpLocalParameters local, WebRtcRemoteMedia? offered)
     {
         var formats = new string[payloadTypes.Length];
         for (var i = 0; i < formats.Length; i++)
@@ -160,7 +161,7 @@ public static class WebRtcSdpBuilder
         }
 
         var m = NewSection("audio", RtpProfile, formats, mid, local);
-        AddRtpCommon(m, direction, options.AudioSsrc, "audio", options);
+        AddRtpCommon(m, direction, options.AudioSsrc, "audio", options, offered);
         foreach (var pt in payloadTypes)
         {
             var name = pt switch
@@ -181,12 +182,11 @@ public static class WebRtcSdpBuilder
     }
 
     private static void AddRtpCommon(SdpMediaDescription m, string direction, uint ssrc, string kind,
-        WebRtcOfferOptions options)
+        WebRtcOfferOptions options, WebRtcRemoteMedia? offered)
     {
-        m.AddAttribute("extmap", WebRtcPayloadTypes.MidExtensionId.ToString(CultureInfo.InvariantCulture) + " " +
-            WebRtcPayloadTypes.MidExtensionUri);
-        m.AddAttribute("extmap", WebRtcPayloadTypes.AbsSendTimeExtensionId.ToString(CultureInfo.InvariantCulture) +
-            " " + WebRtcPayloadTypes.AbsSendTimeUri);
+        // RFC 8285 §6: an answer keeps the offer's ids and only extensions the offer has.
+        AddExtension(m, WebRtcPayloadTypes.MidExtensionUri, WebRtcPayloadTypes.MidExtensionId, offered);
+        AddExtension(m, WebRtcPayloadTypes.AbsSendTimeUri, WebRtcPayloadTypes.AbsSendTimeExtensionId, offered);
         m.AddAttribute(direction);
         if (direction is "sendonly" or "sendrecv")
         {
@@ -195,6 +195,17 @@ public static class WebRtcSdpBuilder
 
         m.AddAttribute("rtcp-mux");
         m.AddAttribute("rtcp-rsize");
+    }
+
+    private static void AddExtension(SdpMediaDescription m, string uri, int ourId, WebRtcRemoteMedia? offered)
+    {
+        var id = ourId;
+        if (offered is not null && !offered.Extensions.TryGetValue(uri, out id))
+        {
+            return;
+        }
+
+        m.AddAttribute("extmap", id.ToString(CultureInfo.InvariantCulture) + " " + uri);
     }
 
     private static void AddSsrc(SdpMediaDescription m, string direction, uint ssrc, string kind,
