@@ -20,6 +20,9 @@ internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : Datagram
 
     public bool IsClosed => _closed.IsCancellationRequested;
 
+    /// <summary>A receive was ended by <see cref="Close"/> (ours, or BouncyCastle's after close_notify).</summary>
+    public bool ReceiveEndedByClose { get; private set; }
+
     public bool Enqueue(ReadOnlySpan<byte> datagram) =>
         !IsClosed && datagram.Length <= ReceiveLimit && _incoming.TryAdd(datagram.ToArray());
 
@@ -44,6 +47,7 @@ internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : Datagram
         }
         catch (OperationCanceledException)
         {
+            ReceiveEndedByClose = true;
             throw new TlsFatalAlert(AlertDescription.internal_error, "transport closed");
         }
     }

@@ -120,7 +120,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
         }
         catch (TlsFatalAlert e)
         {
-            error = _closing ? null : e.Message + (e.InnerException is { } inner ? " (" + inner.Message + ")" : null);
+            error = _closing || _bridge.ReceiveEndedByClose ? null : e.Message + (e.InnerException is { } inner ? " (" + inner.Message + ")" : null);
         }
         catch (IOException e)
         {
