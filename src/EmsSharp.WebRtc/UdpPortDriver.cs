@@ -135,31 +135,27 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> datagram, IPEndPoint from)
     {
+        var isStun = PacketDemux.Classify(datagram) == PacketKind.Stun;
+        // A connectivity check names our ufrag (RFC 8445 §7.2.2): the surest key, and the only one on first contact.
+        if (isStun && IceAgent.TryGetRequestUfrag(datagram, out var ufrag))
+        {
+            if (_byUfrag.TryGetValue(ufrag, out var target))
+            {
+                target.DeliverDatagram(datagram, from);
+            }
+
+            return;
+        }
+
         if (_byAddress.TryGetValue(from, out var session))
         {
             session.DeliverDatagram(datagram, from);
             return;
         }
 
-        if (PacketDemux.Classify(datagram) != PacketKind.Stun)
-        {
-            return;
-        }
-
-        // First contact: a connectivity check names our ufrag (RFC 8445 §7.2.2).
-        if (IceAgent.TryGetRequestUfrag(datagram, out var ufrag))
-        {
-            if (_byUfrag.TryGetValue(ufrag, out session))
-            {
-                session.DeliverDatagram(datagram, from);
-            }
-
-            return;
-        }
-
         // A STUN server's response (server-reflexive discovery): only the session that asked knows the transaction.
         // RFC 8489 §5: responses have the C1 class bit set, which is bit 0 of the first byte.
-        if ((datagram[0] & 0x01) != 0)
+        if (isStun && (datagram[0] & 0x01) != 0)
         {
             foreach (var s in _byUfrag.Values)
             {

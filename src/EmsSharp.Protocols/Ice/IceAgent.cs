@@ -147,9 +147,21 @@ public sealed partial class IceAgent
     public bool AddRemoteCandidate(IceCandidate candidate, TimeSpan now)
     {
         var endPoint = candidate.EndPoint;
-        if (endPoint is null || candidate.Component != 1 || RemoteAddressFilter?.Invoke(endPoint.Address) == false || _pairs.Count >= MaxRemoteCandidates ||
-            State is IceAgentState.Closed || FindPair(endPoint) is not null)
+        if (endPoint is null || candidate.Component != 1 || RemoteAddressFilter?.Invoke(endPoint.Address) == false ||
+            _pairs.Count >= MaxRemoteCandidates || State is IceAgentState.Closed)
         {
+            return false;
+        }
+
+        if (FindPair(endPoint) is { } known)
+        {
+            // RFC 8838 §11: a signalled candidate that matches a peer-reflexive one replaces it.
+            if (known.Remote.Type == IceCandidateType.PeerReflexive)
+            {
+                known.Remote = candidate;
+                known.Priority = PairPriority(candidate.Priority);
+            }
+
             return false;
         }
 

@@ -9,7 +9,7 @@ namespace EmsSharp.Protocols.Ice;
 /// </summary>
 internal sealed class IceCandidatePair(IceCandidate remote, IPEndPoint remoteEndPoint, ulong priority)
 {
-    public IceCandidate Remote { get; } = remote;
+    public IceCandidate Remote { get; set; } = remote;
 
     public IPEndPoint RemoteEndPoint { get; } = remoteEndPoint;
 
