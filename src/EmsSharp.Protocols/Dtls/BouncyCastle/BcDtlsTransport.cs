@@ -19,6 +19,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     private Thread? _worker;
     private volatile DtlsTransport? _transport;
     private volatile bool _closing;
+    private int _disposed;
 
     /// <summary>Creates a transport that checks the peer against <paramref name="remoteFingerprint"/> (sha-256).</summary>
     public BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler)
@@ -87,6 +88,11 @@ public sealed class BcDtlsTransport : IDtlsTransport
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Close();
         _worker?.Join(TimeSpan.FromSeconds(5));
         _bridge.Dispose();
