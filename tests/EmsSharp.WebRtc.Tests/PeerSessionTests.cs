@@ -72,6 +72,19 @@ public sealed class PeerSessionTests
         Assert.True(server.SendRtpOrRtcp(packet));
         Assert.True(rtp.TryTake(out var received, Deadline));
         Assert.Equal(packet, received);
+
+        // Closing one side sends close_notify; the other side ends its session.
+        var serverClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.StateChanged += (_, st) =>
+        {
+            if (st == PeerSessionState.Closed)
+            {
+                serverClosed.TrySetResult();
+            }
+        };
+        await browser.DisposeAsync();
+        await StepUntilAsync(time, serverClosed.Task);
+        Assert.False(server.SendRtpOrRtcp(packet));
     }
 
     [Fact]
