@@ -167,11 +167,7 @@ public sealed partial class PeerSession : IAsyncDisposable
             {
                 tcs.SetResult(func());
             }
-            catch (InvalidOperationException e)
-            {
-                tcs.SetException(e);
-            }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 tcs.SetException(e);
             }
@@ -191,7 +187,15 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             while (reader.TryRead(out var input))
             {
-                Handle(input);
+                try
+                {
+                    Handle(input);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A throwing event subscriber must not kill the session's loop.
+                    LogLoopError(_logger, LocalUfrag, e);
+                }
             }
 
             if (_state == PeerSessionState.Closed)
@@ -343,6 +347,9 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DTLS connected for {Ufrag}, SRTP profile {Profile}")]
     private static partial void LogDtlsConnected(ILogger logger, string ufrag, ushort profile);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session loop error for {Ufrag}")]
+    private static partial void LogLoopError(ILogger logger, string ufrag, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DTLS closed for {Ufrag}: {Error}")]
     private static partial void LogDtlsClosed(ILogger logger, string ufrag, string? error);
