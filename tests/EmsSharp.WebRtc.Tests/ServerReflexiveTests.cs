@@ -1,7 +1,7 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Protocols.Dtls;
-using System.Buffers.Binary;
 
 namespace EmsSharp.WebRtc.Tests;
 
