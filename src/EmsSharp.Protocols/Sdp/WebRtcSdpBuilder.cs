@@ -164,16 +164,18 @@ public static class WebRtcSdpBuilder
         AddRtpCommon(m, direction, options.AudioSsrc, "audio", options, offered);
         foreach (var pt in payloadTypes)
         {
-            var name = pt switch
+            // An answer echoes the offer's encoding name for the payload type it picked (RFC 3264 §6.1).
+            var name = offered?.RtpMaps.GetValueOrDefault(pt) ?? pt switch
             {
                 WebRtcPayloadTypes.Opus => "opus/48000/2",
                 WebRtcPayloadTypes.Pcmu => "PCMU/8000",
                 _ => "PCMA/8000",
             };
-            m.AddAttribute("rtpmap", pt.ToString(CultureInfo.InvariantCulture) + " " + name);
-            if (pt == WebRtcPayloadTypes.Opus)
+            var text = pt.ToString(CultureInfo.InvariantCulture);
+            m.AddAttribute("rtpmap", text + " " + name);
+            if (name.StartsWith("opus/", StringComparison.OrdinalIgnoreCase))
             {
-                m.AddAttribute("fmtp", "111 minptime=10;useinbandfec=1");
+                m.AddAttribute("fmtp", text + " minptime=10;useinbandfec=1");
             }
         }
 

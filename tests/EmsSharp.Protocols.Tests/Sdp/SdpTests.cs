@@ -163,6 +163,20 @@ public sealed class SdpTests
     }
 
     [Fact]
+    public void Answer_keeps_the_offered_opus_payload_type()
+    {
+        const string offerText = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
+            "m=audio 9 UDP/TLS/RTP/SAVPF 109 0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+            "a=fingerprint:sha-256 " + Fingerprint + "\r\na=setup:actpass\r\na=mid:a\r\na=recvonly\r\n" +
+            "a=rtpmap:109 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n";
+        Assert.True(WebRtcRemoteDescription.TryParse(offerText, out var offer));
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, new WebRtcOfferOptions(), Local("active"), 7).ToString();
+        Assert.Contains("m=audio 9 UDP/TLS/RTP/SAVPF 109\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("a=rtpmap:109 opus/48000/2\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("a=fmtp:109 minptime=10;useinbandfec=1\r\n", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Answer_rejects_unsupported_media_with_port_zero()
     {
         const string offerText = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
