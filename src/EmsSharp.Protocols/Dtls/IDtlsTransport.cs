@@ -1,0 +1,21 @@
+namespace EmsSharp.Protocols.Dtls;
+
+/// <summary>
+/// A DTLS-SRTP endpoint for one peer. Datagrams come in through <see cref="HandleDatagram"/>; everything
+/// it produces (records to send, keys, application data, closure) goes to its <see cref="IDtlsTransportHandler"/>,
+/// possibly from a worker thread.
+/// </summary>
+public interface IDtlsTransport : IDisposable
+{
+    /// <summary>Starts the handshake in the given role.</summary>
+    void Start(DtlsRole role);
+
+    /// <summary>Queues a received DTLS datagram (copied); false if dropped because the queue is full.</summary>
+    bool HandleDatagram(ReadOnlySpan<byte> datagram);
+
+    /// <summary>Sends application data (one record); false before the handshake completes or after close.</summary>
+    bool Send(ReadOnlySpan<byte> data);
+
+    /// <summary>Sends close_notify and stops.</summary>
+    void Close();
+}

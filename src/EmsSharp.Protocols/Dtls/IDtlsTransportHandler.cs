@@ -1,0 +1,17 @@
+namespace EmsSharp.Protocols.Dtls;
+
+/// <summary>Receives the output of an <see cref="IDtlsTransport"/>. Calls may come from its worker thread.</summary>
+public interface IDtlsTransportHandler
+{
+    /// <summary>A datagram to send to the peer.</summary>
+    void OnDtlsTransmit(ReadOnlySpan<byte> datagram);
+
+    /// <summary>The handshake completed and the peer's fingerprint matched.</summary>
+    void OnDtlsConnected(DtlsSrtpKeys keys);
+
+    /// <summary>Application data (e.g. an SCTP packet) arrived.</summary>
+    void OnDtlsApplicationData(byte[] data);
+
+    /// <summary>The transport closed: null for a clean close, otherwise the reason it failed.</summary>
+    void OnDtlsClosed(string? error);
+}

@@ -1,0 +1,420 @@
+using System.Net;
+using EmsSharp.Protocols.Stun;
+
+namespace EmsSharp.Protocols.Ice;
+
+/// <summary>Connectivity checks, responses, nomination and consent.</summary>
+public sealed partial class IceAgent
+{
+    private const int RoleConflict = 487;
+
+    private void HandleRequest(ReadOnlySpan<byte> datagram, StunMessage request, IPEndPoint from, TimeSpan now)
+    {
+        // RFC 8445 §7.3: USERNAME is "local:remote" and MESSAGE-INTEGRITY uses the local password.
+        var username = request.GetUsername();
+        if (username is null || !username.StartsWith(LocalUfrag + ":", StringComparison.Ordinal) ||
+            RemoteAddressFilter?.Invoke(from.Address) == false)
+        {
+            return;
+        }
+
+        if (!StunMessage.VerifyIntegrity(datagram, request, _localKey))
+        {
+            SendError(request, from, 401, "Unauthorized", withIntegrity: false);
+            return;
+        }
+
+        // RFC 8445 §7.3.1.1: repair role conflicts with the tie-breakers.
+        if (Role == IceRole.Controlling && request.TryGetUInt64(StunAttributeType.IceControlling, out var theirs))
+        {
+            if (_tieBreaker >= theirs)
+            {
+                SendError(request, from, RoleConflict, "Role Conflict", withIntegrity: true);
+                return;
+            }
+
+            SwitchRole(IceRole.Controlled);
+        }
+        else if (Role == IceRole.Controlled && request.TryGetUInt64(StunAttributeType.IceControlled, out theirs))
+        {
+            if (_tieBreaker < theirs)
+            {
+                SendError(request, from, RoleConflict, "Role Conflict", withIntegrity: true);
+                return;
+            }
+
+            SwitchRole(IceRole.Controlling);
+        }
+
+        // RFC 8445 §7.3.1.2: answer with the source address as XOR-MAPPED-ADDRESS.
+        var response = new StunMessage(StunClass.SuccessResponse, StunMessage.BindingMethod, request.TransactionId)
+        {
+            IntegrityKey = _localKey,
+            AddFingerprint = true,
+        };
+        response.AddXorMappedAddress(from);
+        _transmits.Enqueue(new IceTransmit(response.ToArray(), from));
+
+        var pair = FindPair(from);
+        if (pair is null)
+        {
+            // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
+            if (_pairs.Count >= MaxRemoteCandidates)
+            {
+                return;
+            }
+
+            request.TryGetUInt32(StunAttributeType.Priority, out var priority);
+            var prflx = new IceCandidate("prflx", 1, priority, from.Address.ToString(), from.Port,
+                IceCandidateType.PeerReflexive);
+            pair = new IceCandidatePair(prflx, from, PairPriority(priority));
+            _pairs.Add(pair);
+            if (State == IceAgentState.New)
+            {
+                State = IceAgentState.Checking;
+            }
+        }
+
+        if (Role == IceRole.Controlled && request.Has(StunAttributeType.UseCandidate))
+        {
+            // RFC 8445 §7.3.1.5: nominated once the pair has also succeeded.
+            pair.NominatedByPeer = true;
+            if (pair.State == IceCandidatePairState.Succeeded)
+            {
+                Select(pair, now);
+            }
+        }
+
+        // RFC 8445 §7.3.1.4: a triggered check unless the pair already succeeded.
+        if (pair.State is IceCandidatePairState.Waiting or IceCandidatePairState.Failed && pair.Transaction is null)
+        {
+            pair.State = IceCandidatePairState.Waiting;
+            pair.Triggered = true;
+        }
+    }
+
+    private void HandleResponse(ReadOnlySpan<byte> datagram, StunMessage response, IPEndPoint from, TimeSpan now)
+    {
+        for (var i = 0; i < _serverTransactions.Count; i++)
+        {
+            var t = _serverTransactions[i];
+            if (t.Matches(response.TransactionId))
+            {
+                _serverTransactions.RemoveAt(i);
+                if (response.Class == StunClass.SuccessResponse && response.TryGetXorMappedAddress(out var mapped))
+                {
+                    AddServerReflexive(mapped!);
+                }
+
+                return;
+            }
+        }
+
+        if (_remoteKey is null || !StunMessage.VerifyIntegrity(datagram, response, _remoteKey))
+        {
+            return;
+        }
+
+        for (var i = 0; i < _consentTransactions.Count; i++)
+        {
+            if (_consentTransactions[i].Id.AsSpan().SequenceEqual(response.TransactionId))
+            {
+                _consentTransactions.RemoveAt(i);
+                if (response.Class == StunClass.SuccessResponse && _selected is not null &&
+                    _selected.RemoteEndPoint.Equals(from))
+                {
+                    // RFC 7675 §5.1: a response refreshes consent.
+                    _lastConsent = now;
+                }
+
+                return;
+            }
+        }
+
+        foreach (var pair in _pairs)
+        {
+            if (pair.Transaction is null || !pair.Transaction.Matches(response.TransactionId))
+            {
+                continue;
+            }
+
+            var nominated = pair.TransactionNominates;
+            pair.Transaction = null;
+            pair.TransactionNominates = false;
+            if (response.Class == StunClass.ErrorResponse)
+            {
+                if (response.TryGetErrorCode(out var code, out _) && code == RoleConflict)
+                {
+                    // RFC 8445 §7.2.5.1: switch role and retry.
+                    SwitchRole(Role == IceRole.Controlling ? IceRole.Controlled : IceRole.Controlling);
+                    pair.State = IceCandidatePairState.Waiting;
+                    pair.Triggered = true;
+                }
+                else
+                {
+                    pair.State = IceCandidatePairState.Failed;
+                }
+
+                return;
+            }
+
+            // RFC 8445 §7.2.5.2.1: the response must come from where the request went.
+            if (!from.Equals(pair.RemoteEndPoint))
+            {
+                pair.State = IceCandidatePairState.Failed;
+                return;
+            }
+
+            pair.State = IceCandidatePairState.Succeeded;
+            OnPairSucceeded(pair, nominated, now);
+            return;
+        }
+    }
+
+    private void OnPairSucceeded(IceCandidatePair pair, bool nominated, TimeSpan now)
+    {
+        if (Role == IceRole.Controlled)
+        {
+            if (pair.NominatedByPeer)
+            {
+                Select(pair, now);
+            }
+
+            return;
+        }
+
+        if (nominated)
+        {
+            Select(pair, now);
+        }
+        else if (_selected is null && _nominating is null)
+        {
+            // RFC 8445 §8.1.1: regular nomination, a new check with USE-CANDIDATE on a valid pair.
+            _nominating = pair;
+            SendCheck(pair, nominate: true, now);
+        }
+    }
+
+    private void AddServerReflexive(IPEndPoint mapped)
+    {
+        var address = mapped.Address.ToString();
+        foreach (var c in _localCandidates)
+        {
+            if (c.Address == address && c.Port == mapped.Port)
+            {
+                return;
+            }
+        }
+
+        var host = _localCandidates.Count > 0 ? _localCandidates[0] : null;
+        var srflx = new IceCandidate("srflx" + _localCandidates.Count, 1,
+            IceCandidate.ComputePriority(IceCandidateType.ServerReflexive, 65535, 1), address, mapped.Port,
+            IceCandidateType.ServerReflexive, host?.Address ?? "0.0.0.0", host?.Port ?? 0);
+        _localCandidates.Add(srflx);
+        _events.Enqueue(new IceEvent(IceEventKind.LocalCandidate, srflx, null));
+    }
+
+    private void SwitchRole(IceRole role)
+    {
+        Role = role;
+        foreach (var p in _pairs)
+        {
+            p.Priority = PairPriority(p.Remote.Priority);
+        }
+    }
+
+    private void SendError(StunMessage request, IPEndPoint to, int code, string reason, bool withIntegrity)
+    {
+        var error = new StunMessage(StunClass.ErrorResponse, StunMessage.BindingMethod, request.TransactionId)
+        {
+            IntegrityKey = withIntegrity ? _localKey : null,
+            AddFingerprint = true,
+        };
+        error.AddErrorCode(code, reason);
+        _transmits.Enqueue(new IceTransmit(error.ToArray(), to));
+    }
+
+    private byte[] BuildCheck(byte[] transactionId, bool nominate)
+    {
+        // RFC 8445 §7.2.2: USERNAME "remote:local", PRIORITY of a would-be peer-reflexive candidate,
+        // the role attribute with our tie-breaker, USE-CANDIDATE when nominating.
+        var request = new StunMessage(StunClass.Request, StunMessage.BindingMethod, transactionId)
+        {
+            IntegrityKey = _remoteKey,
+            AddFingerprint = true,
+        };
+        request.AddUsername(RemoteUfrag + ":" + LocalUfrag);
+        request.AddUInt32(StunAttributeType.Priority,
+            IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535, 1));
+        if (Role == IceRole.Controlling)
+        {
+            request.AddUInt64(StunAttributeType.IceControlling, _tieBreaker);
+            if (nominate)
+            {
+                request.AddFlag(StunAttributeType.UseCandidate);
+            }
+        }
+        else
+        {
+            request.AddUInt64(StunAttributeType.IceControlled, _tieBreaker);
+        }
+
+        return request.ToArray();
+    }
+
+    private void SendCheck(IceCandidatePair pair, bool nominate, TimeSpan now)
+    {
+        var id = StunMessage.NewTransactionId();
+        var bytes = BuildCheck(id, nominate);
+        pair.Transaction = new StunClientTransaction(bytes, id, pair.RemoteEndPoint, now, InitialRto);
+        pair.TransactionNominates = nominate;
+        pair.Triggered = false;
+        if (pair.State != IceCandidatePairState.Succeeded)
+        {
+            pair.State = IceCandidatePairState.InProgress;
+        }
+
+        _transmits.Enqueue(new IceTransmit(bytes, pair.RemoteEndPoint));
+    }
+
+    private void RunServerTransactions(TimeSpan now)
+    {
+        for (var i = _serverTransactions.Count - 1; i >= 0; i--)
+        {
+            var t = _serverTransactions[i];
+            switch (t.HandleTimeout(now))
+            {
+                case StunTransactionStatus.Waiting:
+                    break;
+                case StunTransactionStatus.Retransmit:
+                    _transmits.Enqueue(new IceTransmit(t.Request, t.Destination));
+                    break;
+                case StunTransactionStatus.TimedOut:
+                    _serverTransactions.RemoveAt(i);
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown transaction status.");
+            }
+        }
+    }
+
+    private void RunPairTransactions(TimeSpan now)
+    {
+        foreach (var pair in _pairs)
+        {
+            var t = pair.Transaction;
+            if (t is null)
+            {
+                continue;
+            }
+
+            switch (t.HandleTimeout(now))
+            {
+                case StunTransactionStatus.Waiting:
+                    break;
+                case StunTransactionStatus.Retransmit:
+                    _transmits.Enqueue(new IceTransmit(t.Request, t.Destination));
+                    break;
+                case StunTransactionStatus.TimedOut:
+                    pair.Transaction = null;
+                    pair.State = IceCandidatePairState.Failed;
+                    if (ReferenceEquals(_nominating, pair))
+                    {
+                        _nominating = null;
+                    }
+
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown transaction status.");
+            }
+        }
+    }
+
+    private void RunPacedCheck(TimeSpan now)
+    {
+        if (_remoteKey is null || now < _nextCheck)
+        {
+            return;
+        }
+
+        // RFC 8445 §6.1.4.2: the triggered-check queue first, then the highest-priority waiting pair.
+        IceCandidatePair? next = null;
+        foreach (var p in _pairs)
+        {
+            if (p.Transaction is not null)
+            {
+                continue;
+            }
+
+            if (p.Triggered)
+            {
+                next = p;
+                break;
+            }
+
+            if (_selected is null && p.State == IceCandidatePairState.Waiting && (next is null || p.Priority > next.Priority))
+            {
+                next = p;
+            }
+        }
+
+        if (next is null)
+        {
+            return;
+        }
+
+        SendCheck(next, nominate: false, now);
+        _nextCheck = now + CheckPacing;
+    }
+
+    private void RunConsent(TimeSpan now)
+    {
+        if (_selected is null)
+        {
+            return;
+        }
+
+        if (now - _lastConsent >= ConsentTimeout)
+        {
+            // RFC 7675 §5.1: no response for 30 s, stop sending.
+            Fail();
+            return;
+        }
+
+        if (now < _nextConsent)
+        {
+            return;
+        }
+
+        for (var i = _consentTransactions.Count - 1; i >= 0; i--)
+        {
+            if (_consentTransactions[i].Expires <= now)
+            {
+                _consentTransactions.RemoveAt(i);
+            }
+        }
+
+        var id = StunMessage.NewTransactionId();
+        _consentTransactions.Add((id, now + ConsentTimeout));
+        _transmits.Enqueue(new IceTransmit(BuildCheck(id, nominate: false), _selected.RemoteEndPoint));
+        _nextConsent = now + JitteredConsentInterval();
+    }
+
+    private void CheckFailure()
+    {
+        if (State != IceAgentState.Checking || _pairs.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var p in _pairs)
+        {
+            if (p.State != IceCandidatePairState.Failed)
+            {
+                return;
+            }
+        }
+
+        Fail();
+    }
+}

@@ -1,0 +1,31 @@
+using System.Net;
+using EmsSharp.Protocols.Stun;
+
+namespace EmsSharp.Protocols.Ice;
+
+/// <summary>
+/// A check-list entry. All local host candidates share one socket, so a pair is keyed by its remote
+/// endpoint: the operating system picks the local address.
+/// </summary>
+internal sealed class IceCandidatePair(IceCandidate remote, IPEndPoint remoteEndPoint, ulong priority)
+{
+    public IceCandidate Remote { get; set; } = remote;
+
+    public IPEndPoint RemoteEndPoint { get; } = remoteEndPoint;
+
+    public ulong Priority { get; set; } = priority;
+
+    public IceCandidatePairState State { get; set; } = IceCandidatePairState.Waiting;
+
+    /// <summary>The check in flight on this pair, if any.</summary>
+    public StunClientTransaction? Transaction { get; set; }
+
+    /// <summary>Whether the check in flight carries USE-CANDIDATE.</summary>
+    public bool TransactionNominates { get; set; }
+
+    /// <summary>Controlled side: the peer sent USE-CANDIDATE on this pair (RFC 8445 §7.3.1.5).</summary>
+    public bool NominatedByPeer { get; set; }
+
+    /// <summary>A triggered check is queued (RFC 8445 §7.3.1.4).</summary>
+    public bool Triggered { get; set; }
+}

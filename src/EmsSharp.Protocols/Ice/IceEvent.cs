@@ -1,0 +1,6 @@
+using System.Net;
+
+namespace EmsSharp.Protocols.Ice;
+
+/// <summary>An event an <see cref="IceAgent"/> reports to its owner.</summary>
+public readonly record struct IceEvent(IceEventKind Kind, IceCandidate? Candidate, IPEndPoint? RemoteEndPoint);

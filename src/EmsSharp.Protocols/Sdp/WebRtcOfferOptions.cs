@@ -1,0 +1,32 @@
+namespace EmsSharp.Protocols.Sdp;
+
+/// <summary>What the server offers a browser (JSEP subset, RFC 8829).</summary>
+public sealed record WebRtcOfferOptions
+{
+    /// <summary>A send-only H.264 <c>m=video</c>.</summary>
+    public bool Video { get; init; }
+
+    /// <summary>A send-only <c>m=audio</c> with Opus 48000/2, PCMU and PCMA.</summary>
+    public bool Audio { get; init; }
+
+    /// <summary>An <c>m=application</c> for data channels (SCTP over DTLS, RFC 8841).</summary>
+    public bool DataChannel { get; init; }
+
+    /// <summary>SSRC of the video stream (announced with <c>a=ssrc</c>).</summary>
+    public uint VideoSsrc { get; init; } = 0x10000001;
+
+    /// <summary>SSRC of the audio stream.</summary>
+    public uint AudioSsrc { get; init; } = 0x20000001;
+
+    /// <summary>CNAME for <c>a=ssrc:... cname:</c>.</summary>
+    public string Cname { get; init; } = "emssharp";
+
+    /// <summary>MediaStream id for <c>a=msid</c>.</summary>
+    public string StreamId { get; init; } = "ems";
+
+    /// <summary>Local SCTP port (<c>a=sctp-port</c>, RFC 8841 §5).</summary>
+    public int SctpPort { get; init; } = 5000;
+
+    /// <summary>Largest data-channel message accepted (<c>a=max-message-size</c>, RFC 8841 §6).</summary>
+    public int MaxMessageSize { get; init; } = 262144;
+}

@@ -1,0 +1,78 @@
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Ice;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>DTLS start and the bridge from the DTLS worker thread back into the session loop.</summary>
+public sealed partial class PeerSession
+{
+    private void StartDtls()
+    {
+        if (_dtls is null)
+        {
+            return;
+        }
+
+        // A DTLS server may wait for the ClientHello at once; a client needs a selected pair to send to.
+        if (!_dtlsStarted && (_dtlsRole == DtlsRole.Server || _ice.State == IceAgentState.Connected))
+        {
+            _dtlsStarted = true;
+            _dtls.Start(_dtlsRole);
+        }
+
+        if (_ice.State == IceAgentState.Connected && _state == PeerSessionState.Checking)
+        {
+            SetState(PeerSessionState.DtlsHandshaking);
+        }
+    }
+
+    private void OnDtlsConnected(DtlsSrtpKeys keys)
+    {
+        if (_state is PeerSessionState.Closed or PeerSessionState.Failed)
+        {
+            return;
+        }
+
+        SrtpKeys = keys;
+        LogDtlsConnected(_logger, LocalUfrag, keys.ProfileId);
+        SetState(PeerSessionState.Connected);
+        DtlsConnected?.Invoke(this, keys);
+    }
+
+    private void OnDtlsClosed(string? error)
+    {
+        LogDtlsClosed(_logger, LocalUfrag, error);
+        if (error is null)
+        {
+            // close_notify from the peer (RFC 5246 §7.2.1): the session ends.
+            Shutdown();
+        }
+        else
+        {
+            FailureReason = "DTLS: " + error;
+            SetState(PeerSessionState.Failed);
+        }
+    }
+
+    /// <summary>Receives DTLS output on the worker thread and posts it to the session loop.</summary>
+    private sealed class DtlsHandler(PeerSession session) : IDtlsTransportHandler
+    {
+        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
+        {
+            var to = session._sendTo;
+            if (to is not null)
+            {
+                session._host.Send(datagram, to);
+            }
+        }
+
+        public void OnDtlsConnected(DtlsSrtpKeys keys) =>
+            session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsConnected, Keys: keys));
+
+        public void OnDtlsApplicationData(byte[] data) =>
+            session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsData, data, data.Length));
+
+        public void OnDtlsClosed(string? error) =>
+            session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsClosed, Error: error));
+    }
+}

@@ -1,0 +1,356 @@
+using System.Buffers;
+using System.Net;
+using System.Threading.Channels;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Ice;
+using EmsSharp.Protocols.Sdp;
+using Microsoft.Extensions.Logging;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>
+/// One browser's WebRTC transport: RFC 7983 demux + ICE + DTLS-SRTP on a shared UDP port, run by one loop fed by a
+/// channel. SRTP and SCTP plug in through <see cref="DtlsConnected"/>, <see cref="SendRtpOrRtcp"/>,
+/// <see cref="RtpOrRtcpReceived"/>, <see cref="SendDtlsApplicationData"/> and
+/// <see cref="DtlsApplicationDataReceived"/>. Events are raised on the session's loop, one at a time.
+/// </summary>
+public sealed partial class PeerSession : IAsyncDisposable
+{
+    private const int MaxQueuedDatagrams = 1024;
+
+    private readonly IPeerSessionHost _host;
+    private readonly PeerSessionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _origin;
+    private readonly Channel<PeerSessionInput> _inputs =
+        Channel.CreateUnbounded<PeerSessionInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ITimer _timer;
+    private readonly Task _loop;
+    private readonly IceAgent _ice;
+    private IDtlsTransport? _dtls;
+    private DtlsRole _dtlsRole;
+    private bool _dtlsStarted;
+    private int _queuedDatagrams;
+    private volatile IPEndPoint? _sendTo;
+    private volatile PeerSessionState _state = PeerSessionState.New;
+
+    internal PeerSession(IPeerSessionHost host, PeerSessionOptions options, TimeProvider time, ILogger logger)
+    {
+        _host = host;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _origin = time.GetTimestamp();
+        _ice = new IceAgent(IceRole.Controlling, random: options.RandomSeed is { } seed ? new Random(seed) : null)
+        {
+            RemoteAddressFilter = options.LoopbackOnly ? IPAddress.IsLoopback : null,
+        };
+        foreach (var c in host.HostCandidates)
+        {
+            _ice.AddLocalCandidate(c);
+        }
+
+        _timer = time.CreateTimer(static s => ((PeerSession)s!).Post(new PeerSessionInput(PeerSessionInputKind.Timer)),
+            this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>A local candidate was gathered after the description was made; trickle it (<c>candidate:...</c>).</summary>
+    public event Action<PeerSession, string>? LocalCandidate;
+
+    /// <summary>The state changed.</summary>
+    public event Action<PeerSession, PeerSessionState>? StateChanged;
+
+    /// <summary>
+    /// DTLS completed: the SRTP profile and the exported keying material (client_key | server_key | client_salt |
+    /// server_salt, RFC 5764 §4.2), and whether this side is the DTLS client.
+    /// </summary>
+    public event Action<PeerSession, DtlsSrtpKeys>? DtlsConnected;
+
+    /// <summary>An RTP or RTCP datagram arrived (still SRTP/SRTCP-protected).</summary>
+    public event PacketReceivedHandler? RtpOrRtcpReceived;
+
+    /// <summary>DTLS application data arrived (an SCTP packet).</summary>
+    public event PacketReceivedHandler? DtlsApplicationDataReceived;
+
+    /// <summary>Current state.</summary>
+    public PeerSessionState State => _state;
+
+    /// <summary>Local ICE username fragment: the key the shared-port driver routes first contact by.</summary>
+    public string LocalUfrag => _ice.LocalUfrag;
+
+    /// <summary>The selected remote address once ICE connected.</summary>
+    public IPEndPoint? RemoteEndPoint => _sendTo;
+
+    /// <summary>The SRTP keys once <see cref="PeerSessionState.Connected"/>.</summary>
+    public DtlsSrtpKeys? SrtpKeys { get; private set; }
+
+    /// <summary>Why the session failed, for logs and error events; null unless <see cref="PeerSessionState.Failed"/>.</summary>
+    public string? FailureReason { get; private set; }
+
+    /// <summary>The parsed remote description, once set.</summary>
+    public WebRtcRemoteDescription? RemoteDescription { get; private set; }
+
+    /// <summary>The selected remote candidate's type (host, srflx, prflx...), once connected.</summary>
+    public IceCandidateType? SelectedCandidateType => _ice.SelectedRemoteCandidate?.Type;
+
+    /// <summary>
+    /// Sends an already-protected SRTP/SRTCP datagram to the selected pair. Thread-safe; dropped (false) before ICE
+    /// connects.
+    /// </summary>
+    public bool SendRtpOrRtcp(ReadOnlySpan<byte> protectedPacket)
+    {
+        var to = _sendTo;
+        if (to is null || _state != PeerSessionState.Connected)
+        {
+            return false;
+        }
+
+        _host.Send(protectedPacket, to);
+        return true;
+    }
+
+    /// <summary>Sends DTLS application data (an SCTP packet). Thread-safe; false before DTLS connects.</summary>
+    public bool SendDtlsApplicationData(ReadOnlySpan<byte> data) => _dtls?.Send(data) ?? false;
+
+    /// <summary>Adds a trickled remote candidate (<c>candidate:...</c>, with or without <c>a=</c>).</summary>
+    public void AddRemoteCandidate(string candidate)
+    {
+        if (IceCandidate.TryParse(candidate, out var c))
+        {
+            Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddRemoteCandidate(c!, Now)));
+        }
+    }
+
+    /// <summary>Starts server-reflexive discovery against a STUN server.</summary>
+    public void AddStunServer(IPEndPoint server) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddStunServer(server, Now)));
+
+    /// <summary>Closes the session (close_notify, stop ICE) and waits for its loop to end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: Shutdown));
+        await _loop.ConfigureAwait(false);
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        _dtls?.Dispose();
+    }
+
+    /// <summary>Hands a received datagram to the session (copied into a pooled buffer). Called by the driver.</summary>
+    internal void DeliverDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        if (Interlocked.Increment(ref _queuedDatagrams) > MaxQueuedDatagrams)
+        {
+            Interlocked.Decrement(ref _queuedDatagrams);
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        datagram.CopyTo(buffer);
+        if (!_inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Datagram, buffer, datagram.Length, from)))
+        {
+            Interlocked.Decrement(ref _queuedDatagrams);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    private void Post(PeerSessionInput input) => _inputs.Writer.TryWrite(input);
+
+    private Task<T> InvokeAsync<T>(Func<T> func)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var posted = _inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        {
+            try
+            {
+                tcs.SetResult(func());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                tcs.SetException(e);
+            }
+        }));
+        if (!posted)
+        {
+            tcs.SetException(new ObjectDisposedException(nameof(PeerSession)));
+        }
+
+        return tcs.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _inputs.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var input))
+            {
+                try
+                {
+                    Handle(input);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A throwing event subscriber must not kill the session's loop.
+                    LogLoopError(_logger, LocalUfrag, e);
+                }
+            }
+
+            if (_state == PeerSessionState.Closed)
+            {
+                break;
+            }
+
+            DrainIce();
+            Reschedule();
+        }
+    }
+
+    private void Handle(PeerSessionInput input)
+    {
+        switch (input.Kind)
+        {
+            case PeerSessionInputKind.Datagram:
+                Interlocked.Decrement(ref _queuedDatagrams);
+                try
+                {
+                    HandleDatagram(input.Data.AsSpan(0, input.Length), input.From!);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(input.Data!);
+                }
+
+                break;
+            case PeerSessionInputKind.Timer:
+                _ice.HandleTimeout(Now);
+                break;
+            case PeerSessionInputKind.Command:
+                input.Command!();
+                break;
+            case PeerSessionInputKind.DtlsConnected:
+                OnDtlsConnected(input.Keys!);
+                break;
+            case PeerSessionInputKind.DtlsData:
+                if (_state == PeerSessionState.Connected)
+                {
+                    DtlsApplicationDataReceived?.Invoke(this, input.Data);
+                }
+
+                break;
+            case PeerSessionInputKind.DtlsClosed:
+                OnDtlsClosed(input.Error);
+                break;
+            default:
+                throw new InvalidOperationException("Unknown input kind.");
+        }
+    }
+
+    private void HandleDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        switch (PacketDemux.Classify(datagram))
+        {
+            case PacketKind.Stun:
+                _ice.HandleStun(datagram, from, Now);
+                break;
+            case PacketKind.Dtls:
+                // The peer may finish ICE first and send its ClientHello before our nomination completes.
+                _sendTo ??= from;
+                _dtls?.HandleDatagram(datagram);
+                break;
+            case PacketKind.RtpOrRtcp:
+                if (_state == PeerSessionState.Connected)
+                {
+                    RtpOrRtcpReceived?.Invoke(this, datagram);
+                }
+
+                break;
+            case PacketKind.Unknown:
+                break;
+            default:
+                throw new InvalidOperationException("Unknown packet kind.");
+        }
+    }
+
+    private void DrainIce()
+    {
+        while (_ice.TryPollTransmit(out var t))
+        {
+            _host.Send(t.Data, t.Destination);
+            _host.Route(t.Destination, this);
+        }
+
+        while (_ice.TryPollEvent(out var e))
+        {
+            switch (e.Kind)
+            {
+                case IceEventKind.LocalCandidate:
+                    LocalCandidate?.Invoke(this, e.Candidate!.ToString());
+                    break;
+                case IceEventKind.Connected:
+                    _sendTo = e.RemoteEndPoint;
+                    LogIceConnected(_logger, LocalUfrag, e.RemoteEndPoint!);
+                    StartDtls();
+                    break;
+                case IceEventKind.Failed:
+                    LogIceFailed(_logger, LocalUfrag);
+                    FailureReason = "ICE failed or consent expired";
+                    SetState(PeerSessionState.Failed);
+                    _dtls?.Close();
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown ICE event.");
+            }
+        }
+    }
+
+    private void Reschedule()
+    {
+        if (_ice.NextTimeout is { } next)
+        {
+            var due = next - Now;
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void SetState(PeerSessionState state)
+    {
+        if (_state == state || _state is PeerSessionState.Closed)
+        {
+            return;
+        }
+
+        _state = state;
+        StateChanged?.Invoke(this, state);
+    }
+
+    private void Shutdown()
+    {
+        _ice.Close();
+        _dtls?.Close();
+        _host.Detach(this);
+        SetState(PeerSessionState.Closed);
+        _inputs.Writer.TryComplete();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote}")]
+    private static partial void LogIceConnected(ILogger logger, string ufrag, IPEndPoint remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ICE failed for {Ufrag}")]
+    private static partial void LogIceFailed(ILogger logger, string ufrag);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DTLS connected for {Ufrag}, SRTP profile {Profile}")]
+    private static partial void LogDtlsConnected(ILogger logger, string ufrag, ushort profile);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session loop error for {Ufrag}")]
+    private static partial void LogLoopError(ILogger logger, string ufrag, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DTLS closed for {Ufrag}: {Error}")]
+    private static partial void LogDtlsClosed(ILogger logger, string ufrag, string? error);
+}

@@ -1,0 +1,14 @@
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>One item of a session's input channel. <c>Data</c> of a datagram is pooled and returned after use.</summary>
+internal readonly record struct PeerSessionInput(
+    PeerSessionInputKind Kind,
+    byte[]? Data = null,
+    int Length = 0,
+    IPEndPoint? From = null,
+    Action? Command = null,
+    DtlsSrtpKeys? Keys = null,
+    string? Error = null);

@@ -1,0 +1,23 @@
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>Per-session settings.</summary>
+public sealed record PeerSessionOptions
+{
+    /// <summary>The DTLS identity (one per server is fine).</summary>
+    public required DtlsCertificate Certificate { get; init; }
+
+    /// <summary>Our DTLS role when we answer an <c>actpass</c> offer (RFC 8842 §5.3 recommends active = client).</summary>
+    public DtlsRole AnswerDtlsRole { get; init; } = DtlsRole.Client;
+
+    /// <summary>Media and SCTP parameters used when answering a browser's offer.</summary>
+    public WebRtcOfferOptions AnswerOptions { get; init; } = new() { Video = true, Audio = true, DataChannel = true };
+
+    /// <summary>Only accept loopback remote addresses (tests).</summary>
+    public bool LoopbackOnly { get; init; }
+
+    /// <summary>Seed for the ICE consent jitter; random when null.</summary>
+    public int? RandomSeed { get; init; }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using EmsSharp.Protocols.Ice;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>
+/// Owns the one UDP socket shared by every <see cref="PeerSession"/>: routes datagrams to sessions by STUN USERNAME
+/// (first contact) and then by remote address, and sends on their behalf.
+/// </summary>
+public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
+{
+    private const int MaxDatagram = 2048;
+
+    private readonly Socket _socket;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, PeerSession> _byUfrag = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<IPEndPoint, PeerSession> _byAddress = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _receiveLoop;
+    private readonly List<IceCandidate> _hostCandidates;
+
+    private UdpPortDriver(UdpPortDriverOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<UdpPortDriver>();
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(options.BindAddress, options.Port));
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>The bound address and port.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Host candidates of the port, offered by every session.</summary>
+    public IReadOnlyList<IceCandidate> HostCandidates => _hostCandidates;
+
+    /// <summary>Number of live sessions.</summary>
+    public int SessionCount => _byUfrag.Count;
+
+    /// <summary>Binds the port and starts receiving.</summary>
+    public static UdpPortDriver Start(UdpPortDriverOptions options, TimeProvider? time = null,
+        ILoggerFactory? loggerFactory = null) =>
+        new(options, time ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
+
+    /// <summary>Creates a session on this port. Dispose it (or let the peer close it) to free its routes.</summary>
+    public PeerSession CreateSession(PeerSessionOptions options)
+    {
+        var session = new PeerSession(this, options, _time, _loggerFactory.CreateLogger<PeerSession>());
+        _byUfrag[session.LocalUfrag] = session;
+        return session;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        try
+        {
+            await _receiveLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        foreach (var s in _byUfrag.Values)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    void IPeerSessionHost.Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (SocketException e)
+        {
+            LogSendFailed(_logger, destination, e.SocketErrorCode);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    void IPeerSessionHost.Route(IPEndPoint remote, PeerSession session) => _byAddress[remote] = session;
+
+    void IPeerSessionHost.Detach(PeerSession session)
+    {
+        _byUfrag.TryRemove(new KeyValuePair<string, PeerSession>(session.LocalUfrag, session));
+        foreach (var kv in _byAddress)
+        {
+            if (ReferenceEquals(kv.Value, session))
+            {
+                _byAddress.TryRemove(kv);
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[MaxDatagram];
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult result;
+            try
+            {
+                result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                continue; // ICMP port unreachable from an earlier send.
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            Dispatch(buffer.AsSpan(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint);
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        var isStun = PacketDemux.Classify(datagram) == PacketKind.Stun;
+        // A connectivity check names our ufrag (RFC 8445 §7.2.2): the surest key, and the only one on first contact.
+        if (isStun && IceAgent.TryGetRequestUfrag(datagram, out var ufrag))
+        {
+            if (_byUfrag.TryGetValue(ufrag, out var target))
+            {
+                target.DeliverDatagram(datagram, from);
+            }
+
+            return;
+        }
+
+        if (_byAddress.TryGetValue(from, out var session))
+        {
+            session.DeliverDatagram(datagram, from);
+            return;
+        }
+
+        // A STUN server's response (server-reflexive discovery): only the session that asked knows the transaction.
+        // RFC 8489 §5: responses have the C1 class bit set, which is bit 0 of the first byte.
+        if (isStun && (datagram[0] & 0x01) != 0)
+        {
+            foreach (var s in _byUfrag.Values)
+            {
+                s.DeliverDatagram(datagram, from);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Send to {Destination} failed: {Error}")]
+    private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, SocketError error);
+}

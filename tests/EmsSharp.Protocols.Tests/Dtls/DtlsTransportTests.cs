@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Dtls.BouncyCastle;
+
+namespace EmsSharp.Protocols.Tests.Dtls;
+
+/// <summary>
+/// Two BouncyCastle endpoints wired back to back. BouncyCastle's handshake blocks on its own worker thread with
+/// real-time retransmission timers, so these tests use real time and wait on events (no sleeps).
+/// </summary>
+public sealed class DtlsTransportTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private sealed class Endpoint : IDtlsTransportHandler
+    {
+        public IDtlsTransport? Peer { get; set; }
+
+        public TaskCompletionSource<DtlsSrtpKeys> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<string?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public BlockingCollection<byte[]> Received { get; } = [];
+
+        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
+        {
+            Assert.True(DtlsRecordPeek.IsDtlsRecord(datagram));
+            Peer?.HandleDatagram(datagram);
+        }
+
+        public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult(keys);
+
+        public void OnDtlsApplicationData(byte[] data) => Received.Add(data);
+
+        public void OnDtlsClosed(string? error) => Closed.TrySetResult(error);
+    }
+
+    [Fact]
+    public async Task Client_and_server_derive_the_same_srtp_keys_and_exchange_data()
+    {
+        var clientCert = DtlsCertificate.Generate();
+        var serverCert = DtlsCertificate.Generate();
+        var c = new Endpoint();
+        var s = new Endpoint();
+        using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c);
+        using var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s);
+        c.Peer = server;
+        s.Peer = client;
+
+        server.Start(DtlsRole.Server);
+        client.Start(DtlsRole.Client);
+        var clientKeys = await c.Connected.Task.WaitAsync(Timeout);
+        var serverKeys = await s.Connected.Task.WaitAsync(Timeout);
+
+        Assert.Equal(SrtpProtectionProfile.AeadAes128Gcm, clientKeys.ProfileId);
+        Assert.Equal(56, clientKeys.KeyingMaterial.Length);
+        Assert.Equal(clientKeys.KeyingMaterial, serverKeys.KeyingMaterial);
+        Assert.True(clientKeys.IsDtlsClient);
+        Assert.False(serverKeys.IsDtlsClient);
+        Assert.Equal(clientKeys.GetLocalKeys(), serverKeys.GetRemoteKeys(), KeyComparer.Instance);
+
+        Assert.True(client.Send([1, 2, 3]));
+        Assert.True(s.Received.TryTake(out var atServer, Timeout));
+        Assert.Equal([1, 2, 3], atServer);
+        Assert.True(server.Send([4, 5]));
+        Assert.True(c.Received.TryTake(out var atClient, Timeout));
+        Assert.Equal([4, 5], atClient);
+
+        client.Close();
+        Assert.Null(await s.Closed.Task.WaitAsync(Timeout)); // close_notify is a clean close
+    }
+
+    [Fact]
+    public async Task Fingerprint_mismatch_fails_the_handshake()
+    {
+        var clientCert = DtlsCertificate.Generate();
+        var serverCert = DtlsCertificate.Generate();
+        var other = DtlsCertificate.Generate();
+        var c = new Endpoint();
+        var s = new Endpoint();
+        using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c);
+        using var server = new BcDtlsTransport(serverCert, other.Fingerprint, s); // expects someone else
+        c.Peer = server;
+        s.Peer = client;
+
+        server.Start(DtlsRole.Server);
+        client.Start(DtlsRole.Client);
+
+        Assert.Contains("bad_certificate", await s.Closed.Task.WaitAsync(Timeout), StringComparison.Ordinal);
+        Assert.False(s.Connected.Task.IsCompleted);
+    }
+
+    [Fact]
+    public void Record_peek_recognises_client_hello()
+    {
+        byte[] hello = [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 0, 0];
+        Assert.True(DtlsRecordPeek.IsDtlsRecord(hello));
+        Assert.True(DtlsRecordPeek.IsClientHello(hello));
+        hello[13] = 2; // ServerHello
+        Assert.False(DtlsRecordPeek.IsClientHello(hello));
+        Assert.False(DtlsRecordPeek.IsDtlsRecord([22, 0xFE]));
+        Assert.False(DtlsRecordPeek.IsDtlsRecord([0, 1, 0, 0, 0x21, 0x12, 0xA4, 0x42, 0, 0, 0, 0, 0, 0]));
+    }
+
+    [Fact]
+    public void Fingerprint_is_sha256_in_sdp_form()
+    {
+        var cert = DtlsCertificate.Generate();
+        Assert.Equal(95, cert.Fingerprint.Length); // 32 bytes as XX: pairs
+        Assert.Equal(cert.Fingerprint, DtlsCertificate.ComputeFingerprint(cert.CertificateDer));
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<(byte[] Key, byte[] Salt)>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals((byte[] Key, byte[] Salt) x, (byte[] Key, byte[] Salt) y) =>
+            x.Key.AsSpan().SequenceEqual(y.Key) && x.Salt.AsSpan().SequenceEqual(y.Salt);
+
+        public int GetHashCode((byte[] Key, byte[] Salt) obj) => obj.Key.Length;
+    }
+}

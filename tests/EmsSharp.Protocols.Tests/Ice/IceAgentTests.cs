@@ -1,0 +1,195 @@
+using System.Net;
+using EmsSharp.Protocols.Ice;
+
+namespace EmsSharp.Protocols.Tests.Ice;
+
+public sealed class IceAgentTests
+{
+    private static readonly IPEndPoint PublicB = new(IPAddress.Parse("192.0.2.10"), 7000);
+    private static readonly IPEndPoint PrivateA = new(IPAddress.Parse("10.0.0.1"), 5000);
+    private static readonly IPEndPoint MappedA = new(IPAddress.Parse("203.0.113.1"), 6000);
+    private static readonly IPEndPoint PublicA = new(IPAddress.Parse("192.0.2.20"), 5000);
+
+    private static IceCandidate Host(IPEndPoint ep) => new("1", 1,
+        IceCandidate.ComputePriority(IceCandidateType.Host, 65535, 1), ep.Address.ToString(), ep.Port,
+        IceCandidateType.Host);
+
+    private static (IceAgent A, IceAgent B) NewPair()
+    {
+        var a = new IceAgent(IceRole.Controlling, tieBreaker: 2, random: new Random(1));
+        var b = new IceAgent(IceRole.Controlled, tieBreaker: 1, random: new Random(2));
+        return (a, b);
+    }
+
+    private static TimeSpan Run(IceTestNetwork net, IceAgent a, IceAgent b, TimeSpan from, TimeSpan until,
+        Func<bool> done)
+    {
+        var now = from;
+        while (now <= until)
+        {
+            a.HandleTimeout(now);
+            b.HandleTimeout(now);
+            net.Pump(now);
+            if (done())
+            {
+                return now;
+            }
+
+            now += TimeSpan.FromMilliseconds(10);
+        }
+
+        return now;
+    }
+
+    private static List<IceEvent> Drain(IceAgent agent)
+    {
+        var events = new List<IceEvent>();
+        while (agent.TryPollEvent(out var e))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    private static void ExchangeCredentials(IceAgent a, IceAgent b, TimeSpan now)
+    {
+        a.SetRemoteCredentials(b.LocalUfrag, b.LocalPassword, now);
+        b.SetRemoteCredentials(a.LocalUfrag, a.LocalPassword, now);
+    }
+
+    [Fact]
+    public void Two_public_agents_connect_on_host_candidates()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
+
+        var t = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.True(t < TimeSpan.FromSeconds(1), "connected in " + t);
+        Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+        Assert.Equal(PublicA, b.SelectedRemoteEndPoint);
+        Assert.Contains(Drain(a), e => e.Kind == IceEventKind.Connected);
+        Assert.Contains(Drain(b), e => e.Kind == IceEventKind.Connected);
+    }
+
+    [Fact]
+    public void Agent_behind_nat_is_learned_as_peer_reflexive()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddBehindNat(a, PrivateA, MappedA);
+        net.AddPublic(b, PublicB);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PrivateA), TimeSpan.Zero); // unreachable through the NAT
+
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.Equal(IceAgentState.Connected, b.State);
+        Assert.Equal(MappedA, b.SelectedRemoteEndPoint);
+        Assert.Equal(IceCandidateType.PeerReflexive, b.SelectedRemoteCandidate!.Type);
+        Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+    }
+
+    [Fact]
+    public void Agent_behind_nat_gathers_and_uses_server_reflexive_candidate()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddBehindNat(a, PrivateA, MappedA);
+        net.AddPublic(b, PublicB);
+        a.AddLocalCandidate(Host(PrivateA));
+        a.AddStunServer(IceTestNetwork.StunServer, TimeSpan.Zero);
+        net.Pump(TimeSpan.Zero);
+        var srflx = Assert.Single(Drain(a), e => e.Kind == IceEventKind.LocalCandidate).Candidate!;
+        Assert.Equal(IceCandidateType.ServerReflexive, srflx.Type);
+        Assert.Equal(MappedA, srflx.EndPoint);
+        Assert.Equal(PrivateA.Address.ToString(), srflx.RelatedAddress);
+
+        // Trickle: the srflx candidate goes to b through signalling, as a string.
+        Assert.True(IceCandidate.TryParse(srflx.ToString(), out var trickled));
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        b.AddRemoteCandidate(trickled!, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.Equal(MappedA, b.SelectedRemoteEndPoint);
+        Assert.Equal(IceCandidateType.ServerReflexive, b.SelectedRemoteCandidate!.Type);
+    }
+
+    [Fact]
+    public void Consent_expires_after_30_seconds_of_silence()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
+        var connectedAt = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        Drain(a);
+
+        // A minute of healthy traffic: consent checks keep it alive.
+        var t = Run(net, a, b, connectedAt, connectedAt + TimeSpan.FromSeconds(60), () => a.State != IceAgentState.Connected);
+        Assert.Equal(IceAgentState.Connected, a.State);
+
+        net.Blackhole = b;
+        var silentFrom = t;
+        var failedAt = Run(net, a, b, silentFrom, silentFrom + TimeSpan.FromSeconds(40), () => a.State == IceAgentState.Failed);
+
+        Assert.Equal(IceAgentState.Failed, a.State);
+        Assert.Contains(Drain(a), e => e.Kind == IceEventKind.Failed);
+        var silence = failedAt - silentFrom;
+        // The last response came at most one jittered interval (≤ 6 s) before the silence began.
+        Assert.InRange(silence.TotalSeconds, 24, 30.01);
+    }
+
+    [Fact]
+    public void Role_conflict_is_repaired_by_tie_breakers()
+    {
+        var a = new IceAgent(IceRole.Controlling, tieBreaker: 5, random: new Random(1));
+        var b = new IceAgent(IceRole.Controlling, tieBreaker: 3, random: new Random(2));
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
+
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(10),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.Equal(IceRole.Controlling, a.Role);
+        Assert.Equal(IceRole.Controlled, b.Role);
+        Assert.Equal(IceAgentState.Connected, b.State);
+    }
+
+    [Fact]
+    public void Mdns_candidates_are_ignored_and_restart_forgets_the_peer()
+    {
+        var (a, _) = NewPair();
+        Assert.True(IceCandidate.TryParse(
+            "candidate:1 1 udp 2122260223 0f1e2d3c-aaaa-bbbb-cccc-1234567890ab.local 54321 typ host", out var mdns));
+        Assert.True(mdns!.IsMdns);
+        Assert.False(a.AddRemoteCandidate(mdns, TimeSpan.Zero));
+
+        var ufrag = a.LocalUfrag;
+        a.SetRemoteCredentials("r", "remotepasswordremotepassword", TimeSpan.Zero);
+        a.Restart();
+        Assert.NotEqual(ufrag, a.LocalUfrag);
+        Assert.Null(a.RemoteUfrag);
+        Assert.Equal(IceAgentState.New, a.State);
+    }
+}

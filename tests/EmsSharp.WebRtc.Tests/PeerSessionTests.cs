@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.WebRtc.Tests;
+
+/// <summary>
+/// Two sessions in one process over an in-memory network. ICE runs on fake time; BouncyCastle's DTLS handshake
+/// runs on its worker threads with real-time retransmission timers, so completion is awaited on events (bounded
+/// waits, no sleeps) while the fake clock is stepped.
+/// </summary>
+public sealed class PeerSessionTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private static async Task StepUntilAsync(FakeTimeProvider time, Task done)
+    {
+        var start = DateTime.UtcNow;
+        while (!done.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow - start < Deadline, "timed out");
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.WhenAny(done, Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System));
+        }
+
+        await done;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Offerer_and_answerer_connect_and_exchange_data(bool dataChannel)
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        var serverKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var browserKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.DtlsConnected += (_, k) => serverKeys.TrySetResult(k);
+        browser.DtlsConnected += (_, k) => browserKeys.TrySetResult(k);
+        var appData = new BlockingCollection<byte[]>();
+        var rtp = new BlockingCollection<byte[]>();
+        browser.DtlsApplicationDataReceived += (_, p) => appData.Add(p.ToArray());
+        browser.RtpOrRtcpReceived += (_, p) => rtp.Add(p.ToArray());
+
+        var offer = await server.CreateOfferAsync(new WebRtcOfferOptions { Video = !dataChannel, DataChannel = dataChannel });
+        await browser.SetRemoteDescriptionAsync(offer);
+        var answer = await browser.CreateAnswerAsync();
+        await server.SetRemoteDescriptionAsync(answer);
+
+        await StepUntilAsync(time, Task.WhenAll(serverKeys.Task, browserKeys.Task));
+
+        var sk = await serverKeys.Task;
+        var bk = await browserKeys.Task;
+        Assert.Equal(PeerSessionState.Connected, server.State);
+        Assert.Equal(PeerSessionState.Connected, browser.State);
+        Assert.Equal(sk.KeyingMaterial, bk.KeyingMaterial);
+        Assert.False(sk.IsDtlsClient); // the answerer chose a=setup:active
+        Assert.True(bk.IsDtlsClient);
+        Assert.Equal(SrtpProtectionProfile.AeadAes128Gcm, sk.ProfileId);
+
+        Assert.True(server.SendDtlsApplicationData([9, 8, 7]));
+        Assert.True(appData.TryTake(out var data, Deadline));
+        Assert.Equal([9, 8, 7], data);
+
+        byte[] packet = [0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xAA];
+        Assert.True(server.SendRtpOrRtcp(packet));
+        Assert.True(rtp.TryTake(out var received, Deadline));
+        Assert.Equal(packet, received);
+
+        // Closing one side sends close_notify; the other side ends its session.
+        var serverClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.StateChanged += (_, st) =>
+        {
+            if (st == PeerSessionState.Closed)
+            {
+                serverClosed.TrySetResult();
+            }
+        };
+        await browser.DisposeAsync();
+        await StepUntilAsync(time, serverClosed.Task);
+        Assert.False(server.SendRtpOrRtcp(packet));
+    }
+
+    [Fact]
+    public async Task Malformed_remote_description_is_refused()
+    {
+        var net = new InMemoryPeerNetwork();
+        await using var s = net.CreateSession(new IPEndPoint(IPAddress.Loopback, 1),
+            new PeerSessionOptions { Certificate = DtlsCertificate.Generate() }, new FakeTimeProvider());
+        await Assert.ThrowsAsync<ArgumentException>(() => s.SetRemoteDescriptionAsync("v=0\r\nnonsense"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => s.CreateAnswerAsync());
+        Assert.Equal(PeerSessionState.New, s.State);
+        Assert.False(s.SendRtpOrRtcp([0x80, 0]));
+        Assert.False(s.SendDtlsApplicationData([1]));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0 }, PacketKind.Stun)]
+    [InlineData(new byte[] { 3 }, PacketKind.Stun)]
+    [InlineData(new byte[] { 20 }, PacketKind.Dtls)]
+    [InlineData(new byte[] { 63 }, PacketKind.Dtls)]
+    [InlineData(new byte[] { 128 }, PacketKind.RtpOrRtcp)]
+    [InlineData(new byte[] { 191 }, PacketKind.RtpOrRtcp)]
+    [InlineData(new byte[] { 4 }, PacketKind.Unknown)]
+    [InlineData(new byte[] { 64 }, PacketKind.Unknown)]
+    [InlineData(new byte[] { 192 }, PacketKind.Unknown)]
+    [InlineData(new byte[0], PacketKind.Unknown)]
+    public void Demux_follows_rfc7983(byte[] datagram, PacketKind kind) => Assert.Equal(kind, PacketDemux.Classify(datagram));
+}

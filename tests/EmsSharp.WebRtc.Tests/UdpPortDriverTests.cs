@@ -1,0 +1,64 @@
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Ice;
+using EmsSharp.Protocols.Sdp;
+
+namespace EmsSharp.WebRtc.Tests;
+
+/// <summary>The shared-port driver on real loopback sockets (port 0): routing by ufrag, then by address.</summary>
+public sealed class UdpPortDriverTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Two_sessions_on_one_port_each_connect_to_their_own_peer()
+    {
+        await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        await using var peerPort0 = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        await using var peerPort1 = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        UdpPortDriver[] peerPorts = [peerPort0, peerPort1];
+        var cert = DtlsCertificate.Generate();
+        var options = new PeerSessionOptions { Certificate = cert, LoopbackOnly = true };
+        Assert.Equal("127.0.0.1", Assert.Single(serverPort.HostCandidates).Address);
+        Assert.Equal(serverPort.LocalEndPoint.Port, serverPort.HostCandidates[0].Port);
+
+        var pairs = new List<(PeerSession Server, PeerSession Peer)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var server = serverPort.CreateSession(options);
+            var peer = peerPorts[i].CreateSession(options with { Certificate = DtlsCertificate.Generate() });
+            var offer = await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
+            await peer.SetRemoteDescriptionAsync(offer);
+            await server.SetRemoteDescriptionAsync(await peer.CreateAnswerAsync());
+            pairs.Add((server, peer));
+        }
+
+        Assert.Equal(2, serverPort.SessionCount);
+        var start = DateTime.UtcNow;
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var server = pairs[i].Server;
+            var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnState(PeerSession s, PeerSessionState st)
+            {
+                if (st == PeerSessionState.Connected)
+                {
+                    connected.TrySetResult();
+                }
+            }
+
+            server.StateChanged += OnState;
+            if (server.State != PeerSessionState.Connected)
+            {
+                await connected.Task.WaitAsync(Deadline - (DateTime.UtcNow - start));
+            }
+
+            Assert.Equal(IceCandidateType.Host, server.SelectedCandidateType);
+            Assert.Equal(peerPorts[i].LocalEndPoint, server.RemoteEndPoint);
+        }
+
+        Assert.NotEqual(pairs[0].Server.SrtpKeys!.KeyingMaterial, pairs[1].Server.SrtpKeys!.KeyingMaterial);
+        await pairs[0].Server.DisposeAsync();
+        Assert.Equal(1, serverPort.SessionCount);
+    }
+}
