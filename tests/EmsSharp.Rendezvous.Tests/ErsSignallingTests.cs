@@ -182,6 +182,23 @@ public class ErsSignallingTests
     }
 
     [Fact]
+    public async Task FrameLargerThanTheInitialReadBuffer_IsRelayedIntact()
+    {
+        // The read buffer starts at 4 KiB and grows on demand: an SDP-sized message past it still arrives whole.
+        await using ErsHost ers = await ErsTestHost.StartAsync();
+        await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await using SocketIoTestClient browser = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await ems.JoinEmsAsync("r");
+        await browser.JoinAsync("r", new { streamName = "s" });
+        string sdp = new('v', (SocketIo.ErsConnection.InitialReadBufferLength * 5) + 17);
+        await ems.EmitAsync("message", false, new { to = browser.Sid, type = "offer", payload = new { type = "offer", sdp } });
+        JsonElement offer = await browser.NextEventAsync("message");
+        Assert.Equal(sdp, offer.GetProperty("payload").GetProperty("sdp").GetString());
+        await browser.EmitAsync("message", false, new { to = ems.Sid, type = "answer", payload = new { type = "answer", sdp } });
+        Assert.Equal(sdp, (await ems.NextEventAsync("message")).GetProperty("payload").GetProperty("sdp").GetString());
+    }
+
+    [Fact]
     public async Task OversizedFrame_ClosesTheSocket()
     {
         await using ErsHost ers = await ErsTestHost.StartAsync();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
@@ -15,6 +16,9 @@ namespace EmsSharp.Rendezvous.SocketIo;
 /// </summary>
 internal sealed class ErsConnection : IRoomPeer
 {
+    /// <summary>First size of the read buffer; most frames (joins, candidates, heartbeats) fit.</summary>
+    internal const int InitialReadBufferLength = 4096;
+
     private readonly RoomRegistry _rooms;
     private readonly ErsOptions _options;
     private readonly TimeProvider _time;
@@ -141,18 +145,25 @@ internal sealed class ErsConnection : IRoomPeer
 
     private async Task ReadLoopAsync(WebSocket socket, CancellationToken token)
     {
+        // The buffer starts small and grows up to MaxFrameLength only for a socket that sends a big frame:
+        // allocating the maximum up front cost 64 KiB per idle socket (docs/BENCHMARKS.md, "Signalling").
         int max = _options.Limits.MaxFrameLength;
-        byte[] buffer = new byte[max];
+        byte[] buffer = new byte[Math.Min(InitialReadBufferLength, max)];
         while (true)
         {
             int count = 0;
             ValueWebSocketReceiveResult result;
             do
             {
-                if (count == max)
+                if (count == buffer.Length)
                 {
-                    ErsLog.FrameTooLarge(_logger, Id, _ip, max);
-                    return;
+                    if (count == max)
+                    {
+                        ErsLog.FrameTooLarge(_logger, Id, _ip, max);
+                        return;
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, max));
                 }
 
                 result = await socket.ReceiveAsync(buffer.AsMemory(count), token).ConfigureAwait(false);
@@ -290,21 +301,23 @@ internal sealed class ErsConnection : IRoomPeer
 
     private async Task WriteLoopAsync(WebSocket socket, CancellationToken token)
     {
-        byte[] buffer = new byte[4096];
         try
         {
             while (await _outbox.Reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 while (_outbox.Reader.TryRead(out string? text))
                 {
-                    int length = Encoding.UTF8.GetMaxByteCount(text.Length);
-                    if (buffer.Length < length)
+                    // A pooled buffer per frame: an idle socket holds no send buffer of its own.
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+                    try
                     {
-                        buffer = new byte[Math.Max(length, buffer.Length * 2)];
+                        int n = Encoding.UTF8.GetBytes(text, buffer);
+                        await socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Text, true, token).ConfigureAwait(false);
                     }
-
-                    int n = Encoding.UTF8.GetBytes(text, buffer);
-                    await socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Text, true, token).ConfigureAwait(false);
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
                 }
             }
         }

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using EmsSharp.Load.Signalling;
+
+// ems-load <subcommand> [options]: bounded load tools for loopback runs (docs/BENCHMARKS.md).
+if (args.Length == 0 || args[0] != "signalling")
+{
+    await Console.Error.WriteLineAsync("Usage: ems-load signalling (--ers 127.0.0.1:PORT | --spawn [--ers-dll PATH])"
+        + " [--clients N] [--rooms R] [--duration S] [--messages-per-client M] [--concurrency C] [--out result.json]");
+    return 2;
+}
+
+if (!SignallingOptions.TryParse(args.AsSpan(1), out SignallingOptions options, out string? error))
+{
+    await Console.Error.WriteLineAsync(error);
+    return 2;
+}
+
+using CancellationTokenSource stop = new();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+SignallingResult result;
+if (options.Spawn)
+{
+    await using ErsChildProcess ers = await ErsChildProcess.StartAsync(options, stop.Token).ConfigureAwait(false);
+    await Console.Error.WriteLineAsync($"spawned ers pid {ers.ProcessId} on 127.0.0.1:{ers.Port}").ConfigureAwait(false);
+    result = await new SignallingLoad(options, ers.BaseUri, ers).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
+}
+else
+{
+    result = await new SignallingLoad(options, options.Target!, null).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
+}
+
+string json = JsonSerializer.Serialize(result, SignallingResult.JsonOptions);
+if (options.OutPath is { } path)
+{
+    await File.WriteAllTextAsync(path, json).ConfigureAwait(false);
+}
+
+Console.WriteLine(json);
+return result.JoinsOk == result.Clients && result.MessagesLost == 0 ? 0 : 1;
