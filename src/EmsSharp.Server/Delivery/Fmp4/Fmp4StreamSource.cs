@@ -67,8 +67,10 @@ internal sealed partial class Fmp4StreamSource
     /// <summary>
     /// Attaches a viewer: it gets the init packet, the GOP cache, then live fragments. Starts the pump for the
     /// first viewer. Null when the source has stopped (ask the manager for a new one).
+    /// <paramref name="queueFragments"/> and <paramref name="queueBytes"/> bound this viewer's queue (0: the
+    /// <see cref="Fmp4SourceOptions"/> defaults).
     /// </summary>
-    public Fmp4Subscription? TrySubscribe()
+    public Fmp4Subscription? TrySubscribe(int queueFragments = 0, long queueBytes = 0)
     {
         lock (_gate)
         {
@@ -77,7 +79,9 @@ internal sealed partial class Fmp4StreamSource
                 return null;
             }
 
-            var subscription = new Fmp4Subscription(this, _options.ViewerQueueFragments, _options.ViewerQueueBytes);
+            var subscription = new Fmp4Subscription(this,
+                queueFragments > 0 ? queueFragments : _options.ViewerQueueFragments,
+                queueBytes > 0 ? queueBytes : _options.ViewerQueueBytes);
             if (_init is not null)
             {
                 subscription.Enqueue(_init);
