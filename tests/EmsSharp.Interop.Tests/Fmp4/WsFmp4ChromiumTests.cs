@@ -14,7 +14,7 @@ namespace EmsSharp.Interop.Tests.Fmp4;
 /// </summary>
 public sealed class WsFmp4ChromiumTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Origin = "http://ems.test";
+    private const string Origin = "http://127.0.0.1"; // a loopback page: Chromium lets it open loopback WebSockets
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("ems-wsfmp4-").FullName;
     private EmsHost _ems = null!;
     private int _port;
@@ -84,9 +84,13 @@ public sealed class WsFmp4ChromiumTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal("stream not found: nope", state.GetProperty("closeReason").GetString());
     }
 
-    private static async Task<IPage> OpenPageAsync(IBrowser browser)
+    private async Task<IPage> OpenPageAsync(IBrowser browser)
     {
-        var page = await browser.NewPageAsync();
+        // Chromium's Local Network Access checks block a routed (hence "public") page's loopback WebSocket
+        // unless the page holds the permission.
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["local-network-access"] });
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => output.WriteLine("console: " + message.Text);
         var script = await File.ReadAllTextAsync(HeadlessChromium.FindRepositoryFile("web/js/ems-fmp4.js"));
         await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
         {
