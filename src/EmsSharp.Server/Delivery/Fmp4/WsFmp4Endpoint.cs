@@ -16,7 +16,11 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>.
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
-    Fmp4SourceManager sources, IEventPublisher events, IOptions<WsFmp4Options> options, ILogger<WsFmp4Endpoint> logger)
+    Fmp4SourceManager sources,
+    IEventPublisher events,
+    IOptions<WsFmp4Options> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<WsFmp4Endpoint> logger)
 {
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
@@ -49,7 +53,10 @@ internal sealed partial class WsFmp4Endpoint(
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        var aborted = context.RequestAborted;
+
+        // A viewer ends with its connection or with the server, so a shutdown never waits on open sockets.
+        using var viewerEnds = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = viewerEnds.Token;
         Fmp4Subscription? subscription;
         try
         {
@@ -100,8 +107,15 @@ internal sealed partial class WsFmp4Endpoint(
             // the viewer left or the server is stopping
         }
 
-        await CloseAfterServingAsync(socket, ended, receive, aborted).ConfigureAwait(false);
-        await stop.CancelAsync().ConfigureAwait(false);
+        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+        await CloseAfterServingAsync(socket, ended || stopping,
+            stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure,
+            stopping ? "server stopping" : "stream ended", receive).ConfigureAwait(false);
+        if (socket.State != WebSocketState.Closed)
+        {
+            socket.Abort(); // ends the pending receive
+        }
+
         await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var payload = Payload(id, name, connection);
         payload["droppedFragments"] = subscription.DroppedFragments;
@@ -111,6 +125,7 @@ internal sealed partial class WsFmp4Endpoint(
     }
 
     // Reads (and discards) what the viewer sends until its close frame or an error; then stops the sender.
+    // Not cancellable: cancelling a pending receive would abort the socket before our close frame goes out.
     private static async Task ReceiveUntilCloseAsync(WebSocket socket, CancellationTokenSource stop)
     {
         var buffer = new byte[256];
@@ -118,7 +133,7 @@ internal sealed partial class WsFmp4Endpoint(
         {
             while (true)
             {
-                var result = await socket.ReceiveAsync(buffer, stop.Token).ConfigureAwait(false);
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -133,20 +148,22 @@ internal sealed partial class WsFmp4Endpoint(
         await stop.CancelAsync().ConfigureAwait(false);
     }
 
-    // RFC 6455 §7.1.2: the stream ended, so we start the closing handshake and give the viewer a moment to
-    // answer; a viewer that closed first gets its close echoed.
-    private static async Task CloseAfterServingAsync(WebSocket socket, bool ended, Task receive, CancellationToken aborted)
+    // RFC 6455 §7.1.2: the stream ended (or the server stops), so we start the closing handshake and give the
+    // viewer a moment to answer; a viewer that closed first gets its close echoed.
+    private static async Task CloseAfterServingAsync(
+        WebSocket socket, bool ended, WebSocketCloseStatus status, string reason, Task receive)
     {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
         try
         {
             if (ended && socket.State == WebSocketState.Open)
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "stream ended", aborted).ConfigureAwait(false);
-                await receive.WaitAsync(CloseTimeout, aborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+                await receive.WaitAsync(timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             else if (socket.State == WebSocketState.CloseReceived)
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, aborted).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)

@@ -62,6 +62,33 @@ public sealed class WsFmp4EndpointTests
     }
 
     [Fact]
+    public async Task Server_shutdown_closes_viewers_with_going_away_instead_of_waiting_on_them()
+    {
+        var ems = await TestEms.StartAsync();
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("test", out var stream));
+        SetTracks(stream);
+        Publish(stream, 0, 3, gop: 5);
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/test"), CancellationToken.None);
+        Assert.True(IsInit(await ReceiveAsync(socket)));
+
+        var disposing = ems.DisposeAsync().AsTask();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(new byte[64 * 1024], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        Assert.Equal("server stopping", socket.CloseStatusDescription);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Plain_http_on_the_websocket_port_is_refused_and_the_api_port_is_unaffected()
     {
         await using var ems = await TestEms.StartAsync();
