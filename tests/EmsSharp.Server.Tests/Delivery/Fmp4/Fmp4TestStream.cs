@@ -32,16 +32,21 @@ internal static class Fmp4TestStream
     {
         for (var i = from; i < to; i++)
         {
-            var sample = new byte[4 + 1 + 40];
-            sample[3] = (byte)(sample.Length - 4);
-            var key = i % gop == 0;
-            sample[4] = key ? (byte)0x65 : (byte)0x41;
-            sample.AsSpan(5).Fill((byte)i);
-            Assert.True(stream.Publish(new MediaFrame(TrackKind.Video, MediaCodec.H264, i * 3000L, i * 3000L, key, sample)));
+            Assert.True(stream.Publish(VideoFrame(i, key: i % gop == 0)));
             var audio = new byte[12];
             audio.AsSpan().Fill((byte)i);
             Assert.True(stream.Publish(new MediaFrame(TrackKind.Audio, MediaCodec.Aac, i * 1600L, i * 1600L, true, audio)));
         }
+    }
+
+    /// <summary>A one-NAL access unit at 30 fps whose bytes encode <paramref name="index"/> (IDR when a keyframe).</summary>
+    public static MediaFrame VideoFrame(int index, bool key)
+    {
+        var sample = new byte[4 + 1 + 40];
+        sample[3] = (byte)(sample.Length - 4);
+        sample[4] = key ? (byte)0x65 : (byte)0x41;
+        sample.AsSpan(5).Fill((byte)index);
+        return new MediaFrame(TrackKind.Video, MediaCodec.H264, index * 3000L, index * 3000L, key, sample);
     }
 
     public static async Task<List<byte[]>> ReadAsync(Fmp4Subscription subscription, int count)
