@@ -3,6 +3,7 @@ using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
@@ -97,6 +98,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<CliListenerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<CliListenerHost>());
         services.AddEmsIngest(builder.Configuration);
+        services.AddEmsWsFmp4(builder.Configuration);
 
         configureServices?.Invoke(services);
 

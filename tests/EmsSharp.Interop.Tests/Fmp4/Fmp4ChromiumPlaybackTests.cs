@@ -50,18 +50,9 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         };
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
-            ],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
-        var script = await File.ReadAllTextAsync(FindRepositoryFile("web/js/ems-fmp4.js"));
+        var script = await File.ReadAllTextAsync(HeadlessChromium.FindRepositoryFile("web/js/ems-fmp4.js"));
         await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
         {
             Origin + "/" => route.FulfillAsync(new() { ContentType = "text/html", Body = Page }),
@@ -195,18 +186,5 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
 
         Assert.True(rest.IsEmpty);
         return output.ToArray();
-    }
-
-    private static string FindRepositoryFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EmsSharp.slnx")))
-            {
-                return Path.Combine(dir.FullName, relative);
-            }
-        }
-
-        throw new FileNotFoundException(relative);
     }
 }

@@ -1,0 +1,143 @@
+using EmsSharp.Media.Fmp4;
+using EmsSharp.Media.Hub;
+
+namespace EmsSharp.Server.Delivery.Fmp4;
+
+/// <summary>
+/// Sans-IO: turns one live stream's hub frames into framed §4.2 packets (PROTOCOL.md), once per stream.
+/// Builds the <see cref="Fmp4Muxer"/> from the stream's track configurations and rebuilds it (with a new
+/// HEADER_MOOV packet) when a configuration's bytes change. H.264 video and AAC audio are carried; frames
+/// of other codecs, or before any usable configuration, are dropped and counted.
+/// </summary>
+internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
+{
+    private readonly Queue<Fmp4Packet> _output = new();
+    private Fmp4Muxer? _muxer;
+    private VideoTrackConfig? _video;
+    private AudioTrackConfig? _audio;
+    private bool _configured;
+
+    /// <summary>The current HEADER_MOOV packet, or null before the first usable configuration.</summary>
+    public Fmp4Packet? Init { get; private set; }
+
+    /// <summary>Frames dropped here: no usable track for them, or the muxer refused them.</summary>
+    public long DroppedFrames { get; private set; }
+
+    /// <summary>Fragments framed so far.</summary>
+    public long Fragments { get; private set; }
+
+    /// <summary>
+    /// Adds one frame, with the stream's track configurations as they are now. Drain the packets it made
+    /// with <see cref="TryPollPacket"/>.
+    /// </summary>
+    public void Push(in MediaFrame frame, VideoTrackConfig? video, AudioTrackConfig? audio)
+    {
+        if (!_configured || !SameVideo(_video, video) || !SameAudio(_audio, audio))
+        {
+            Rebuild(video, audio);
+        }
+        else
+        {
+            _video = video; // same bytes (say, new dimensions): keep the muxer, compare by reference next time
+            _audio = audio;
+        }
+
+        var muxer = _muxer;
+        if (muxer is null)
+        {
+            DroppedFrames++;
+            return;
+        }
+
+        var before = muxer.DroppedSamples;
+        if (frame.Kind == TrackKind.Video && muxer.Video is not null && frame.Codec == MediaCodec.H264)
+        {
+            muxer.PushVideo(frame.Payload.Span, frame.Dts, frame.Pts, frame.IsKeyframe);
+        }
+        else if (frame.Kind == TrackKind.Audio && muxer.Audio is not null && frame.Codec == MediaCodec.Aac)
+        {
+            muxer.PushAudio(frame.Payload.Span, frame.Dts);
+        }
+        else
+        {
+            DroppedFrames++;
+            return;
+        }
+
+        DroppedFrames += muxer.DroppedSamples - before;
+        PollFragments(muxer);
+    }
+
+    /// <summary>Ends the stream: the samples the muxer held back become a last fragment.</summary>
+    public void Flush()
+    {
+        if (_muxer is { } muxer)
+        {
+            muxer.Flush();
+            PollFragments(muxer);
+        }
+    }
+
+    /// <summary>Takes the next packet (init or fragment) in stream order.</summary>
+    public bool TryPollPacket(out Fmp4Packet packet) => _output.TryDequeue(out packet!);
+
+    private void Rebuild(VideoTrackConfig? video, AudioTrackConfig? audio)
+    {
+        _configured = true;
+        _video = video;
+        _audio = audio;
+        Fmp4VideoTrack? videoTrack = null;
+        Fmp4AudioTrack? audioTrack = null;
+        if (video is { Codec: MediaCodec.H264 } && Fmp4VideoTrack.TryCreate(video.DecoderConfiguration.Span, out var v))
+        {
+            videoTrack = v;
+        }
+
+        if (audio is { Codec: MediaCodec.Aac } && Fmp4AudioTrack.TryCreate(audio.DecoderConfiguration.Span, out var a))
+        {
+            audioTrack = a;
+        }
+
+        if (videoTrack is null && audioTrack is null)
+        {
+            _muxer = null;
+            return;
+        }
+
+        var muxer = new Fmp4Muxer(videoTrack, audioTrack, muxerOptions);
+        var bytes = new byte[Fmp4StreamWriter.GetInitPacketLength(muxer)];
+        if (!Fmp4StreamWriter.TryWriteInit(bytes, muxer, out _))
+        {
+            _muxer = null; // an init segment past the 24-bit size: nothing a player could use
+            return;
+        }
+
+        _muxer = muxer;
+        Init = new Fmp4Packet(bytes, isInit: true, startsWithKeyframe: true);
+        _output.Enqueue(Init);
+    }
+
+    private void PollFragments(Fmp4Muxer muxer)
+    {
+        while (muxer.TryPollFragment(out var fragment))
+        {
+            var bytes = new byte[Fmp4StreamWriter.GetFragmentLength(fragment)];
+            if (!Fmp4StreamWriter.TryWriteFragment(bytes, fragment, out _))
+            {
+                DroppedFrames += fragment.VideoSampleCount + fragment.AudioSampleCount;
+                continue;
+            }
+
+            Fragments++;
+            _output.Enqueue(new Fmp4Packet(bytes, isInit: false, fragment.StartsWithKeyframe || muxer.Video is null));
+        }
+    }
+
+    private static bool SameVideo(VideoTrackConfig? a, VideoTrackConfig? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
+            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
+
+    private static bool SameAudio(AudioTrackConfig? a, AudioTrackConfig? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
+            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
+}

@@ -1,0 +1,222 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using EmsSharp.Server.Events;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Delivery.Fmp4;
+
+/// <summary>
+/// WS-FMP4 (PROTOCOL.md §4.2): <c>ws://&lt;ems&gt;:8410/&lt;stream name&gt;</c> (any query, such as
+/// <c>?progressive&amp;adaptive</c>, is tolerated) streams the §4.2 packets of the stream as binary messages,
+/// one init packet or one whole fragment per message, from the stream's shared <see cref="Fmp4StreamSource"/>.
+/// A stream that is not live is awaited for <see cref="WsFmp4Options.StreamWaitTimeout"/>, then the socket is
+/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>.
+/// </summary>
+internal sealed partial class WsFmp4Endpoint(
+    Fmp4SourceManager sources,
+    IEventPublisher events,
+    IOptions<WsFmp4Options> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<WsFmp4Endpoint> logger)
+{
+    private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private ListenOptions? _listen;
+    private long _lastViewerId;
+
+    /// <summary>The bound listener endpoint once the host started (the real port when configured as 0), else null.</summary>
+    public IPEndPoint? BoundEndPoint => _listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
+
+    internal void Attach(ListenOptions listen) => _listen = listen;
+
+    internal bool IsWsFmp4Request(HttpContext context) =>
+        BoundEndPoint is { } bound && context.Connection.LocalPort == bound.Port;
+
+    /// <summary>Serves one WebSocket viewer until the stream ends, the viewer leaves or the server stops.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        var name = (context.Request.Path.Value ?? string.Empty).TrimStart('/');
+        if (name.Length == 0 || name.Length > options.Value.MaxStreamNameLength)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+
+        // A viewer ends with its connection or with the server, so a shutdown never waits on open sockets.
+        using var viewerEnds = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = viewerEnds.Token;
+        Fmp4Subscription? subscription;
+        try
+        {
+            subscription = await sources.SubscribeAsync(name, options.Value.StreamWaitTimeout, aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the viewer left (or the server stopped) while waiting
+        }
+
+        var remote = context.Connection.RemoteIpAddress;
+        if (subscription is null)
+        {
+            LogStreamNotFound(logger, name, remote);
+            await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, "stream not found: " + name).ConfigureAwait(false);
+            return;
+        }
+
+        using (subscription)
+        {
+            await ServeAsync(socket, subscription, name, context.Connection, aborted).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeAsync(
+        WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, CancellationToken aborted)
+    {
+        var id = Interlocked.Increment(ref _lastViewerId);
+        events.Publish(EventTypes.OutStreamCreated, Payload(id, name, connection));
+        LogViewerJoined(logger, id, name, connection.RemoteIpAddress);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var receive = ReceiveUntilCloseAsync(socket, stop);
+        var ended = false;
+        try
+        {
+            while (await subscription.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+            {
+                while (subscription.TryRead(out var packet))
+                {
+                    await socket.SendAsync(packet, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
+                }
+            }
+
+            ended = true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // the viewer left or the server is stopping
+        }
+
+        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+        await CloseAfterServingAsync(socket, ended || stopping,
+            stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure,
+            stopping ? "server stopping" : "stream ended", receive).ConfigureAwait(false);
+        if (socket.State != WebSocketState.Closed)
+        {
+            socket.Abort(); // ends the pending receive
+        }
+
+        await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var payload = Payload(id, name, connection);
+        payload["droppedFragments"] = subscription.DroppedFragments;
+        payload["deliveredPackets"] = subscription.DeliveredPackets;
+        events.Publish(EventTypes.OutStreamClosed, payload);
+        LogViewerLeft(logger, id, name, subscription.DeliveredPackets, subscription.DroppedFragments, subscription.KeyframeSkips);
+    }
+
+    // Reads (and discards) what the viewer sends until its close frame or an error; then stops the sender.
+    // Not cancellable: cancelling a pending receive would abort the socket before our close frame goes out.
+    private static async Task ReceiveUntilCloseAsync(WebSocket socket, CancellationTokenSource stop)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // aborted
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+    }
+
+    // RFC 6455 §7.1.2: the stream ended (or the server stops), so we start the closing handshake and give the
+    // viewer a moment to answer; a viewer that closed first gets its close echoed.
+    private static async Task CloseAfterServingAsync(
+        WebSocket socket, bool ended, WebSocketCloseStatus status, string reason, Task receive)
+    {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            if (ended && socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+                await receive.WaitAsync(timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            else if (socket.State == WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // gone already
+        }
+    }
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await socket.CloseAsync(status, Truncate(reason), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // the viewer did not answer the close; the connection is dropped
+        }
+    }
+
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes)
+        {
+            return reason;
+        }
+
+        var length = reason.Length;
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, length)) > MaxCloseReasonBytes - 3)
+        {
+            length--;
+        }
+
+        return string.Concat(reason.AsSpan(0, length), "...");
+    }
+
+    private static JsonObject Payload(long id, string name, ConnectionInfo connection) => new()
+    {
+        ["uniqueId"] = id,
+        ["name"] = name,
+        ["protocol"] = "wsfmp4",
+        ["remoteIp"] = connection.RemoteIpAddress?.ToString() ?? string.Empty,
+        ["remotePort"] = connection.RemotePort,
+    };
+
+    [LoggerMessage(1, LogLevel.Information, "WS-FMP4 viewer {ViewerId} of {StreamName} from {Remote} joined")]
+    private static partial void LogViewerJoined(ILogger logger, long viewerId, string streamName, IPAddress? remote);
+
+    [LoggerMessage(2, LogLevel.Information,
+        "WS-FMP4 viewer {ViewerId} of {StreamName} left ({Delivered} packets sent, {Dropped} fragments dropped, {Skips} keyframe skips)")]
+    private static partial void LogViewerLeft(ILogger logger, long viewerId, string streamName, long delivered, long dropped, long skips);
+
+    [LoggerMessage(3, LogLevel.Warning, "WS-FMP4 viewer from {Remote} closed: stream not found: {StreamName}")]
+    private static partial void LogStreamNotFound(ILogger logger, string streamName, IPAddress? remote);
+}

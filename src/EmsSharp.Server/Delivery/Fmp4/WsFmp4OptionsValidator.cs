@@ -1,0 +1,60 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Delivery.Fmp4;
+
+/// <summary>Checks <see cref="WsFmp4Options"/> and <see cref="Fmp4SourceOptions"/> at start-up.</summary>
+internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, IValidateOptions<Fmp4SourceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WsFmp4Options options)
+    {
+        var failures = new List<string>();
+        if (options.Port is < 0 or > 65535)
+        {
+            failures.Add($"WsFmp4:Port must be 0..65535 (got {options.Port}).");
+        }
+
+        if (!IPAddress.TryParse(options.BindAddress, out _))
+        {
+            failures.Add($"WsFmp4:BindAddress is not an IP address ({options.BindAddress}).");
+        }
+
+        if (options.StreamWaitTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("WsFmp4:StreamWaitTimeout must be positive.");
+        }
+
+        if (options.MaxStreamNameLength < 1)
+        {
+            failures.Add("WsFmp4:MaxStreamNameLength must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, Fmp4SourceOptions options)
+    {
+        var failures = new List<string>();
+        if (options.ReaderCapacity < 16)
+        {
+            failures.Add("Fmp4:ReaderCapacity must be at least 16.");
+        }
+
+        if (options.ViewerQueueFragments < 2 || options.ViewerQueueBytes < 64 * 1024)
+        {
+            failures.Add("Fmp4:ViewerQueueFragments must be at least 2 and Fmp4:ViewerQueueBytes at least 65536.");
+        }
+
+        if (options.MaxGopFragments < 1 || options.MaxGopBytes < 1)
+        {
+            failures.Add("Fmp4:MaxGopFragments and Fmp4:MaxGopBytes must be positive.");
+        }
+
+        if (options.MaxFragmentDuration < TimeSpan.Zero)
+        {
+            failures.Add("Fmp4:MaxFragmentDuration must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

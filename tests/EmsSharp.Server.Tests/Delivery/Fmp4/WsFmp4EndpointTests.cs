@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Events;
+using Microsoft.Extensions.DependencyInjection;
+using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
+
+namespace EmsSharp.Server.Tests.Delivery.Fmp4;
+
+public sealed class WsFmp4EndpointTests
+{
+    [Fact]
+    public async Task Viewer_gets_the_init_then_fragments_from_a_keyframe_and_out_stream_events_are_published()
+    {
+        var events = new RecordingPublisher();
+        await using var ems = await TestEms.StartAsync(services: s => s.AddSingleton<IEventPublisher>(events));
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("test", out var stream));
+        SetTracks(stream);
+        Publish(stream, 0, 12, gop: 5);
+
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        Assert.NotEqual(ems.Host.HttpEndPoint!.Port, endpoint.Port);
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/test?progressive&adaptive"), CancellationToken.None);
+        var init = await ReceiveAsync(socket);
+        Assert.True(IsInit(init));
+        Assert.Equal((10, true), FirstVideo(await ReceiveAsync(socket)));
+
+        Publish(stream, 12, 14, gop: 5);
+        Assert.Equal((11, false), FirstVideo(await ReceiveAsync(socket)));
+        stream.Dispose();
+        Assert.Equal(12, FirstVideo(await ReceiveAsync(socket)).Index);
+        Assert.Equal(13, FirstVideo(await ReceiveAsync(socket)).Index);
+        var buffer = new byte[64];
+        var end = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(WebSocketMessageType.Close, end.MessageType);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+        var closed = await events.WaitAsync(EventTypes.OutStreamClosed);
+        Assert.Equal("test", (string?)closed["name"]);
+        Assert.Equal("wsfmp4", (string?)closed["protocol"]);
+        Assert.Contains(EventTypes.OutStreamCreated, events.Types);
+    }
+
+    [Fact]
+    public async Task Unknown_stream_is_closed_with_policy_violation_and_the_reason()
+    {
+        await using var ems = await TestEms.StartAsync(services: s =>
+            s.Configure<WsFmp4Options>(o => o.StreamWaitTimeout = TimeSpan.FromMilliseconds(300)));
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/nope"), CancellationToken.None);
+        var result = await socket.ReceiveAsync(new byte[64], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+        Assert.Equal("stream not found: nope", socket.CloseStatusDescription);
+        Assert.True(ems.Logs.Contains("stream not found: nope"));
+    }
+
+    [Fact]
+    public async Task Server_shutdown_closes_viewers_with_going_away_instead_of_waiting_on_them()
+    {
+        var ems = await TestEms.StartAsync();
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("test", out var stream));
+        SetTracks(stream);
+        Publish(stream, 0, 3, gop: 5);
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/test"), CancellationToken.None);
+        Assert.True(IsInit(await ReceiveAsync(socket)));
+
+        var disposing = ems.DisposeAsync().AsTask();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(new byte[64 * 1024], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        Assert.Equal("server stopping", socket.CloseStatusDescription);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Plain_http_on_the_websocket_port_is_refused_and_the_api_port_is_unaffected()
+    {
+        await using var ems = await TestEms.StartAsync();
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{endpoint.Port}/test"));
+        Assert.Equal(System.Net.HttpStatusCode.UpgradeRequired, response.StatusCode);
+        Assert.Equal("SUCCESS", (await ems.HttpAsync("version")).Status());
+    }
+
+    private static async Task<byte[]> ReceiveAsync(WebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(WebSocketMessageType.Binary, result.MessageType);
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return buffer[..length];
+            }
+        }
+    }
+
+    private sealed class RecordingPublisher : IEventPublisher
+    {
+        private readonly ConcurrentQueue<(string Type, JsonObject Payload)> _events = new();
+        private readonly SemaphoreSlim _published = new(0);
+
+        public List<string> Types => [.. _events.Select(e => e.Type)];
+
+        public void Publish(string type, JsonObject payload)
+        {
+            _events.Enqueue((type, payload));
+            _published.Release();
+        }
+
+        public async Task<JsonObject> WaitAsync(string type)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (true)
+            {
+                foreach (var e in _events)
+                {
+                    if (e.Type == type)
+                    {
+                        return e.Payload;
+                    }
+                }
+
+                Assert.True(await _published.WaitAsync(deadline - DateTime.UtcNow), "no " + type);
+            }
+        }
+    }
+}
