@@ -142,7 +142,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
         Directory.CreateDirectory(options.DataFolderFullPath);
         _ = _app.Services.GetRequiredService<DtlsIdentity>(); // fail early on a bad certificate
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>());
+        var wsPort = _app.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint?.Port;
+        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(), wsPort);
         var logger = _app.Services.GetRequiredService<ILogger<EmsHost>>();
         LogStarted(logger, options.ServerName, options.DataFolderFullPath, AsciiCliEndPoint, JsonCliEndPoint, HttpEndPoint);
     }
@@ -174,13 +175,15 @@ internal sealed partial class EmsHost : IAsyncDisposable
         return null;
     }
 
-    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses)
+    /// <summary>The HTTP API's bound endpoint: the Kestrel address that is not the WS-FMP4 listener.</summary>
+    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses, int? exceptPort)
     {
         if (addresses is null)
             return null;
         foreach (var address in addresses.Addresses)
         {
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Port != exceptPort
+                && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
                 return new IPEndPoint(ip, uri.Port);
         }
 
