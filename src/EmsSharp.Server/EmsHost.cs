@@ -3,6 +3,7 @@ using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
@@ -79,7 +80,10 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<EventDispatcher>();
         services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
-        services.TryAddSingleton<IErsConnector, UnavailableErsConnector>();
+        services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
+        services.AddSingleton<WebRtcPort>();
+        services.AddSingleton<ErsConnector>();
+        services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcServiceManager>());
 
@@ -87,6 +91,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, VersionCommand>();
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
+        services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
         services.AddSingleton<IApiCommand, ListConfigCommand>();
         services.AddSingleton<IApiCommand, GetConfigInfoCommand>();
         services.AddSingleton<IApiCommand, RemoveConfigCommand>();

@@ -179,7 +179,10 @@
         console.warn('ignored a remote candidate', e);
       });
     } else if (m.type === 'connectivityError') {
-      this.fail('the stream server reported a connectivity error', true);
+      // The EMS explains what went wrong (e.g. an unknown stream) in payload.description: final, no retry.
+      var why = m.payload && m.payload.description;
+      if (why) { this.teardownPeer(); this.fail(why, false); }
+      else this.fail('the stream server reported a connectivity error', true);
     }
   };
 

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Playback;
+
+/// <summary>
+/// The milestone: a browser plays a stream from <c>ems</c> through <c>ers</c> (PROTOCOL.md §3.3, §4.3, §5).
+/// Chromium opens evowrtcclient.html from the ERS, joins the room, and the EMS offers H.264 over SRTP.
+/// </summary>
+public sealed class SrtpPlaybackTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Chromium_plays_the_file_source_over_srtp_through_ers()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("test"));
+
+        // Frames decoded must rise for a few seconds (bounded polling with a deadline).
+        var firstDecoded = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var start = firstDecoded.GetProperty("framesDecoded").GetInt32();
+        var joinToFirstFrame = await WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        output.WriteLine($"join-to-first-frame: {joinToFirstFrame.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
+        var later = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
+        output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}");
+        Assert.Equal("playing", later.GetProperty("state").GetString());
+        Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
+
+        var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");
+        output.WriteLine(peers.GetProperty("data").ToString());
+        Assert.Equal("SUCCESS", peers.GetProperty("status").GetString());
+        var peer = Assert.Single(peers.GetProperty("data")[0].GetProperty("peers").EnumerateArray());
+        Assert.Equal("test", peer.GetProperty("streamName").GetString());
+        Assert.Equal("srtp", peer.GetProperty("transport").GetString());
+        Assert.Equal("Connected", peer.GetProperty("state").GetString());
+        Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
+    }
+
+    [Fact]
+    public async Task An_unknown_stream_is_reported_in_plain_words()
+    {
+        await using var rig = await PlaybackRig.StartAsync("--WebRtc:StreamWaitTimeout", "00:00:02");
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("nosuchstream"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(25);
+        string? status;
+        while (true)
+        {
+            status = await page.TextContentAsync("#status");
+            if (status is not null && status.Contains("not found", StringComparison.Ordinal))
+                break;
+            Assert.True(DateTime.UtcNow < deadline, "status: " + status);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine(status);
+        Assert.Contains("nosuchstream", status, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
+            var stats = JsonDocument.Parse(json).RootElement.Clone();
+            if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
+                return stats;
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; status: " + await page.TextContentAsync("#status"));
+            await Task.Delay(200);
+        }
+    }
+}
