@@ -82,6 +82,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
         services.AddSingleton<WebRtcPort>();
+        services.AddSingleton<AudioTranscoders>();
         services.AddSingleton<ErsConnector>();
         services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();

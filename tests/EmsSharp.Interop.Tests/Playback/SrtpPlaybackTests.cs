@@ -25,6 +25,9 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         var later = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}");
         Assert.Equal("playing", later.GetProperty("state").GetString());
+        // The sample's AAC arrives as Opus from the stream's ffmpeg transcoder (PROTOCOL.md §4.3).
+        var audio = await WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
+        output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
         Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
 
         var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");

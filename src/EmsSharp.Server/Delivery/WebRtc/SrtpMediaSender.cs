@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using EmsSharp.Media.H264;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
@@ -13,7 +14,9 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
 /// The srtp transport (PROTOCOL.md §4.3): one viewer's H.264 track from the hub, packetized per RFC 6184
-/// (STAP-A SPS/PPS before each keyframe, FU-A), SRTP-protected and sent on the viewer's selected pair.
+/// (STAP-A SPS/PPS before each keyframe, FU-A), SRTP-protected and sent on the viewer's selected pair; audio as
+/// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
+/// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
 /// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); the session
 /// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's hub reader drops
 /// to the next keyframe.
@@ -24,7 +27,14 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private const int MaxRtcpLength = 1500;
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
+    private const int AudioQueueCapacity = 100;
+
     private readonly LiveStream _stream;
+    private readonly AudioTranscoders _transcoders;
+    private readonly AacOpusTranscoder? _transcoder;
+    private readonly MediaCodec? _audioCodec;
+    private readonly Channel<AudioPacket>? _passThrough;
+    private ChannelReader<AudioPacket>? _audio;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _peerId;
@@ -37,10 +47,31 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private SrtpContext? _remote;
     private RtpTrackSender? _video;
     private Task _loop = Task.CompletedTask;
+    private Task _audioLoop = Task.CompletedTask;
 
-    public SrtpMediaSender(LiveStream stream, string peerId, TimeProvider time, ILogger logger)
+    public SrtpMediaSender(LiveStream stream, AudioTranscoders transcoders, string peerId, TimeProvider time, ILogger logger)
     {
         _stream = stream;
+        _transcoders = transcoders;
+        switch (stream.Audio?.Codec)
+        {
+            case MediaCodec.Opus or MediaCodec.Pcmu or MediaCodec.Pcma:
+                _audioCodec = stream.Audio.Codec;
+                _passThrough = Channel.CreateBounded<AudioPacket>(new BoundedChannelOptions(AudioQueueCapacity)
+                {
+                    FullMode = BoundedChannelFullMode.DropOldest,
+                    SingleReader = true,
+                    SingleWriter = true,
+                });
+                break;
+            case MediaCodec.Aac:
+                _transcoder = transcoders.Acquire(stream);
+                _audioCodec = _transcoder is null ? null : MediaCodec.Opus;
+                break;
+            default:
+                break;
+        }
+
         _peerId = peerId;
         _time = time;
         _logger = logger;
@@ -48,7 +79,9 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         OfferOptions = new WebRtcOfferOptions
         {
             Video = true,
+            Audio = _audioCodec is not null,
             VideoSsrc = RandomSsrc(),
+            AudioSsrc = RandomSsrc(),
             StreamId = "ems-" + stream.Name,
         };
     }
@@ -86,6 +119,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             AbsSendTimeExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri) ?? 0,
         }, local);
         session.RtpOrRtcpReceived += OnRtpOrRtcp;
+        StartAudio(session, keys);
         _loop = Task.Run(RunAsync);
     }
 
@@ -96,11 +130,18 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             session.RtpOrRtcpReceived -= OnRtpOrRtcp;
         try
         {
-            await _loop.ConfigureAwait(false);
+            await Task.WhenAll(_loop, _audioLoop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // stopping
+        }
+
+        if (_transcoder is not null)
+        {
+            if (_audio is not null)
+                _transcoder.Unsubscribe(_audio);
+            await _transcoders.ReleaseAsync(_stream).ConfigureAwait(false);
         }
 
         _local?.Dispose();
@@ -169,6 +210,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             {
                 while (reader.TryRead(out var frame))
                 {
+                    if (frame.Kind == TrackKind.Audio && frame.Codec == _audioCodec && _passThrough is not null)
+                        _passThrough.Writer.TryWrite(new AudioPacket(frame.Payload, unchecked((uint)frame.Pts)));
                     if (frame.Kind != TrackKind.Video || frame.Codec != MediaCodec.H264)
                         continue;
                     if (!ReferenceEquals(config, _stream.Video))
@@ -244,6 +287,74 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             // of the source answers the request.
             Counters.AddKeyframeRequest();
             LogKeyframeRequest(_logger, _peerId, video.KeyframeRequests);
+        }
+    }
+
+    private void StartAudio(PeerSession session, DtlsSrtpKeys keys)
+    {
+        var media = FindMedia(session.RemoteDescription, "audio");
+        if (_audioCodec is not { } codec || media is null
+            || !SrtpContextFactory.TryCreate(keys.ProfileId, keys.KeyingMaterial, keys.IsDtlsClient, out var local, out var unused))
+        {
+            return;
+        }
+
+        unused.Dispose();
+        var (prefix, payloadType, clockRate) = codec switch
+        {
+            MediaCodec.Pcmu => ("PCMU/", WebRtcPayloadTypes.Pcmu, G711Payload.ClockRate),
+            MediaCodec.Pcma => ("PCMA/", WebRtcPayloadTypes.Pcma, G711Payload.ClockRate),
+            _ => ("opus/", WebRtcPayloadTypes.Opus, OpusPayload.ClockRate),
+        };
+        var sender = new RtpTrackSender(new RtpTrackSenderOptions
+        {
+            Ssrc = OfferOptions.AudioSsrc,
+            PayloadType = (byte)FindPayloadType(media, prefix, payloadType),
+            ClockRate = clockRate,
+            Cname = OfferOptions.Cname,
+            InitialSequenceNumber = (ushort)RandomNumberGenerator.GetInt32(0, 65536),
+            TimestampOffset = RandomSsrc(),
+            Mid = media.Mid,
+            MidExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri),
+            AbsSendTimeExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri),
+        }, local);
+        _audio = _transcoder?.Subscribe() ?? _passThrough!.Reader;
+        _audioLoop = Task.Run(() => RunAudioAsync(session, sender, local, _audio));
+    }
+
+    // One audio packet per RTP packet (RFC 7587 §4.2; RFC 3551 §4.5.14 for G.711), marker unset.
+    private async Task RunAudioAsync(PeerSession session, RtpTrackSender sender, SrtpContext local, ChannelReader<AudioPacket> audio)
+    {
+        var packet = new byte[sender.RequiredBufferSize];
+        var lastReport = TimeSpan.Zero;
+        try
+        {
+            while (await audio.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (audio.TryRead(out var item))
+                {
+                    var now = Now;
+                    if (sender.TryWritePacket(item.Payload.Span, false, item.Timestamp, now, packet, out var written)
+                        && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
+                    {
+                        Counters.AddPacket(written);
+                    }
+
+                    if (now - lastReport >= ReportInterval && sender.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out written))
+                    {
+                        lastReport = now;
+                        session.SendRtpOrRtcp(packet.AsSpan(0, written));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // viewer closed
+        }
+        finally
+        {
+            local.Dispose();
         }
     }
 

@@ -133,7 +133,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             return;
         }
 
-        var sender = new SrtpMediaSender(stream, PeerId, _room.Time, _logger);
+        var sender = new SrtpMediaSender(stream, _room.Transcoders, PeerId, _room.Time, _logger);
         PeerSession peer;
         try
         {

@@ -22,13 +22,14 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     private bool _disposed;
 
     public WebRtcRoom(
-        WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, WebRtcOptions options,
-        IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+        WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
+        WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _service = service;
         Client = client;
         Hub = hub;
         Port = port;
+        Transcoders = transcoders;
         Options = options;
         _events = events;
         Time = time;
@@ -47,6 +48,8 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     public StreamHub Hub { get; }
 
     public WebRtcPort Port { get; }
+
+    public AudioTranscoders Transcoders { get; }
 
     public WebRtcOptions Options { get; }
 
