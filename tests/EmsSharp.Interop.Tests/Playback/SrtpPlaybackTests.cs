@@ -30,14 +30,36 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
         Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
 
+        // A second viewer on the form page (evoplayers.html) shares the stream and its audio transcoder.
+        var second = await page.Context.Browser!.NewPageAsync();
+        await second.GotoAsync(rig.PlayerUrl("test").Replace("evowrtcclient.html", "evoplayers.html", StringComparison.Ordinal) + "&autoplay=1");
+        await WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        var shot = Environment.GetEnvironmentVariable("EMS_PLAYBACK_SCREENSHOT");
+        if (!string.IsNullOrEmpty(shot))
+            await second.ScreenshotAsync(new() { Path = shot });
+
         var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");
         output.WriteLine(peers.GetProperty("data").ToString());
         Assert.Equal("SUCCESS", peers.GetProperty("status").GetString());
-        var peer = Assert.Single(peers.GetProperty("data")[0].GetProperty("peers").EnumerateArray());
-        Assert.Equal("test", peer.GetProperty("streamName").GetString());
-        Assert.Equal("srtp", peer.GetProperty("transport").GetString());
-        Assert.Equal("Connected", peer.GetProperty("state").GetString());
-        Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
+        var list = peers.GetProperty("data")[0].GetProperty("peers").EnumerateArray().ToList();
+        Assert.Equal(2, list.Count);
+        foreach (var peer in list)
+        {
+            Assert.Equal("test", peer.GetProperty("streamName").GetString());
+            Assert.Equal("srtp", peer.GetProperty("transport").GetString());
+            Assert.Equal("Connected", peer.GetProperty("state").GetString());
+            Assert.Equal("prflx", peer.GetProperty("candidateType").GetString());
+            Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
+        }
+
+        // Closing a page ends its session on the EMS (ERS remove).
+        await second.CloseAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")[0].GetProperty("peers").GetArrayLength() != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the closed page's peer was not removed");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]
@@ -71,7 +93,7 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
             var stats = JsonDocument.Parse(json).RootElement.Clone();
             if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
                 return stats;
-            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; status: " + await page.TextContentAsync("#status"));
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
             await Task.Delay(200);
         }
     }

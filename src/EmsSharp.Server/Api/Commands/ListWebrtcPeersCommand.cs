@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Ice;
 using EmsSharp.Server.Delivery.WebRtc;
 
 namespace EmsSharp.Server.Api.Commands;
@@ -54,7 +55,15 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             ["streamName"] = viewer.StreamName,
             ["transport"] = viewer.Transport,
             ["state"] = viewer.State,
-            ["candidateType"] = peer?.SelectedCandidateType?.ToString().ToLowerInvariant(),
+            ["candidateType"] = peer?.SelectedCandidateType switch
+            {
+                // RFC 8839 §5.1 candidate-types
+                IceCandidateType.Host => "host",
+                IceCandidateType.ServerReflexive => "srflx",
+                IceCandidateType.PeerReflexive => "prflx",
+                IceCandidateType.Relayed => "relay",
+                _ => null,
+            },
             ["remoteEndPoint"] = peer?.RemoteEndPoint?.ToString(),
             ["packetsSent"] = counters?.Packets ?? 0,
             ["bytesSent"] = counters?.Bytes ?? 0,
