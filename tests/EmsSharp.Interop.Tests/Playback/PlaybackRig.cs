@@ -38,15 +38,29 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public static async Task<PlaybackRig> StartAsync(params string[] extraArgs)
     {
-        var root = FindRepositoryRoot();
+        var ers = await StartErsAsync();
+        var dataFolder = Directory.CreateTempSubdirectory("ems-playback-").FullName;
+        var ems = await StartEmsAsync(dataFolder, extraArgs);
+        var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
+        var chromium = await ChromiumHarness.LaunchAsync();
+        return new PlaybackRig(ers, ems, api, chromium, dataFolder);
+    }
+
+    /// <summary>An <c>ers</c> on an ephemeral loopback port serving the repository's web/ folder.</summary>
+    public static Task<ErsHost> StartErsAsync()
+    {
         var ersOptions = new ErsOptions();
         ersOptions.Server.Port = 0;
         ersOptions.Server.AdminPort = 0;
         ersOptions.Server.BindIP = "127.0.0.1";
-        ersOptions.Server.WebRoot = Path.Combine(root, "web");
-        var ers = await ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);
+        ersOptions.Server.WebRoot = Path.Combine(FindRepositoryRoot(), "web");
+        return ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);
+    }
 
-        var dataFolder = Directory.CreateTempSubdirectory("ems-playback-").FullName;
+    /// <summary>An <c>ems</c> on ephemeral loopback ports playing samples/test.flv as <c>test</c>.</summary>
+    public static async Task<EmsHost> StartEmsAsync(string dataFolder, params string[] extraArgs)
+    {
+        var root = FindRepositoryRoot();
         var ems = EmsHost.Create(
         [
             "--Ingest:RtmpPort", "0",
@@ -63,9 +77,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
             o.Api.Http.Port = 0;
         });
         await ems.StartAsync(CancellationToken.None);
-        var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
-        var chromium = await ChromiumHarness.LaunchAsync();
-        return new PlaybackRig(ers, ems, api, chromium, dataFolder);
+        return ems;
     }
 
     /// <summary>Runs an API command over HTTP (plain query string form) and returns the reply envelope.</summary>

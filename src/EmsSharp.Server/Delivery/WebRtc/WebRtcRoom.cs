@@ -20,6 +20,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     private readonly Dictionary<string, ViewerSession> _viewers = new(StringComparer.Ordinal);
     private readonly List<Task> _closing = [];
     private bool _disposed;
+    private string? _refusal; // the ERS's reason while keepAlive retries a refused room
 
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
@@ -128,9 +129,11 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         switch (e.Status)
         {
             case ErsClientStatus.Joined:
+                _refusal = null;
                 _service.SetStatus(WebRtcServiceStatusCode.Connected, $"joined room {Configuration.RoomId} on ERS {ers}");
                 break;
             case ErsClientStatus.Refused:
+                _refusal = e.Description;
                 _service.SetStatus(WebRtcServiceStatusCode.Refused, e.Description);
                 LogRefused(_logger, Configuration.RoomId, ers, e.Description);
                 _events.Publish(EventTypes.WebRtcPeerError, new JsonObject
@@ -144,9 +147,14 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
                 break;
             case ErsClientStatus.Connecting:
             case ErsClientStatus.Reconnecting:
-                _service.SetStatus(WebRtcServiceStatusCode.Connecting, e.Description);
+                // A refused room stays Refused (with the ERS's reason) while keepAlive retries it (PROTOCOL.md §1.5).
+                if (_refusal is { } reason)
+                    _service.SetStatus(WebRtcServiceStatusCode.Refused, $"{reason}; {e.Description}");
+                else
+                    _service.SetStatus(WebRtcServiceStatusCode.Connecting, e.Description);
                 break;
             case ErsClientStatus.Disconnected:
+                _refusal = null;
                 _service.SetStatus(WebRtcServiceStatusCode.Disconnected, e.Description);
                 break;
             case ErsClientStatus.Idle:
