@@ -4,6 +4,8 @@ using EmsSharp.Interop.Tests.WebRtc;
 using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmsSharp.Interop.Tests.Playback;
@@ -75,7 +77,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
             o.Api.AsciiCli.Port = 0;
             o.Api.JsonCli.Port = 0;
             o.Api.Http.Port = 0;
-        });
+        }, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)));
         await ems.StartAsync(CancellationToken.None);
         return ems;
     }

@@ -17,6 +17,9 @@ internal interface IViewerMediaSender : IAsyncDisposable
     /// <summary>Packets and bytes sent so far (for <c>listWebrtcPeers</c>).</summary>
     ViewerTrafficCounters Counters { get; }
 
+    /// <summary>The media ended for good (the stream closed); the argument says why in plain words.</summary>
+    event Action<IViewerMediaSender, string>? Ended;
+
     /// <summary>
     /// DTLS completed on <paramref name="session"/>: start sending. Called once, on the session's loop; must not block.
     /// </summary>

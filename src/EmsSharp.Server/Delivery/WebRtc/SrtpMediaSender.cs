@@ -86,6 +86,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         };
     }
 
+    public event Action<IViewerMediaSender, string>? Ended;
+
     public WebRtcOfferOptions OfferOptions { get; }
 
     public ViewerTrafficCounters Counters { get; } = new();
@@ -239,6 +241,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             }
 
             LogStreamEnded(_logger, _peerId, _stream.Name);
+            if (!_stop.IsCancellationRequested)
+                Ended?.Invoke(this, $"stream \"{_stream.Name}\" ended");
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

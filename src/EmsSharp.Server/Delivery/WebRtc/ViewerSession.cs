@@ -156,6 +156,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             _peer = peer;
         }
 
+        sender.Ended += OnMediaEnded;
         peer.StateChanged += OnStateChanged;
         peer.DtlsConnected += OnDtlsConnected;
         peer.LocalCandidate += OnLocalCandidate;
@@ -188,6 +189,8 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         _ = SendAsync("candidate", payload, CancellationToken.None);
     }
 
+    private void OnMediaEnded(IViewerMediaSender sender, string description) => _ = EndAsync(description, error: false);
+
     private void OnDtlsConnected(PeerSession peer, DtlsSrtpKeys keys) => _sender?.Start(peer, keys);
 
     private void OnStateChanged(PeerSession peer, PeerSessionState state)
@@ -216,10 +219,13 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     }
 
     /// <summary>Tells the browser (a <c>connectivityError</c> with a plain description), logs, raises the event, closes.</summary>
-    private async Task FailAsync(string description)
+    private Task FailAsync(string description) => EndAsync(description, error: true);
+
+    private async Task EndAsync(string description, bool error)
     {
         LogFailed(_logger, PeerId, StreamName, description);
-        _room.Publish(EventTypes.WebRtcPeerError, this, description);
+        if (error)
+            _room.Publish(EventTypes.WebRtcPeerError, this, description);
         await SendAsync("connectivityError", new JsonObject { ["status"] = "FAIL", ["description"] = description }, CancellationToken.None)
             .ConfigureAwait(false);
         _room.Remove(this);
