@@ -1,4 +1,7 @@
 using System.Text.Json;
+using EmsSharp.Interop.Tests.Ingest;
+using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace EmsSharp.Interop.Tests.Playback;
@@ -82,6 +85,29 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
 
         output.WriteLine(status);
         Assert.Contains("nosuchstream", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_rtmp_publication_plays_and_its_end_is_reported()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var rtmp = rig.Ems.Services.GetRequiredService<RtmpServer>().LocalEndPoint!;
+        using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(6, $"rtmp://127.0.0.1:{rtmp.Port}/live/cam"));
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("cam")); // the EMS waits for the stream to appear
+        await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg did not finish");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        string? status;
+        while (!((status = await page.TextContentAsync("#status")) ?? "").Contains("ended", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "status: " + status);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine(status);
+        Assert.Contains("\"cam\"", status, StringComparison.Ordinal);
     }
 
     private static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
