@@ -31,16 +31,6 @@ internal sealed partial class WebRtcPort(
     /// <summary>Whether sessions should only accept loopback peers (only loopback candidates are offered).</summary>
     public bool LoopbackOnly => IPAddress.TryParse(options.Value.BindAddress, out var bind) && IPAddress.IsLoopback(bind);
 
-    /// <summary>The bound port, or null before the first viewer.</summary>
-    public IPEndPoint? LocalEndPoint
-    {
-        get
-        {
-            lock (_gate)
-                return _driver?.LocalEndPoint;
-        }
-    }
-
     /// <summary>The driver, bound at the first call. Throws <see cref="System.Net.Sockets.SocketException"/> when the port is busy.</summary>
     public UdpPortDriver Driver
     {
