@@ -4,6 +4,7 @@ using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
@@ -80,7 +81,11 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<EventDispatcher>();
         services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
-        services.TryAddSingleton<IErsConnector, UnavailableErsConnector>();
+        services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
+        services.AddSingleton<WebRtcPort>();
+        services.AddSingleton<AudioTranscoders>();
+        services.AddSingleton<ErsConnector>();
+        services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcServiceManager>());
 
@@ -88,6 +93,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, VersionCommand>();
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
+        services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
         services.AddSingleton<IApiCommand, ListConfigCommand>();
         services.AddSingleton<IApiCommand, GetConfigInfoCommand>();
         services.AddSingleton<IApiCommand, RemoveConfigCommand>();

@@ -35,7 +35,7 @@
     this.last = { bytes: 0, at: 0 };
     this.current = {
       state: 'stopped', iceState: '', candidateType: '', bitrateKbps: 0, framesDecoded: 0,
-      latencyMs: 0, bytesReceived: 0, error: '', joinToFirstFrameMs: 0
+      latencyMs: 0, bytesReceived: 0, error: '', joinToFirstFrameMs: 0, audioPacketsReceived: 0, audioSamplesReceived: 0
     };
   }
 
@@ -179,7 +179,10 @@
         console.warn('ignored a remote candidate', e);
       });
     } else if (m.type === 'connectivityError') {
-      this.fail('the stream server reported a connectivity error', true);
+      // The EMS explains what went wrong (e.g. an unknown stream) in payload.description: final, no retry.
+      var why = m.payload && m.payload.description;
+      if (why) { this.teardownPeer(); this.fail(why, false); }
+      else this.fail('the stream server reported a connectivity error', true);
     }
   };
 
@@ -294,6 +297,10 @@
         if (s.type === 'transport') { bytes += s.bytesReceived || 0; pairId = s.selectedCandidatePairId || pairId; }
         else if (s.type === 'candidate-pair') pairs[s.id] = s;
         else if (s.type === 'local-candidate') locals[s.id] = s;
+        else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+          self.current.audioPacketsReceived = s.packetsReceived || 0;
+          self.current.audioSamplesReceived = s.totalSamplesReceived || 0;
+        }
         else if (s.type === 'inbound-rtp' && s.kind === 'video') {
           self.current.framesDecoded = s.framesDecoded || 0;
           if (s.jitterBufferEmittedCount) self.current.latencyMs = Math.round(1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount);

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery.Ers;
+using EmsSharp.Server.Events;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// The real <see cref="IErsConnector"/>: each <see cref="WebRtcService"/> gets an <see cref="ErsClient"/> holding
+/// its room and a <see cref="WebRtcRoom"/> that serves the browsers joining it, all on the one shared
+/// <see cref="WebRtcPort"/>.
+/// </summary>
+internal sealed class ErsConnector(
+    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
+    ILoggerFactory loggerFactory) : IErsConnector
+{
+    private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
+
+    /// <summary>The running rooms, by configId.</summary>
+    public IReadOnlyList<WebRtcRoom> GetRooms()
+    {
+        var rooms = _rooms.Values.ToList();
+        rooms.Sort(static (a, b) => a.Configuration.ConfigId.CompareTo(b.Configuration.ConfigId));
+        return rooms;
+    }
+
+    public IAsyncDisposable Start(WebRtcService service)
+    {
+        var c = service.Configuration;
+        var client = new ErsClient(new ErsClientOptions
+        {
+            Host = c.ErsIp,
+            Port = c.ErsPort,
+            RoomId = c.RoomId,
+            Token = c.Token,
+            Name = c.Name,
+            KeepAlive = c.KeepAlive,
+            OverSsl = c.ErsOverSsl,
+        }, loggerFactory.CreateLogger<ErsClient>(), time);
+        var room = new WebRtcRoom(service, client, hub, port, transcoders, options.Value, events, time, loggerFactory);
+        _rooms[c.ConfigId] = room;
+        client.Start();
+        return new Handle(this, room);
+    }
+
+    private sealed class Handle(ErsConnector owner, WebRtcRoom room) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            owner._rooms.TryRemove(new KeyValuePair<long, WebRtcRoom>(room.Configuration.ConfigId, room));
+            await room.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,391 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using EmsSharp.Media.H264;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Rtcp;
+using EmsSharp.Protocols.Rtp;
+using EmsSharp.Protocols.Sdp;
+using EmsSharp.Protocols.Srtp;
+using EmsSharp.WebRtc;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// The srtp transport (PROTOCOL.md §4.3): one viewer's H.264 track from the hub, packetized per RFC 6184
+/// (STAP-A SPS/PPS before each keyframe, FU-A), SRTP-protected and sent on the viewer's selected pair; audio as
+/// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
+/// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
+/// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); the session
+/// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's hub reader drops
+/// to the next keyframe.
+/// </summary>
+internal sealed partial class SrtpMediaSender : IViewerMediaSender
+{
+    private const int MaxQueuedRtcp = 64;
+    private const int MaxRtcpLength = 1500;
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+
+    private const int AudioQueueCapacity = 100;
+
+    private readonly LiveStream _stream;
+    private readonly AudioTranscoders _transcoders;
+    private readonly AacOpusTranscoder? _transcoder;
+    private readonly MediaCodec? _audioCodec;
+    private readonly Channel<AudioPacket>? _passThrough;
+    private ChannelReader<AudioPacket>? _audio;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _peerId;
+    private readonly long _origin;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<RtcpCompoundPacket> _rtcp = new();
+    private readonly byte[] _rtcpBuffer = new byte[MaxRtcpLength];
+    private PeerSession? _session;
+    private SrtpContext? _local;
+    private SrtpContext? _remote;
+    private RtpTrackSender? _video;
+    private Task _loop = Task.CompletedTask;
+    private Task _audioLoop = Task.CompletedTask;
+
+    public SrtpMediaSender(LiveStream stream, AudioTranscoders transcoders, string peerId, TimeProvider time, ILogger logger)
+    {
+        _stream = stream;
+        _transcoders = transcoders;
+        switch (stream.Audio?.Codec)
+        {
+            case MediaCodec.Opus or MediaCodec.Pcmu or MediaCodec.Pcma:
+                _audioCodec = stream.Audio.Codec;
+                _passThrough = Channel.CreateBounded<AudioPacket>(new BoundedChannelOptions(AudioQueueCapacity)
+                {
+                    FullMode = BoundedChannelFullMode.DropOldest,
+                    SingleReader = true,
+                    SingleWriter = true,
+                });
+                break;
+            case MediaCodec.Aac:
+                _transcoder = transcoders.Acquire(stream);
+                _audioCodec = _transcoder is null ? null : MediaCodec.Opus;
+                break;
+            default:
+                break;
+        }
+
+        _peerId = peerId;
+        _time = time;
+        _logger = logger;
+        _origin = time.GetTimestamp();
+        OfferOptions = new WebRtcOfferOptions
+        {
+            Video = true,
+            Audio = _audioCodec is not null,
+            VideoSsrc = RandomSsrc(),
+            AudioSsrc = RandomSsrc(),
+            StreamId = "ems-" + stream.Name,
+        };
+    }
+
+    public event Action<IViewerMediaSender, string>? Ended;
+
+    public WebRtcOfferOptions OfferOptions { get; }
+
+    public ViewerTrafficCounters Counters { get; } = new();
+
+    private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    public void Start(PeerSession session, DtlsSrtpKeys keys)
+    {
+        if (_session is not null)
+            return;
+        if (!SrtpContextFactory.TryCreate(keys.ProfileId, keys.KeyingMaterial, keys.IsDtlsClient, out var local, out var remote))
+        {
+            LogNoSrtp(_logger, _peerId, keys.ProfileId);
+            return;
+        }
+
+        var video = FindMedia(session.RemoteDescription, "video");
+        _session = session;
+        _local = local;
+        _remote = remote;
+        _video = new RtpTrackSender(new RtpTrackSenderOptions
+        {
+            Ssrc = OfferOptions.VideoSsrc,
+            PayloadType = (byte)FindPayloadType(video, "H264/", WebRtcPayloadTypes.H264),
+            ClockRate = VideoTrackConfig.ClockRate,
+            Cname = OfferOptions.Cname,
+            InitialSequenceNumber = (ushort)RandomNumberGenerator.GetInt32(0, 65536),
+            TimestampOffset = RandomSsrc(),
+            Mid = video?.Mid,
+            MidExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri) ?? 0,
+            AbsSendTimeExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri) ?? 0,
+        }, local);
+        session.RtpOrRtcpReceived += OnRtpOrRtcp;
+        StartAudio(session, keys);
+        _loop = Task.Run(RunAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_session is { } session)
+            session.RtpOrRtcpReceived -= OnRtpOrRtcp;
+        try
+        {
+            await Task.WhenAll(_loop, _audioLoop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+
+        if (_transcoder is not null)
+        {
+            if (_audio is not null)
+                _transcoder.Unsubscribe(_audio);
+            await _transcoders.ReleaseAsync(_stream).ConfigureAwait(false);
+        }
+
+        _local?.Dispose();
+        _remote?.Dispose();
+        _stop.Dispose();
+    }
+
+    private static uint RandomSsrc() => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+
+    private static WebRtcRemoteMedia? FindMedia(WebRtcRemoteDescription? description, string kind)
+    {
+        if (description is null)
+            return null;
+        foreach (var m in description.Media)
+        {
+            if (m.Kind == kind && m.Accepted)
+                return m;
+        }
+
+        return null;
+    }
+
+    private static int FindPayloadType(WebRtcRemoteMedia? media, string encodingPrefix, int fallback)
+    {
+        if (media is null)
+            return fallback;
+        foreach (var pt in media.PayloadTypes)
+        {
+            if (media.RtpMaps.TryGetValue(pt, out var encoding) && encoding.StartsWith(encodingPrefix, StringComparison.OrdinalIgnoreCase))
+                return pt;
+        }
+
+        return fallback;
+    }
+
+    // Runs on the session's loop: unprotect (the remote context is only used here), parse, queue for the media loop.
+    private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet)
+    {
+        // RFC 5761 §4: a send-only peer only receives RTCP; anything else is ignored.
+        if (!RtcpPacketType.IsRtcp(packet) || packet.Length > _rtcpBuffer.Length || _remote is null || _rtcp.Count >= MaxQueuedRtcp)
+            return;
+        packet.CopyTo(_rtcpBuffer);
+        if (_remote.TryUnprotectRtcp(_rtcpBuffer, packet.Length, out var length)
+            && RtcpCompoundPacket.TryRead(_rtcpBuffer.AsSpan(0, length), out var compound, out _))
+        {
+            _rtcp.Enqueue(compound);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var video = _video!;
+        var session = _session!;
+        var packet = new byte[video.RequiredBufferSize];
+        var payload = new byte[H264Packetizer.DefaultMaxPayloadSize];
+        VideoTrackConfig? config = null;
+        byte[] sps = [];
+        byte[] pps = [];
+        var waitingForKeyframe = true;
+        var lastReport = TimeSpan.Zero; // the first report after a second of media
+        using var reader = _stream.CreateReader();
+        LogSending(_logger, _peerId, _stream.Name);
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    if (frame.Kind == TrackKind.Audio && frame.Codec == _audioCodec && _passThrough is not null)
+                        _passThrough.Writer.TryWrite(new AudioPacket(frame.Payload, unchecked((uint)frame.Pts)));
+                    if (frame.Kind != TrackKind.Video || frame.Codec != MediaCodec.H264)
+                        continue;
+                    if (!ReferenceEquals(config, _stream.Video))
+                    {
+                        config = _stream.Video;
+                        (sps, pps) = ReadParameterSets(config);
+                    }
+
+                    if (waitingForKeyframe && !frame.IsKeyframe)
+                        continue;
+                    waitingForKeyframe = false;
+                    SendVideoFrame(video, session, frame, sps, pps, payload, packet);
+                }
+
+                ServiceRtcp(video, session, packet);
+                var now = Now;
+                if (now - lastReport >= ReportInterval && video.Reports.HasSent
+                    && video.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out var written))
+                {
+                    lastReport = now;
+                    session.SendRtpOrRtcp(packet.AsSpan(0, written));
+                }
+
+                Counters.SetDroppedFrames(reader.DroppedFrames);
+            }
+
+            LogStreamEnded(_logger, _peerId, _stream.Name);
+            if (!_stop.IsCancellationRequested)
+                Ended?.Invoke(this, $"stream \"{_stream.Name}\" ended");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // viewer closed
+        }
+#pragma warning disable CA1031 // a bug in one viewer's loop must end that viewer only, and say so
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogLoopFailed(_logger, _peerId, e);
+        }
+    }
+
+    private void SendVideoFrame(
+        RtpTrackSender video, PeerSession session, in MediaFrame frame, byte[] sps, byte[] pps, byte[] payload, byte[] packet)
+    {
+        if (!H264Packetizer.TryCreate(frame.Payload.Span, frame.IsKeyframe, sps, pps, payload.Length, out var packetizer))
+            return;
+        var now = Now;
+        // RTP timestamp from the presentation time, 90 kHz (RFC 6184 §5.1).
+        var timestamp = unchecked((uint)frame.Pts);
+        while (packetizer.TryWriteNext(payload, out var length, out var marker))
+        {
+            if (video.TryWritePacket(payload.AsSpan(0, length), marker, timestamp, now, packet, out var written)
+                && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
+            {
+                Counters.AddPacket(written);
+            }
+        }
+    }
+
+    private void ServiceRtcp(RtpTrackSender video, PeerSession session, byte[] packet)
+    {
+        while (_rtcp.TryDequeue(out var compound))
+            video.HandleRtcp(compound);
+        var now = Now;
+        while (video.TryPollRetransmission(now, packet, out var written))
+        {
+            if (session.SendRtpOrRtcp(packet.AsSpan(0, written)))
+                Counters.AddRetransmission();
+        }
+
+        if (video.TryTakeKeyframeRequest())
+        {
+            // The GOP cache cannot be replayed mid-stream without rewinding timestamps: the next keyframe
+            // of the source answers the request.
+            Counters.AddKeyframeRequest();
+            LogKeyframeRequest(_logger, _peerId, video.KeyframeRequests);
+        }
+    }
+
+    private void StartAudio(PeerSession session, DtlsSrtpKeys keys)
+    {
+        var media = FindMedia(session.RemoteDescription, "audio");
+        if (_audioCodec is not { } codec || media is null
+            || !SrtpContextFactory.TryCreate(keys.ProfileId, keys.KeyingMaterial, keys.IsDtlsClient, out var local, out var unused))
+        {
+            return;
+        }
+
+        unused.Dispose();
+        var (prefix, payloadType, clockRate) = codec switch
+        {
+            MediaCodec.Pcmu => ("PCMU/", WebRtcPayloadTypes.Pcmu, G711Payload.ClockRate),
+            MediaCodec.Pcma => ("PCMA/", WebRtcPayloadTypes.Pcma, G711Payload.ClockRate),
+            _ => ("opus/", WebRtcPayloadTypes.Opus, OpusPayload.ClockRate),
+        };
+        var sender = new RtpTrackSender(new RtpTrackSenderOptions
+        {
+            Ssrc = OfferOptions.AudioSsrc,
+            PayloadType = (byte)FindPayloadType(media, prefix, payloadType),
+            ClockRate = clockRate,
+            Cname = OfferOptions.Cname,
+            InitialSequenceNumber = (ushort)RandomNumberGenerator.GetInt32(0, 65536),
+            TimestampOffset = RandomSsrc(),
+            Mid = media.Mid,
+            MidExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri),
+            AbsSendTimeExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri),
+        }, local);
+        _audio = _transcoder?.Subscribe() ?? _passThrough!.Reader;
+        _audioLoop = Task.Run(() => RunAudioAsync(session, sender, local, _audio));
+    }
+
+    // One audio packet per RTP packet (RFC 7587 §4.2; RFC 3551 §4.5.14 for G.711), marker unset.
+    private async Task RunAudioAsync(PeerSession session, RtpTrackSender sender, SrtpContext local, ChannelReader<AudioPacket> audio)
+    {
+        var packet = new byte[sender.RequiredBufferSize];
+        var lastReport = TimeSpan.Zero;
+        try
+        {
+            while (await audio.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (audio.TryRead(out var item))
+                {
+                    var now = Now;
+                    if (sender.TryWritePacket(item.Payload.Span, false, item.Timestamp, now, packet, out var written)
+                        && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
+                    {
+                        Counters.AddPacket(written);
+                    }
+
+                    if (now - lastReport >= ReportInterval && sender.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out written))
+                    {
+                        lastReport = now;
+                        session.SendRtpOrRtcp(packet.AsSpan(0, written));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // viewer closed
+        }
+        finally
+        {
+            local.Dispose();
+        }
+    }
+
+    private static (byte[] Sps, byte[] Pps) ReadParameterSets(VideoTrackConfig? config)
+    {
+        if (config is null
+            || !AvcDecoderConfigurationRecord.TryRead(config.DecoderConfiguration.Span, out var record, out _)
+            || record.SequenceParameterSets.Count == 0 || record.PictureParameterSets.Count == 0)
+        {
+            return ([], []);
+        }
+
+        return (record.SequenceParameterSets[0], record.PictureParameterSets[0]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Viewer {PeerId}: unsupported SRTP profile {Profile}")]
+    private static partial void LogNoSrtp(ILogger logger, string peerId, ushort profile);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: sending stream {Stream} over SRTP")]
+    private static partial void LogSending(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: stream {Stream} ended")]
+    private static partial void LogStreamEnded(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Viewer {PeerId}: the SRTP sender stopped")]
+    private static partial void LogLoopFailed(ILogger logger, string peerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Viewer {PeerId}: keyframe requested ({Count} so far); the next source keyframe answers")]
+    private static partial void LogKeyframeRequest(ILogger logger, string peerId, long count);
+}

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Server.Events;
+using EmsSharp.WebRtc;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// One browser in a room (PROTOCOL.md §3.3): waits for its stream, creates the peer connection on the shared
+/// port, offers what its <see cref="IViewerMediaSender"/> sends, trickles candidates both ways through the ERS,
+/// and hands the connected session to the sender. Ends on <c>remove</c>, ICE failure, consent expiry or close.
+/// </summary>
+internal sealed partial class ViewerSession : IAsyncDisposable
+{
+    private readonly WebRtcRoom _room;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private PeerSession? _peer;
+    private IViewerMediaSender? _sender;
+    private Task _start = Task.CompletedTask;
+    private int _closed;
+
+    public ViewerSession(WebRtcRoom room, string peerId, string streamName, string transport, ILogger logger)
+    {
+        _room = room;
+        PeerId = peerId;
+        StreamName = streamName;
+        Transport = transport;
+        _logger = logger;
+        SessionId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        CreatedAt = room.Time.GetUtcNow();
+    }
+
+    public string PeerId { get; }
+
+    public string StreamName { get; }
+
+    public string Transport { get; }
+
+    /// <summary>The <c>sid</c> of this session's signalling messages.</summary>
+    public string SessionId { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>waitingForStream, negotiating, then the peer session's state.</summary>
+    public string State => _peer?.State.ToString() ?? (_closed != 0 ? "Closed" : "WaitingForStream");
+
+    public PeerSession? Peer => _peer;
+
+    public ViewerTrafficCounters? Counters => _sender?.Counters;
+
+    /// <summary>Starts in the background: stream lookup, offer.</summary>
+    public void Start() => _start = Task.Run(StartAsync);
+
+    /// <summary>A relayed message from this browser: its answer or a candidate.</summary>
+    public void HandleMessage(string type, JsonElement payload)
+    {
+        var peer = _peer;
+        if (peer is null)
+            return;
+        switch (type)
+        {
+            case "answer":
+                if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("sdp", out var sdp) && sdp.ValueKind == JsonValueKind.String)
+                    _ = ApplyAnswerAsync(peer, sdp.GetString()!);
+                break;
+            case "candidate":
+                if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("candidate", out var c))
+                {
+                    var text = c.ValueKind switch
+                    {
+                        JsonValueKind.Object when c.TryGetProperty("candidate", out var inner) && inner.ValueKind == JsonValueKind.String => inner.GetString(),
+                        JsonValueKind.String => c.GetString(),
+                        _ => null,
+                    };
+                    if (!string.IsNullOrEmpty(text))
+                        peer.AddRemoteCandidate(text);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _start.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // closed while starting
+        }
+
+        PeerSession? peer;
+        IViewerMediaSender? sender;
+        lock (_gate)
+        {
+            peer = _peer;
+            sender = _sender;
+        }
+
+        if (sender is not null)
+            await sender.DisposeAsync().ConfigureAwait(false);
+        if (peer is not null)
+            await peer.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task StartAsync()
+    {
+        var token = _stop.Token;
+        if (Transport != "srtp")
+        {
+            // The fmp4 transport (data channels) plugs in as another IViewerMediaSender.
+            await FailAsync("fmp4 transport not available yet; join with transport srtp").ConfigureAwait(false);
+            return;
+        }
+
+        var stream = await _room.Hub.WaitForStreamAsync(StreamName, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
+        if (stream is null)
+        {
+            await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);
+            return;
+        }
+
+        var sender = new SrtpMediaSender(stream, _room.Transcoders, PeerId, _room.Time, _logger);
+        PeerSession peer;
+        try
+        {
+            peer = _room.Port.Driver.CreateSession(new PeerSessionOptions
+            {
+                Certificate = _room.Port.Certificate,
+                LoopbackOnly = _room.Port.LoopbackOnly,
+            });
+        }
+        catch (SocketException e)
+        {
+            await sender.DisposeAsync().ConfigureAwait(false);
+            await FailAsync("the server's WebRTC UDP port is not available: " + e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        lock (_gate)
+        {
+            _sender = sender;
+            _peer = peer;
+        }
+
+        sender.Ended += OnMediaEnded;
+        peer.StateChanged += OnStateChanged;
+        peer.DtlsConnected += OnDtlsConnected;
+        peer.LocalCandidate += OnLocalCandidate;
+        foreach (var server in await ResolveStunServersAsync(token).ConfigureAwait(false))
+            peer.AddStunServer(server);
+
+        var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
+        LogOffer(_logger, PeerId, StreamName, Transport);
+        await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAnswerAsync(PeerSession peer, string sdp)
+    {
+        try
+        {
+            await peer.SetRemoteDescriptionAsync(sdp).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ObjectDisposedException)
+        {
+            await FailAsync("the browser's answer was not usable: " + e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private void OnLocalCandidate(PeerSession peer, string candidate)
+    {
+        var payload = new JsonObject
+        {
+            ["candidate"] = new JsonObject { ["candidate"] = candidate, ["sdpMid"] = "0", ["sdpMLineIndex"] = 0 },
+        };
+        _ = SendAsync("candidate", payload, CancellationToken.None);
+    }
+
+    private void OnMediaEnded(IViewerMediaSender sender, string description) => _ = EndAsync(description, error: false);
+
+    private void OnDtlsConnected(PeerSession peer, DtlsSrtpKeys keys) => _sender?.Start(peer, keys);
+
+    private void OnStateChanged(PeerSession peer, PeerSessionState state)
+    {
+        LogState(_logger, PeerId, state);
+        switch (state)
+        {
+            case PeerSessionState.Connected:
+                _room.Publish(EventTypes.WebRtcPeerConnected, this, null);
+                break;
+            case PeerSessionState.Failed:
+                _room.Publish(EventTypes.WebRtcPeerError, this, peer.FailureReason ?? "peer connection failed");
+                _room.Remove(this);
+                break;
+            case PeerSessionState.Closed:
+                if (Volatile.Read(ref _closed) == 0)
+                    _room.Remove(this);
+                break;
+            case PeerSessionState.New:
+            case PeerSessionState.Checking:
+            case PeerSessionState.DtlsHandshaking:
+                break;
+            default:
+                throw new InvalidOperationException("Unknown peer state.");
+        }
+    }
+
+    /// <summary>Tells the browser (a <c>connectivityError</c> with a plain description), logs, raises the event, closes.</summary>
+    private Task FailAsync(string description) => EndAsync(description, error: true);
+
+    private async Task EndAsync(string description, bool error)
+    {
+        LogFailed(_logger, PeerId, StreamName, description);
+        if (error)
+            _room.Publish(EventTypes.WebRtcPeerError, this, description);
+        await SendAsync("connectivityError", new JsonObject { ["status"] = "FAIL", ["description"] = description }, CancellationToken.None)
+            .ConfigureAwait(false);
+        _room.Remove(this);
+    }
+
+    private Task<bool> SendAsync(string type, JsonObject payload, CancellationToken token) =>
+        _room.Client.SendMessageAsync(new JsonObject
+        {
+            ["to"] = PeerId,
+            ["sid"] = SessionId,
+            ["roomType"] = "video",
+            ["type"] = type,
+            ["payload"] = payload,
+            ["prefix"] = "webkit",
+        }, token);
+
+    // stunservers entries are {"url":"stun:host[:port]"} (or "urls"); RFC 7064 §3.1: the default port is 3478.
+    private async Task<List<IPEndPoint>> ResolveStunServersAsync(CancellationToken token)
+    {
+        var result = new List<IPEndPoint>();
+        foreach (var entry in _room.Client.StunServers)
+        {
+            if (entry.ValueKind != JsonValueKind.Object)
+                continue;
+            JsonElement url;
+            if (!entry.TryGetProperty("url", out url) && !entry.TryGetProperty("urls", out url))
+                continue;
+            if (url.ValueKind != JsonValueKind.String || !TryParseStunUrl(url.GetString()!, out var host, out var port))
+                continue;
+            try
+            {
+                foreach (var address in await Dns.GetHostAddressesAsync(host, AddressFamily.InterNetwork, token).ConfigureAwait(false))
+                {
+                    result.Add(new IPEndPoint(address, port));
+                    break;
+                }
+            }
+            catch (SocketException e)
+            {
+                LogStunUnresolved(_logger, host, e.Message);
+            }
+        }
+
+        return result;
+    }
+
+    internal static bool TryParseStunUrl(string url, out string host, out int port)
+    {
+        host = string.Empty;
+        port = 3478;
+        if (!url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase))
+            return false;
+        var rest = url.AsSpan(5);
+        var query = rest.IndexOf('?');
+        if (query >= 0)
+            rest = rest[..query];
+        var colon = rest.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(rest[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var p))
+        {
+            if (p is < 1 or > 65535)
+                return false;
+            port = p;
+            rest = rest[..colon];
+        }
+
+        host = rest.ToString();
+        return host.Length > 0;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: offered stream {Stream} over {Transport}")]
+    private static partial void LogOffer(ILogger logger, string peerId, string stream, string transport);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: {State}")]
+    private static partial void LogState(ILogger logger, string peerId, PeerSessionState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Viewer {PeerId} (stream {Stream}): {Description}")]
+    private static partial void LogFailed(ILogger logger, string peerId, string stream, string description);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "STUN server {Host} not resolved: {Reason}")]
+    private static partial void LogStunUnresolved(ILogger logger, string host, string reason);
+}

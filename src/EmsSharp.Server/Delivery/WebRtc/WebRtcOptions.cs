@@ -1,0 +1,32 @@
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// The <c>WebRtc</c> section: the one UDP port every browser session shares, and what its candidates say.
+/// Defaults work with no configuration: UDP 5004 on every interface, host candidates enumerated.
+/// </summary>
+internal sealed class WebRtcOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "WebRtc";
+
+    /// <summary>
+    /// The UDP port of all WebRTC media (5004, the RTP default of RFC 3551, so a firewall or NAT needs one rule);
+    /// 0 picks a free port (tests). Bound when the first browser session starts.
+    /// </summary>
+    public int UdpPort { get; set; } = 5004;
+
+    /// <summary>Address to bind (default every IPv4 interface).</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Offer loopback host candidates too (a browser on the same machine).</summary>
+    public bool IncludeLoopback { get; set; }
+
+    /// <summary>Addresses to announce instead of the interfaces' (e.g. the public IP of a 1:1 NAT).</summary>
+    public List<string> CandidateAddresses { get; set; } = [];
+
+    /// <summary>How long a viewer waits for its stream to appear before it is told the stream is unknown.</summary>
+    public TimeSpan StreamWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Path of ffmpeg for the AAC to Opus transcoder (found on PATH by default).</summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+}

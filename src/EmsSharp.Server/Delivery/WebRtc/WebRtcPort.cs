@@ -1,0 +1,83 @@
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Server.Identity;
+using EmsSharp.WebRtc;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// The one <see cref="UdpPortDriver"/> of the server, shared by every WebRTC service and viewer, bound lazily
+/// at the first viewer (so a server without browsers binds nothing), and the DTLS certificate sessions use.
+/// </summary>
+internal sealed partial class WebRtcPort(
+    IOptions<WebRtcOptions> options, DtlsIdentity identity, TimeProvider time, ILoggerFactory loggerFactory) : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private UdpPortDriver? _driver;
+    private DtlsCertificate? _certificate;
+    private bool _disposed;
+
+    /// <summary>The DTLS certificate (the server's identity, converted once).</summary>
+    public DtlsCertificate Certificate
+    {
+        get
+        {
+            lock (_gate)
+                return _certificate ??= new DtlsCertificate(identity.Certificate);
+        }
+    }
+
+    /// <summary>Whether sessions should only accept loopback peers (only loopback candidates are offered).</summary>
+    public bool LoopbackOnly => IPAddress.TryParse(options.Value.BindAddress, out var bind) && IPAddress.IsLoopback(bind);
+
+    /// <summary>The driver, bound at the first call. Throws <see cref="System.Net.Sockets.SocketException"/> when the port is busy.</summary>
+    public UdpPortDriver Driver
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_driver is null)
+                {
+                    var o = options.Value;
+                    var addresses = new List<IPAddress>();
+                    foreach (var a in o.CandidateAddresses)
+                    {
+                        if (IPAddress.TryParse(a, out var ip))
+                            addresses.Add(ip);
+                    }
+
+                    _driver = UdpPortDriver.Start(new UdpPortDriverOptions
+                    {
+                        BindAddress = IPAddress.TryParse(o.BindAddress, out var bind) ? bind : IPAddress.Any,
+                        Port = o.UdpPort,
+                        IncludeLoopback = o.IncludeLoopback,
+                        CandidateAddresses = addresses.Count > 0 ? addresses : null,
+                    }, time, loggerFactory);
+                    LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.HostCandidates.Count);
+                }
+
+                return _driver;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        UdpPortDriver? driver;
+        lock (_gate)
+        {
+            _disposed = true;
+            driver = _driver;
+            _driver = null;
+        }
+
+        if (driver is not null)
+            await driver.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint} with {Count} host candidates")]
+    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, int count);
+}

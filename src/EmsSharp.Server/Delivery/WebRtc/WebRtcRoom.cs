@@ -1,0 +1,212 @@
+using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery.Ers;
+using EmsSharp.Server.Events;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// One WebRTC service at run time: its <see cref="ErsClient"/> in the room and a <see cref="ViewerSession"/> per
+/// browser. Maps the client's status onto <see cref="WebRtcService.SetStatus"/>; <c>clientJoined</c> creates a
+/// viewer, <c>message</c> goes to that viewer, <c>remove</c> closes it. Disposing leaves the room and closes all.
+/// </summary>
+internal sealed partial class WebRtcRoom : IAsyncDisposable
+{
+    private readonly WebRtcService _service;
+    private readonly IEventPublisher _events;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ViewerSession> _viewers = new(StringComparer.Ordinal);
+    private readonly List<Task> _closing = [];
+    private bool _disposed;
+    private string? _refusal; // the ERS's reason while keepAlive retries a refused room
+
+    public WebRtcRoom(
+        WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
+        WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _service = service;
+        Client = client;
+        Hub = hub;
+        Port = port;
+        Transcoders = transcoders;
+        Options = options;
+        _events = events;
+        Time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<WebRtcRoom>();
+        client.StatusChanged += OnStatusChanged;
+        client.ClientJoined += OnClientJoined;
+        client.MessageReceived += OnMessageReceived;
+        client.PeerRemoved += OnPeerRemoved;
+    }
+
+    public WebRtcServiceConfiguration Configuration => _service.Configuration;
+
+    public ErsClient Client { get; }
+
+    public StreamHub Hub { get; }
+
+    public WebRtcPort Port { get; }
+
+    public AudioTranscoders Transcoders { get; }
+
+    public WebRtcOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>A snapshot of the viewers.</summary>
+    public ViewerSession[] GetViewers()
+    {
+        lock (_gate)
+            return [.. _viewers.Values];
+    }
+
+    /// <summary>Raises a peer event with the room and viewer in its payload.</summary>
+    public void Publish(string type, ViewerSession viewer, string? reason)
+    {
+        var payload = new JsonObject
+        {
+            ["configId"] = Configuration.ConfigId,
+            ["ersIp"] = Configuration.ErsIp,
+            ["ersPort"] = Configuration.ErsPort,
+            ["roomId"] = Configuration.RoomId,
+            ["peerId"] = viewer.PeerId,
+            ["streamName"] = viewer.StreamName,
+            ["transport"] = viewer.Transport,
+        };
+        if (reason is not null)
+            payload["reason"] = reason;
+        _events.Publish(type, payload);
+    }
+
+    /// <summary>Closes a viewer in the background (safe from the viewer's own callbacks).</summary>
+    public void Remove(ViewerSession viewer)
+    {
+        lock (_gate)
+        {
+            if (!_viewers.TryGetValue(viewer.PeerId, out var current) || !ReferenceEquals(current, viewer))
+                return;
+            _viewers.Remove(viewer.PeerId);
+            _closing.RemoveAll(static t => t.IsCompleted);
+            _closing.Add(Task.Run(() => CloseAsync(viewer)));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.StatusChanged -= OnStatusChanged;
+        Client.ClientJoined -= OnClientJoined;
+        Client.MessageReceived -= OnMessageReceived;
+        Client.PeerRemoved -= OnPeerRemoved;
+        await Client.DisposeAsync().ConfigureAwait(false);
+        ViewerSession[] viewers;
+        Task[] closing;
+        lock (_gate)
+        {
+            _disposed = true;
+            viewers = [.. _viewers.Values];
+            _viewers.Clear();
+            closing = [.. _closing];
+        }
+
+        foreach (var viewer in viewers)
+            await CloseAsync(viewer).ConfigureAwait(false);
+        await Task.WhenAll(closing).ConfigureAwait(false);
+    }
+
+    private async Task CloseAsync(ViewerSession viewer)
+    {
+        await viewer.DisposeAsync().ConfigureAwait(false);
+        Publish(EventTypes.WebRtcPeerDisconnected, viewer, null);
+        LogViewerClosed(_logger, Configuration.RoomId, viewer.PeerId);
+    }
+
+    private void OnStatusChanged(object? sender, ErsStatusChangedEventArgs e)
+    {
+        var ers = $"{Configuration.ErsIp}:{Configuration.ErsPort}";
+        switch (e.Status)
+        {
+            case ErsClientStatus.Joined:
+                _refusal = null;
+                _service.SetStatus(WebRtcServiceStatusCode.Connected, $"joined room {Configuration.RoomId} on ERS {ers}");
+                break;
+            case ErsClientStatus.Refused:
+                _refusal = e.Description;
+                _service.SetStatus(WebRtcServiceStatusCode.Refused, e.Description);
+                LogRefused(_logger, Configuration.RoomId, ers, e.Description);
+                _events.Publish(EventTypes.WebRtcPeerError, new JsonObject
+                {
+                    ["configId"] = Configuration.ConfigId,
+                    ["ersIp"] = Configuration.ErsIp,
+                    ["ersPort"] = Configuration.ErsPort,
+                    ["roomId"] = Configuration.RoomId,
+                    ["reason"] = e.Description,
+                });
+                break;
+            case ErsClientStatus.Connecting:
+            case ErsClientStatus.Reconnecting:
+                // A refused room stays Refused (with the ERS's reason) while keepAlive retries it (PROTOCOL.md §1.5).
+                if (_refusal is { } reason)
+                    _service.SetStatus(WebRtcServiceStatusCode.Refused, $"{reason}; {e.Description}");
+                else
+                    _service.SetStatus(WebRtcServiceStatusCode.Connecting, e.Description);
+                break;
+            case ErsClientStatus.Disconnected:
+                _refusal = null;
+                _service.SetStatus(WebRtcServiceStatusCode.Disconnected, e.Description);
+                break;
+            case ErsClientStatus.Idle:
+            case ErsClientStatus.Stopped:
+                break;
+            default:
+                throw new InvalidOperationException("Unknown ERS client status.");
+        }
+    }
+
+    private void OnClientJoined(object? sender, ErsClientJoinedEventArgs e)
+    {
+        var viewer = new ViewerSession(this, e.Id, e.StreamName, e.Transport.Length == 0 ? "fmp4" : e.Transport,
+            _loggerFactory.CreateLogger<ViewerSession>());
+        ViewerSession? previous;
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _viewers.Remove(e.Id, out previous);
+            _viewers[e.Id] = viewer;
+        }
+
+        if (previous is not null)
+            _ = CloseAsync(previous);
+        LogViewerJoined(_logger, Configuration.RoomId, e.Id, e.StreamName, viewer.Transport);
+        viewer.Start();
+    }
+
+    private void OnMessageReceived(object? sender, ErsMessageEventArgs e)
+    {
+        ViewerSession? viewer;
+        lock (_gate)
+            viewer = _viewers.GetValueOrDefault(e.From);
+        viewer?.HandleMessage(e.Type, e.Payload);
+    }
+
+    private void OnPeerRemoved(object? sender, ErsPeerRemovedEventArgs e)
+    {
+        ViewerSession? viewer;
+        lock (_gate)
+            viewer = _viewers.GetValueOrDefault(e.Id);
+        if (viewer is not null)
+            Remove(viewer);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {Room}: browser {PeerId} joined for stream {Stream} over {Transport}")]
+    private static partial void LogViewerJoined(ILogger logger, string room, string peerId, string stream, string transport);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {Room}: viewer {PeerId} closed")]
+    private static partial void LogViewerClosed(ILogger logger, string room, string peerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room} refused by ERS {Ers}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string room, string ers, string reason);
+}

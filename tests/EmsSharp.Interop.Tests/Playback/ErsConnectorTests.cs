@@ -1,0 +1,61 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace EmsSharp.Interop.Tests.Playback;
+
+/// <summary>The ERS connection of a WebRTC service as the API shows it (PROTOCOL.md §1.5, §2.2).</summary>
+public sealed class ErsConnectorTests
+{
+    [Fact]
+    public async Task A_second_ems_for_a_held_room_is_refused_and_stopWebrtc_leaves_the_room()
+    {
+        await using var ers = await PlaybackRig.StartErsAsync();
+        var folders = new[] { Directory.CreateTempSubdirectory("ems-a-").FullName, Directory.CreateTempSubdirectory("ems-b-").FullName };
+        try
+        {
+            await using var first = await PlaybackRig.StartEmsAsync(folders[0]);
+            await using var second = await PlaybackRig.StartEmsAsync(folders[1]);
+            using var a = new HttpClient { BaseAddress = new Uri($"http://{first.HttpEndPoint}/") };
+            using var b = new HttpClient { BaseAddress = new Uri($"http://{second.HttpEndPoint}/") };
+            var start = $"startWebrtc?ersip=127.0.0.1&ersport={ers.Port}&roomid=held";
+
+            var idA = (await GetAsync(a, start)).GetProperty("data").GetProperty("configId").GetInt64();
+            await WaitForStatusAsync(a, idA, 2, "joined room held on ERS 127.0.0.1:");
+            var idB = (await GetAsync(b, start)).GetProperty("data").GetProperty("configId").GetInt64();
+            await WaitForStatusAsync(b, idB, 3, "room taken");
+
+            // The holder leaves cleanly; the second one's keepAlive retry then gets the room.
+            await GetAsync(a, "stopWebrtc?roomid=held");
+            await WaitForStatusAsync(b, idB, 2, "joined room held");
+        }
+        finally
+        {
+            foreach (var folder in folders)
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<JsonElement> GetAsync(HttpClient client, string pathAndQuery)
+    {
+        var reply = await client.GetFromJsonAsync<JsonElement>(new Uri(pathAndQuery, UriKind.Relative));
+        Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
+        return reply;
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, long id, int code, string description)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var current = (await GetAsync(client, $"getConfigInfo?id={id}")).GetProperty("data").GetProperty("status").GetProperty("current");
+            if (current.GetProperty("code").GetInt32() == code
+                && current.GetProperty("description").GetString()!.Contains(description, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"expected {code} {description}; got {current}");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EmsSharp.Interop.Tests.WebRtc;
+using EmsSharp.Rendezvous;
+using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Playback;
+
+/// <summary>
+/// The whole system on loopback, as the README's demo runs it: an in-process <c>ers</c> serving the repository's
+/// web/ folder, an in-process <c>ems</c> playing samples/test.flv as stream <c>test</c> with its WebRTC port on
+/// 127.0.0.1, the service started through the HTTP API, and headless Chromium.
+/// </summary>
+internal sealed class PlaybackRig : IAsyncDisposable
+{
+    public const string Room = "demo";
+
+    private readonly string _dataFolder;
+
+    private PlaybackRig(ErsHost ers, EmsHost ems, HttpClient api, ChromiumHarness chromium, string dataFolder)
+    {
+        Ers = ers;
+        Ems = ems;
+        Api = api;
+        Chromium = chromium;
+        _dataFolder = dataFolder;
+    }
+
+    public ErsHost Ers { get; }
+
+    public EmsHost Ems { get; }
+
+    public HttpClient Api { get; }
+
+    public ChromiumHarness Chromium { get; }
+
+    public static async Task<PlaybackRig> StartAsync(params string[] extraArgs)
+    {
+        var ers = await StartErsAsync();
+        var dataFolder = Directory.CreateTempSubdirectory("ems-playback-").FullName;
+        var ems = await StartEmsAsync(dataFolder, extraArgs);
+        var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
+        var chromium = await ChromiumHarness.LaunchAsync();
+        return new PlaybackRig(ers, ems, api, chromium, dataFolder);
+    }
+
+    /// <summary>An <c>ers</c> on an ephemeral loopback port serving the repository's web/ folder.</summary>
+    public static Task<ErsHost> StartErsAsync()
+    {
+        var ersOptions = new ErsOptions();
+        ersOptions.Server.Port = 0;
+        ersOptions.Server.AdminPort = 0;
+        ersOptions.Server.BindIP = "127.0.0.1";
+        ersOptions.Server.WebRoot = Path.Combine(FindRepositoryRoot(), "web");
+        return ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);
+    }
+
+    /// <summary>An <c>ems</c> on ephemeral loopback ports playing samples/test.flv as <c>test</c>.</summary>
+    public static async Task<EmsHost> StartEmsAsync(string dataFolder, params string[] extraArgs)
+    {
+        var root = FindRepositoryRoot();
+        var ems = EmsHost.Create(
+        [
+            "--Ingest:RtmpPort", "0",
+            "--Ingest:FileSources:0:StreamName", "test",
+            "--Ingest:FileSources:0:Path", Path.Combine(root, "samples", "test.flv"),
+            "--WebRtc:UdpPort", "0",
+            "--WebRtc:BindAddress", "127.0.0.1",
+            .. extraArgs,
+        ], o =>
+        {
+            o.DataFolder = dataFolder;
+            o.Api.AsciiCli.Port = 0;
+            o.Api.JsonCli.Port = 0;
+            o.Api.Http.Port = 0;
+        }, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await ems.StartAsync(CancellationToken.None);
+        return ems;
+    }
+
+    /// <summary>Runs an API command over HTTP (plain query string form) and returns the reply envelope.</summary>
+    public async Task<JsonElement> CommandAsync(string pathAndQuery)
+    {
+        using var response = await Api.GetAsync(new Uri(pathAndQuery, UriKind.Relative));
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Starts the WebRTC service for <see cref="Room"/> and waits until it is in the room.</summary>
+    public async Task StartWebrtcAsync()
+    {
+        var reply = await CommandAsync($"startWebrtc?ersip=127.0.0.1&ersport={Ers.Port}&roomid={Room}");
+        Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
+        var id = reply.GetProperty("data").GetProperty("configId").GetInt64();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var info = await CommandAsync($"getConfigInfo?id={id}");
+            var current = info.GetProperty("data").GetProperty("status").GetProperty("current");
+            if (current.GetProperty("description").GetString()!.StartsWith("joined room", StringComparison.Ordinal))
+                return;
+            Assert.True(DateTime.UtcNow < deadline, "ems did not join the room: " + current);
+            await Task.Delay(50);
+        }
+    }
+
+    public string PlayerUrl(string stream, string transport = "srtp") =>
+        $"http://127.0.0.1:{Ers.Port}/evowrtcclient.html?ers=127.0.0.1:{Ers.Port}&room={Room}&stream={stream}&transport={transport}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await Chromium.DisposeAsync();
+        Api.Dispose();
+        await Ems.DisposeAsync();
+        await Ers.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "samples", "test.flv")) && Directory.Exists(Path.Combine(directory.FullName, "web")))
+                return directory.FullName;
+        }
+
+        throw new DirectoryNotFoundException("repository root (samples/test.flv, web/) not found above " + AppContext.BaseDirectory);
+    }
+}

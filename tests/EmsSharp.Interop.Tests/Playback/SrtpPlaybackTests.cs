@@ -1,0 +1,126 @@
+using System.Text.Json;
+using EmsSharp.Interop.Tests.Ingest;
+using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Playback;
+
+/// <summary>
+/// The milestone: a browser plays a stream from <c>ems</c> through <c>ers</c> (PROTOCOL.md §3.3, §4.3, §5).
+/// Chromium opens evowrtcclient.html from the ERS, joins the room, and the EMS offers H.264 over SRTP.
+/// </summary>
+public sealed class SrtpPlaybackTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Chromium_plays_the_file_source_over_srtp_through_ers()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("test"));
+
+        // Frames decoded must rise for a few seconds (bounded polling with a deadline).
+        var firstDecoded = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var start = firstDecoded.GetProperty("framesDecoded").GetInt32();
+        var joinToFirstFrame = await WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        output.WriteLine($"join-to-first-frame: {joinToFirstFrame.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
+        var later = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
+        output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}");
+        Assert.Equal("playing", later.GetProperty("state").GetString());
+        // The sample's AAC arrives as Opus from the stream's ffmpeg transcoder (PROTOCOL.md §4.3).
+        var audio = await WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
+        output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
+        Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
+
+        // A second viewer on the form page (evoplayers.html) shares the stream and its audio transcoder.
+        var second = await page.Context.Browser!.NewPageAsync();
+        await second.GotoAsync(rig.PlayerUrl("test").Replace("evowrtcclient.html", "evoplayers.html", StringComparison.Ordinal) + "&autoplay=1");
+        await WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        var shot = Environment.GetEnvironmentVariable("EMS_PLAYBACK_SCREENSHOT");
+        if (!string.IsNullOrEmpty(shot))
+            await second.ScreenshotAsync(new() { Path = shot });
+
+        var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");
+        output.WriteLine(peers.GetProperty("data").ToString());
+        Assert.Equal("SUCCESS", peers.GetProperty("status").GetString());
+        var list = peers.GetProperty("data")[0].GetProperty("peers").EnumerateArray().ToList();
+        Assert.Equal(2, list.Count);
+        foreach (var peer in list)
+        {
+            Assert.Equal("test", peer.GetProperty("streamName").GetString());
+            Assert.Equal("srtp", peer.GetProperty("transport").GetString());
+            Assert.Equal("Connected", peer.GetProperty("state").GetString());
+            Assert.Equal("prflx", peer.GetProperty("candidateType").GetString());
+            Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
+        }
+
+        // Closing a page ends its session on the EMS (ERS remove).
+        await second.CloseAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")[0].GetProperty("peers").GetArrayLength() != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the closed page's peer was not removed");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_stream_is_reported_in_plain_words()
+    {
+        await using var rig = await PlaybackRig.StartAsync("--WebRtc:StreamWaitTimeout", "00:00:02");
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("nosuchstream"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(25);
+        string? status;
+        while (true)
+        {
+            status = await page.TextContentAsync("#status");
+            if (status is not null && status.Contains("not found", StringComparison.Ordinal))
+                break;
+            Assert.True(DateTime.UtcNow < deadline, "status: " + status);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine(status);
+        Assert.Contains("nosuchstream", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_rtmp_publication_plays_and_its_end_is_reported()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var rtmp = rig.Ems.Services.GetRequiredService<RtmpServer>().LocalEndPoint!;
+        using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(6, $"rtmp://127.0.0.1:{rtmp.Port}/live/cam"));
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("cam")); // the EMS waits for the stream to appear
+        await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg did not finish");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        string? status;
+        while (!((status = await page.TextContentAsync("#status")) ?? "").Contains("ended", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "status: " + status);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine(status);
+        Assert.Contains("\"cam\"", status, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
+            var stats = JsonDocument.Parse(json).RootElement.Clone();
+            if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
+                return stats;
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
+            await Task.Delay(200);
+        }
+    }
+}
