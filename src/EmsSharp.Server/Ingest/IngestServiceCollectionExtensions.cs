@@ -10,7 +10,7 @@ internal static class IngestServiceCollectionExtensions
     /// <summary>
     /// Adds the <see cref="StreamHub"/> (if not yet registered), <see cref="TimeProvider.System"/> (if none),
     /// the typed and validated <see cref="IngestOptions"/> bound from the <c>Ingest</c> section of
-    /// <paramref name="configuration"/>, the RTMP server and the FLV file sources as hosted services.
+    /// <paramref name="configuration"/>, the RTMP and RTSP servers and the FLV file sources as hosted services.
     /// </summary>
     public static IServiceCollection AddEmsIngest(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,6 +20,8 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton(sp => new StreamHub(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RtmpServer>();
         services.AddHostedService(sp => sp.GetRequiredService<RtmpServer>());
+        services.TryAddSingleton<RtspServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RtspServer>());
         services.AddHostedService<FileSourceService>();
         return services;
     }
