@@ -97,6 +97,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<CliListenerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<CliListenerHost>());
         services.AddEmsIngest(builder.Configuration);
+        services.AddEmsStreamControl();
 
         configureServices?.Invoke(services);
 

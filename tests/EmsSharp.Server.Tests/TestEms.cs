@@ -36,7 +36,7 @@ internal sealed class TestEms : IAsyncDisposable
     {
         dataFolder ??= NewDataFolder();
         var logs = new ListLoggerProvider();
-        var host = EmsHost.Create(["--Ingest:RtmpPort", "0"], o =>
+        var host = EmsHost.Create(["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1"], o =>
         {
             o.DataFolder = dataFolder;
             o.Api.AsciiCli.Port = 0;

@@ -1,4 +1,6 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Api;
+using EmsSharp.Server.Api.Commands;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +25,25 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<RtspServer>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspServer>());
         services.AddHostedService<FileSourceService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
+    /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
+    /// stream commands (pullStream, listStreams, listStreamsIds, getStreamInfo, shutdownStream, isStreamRunning).
+    /// </summary>
+    public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
+    {
+        services.AddHostedService<StreamEventBridge>();
+        services.TryAddSingleton<PullStreamManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
+        services.AddSingleton<IApiCommand, PullStreamCommand>();
+        services.AddSingleton<IApiCommand, ListStreamsCommand>();
+        services.AddSingleton<IApiCommand, ListStreamsIdsCommand>();
+        services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
+        services.AddSingleton<IApiCommand, ShutdownStreamCommand>();
+        services.AddSingleton<IApiCommand, IsStreamRunningCommand>();
         return services;
     }
 }
