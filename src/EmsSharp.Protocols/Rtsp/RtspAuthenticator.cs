@@ -111,7 +111,7 @@ public sealed class RtspAuthenticator(string user, string password, string clien
     }
 
     /// <summary>Parses <c>k=v, k="v, w"</c> auth-params (RFC 2617 §1.2).</summary>
-    internal static Dictionary<string, string> ParseParameters(string text)
+    public static Dictionary<string, string> ParseParameters(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         int i = 0;
