@@ -62,7 +62,7 @@ internal static partial class IngestLog
     [LoggerMessage(28, LogLevel.Warning, "RTSP connection refused from {Remote}: {Max} connections already")]
     public static partial void RtspTooManyConnections(ILogger logger, EndPoint? remote, int max);
 
-    [LoggerMessage(30, LogLevel.Information, "Pull {ConfigId} of {Uri} publishes {StreamName}")]
+    [LoggerMessage(30, LogLevel.Information, "Pull {ConfigId}: connecting to {Uri} for stream {StreamName}")]
     public static partial void PullStarted(ILogger logger, long configId, string uri, string streamName);
 
     [LoggerMessage(31, LogLevel.Warning, "Pull {ConfigId} of {Uri} stopped: {Reason}")]

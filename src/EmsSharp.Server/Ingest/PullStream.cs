@@ -11,6 +11,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
     private Task _run = Task.CompletedTask;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
@@ -33,12 +34,14 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
         var token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
-            var client = new RtspPullClient(uri, Configuration.LocalStreamName, Configuration.ForceTcp, hub, time, DataTimeout);
-            IngestLog.PullStarted(logger, Configuration.ConfigId, Configuration.Uri, Configuration.LocalStreamName);
+            IngestLog.PullStarted(logger, Configuration.ConfigId, _redacted, Configuration.LocalStreamName);
             try
             {
-                await client.RunAsync(token).ConfigureAwait(false);
-                IngestLog.PullFailed(logger, Configuration.ConfigId, Configuration.Uri, "session ended");
+                var run = uri.Scheme.Equals("rtmp", StringComparison.OrdinalIgnoreCase)
+                    ? new RtmpPullClient(uri, Configuration.LocalStreamName, hub, time, DataTimeout).RunAsync(token)
+                    : new RtspPullClient(uri, Configuration.LocalStreamName, Configuration.ForceTcp, hub, time, DataTimeout).RunAsync(token);
+                await run.ConfigureAwait(false);
+                IngestLog.PullFailed(logger, Configuration.ConfigId, _redacted, "session ended");
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -46,7 +49,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
             }
             catch (IOException e)
             {
-                IngestLog.PullFailed(logger, Configuration.ConfigId, Configuration.Uri, e.Message);
+                IngestLog.PullFailed(logger, Configuration.ConfigId, _redacted, e.Message);
             }
 
             if (!Configuration.KeepAlive)

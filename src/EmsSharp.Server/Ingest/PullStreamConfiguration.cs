@@ -19,7 +19,7 @@ internal sealed record PullStreamConfiguration(long ConfigId, string Uri, string
         ["uri"] = Uri,
     };
 
-    /// <summary>Reads a persisted configuration back; false when a member is missing, of the wrong type, or the URI is not rtsp://.</summary>
+    /// <summary>Reads a persisted configuration back; false when a member is missing, of the wrong type, or the URI is not rtsp:// or rtmp://.</summary>
     public static bool TryFromJson(JsonObject json, out PullStreamConfiguration configuration)
     {
         configuration = null!;

@@ -13,11 +13,11 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
     private readonly Lock _gate = new();
     private readonly Dictionary<long, PullStream> _pulls = [];
 
-    /// <summary>Accepts <c>rtsp://</c> URIs with a host; the stream name defaults to the last path segment.</summary>
+    /// <summary>Accepts <c>rtsp://</c> and <c>rtmp://</c> URIs with a host; the stream name defaults to the last path segment.</summary>
     public static bool TryParseUri(string text, out Uri uri, out string defaultName)
     {
         defaultName = "";
-        if (!Uri.TryCreate(text, UriKind.Absolute, out uri!) || !uri.Scheme.Equals("rtsp", StringComparison.OrdinalIgnoreCase) ||
+        if (!Uri.TryCreate(text, UriKind.Absolute, out uri!) || !(uri.Scheme.Equals("rtsp", StringComparison.OrdinalIgnoreCase) || uri.Scheme.Equals("rtmp", StringComparison.OrdinalIgnoreCase)) ||
             uri.Host.Length == 0)
         {
             return false;
