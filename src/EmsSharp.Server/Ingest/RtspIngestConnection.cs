@@ -26,11 +26,13 @@ internal sealed class RtspIngestConnection(
     private LiveStream? _stream;
     private RtpUdpReceiver[] _receivers = [];
     private long _lastActivity;
+    private CancellationTokenSource? _closing;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _closing = closing;
         var reader = new RtspConnectionReader(socket, limits);
         _lastActivity = time.GetTimestamp();
         var watchdog = WatchIdleAsync(closing);
@@ -61,7 +63,7 @@ internal sealed class RtspIngestConnection(
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            IngestLog.RtspProtocolError(logger, _remote, "idle timeout");
+            IngestLog.RtspProtocolError(logger, _remote, _stream?.IsClosed == true ? "stream shut down" : "idle timeout");
         }
         catch (OperationCanceledException)
         {
@@ -239,6 +241,11 @@ internal sealed class RtspIngestConnection(
         }
 
         IngestLog.RtspPublishStarted(logger, _remote, _name, stream.Id);
+
+        // shutdownStream ends the stream from outside: close the publisher's connection with it.
+        _ = stream.Completion.ContinueWith(
+            static (_, state) => ((CancellationTokenSource)state!).Cancel(), _closing, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return (Ok(request), false);
     }
 
