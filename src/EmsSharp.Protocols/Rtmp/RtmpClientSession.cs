@@ -48,6 +48,7 @@ public sealed class RtmpClientSession
     /// <summary>Queues C0 and C1 (§5.2.2, §5.2.3: time, zero, then 1528 arbitrary bytes).</summary>
     public void Start(TimeSpan now)
     {
+        ReleaseTaken();
         var c0c1 = _output.GetSpan(1 + RtmpHandshake.PacketSize)[..(1 + RtmpHandshake.PacketSize)];
         c0c1.Clear();
         c0c1[0] = RtmpHandshake.Version;
@@ -63,6 +64,7 @@ public sealed class RtmpClientSession
     /// <summary>Consumes whole handshake packets and chunks; false on a protocol violation or a refused play.</summary>
     public bool HandleInput(ReadOnlySequence<byte> input, out SequencePosition consumed)
     {
+        ReleaseTaken();
         var reader = new SequenceReader<byte>(input);
         var ok = Error is null && HandleInputCore(ref reader);
         consumed = reader.Position;
@@ -79,15 +81,10 @@ public sealed class RtmpClientSession
         return ok;
     }
 
-    /// <summary>Yields the bytes to send; valid until the next call on this session.</summary>
+    /// <summary>Yields the bytes to send; valid until the next call on this session (which releases them).</summary>
     public bool TryPollTransmit(out ReadOnlyMemory<byte> data)
     {
-        if (_transmitTaken)
-        {
-            _output.ResetWrittenCount();
-            _transmitTaken = false;
-        }
-
+        ReleaseTaken();
         data = _output.WrittenMemory;
         _transmitTaken = data.Length > 0;
         return _transmitTaken;
@@ -251,6 +248,16 @@ public sealed class RtmpClientSession
 
     private void WriteControl(RtmpMessageType type, ReadOnlySpan<byte> body) =>
         _writer.Write(_output, ControlChunkStream, new RtmpMessage((byte)type, 0, 0, body.ToArray()));
+
+    // Output handed out by TryPollTransmit is dropped at the next call, whichever it is.
+    private void ReleaseTaken()
+    {
+        if (_transmitTaken)
+        {
+            _output.ResetWrittenCount();
+            _transmitTaken = false;
+        }
+    }
 
     private bool Fail(string reason)
     {
