@@ -24,6 +24,7 @@ internal sealed class RtpUdpReceiver : IDisposable
     public int RtcpPort => ((IPEndPoint)_rtcp.LocalEndPoint!).Port;
 
     private long _lastPacketTimestamp;
+    private long _foreignPackets;
 
     /// <summary>Time-provider timestamp of the last RTP packet received (for idle checks); 0 before any.</summary>
     public long LastPacketTimestamp => Volatile.Read(ref _lastPacketTimestamp);
@@ -59,9 +60,16 @@ internal sealed class RtpUdpReceiver : IDisposable
         throw new IOException("no free even/odd UDP port pair for RTP/RTCP");
     }
 
-    /// <summary>Receives until disposed or cancelled, feeding RTP packets to <paramref name="track"/>.</summary>
-    public Task RunAsync(RtpTrackIngest track, TimeProvider time, CancellationToken cancellationToken) =>
-        Task.WhenAll(ReceiveRtpAsync(track, time, cancellationToken), DrainRtcpAsync(cancellationToken));
+    /// <summary>
+    /// Receives until disposed or cancelled, feeding RTP packets from <paramref name="source"/> (the peer's RTP
+    /// address from the Transport header) to <paramref name="track"/>; packets from anywhere else are dropped,
+    /// so nobody but the negotiated peer can inject media.
+    /// </summary>
+    public Task RunAsync(RtpTrackIngest track, IPEndPoint source, TimeProvider time, CancellationToken cancellationToken) =>
+        Task.WhenAll(ReceiveRtpAsync(track, source, time, cancellationToken), DrainRtcpAsync(cancellationToken));
+
+    /// <summary>Packets dropped because they came from another address than the negotiated peer.</summary>
+    public long ForeignPackets => Volatile.Read(ref _foreignPackets);
 
     public void Dispose()
     {
@@ -69,15 +77,23 @@ internal sealed class RtpUdpReceiver : IDisposable
         _rtcp.Dispose();
     }
 
-    private async Task ReceiveRtpAsync(RtpTrackIngest track, TimeProvider time, CancellationToken cancellationToken)
+    private async Task ReceiveRtpAsync(RtpTrackIngest track, IPEndPoint source, TimeProvider time, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var buffer = new byte[65536];
+        var expected = source.Serialize();
+        var received = new SocketAddress(expected.Family, expected.Size);
         try
         {
             while (true)
             {
-                int read = await _rtp.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                int read = await _rtp.ReceiveFromAsync(buffer, SocketFlags.None, received, cancellationToken).ConfigureAwait(false);
+                if (!received.Equals(expected))
+                {
+                    Interlocked.Increment(ref _foreignPackets);
+                    continue;
+                }
+
                 Volatile.Write(ref _lastPacketTimestamp, time.GetTimestamp());
                 track.HandleRtp(buffer.AsSpan(0, read));
             }

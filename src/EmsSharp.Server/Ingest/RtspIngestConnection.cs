@@ -200,6 +200,8 @@ internal sealed class RtspIngestConnection(
 
             var local = ((IPEndPoint)socket.LocalEndPoint!).Address;
             track.Udp = RtpUdpReceiver.Bind(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local);
+            var remote = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+            track.UdpSource = new IPEndPoint(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, transport.ClientPort.Value.Rtp);
             reply = new RtspTransport
             {
                 ClientPort = transport.ClientPort,
@@ -235,7 +237,7 @@ internal sealed class RtspIngestConnection(
             track.Ingest.Attach(stream);
             if (track.Udp is not null)
             {
-                _udpTasks.Add(track.Udp.RunAsync(track.Ingest, time, CancellationToken.None));
+                _udpTasks.Add(track.Udp.RunAsync(track.Ingest, track.UdpSource!, time, CancellationToken.None));
                 Volatile.Write(ref _receivers, [.. Volatile.Read(ref _receivers), track.Udp]);
             }
         }

@@ -70,7 +70,7 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
                 track.Ingest.Attach(stream);
                 if (track.Udp is not null)
                 {
-                    receivers.Add(track.Udp.RunAsync(track.Ingest, time, closing.Token));
+                    receivers.Add(track.Udp.RunAsync(track.Ingest, track.UdpSource!, time, closing.Token));
                 }
             }
 
@@ -164,6 +164,16 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
             if (forceTcp)
             {
                 track.RtpChannel = (chosen.Interleaved ?? transport.Interleaved!.Value).Rtp;
+            }
+            else
+            {
+                if (chosen.ServerPort is not { } serverPort)
+                {
+                    throw new IOException("SETUP answered without server_port");
+                }
+
+                var remote = ((IPEndPoint)_socket.RemoteEndPoint!).Address;
+                track.UdpSource = new IPEndPoint(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, serverPort.Rtp);
             }
 
             // RFC 2326 §12.37: Session: id[;timeout=seconds].

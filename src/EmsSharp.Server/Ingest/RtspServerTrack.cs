@@ -1,3 +1,4 @@
+using System.Net;
 using EmsSharp.Protocols.Rtsp;
 
 namespace EmsSharp.Server.Ingest;
@@ -14,6 +15,9 @@ internal sealed class RtspServerTrack(RtspMediaDescription media, RtpTrackIngest
 
     /// <summary>The UDP receiver (UDP transport), or null.</summary>
     public RtpUdpReceiver? Udp { get; set; }
+
+    /// <summary>Where the peer sends RTP from (UDP transport): its address and the port of its Transport header.</summary>
+    public IPEndPoint? UdpSource { get; set; }
 
     public bool IsSetUp => RtpChannel >= 0 || Udp is not null;
 }
