@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
@@ -81,10 +82,10 @@ public sealed class RtspMessage
     }
 
     /// <summary>Reads one complete message with the default limits; false when incomplete, malformed, or an interleaved frame.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> input, out RtspMessage message, out int consumed)
+    public static bool TryRead(ReadOnlySpan<byte> input, [NotNullWhen(true)] out RtspMessage? message, out int consumed)
     {
         var status = RtspStreamParser.Read(input, RtspLimits.Default, out var read, out _, out consumed);
-        message = read!;
+        message = read;
         return status == RtspReadStatus.Message;
     }
 
