@@ -105,6 +105,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<CliListenerHost>());
         services.AddEmsIngest(builder.Configuration);
         services.AddEmsWsFmp4(builder.Configuration);
+        services.AddEmsStreamControl();
 
         configureServices?.Invoke(services);
 

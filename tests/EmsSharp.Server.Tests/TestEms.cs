@@ -36,7 +36,11 @@ internal sealed class TestEms : IAsyncDisposable
     {
         dataFolder ??= NewDataFolder();
         var logs = new ListLoggerProvider();
-        var host = EmsHost.Create(["--Ingest:RtmpPort", "0", "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1"], o =>
+        var host = EmsHost.Create(
+        [
+            "--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1",
+            "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1",
+        ], o =>
         {
             o.DataFolder = dataFolder;
             o.Api.AsciiCli.Port = 0;

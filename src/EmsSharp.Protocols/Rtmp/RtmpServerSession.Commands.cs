@@ -225,21 +225,7 @@ public sealed partial class RtmpServerSession
 
     private void WriteCommand(uint messageStreamId, string name, double transactionId, Amf0Value first, Amf0Value second)
     {
-        Span<Amf0Value> values = [Amf0Value.FromString(name), Amf0Value.FromNumber(transactionId), first, second];
-        var length = 0;
-        foreach (var value in values)
-        {
-            length += value.GetSerializedLength();
-        }
-
-        var body = new byte[length];
-        var offset = 0;
-        foreach (var value in values)
-        {
-            value.TryWrite(body.AsSpan(offset), out var written);
-            offset += written;
-        }
-
+        var body = Amf0Value.WriteAll([Amf0Value.FromString(name), Amf0Value.FromNumber(transactionId), first, second]);
         var chunkStream = messageStreamId == 0 ? CommandChunkStream : StreamChunkStream;
         _writer.Write(_output, chunkStream, new RtmpMessage((byte)RtmpMessageType.CommandAmf0, 0, messageStreamId, body));
     }

@@ -34,4 +34,40 @@ internal static partial class IngestLog
 
     [LoggerMessage(10, LogLevel.Debug, "RTMP connection from {Remote} failed")]
     public static partial void RtmpConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "RTSP server listening on {EndPoint}")]
+    public static partial void RtspListening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(21, LogLevel.Warning, "RTSP connection from {Remote} closed: {Reason}")]
+    public static partial void RtspProtocolError(ILogger logger, EndPoint? remote, string? reason);
+
+    [LoggerMessage(22, LogLevel.Information, "RTSP {Remote} publishes {StreamName} as stream {StreamId}")]
+    public static partial void RtspPublishStarted(ILogger logger, EndPoint? remote, string streamName, long streamId);
+
+    [LoggerMessage(23, LogLevel.Warning, "RTSP {Remote} refused: stream {StreamName} is already live")]
+    public static partial void RtspPublishRefused(ILogger logger, EndPoint? remote, string streamName);
+
+    [LoggerMessage(24, LogLevel.Information, "RTSP stream {StreamName} ended")]
+    public static partial void RtspPublishEnded(ILogger logger, string streamName);
+
+    [LoggerMessage(25, LogLevel.Debug, "RTSP connection from {Remote} ended")]
+    public static partial void RtspConnectionEnded(ILogger logger, EndPoint? remote);
+
+    [LoggerMessage(26, LogLevel.Debug, "RTSP connection from {Remote} failed")]
+    public static partial void RtspConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);
+
+    [LoggerMessage(27, LogLevel.Warning, "RTSP stream {StreamName}: track ignored, {Reason}")]
+    public static partial void RtspTrackIgnored(ILogger logger, string streamName, string reason);
+
+    [LoggerMessage(28, LogLevel.Warning, "RTSP connection refused from {Remote}: {Max} connections already")]
+    public static partial void RtspTooManyConnections(ILogger logger, EndPoint? remote, int max);
+
+    [LoggerMessage(30, LogLevel.Information, "Pull {ConfigId}: connecting to {Uri} for stream {StreamName}")]
+    public static partial void PullStarted(ILogger logger, long configId, string uri, string streamName);
+
+    [LoggerMessage(31, LogLevel.Warning, "Pull {ConfigId} of {Uri} stopped: {Reason}")]
+    public static partial void PullFailed(ILogger logger, long configId, string uri, string reason);
+
+    [LoggerMessage(32, LogLevel.Warning, "Saved pull configuration {ConfigId} is malformed; not restored")]
+    public static partial void PullSkipped(ILogger logger, long configId);
 }

@@ -24,6 +24,21 @@ internal sealed class IngestOptions
     /// <summary>Longest RTMP message accepted, in bytes.</summary>
     public int RtmpMaxMessageLength { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>Whether the RTSP server runs.</summary>
+    public bool RtspEnabled { get; set; } = true;
+
+    /// <summary>RTSP listening port; 0 picks an ephemeral port (tests).</summary>
+    public int RtspPort { get; set; } = 5544;
+
+    /// <summary>RTSP listening address (UDP RTP ports are bound on the address a publisher connected to).</summary>
+    public string RtspAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Most RTSP connections at once; more are closed at accept.</summary>
+    public int RtspMaxConnections { get; set; } = 256;
+
+    /// <summary>An RTSP session with neither requests nor RTP this long is closed (also the announced session timeout).</summary>
+    public TimeSpan RtspIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>FLV files played as looping live streams.</summary>
     public List<FileSourceOptions> FileSources { get; set; } = [];
 }

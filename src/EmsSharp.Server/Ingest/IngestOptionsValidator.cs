@@ -34,6 +34,26 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxMessageLength must be 1024..16777215.");
         }
 
+        if (options.RtspPort is < 0 or > 65535)
+        {
+            failures.Add($"Ingest:RtspPort must be 0..65535 (got {options.RtspPort}).");
+        }
+
+        if (!IPAddress.TryParse(options.RtspAddress, out _))
+        {
+            failures.Add($"Ingest:RtspAddress is not an IP address ({options.RtspAddress}).");
+        }
+
+        if (options.RtspMaxConnections < 1)
+        {
+            failures.Add("Ingest:RtspMaxConnections must be at least 1.");
+        }
+
+        if (options.RtspIdleTimeout < TimeSpan.FromSeconds(4))
+        {
+            failures.Add("Ingest:RtspIdleTimeout must be at least 4 seconds.");
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var source in options.FileSources)
         {

@@ -1,4 +1,6 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Api;
+using EmsSharp.Server.Api.Commands;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +12,7 @@ internal static class IngestServiceCollectionExtensions
     /// <summary>
     /// Adds the <see cref="StreamHub"/> (if not yet registered), <see cref="TimeProvider.System"/> (if none),
     /// the typed and validated <see cref="IngestOptions"/> bound from the <c>Ingest</c> section of
-    /// <paramref name="configuration"/>, the RTMP server and the FLV file sources as hosted services.
+    /// <paramref name="configuration"/>, the RTMP and RTSP servers and the FLV file sources as hosted services.
     /// </summary>
     public static IServiceCollection AddEmsIngest(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,7 +22,28 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton(sp => new StreamHub(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RtmpServer>();
         services.AddHostedService(sp => sp.GetRequiredService<RtmpServer>());
+        services.TryAddSingleton<RtspServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RtspServer>());
         services.AddHostedService<FileSourceService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
+    /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
+    /// stream commands (pullStream, listStreams, listStreamsIds, getStreamInfo, shutdownStream, isStreamRunning).
+    /// </summary>
+    public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
+    {
+        services.AddHostedService<StreamEventBridge>();
+        services.TryAddSingleton<PullStreamManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
+        services.AddSingleton<IApiCommand, PullStreamCommand>();
+        services.AddSingleton<IApiCommand, ListStreamsCommand>();
+        services.AddSingleton<IApiCommand, ListStreamsIdsCommand>();
+        services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
+        services.AddSingleton<IApiCommand, ShutdownStreamCommand>();
+        services.AddSingleton<IApiCommand, IsStreamRunningCommand>();
         return services;
     }
 }

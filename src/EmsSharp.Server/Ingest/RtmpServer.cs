@@ -8,118 +8,24 @@ namespace EmsSharp.Server.Ingest;
 
 /// <summary>
 /// Accepts RTMP publishers (<c>rtmp://host/&lt;app&gt;/&lt;stream name&gt;</c>, any app) and publishes them into the
-/// <see cref="StreamHub"/>. Binds in <see cref="StartAsync"/>, so <see cref="LocalEndPoint"/> is known (port 0
-/// included) once the host has started.
+/// <see cref="StreamHub"/>.
 /// </summary>
-internal sealed class RtmpServer : BackgroundService
+internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtmpServer> logger)
+    : TcpIngestListener
 {
-    private readonly IngestOptions _options;
-    private readonly StreamHub _hub;
-    private readonly TimeProvider _time;
-    private readonly ILogger<RtmpServer> _logger;
-    private readonly RtmpLimits _limits;
-    private readonly HashSet<Task> _connections = [];
-    private Socket? _listener;
+    private readonly IngestOptions _options = options.Value;
+    private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
 
-    public RtmpServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtmpServer> logger)
-    {
-        _options = options.Value;
-        _hub = hub;
-        _time = time;
-        _logger = logger;
-        _limits = new RtmpLimits { MaxMessageLength = _options.RtmpMaxMessageLength };
-    }
+    protected override bool Enabled => _options.RtmpEnabled;
 
-    /// <summary>The bound end point, once started (null when RTMP is disabled).</summary>
-    public IPEndPoint? LocalEndPoint { get; private set; }
+    protected override IPEndPoint BindEndPoint => new(IPAddress.Parse(_options.RtmpAddress), _options.RtmpPort);
 
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!_options.RtmpEnabled)
-        {
-            return Task.CompletedTask;
-        }
+    protected override int MaxConnections => _options.RtmpMaxConnections;
 
-        var address = IPAddress.Parse(_options.RtmpAddress);
-        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            listener.Bind(new IPEndPoint(address, _options.RtmpPort));
-            listener.Listen(128);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
+    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtmpListening(logger, endPoint);
 
-        _listener = listener;
-        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        IngestLog.RtmpListening(_logger, LocalEndPoint);
-        return base.StartAsync(cancellationToken);
-    }
+    protected override void LogTooManyConnections(EndPoint? remote, int max) => IngestLog.RtmpTooManyConnections(logger, remote, max);
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _listener?.Dispose();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        Task[] connections;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-        }
-
-        await Task.WhenAll(connections).WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public override void Dispose()
-    {
-        _listener?.Dispose();
-        base.Dispose();
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var listener = _listener!;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            lock (_connections)
-            {
-                if (_connections.Count >= _options.RtmpMaxConnections)
-                {
-                    IngestLog.RtmpTooManyConnections(_logger, socket.RemoteEndPoint, _options.RtmpMaxConnections);
-                    socket.Dispose();
-                    continue;
-                }
-
-                socket.NoDelay = true;
-                var connection = new RtmpIngestConnection(socket, _hub, _time, _limits, _options.RtmpIdleTimeout, _logger);
-                var task = connection.RunAsync(stoppingToken);
-                _connections.Add(task);
-                _ = task.ContinueWith(
-                    static (t, state) =>
-                    {
-                        var set = (HashSet<Task>)state!;
-                        lock (set)
-                        {
-                            set.Remove(t);
-                        }
-                    },
-                    _connections,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-            }
-        }
-    }
+    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
+        new RtmpIngestConnection(socket, hub, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
 }

@@ -16,6 +16,8 @@ public class IngestServiceCollectionExtensionsTests
         {
             ["Ingest:RtmpPort"] = "0",
             ["Ingest:RtmpAddress"] = "127.0.0.1",
+            ["Ingest:RtspPort"] = "0",
+            ["Ingest:RtspAddress"] = "127.0.0.1",
             ["Ingest:FileSources:0:Path"] = "/nonexistent/demo.flv",
         }).Build();
         var services = new ServiceCollection().AddLogging().AddEmsIngest(configuration);
@@ -24,7 +26,7 @@ public class IngestServiceCollectionExtensionsTests
         var options = provider.GetRequiredService<IOptions<IngestOptions>>().Value;
         Assert.Equal("demo", Assert.Single(options.FileSources).EffectiveStreamName);
         var hosted = provider.GetServices<IHostedService>().ToList();
-        Assert.Equal(2, hosted.Count);
+        Assert.Equal(3, hosted.Count);
         foreach (var service in hosted)
         {
             await service.StartAsync(CancellationToken.None);
@@ -32,6 +34,7 @@ public class IngestServiceCollectionExtensionsTests
 
         var rtmp = provider.GetRequiredService<RtmpServer>();
         Assert.NotEqual(0, rtmp.LocalEndPoint!.Port);
+        Assert.NotEqual(0, provider.GetRequiredService<RtspServer>().LocalEndPoint!.Port);
         Assert.Same(hub, provider.GetRequiredService<StreamHub>());
         foreach (var service in hosted)
         {
@@ -46,6 +49,9 @@ public class IngestServiceCollectionExtensionsTests
         ("connections", new IngestOptions { RtmpMaxConnections = 0 }),
         ("idle", new IngestOptions { RtmpIdleTimeout = TimeSpan.Zero }),
         ("message", new IngestOptions { RtmpMaxMessageLength = 0x1000000 }),
+        ("rtsp port", new IngestOptions { RtspPort = -1 }),
+        ("rtsp address", new IngestOptions { RtspAddress = "host" }),
+        ("rtsp idle", new IngestOptions { RtspIdleTimeout = TimeSpan.FromSeconds(1) }),
         ("file path", new IngestOptions { FileSources = [new FileSourceOptions()] }),
         ("duplicate name", new IngestOptions { FileSources = [new() { Path = "a/x.flv" }, new() { Path = "b/x.flv" }] }),
     ];

@@ -127,6 +127,26 @@ public readonly struct Amf0Value
         return true;
     }
 
+    /// <summary>Serializes values back to back (an RTMP command or data message body).</summary>
+    public static byte[] WriteAll(ReadOnlySpan<Amf0Value> values)
+    {
+        var length = 0;
+        foreach (var value in values)
+        {
+            length += value.GetSerializedLength();
+        }
+
+        var body = new byte[length];
+        var offset = 0;
+        foreach (var value in values)
+        {
+            value.TryWrite(body.AsSpan(offset), out var written);
+            offset += written;
+        }
+
+        return body;
+    }
+
     /// <summary>The number of bytes <see cref="TryWrite"/> writes.</summary>
     public int GetSerializedLength() => Type switch
     {

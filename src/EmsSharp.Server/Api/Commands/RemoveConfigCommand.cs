@@ -1,11 +1,12 @@
 using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>removeConfig</c> (PROTOCOL.md §1.4): stops the item and deletes its configuration.</summary>
-internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager) : IApiCommand
+internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls) : IApiCommand
 {
     public string Name => "removeConfig";
 
@@ -22,7 +23,7 @@ internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServic
         if (!store.TryGet(id, out var entry))
             return ApiReply.Fail(string.Create(CultureInfo.InvariantCulture, $"No configuration with id {id}; see listConfig"));
 
-        if (await manager.RemoveAsync(id).ConfigureAwait(false) is null)
+        if (await manager.RemoveAsync(id).ConfigureAwait(false) is null && await pulls.RemoveAsync(id).ConfigureAwait(false) is null)
             store.TryRemove(id, out _);
         return ApiReply.Ok("Configuration terminated", entry.CloneData());
     }

@@ -1,0 +1,39 @@
+using System.Globalization;
+using EmsSharp.Server.Ingest;
+
+namespace EmsSharp.Server.Api.Commands;
+
+/// <summary><c>pullStream</c>: pulls an RTSP or RTMP source into a local live stream, as a configuration (operationType 1).</summary>
+internal sealed class PullStreamCommand(PullStreamManager pulls) : IApiCommand
+{
+    public string Name => "pullStream";
+
+    public string Description => "Pulls an rtsp:// or rtmp:// source into a local stream (retried every second with keepalive)";
+
+    public IReadOnlyList<CommandParameter> Parameters { get; } =
+    [
+        new("uri", ParameterKind.NonEmptyString, true, null, "source: rtsp://[user:password@]host[:port]/path or rtmp://host[:port]/app/stream"),
+        new("localStreamName", ParameterKind.NonEmptyString, false, null, "name of the local stream; default the last path segment of uri"),
+        new("keepAlive", ParameterKind.Boolean, false, "true", "retry every second after any failure and persist the configuration"),
+        new("forceTcp", ParameterKind.Boolean, false, "false", "RTSP only: RTP interleaved on the RTSP connection instead of UDP"),
+    ];
+
+    public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
+    {
+        var text = arguments.GetString("uri")!;
+        if (!PullStreamManager.TryParseUri(text, out var uri, out var defaultName))
+        {
+            return ValueTask.FromResult(ApiReply.Fail("Invalid value for uri: expected rtsp://host[:port]/path or rtmp://host[:port]/app/stream"));
+        }
+
+        var name = arguments.GetString("localStreamName") ?? defaultName;
+        var pull = pulls.TryStart(uri, text, name, arguments.GetBoolean("keepAlive")!.Value, arguments.GetBoolean("forceTcp")!.Value, out var existing);
+        if (pull is null)
+        {
+            return ValueTask.FromResult(ApiReply.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"Stream {name} is already pulled by configId {existing}; use another localstreamname or removeConfig id={existing}")));
+        }
+
+        return ValueTask.FromResult(ApiReply.Ok($"Stream {text} enqueued for pulling", pull.Configuration.ToJson()));
+    }
+}

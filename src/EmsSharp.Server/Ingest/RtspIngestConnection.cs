@@ -1,0 +1,366 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Rtsp;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>
+/// The driver of one RTSP publisher connection (RFC 2326 §10; RECORD flow ANNOUNCE → SETUP → RECORD):
+/// OPTIONS, ANNOUNCE, SETUP (TCP interleaved or UDP), RECORD, GET_PARAMETER/SET_PARAMETER (keep-alive),
+/// TEARDOWN. <c>rtsp://host:port/&lt;stream name&gt;</c> publishes into the hub; a live name is refused with
+/// 403. Malformed input closes only this connection, with a log line.
+/// </summary>
+internal sealed class RtspIngestConnection(
+    Socket socket, StreamHub hub, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
+{
+    private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+    private readonly EndPoint? _remote = socket.RemoteEndPoint;
+    private readonly List<RtspServerTrack> _tracks = [];
+    private readonly List<Task> _udpTasks = [];
+    private readonly string _sessionId = Random.Shared.NextInt64(1, long.MaxValue).ToString("x", CultureInfo.InvariantCulture);
+    private string? _name;
+    private string? _announceUri;
+    private LiveStream? _stream;
+    private RtpUdpReceiver[] _receivers = [];
+    private long _lastActivity;
+    private CancellationTokenSource? _closing;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _closing = closing;
+        var reader = new RtspConnectionReader(socket, limits);
+        _lastActivity = time.GetTimestamp();
+        var watchdog = WatchIdleAsync(closing);
+        string? reason = null;
+        try
+        {
+            while (reason is null)
+            {
+                var (status, message, frame, payload) = await reader.ReadAsync(closing.Token).ConfigureAwait(false);
+                Volatile.Write(ref _lastActivity, time.GetTimestamp());
+                switch (status)
+                {
+                    case RtspReadStatus.Message:
+                        reason = await HandleAsync(message!, closing.Token).ConfigureAwait(false);
+                        break;
+                    case RtspReadStatus.InterleavedFrame:
+                        HandleFrame(frame, payload.Span);
+                        break;
+                    case RtspReadStatus.Invalid:
+                        reason = "malformed RTSP input";
+                        IngestLog.RtspProtocolError(logger, _remote, reason);
+                        break;
+                    default:
+                        reason = reader.HasPending ? "truncated input" : "closed by peer";
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            IngestLog.RtspProtocolError(logger, _remote, _stream?.IsClosed == true ? "stream shut down" : "idle timeout");
+        }
+        catch (OperationCanceledException)
+        {
+            // Server stopping.
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            IngestLog.RtspConnectionFailed(logger, _remote, e);
+        }
+        finally
+        {
+            await closing.CancelAsync().ConfigureAwait(false);
+            socket.Dispose();
+            foreach (var track in _tracks)
+            {
+                track.Udp?.Dispose();
+            }
+
+            await Task.WhenAll(_udpTasks).ConfigureAwait(false);
+            await watchdog.ConfigureAwait(false);
+            if (_stream is not null)
+            {
+                IngestLog.RtspPublishEnded(logger, _stream.Name);
+                _stream.Dispose();
+            }
+
+            IngestLog.RtspConnectionEnded(logger, _remote);
+        }
+    }
+
+    private async Task<string?> HandleAsync(RtspMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.IsRequest)
+        {
+            return null; // a response to nothing we sent: ignore
+        }
+
+        var (response, close) = request.Method switch
+        {
+            "OPTIONS" => (Ok(request).AddHeader("Public", Methods), false),
+            "ANNOUNCE" => Announce(request),
+            "SETUP" => Setup(request),
+            "RECORD" => Record(request),
+            "GET_PARAMETER" or "SET_PARAMETER" => (Ok(request), false),
+            "TEARDOWN" => (Ok(request), true),
+            _ => (Reply(request, 405, "Method Not Allowed").AddHeader("Allow", Methods), false),
+        };
+        await socket.SendAsync(response.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        return close ? "teardown" : null;
+    }
+
+    private (RtspMessage, bool) Announce(RtspMessage request)
+    {
+        if (_announceUri is not null)
+        {
+            return (Reply(request, 455, "Method Not Valid in This State"), false);
+        }
+
+        if (!TryGetStreamName(request.Uri!, out var name))
+        {
+            return (Reply(request, 400, "Bad Request"), true);
+        }
+
+        if (request.GetHeader("Content-Type") is not { } type || !type.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase) ||
+            !RtspSessionDescription.TryParse(Encoding.UTF8.GetString(request.Body.Span), out var sdp))
+        {
+            IngestLog.RtspProtocolError(logger, _remote, "ANNOUNCE without a usable SDP");
+            return (Reply(request, 400, "Bad Request"), true);
+        }
+
+        if (hub.TryGetStream(name, out _))
+        {
+            IngestLog.RtspPublishRefused(logger, _remote, name);
+            return (Reply(request, 403, "Forbidden"), true);
+        }
+
+        foreach (var media in sdp.Media)
+        {
+            if (RtpTrackIngest.TryCreate(media, out var ingest, out var reason))
+            {
+                if (!HasTrackOfKind(ingest.IsVideo))
+                {
+                    _tracks.Add(new RtspServerTrack(media, ingest));
+                }
+            }
+            else
+            {
+                IngestLog.RtspTrackIgnored(logger, name, reason);
+            }
+        }
+
+        if (_tracks.Count == 0)
+        {
+            return (Reply(request, 415, "Unsupported Media Type"), true);
+        }
+
+        _name = name;
+        _announceUri = request.Uri!;
+        return (Ok(request), false);
+    }
+
+    private (RtspMessage, bool) Setup(RtspMessage request)
+    {
+        if (_announceUri is null || _stream is not null)
+        {
+            return (Reply(request, 455, "Method Not Valid in This State"), false);
+        }
+
+        var track = FindTrack(request.Uri!);
+        if (track is null)
+        {
+            return (Reply(request, 404, "Not Found"), false);
+        }
+
+        if (!RtspTransport.TryParse(request.GetHeader("Transport"), out var transport) || track.IsSetUp)
+        {
+            return (Reply(request, 461, "Unsupported Transport"), false);
+        }
+
+        RtspTransport reply;
+        if (transport.IsTcp)
+        {
+            // RFC 2326 §10.12: the client picks the channels; default to 2n, 2n+1.
+            var channels = transport.Interleaved ?? (2 * _tracks.IndexOf(track), (2 * _tracks.IndexOf(track)) + 1);
+            track.RtpChannel = channels.Rtp;
+            reply = new RtspTransport { IsTcp = true, Interleaved = channels, Mode = transport.Mode };
+        }
+        else
+        {
+            if (transport.ClientPort is null)
+            {
+                return (Reply(request, 461, "Unsupported Transport"), false);
+            }
+
+            var local = ((IPEndPoint)socket.LocalEndPoint!).Address;
+            track.Udp = RtpUdpReceiver.Bind(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local);
+            var remote = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+            track.UdpSource = new IPEndPoint(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, transport.ClientPort.Value.Rtp);
+            reply = new RtspTransport
+            {
+                ClientPort = transport.ClientPort,
+                ServerPort = (track.Udp.RtpPort, track.Udp.RtcpPort),
+                Mode = transport.Mode,
+            };
+        }
+
+        return (Ok(request).AddHeader("Transport", reply.ToString()), false);
+    }
+
+    private (RtspMessage, bool) Record(RtspMessage request)
+    {
+        if (_name is null || _stream is not null || !HasTrackSetUp())
+        {
+            return (Reply(request, 455, "Method Not Valid in This State"), false);
+        }
+
+        if (!hub.TryPublish(_name, out var stream))
+        {
+            IngestLog.RtspPublishRefused(logger, _remote, _name);
+            return (Reply(request, 403, "Forbidden"), true);
+        }
+
+        _stream = stream;
+        foreach (var track in _tracks)
+        {
+            if (!track.IsSetUp)
+            {
+                continue;
+            }
+
+            track.Ingest.Attach(stream);
+            if (track.Udp is not null)
+            {
+                _udpTasks.Add(track.Udp.RunAsync(track.Ingest, track.UdpSource!, time, CancellationToken.None));
+                Volatile.Write(ref _receivers, [.. Volatile.Read(ref _receivers), track.Udp]);
+            }
+        }
+
+        IngestLog.RtspPublishStarted(logger, _remote, _name, stream.Id);
+
+        // shutdownStream ends the stream from outside: close the publisher's connection with it.
+        _ = stream.Completion.ContinueWith(
+            static (_, state) => ((CancellationTokenSource)state!).Cancel(), _closing, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return (Ok(request), false);
+    }
+
+    private void HandleFrame(RtspInterleavedFrame frame, ReadOnlySpan<byte> payload)
+    {
+        foreach (var track in _tracks)
+        {
+            if (track.RtpChannel == frame.Channel)
+            {
+                track.Ingest.HandleRtp(payload);
+                return;
+            }
+        }
+
+        // RTCP (odd channels) and unknown channels are ignored.
+    }
+
+    private RtspServerTrack? FindTrack(string uri)
+    {
+        if (_tracks.Count == 1 && (_tracks[0].Media.Control is null || uri == _announceUri))
+        {
+            return _tracks[0];
+        }
+
+        foreach (var track in _tracks)
+        {
+            var control = track.Media.Control;
+            if (control is not null && (uri == track.Media.ResolveControl(_announceUri!) || uri.EndsWith("/" + control, StringComparison.Ordinal)))
+            {
+                return track;
+            }
+        }
+
+        return null;
+    }
+
+    private bool HasTrackOfKind(bool video)
+    {
+        foreach (var track in _tracks)
+        {
+            if (track.Ingest.IsVideo == video)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool HasTrackSetUp()
+    {
+        foreach (var track in _tracks)
+        {
+            if (track.IsSetUp)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The stream name is the URL path: rtsp://host:port/<name> (slashes kept, at most 256 characters).
+    private static bool TryGetStreamName(string uri, out string name)
+    {
+        name = "";
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || !parsed.Scheme.Equals("rtsp", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        name = Uri.UnescapeDataString(parsed.AbsolutePath.Trim('/'));
+        return name.Length is > 0 and <= 256;
+    }
+
+    private RtspMessage Ok(RtspMessage request) => Reply(request, 200, "OK");
+
+    private RtspMessage Reply(RtspMessage request, int status, string reason)
+    {
+        var response = RtspMessage.CreateResponse(status, reason)
+            .AddHeader("CSeq", request.GetHeader("CSeq") ?? "0")
+            .AddHeader("Server", "EmsSharp");
+        if (_announceUri is not null && status < 300 && request.Method is not "OPTIONS" and not "ANNOUNCE")
+        {
+            response.AddHeader("Session", _sessionId + ";timeout=" + ((int)idleTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+        }
+
+        return response;
+    }
+
+    private async Task WatchIdleAsync(CancellationTokenSource closing)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(idleTimeout / 4, time, closing.Token).ConfigureAwait(false);
+                var last = Volatile.Read(ref _lastActivity);
+                foreach (var udp in Volatile.Read(ref _receivers))
+                {
+                    last = Math.Max(last, udp.LastPacketTimestamp);
+                }
+
+                if (time.GetElapsedTime(last) > idleTimeout)
+                {
+                    await closing.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Connection closed.
+        }
+    }
+}

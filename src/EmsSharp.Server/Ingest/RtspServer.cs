@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Sockets;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Rtsp;
+using Microsoft.Extensions.Options;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>
+/// Accepts RTSP publishers (ANNOUNCE/RECORD to <c>rtsp://host:5544/&lt;stream name&gt;</c>, RTP over TCP
+/// interleaved or UDP) and publishes them into the <see cref="StreamHub"/>.
+/// </summary>
+internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtspServer> logger)
+    : TcpIngestListener
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override bool Enabled => _options.RtspEnabled;
+
+    protected override IPEndPoint BindEndPoint => new(IPAddress.Parse(_options.RtspAddress), _options.RtspPort);
+
+    protected override int MaxConnections => _options.RtspMaxConnections;
+
+    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtspListening(logger, endPoint);
+
+    protected override void LogTooManyConnections(EndPoint? remote, int max) => IngestLog.RtspTooManyConnections(logger, remote, max);
+
+    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
+        new RtspIngestConnection(socket, hub, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
+}

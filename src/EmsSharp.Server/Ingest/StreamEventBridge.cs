@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Events;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>Turns the hub's StreamCreated/StreamClosed into <c>inStreamCreated</c>/<c>inStreamClosed</c> events.</summary>
+internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        hub.StreamCreated += OnCreated;
+        hub.StreamClosed += OnClosed;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        hub.StreamCreated -= OnCreated;
+        hub.StreamClosed -= OnClosed;
+        return Task.CompletedTask;
+    }
+
+    private void OnCreated(LiveStream stream) => events.Publish(EventTypes.InStreamCreated, Payload(stream));
+
+    private void OnClosed(LiveStream stream) => events.Publish(EventTypes.InStreamClosed, Payload(stream));
+
+    private static JsonObject Payload(LiveStream stream) => new()
+    {
+        ["uniqueId"] = stream.Id,
+        ["name"] = stream.Name,
+    };
+}
