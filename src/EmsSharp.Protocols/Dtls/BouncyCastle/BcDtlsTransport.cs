@@ -42,6 +42,9 @@ public sealed class BcDtlsTransport : IDtlsTransport
     }
 
     /// <inheritdoc/>
+    public int SendLimit => _transport?.GetSendLimit() ?? 0;
+
+    /// <inheritdoc/>
     public bool HandleDatagram(ReadOnlySpan<byte> datagram) => _bridge.Enqueue(datagram);
 
     /// <inheritdoc/>
