@@ -32,6 +32,9 @@ public sealed partial class PeerSession
     /// </summary>
     public event Action<PeerSession, PeerDataChannel>? DataChannelOpenedByPeer;
 
+    /// <summary>The data channel core, for tests and diagnostics; loop-owned.</summary>
+    internal DataChannelManager? DataChannels => _dataChannels;
+
     /// <summary>The peer's <c>a=max-message-size</c> (RFC 8841 §6): larger sends are refused; 0 = no limit.</summary>
     public int RemoteMaxMessageSize => _remoteMaxMessageSize;
 
@@ -151,7 +154,7 @@ public sealed partial class PeerSession
 
         _remoteMaxMessageSize = remote.MaxMessageSize;
         // The SCTP packet must fit one DTLS record of one datagram (RFC 8261 §5).
-        var mtu = Math.Min(_dtls.SendLimit, MaxSctpPacket);
+        var mtu = Math.Min(_dtls.SendLimit, MaxSctpPacket) & ~3;
         _dataChannels = new DataChannelManager(new DataChannelManagerOptions
         {
             IsDtlsClient = keys.IsDtlsClient,
@@ -264,6 +267,7 @@ public sealed partial class PeerSession
         {
             RefreshBuffered(channel);
         }
+
     }
 
     private void Dispatch(in DataChannelEvent ev)
