@@ -58,7 +58,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
 
         try
         {
-            transport.Send(data.ToArray(), 0, data.Length);
+            transport.Send(data);
             return true;
         }
         catch (IOException)
