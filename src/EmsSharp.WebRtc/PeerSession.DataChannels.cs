@@ -32,9 +32,6 @@ public sealed partial class PeerSession
     /// </summary>
     public event Action<PeerSession, PeerDataChannel>? DataChannelOpenedByPeer;
 
-    /// <summary>The data channel core, for tests and diagnostics; loop-owned.</summary>
-    internal DataChannelManager? DataChannels => _dataChannels;
-
     /// <summary>The peer's <c>a=max-message-size</c> (RFC 8841 §6): larger sends are refused; 0 = no limit.</summary>
     public int RemoteMaxMessageSize => _remoteMaxMessageSize;
 
