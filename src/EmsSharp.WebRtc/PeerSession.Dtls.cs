@@ -37,6 +37,7 @@ public sealed partial class PeerSession
         LogDtlsConnected(_logger, LocalUfrag, keys.ProfileId);
         SetState(PeerSessionState.Connected);
         DtlsConnected?.Invoke(this, keys);
+        StartDataChannels(keys);
     }
 
     private void OnDtlsClosed(string? error)
@@ -51,6 +52,7 @@ public sealed partial class PeerSession
         {
             FailureReason = "DTLS: " + error;
             SetState(PeerSessionState.Failed);
+            EndDataChannels();
         }
     }
 

@@ -24,6 +24,7 @@ public sealed partial class PeerSession
         }
 
         _offered = true;
+        _localOffer = options;
         return WebRtcSdpBuilder.CreateOffer(options, LocalParameters("actpass"), _sdpSessionId).ToString();
     });
 

@@ -71,7 +71,10 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>An RTP or RTCP datagram arrived (still SRTP/SRTCP-protected).</summary>
     public event PacketReceivedHandler? RtpOrRtcpReceived;
 
-    /// <summary>DTLS application data arrived (an SCTP packet).</summary>
+    /// <summary>
+    /// DTLS application data arrived (an SCTP packet). A raw tap: when data channels were negotiated the session's own
+    /// SCTP association consumes these packets too.
+    /// </summary>
     public event PacketReceivedHandler? DtlsApplicationDataReceived;
 
     /// <summary>Current state.</summary>
@@ -111,7 +114,10 @@ public sealed partial class PeerSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Sends DTLS application data (an SCTP packet). Thread-safe; false before DTLS connects.</summary>
+    /// <summary>
+    /// Sends DTLS application data (a raw SCTP packet). Thread-safe; false before DTLS connects. Not for use together
+    /// with <see cref="CreateDataChannel"/>, whose association owns the SCTP stream.
+    /// </summary>
     public bool SendDtlsApplicationData(ReadOnlySpan<byte> data) => _dtls?.Send(data) ?? false;
 
     /// <summary>Adds a trickled remote candidate (<c>candidate:...</c>, with or without <c>a=</c>).</summary>
@@ -204,6 +210,7 @@ public sealed partial class PeerSession : IAsyncDisposable
             }
 
             DrainIce();
+            DrainDataChannels();
             Reschedule();
         }
     }
@@ -225,7 +232,9 @@ public sealed partial class PeerSession : IAsyncDisposable
 
                 break;
             case PeerSessionInputKind.Timer:
-                _ice.HandleTimeout(Now);
+                var now = Now;
+                _ice.HandleTimeout(now);
+                HandleDataChannelTimeout(now);
                 break;
             case PeerSessionInputKind.Command:
                 input.Command!();
@@ -236,9 +245,13 @@ public sealed partial class PeerSession : IAsyncDisposable
             case PeerSessionInputKind.DtlsData:
                 if (_state == PeerSessionState.Connected)
                 {
+                    _dataChannels?.HandleInbound(input.Data, Now);
                     DtlsApplicationDataReceived?.Invoke(this, input.Data);
                 }
 
+                break;
+            case PeerSessionInputKind.DataChannelSend:
+                HandleDataChannelSend(input);
                 break;
             case PeerSessionInputKind.DtlsClosed:
                 OnDtlsClosed(input.Error);
@@ -298,6 +311,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                     LogIceFailed(_logger, LocalUfrag);
                     FailureReason = "ICE failed or consent expired";
                     SetState(PeerSessionState.Failed);
+                    EndDataChannels();
                     _dtls?.Close();
                     break;
                 default:
@@ -308,9 +322,15 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private void Reschedule()
     {
-        if (_ice.NextTimeout is { } next)
+        var next = _ice.NextTimeout;
+        if (_dataChannels?.NextTimeout is { } sctp && (next is null || sctp < next))
         {
-            var due = next - Now;
+            next = sctp;
+        }
+
+        if (next is not null)
+        {
+            var due = next.Value - Now;
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         }
         else
@@ -333,6 +353,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private void Shutdown()
     {
         _ice.Close();
+        EndDataChannels();
         _dtls?.Close();
         _host.Detach(this);
         SetState(PeerSessionState.Closed);

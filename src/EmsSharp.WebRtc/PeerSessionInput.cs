@@ -11,4 +11,6 @@ internal readonly record struct PeerSessionInput(
     IPEndPoint? From = null,
     Action? Command = null,
     DtlsSrtpKeys? Keys = null,
-    string? Error = null);
+    string? Error = null,
+    PeerDataChannel? Channel = null,
+    bool IsText = false);

@@ -9,4 +9,5 @@ internal enum PeerSessionInputKind
     DtlsConnected,
     DtlsData,
     DtlsClosed,
+    DataChannelSend,
 }

@@ -13,6 +13,9 @@ public interface IDtlsTransport : IDisposable
     /// <summary>Queues a received DTLS datagram (copied); false if dropped because the queue is full.</summary>
     bool HandleDatagram(ReadOnlySpan<byte> datagram);
 
+    /// <summary>Largest application-data record plaintext <see cref="Send"/> accepts; 0 before the handshake completes.</summary>
+    int SendLimit { get; }
+
     /// <summary>Sends application data (one record); false before the handshake completes or after close.</summary>
     bool Send(ReadOnlySpan<byte> data);
 

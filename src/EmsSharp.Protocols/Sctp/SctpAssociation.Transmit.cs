@@ -235,7 +235,7 @@ public sealed partial class SctpAssociation
             _t3Deadline ??= now + _rto;
         }
 
-        var maxPayload = _mtu - SctpCommonHeader.Length - SctpDataChunk.HeaderLength;
+        var maxPayload = (_mtu & ~3) - SctpCommonHeader.Length - SctpDataChunk.HeaderLength;
         while (TryPeekNextMessage(out var m))
         {
             if (m.Offset >= m.Length)
@@ -255,7 +255,8 @@ public sealed partial class SctpAssociation
                 continue;
             }
 
-            var room = packet.Length - o - SctpDataChunk.HeaderLength;
+            // A chunk is padded to 4 bytes (RFC 9260 §3.2): an MTU that is not a multiple of 4 must not overflow.
+            var room = ((packet.Length - o) & ~3) - SctpDataChunk.HeaderLength;
             var remaining = m.Length - m.Offset;
             var length = Math.Min(remaining, room);
             if (_flightSize >= _cwnd || length <= 0

@@ -42,6 +42,9 @@ public sealed class BcDtlsTransport : IDtlsTransport
     }
 
     /// <inheritdoc/>
+    public int SendLimit => _transport?.GetSendLimit() ?? 0;
+
+    /// <inheritdoc/>
     public bool HandleDatagram(ReadOnlySpan<byte> datagram) => _bridge.Enqueue(datagram);
 
     /// <inheritdoc/>
@@ -55,7 +58,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
 
         try
         {
-            transport.Send(data.ToArray(), 0, data.Length);
+            transport.Send(data);
             return true;
         }
         catch (IOException)

@@ -1,0 +1,371 @@
+using System.Buffers;
+using System.Text;
+using EmsSharp.Protocols.DataChannels;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sctp;
+using EmsSharp.Protocols.Sdp;
+using Microsoft.Extensions.Logging;
+
+namespace EmsSharp.WebRtc;
+
+/// <summary>
+/// Data channels (RFC 8831/8832, PROTOCOL.md §4): a <see cref="DataChannelManager"/> driven by the session loop. It is
+/// created and started when DTLS connects and both descriptions carry an accepted SCTP <c>m=application</c>; DTLS
+/// application data feeds it, its timers share the session timer, and after every batch of inputs its packets are
+/// sent as DTLS application data. Only the loop touches the manager; the public API marshals onto it.
+/// </summary>
+public sealed partial class PeerSession
+{
+    /// <summary>Largest SCTP packet (RFC 9260 allows more, but one DTLS record carries at most 16 KiB).</summary>
+    private const int MaxSctpPacket = 16384;
+
+    private readonly List<PeerDataChannel> _pendingChannels = [];
+    private readonly Dictionary<DataChannel, PeerDataChannel> _channels = [];
+    private DataChannelManager? _dataChannels;
+    private WebRtcOfferOptions? _localOffer;
+    private byte[]? _sctpBuffer;
+    private volatile int _remoteMaxMessageSize = 65536;
+
+    /// <summary>
+    /// The peer opened a channel (RTCPeerConnection.createDataChannel on the browser side); it is open already.
+    /// Raised on the session loop: subscribe to the channel's events inside the handler to miss no message.
+    /// </summary>
+    public event Action<PeerSession, PeerDataChannel>? DataChannelOpenedByPeer;
+
+    /// <summary>The peer's <c>a=max-message-size</c> (RFC 8841 §6): larger sends are refused; 0 = no limit.</summary>
+    public int RemoteMaxMessageSize => _remoteMaxMessageSize;
+
+    /// <summary>
+    /// Opens a data channel; any thread, before or after the session connects. Channels open in call order (DCEP
+    /// DATA_CHANNEL_OPEN is sent in that order once the SCTP association is up), so the ems opens
+    /// <c>emsCommandChannel</c> first, then <c>emsStreamChannel</c>. Watch <see cref="PeerDataChannel.Opened"/> or
+    /// <see cref="PeerDataChannel.State"/>. The session must offer or accept data channels (an
+    /// <c>m=application</c>); otherwise the channel closes when DTLS connects.
+    /// </summary>
+    /// <exception cref="ArgumentException">Both partial-reliability limits are set.</exception>
+    public PeerDataChannel CreateDataChannel(string label, DataChannelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        options ??= new DataChannelOptions();
+        if (options.MaxRetransmits is not null && options.MaxPacketLifeTime is not null)
+        {
+            throw new ArgumentException("MaxRetransmits and MaxPacketLifeTime are exclusive.", nameof(options));
+        }
+
+        var channel = new PeerDataChannel(this, label, options);
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => OpenOnLoop(channel)));
+        return channel;
+    }
+
+    internal bool PostDataChannelSend(PeerDataChannel channel, byte[] buffer, int length, bool isText) =>
+        _inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.DataChannelSend, buffer, length,
+            Channel: channel, IsText: isText));
+
+    internal void PostDataChannelClose(PeerDataChannel channel) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => CloseOnLoop(channel)));
+
+    internal void PostDataChannelThreshold(PeerDataChannel channel) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        {
+            if (channel.Core is { State: not DataChannelState.Closed } core)
+            {
+                core.BufferedAmountLowThreshold = channel.BufferedAmountLowThreshold;
+            }
+        }));
+
+    private void OpenOnLoop(PeerDataChannel channel)
+    {
+        if (channel.State == DataChannelState.Closed)
+        {
+            return;
+        }
+
+        if (_dataChannels is not null)
+        {
+            OpenCore(channel);
+        }
+        else if (_state is PeerSessionState.Failed or PeerSessionState.Closed || SrtpKeys is not null)
+        {
+            FinishChannel(channel); // the session ended, or connected without data channels
+        }
+        else
+        {
+            _pendingChannels.Add(channel);
+        }
+    }
+
+    private void OpenCore(PeerDataChannel channel)
+    {
+        try
+        {
+            var core = _dataChannels!.OpenChannel(channel.Label, channel.Options);
+            Attach(channel, core);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            LogDataChannelRefused(_logger, LocalUfrag, channel.Label, e.Message);
+            FinishChannel(channel);
+        }
+    }
+
+    private void Attach(PeerDataChannel channel, DataChannel core)
+    {
+        channel.Core = core;
+        channel.Id = core.Id;
+        _channels[core] = channel;
+        if (channel.BufferedAmountLowThreshold > 0)
+        {
+            core.BufferedAmountLowThreshold = channel.BufferedAmountLowThreshold;
+        }
+
+        if (core.State == DataChannelState.Open)
+        {
+            channel.SetState(DataChannelState.Open);
+            channel.RaiseOpened();
+        }
+    }
+
+    private void CloseOnLoop(PeerDataChannel channel)
+    {
+        if (channel.Core is { } core)
+        {
+            channel.SetState(DataChannelState.Closing);
+            core.Close(); // ChannelClosed follows once both directions are reset
+        }
+        else if (_pendingChannels.Remove(channel))
+        {
+            FinishChannel(channel);
+        }
+    }
+
+    /// <summary>Called on DTLS connect: creates and starts the manager when both sides negotiated data channels.</summary>
+    private void StartDataChannels(DtlsSrtpKeys keys)
+    {
+        var local = _offered ? _localOffer : _options.AnswerOptions;
+        var remote = FindRemoteApplication();
+        if (local is not { DataChannel: true } || remote is null || _dtls is null)
+        {
+            EndDataChannels();
+            return;
+        }
+
+        _remoteMaxMessageSize = remote.MaxMessageSize;
+        // The SCTP packet must fit one DTLS record of one datagram (RFC 8261 §5).
+        var mtu = Math.Min(_dtls.SendLimit, MaxSctpPacket) & ~3;
+        _dataChannels = new DataChannelManager(new DataChannelManagerOptions
+        {
+            IsDtlsClient = keys.IsDtlsClient,
+            RemoteMaxMessageSize = remote.MaxMessageSize,
+            Association = new SctpAssociationOptions
+            {
+                LocalPort = (ushort)local.SctpPort,
+                RemotePort = (ushort)(remote.SctpPort is > 0 and <= ushort.MaxValue ? remote.SctpPort : 5000),
+                Mtu = mtu,
+                MaxMessageSize = local.MaxMessageSize,
+                ReceiveWindow = Math.Max(local.MaxMessageSize, new SctpAssociationOptions().ReceiveWindow),
+            },
+        });
+        _sctpBuffer = new byte[MaxSctpPacket];
+        _dataChannels.Start(Now);
+        foreach (var channel in _pendingChannels)
+        {
+            OpenCore(channel);
+        }
+
+        _pendingChannels.Clear();
+    }
+
+    private WebRtcRemoteMedia? FindRemoteApplication()
+    {
+        if (RemoteDescription is null)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < RemoteDescription.Media.Count; i++)
+        {
+            var m = RemoteDescription.Media[i];
+            if (m.Accepted && m.Kind == "application" &&
+                RemoteDescription.Sdp.Media[i].Protocol.Contains("SCTP", StringComparison.Ordinal))
+            {
+                return m;
+            }
+        }
+
+        return null;
+    }
+
+    private void HandleDataChannelSend(in PeerSessionInput input)
+    {
+        var channel = input.Channel!;
+        try
+        {
+            if (channel.Core is { State: DataChannelState.Open } core)
+            {
+                var data = input.Data.AsSpan(0, input.Length);
+                if (input.IsText)
+                {
+                    core.SendText(Encoding.UTF8.GetString(data));
+                }
+                else
+                {
+                    core.Send(data);
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            LogDataChannelSendFailed(_logger, LocalUfrag, channel.Label, e.Message);
+        }
+        finally
+        {
+            channel.Handed += input.Length;
+            ArrayPool<byte>.Shared.Return(input.Data!);
+        }
+    }
+
+    /// <summary>Runs the manager's due timers (called from the session timer).</summary>
+    private void HandleDataChannelTimeout(TimeSpan now)
+    {
+        if (_dataChannels?.NextTimeout is { } due && due <= now)
+        {
+            _dataChannels.HandleTimeout(now);
+        }
+    }
+
+    /// <summary>Sends what the manager produced and dispatches its events; then refreshes buffered amounts.</summary>
+    private void DrainDataChannels()
+    {
+        var manager = _dataChannels;
+        if (manager is null)
+        {
+            return;
+        }
+
+        var now = Now;
+        var progress = true;
+        while (progress)
+        {
+            progress = false;
+            while (manager.TryPollEvent(out var ev))
+            {
+                progress = true;
+                Dispatch(ev);
+            }
+
+            while (manager.TryPollTransmit(_sctpBuffer, now, out var length))
+            {
+                progress = true;
+                _dtls?.Send(_sctpBuffer.AsSpan(0, length));
+            }
+        }
+
+        foreach (var channel in _channels.Values)
+        {
+            RefreshBuffered(channel);
+        }
+
+    }
+
+    private void Dispatch(in DataChannelEvent ev)
+    {
+        PeerDataChannel? channel = null;
+        if (ev.Channel is { } core && !_channels.TryGetValue(core, out channel) &&
+            ev.Kind != DataChannelEventKind.ChannelOpenedByPeer)
+        {
+            return;
+        }
+
+        switch (ev.Kind)
+        {
+            case DataChannelEventKind.ChannelOpenedByPeer:
+                var created = new PeerDataChannel(this, ev.Channel!.Label, new DataChannelOptions
+                {
+                    Ordered = ev.Channel.Ordered,
+                    MaxRetransmits = ev.Channel.MaxRetransmits,
+                    MaxPacketLifeTime = ev.Channel.MaxPacketLifeTime,
+                    Protocol = ev.Channel.Protocol,
+                    Priority = ev.Channel.Priority,
+                });
+                created.SetState(DataChannelState.Open);
+                channel = created;
+                Attach(created, ev.Channel);
+                DataChannelOpenedByPeer?.Invoke(this, created);
+                break;
+            case DataChannelEventKind.ChannelOpen:
+                channel!.SetState(DataChannelState.Open);
+                channel.RaiseOpened();
+                break;
+            case DataChannelEventKind.Message:
+                channel!.RaiseMessage(new PeerDataChannelMessage(ev.Data ?? [], ev.IsText));
+                break;
+            case DataChannelEventKind.BufferedAmountLow:
+                RefreshBuffered(channel!);
+                channel!.RaiseBufferedAmountLow();
+                break;
+            case DataChannelEventKind.ChannelClosed:
+                _channels.Remove(ev.Channel!);
+                FinishChannel(channel!);
+                break;
+            case DataChannelEventKind.Disconnected:
+                LogSctpEnded(_logger, LocalUfrag, ev.Reason);
+                break;
+            case DataChannelEventKind.Connected:
+                break;
+            default:
+                throw new InvalidOperationException("Unknown data channel event.");
+        }
+    }
+
+    private static void RefreshBuffered(PeerDataChannel channel)
+    {
+        var handed = channel.Handed;
+        channel.Handed = 0;
+        channel.UpdateBuffered(handed, channel.Core is { State: not DataChannelState.Closed } core ? core.BufferedAmount : 0);
+    }
+
+    private void FinishChannel(PeerDataChannel channel)
+    {
+        if (channel.State == DataChannelState.Closed)
+        {
+            return;
+        }
+
+        channel.SetState(DataChannelState.Closed);
+        RefreshBuffered(channel);
+        channel.RaiseClosed();
+    }
+
+    /// <summary>The session ends: abort the association (ABORT goes out while DTLS still runs) and close every channel.</summary>
+    private void EndDataChannels()
+    {
+        if (_dataChannels is { } manager && _dtls is not null && _state == PeerSessionState.Connected)
+        {
+            manager.Association.Abort("session closed");
+            DrainDataChannels();
+        }
+
+        foreach (var channel in _pendingChannels)
+        {
+            FinishChannel(channel);
+        }
+
+        _pendingChannels.Clear();
+        foreach (var channel in _channels.Values)
+        {
+            FinishChannel(channel);
+        }
+
+        _channels.Clear();
+        _dataChannels = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data channel '{Label}' of {Ufrag} refused: {Reason}")]
+    private static partial void LogDataChannelRefused(ILogger logger, string ufrag, string label, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Data channel '{Label}' of {Ufrag} dropped a message: {Reason}")]
+    private static partial void LogDataChannelSendFailed(ILogger logger, string ufrag, string label, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SCTP association of {Ufrag} ended: {Reason}")]
+    private static partial void LogSctpEnded(ILogger logger, string ufrag, string? reason);
+}
