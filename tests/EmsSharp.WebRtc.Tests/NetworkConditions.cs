@@ -1,0 +1,33 @@
+namespace EmsSharp.WebRtc.Tests;
+
+/// <summary>
+/// Seeded impairments of an <see cref="InMemoryPeerNetwork"/>: each datagram is dropped with
+/// <see cref="LossRate"/>, otherwise delivered after <see cref="BaseDelay"/> plus a uniform share of
+/// <see cref="Jitter"/> on <see cref="Time"/> (so datagrams sent within the jitter overtake each other).
+/// </summary>
+internal sealed record NetworkConditions
+{
+    /// <summary>Clock the delays run on (the test's fake clock).</summary>
+    public required TimeProvider Time { get; init; }
+
+    /// <summary>Seed of the loss and delay draws.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Probability of dropping a datagram of a kind in <see cref="LossyKinds"/>.</summary>
+    public double LossRate { get; init; }
+
+    /// <summary>Fixed one-way delay; must be positive.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Extra random delay, uniform in [0, Jitter).</summary>
+    public TimeSpan Jitter { get; init; }
+
+    /// <summary>
+    /// Kinds subject to loss. DTLS is spared by default: BouncyCastle retransmits its flights on real-time
+    /// timers of a second and more, which would only slow the tests; STUN (fake-time retransmissions) and
+    /// SRTP/SRTCP are lossy.
+    /// </summary>
+    public IReadOnlySet<PacketKind> LossyKinds { get; init; } = new HashSet<PacketKind> { PacketKind.Stun, PacketKind.RtpOrRtcp };
+
+    public bool Drops(PacketKind kind) => LossyKinds.Contains(kind);
+}
