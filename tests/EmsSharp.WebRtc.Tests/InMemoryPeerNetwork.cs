@@ -20,9 +20,11 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     private readonly Dictionary<IPEndPoint, Host> _hosts = [];
     private readonly Dictionary<IPEndPoint, Nat> _nats = [];
     private readonly HashSet<ITimer> _inFlight = [];
+    private readonly Dictionary<(IPEndPoint From, IPEndPoint To), DateTimeOffset> _lastInOrderDue = [];
     private readonly Random _random = new(conditions?.Seed ?? 0);
 
     public int Delivered;
+    public readonly int[] DeliveredByKind = new int[4];
     public int Dropped;
     public int NatRejected;
 
@@ -73,13 +75,28 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         TimeSpan delay;
         lock (_random)
         {
-            if (conditions.Drops(PacketDemux.Classify(datagram)) && _random.NextDouble() < conditions.LossRate)
+            var impaired = conditions.Impairs(PacketDemux.Classify(datagram));
+            if (impaired && _random.NextDouble() < conditions.LossRate)
             {
                 Interlocked.Increment(ref Dropped);
                 return;
             }
 
-            delay = conditions.BaseDelay + (conditions.Jitter * _random.NextDouble());
+            delay = conditions.BaseDelay + (impaired ? conditions.Jitter * _random.NextDouble() : TimeSpan.Zero);
+            if (!impaired)
+            {
+                // Unimpaired kinds stay in order on their link: strictly later due times (timers due at the same
+                // instant fire in no guaranteed order).
+                var now = conditions.Time.GetUtcNow();
+                var due = now + delay;
+                if (_lastInOrderDue.TryGetValue((from, to), out var last) && due <= last)
+                {
+                    due = last + TimeSpan.FromTicks(1);
+                }
+
+                _lastInOrderDue[(from, to)] = due;
+                delay = due - now;
+            }
         }
 
         var pending = new PendingDatagram(this, datagram.ToArray(), from, to);
@@ -120,6 +137,7 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         if (host?.Session is { } session)
         {
             Interlocked.Increment(ref Delivered);
+            Interlocked.Increment(ref DeliveredByKind[(int)PacketDemux.Classify(datagram)]);
             session.DeliverDatagram(datagram, from);
         }
     }

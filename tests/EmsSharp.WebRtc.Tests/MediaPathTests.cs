@@ -86,7 +86,8 @@ public sealed class MediaPathTests(ITestOutputHelper output)
         var answer = await browser.CreateAnswerAsync();
         await server.SetRemoteDescriptionAsync(answer);
         await StepUntilAsync(time, Task.WhenAll(serverKeys.Task, browserKeys.Task), static () => { },
-            describe: () => $"server {server.State} browser {browser.State} delivered {net.Delivered} dropped "
+            describe: () => $"server {server.State} {server.RemoteEndPoint} {server.SelectedCandidateType} "
+                + $"{server.FailureReason} browser {browser.State} {browser.RemoteEndPoint} {browser.FailureReason} by kind {string.Join(",", net.DeliveredByKind)} delivered {net.Delivered} dropped "
                 + $"{net.Dropped} nat {net.NatRejected}");
 
         Assert.Equal(expectedPath, server.SelectedCandidateType);
