@@ -20,7 +20,6 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     private readonly Dictionary<IPEndPoint, Host> _hosts = [];
     private readonly Dictionary<IPEndPoint, Nat> _nats = [];
     private readonly HashSet<ITimer> _inFlight = [];
-    private readonly Dictionary<(IPEndPoint From, IPEndPoint To), DateTimeOffset> _lastInOrderDue = [];
     private readonly Random _random = new(conditions?.Seed ?? 0);
 
     public int Delivered;
@@ -66,8 +65,9 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
             return;
         }
 
-        if (conditions is null)
+        if (conditions is null || !conditions.Impairs(PacketDemux.Classify(datagram)))
         {
+            // No conditions, or an unimpaired kind (DTLS): delivered at once, in order.
             Deliver(datagram, from, to);
             return;
         }
@@ -75,28 +75,13 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         TimeSpan delay;
         lock (_random)
         {
-            var impaired = conditions.Impairs(PacketDemux.Classify(datagram));
-            if (impaired && _random.NextDouble() < conditions.LossRate)
+            if (_random.NextDouble() < conditions.LossRate)
             {
                 Interlocked.Increment(ref Dropped);
                 return;
             }
 
-            delay = conditions.BaseDelay + (impaired ? conditions.Jitter * _random.NextDouble() : TimeSpan.Zero);
-            if (!impaired)
-            {
-                // Unimpaired kinds stay in order on their link: strictly later due times (timers due at the same
-                // instant fire in no guaranteed order).
-                var now = conditions.Time.GetUtcNow();
-                var due = now + delay;
-                if (_lastInOrderDue.TryGetValue((from, to), out var last) && due <= last)
-                {
-                    due = last + TimeSpan.FromTicks(1);
-                }
-
-                _lastInOrderDue[(from, to)] = due;
-                delay = due - now;
-            }
+            delay = conditions.BaseDelay + (conditions.Jitter * _random.NextDouble());
         }
 
         var pending = new PendingDatagram(this, datagram.ToArray(), from, to);

@@ -103,7 +103,7 @@ public sealed class MediaPathTests(ITestOutputHelper output)
         using var disposeContexts = new ContextsOwner(serverLocal, serverRemote, browserLocal, browserRemote);
 
         // The media: two GOPs of a synthetic 30 fps stream, 50 kB keyframes and ~5 kB P frames.
-        var frames = CreateAccessUnits(frameCount: 45, gop: 30, seed: 11);
+        var frames = CreateAccessUnits(frameCount: 45, gop: 30, keyframeSize: 50_000, seed: 11);
         var payloads = Packetize(frames);
         var sender = new RtpTrackSender(new RtpTrackSenderOptions
         {
@@ -115,8 +115,10 @@ public sealed class MediaPathTests(ITestOutputHelper output)
             Mid = "0",
             MidExtensionId = WebRtcPayloadTypes.MidExtensionId,
             AbsSendTimeExtensionId = WebRtcPayloadTypes.AbsSendTimeExtensionId,
-            // RTX (RFC 4588): a plain retransmission reuses its SRTP index, and SrtpReplayWindow (64 packets,
-            // the RFC 3711 §3.3.2 minimum) rejects it once the stream moved 64 packets on, as a 50 kB keyframe does.
+            // RTX (RFC 4588). A plain retransmission (what ems sends when RTX is not negotiated) reuses its SRTP
+            // index, and SrtpReplayWindow (64 packets, the RFC 3711 §3.3.2 minimum) rejects it once the stream moved
+            // 64 packets on, as a 50 kB keyframe (43 packets) plus a frame or two does; libwebrtc's receiver keeps
+            // a 1024-packet window.
             RtxPayloadType = RtxPayloadType,
             RtxSsrc = RtxSsrc,
             HistoryCapacity = 1024,
@@ -171,7 +173,8 @@ public sealed class MediaPathTests(ITestOutputHelper output)
             {
                 complete.TrySetResult();
             }
-        }, describe: () => receiver.Describe() + $" replayed {browserRemote.ReplayedPackets} retransmitted "
+        }, describe: () => receiver.Describe() + $" server {server.State} {server.FailureReason} browser {browser.State} "
+            + $"{browser.FailureReason} by kind {string.Join(",", net.DeliveredByKind)} replayed {browserRemote.ReplayedPackets} retransmitted "
             + $"{sender.RetransmittedPackets} unanswerable {sender.UnanswerableNacks}");
 
         output.WriteLine(
@@ -236,14 +239,14 @@ public sealed class MediaPathTests(ITestOutputHelper output)
         await done;
     }
 
-    private static List<byte[]> CreateAccessUnits(int frameCount, int gop, int seed)
+    private static List<byte[]> CreateAccessUnits(int frameCount, int gop, int keyframeSize, int seed)
     {
         var random = new Random(seed);
         var frames = new List<byte[]>(frameCount);
         for (var i = 0; i < frameCount; i++)
         {
             var keyframe = i % gop == 0;
-            var nal = new byte[keyframe ? 50_000 : random.Next(4_000, 6_000)];
+            var nal = new byte[keyframe ? keyframeSize : random.Next(4_000, 6_000)];
             random.NextBytes(nal);
             nal[0] = keyframe ? (byte)0x65 : (byte)0x41; // IDR / non-IDR slice, nal_ref_idc 3 / 2
             var au = new byte[4 + nal.Length];

@@ -1,7 +1,7 @@
 namespace EmsSharp.WebRtc.Tests;
 
 /// <summary>
-/// Seeded impairments of an <see cref="InMemoryPeerNetwork"/>: each datagram is dropped with
+/// Seeded impairments of an <see cref="InMemoryPeerNetwork"/>: each datagram of an impaired kind is dropped with
 /// <see cref="LossRate"/>, otherwise delivered after <see cref="BaseDelay"/> plus a uniform share of
 /// <see cref="Jitter"/> on <see cref="Time"/> (so datagrams sent within the jitter overtake each other).
 /// </summary>
@@ -23,10 +23,10 @@ internal sealed record NetworkConditions
     public TimeSpan Jitter { get; init; }
 
     /// <summary>
-    /// Kinds subject to loss and jitter (reordering); the others get <see cref="BaseDelay"/> and keep their order.
-    /// DTLS is spared by default: BouncyCastle retransmits its flights on real-time timers of a second and
-    /// more, and with reordered records the handshake was seen to stall until it timed out (a known gap).
-    /// STUN (fake-time retransmissions) and SRTP/SRTCP are impaired.
+    /// Kinds subject to loss, delay and jitter (reordering); the others are delivered at once, in order. DTLS is
+    /// spared by default: BouncyCastle runs its handshake on real-time timers, and with DTLS datagrams delayed on
+    /// the fake clock the handshake was seen to stall until it timed out (unexplained; see the report). STUN
+    /// (fake-time retransmissions) and SRTP/SRTCP are impaired.
     /// </summary>
     public IReadOnlySet<PacketKind> ImpairedKinds { get; init; } = new HashSet<PacketKind> { PacketKind.Stun, PacketKind.RtpOrRtcp };
 
