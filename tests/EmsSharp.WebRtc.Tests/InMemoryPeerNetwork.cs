@@ -1,26 +1,96 @@
+using System.Buffers.Binary;
 using System.Net;
 using EmsSharp.Protocols.Ice;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmsSharp.WebRtc.Tests;
 
-/// <summary>Sessions on distinct in-memory addresses; a send is delivered at once to the session at the destination.</summary>
-internal sealed class InMemoryPeerNetwork
+/// <summary>
+/// Sessions on distinct in-memory addresses. Without <see cref="NetworkConditions"/> a send is delivered at once;
+/// with them, datagrams are dropped, delayed and reordered (seeded) on the conditions' clock. A session can sit
+/// behind a simulated NAT, and <see cref="StunServer"/> answers Binding requests with the (translated) source.
+/// </summary>
+internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 {
+    /// <summary>Address of the network's STUN server (RFC 8489 Binding responder).</summary>
+    public static readonly IPEndPoint StunServer = new(IPAddress.Parse("198.51.100.1"), 3478);
+
+    private const uint MagicCookie = 0x2112A442;
+
     private readonly Dictionary<IPEndPoint, Host> _hosts = [];
+    private readonly Dictionary<IPEndPoint, Nat> _nats = [];
+    private readonly HashSet<ITimer> _inFlight = [];
+    private readonly Random _random = new(conditions?.Seed ?? 0);
 
     public int Delivered;
+    public readonly int[] DeliveredByKind = new int[4];
+    public int Dropped;
+    public int NatRejected;
 
-    public PeerSession CreateSession(IPEndPoint address, PeerSessionOptions options, TimeProvider time)
+    /// <summary>Creates a session at <paramref name="address"/>, behind a NAT mapped to <paramref name="natPublic"/> if set.</summary>
+    public PeerSession CreateSession(IPEndPoint address, PeerSessionOptions options, TimeProvider time,
+        IPEndPoint? natPublic = null)
     {
         var host = new Host(this, address);
         lock (_hosts)
         {
             _hosts[address] = host;
+            if (natPublic is not null)
+            {
+                var nat = new Nat(address, natPublic);
+                _nats[address] = nat;
+                _nats[natPublic] = nat;
+            }
         }
 
         host.Session = new PeerSession(host, options, time, NullLogger.Instance);
         return host.Session;
+    }
+
+    private void Send(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
+    {
+        lock (_hosts)
+        {
+            // Outbound through the NAT: rewrite the source and open the mapping to this destination.
+            if (_nats.TryGetValue(from, out var nat) && nat.Inside.Equals(from))
+            {
+                nat.Permitted.Add(to);
+                from = nat.Public;
+            }
+        }
+
+        if (to.Equals(StunServer))
+        {
+            AnswerBinding(datagram, from);
+            return;
+        }
+
+        if (conditions is null || !conditions.Impairs(PacketDemux.Classify(datagram)))
+        {
+            // No conditions, or an unimpaired kind (DTLS): delivered at once, in order.
+            Deliver(datagram, from, to);
+            return;
+        }
+
+        TimeSpan delay;
+        lock (_random)
+        {
+            if (_random.NextDouble() < conditions.LossRate)
+            {
+                Interlocked.Increment(ref Dropped);
+                return;
+            }
+
+            delay = conditions.BaseDelay + (conditions.Jitter * _random.NextDouble());
+        }
+
+        var pending = new PendingDatagram(this, datagram.ToArray(), from, to);
+        lock (_inFlight)
+        {
+            pending.Timer = conditions.Time.CreateTimer(static s => ((PendingDatagram)s!).Fire(), pending, delay,
+                Timeout.InfiniteTimeSpan);
+            _inFlight.Add(pending.Timer);
+        }
     }
 
     private void Deliver(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
@@ -28,14 +98,81 @@ internal sealed class InMemoryPeerNetwork
         Host? host;
         lock (_hosts)
         {
+            if (_nats.TryGetValue(to, out var nat) && nat.Public.Equals(to))
+            {
+                // Port-restricted NAT: only sources the inside host has sent to get in.
+                if (!nat.Permitted.Contains(from))
+                {
+                    Interlocked.Increment(ref NatRejected);
+                    return;
+                }
+
+                to = nat.Inside;
+            }
+            else if (_nats.ContainsKey(to))
+            {
+                // The inside address is not routable from outside.
+                Interlocked.Increment(ref NatRejected);
+                return;
+            }
+
             _hosts.TryGetValue(to, out host);
         }
 
         if (host?.Session is { } session)
         {
             Interlocked.Increment(ref Delivered);
+            Interlocked.Increment(ref DeliveredByKind[(int)PacketDemux.Classify(datagram)]);
             session.DeliverDatagram(datagram, from);
         }
+    }
+
+    private void AnswerBinding(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        // RFC 8489 §5-6: a Binding request (type 0x0001, magic cookie) gets a success response (0x0101) with the
+        // same transaction id and XOR-MAPPED-ADDRESS (§14.2) = the source the server saw (IPv4 only here).
+        if (datagram.Length < 20 || BinaryPrimitives.ReadUInt16BigEndian(datagram) != 0x0001 ||
+            BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]) != MagicCookie)
+        {
+            return;
+        }
+
+        var response = new byte[32];
+        BinaryPrimitives.WriteUInt16BigEndian(response, 0x0101);
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(2), 12);
+        datagram.Slice(4, 16).CopyTo(response.AsSpan(4));
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(20), 0x0020);
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(22), 8);
+        response[25] = 0x01;
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(26), (ushort)(from.Port ^ (MagicCookie >> 16)));
+        BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28),
+            BinaryPrimitives.ReadUInt32BigEndian(from.Address.GetAddressBytes()) ^ MagicCookie);
+        Deliver(response, StunServer, from);
+    }
+
+    private sealed class PendingDatagram(InMemoryPeerNetwork network, byte[] data, IPEndPoint from, IPEndPoint to)
+    {
+        public ITimer? Timer { get; set; }
+
+        public void Fire()
+        {
+            lock (network._inFlight)
+            {
+                network._inFlight.Remove(Timer!);
+            }
+
+            Timer!.Dispose();
+            network.Deliver(data, from, to);
+        }
+    }
+
+    private sealed class Nat(IPEndPoint inside, IPEndPoint publicEndPoint)
+    {
+        public IPEndPoint Inside { get; } = inside;
+
+        public IPEndPoint Public { get; } = publicEndPoint;
+
+        public HashSet<IPEndPoint> Permitted { get; } = [];
     }
 
     private sealed class Host(InMemoryPeerNetwork network, IPEndPoint address) : IPeerSessionHost
@@ -49,7 +186,7 @@ internal sealed class InMemoryPeerNetwork
         ];
 
         public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination) =>
-            network.Deliver(datagram, address, destination);
+            network.Send(datagram, address, destination);
 
         public void Route(IPEndPoint remote, PeerSession session)
         {
