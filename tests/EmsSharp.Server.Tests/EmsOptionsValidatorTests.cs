@@ -44,6 +44,7 @@ public class EmsOptionsValidatorTests
                 ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0}}"""),
                 ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
+                ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
             };
             await File.WriteAllTextAsync(config, json.ToJsonString());
             await using (var host = EmsHost.Create(["--config", config]))

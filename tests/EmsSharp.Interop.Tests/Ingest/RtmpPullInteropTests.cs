@@ -15,7 +15,7 @@ public class RtmpPullInteropTests
         using var ffmpeg = FfmpegProcess.Start(RtspTestMedia.Arguments(30, "aac", "-f", "flv", "-listen", "1", url));
         var folder = Path.Combine(Path.GetTempPath(), "ems-rtmp-pull-" + Guid.NewGuid().ToString("N"));
         var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1"],
+            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0"],
             o =>
             {
                 o.DataFolder = folder;

@@ -92,7 +92,7 @@ public class RtspPullInteropTests
     {
         var folder = Path.Combine(Path.GetTempPath(), "ems-pull-" + Guid.NewGuid().ToString("N"));
         var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1"],
+            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0"],
             o =>
             {
                 o.DataFolder = folder;

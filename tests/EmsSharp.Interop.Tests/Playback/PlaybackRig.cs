@@ -66,6 +66,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
         var ems = EmsHost.Create(
         [
             "--Ingest:RtmpPort", "0",
+            "--Ingest:RtspPort", "0",
+            "--WsFmp4:Port", "0",
             "--Ingest:FileSources:0:StreamName", "test",
             "--Ingest:FileSources:0:Path", Path.Combine(root, "samples", "test.flv"),
             "--WebRtc:UdpPort", "0",
@@ -109,6 +111,21 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public string PlayerUrl(string stream, string transport = "srtp") =>
         $"http://127.0.0.1:{Ers.Port}/evowrtcclient.html?ers=127.0.0.1:{Ers.Port}&room={Room}&stream={stream}&transport={transport}";
+
+    /// <summary>Polls the page's <c>player.stats()</c> until <paramref name="condition"/> holds, failing at the deadline.</summary>
+    public static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
+            var stats = JsonDocument.Parse(json).RootElement.Clone();
+            if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
+                return stats;
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
+            await Task.Delay(200);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EmsSharp.Interop.Tests.Ingest;
 using EmsSharp.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,22 +20,22 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         await page.GotoAsync(rig.PlayerUrl("test"));
 
         // Frames decoded must rise for a few seconds (bounded polling with a deadline).
-        var firstDecoded = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var firstDecoded = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
         var start = firstDecoded.GetProperty("framesDecoded").GetInt32();
-        var joinToFirstFrame = await WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        var joinToFirstFrame = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
         output.WriteLine($"join-to-first-frame: {joinToFirstFrame.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
-        var later = await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}");
         Assert.Equal("playing", later.GetProperty("state").GetString());
         // The sample's AAC arrives as Opus from the stream's ffmpeg transcoder (PROTOCOL.md §4.3).
-        var audio = await WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
+        var audio = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
         output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
         Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
 
         // A second viewer on the form page (evoplayers.html) shares the stream and its audio transcoder.
         var second = await page.Context.Browser!.NewPageAsync();
         await second.GotoAsync(rig.PlayerUrl("test").Replace("evowrtcclient.html", "evoplayers.html", StringComparison.Ordinal) + "&autoplay=1");
-        await WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        await PlaybackRig.WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
         var shot = Environment.GetEnvironmentVariable("EMS_PLAYBACK_SCREENSHOT");
         if (!string.IsNullOrEmpty(shot))
             await second.ScreenshotAsync(new() { Path = shot });
@@ -96,7 +95,7 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(6, $"rtmp://127.0.0.1:{rtmp.Port}/live/cam"));
         var page = rig.Chromium.Page;
         await page.GotoAsync(rig.PlayerUrl("cam")); // the EMS waits for the stream to appear
-        await WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
         Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg did not finish");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         string? status;
@@ -108,19 +107,5 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
 
         output.WriteLine(status);
         Assert.Contains("\"cam\"", status, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
-            var stats = JsonDocument.Parse(json).RootElement.Clone();
-            if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
-                return stats;
-            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
-            await Task.Delay(200);
-        }
     }
 }

@@ -3,6 +3,7 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Events;
 using Microsoft.Extensions.Options;
+using EmsSharp.Server.Delivery.Fmp4;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
@@ -12,7 +13,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <see cref="WebRtcPort"/>.
 /// </summary>
 internal sealed class ErsConnector(
-    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
+    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
     ILoggerFactory loggerFactory) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
@@ -38,7 +39,7 @@ internal sealed class ErsConnector(
             KeepAlive = c.KeepAlive,
             OverSsl = c.ErsOverSsl,
         }, loggerFactory.CreateLogger<ErsClient>(), time);
-        var room = new WebRtcRoom(service, client, hub, port, transcoders, options.Value, events, time, loggerFactory);
+        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, options.Value, events, time, loggerFactory);
         _rooms[c.ConfigId] = room;
         client.Start();
         return new Handle(this, room);

@@ -119,21 +119,10 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private async Task StartAsync()
     {
         var token = _stop.Token;
-        if (Transport != "srtp")
-        {
-            // The fmp4 transport (data channels) plugs in as another IViewerMediaSender.
-            await FailAsync("fmp4 transport not available yet; join with transport srtp").ConfigureAwait(false);
+        var sender = await CreateSenderAsync(token).ConfigureAwait(false);
+        if (sender is null)
             return;
-        }
 
-        var stream = await _room.Hub.WaitForStreamAsync(StreamName, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
-        if (stream is null)
-        {
-            await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);
-            return;
-        }
-
-        var sender = new SrtpMediaSender(stream, _room.Transcoders, PeerId, _room.Time, _logger);
         PeerSession peer;
         try
         {
@@ -166,6 +155,28 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
         LogOffer(_logger, PeerId, StreamName, Transport);
         await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The media sender for the joined transport: srtp needs the stream now (its tracks shape the offer); fmp4
+    /// offers data channels at once and looks the stream up when the browser's fmp4Request names it (§4.1).
+    /// </summary>
+    private async Task<IViewerMediaSender?> CreateSenderAsync(CancellationToken token)
+    {
+        switch (Transport)
+        {
+            case "fmp4":
+                return new Fmp4DataChannelSender(_room.Fmp4Sources, PeerId, _room.Options.StreamWaitTimeout, _logger);
+            case "srtp":
+                var stream = await _room.Hub.WaitForStreamAsync(StreamName, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
+                if (stream is not null)
+                    return new SrtpMediaSender(stream, _room.Transcoders, PeerId, _room.Time, _logger);
+                await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);
+                return null;
+            default:
+                await FailAsync($"unknown transport \"{Transport}\": use fmp4 or srtp").ConfigureAwait(false);
+                return null;
+        }
     }
 
     private async Task ApplyAnswerAsync(PeerSession peer, string sdp)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Events;
+using EmsSharp.Server.Delivery.Fmp4;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
@@ -24,13 +25,14 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
-        WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+        Fmp4SourceManager fmp4Sources, WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _service = service;
         Client = client;
         Hub = hub;
         Port = port;
         Transcoders = transcoders;
+        Fmp4Sources = fmp4Sources;
         Options = options;
         _events = events;
         Time = time;
@@ -51,6 +53,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     public WebRtcPort Port { get; }
 
     public AudioTranscoders Transcoders { get; }
+
+    /// <summary>The shared per-stream fMP4 sources (the fmp4 transport reads them, as WS-FMP4 does).</summary>
+    public Fmp4SourceManager Fmp4Sources { get; }
 
     public WebRtcOptions Options { get; }
 

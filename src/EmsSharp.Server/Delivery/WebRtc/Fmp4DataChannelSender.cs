@@ -1,0 +1,198 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
+using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.WebRtc;
+
+namespace EmsSharp.Server.Delivery.WebRtc;
+
+/// <summary>
+/// The fmp4 transport (PROTOCOL.md §3.3 step 4, §4.1-4.2): two reliable ordered data channels,
+/// <c>emsCommandChannel</c> opened first, then <c>emsStreamChannel</c>. The browser asks for its stream with
+/// <c>fmp4Request</c> on the command channel; the answer is <c>fmp4Response</c>, then the stream's 249-255 framed
+/// fragmented MP4 (init packet, GOP cache from its keyframe, live fragments) from the stream's shared
+/// <see cref="Fmp4StreamSource"/>, so the muxing is done once per stream whatever the number of viewers.
+/// Back-pressure: when the stream channel's buffered amount passes <see cref="HighWater"/> the viewer waits for it
+/// to drain and then skips to the next keyframe fragment, so a slow viewer catches up with live instead of
+/// falling behind, and never delays another viewer.
+/// </summary>
+internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
+{
+    internal const string CommandChannelLabel = "emsCommandChannel";
+    internal const string StreamChannelLabel = "emsStreamChannel";
+
+    /// <summary>The description the stock EvoStream server gives for a stream it cannot send.</summary>
+    internal const string NotFoundDescription = "Requested stream could not be sent!";
+
+    private const long HighWater = 1024 * 1024;
+    private const long LowWater = 256 * 1024;
+
+    /// <summary>Largest channel message we send; a framed packet may span messages (PROTOCOL.md §4.2).</summary>
+    private const int MaxChunk = 64 * 1024;
+
+    private readonly Fmp4SourceManager _sources;
+    private readonly string _peerId;
+    private readonly TimeSpan _streamWait;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private PeerDataChannel? _command;
+    private PeerDataChannel? _stream;
+    private int _requested;
+    private Task _pump = Task.CompletedTask;
+
+    public Fmp4DataChannelSender(Fmp4SourceManager sources, string peerId, TimeSpan streamWait, ILogger logger)
+    {
+        _sources = sources;
+        _peerId = peerId;
+        _streamWait = streamWait;
+        _logger = logger;
+    }
+
+    public event Action<IViewerMediaSender, string>? Ended;
+
+    public WebRtcOfferOptions OfferOptions { get; } = new() { DataChannel = true };
+
+    public ViewerTrafficCounters Counters { get; } = new();
+
+    /// <summary>The stream the browser asked for, once it did.</summary>
+    public string? RequestedStream { get; private set; }
+
+    public void Start(PeerSession session, DtlsSrtpKeys keys)
+    {
+        // The stock player sends its request as soon as any channel opens: the command channel goes first.
+        _command = session.CreateDataChannel(CommandChannelLabel);
+        _stream = session.CreateDataChannel(StreamChannelLabel);
+        _command.MessageReceived += OnCommand;
+        session.DataChannelOpenedByPeer += (_, channel) => channel.MessageReceived += OnCommand;
+    }
+
+    private void OnCommand(PeerDataChannel channel, PeerDataChannelMessage message)
+    {
+        if (!message.IsText || !TryReadRequest(message.Data, out var name))
+        {
+            LogIgnoredCommand(_logger, _peerId, channel.Label);
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _requested, 1) != 0)
+            return; // one stream per peer connection; a repeated request changes nothing
+        RequestedStream = name;
+        _pump = Task.Run(() => PumpAsync(name, _stop.Token));
+    }
+
+    /// <summary>Reads <c>{"type":"fmp4Request","payload":{"name":"..."}}</c>.</summary>
+    internal static bool TryReadRequest(ReadOnlySpan<byte> json, out string name)
+    {
+        name = string.Empty;
+        try
+        {
+            using var doc = JsonDocument.Parse(json.ToArray());
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
+                || type.GetString() != "fmp4Request"
+                || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object
+                || !payload.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String)
+                return false;
+            name = n.GetString() ?? string.Empty;
+            return name.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private async Task PumpAsync(string name, CancellationToken token)
+    {
+        try
+        {
+            using var subscription = await _sources.SubscribeAsync(name, _streamWait, token).ConfigureAwait(false);
+            if (subscription is null)
+            {
+                LogStreamNotFound(_logger, _peerId, name);
+                Respond(name, success: false, NotFoundDescription + " (stream \"" + name + "\" is not on this server)");
+                return;
+            }
+
+            Respond(name, success: true, "Stream " + name + " is being sent");
+            LogStreaming(_logger, _peerId, name);
+            var channel = _stream!;
+            while (await subscription.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (subscription.TryRead(out var packet))
+                {
+                    if (channel.BufferedAmount > HighWater)
+                    {
+                        await channel.WaitForBufferedAmountBelowAsync(LowWater, token).ConfigureAwait(false);
+                        subscription.SkipToNextKeyframe();
+                    }
+
+                    if (!SendChunked(channel, packet))
+                        return; // the channel closed: the session is ending
+                }
+
+                Counters.SetDroppedFrames(subscription.DroppedFragments);
+            }
+
+            Ended?.Invoke(this, "stream \"" + name + "\" ended");
+        }
+        catch (OperationCanceledException)
+        {
+            // the viewer left
+        }
+    }
+
+    private bool SendChunked(PeerDataChannel channel, ReadOnlyMemory<byte> packet)
+    {
+        for (var offset = 0; offset < packet.Length; offset += MaxChunk)
+        {
+            var chunk = packet.Slice(offset, Math.Min(MaxChunk, packet.Length - offset));
+            if (!channel.Send(chunk.Span))
+                return false;
+            Counters.AddPacket(chunk.Length);
+        }
+
+        return true;
+    }
+
+    private void Respond(string name, bool success, string description)
+    {
+        var reply = new JsonObject
+        {
+            ["type"] = "fmp4Response",
+            ["payload"] = new JsonObject
+            {
+                ["status"] = success ? "SUCCESS" : "FAIL",
+                ["name"] = name,
+                ["description"] = description,
+            },
+        };
+        _command?.SendText(reply.ToJsonString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _pump.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Peer {PeerId}: ignored a message on {Label} that is not an fmp4Request")]
+    private static partial void LogIgnoredCommand(ILogger logger, string peerId, string label);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerId} asked for stream {Stream}, which did not appear in time")]
+    private static partial void LogStreamNotFound(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Peer {PeerId}: sending stream {Stream} as fMP4 over data channels")]
+    private static partial void LogStreaming(ILogger logger, string peerId, string stream);
+}

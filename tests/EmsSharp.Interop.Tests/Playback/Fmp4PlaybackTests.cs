@@ -1,0 +1,54 @@
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Playback;
+
+/// <summary>
+/// The default EvoStream transport end to end (PROTOCOL.md §3.3 step 4, §4.1-4.2): Chromium opens
+/// evowrtcclient.html from the ERS with transport fmp4; the EMS offers emsCommandChannel then emsStreamChannel,
+/// the page asks with fmp4Request and plays the 249-255 framed fMP4 through Media Source Extensions.
+/// </summary>
+public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Chromium_plays_the_file_source_over_data_channels_through_ers()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("test", "fmp4"));
+
+        var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var start = first.GetProperty("framesDecoded").GetInt32();
+        var joined = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        output.WriteLine($"join-to-first-frame (fmp4): {joined.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(15));
+        output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; latency {later.GetProperty("latencyMs")} ms");
+        Assert.Equal("playing", later.GetProperty("state").GetString());
+
+        var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");
+        output.WriteLine(peers.GetProperty("data").ToString());
+        var peer = Assert.Single(peers.GetProperty("data")[0].GetProperty("peers").EnumerateArray());
+        Assert.Equal("fmp4", peer.GetProperty("transport").GetString());
+        Assert.Equal("Connected", peer.GetProperty("state").GetString());
+        Assert.True(peer.GetProperty("bytesSent").GetInt64() > 100_000);
+    }
+
+    [Fact]
+    public async Task An_unknown_stream_gets_an_fmp4Response_fail_shown_in_plain_words()
+    {
+        await using var rig = await PlaybackRig.StartAsync("--WebRtc:StreamWaitTimeout", "00:00:02");
+        await rig.StartWebrtcAsync();
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("nosuchstream", "fmp4"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(25);
+        string? status;
+        while (!((status = await page.TextContentAsync("#status")) ?? "").Contains("could not be sent", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "status: " + status);
+            await Task.Delay(100);
+        }
+
+        output.WriteLine(status);
+        Assert.Contains("nosuchstream", status, StringComparison.Ordinal);
+    }
+}
