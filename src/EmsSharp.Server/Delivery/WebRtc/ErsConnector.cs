@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
+using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Events;
 using Microsoft.Extensions.Options;
-using EmsSharp.Server.Delivery.Fmp4;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
-using EmsSharp.Server.Events;
 using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
