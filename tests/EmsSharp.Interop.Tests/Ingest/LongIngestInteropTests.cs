@@ -24,7 +24,10 @@ public sealed class LongIngestInteropTests(ITestOutputHelper output)
         var hub = new StreamHub();
         var options = Options.Create(new IngestOptions
         {
-            RtmpPort = 0, RtmpAddress = "127.0.0.1", RtspPort = 0, RtspAddress = "127.0.0.1",
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtspPort = 0,
+            RtspAddress = "127.0.0.1",
         });
         using var rtmp = new RtmpServer(options, hub, TimeProvider.System, NullLogger<RtmpServer>.Instance);
         using var rtsp = new RtspServer(options, hub, TimeProvider.System, NullLogger<RtspServer>.Instance);
