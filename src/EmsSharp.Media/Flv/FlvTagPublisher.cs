@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using EmsSharp.Media.Aac;
 using EmsSharp.Media.H264;
 using EmsSharp.Media.Hub;
@@ -172,28 +171,17 @@ public sealed class FlvTagPublisher
     }
 
     // ISO/IEC 14496-15 §5.3.4.2: a sample is a sequence of (4-byte length, NAL unit). Checks the framing
-    // and finds an IDR picture (nal_unit_type 5, ITU-T H.264 Table 7-1).
+    // and finds an IDR picture (ITU-T H.264 Table 7-1).
     private static bool TryScanAccessUnit(ReadOnlySpan<byte> sample, out bool idr)
     {
         idr = false;
-        while (!sample.IsEmpty)
+        var nals = new AvccNalEnumerator(sample);
+        while (nals.MoveNext())
         {
-            if (sample.Length < 5)
-            {
-                return false;
-            }
-
-            var length = BinaryPrimitives.ReadUInt32BigEndian(sample);
-            if (length == 0 || length > (uint)(sample.Length - 4))
-            {
-                return false;
-            }
-
-            idr |= NalUnitHeader.GetType(sample[4]) == NalUnitType.IdrSlice;
-            sample = sample[(4 + (int)length)..];
+            idr |= NalUnitHeader.GetType(nals.Current[0]) == NalUnitType.IdrSlice;
         }
 
-        return true;
+        return !nals.IsMalformed;
     }
 
     private bool Drop()
