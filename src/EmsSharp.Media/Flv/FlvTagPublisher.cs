@@ -1,4 +1,5 @@
-using System.Buffers.Binary;
+using EmsSharp.Media.Aac;
+using EmsSharp.Media.H264;
 using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Media.Flv;
@@ -12,9 +13,6 @@ namespace EmsSharp.Media.Flv;
 public sealed class FlvTagPublisher
 {
     private const int AacSamplesPerFrame = 1024;
-
-    private static ReadOnlySpan<int> AacSampleRates =>
-        [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
     private readonly LiveStream _stream;
     private int _width;
@@ -153,42 +151,11 @@ public sealed class FlvTagPublisher
         return true;
     }
 
-    // ISO/IEC 14496-3 §1.6.2.1 AudioSpecificConfig: audioObjectType(5, escape 31 → 6 more),
-    // samplingFrequencyIndex(4, escape 15 → 24-bit rate), channelConfiguration(4).
+    // ISO/IEC 14496-3 §1.6.2.1: the sample rate and channel count come from the AudioSpecificConfig.
     private bool SetAacConfiguration(ReadOnlyMemory<byte> config)
     {
         var span = config.Span;
-        if (span.Length < 2)
-        {
-            return Drop();
-        }
-
-        var bits = span.Length >= 8 ? BinaryPrimitives.ReadUInt64BigEndian(span) : ReadPadded(span);
-        var position = 5;
-        if ((bits >> 59) == 31)
-        {
-            position += 6;
-        }
-
-        var index = (int)((bits >> (64 - position - 4)) & 0x0F);
-        position += 4;
-        int sampleRate;
-        if (index == 15)
-        {
-            sampleRate = (int)((bits >> (64 - position - 24)) & 0xFFFFFF);
-            position += 24;
-        }
-        else if (index < AacSampleRates.Length)
-        {
-            sampleRate = AacSampleRates[index];
-        }
-        else
-        {
-            return Drop();
-        }
-
-        var channels = (int)((bits >> (64 - position - 4)) & 0x0F);
-        if (sampleRate <= 0 || channels == 0)
+        if (!AudioSpecificConfig.TryRead(span, out var parsed, out _) || parsed.ChannelConfiguration == 0)
         {
             return Drop();
         }
@@ -198,42 +165,23 @@ public sealed class FlvTagPublisher
             return true;
         }
 
-        _stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Aac, config, sampleRate, channels));
+        _stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Aac, config, parsed.SamplingFrequency, parsed.ChannelConfiguration));
         _nextAudioDts = null;
         return true;
     }
 
-    private static ulong ReadPadded(ReadOnlySpan<byte> span)
-    {
-        Span<byte> padded = stackalloc byte[8];
-        padded.Clear();
-        span.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
-    }
-
     // ISO/IEC 14496-15 §5.3.4.2: a sample is a sequence of (4-byte length, NAL unit). Checks the framing
-    // and finds an IDR picture (nal_unit_type 5, ITU-T H.264 Table 7-1).
+    // and finds an IDR picture (ITU-T H.264 Table 7-1).
     private static bool TryScanAccessUnit(ReadOnlySpan<byte> sample, out bool idr)
     {
         idr = false;
-        while (!sample.IsEmpty)
+        var nals = new AvccNalEnumerator(sample);
+        while (nals.MoveNext())
         {
-            if (sample.Length < 5)
-            {
-                return false;
-            }
-
-            var length = BinaryPrimitives.ReadUInt32BigEndian(sample);
-            if (length == 0 || length > (uint)(sample.Length - 4))
-            {
-                return false;
-            }
-
-            idr |= (sample[4] & 0x1F) == 5;
-            sample = sample[(4 + (int)length)..];
+            idr |= NalUnitHeader.GetType(nals.Current[0]) == NalUnitType.IdrSlice;
         }
 
-        return true;
+        return !nals.IsMalformed;
     }
 
     private bool Drop()

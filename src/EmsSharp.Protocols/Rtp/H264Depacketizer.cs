@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using EmsSharp.Media.H264;
 
 namespace EmsSharp.Protocols.Rtp;
 
@@ -84,15 +85,15 @@ public sealed class H264Depacketizer
         {
             return H264DepacketizerResult.Malformed;
         }
-        int type = H264NalUnitType.Of(payload[0]);
+        var type = NalUnitHeader.GetType(payload[0]);
         switch (type)
         {
-            case >= 1 and <= 23:
+            case >= NalUnitType.Slice and <= (NalUnitType)23: // RFC 6184 §5.2: single NAL unit packet
                 _fragmentStart = -1;
                 return AppendNalUnit(payload);
-            case H264NalUnitType.StapA:
+            case NalUnitType.StapA:
                 return AppendStapA(payload[1..]);
-            case H264NalUnitType.FuA:
+            case NalUnitType.FuA:
                 return AppendFuA(payload);
             default:
                 return H264DepacketizerResult.Malformed;
@@ -149,7 +150,7 @@ public sealed class H264Depacketizer
             }
             _buffer[_length + 4] = (byte)((payload[0] & 0xE0) | (fuHeader & 0x1F));
             _length += 5;
-            _keyframe |= (fuHeader & 0x1F) == H264NalUnitType.Idr;
+            _keyframe |= NalUnitHeader.GetType(fuHeader) == NalUnitType.IdrSlice;
         }
         else if (_fragmentStart < 0)
         {
@@ -179,7 +180,7 @@ public sealed class H264Depacketizer
         BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(_length), (uint)nal.Length);
         nal.CopyTo(_buffer.AsSpan(_length + 4));
         _length += 4 + nal.Length;
-        _keyframe |= H264NalUnitType.Of(nal[0]) == H264NalUnitType.Idr;
+        _keyframe |= NalUnitHeader.GetType(nal[0]) == NalUnitType.IdrSlice;
         return H264DepacketizerResult.NeedMore;
     }
 

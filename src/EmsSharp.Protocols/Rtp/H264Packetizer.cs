@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using EmsSharp.Media.H264;
 
 namespace EmsSharp.Protocols.Rtp;
 
@@ -133,7 +134,7 @@ public ref struct H264Packetizer
         int chunk = Math.Min(_current.Length, _maxPayloadSize - 2);
         bool start = !_fragmenting;
         end = chunk == _current.Length;
-        destination[0] = (byte)((_currentHeader & 0xE0) | H264NalUnitType.FuA);
+        destination[0] = (byte)((_currentHeader & 0xE0) | (byte)NalUnitType.FuA);
         destination[1] = (byte)((start ? 0x80 : 0) | (end ? 0x40 : 0) | (_currentHeader & 0x1F));
         _current[..chunk].CopyTo(destination[2..]);
         _current = _current[chunk..];
@@ -147,7 +148,7 @@ public ref struct H264Packetizer
         // RFC 6184 §5.7.1: STAP-A header (F = OR of F bits, NRI = max NRI), then size-prefixed NAL units.
         byte f = (byte)((_sps[0] | _pps[0]) & 0x80);
         byte nri = (byte)Math.Max(_sps[0] & 0x60, _pps[0] & 0x60);
-        destination[0] = (byte)(f | nri | H264NalUnitType.StapA);
+        destination[0] = (byte)(f | nri | (byte)NalUnitType.StapA);
         int position = WriteAggregated(destination, 1, _sps);
         position = WriteAggregated(destination, position, _pps);
         return position;
@@ -192,10 +193,10 @@ public ref struct H264Packetizer
         _currentIsLast = isLast;
     }
 
-    private static bool IsSendable(byte header, bool dropParameterSets) => H264NalUnitType.Of(header) switch
+    private static bool IsSendable(byte header, bool dropParameterSets) => NalUnitHeader.GetType(header) switch
     {
-        H264NalUnitType.AccessUnitDelimiter or H264NalUnitType.FillerData => false,
-        H264NalUnitType.Sps or H264NalUnitType.Pps => !dropParameterSets,
+        NalUnitType.AccessUnitDelimiter or NalUnitType.Filler => false,
+        NalUnitType.Sps or NalUnitType.Pps => !dropParameterSets,
         _ => true,
     };
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using EmsSharp.Media.Aac;
 using EmsSharp.Media.H264;
@@ -245,19 +244,13 @@ internal sealed class RtpTrackIngest
     {
         var sps = new List<byte[]>();
         var pps = new List<byte[]>();
-        while (accessUnit.Length > 4)
+        var nals = new AvccNalEnumerator(accessUnit);
+        while (nals.MoveNext())
         {
-            var length = BinaryPrimitives.ReadUInt32BigEndian(accessUnit);
-            if (length == 0 || length > (uint)(accessUnit.Length - 4))
-            {
-                return false;
-            }
-
-            AddParameterSet(accessUnit.Slice(4, (int)length).ToArray(), sps, pps);
-            accessUnit = accessUnit[(4 + (int)length)..];
+            AddParameterSet(nals.Current.ToArray(), sps, pps);
         }
 
-        return TryConfigure(sps, pps);
+        return !nals.IsMalformed && TryConfigure(sps, pps);
     }
 
     private void PublishAudio(ReadOnlySpan<byte> frame, long timestamp)

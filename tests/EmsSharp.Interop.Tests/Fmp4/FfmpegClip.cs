@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmsSharp.Interop.Tests.H264;
 using EmsSharp.Media.Aac;
 using EmsSharp.Media.Fmp4;
 using EmsSharp.Media.H264;
@@ -66,7 +67,8 @@ internal sealed class FfmpegClip
         };
     }
 
-    private static async Task<string> RunAsync(string file, string args)
+    /// <summary>Runs <paramref name="file"/> to completion (60 s at most), asserts exit code 0 and returns its stdout.</summary>
+    public static async Task<string> RunAsync(string file, string args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args)
         {
@@ -136,58 +138,9 @@ internal sealed class FfmpegClip
         }
     }
 
-    // Groups NAL units into access units (ITU-T H.264 §7.4.1.2.3): a new one starts at an AUD/SPS/PPS/SEI
-    // after a slice, or at a slice with first_mb_in_slice = 0 after a slice.
     private static (byte[] AvcC, List<(byte[], bool)> Frames) SplitAnnexB(byte[] stream)
     {
-        byte[]? sps = null, pps = null;
-        var frames = new List<(byte[], bool)>();
-        var current = new MemoryStream();
-        bool hasSlice = false, isKey = false;
-        var length = new byte[4];
-        void Close()
-        {
-            if (hasSlice)
-            {
-                frames.Add((current.ToArray(), isKey));
-            }
-
-            current.SetLength(0);
-            hasSlice = false;
-            isKey = false;
-        }
-
-        foreach (var nal in new AnnexBNalEnumerator(stream))
-        {
-            var type = NalUnitHeader.GetType(nal[0]);
-            var isVcl = NalUnitHeader.IsVcl(type);
-            if (hasSlice && (!isVcl || NalUnitHeader.IsFirstSliceOfPicture(nal)))
-            {
-                Close();
-            }
-
-            switch (type)
-            {
-                case NalUnitType.Sps:
-                    sps ??= nal.ToArray();
-                    continue;
-                case NalUnitType.Pps:
-                    pps ??= nal.ToArray();
-                    continue;
-                case NalUnitType.AccessUnitDelimiter:
-                    continue;
-            }
-
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, nal.Length);
-            current.Write(length);
-            current.Write(nal);
-            hasSlice |= isVcl;
-            isKey |= type == NalUnitType.IdrSlice;
-        }
-
-        Close();
-        Assert.NotNull(sps);
-        Assert.NotNull(pps);
+        var (sps, pps, frames) = AnnexBAccessUnits.Split(stream);
         var record = new AvcDecoderConfigurationRecord([sps], [pps]);
         var avcC = new byte[record.GetSerializedLength()];
         Assert.True(record.TryWrite(avcC, out _));
