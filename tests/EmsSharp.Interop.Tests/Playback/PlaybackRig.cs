@@ -168,7 +168,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
             var stats = JsonDocument.Parse(json).RootElement.Clone();
             if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
                 return stats;
-            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
+                + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''"));
             await Task.Delay(200);
         }
     }
