@@ -200,6 +200,9 @@
       if (pc !== self.pc) return;
       self.current.iceState = pc.connectionState;
       if (pc.connectionState === 'connected') {
+        // The first frame can beat this event (it is queued behind media under load), and a path that came
+        // back from 'disconnected' is still playing: never fall back from playing to waiting for a frame.
+        if (self.timing.firstFrameAt) { self.setState('playing', 'playing "' + self.o.stream + '"'); return; }
         self.timing.connectedAt = performance.now();
         self.setState('connected', 'connected; waiting for the first frame');
       } else if (pc.connectionState === 'failed') {

@@ -30,7 +30,10 @@ internal sealed class PlaybackRig : IAsyncDisposable
         _dataFolder = dataFolder;
     }
 
-    public ErsHost Ers { get; }
+    public ErsHost Ers { get; private set; }
+
+    /// <summary>The configId of the WebRTC service that <see cref="StartWebrtcAsync"/> started.</summary>
+    public long ConfigId { get; private set; }
 
     public EmsHost Ems { get; }
 
@@ -96,17 +99,60 @@ internal sealed class PlaybackRig : IAsyncDisposable
     {
         var reply = await CommandAsync($"startWebrtc?ersip=127.0.0.1&ersport={Ers.Port}&roomid={Room}");
         Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
-        var id = reply.GetProperty("data").GetProperty("configId").GetInt64();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        ConfigId = reply.GetProperty("data").GetProperty("configId").GetInt64();
+        await WaitInRoomAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Polls getConfigInfo until the WebRTC service says it joined the room, failing at the deadline.</summary>
+    public async Task WaitInRoomAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var info = await CommandAsync($"getConfigInfo?id={id}");
+            var info = await CommandAsync($"getConfigInfo?id={ConfigId}");
             var current = info.GetProperty("data").GetProperty("status").GetProperty("current");
             if (current.GetProperty("description").GetString()!.StartsWith("joined room", StringComparison.Ordinal))
                 return;
             Assert.True(DateTime.UtcNow < deadline, "ems did not join the room: " + current);
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>
+    /// Stops <c>ers</c>, runs <paramref name="whileDown"/>, and starts it again on the same port (as an operator's
+    /// restart would).
+    /// </summary>
+    public async Task RestartErsAsync(Func<Task> whileDown)
+    {
+        var options = Ers.Options;
+        var port = Ers.Port;
+        await Ers.DisposeAsync();
+        await whileDown();
+        options.Server.Port = port;
+        Ers = await ErsHost.StartAsync(options, null, NullLoggerFactory.Instance);
+    }
+
+    /// <summary>The number of browsers the API lists in <see cref="Room"/>.</summary>
+    public async Task<int> CountPeersAsync()
+    {
+        var reply = await CommandAsync($"listWebrtcPeers?roomid={Room}");
+        var data = reply.GetProperty("data");
+        return data.GetArrayLength() == 0 ? 0 : data[0].GetProperty("peers").GetArrayLength();
+    }
+
+    /// <summary>A fresh page in the rig's browser, opened on the player for <paramref name="stream"/>.</summary>
+    public async Task<Microsoft.Playwright.IPage> OpenPlayerAsync(string stream, string transport)
+    {
+        var page = await Chromium.Page.Context.Browser!.NewPageAsync();
+        await page.GotoAsync(PlayerUrl(stream, transport));
+        return page;
+    }
+
+    /// <summary>Reads the page's <c>player.stats()</c> once.</summary>
+    public static async Task<JsonElement> StatsAsync(Microsoft.Playwright.IPage page)
+    {
+        var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
+        return JsonDocument.Parse(json).RootElement.Clone();
     }
 
     public string PlayerUrl(string stream, string transport = "srtp") =>
@@ -122,7 +168,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
             var stats = JsonDocument.Parse(json).RootElement.Clone();
             if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
                 return stats;
-            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText"));
+            Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
+                + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''"));
             await Task.Delay(200);
         }
     }
