@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Protocols.DataChannels;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Server.Delivery.Fmp4;
@@ -27,6 +28,9 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
 
     private const long HighWater = 1024 * 1024;
     private const long LowWater = 256 * 1024;
+
+    /// <summary>How long a channel may take to be acknowledged (DATA_CHANNEL_ACK, RFC 8832 §5.2).</summary>
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest channel message we send; a framed packet may span messages (PROTOCOL.md §4.2).</summary>
     private const int MaxChunk = 64 * 1024;
@@ -108,6 +112,14 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
     {
         try
         {
+            // The browser may ask before our side has seen the ACK of either channel (it sends as soon as its
+            // side is open): a send before then would be refused, so wait for both.
+            if (!await WaitOpenAsync(_command!, token).ConfigureAwait(false) || !await WaitOpenAsync(_stream!, token).ConfigureAwait(false))
+            {
+                LogChannelsNotOpen(_logger, _peerId, name);
+                return;
+            }
+
             using var subscription = await _sources.SubscribeAsync(name, _streamWait, token).ConfigureAwait(false);
             if (subscription is null)
             {
@@ -141,6 +153,39 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
         catch (OperationCanceledException)
         {
             // the viewer left
+        }
+    }
+
+    /// <summary>True once <paramref name="channel"/> is open; false if it closes or stays unacknowledged.</summary>
+    private static async Task<bool> WaitOpenAsync(PeerDataChannel channel, CancellationToken token)
+    {
+        var opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnOpened(PeerDataChannel _) => opened.TrySetResult(true);
+        void OnClosed(PeerDataChannel _) => opened.TrySetResult(false);
+        channel.Opened += OnOpened;
+        channel.Closed += OnClosed;
+        try
+        {
+            switch (channel.State)
+            {
+                case DataChannelState.Open:
+                    return true;
+                case DataChannelState.Closing or DataChannelState.Closed:
+                    return false;
+                case DataChannelState.Connecting:
+                    return await opened.Task.WaitAsync(OpenTimeout, token).ConfigureAwait(false);
+                default:
+                    throw new InvalidOperationException("Unknown data channel state.");
+            }
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            channel.Opened -= OnOpened;
+            channel.Closed -= OnClosed;
         }
     }
 
@@ -192,6 +237,9 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerId} asked for stream {Stream}, which did not appear in time")]
     private static partial void LogStreamNotFound(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerId} asked for stream {Stream}, but its data channels did not open")]
+    private static partial void LogChannelsNotOpen(ILogger logger, string peerId, string stream);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Peer {PeerId}: sending stream {Stream} as fMP4 over data channels")]
     private static partial void LogStreaming(ILogger logger, string peerId, string stream);
