@@ -41,6 +41,8 @@ internal sealed class ErsConnector(
         }, loggerFactory.CreateLogger<ErsClient>(), time);
         var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, options.Value, events, time, loggerFactory);
         _rooms[c.ConfigId] = room;
+        // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
+        service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");
         client.Start();
         return new Handle(this, room);
     }
