@@ -1,6 +1,7 @@
 using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Srtp;
+using EmsSharp.Tests.Shared;
 
 namespace EmsSharp.Protocols.Tests.Rtp;
 
@@ -187,12 +188,14 @@ public class RtpTrackSenderTests
         {
             sender.TryWritePacket(payload, false, (uint)i, TimeSpan.FromMilliseconds(i), buffer, out _);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        uint timestamp = 10;
+        Assert.Equal(0, Allocations.Least(() =>
         {
-            sender.TryWritePacket(payload, false, (uint)i, TimeSpan.FromMilliseconds(i), buffer, out _);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 1000; i++, timestamp++)
+            {
+                sender.TryWritePacket(payload, false, timestamp, TimeSpan.FromMilliseconds(timestamp), buffer, out _);
+            }
+        }));
     }
 
     [Fact]
