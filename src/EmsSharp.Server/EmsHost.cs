@@ -85,7 +85,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
         services.AddSingleton<WebRtcPort>();
         services.AddSingleton<AudioTranscoders>();
-        services.AddSingleton<DeliveryStats>();
+        services.TryAddSingleton<DeliveryStats>();
         services.AddSingleton<RtpSourceManager>();
         services.AddSingleton<ErsConnector>();
         services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
