@@ -11,8 +11,8 @@ namespace EmsSharp.Benchmarks.Rtp;
 /// once per stream (<see cref="RtpAccessUnitPackager"/>), then for each of N viewers every shared payload written
 /// with the viewer's header and protected (AEAD_AES_128_GCM, mid and abs-send-time extensions; the send history keeps
 /// references). ns per viewer-packet = Mean / (105 × N). Before the shared source each viewer packetized every access
-/// unit itself and its history copied each packet (512 × 1,500 B per viewer): 1.31 µs (N = 1) and 1.73 µs (N = 100)
-/// per viewer-packet on the same machine (--job short).
+/// unit itself and its history copied each packet (512 × 1,500 B per viewer): the baseline method re-creates that
+/// work (per-viewer packetization, a 1,500 B slot copy per packet) so both run under the same machine load.
 /// </summary>
 [MemoryDiagnoser]
 public class SrtpFanOutBenchmark
@@ -26,6 +26,8 @@ public class SrtpFanOutBenchmark
     private RtpTrackSender[] _senders = [];
     private SrtpContext[] _contexts = [];
     private byte[] _packet = [];
+    private byte[] _payload = [];
+    private byte[][] _copyHistories = [];
 
     [Params(1, 100)]
     public int Viewers { get; set; }
@@ -73,6 +75,12 @@ public class SrtpFanOutBenchmark
         record.TryWrite(avcC, out _);
         _video = new VideoTrackConfig(MediaCodec.H264, avcC, 640, 360);
         _packet = new byte[_senders[0].RequiredBufferSize];
+        _payload = new byte[H264Packetizer.DefaultMaxPayloadSize];
+        _copyHistories = new byte[Viewers][];
+        for (var v = 0; v < Viewers; v++)
+        {
+            _copyHistories[v] = new byte[512 * 1500];
+        }
     }
 
     [GlobalCleanup]
@@ -84,7 +92,36 @@ public class SrtpFanOutBenchmark
         }
     }
 
-    [Benchmark(Description = "GOP to N viewers, packetized once per stream")]
+    [Benchmark(Baseline = true, Description = "before: packetized per viewer, 1,500 B history copies")]
+    public long PerViewerPacketization()
+    {
+        long bytes = 0;
+        var now = TimeSpan.FromSeconds(1);
+        for (var f = 0; f < Frames; f++)
+        {
+            for (var v = 0; v < _senders.Length; v++)
+            {
+                if (!H264Packetizer.TryCreate(_accessUnits[f], f == 0, _sps, _pps, _payload.Length, out var packetizer))
+                {
+                    continue;
+                }
+
+                var history = _copyHistories[v];
+                while (packetizer.TryWriteNext(_payload, out var length, out var marker))
+                {
+                    if (_senders[v].TryWritePacket(_payload.AsMemory(0, length), marker, (uint)(f * 3000), now, _packet, out var written))
+                    {
+                        _packet.AsSpan(0, written).CopyTo(history.AsSpan((int)(bytes / 1200 % 512) * 1500));
+                        bytes += written;
+                    }
+                }
+            }
+        }
+
+        return bytes;
+    }
+
+    [Benchmark(Description = "after: packetized once per stream, shared payloads")]
     public long SharedPacketization()
     {
         long bytes = 0;

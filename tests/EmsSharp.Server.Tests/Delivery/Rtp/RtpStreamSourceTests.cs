@@ -3,6 +3,7 @@ using EmsSharp.Protocols.Rtp;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Rtp;
 using Microsoft.Extensions.Logging.Abstractions;
+using EmsSharp.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
 using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
 
@@ -102,6 +103,37 @@ public sealed class RtpStreamSourceTests
         Assert.Null(_manager.Find("s"));
         using var again = _manager.TrySubscribe(stream)!;
         Assert.NotSame(source, _manager.Find("s"));
+    }
+
+    [Fact]
+    public void Fanning_out_a_unit_reading_it_and_recording_its_latency_allocate_nothing()
+    {
+        Assert.True(_hub.TryPublish("s", out var stream));
+        var source = new RtpStreamSource(stream, new RtpSourceOptions(), NullLogger.Instance, null);
+        var viewers = new RtpSubscription[10];
+        for (var i = 0; i < viewers.Length; i++)
+            viewers[i] = source.TrySubscribe()!;
+        var histogram = new DeliveryLatencyHistogram();
+        var unit = new RtpAccessUnit(TrackKind.Video, MediaCodec.H264, 0, isKeyframe: true,
+            System.Diagnostics.Stopwatch.GetTimestamp(), [new RtpPayload(new byte[1000], Marker: true)], 1000);
+
+        void FanOut()
+        {
+            for (var n = 0; n < 50; n++)
+            {
+                source.Publish(unit);
+                foreach (var viewer in viewers)
+                {
+                    Assert.True(viewer.TryRead(out var read));
+                    histogram.RecordSince(read.ArrivalTimestamp);
+                }
+            }
+        }
+
+        FanOut();
+        Assert.Equal(0, Allocations.Least(FanOut));
+        foreach (var viewer in viewers)
+            viewer.Dispose();
     }
 
     private static void SetOpusTracks(LiveStream stream)
