@@ -53,11 +53,4 @@ public sealed class RtpSendHistory
         packet = _entries[slot];
         return _used[slot] && packet.SequenceNumber == sequenceNumber && now - packet.SentAt <= MaxAge;
     }
-
-    /// <summary>Forgets every packet (their payloads can then be collected).</summary>
-    public void Clear()
-    {
-        Array.Clear(_entries);
-        Array.Clear(_used);
-    }
 }

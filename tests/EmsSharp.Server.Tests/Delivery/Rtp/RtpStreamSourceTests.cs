@@ -2,8 +2,8 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtp;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Rtp;
-using Microsoft.Extensions.Logging.Abstractions;
 using EmsSharp.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
 
