@@ -4,6 +4,7 @@ using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
@@ -84,6 +85,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
         services.AddSingleton<WebRtcPort>();
         services.AddSingleton<AudioTranscoders>();
+        services.TryAddSingleton<DeliveryStats>();
+        services.AddSingleton<RtpSourceManager>();
         services.AddSingleton<ErsConnector>();
         services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();
@@ -94,6 +97,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
+        services.AddSingleton<IApiCommand, GetDeliveryStatsCommand>();
         services.AddSingleton<IApiCommand, ListConfigCommand>();
         services.AddSingleton<IApiCommand, GetConfigInfoCommand>();
         services.AddSingleton<IApiCommand, RemoveConfigCommand>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using EmsSharp.Protocols.Ice;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,10 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, PeerSession> _byUfrag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IPEndPoint, PeerSession> _byAddress = new();
+
+    // The serialized form of each destination, keyed by the endpoint instance (a session keeps one per selected pair):
+    // SendTo(IPEndPoint) would serialize a new SocketAddress on every packet.
+    private readonly ConditionalWeakTable<IPEndPoint, SocketAddress> _socketAddresses = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
     private readonly List<IceCandidate> _hostCandidates;
@@ -84,7 +89,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     {
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
+            _socket.SendTo(datagram, SocketFlags.None, _socketAddresses.GetValue(destination, static d => d.Serialize()));
         }
         catch (SocketException e)
         {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace EmsSharp.Media.Hub;
 
 /// <summary>
@@ -90,6 +92,13 @@ public sealed class LiveStream : IDisposable
     /// The payload must not be written afterwards. Returns false when the stream has ended.
     /// </summary>
     public bool Publish(in MediaFrame frame)
+    {
+        return frame.ArrivalTimestamp != 0
+            ? PublishStamped(frame)
+            : PublishStamped(frame with { ArrivalTimestamp = Stopwatch.GetTimestamp() });
+    }
+
+    private bool PublishStamped(in MediaFrame frame)
     {
         lock (_gate)
         {

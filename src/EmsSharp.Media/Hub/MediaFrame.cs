@@ -15,4 +15,11 @@ namespace EmsSharp.Media.Hub;
 /// Video: one access unit in AVCC form (4-byte big-endian NAL lengths). Audio: one raw frame (no ADTS).
 /// </param>
 public readonly record struct MediaFrame(
-    TrackKind Kind, MediaCodec Codec, long Dts, long Pts, bool IsKeyframe, ReadOnlyMemory<byte> Payload);
+    TrackKind Kind, MediaCodec Codec, long Dts, long Pts, bool IsKeyframe, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>
+    /// When the frame entered the hub: a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value, set by
+    /// <see cref="LiveStream.Publish"/> unless the publisher set it earlier. Delivery measures the latency it adds from it.
+    /// </summary>
+    public long ArrivalTimestamp { get; init; }
+}

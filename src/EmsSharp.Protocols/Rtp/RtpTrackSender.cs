@@ -30,7 +30,7 @@ public sealed class RtpTrackSender
         _srtp = srtp;
         _nextSequence = options.InitialSequenceNumber;
         _nextRtxSequence = (ushort)(options.InitialSequenceNumber ^ 0x5A5A);
-        History = new RtpSendHistory(options.HistoryCapacity, options.HistoryMaxAge, options.MaxPacketSize);
+        History = new RtpSendHistory(options.HistoryCapacity, options.HistoryMaxAge);
         Reports = new RtcpSenderReportBuilder(options.Ssrc, options.ClockRate);
     }
 
@@ -61,31 +61,23 @@ public sealed class RtpTrackSender
     /// <summary>
     /// Writes one RTP packet (header, extensions, <paramref name="payload"/>) into <paramref name="destination"/>,
     /// records it in the history and protects it in place. <paramref name="mediaTimestamp"/> is in the
-    /// track's clock; the configured offset is added. False if it does not fit.
+    /// track's clock; the configured offset is added. The history keeps a reference to <paramref name="payload"/>
+    /// (to rebuild the packet when NACKed), so its bytes must not change afterwards. False if it does not fit.
     /// </summary>
     public bool TryWritePacket(
-        ReadOnlySpan<byte> payload, bool marker, uint mediaTimestamp, TimeSpan now, Span<byte> destination, out int written)
+        ReadOnlyMemory<byte> payload, bool marker, uint mediaTimestamp, TimeSpan now, Span<byte> destination, out int written)
     {
         written = 0;
         uint timestamp = unchecked(mediaTimestamp + _options.TimestampOffset);
-        var header = new RtpHeader
-        {
-            Marker = marker,
-            PayloadType = _options.PayloadType,
-            SequenceNumber = _nextSequence,
-            Timestamp = timestamp,
-            Ssrc = _options.Ssrc,
-            Extension = HasExtensions,
-        };
-        var target = destination[..Math.Min(destination.Length, _options.MaxPacketSize)];
-        if (!header.TryWrite(target, out int length) || !TryWriteExtensions(target[length..], now, ref length)
-            || length + payload.Length > target.Length)
+        ushort transportSequence = _options.TransportSequenceExtensionId != 0 && _options.TransportSequence is { } counter
+            ? counter.Next()
+            : (ushort)0;
+        var sent = new RtpSentPacket(_nextSequence, timestamp, marker, _options.PayloadType, now, transportSequence, payload);
+        if (!TryBuild(sent, sent.PayloadType, sent.SequenceNumber, _options.Ssrc, rtx: false, destination, out int length))
         {
             return false;
         }
-        payload.CopyTo(target[length..]);
-        length += payload.Length;
-        History.Store(destination[..length], now);
+        History.Store(sent);
         if (!_srtp.TryProtectRtp(destination, length, out written))
         {
             return false;
@@ -143,22 +135,29 @@ public sealed class RtpTrackSender
             _queueHead = (_queueHead + 1) % RetransmitQueueSize;
             _queueCount--;
             int length;
+            if (!History.TryGet(sequence, now, out var sent))
+            {
+                UnanswerableNacks++;
+                continue;
+            }
             if (_options.RtxPayloadType is byte rtxType)
             {
-                if (!History.TryWriteRtx(sequence, now, rtxType, _options.RtxSsrc, _nextRtxSequence, destination, out length))
+                // RFC 4588 §4: a new packet on the RTX SSRC, with its own sequence number and transport-wide number.
+                ushort transportSequence = _options.TransportSequenceExtensionId != 0 && _options.TransportSequence is { } counter
+                    ? counter.Next()
+                    : (ushort)0;
+                if (!TryBuild(sent with { TransportSequenceNumber = transportSequence }, rtxType, _nextRtxSequence, _options.RtxSsrc,
+                    rtx: true, destination, out length))
                 {
                     UnanswerableNacks++;
                     continue;
                 }
                 _nextRtxSequence++;
-                RefreshTransportSequence(destination[..length]);
             }
-            else if (History.TryGet(sequence, now, out var original) && original.TryCopyTo(destination))
+            else if (!TryBuild(sent, sent.PayloadType, sent.SequenceNumber, _options.Ssrc, rtx: false, destination, out length))
             {
-                length = original.Length;
-            }
-            else
-            {
+                // A plain retransmission is rebuilt byte for byte: it reuses the SRTP index, and AES-GCM with the same
+                // nonce over a different header (AAD) would leak the authentication key (RFC 7714 §8.1, §15).
                 UnanswerableNacks++;
                 continue;
             }
@@ -191,7 +190,38 @@ public sealed class RtpTrackSender
         (_options.MidExtensionId != 0 && _options.Mid is not null) || _options.AbsSendTimeExtensionId != 0
         || (_options.TransportSequenceExtensionId != 0 && _options.TransportSequence is not null);
 
-    private bool TryWriteExtensions(Span<byte> destination, TimeSpan now, ref int length)
+    // RFC 3550 §5.1 header, RFC 8285 extensions, then the payload — or for RTX (RFC 4588 §4) the original
+    // sequence number (OSN) first. Extension values come from the stored facts, so a rebuild is byte-identical.
+    private bool TryBuild(
+        in RtpSentPacket sent, byte payloadType, ushort sequenceNumber, uint ssrc, bool rtx, Span<byte> destination, out int length)
+    {
+        var header = new RtpHeader
+        {
+            Marker = sent.Marker,
+            PayloadType = payloadType,
+            SequenceNumber = sequenceNumber,
+            Timestamp = sent.Timestamp,
+            Ssrc = ssrc,
+            Extension = HasExtensions,
+        };
+        var target = destination[..Math.Min(destination.Length, _options.MaxPacketSize)];
+        var payload = sent.Payload.Span;
+        if (!header.TryWrite(target, out length) || !TryWriteExtensions(target[length..], sent, ref length)
+            || length + (rtx ? 2 : 0) + payload.Length > target.Length)
+        {
+            return false;
+        }
+        if (rtx)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(target[length..], sent.SequenceNumber);
+            length += 2;
+        }
+        payload.CopyTo(target[length..]);
+        length += payload.Length;
+        return true;
+    }
+
+    private bool TryWriteExtensions(Span<byte> destination, in RtpSentPacket sent, ref int length)
     {
         if (!HasExtensions)
         {
@@ -202,12 +232,12 @@ public sealed class RtpTrackSender
         {
             return false;
         }
-        if (_options.AbsSendTimeExtensionId != 0 && !writer.TryAddAbsSendTime(_options.AbsSendTimeExtensionId, now))
+        if (_options.AbsSendTimeExtensionId != 0 && !writer.TryAddAbsSendTime(_options.AbsSendTimeExtensionId, sent.SentAt))
         {
             return false;
         }
-        if (_options.TransportSequenceExtensionId != 0 && _options.TransportSequence is { } counter
-            && !writer.TryAddTransportSequenceNumber(_options.TransportSequenceExtensionId, counter.Next()))
+        if (_options.TransportSequenceExtensionId != 0 && _options.TransportSequence is not null
+            && !writer.TryAddTransportSequenceNumber(_options.TransportSequenceExtensionId, sent.TransportSequenceNumber))
         {
             return false;
         }
@@ -217,20 +247,6 @@ public sealed class RtpTrackSender
         }
         length += written;
         return true;
-    }
-
-    // An RTX packet is a new packet on the wire and gets its own transport-wide number. A plain
-    // retransmission must stay byte-identical: it reuses the SRTP index, and AES-GCM with the same
-    // nonce over a different header (AAD) would leak the authentication key (RFC 7714 §8.1, §15).
-    private void RefreshTransportSequence(Span<byte> packet)
-    {
-        if (_options.TransportSequenceExtensionId != 0 && _options.TransportSequence is { } counter
-            && RtpHeader.TryRead(packet, out var header, out _)
-            && RtpHeaderExtensionReader.TryFindOffset(packet, header, _options.TransportSequenceExtensionId, out int offset, out int length)
-            && length == 2)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[offset..], counter.Next());
-        }
     }
 
     private void Enqueue(ushort sequenceNumber)

@@ -3,6 +3,9 @@ namespace EmsSharp.Protocols.Rtp;
 /// <summary>How one <see cref="RtpTrackSender"/> writes its packets (from the negotiated SDP).</summary>
 public sealed class RtpTrackSenderOptions
 {
+    /// <summary>Default largest unprotected RTP packet.</summary>
+    public const int DefaultMaxPacketSize = 1500;
+
     /// <summary>SSRC of the track.</summary>
     public required uint Ssrc { get; init; }
 
@@ -49,5 +52,5 @@ public sealed class RtpTrackSenderOptions
     public TimeSpan HistoryMaxAge { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Largest unprotected RTP packet written.</summary>
-    public int MaxPacketSize { get; init; } = RtpSendHistory.DefaultMaxPacketSize;
+    public int MaxPacketSize { get; init; } = DefaultMaxPacketSize;
 }

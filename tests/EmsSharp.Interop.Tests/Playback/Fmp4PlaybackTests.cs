@@ -31,6 +31,13 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         Assert.Equal("fmp4", peer.GetProperty("transport").GetString());
         Assert.Equal("Connected", peer.GetProperty("state").GetString());
         Assert.True(peer.GetProperty("bytesSent").GetInt64() > 100_000);
+
+        // Server-added latency of the live fragments handed to the data channel.
+        var delivery = await rig.CommandAsync("getDeliveryStats");
+        output.WriteLine(delivery.GetProperty("data").ToString());
+        var fmp4 = delivery.GetProperty("data").GetProperty("fmp4");
+        Assert.True(fmp4.GetProperty("count").GetInt64() > 30);
+        Assert.InRange(fmp4.GetProperty("p50Us").GetInt64(), 1, 1_000_000);
     }
 
     [Fact]

@@ -54,6 +54,13 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
             Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
         }
 
+        // Server-added latency of the live frames sent (hub arrival to each viewer's last packet of the frame).
+        var delivery = await rig.CommandAsync("getDeliveryStats");
+        output.WriteLine(delivery.GetProperty("data").ToString());
+        var srtp = delivery.GetProperty("data").GetProperty("srtp");
+        Assert.True(srtp.GetProperty("count").GetInt64() > 100);
+        Assert.InRange(srtp.GetProperty("p50Us").GetInt64(), 1, 1_000_000);
+
         // Closing a page ends its session on the EMS (ERS remove).
         await second.CloseAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -195,7 +195,7 @@ public sealed partial class H264MediaInteropTests(ITestOutputHelper output)
                 Assert.True(H264Packetizer.TryCreate(avcc, keyframe, clip.Sps, clip.Pps, payload.Length, out var packetizer));
                 while (packetizer.TryWriteNext(payload, out var n, out var marker))
                 {
-                    Assert.True(sender.TryWritePacket(payload.AsSpan(0, n), marker, (uint)(frame * 3000), now, packet, out var length));
+                    Assert.True(sender.TryWritePacket(payload.AsSpan(0, n).ToArray(), marker, (uint)(frame * 3000), now, packet, out var length));
                     session.SendRtpOrRtcp(packet.AsSpan(0, length));
                 }
 

@@ -64,11 +64,6 @@ public class RtpFuzzTests
                 depacketizer.Push(payload, header.SequenceNumber, header.Timestamp, header.Marker);
             }
         }
-        var history = new RtpSendHistory(16);
-        if (history.Store(input, TimeSpan.Zero) && RtpHeader.TryRead(input, out var stored, out _))
-        {
-            history.TryWriteRtx(stored.SequenceNumber, TimeSpan.Zero, 97, 1, 1, new byte[input.Length + 2], out _);
-        }
         var buffer = new byte[input.Length + 32];
         input.CopyTo(buffer, 0);
         srtp.TryUnprotectRtp(buffer, input.Length, out _);

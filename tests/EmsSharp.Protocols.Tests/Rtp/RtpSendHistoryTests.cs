@@ -1,17 +1,11 @@
-using System.Buffers.Binary;
 using EmsSharp.Protocols.Rtp;
 
 namespace EmsSharp.Protocols.Tests.Rtp;
 
 public class RtpSendHistoryTests
 {
-    private static byte[] Packet(ushort sequence, int payloadLength = 10)
-    {
-        var packet = new byte[12 + payloadLength];
-        new RtpHeader { PayloadType = 96, SequenceNumber = sequence, Timestamp = 1000, Ssrc = 42 }.TryWrite(packet, out _);
-        packet.AsSpan(12).Fill((byte)sequence);
-        return packet;
-    }
+    private static RtpSentPacket Sent(ushort sequence, TimeSpan at, ReadOnlyMemory<byte> payload = default) =>
+        new(sequence, 1000, false, 96, at, 0, payload);
 
     [Fact]
     public void NackAnsweredFromHistory_AcrossSequenceWrap()
@@ -20,13 +14,13 @@ public class RtpSendHistoryTests
         var now = TimeSpan.FromSeconds(10);
         for (int i = 0; i < 600; i++)
         {
-            Assert.True(history.Store(Packet((ushort)(65300 + i)), now));
+            history.Store(Sent((ushort)(65300 + i), now));
         }
         // Last stored is (65300 + 599) mod 65536 = 363; the 512 newest are 65388..363.
         Assert.True(history.TryGet(363, now, out var newest));
-        Assert.Equal(Packet(363), newest.ToArray());
+        Assert.Equal(363, newest.SequenceNumber);
         Assert.True(history.TryGet(65535, now, out var beforeWrap));
-        Assert.Equal(Packet(65535), beforeWrap.ToArray());
+        Assert.Equal(65535, beforeWrap.SequenceNumber);
         Assert.True(history.TryGet(0, now, out _));
         Assert.True(history.TryGet(65388, now, out _));
         Assert.False(history.TryGet(65387, now, out _)); // overwritten
@@ -37,40 +31,39 @@ public class RtpSendHistoryTests
     public void ExpiredPacketsAreNotRetransmitted()
     {
         var history = new RtpSendHistory(capacity: 16, maxAge: TimeSpan.FromMilliseconds(500));
-        history.Store(Packet(1), TimeSpan.FromSeconds(1));
+        history.Store(Sent(1, TimeSpan.FromSeconds(1)));
         Assert.True(history.TryGet(1, TimeSpan.FromSeconds(1.5), out _));
         Assert.False(history.TryGet(1, TimeSpan.FromSeconds(1.6), out _));
     }
 
     [Fact]
-    public void RtxForm_CarriesOriginalSequenceNumberFirst()
+    public void KeepsAReferenceToTheSharedPayload_NotACopy()
     {
-        var history = new RtpSendHistory();
-        var original = Packet(5000, 20);
-        original[1] |= 0x80; // marker kept
-        history.Store(original, TimeSpan.Zero);
-        var buffer = new byte[100];
+        var history = new RtpSendHistory(capacity: 16);
+        var shared = new byte[1200];
+        history.Store(Sent(7, TimeSpan.Zero, shared.AsMemory(100, 500)));
 
-        Assert.True(history.TryWriteRtx(5000, TimeSpan.Zero, rtxPayloadType: 97, rtxSsrc: 77, rtxSequenceNumber: 9, buffer, out int written));
+        Assert.True(history.TryGet(7, TimeSpan.Zero, out var stored));
 
-        Assert.Equal(original.Length + 2, written);
-        Assert.True(RtpHeader.TryRead(buffer.AsSpan(0, written), out var header, out int headerLength));
-        Assert.Equal(97, header.PayloadType);
-        Assert.Equal(77u, header.Ssrc);
-        Assert.Equal(9, header.SequenceNumber);
-        Assert.True(header.Marker);
-        Assert.Equal(1000u, header.Timestamp);
-        Assert.Equal(5000, BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(headerLength)));
-        Assert.Equal(original[12..], buffer[(headerLength + 2)..written]);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(stored.Payload, out var segment));
+        Assert.Same(shared, segment.Array);
+        Assert.Equal(100, segment.Offset);
+        Assert.Equal(500, segment.Count);
     }
 
     [Fact]
-    public void RejectsMalformedOrOversizedPacketsAndBadCapacity()
+    public void EmptySlotsAreNotFound()
     {
-        var history = new RtpSendHistory(capacity: 16, maxPacketSize: 100);
-        Assert.False(history.Store(new byte[5], TimeSpan.Zero));
-        Assert.False(history.Store(Packet(1, 200), TimeSpan.Zero));
-        Assert.False(history.TryWriteRtx(1, TimeSpan.Zero, 97, 1, 1, new byte[100], out _));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RtpSendHistory(capacity: 500));
+        var history = new RtpSendHistory(capacity: 16);
+        Assert.False(history.TryGet(0, TimeSpan.Zero, out _)); // a default entry has sequence 0: must still miss
+        history.Store(Sent(3, TimeSpan.Zero));
+        Assert.False(history.TryGet(19, TimeSpan.Zero, out _)); // same slot, other sequence number
     }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(500)]
+    [InlineData(65536)]
+    public void RejectsBadCapacity(int capacity) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RtpSendHistory(capacity));
 }

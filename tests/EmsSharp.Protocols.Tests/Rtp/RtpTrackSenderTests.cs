@@ -69,9 +69,9 @@ public class RtpTrackSenderTests
         for (int i = 0; i < 5; i++)
         {
             ushort sequence = (ushort)(65534 + i);
-            Assert.True(sender.TryWritePacket([0x41, (byte)i], false, 0, TimeSpan.Zero, buffer, out int written));
+            Assert.True(sender.TryWritePacket(new byte[] { 0x41, (byte)i }, false, 0, TimeSpan.Zero, buffer, out int written));
             Assert.True(sender.History.TryGet(sequence, TimeSpan.Zero, out var stored));
-            sent[sequence] = stored.ToArray();
+            sent[sequence] = stored.Payload.ToArray();
             if (sequence is not (65535 or 1))
             {
                 Assert.True(remote.TryUnprotectRtp(buffer, written, out _)); // the others are lost on the way
@@ -92,7 +92,7 @@ public class RtpTrackSenderTests
         {
             Assert.True(RtpHeader.TryRead(packet, out var header, out int headerLength));
             Assert.Equal(sequence, header.SequenceNumber);
-            Assert.Equal(sent[sequence][headerLength..], packet[headerLength..]);
+            Assert.Equal(sent[sequence], packet[headerLength..]);
         }
     }
 
@@ -104,9 +104,9 @@ public class RtpTrackSenderTests
         var (local, _) = Contexts(profile);
         var sender = new RtpTrackSender(Options(), local);
         var buffer = new byte[sender.RequiredBufferSize];
-        Assert.True(sender.TryWritePacket([0x41, 1, 2, 3], true, 0, TimeSpan.Zero, buffer, out int written));
+        Assert.True(sender.TryWritePacket(new byte[] { 0x41, 1, 2, 3 }, true, 0, TimeSpan.Zero, buffer, out int written));
         var original = buffer[..written];
-        Assert.True(sender.TryWritePacket([0x41, 4], true, 0, TimeSpan.Zero, buffer, out _));
+        Assert.True(sender.TryWritePacket(new byte[] { 0x41, 4 }, true, 0, TimeSpan.Zero, buffer, out _));
         sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534])] });
 
         Assert.True(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out int retransmitted));
@@ -120,7 +120,7 @@ public class RtpTrackSenderTests
         var (local, remote) = Contexts(0x0001);
         var sender = new RtpTrackSender(Options(rtx: true), local);
         var buffer = new byte[sender.RequiredBufferSize];
-        Assert.True(sender.TryWritePacket([0x41, 9], true, 0, TimeSpan.Zero, buffer, out _));
+        Assert.True(sender.TryWritePacket(new byte[] { 0x41, 9 }, true, 0, TimeSpan.Zero, buffer, out _));
         sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534, 3])] });
 
         Assert.True(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out int written));
@@ -231,7 +231,7 @@ public class RtpTrackSenderTests
 
         while (packetizer.TryWriteNext(payload, out int length, out bool marker))
         {
-            Assert.True(sender.TryWritePacket(payload.AsSpan(0, length), marker, timestamp, TimeSpan.Zero, wire, out int written));
+            Assert.True(sender.TryWritePacket(payload.AsSpan(0, length).ToArray(), marker, timestamp, TimeSpan.Zero, wire, out int written));
             Assert.True(remote.TryUnprotectRtp(wire, written, out int plain));
             Assert.True(RtpHeader.TryRead(wire.AsSpan(0, plain), out var header, out int headerLength));
             result = depacketizer.Push(wire.AsSpan(headerLength, plain - headerLength), header.SequenceNumber, header.Timestamp, header.Marker);

@@ -31,4 +31,10 @@ internal sealed class Fmp4Packet
     /// stream has no video. Always true for the init packet.
     /// </summary>
     public bool StartsWithKeyframe { get; }
+
+    /// <summary>
+    /// Hub arrival (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>) of the oldest frame in the fragment, for
+    /// the server-added latency; 0 when unknown (the init packet, frames replayed from a GOP cache).
+    /// </summary>
+    public long ArrivalTimestamp { get; init; }
 }

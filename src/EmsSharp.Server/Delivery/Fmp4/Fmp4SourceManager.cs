@@ -7,12 +7,16 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// The registry of shared fMP4 sources, one per live stream name, created with the first viewer and
 /// forgotten when they stop. Used by WS-FMP4 and the WebRTC data channel delivery alike.
 /// </summary>
-internal sealed class Fmp4SourceManager(StreamHub hub, IOptions<Fmp4SourceOptions> options, ILogger<Fmp4StreamSource> logger)
+internal sealed class Fmp4SourceManager(
+    StreamHub hub, IOptions<Fmp4SourceOptions> options, DeliveryStats stats, ILogger<Fmp4StreamSource> logger)
     : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Fmp4StreamSource> _sources = new(StringComparer.Ordinal);
     private bool _disposed;
+
+    /// <summary>Server-added latency per transport (the fmp4 viewers record theirs).</summary>
+    public DeliveryStats Stats => stats;
 
     /// <summary>Sources running now.</summary>
     public int Count

@@ -23,6 +23,9 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
     /// <summary>Frames dropped here: no usable track for them, or the muxer refused them.</summary>
     public long DroppedFrames { get; private set; }
 
+    private long _pendingArrival;
+    private bool _hasPending;
+
     /// <summary>Fragments framed so far.</summary>
     public long Fragments { get; private set; }
 
@@ -65,7 +68,15 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         }
 
         DroppedFrames += muxer.DroppedSamples - before;
-        PollFragments(muxer);
+        // The fragments this push completes hold the frames pushed since the last fragment; the muxer holds the
+        // newest frame back for the next one (or, for audio only, may already have closed it: counted as waiting).
+        var pending = _hasPending ? _pendingArrival : frame.ArrivalTimestamp;
+        var emitted = PollFragments(muxer, pending);
+        if (emitted || !_hasPending)
+        {
+            _pendingArrival = frame.ArrivalTimestamp;
+            _hasPending = true;
+        }
     }
 
     /// <summary>Ends the stream: the samples the muxer held back become a last fragment.</summary>
@@ -74,7 +85,8 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         if (_muxer is { } muxer)
         {
             muxer.Flush();
-            PollFragments(muxer);
+            PollFragments(muxer, _hasPending ? _pendingArrival : 0);
+            _hasPending = false;
         }
     }
 
@@ -117,8 +129,9 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         _output.Enqueue(Init);
     }
 
-    private void PollFragments(Fmp4Muxer muxer)
+    private bool PollFragments(Fmp4Muxer muxer, long arrival)
     {
+        var emitted = false;
         while (muxer.TryPollFragment(out var fragment))
         {
             var bytes = new byte[Fmp4StreamWriter.GetFragmentLength(fragment)];
@@ -129,8 +142,14 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
             }
 
             Fragments++;
-            _output.Enqueue(new Fmp4Packet(bytes, isInit: false, fragment.StartsWithKeyframe || muxer.Video is null));
+            emitted = true;
+            _output.Enqueue(new Fmp4Packet(bytes, isInit: false, fragment.StartsWithKeyframe || muxer.Video is null)
+            {
+                ArrivalTimestamp = arrival,
+            });
         }
+
+        return emitted;
     }
 
     private static bool SameVideo(VideoTrackConfig? a, VideoTrackConfig? b) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EmsSharp.Media.Fmp4;
 using EmsSharp.Media.Hub;
 
@@ -162,11 +163,14 @@ internal sealed partial class Fmp4StreamSource
         try
         {
             using var reader = _stream.CreateReader(_options.ReaderCapacity);
+            // Frames that arrived before the reader existed come from the hub's GOP cache: not measured.
+            var readerCreated = Stopwatch.GetTimestamp();
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var frame))
                 {
-                    packager.Push(frame, _stream.Video, _stream.Audio);
+                    packager.Push(frame.ArrivalTimestamp >= readerCreated ? frame : frame with { ArrivalTimestamp = 0 },
+                        _stream.Video, _stream.Audio);
                     Drain(packager);
                 }
             }

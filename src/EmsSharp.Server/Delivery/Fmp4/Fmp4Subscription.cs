@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
 
 namespace EmsSharp.Server.Delivery.Fmp4;
@@ -36,6 +38,10 @@ internal sealed class Fmp4Subscription : IDisposable, IValueTaskSource<bool>
         _ring = new Fmp4Packet?[Math.Max(1, capacity)];
         _maxBytes = Math.Max(1, maxBytes);
     }
+
+    /// <summary>When the viewer subscribed (a <see cref="Stopwatch.GetTimestamp"/> value): fragments whose frames arrived
+    /// earlier are replays of the GOP cache, not measured for latency.</summary>
+    public long SubscribedAt { get; } = Stopwatch.GetTimestamp();
 
     /// <summary>The live stream's name.</summary>
     public string StreamName => _source.StreamName;
@@ -108,9 +114,16 @@ internal sealed class Fmp4Subscription : IDisposable, IValueTaskSource<bool>
     /// </summary>
     public bool TryRead(out ReadOnlyMemory<byte> packetBytes)
     {
+        var read = TryReadPacket(out var packet);
+        packetBytes = read ? packet!.Bytes : default;
+        return read;
+    }
+
+    /// <summary>Takes the next packet itself (its bytes and when its frames arrived), if any; see <see cref="TryRead"/>.</summary>
+    public bool TryReadPacket([NotNullWhen(true)] out Fmp4Packet? packet)
+    {
         lock (_gate)
         {
-            Fmp4Packet packet;
             if (_pendingInit is not null)
             {
                 packet = _pendingInit;
@@ -126,12 +139,11 @@ internal sealed class Fmp4Subscription : IDisposable, IValueTaskSource<bool>
             }
             else
             {
-                packetBytes = default;
+                packet = null;
                 return false;
             }
 
             _delivered++;
-            packetBytes = packet.Bytes;
             return true;
         }
     }

@@ -94,9 +94,13 @@ internal sealed partial class WsFmp4Endpoint(
         {
             while (await subscription.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
-                while (subscription.TryRead(out var packet))
+                while (subscription.TryReadPacket(out var packet))
                 {
-                    await socket.SendAsync(packet, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
+                    await socket.SendAsync(packet.Bytes, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
+                    if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
+                    {
+                        sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
+                    }
                 }
             }
 

@@ -18,6 +18,7 @@ internal static class WsFmp4ServiceCollectionExtensions
         services.AddOptions<WsFmp4Options>().Bind(configuration.GetSection(WsFmp4Options.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Fmp4SourceOptions>, WsFmp4OptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WsFmp4Options>, WsFmp4OptionsValidator>());
+        services.TryAddSingleton<DeliveryStats>();
         services.TryAddSingleton<Fmp4SourceManager>();
         services.TryAddSingleton<WsFmp4Endpoint>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, WsFmp4KestrelSetup>();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Events;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,8 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <see cref="WebRtcPort"/>.
 /// </summary>
 internal sealed class ErsConnector(
-    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
+    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources,
+    IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
     ILoggerFactory loggerFactory) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
@@ -39,7 +41,7 @@ internal sealed class ErsConnector(
             KeepAlive = c.KeepAlive,
             OverSsl = c.ErsOverSsl,
         }, loggerFactory.CreateLogger<ErsClient>(), time);
-        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, options.Value, events, time, loggerFactory);
+        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, rtpSources, options.Value, events, time, loggerFactory);
         _rooms[c.ConfigId] = room;
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
         service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");

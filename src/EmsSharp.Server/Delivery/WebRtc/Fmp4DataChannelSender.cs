@@ -134,7 +134,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
             var channel = _stream!;
             while (await subscription.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (subscription.TryRead(out var packet))
+                while (subscription.TryReadPacket(out var packet))
                 {
                     if (channel.BufferedAmount > HighWater)
                     {
@@ -142,8 +142,11 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
                         subscription.SkipToNextKeyframe();
                     }
 
-                    if (!SendChunked(channel, packet))
+                    if (!SendChunked(channel, packet.Bytes))
                         return; // the channel closed: the session is ending
+                    // Handed to the channel: the server-added latency of the fragment's oldest frame.
+                    if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
+                        _sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
                 }
 
                 Counters.SetDroppedFrames(subscription.DroppedFragments);

@@ -1,25 +1,27 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using EmsSharp.Media.H264;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Protocols.Srtp;
+using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.WebRtc;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
-/// The srtp transport (PROTOCOL.md §4.3): one viewer's H.264 track from the hub, packetized per RFC 6184
-/// (STAP-A SPS/PPS before each keyframe, FU-A), SRTP-protected and sent on the viewer's selected pair; audio as
+/// The srtp transport (PROTOCOL.md §4.3): one viewer's H.264 track from the stream's shared
+/// <see cref="RtpStreamSource"/>, which packetizes once per stream per RFC 6184 (STAP-A SPS/PPS before each
+/// keyframe, FU-A); this viewer adds its own RTP header, SRTP-protects and sends on its selected pair; audio as
 /// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
 /// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
 /// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); the session
-/// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's hub reader drops
-/// to the next keyframe.
+/// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's queue drops
+/// to the next keyframe. The time from a frame's arrival in the hub to its last packet's send goes into
+/// <see cref="DeliveryStats.Srtp"/>.
 /// </summary>
 internal sealed partial class SrtpMediaSender : IViewerMediaSender
 {
@@ -30,6 +32,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private const int AudioQueueCapacity = 100;
 
     private readonly LiveStream _stream;
+    private readonly RtpSourceManager _sources;
     private readonly AudioTranscoders _transcoders;
     private readonly AacOpusTranscoder? _transcoder;
     private readonly MediaCodec? _audioCodec;
@@ -49,9 +52,11 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private Task _loop = Task.CompletedTask;
     private Task _audioLoop = Task.CompletedTask;
 
-    public SrtpMediaSender(LiveStream stream, AudioTranscoders transcoders, string peerId, TimeProvider time, ILogger logger)
+    public SrtpMediaSender(
+        LiveStream stream, RtpSourceManager sources, AudioTranscoders transcoders, string peerId, TimeProvider time, ILogger logger)
     {
         _stream = stream;
+        _sources = sources;
         _transcoders = transcoders;
         switch (stream.Audio?.Codec)
         {
@@ -198,34 +203,28 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         var video = _video!;
         var session = _session!;
         var packet = new byte[video.RequiredBufferSize];
-        var payload = new byte[H264Packetizer.DefaultMaxPayloadSize];
-        VideoTrackConfig? config = null;
-        byte[] sps = [];
-        byte[] pps = [];
-        var waitingForKeyframe = true;
         var lastReport = TimeSpan.Zero; // the first report after a second of media
-        using var reader = _stream.CreateReader();
+        using var subscription = _sources.TrySubscribe(_stream);
+        if (subscription is null)
+        {
+            return; // the server is stopping
+        }
+
         LogSending(_logger, _peerId, _stream.Name);
         try
         {
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (await subscription.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                while (subscription.TryRead(out var unit))
                 {
-                    if (frame.Kind == TrackKind.Audio && frame.Codec == _audioCodec && _passThrough is not null)
-                        _passThrough.Writer.TryWrite(new AudioPacket(frame.Payload, unchecked((uint)frame.Pts)));
-                    if (frame.Kind != TrackKind.Video || frame.Codec != MediaCodec.H264)
-                        continue;
-                    if (!ReferenceEquals(config, _stream.Video))
+                    if (unit.Kind == TrackKind.Audio)
                     {
-                        config = _stream.Video;
-                        (sps, pps) = ReadParameterSets(config);
+                        if (unit.Codec == _audioCodec && _passThrough is not null)
+                            _passThrough.Writer.TryWrite(new AudioPacket(unit.Payloads[0].Bytes, unit.Timestamp));
+                        continue;
                     }
 
-                    if (waitingForKeyframe && !frame.IsKeyframe)
-                        continue;
-                    waitingForKeyframe = false;
-                    SendVideoFrame(video, session, frame, sps, pps, payload, packet);
+                    SendVideoUnit(video, session, unit, packet, subscription.SubscribedAt);
                 }
 
                 ServiceRtcp(video, session, packet);
@@ -237,7 +236,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
                     session.SendRtpOrRtcp(packet.AsSpan(0, written));
                 }
 
-                Counters.SetDroppedFrames(reader.DroppedFrames);
+                Counters.SetDroppedFrames(subscription.DroppedUnits);
             }
 
             LogStreamEnded(_logger, _peerId, _stream.Name);
@@ -256,22 +255,24 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         }
     }
 
-    private void SendVideoFrame(
-        RtpTrackSender video, PeerSession session, in MediaFrame frame, byte[] sps, byte[] pps, byte[] payload, byte[] packet)
+    // Per viewer only: header, copy of the shared payload, SRTP, send (the history keeps the payload by reference).
+    private void SendVideoUnit(RtpTrackSender video, PeerSession session, RtpAccessUnit unit, byte[] packet, long subscribedAt)
     {
-        if (!H264Packetizer.TryCreate(frame.Payload.Span, frame.IsKeyframe, sps, pps, payload.Length, out var packetizer))
-            return;
         var now = Now;
-        // RTP timestamp from the presentation time, 90 kHz (RFC 6184 §5.1).
-        var timestamp = unchecked((uint)frame.Pts);
-        while (packetizer.TryWriteNext(payload, out var length, out var marker))
+        var payloads = unit.Payloads;
+        for (var i = 0; i < payloads.Count; i++)
         {
-            if (video.TryWritePacket(payload.AsSpan(0, length), marker, timestamp, now, packet, out var written)
+            var payload = payloads[i];
+            if (video.TryWritePacket(payload.Bytes, payload.Marker, unit.Timestamp, now, packet, out var written)
                 && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
             {
                 Counters.AddPacket(written);
             }
         }
+
+        // Replays of the GOP cache arrived before this viewer did: only live frames measure the server's latency.
+        if (unit.ArrivalTimestamp >= subscribedAt)
+            _sources.Stats.Srtp.RecordSince(unit.ArrivalTimestamp);
     }
 
     private void ServiceRtcp(RtpTrackSender video, PeerSession session, byte[] packet)
@@ -338,7 +339,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
                 while (audio.TryRead(out var item))
                 {
                     var now = Now;
-                    if (sender.TryWritePacket(item.Payload.Span, false, item.Timestamp, now, packet, out var written)
+                    if (sender.TryWritePacket(item.Payload, false, item.Timestamp, now, packet, out var written)
                         && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
                     {
                         Counters.AddPacket(written);
@@ -360,18 +361,6 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         {
             local.Dispose();
         }
-    }
-
-    private static (byte[] Sps, byte[] Pps) ReadParameterSets(VideoTrackConfig? config)
-    {
-        if (config is null
-            || !AvcDecoderConfigurationRecord.TryRead(config.DecoderConfiguration.Span, out var record, out _)
-            || record.SequenceParameterSets.Count == 0 || record.PictureParameterSets.Count == 0)
-        {
-            return ([], []);
-        }
-
-        return (record.SequenceParameterSets[0], record.PictureParameterSets[0]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Viewer {PeerId}: unsupported SRTP profile {Profile}")]

@@ -170,7 +170,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             case "srtp":
                 var stream = await _room.Hub.WaitForStreamAsync(StreamName, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
                 if (stream is not null)
-                    return new SrtpMediaSender(stream, _room.Transcoders, PeerId, _room.Time, _logger);
+                    return new SrtpMediaSender(stream, _room.RtpSources, _room.Transcoders, PeerId, _room.Time, _logger);
                 await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);
                 return null;
             default:

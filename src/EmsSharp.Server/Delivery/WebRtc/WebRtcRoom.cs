@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
@@ -25,7 +26,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
-        Fmp4SourceManager fmp4Sources, WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _service = service;
         Client = client;
@@ -33,6 +34,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         Port = port;
         Transcoders = transcoders;
         Fmp4Sources = fmp4Sources;
+        RtpSources = rtpSources;
         Options = options;
         _events = events;
         Time = time;
@@ -56,6 +58,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     /// <summary>The shared per-stream fMP4 sources (the fmp4 transport reads them, as WS-FMP4 does).</summary>
     public Fmp4SourceManager Fmp4Sources { get; }
+
+    /// <summary>The shared per-stream RTP sources (the srtp transport packetizes once per stream).</summary>
+    public RtpSourceManager RtpSources { get; }
 
     public WebRtcOptions Options { get; }
 

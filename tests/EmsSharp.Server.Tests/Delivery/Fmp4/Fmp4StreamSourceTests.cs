@@ -183,5 +183,6 @@ public sealed class Fmp4StreamSourceTests
         new(stream, new Fmp4SourceOptions(), NullLogger.Instance, null);
 
     private static Fmp4SourceManager NewManager(StreamHub hub) =>
-        new(hub, Microsoft.Extensions.Options.Options.Create(new Fmp4SourceOptions()), NullLogger<Fmp4StreamSource>.Instance);
+        new(hub, Microsoft.Extensions.Options.Options.Create(new Fmp4SourceOptions()), new EmsSharp.Server.Delivery.DeliveryStats(new FakeTimeProvider()),
+            NullLogger<Fmp4StreamSource>.Instance);
 }

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EmsSharp.Server.Delivery;
+
+namespace EmsSharp.Server.Api.Commands;
+
+/// <summary>
+/// <c>getDeliveryStats [reset=1]</c> <b>(ours)</b>: server-added latency per transport, from a frame's arrival in
+/// the hub to its last packet leaving for a viewer (srtp) or its fragment being handed to the viewer's channel
+/// (fmp4), in microseconds. <c>reset=1</c> answers the figures so far and starts counting afresh.
+/// </summary>
+internal sealed class GetDeliveryStatsCommand(DeliveryStats stats) : IApiCommand
+{
+    public string Name => "getDeliveryStats";
+
+    public string Description => "Shows server-added delivery latency per transport (µs percentiles); reset=1 starts afresh";
+
+    public IReadOnlyList<CommandParameter> Parameters { get; } =
+    [
+        new("reset", ParameterKind.Boolean, false, "false", "clear the histograms after answering"),
+    ];
+
+    public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
+    {
+        var data = new JsonObject
+        {
+            ["srtp"] = ToJson(stats.Srtp),
+            ["fmp4"] = ToJson(stats.Fmp4),
+            ["since"] = stats.Since.ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (arguments.GetBoolean("reset") == true)
+            stats.Reset();
+        return ValueTask.FromResult(ApiReply.Ok("Delivery latency", data));
+    }
+
+    private static JsonObject ToJson(DeliveryLatencyHistogram histogram) => new()
+    {
+        ["count"] = histogram.Count,
+        ["p50Us"] = histogram.Percentile(0.50),
+        ["p90Us"] = histogram.Percentile(0.90),
+        ["p99Us"] = histogram.Percentile(0.99),
+        ["p999Us"] = histogram.Percentile(0.999),
+        ["maxUs"] = histogram.MaxMicroseconds,
+    };
+}

@@ -1,0 +1,76 @@
+using EmsSharp.Server.Api;
+using EmsSharp.Server.Api.Commands;
+using EmsSharp.Server.Delivery;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.Server.Tests.Api;
+
+public sealed class GetDeliveryStatsCommandTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+    private readonly DeliveryStats _stats;
+    private readonly CommandRegistry _registry;
+
+    public GetDeliveryStatsCommandTests()
+    {
+        _stats = new DeliveryStats(_time);
+        _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats)], NullLogger<CommandRegistry>.Instance);
+    }
+
+    [Fact]
+    public async Task Reply_has_percentiles_per_transport_and_since()
+    {
+        for (var v = 1; v <= 1000; v++)
+            _stats.Srtp.Record(v);
+        _stats.Fmp4.Record(2_000);
+
+        var reply = await RunAsync("getDeliveryStats");
+
+        Assert.True(reply.Success);
+        var data = reply.Data!.AsObject();
+        var srtp = data["srtp"]!.AsObject();
+        Assert.Equal(1000, (long)srtp["count"]!);
+        Assert.InRange((long)srtp["p50Us"]!, 475, 525);
+        Assert.InRange((long)srtp["p90Us"]!, 855, 945);
+        Assert.InRange((long)srtp["p99Us"]!, 940, 1000);
+        Assert.InRange((long)srtp["p999Us"]!, 950, 1000);
+        Assert.Equal(1000, (long)srtp["maxUs"]!);
+        Assert.Equal(1, (long)data["fmp4"]!["count"]!);
+        Assert.Equal("2026-11-24T12:00:00.0000000+00:00", (string)data["since"]!);
+        Assert.Equal(1000, _stats.Srtp.Count); // no reset asked
+    }
+
+    [Theory]
+    [InlineData("reset=1")]
+    [InlineData("reset=true")]
+    public async Task Reset_answers_the_figures_so_far_then_starts_afresh(string argument)
+    {
+        _stats.Srtp.Record(100);
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var reply = await RunAsync("getDeliveryStats " + argument);
+
+        Assert.True(reply.Success);
+        Assert.Equal(1, (long)reply.Data!["srtp"]!["count"]!);
+        Assert.Equal(0, _stats.Srtp.Count);
+        Assert.Equal(_time.GetUtcNow(), _stats.Since);
+        var after = await RunAsync("getDeliveryStats reset=0");
+        Assert.Equal(0, (long)after.Data!["srtp"]!["p99Us"]!);
+        Assert.Equal("2026-11-24T12:01:00.0000000+00:00", (string)after.Data!["since"]!);
+    }
+
+    [Fact]
+    public async Task Invalid_reset_is_a_fail_and_help_lists_the_command()
+    {
+        var reply = await RunAsync("getDeliveryStats reset=maybe");
+
+        Assert.False(reply.Success);
+        Assert.Contains("reset", reply.Description, StringComparison.Ordinal);
+        Assert.True(_registry.TryGet("getdeliverystats", out var command));
+        Assert.Equal("reset", Assert.Single(command.Parameters).Name);
+    }
+
+    private async Task<ApiReply> RunAsync(string line) =>
+        await _registry.ExecuteLineAsync(line, new CommandSession(ApiTransport.Http), CancellationToken.None);
+}
