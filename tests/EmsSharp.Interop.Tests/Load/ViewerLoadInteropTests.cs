@@ -1,0 +1,56 @@
+using System.Text.Json;
+using EmsSharp.Interop.Tests.Playback;
+using EmsSharp.Load.Viewers;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Load;
+
+/// <summary>
+/// <c>ems-load viewers</c> in process against the real system (an in-process ers and ems playing the sample file):
+/// three simulated viewers join through ers, answer, connect (ICE + DTLS) and receive the stream for about five
+/// seconds, in each transport.
+/// </summary>
+[Collection(PlaybackAloneCollection.Name)]
+public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("srtp")]
+    [InlineData("fmp4")]
+    public async Task Three_viewers_connect_and_receive_the_stream_whole(string transport)
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync();
+        await rig.StartWebrtcAsync();
+        var options = new ViewerOptions
+        {
+            Ers = new Uri($"http://127.0.0.1:{rig.Ers.Port}/"),
+            Room = PlaybackRig.Room,
+            Stream = "test",
+            Transport = transport == "fmp4" ? ViewerTransport.Fmp4 : ViewerTransport.Srtp,
+            Viewers = 3,
+            Ramp = 10,
+            Duration = TimeSpan.FromSeconds(5),
+            ServerPid = Environment.ProcessId,
+            Api = rig.Api.BaseAddress,
+        };
+        using var signalling = new ErsViewerSignallingFactory(options);
+        var load = new ViewerLoad(options, "ems", signalling.Create);
+        using var log = new StringWriter();
+
+        var result = await load.RunAsync(log, CancellationToken.None);
+
+        output.WriteLine(log.ToString());
+        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
+        Assert.Empty(result.Failures);
+        Assert.Equal(3, result.Connected);
+        Assert.Equal(0, result.Failed);
+        Assert.True(result.Packets > 30, "packets: " + result.Packets);
+        Assert.True(result.KbpsPerViewer > 10, "kbit/s per viewer: " + result.KbpsPerViewer);
+        Assert.Equal(0, result.AuthFailures);
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(3, load.JoinTimes.Count);
+        Assert.NotNull(result.FirstKeyframeMs);
+        Assert.NotNull(result.ServerCpuSecondsPerViewerMinute);
+        Assert.True(result.Timeline.Count >= 5, "timeline: " + result.Timeline.Count);
+        Assert.Contains("<svg", ViewerChart.Render(result, load.JoinTimes), StringComparison.Ordinal);
+    }
+}
