@@ -82,12 +82,12 @@ internal sealed class ViewerOptions
                 "--room" => Take(value, out room) ?? (room.Length > 0 ? null : "--room must not be empty"),
                 "--stream" => Take(value, out stream) ?? (stream.Length > 0 ? null : "--stream must not be empty"),
                 "--transport" => TryParseTransport(value, out transport) ? null : $"--transport {value}: use srtp or fmp4",
-                "--viewers" => TryInt(value, 1, MaxViewers, out viewers) ? null : $"--viewers {value}: give 1..{MaxViewers}",
+                "--viewers" => SignallingOptions.TryInt(value, 1, MaxViewers, out viewers) ? null : $"--viewers {value}: give 1..{MaxViewers}",
                 "--ramp" => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out ramp) && ramp is >= 0.1 and <= 10_000
                     ? null : $"--ramp {value}: give viewers per second, 0.1..10000",
-                "--duration" => TryInt(value, 1, MaxDurationSeconds, out duration) ? null
+                "--duration" => SignallingOptions.TryInt(value, 1, MaxDurationSeconds, out duration) ? null
                     : $"--duration {value}: give the steady phase in seconds, 1..{MaxDurationSeconds}",
-                "--server-pid" => TryInt(value, 1, int.MaxValue, out int p) && File.Exists($"/proc/{p}/stat") && (pid = p) > 0 ? null
+                "--server-pid" => TryParsePid(value, out pid) ? null
                     : $"--server-pid {value}: no such process in /proc",
                 "--api" => TryParseApi(value, out api) ? null : $"--api {value}: give the ems HTTP API on loopback, e.g. http://127.0.0.1:7777",
                 "--label" => Take(value, out label),
@@ -144,6 +144,13 @@ internal sealed class ViewerOptions
         return ok;
     }
 
+    /// <summary>A process id that /proc knows (the server to sample).</summary>
+    private static bool TryParsePid(string value, out int? pid)
+    {
+        pid = SignallingOptions.TryInt(value, 1, int.MaxValue, out int p) && File.Exists($"/proc/{p}/stat") ? p : null;
+        return pid is not null;
+    }
+
     private static bool TryParseApi(string value, out Uri? api)
     {
         api = null;
@@ -156,7 +163,4 @@ internal sealed class ViewerOptions
         api = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
         return true;
     }
-
-    private static bool TryInt(string value, int min, int max, out int result) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max;
 }
