@@ -198,4 +198,29 @@ public class ViewerLoadToolTests
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Tracker_And_KeyframeDetector_DoNotAllocatePerPacket()
+    {
+        var tracker = new RtpSequenceTracker(1);
+        byte[] fuA = Convert.FromHexString("7c85aa");
+        ushort[] nacks = new ushort[64];
+        long least = long.MaxValue;
+        // The least of five rounds: a tier-up compiling mid-loop must not count as the code's allocation.
+        for (int round = 0; round < 5; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                int seq = (round * 10_000) + i;
+                tracker.Add((ushort)(seq % 7 == 3 ? seq + 1 : seq)); // a gap now and then
+                tracker.CollectNacks(TimeSpan.FromMilliseconds(seq), nacks);
+                H264KeyframeDetector.StartsIdr(fuA);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, least);
+    }
 }

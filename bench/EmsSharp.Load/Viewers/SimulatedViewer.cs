@@ -51,6 +51,9 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     /// <summary>Bytes received: SRTP datagrams as they came, or stream-channel payload.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
+    /// <summary>The viewer's own UDP port (127.0.0.1), 0 before the join.</summary>
+    public int LocalPort => _driver?.LocalEndPoint.Port ?? 0;
+
     /// <summary>Why the viewer failed, if it did.</summary>
     public string? Failure => Volatile.Read(ref _failure);
 

@@ -53,6 +53,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             steadyBytes = TotalBytes() - bytesAtStart;
             steadyEnd = SampleServer();
             serverLatency = await QueryDeliveryStatsAsync(reset: false, log, deadline.Token).ConfigureAwait(false);
+            await LogReceiveDropsAsync(log).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -97,6 +98,25 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
         await Task.WhenAll(joins).ConfigureAwait(false);
         await log.WriteLineAsync($"{CountConnected()}/{_viewers.Length} viewers connected in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s")
             .ConfigureAwait(false);
+    }
+
+    /// <summary>Says whether the kernel dropped datagrams on the viewers' sockets: loss the tool, not the server, caused.</summary>
+    private async Task LogReceiveDropsAsync(TextWriter log)
+    {
+        HashSet<int> ports = [];
+        foreach (SimulatedViewer? viewer in _viewers)
+        {
+            if (viewer is { LocalPort: > 0 })
+            {
+                ports.Add(viewer.LocalPort);
+            }
+        }
+
+        if (UdpReceiveDrops.Read(ports) is { } drops)
+        {
+            await log.WriteLineAsync($"the viewers' sockets dropped {drops} datagrams (receive buffers full: the tool was too slow)")
+                .ConfigureAwait(false);
+        }
     }
 
     private static async Task JoinOneAsync(SimulatedViewer viewer, CancellationToken token)
