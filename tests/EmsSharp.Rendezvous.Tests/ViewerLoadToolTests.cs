@@ -9,7 +9,7 @@ public class ViewerLoadToolTests
     private static readonly string[] ResultNames =
     [
         "label", "server", "transport", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
-        "firstKeyframeMs", "packets", "bytes", "lost", "lossPercent", "duplicates", "authFailures", "nacksSent",
+        "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "authFailures", "nacksSent",
         "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "serverRssBytesBaseline", "serverRssBytesPerViewer",
         "loadToolCpuPercent", "serverLatency", "timeline",
     ];
@@ -173,6 +173,8 @@ public class ViewerLoadToolTests
             DurationSeconds = 30,
             JoinMs = ViewerPercentiles.From([30, 10, 20]),
             Packets = 1,
+            VideoPackets = 1,
+            AudioPackets = 0,
             Bytes = 2,
             Lost = 0,
             LossPercent = 0,

@@ -46,7 +46,7 @@ internal sealed partial class ViewerLoad
         List<double> keyframes = [];
         List<string> failures = [];
         int connected = 0, failed = 0;
-        long packets = 0, bytes = 0, lost = 0, expected = 0, duplicates = 0, authFailures = 0, nacks = 0;
+        long packets = 0, video = 0, audio = 0, bytes = 0, lost = 0, expected = 0, duplicates = 0, authFailures = 0, nacks = 0;
         for (int i = 0; i < _viewers.Length; i++)
         {
             if (_viewers[i] is not { } viewer)
@@ -77,6 +77,8 @@ internal sealed partial class ViewerLoad
             }
 
             packets += viewer.Packets;
+            video += viewer.VideoPackets;
+            audio += viewer.AudioPackets;
             bytes += viewer.Bytes;
             lost += viewer.Lost;
             expected += viewer.Expected;
@@ -99,6 +101,8 @@ internal sealed partial class ViewerLoad
             JoinMs = ViewerPercentiles.From([.. JoinTimes]),
             FirstKeyframeMs = ViewerPercentiles.From(keyframes),
             Packets = packets,
+            VideoPackets = video,
+            AudioPackets = audio,
             Bytes = bytes,
             Lost = lost,
             LossPercent = expected == 0 ? 0 : Math.Round(lost * 100.0 / expected, 4),

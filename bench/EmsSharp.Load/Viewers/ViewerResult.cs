@@ -41,6 +41,12 @@ internal sealed record ViewerResult
 
     public required long Packets { get; init; }
 
+    /// <summary>srtp: the H.264 packets of <see cref="Packets"/> (0 in fmp4, where one message holds both tracks).</summary>
+    public required long VideoPackets { get; init; }
+
+    /// <summary>srtp: the Opus (or other audio) packets of <see cref="Packets"/>.</summary>
+    public required long AudioPackets { get; init; }
+
     public required long Bytes { get; init; }
 
     public required long Lost { get; init; }

@@ -45,6 +45,13 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
         Assert.Equal(0, result.Failed);
         Assert.True(result.Packets > 30, "packets: " + result.Packets);
         Assert.True(result.KbpsPerViewer > 10, "kbit/s per viewer: " + result.KbpsPerViewer);
+        if (transport == "srtp")
+        {
+            // The sample's AAC arrives as Opus (PROTOCOL.md §4.3), counted apart from the H.264 packets.
+            Assert.True(result.VideoPackets > 0 && result.AudioPackets > 0, $"video {result.VideoPackets}, audio {result.AudioPackets}");
+            Assert.Equal(result.Packets, result.VideoPackets + result.AudioPackets);
+        }
+
         Assert.Equal(0, result.AuthFailures);
         Assert.Equal(0, result.Lost);
         Assert.Equal(3, load.JoinTimes.Count);
