@@ -34,6 +34,10 @@ internal sealed partial class SimulatedViewer
     private long _videoPackets;
     private long _audioPackets;
     private long _nacksSent;
+    private long _videoArrivals;
+
+    /// <summary>Drops every Nth H.264 datagram before SRTP (a simulated lossy network, for tests); 0 drops nothing.</summary>
+    public int DropEveryNthVideoPacket { get; init; }
 
     /// <summary>RTP packets of the H.264 payload type.</summary>
     public long VideoPackets => Volatile.Read(ref _videoPackets);
@@ -88,6 +92,13 @@ internal sealed partial class SimulatedViewer
         SrtpContext? remote = _remote;
         // RFC 5761 §4: the server's sender reports share the port; only RTP is counted.
         if (remote is null || RtcpPacketType.IsRtcp(packet) || packet.Length > _rtp.Length)
+        {
+            return;
+        }
+
+        // The RTP header is not encrypted (RFC 3711 §3.1): the payload type is readable before SRTP.
+        if (DropEveryNthVideoPacket > 0 && packet.Length > 1 && (packet[1] & 0x7F) == _videoPayloadType
+            && ++_videoArrivals % DropEveryNthVideoPacket == 0)
         {
             return;
         }

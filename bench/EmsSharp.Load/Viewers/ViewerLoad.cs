@@ -90,7 +90,10 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
                 await Task.Delay(due, token).ConfigureAwait(false);
             }
 
-            var viewer = new SimulatedViewer(signalling(), options.Transport, options.Stream, certificate);
+            var viewer = new SimulatedViewer(signalling(), options.Transport, options.Stream, certificate)
+            {
+                DropEveryNthVideoPacket = options.DropEveryNthVideoPacket,
+            };
             Volatile.Write(ref _viewers[i], viewer);
             joins[i] = JoinOneAsync(viewer, token);
         }

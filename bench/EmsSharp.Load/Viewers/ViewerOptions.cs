@@ -44,6 +44,12 @@ internal sealed class ViewerOptions
 
     public string? Label { get; init; }
 
+    /// <summary>
+    /// Tests only (no command-line flag): each viewer drops every Nth H.264 datagram on arrival, before SRTP, as a
+    /// lossy network would, so the server's NACK answers can be proven; 0 drops nothing.
+    /// </summary>
+    internal int DropEveryNthVideoPacket { get; init; }
+
     public string? OutPath { get; init; }
 
     public string? ChartPath { get; init; }

@@ -14,9 +14,10 @@ namespace EmsSharp.Interop.Tests.Load;
 public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("srtp")]
-    [InlineData("fmp4")]
-    public async Task Three_viewers_connect_and_receive_the_stream_whole(string transport)
+    [InlineData("srtp", 0)]
+    [InlineData("fmp4", 0)]
+    [InlineData("srtp", 25)] // every 25th H.264 datagram lost on the way: NACK brings each one back
+    public async Task Three_viewers_connect_and_receive_the_stream_whole(string transport, int dropEveryNth)
     {
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync();
         await rig.StartWebrtcAsync();
@@ -31,6 +32,7 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
             Duration = TimeSpan.FromSeconds(5),
             ServerPid = Environment.ProcessId,
             Api = rig.Api.BaseAddress,
+            DropEveryNthVideoPacket = dropEveryNth,
         };
         using var signalling = new ErsViewerSignallingFactory(options);
         var load = new ViewerLoad(options, "ems", signalling.Create);
@@ -54,6 +56,10 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
 
         Assert.Equal(0, result.AuthFailures);
         Assert.Equal(0, result.Lost);
+        if (dropEveryNth > 0)
+            Assert.True(result.NacksSent >= result.VideoPackets / dropEveryNth / 2, $"NACKed {result.NacksSent} of {result.VideoPackets} video packets");
+        else
+            Assert.Equal(0, result.NacksSent);
         Assert.Equal(3, load.JoinTimes.Count);
         Assert.NotNull(result.FirstKeyframeMs);
         Assert.NotNull(result.ServerCpuSecondsPerViewerMinute);
