@@ -43,6 +43,11 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
         try
         {
             await RampAsync(certificate, log, deadline.Token).ConfigureAwait(false);
+            if (CountConnected() == 0)
+            {
+                await log.WriteLineAsync("no viewer connected: no steady phase").ConfigureAwait(false);
+                return Summarize(0, 0, baseline, null, null, null, ToolCpuPercent(toolCpuStart, runStart));
+            }
 
             steadyStart = SampleServer();
             await QueryDeliveryStatsAsync(reset: true, log, deadline.Token).ConfigureAwait(false);
@@ -73,10 +78,12 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
                 }).ConfigureAwait(false);
         }
 
-        double runSeconds = Stopwatch.GetElapsedTime(runStart).TotalSeconds;
-        double toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuStart).TotalSeconds;
-        return Summarize(steadySeconds, steadyBytes, baseline, steadyStart, steadyEnd, serverLatency, toolCpu * 100 / runSeconds);
+        return Summarize(steadySeconds, steadyBytes, baseline, steadyStart, steadyEnd, serverLatency, ToolCpuPercent(toolCpuStart, runStart));
     }
+
+    /// <summary>This process's CPU since <paramref name="cpuStart"/>, 100 = one core.</summary>
+    private static double ToolCpuPercent(TimeSpan cpuStart, long wallStart) =>
+        (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds * 100 / Stopwatch.GetElapsedTime(wallStart).TotalSeconds;
 
     private async Task RampAsync(DtlsCertificate certificate, TextWriter log, CancellationToken token)
     {
