@@ -15,6 +15,9 @@
   'use strict';
 
   var RETRY_MIN_MS = 500, RETRY_MAX_MS = 5000;
+  // The stream server answers an fmp4Request within milliseconds; with no answer by then the session is stuck
+  // (the request or its answer was lost), and a fresh session plays sooner than waiting on this one.
+  var FMP4_ANSWER_MS = 2000;
 
   function EmsPlayer(options) {
     this.o = options;
@@ -26,6 +29,9 @@
     this.sid = null;
     this.iceServers = [];
     this.fmp4 = null;
+    this.requested = false;
+    this.answered = false;
+    this.answerTimer = null;
     this.retryMs = RETRY_MIN_MS;
     this.retryTimer = null;
     this.statsTimer = null;
@@ -236,6 +242,13 @@
       if (self.requested || !self.commandChannel || self.commandChannel.readyState !== 'open') return;
       self.requested = true;
       self.commandChannel.send(JSON.stringify({ type: 'fmp4Request', payload: { name: self.o.stream } }));
+      var pc = self.pc;
+      self.answerTimer = setTimeout(function () {
+        if (pc !== self.pc || self.answered) return;
+        if (window.console) console.warn('ems-player: no fmp4Response in ' + FMP4_ANSWER_MS + ' ms; starting a new session');
+        self.teardownPeer();
+        self.fail('the stream server did not answer the stream request; retrying', true);
+      }, FMP4_ANSWER_MS);
     };
     ch.onmessage = function (e) {
       if (typeof e.data === 'string') { self.onCommand(e.data); return; }
@@ -253,6 +266,7 @@
   EmsPlayer.prototype.onCommand = function (text) {
     var m;
     try { m = JSON.parse(text); } catch (e) { return; }
+    if (m.type === 'fmp4Response') this.answered = true;
     if (m.type === 'fmp4Response' && m.payload && m.payload.status === 'FAIL') {
       this.fail(m.payload.description || ('stream "' + this.o.stream + '" was not found'), false);
     } else if (m.type === 'metadata' && this.o.onMetadata) {
@@ -280,6 +294,8 @@
     this.pc = null;
     this.commandChannel = null;
     this.requested = false;
+    this.answered = false;
+    clearTimeout(this.answerTimer);
     this.watching = false;
     if (this.fmp4) { this.fmp4.close(); this.fmp4 = null; }
     var v = this.o.video;

@@ -19,26 +19,15 @@ public sealed class JoinTimePlaybackTests(ITestOutputHelper output)
         await using var rig = await PlaybackRig.StartAsync();
         await rig.StartWebrtcAsync();
 
-        // Warm up: one join that is not measured (JIT, source start, first decoder instance). KNOWN GAP: the very
-        // first fmp4 join after the ems starts sometimes stalls with the command channel open and fmp4Request sent
-        // but no fmp4Response (about 1 run in 3 under load); a second warm-up page is allowed and the stall is
-        // printed. The measured joins below get no such allowance.
-        for (var attempt = 1; ; attempt++)
+        // Warm up: one join that is not measured (JIT, source start, first decoder instance).
+        var warm = await rig.OpenPlayerAsync("test", transport);
+        try
         {
-            var warm = await rig.OpenPlayerAsync("test", transport);
-            try
-            {
-                await PlaybackRig.WaitForStatsAsync(warm, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
-                break;
-            }
-            catch (Xunit.Sdk.TrueException e) when (attempt == 1)
-            {
-                output.WriteLine("warm-up join stalled, retrying once: " + e.Message);
-            }
-            finally
-            {
-                await warm.CloseAsync();
-            }
+            await PlaybackRig.WaitForStatsAsync(warm, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await warm.CloseAsync();
         }
 
         var fromJoin = new List<int>();

@@ -88,7 +88,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
             o.Api.AsciiCli.Port = 0;
             o.Api.JsonCli.Port = 0;
             o.Api.Http.Port = 0;
-        }, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)));
+        }, s => s.AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new RecentServerLog())));
         await ems.StartAsync(CancellationToken.None);
         return ems;
     }
@@ -175,7 +175,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
             if (stats.TryGetProperty("framesDecoded", out _) && condition(stats))
                 return stats;
             Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
-                + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''"));
+                + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''")
+                + "\nlast server log lines:\n" + RecentServerLog.Tail(40));
             await Task.Delay(200);
         }
     }

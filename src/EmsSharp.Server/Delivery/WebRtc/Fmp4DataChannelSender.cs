@@ -43,6 +43,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
     private PeerDataChannel? _command;
     private PeerDataChannel? _stream;
     private int _requested;
+    private volatile bool _answered;
     private Task _pump = Task.CompletedTask;
 
     public Fmp4DataChannelSender(Fmp4SourceManager sources, string peerId, TimeSpan streamWait, ILogger logger)
@@ -214,11 +215,18 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
                 ["description"] = description,
             },
         };
-        _command?.SendText(reply.ToJsonString());
+        _answered = _command?.SendText(reply.ToJsonString()) == true;
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (!_answered && _command is not null)
+        {
+            // A viewer that leaves unanswered is one that saw nothing: say where it stopped.
+            LogLeftUnanswered(_logger, _peerId, Volatile.Read(ref _requested) != 0,
+                _command?.State ?? DataChannelState.Closed, _stream?.State ?? DataChannelState.Closed);
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -240,6 +248,9 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerId} asked for stream {Stream}, but its data channels did not open")]
     private static partial void LogChannelsNotOpen(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerId} left without an fmp4Response (request received: {Requested}; command channel {Command}, stream channel {Stream})")]
+    private static partial void LogLeftUnanswered(ILogger logger, string peerId, bool requested, DataChannelState command, DataChannelState stream);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Peer {PeerId}: sending stream {Stream} as fMP4 over data channels")]
     private static partial void LogStreaming(ILogger logger, string peerId, string stream);
