@@ -32,6 +32,30 @@ public class ViewerLoadToolTests
     }
 
     [Fact]
+    public void Options_Janus_AsTheCapacityScriptGivesThem()
+    {
+        string args = $"--janus ws://127.0.0.1:8188 --mountpoint 1 --viewers 100 --ramp 50 --duration 30 --server-pid {Environment.ProcessId}"
+            + " --label janus-100 --out j.json --chart j.html";
+
+        Assert.True(ViewerOptions.TryParse(args.Split(' '), out ViewerOptions? options, out string? error), error);
+
+        Assert.Equal((new Uri("ws://127.0.0.1:8188"), 1L, "janus", ViewerTransport.Srtp), (options!.Janus, options.Mountpoint, options.ServerName, options.Transport));
+        Assert.Null(options.Ers);
+    }
+
+    [Theory]
+    [InlineData("candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", true)]
+    [InlineData("candidate:1 1 udp 2130706431 203.0.113.7 5000 typ host", false)]
+    [InlineData("candidate:1 1 udp 2130706431 abcd.local 5000 typ host", false)]
+    [InlineData("not a candidate", false)]
+    public void HostCandidateFilter_KeepsThisMachineOnly(string candidate, bool kept)
+    {
+        Assert.Equal(kept, HostCandidateFilter.IsThisHost(candidate));
+        string sdp = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=" + candidate + "\r\na=mid:0\r\n";
+        Assert.Equal(kept || !candidate.StartsWith("candidate:", StringComparison.Ordinal), HostCandidateFilter.FilterOffer(sdp).Contains(candidate, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Options_Defaults()
     {
         Assert.True(ViewerOptions.TryParse(["--ers", "localhost:1", "--room", "r", "--stream", "s"], out ViewerOptions? options, out _));
@@ -41,7 +65,14 @@ public class ViewerLoadToolTests
     }
 
     [Theory]
-    [InlineData("--room r --stream s", "required")]
+    [InlineData("--room r --stream s", "Give --ers with --room and --stream")]
+    [InlineData("--ers 127.0.0.1:4545 --stream s", "--ers needs --room and --stream")]
+    [InlineData("--janus ws://127.0.0.1:8188", "--janus needs --mountpoint")]
+    [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 1 --ers 127.0.0.1:4545", "not both")]
+    [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 1 --transport fmp4", "srtp only")]
+    [InlineData("--janus ws://10.0.0.1:8188 --mountpoint 1", "loopback")]
+    [InlineData("--janus http://127.0.0.1:8188 --mountpoint 1", "loopback")]
+    [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 0", "positive")]
     [InlineData("--ers 10.0.0.1:4545 --room r --stream s", "loopback")]
     [InlineData("--ers example.com:4545 --room r --stream s", "loopback")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --viewers 2001", "1..2000")]
@@ -123,7 +154,12 @@ public class ViewerLoadToolTests
         tracker.Add(2);
         Assert.Equal(1, tracker.CollectNacks(TimeSpan.FromSeconds(1), nacks));
         tracker.Add(5);
-        Assert.Equal([1, 3, 4], nacks[..tracker.CollectNacks(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(1), nacks)].ToArray());
+        // Only the new gap: 1 was asked for a moment ago and may be on its way.
+        Assert.Equal([3, 4], nacks[..tracker.CollectNacks(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(1), nacks)].ToArray());
+        tracker.Add(7);
+        Assert.Equal([6], nacks[..tracker.CollectNacks(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(2), nacks)].ToArray());
+        // At the retry interval every one still missing is asked for again.
+        Assert.Equal([1, 3, 4, 6], nacks[..tracker.CollectNacks(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(100), nacks)].ToArray());
     }
 
     [Fact]

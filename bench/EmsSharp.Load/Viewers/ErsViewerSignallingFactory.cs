@@ -27,7 +27,7 @@ internal sealed class ErsViewerSignallingFactory : IDisposable
 
     /// <summary>A new viewer's signalling: the run's room, stream and transport.</summary>
     public IViewerSignalling Create() =>
-        new ErsViewerSignalling(_options.Ers, _http, _invoker, _options.Room, _options.Stream, _options.TransportName);
+        new ErsViewerSignalling(_options.Ers ?? throw new InvalidOperationException("Not an ers run."), _http, _invoker, _options.Room, _options.Stream, _options.TransportName);
 
     public void Dispose()
     {

@@ -102,19 +102,27 @@ internal sealed class RtpSequenceTracker
     }
 
     /// <summary>
-    /// The missing packets to NACK now: at once when a new gap opened, else every <see cref="NackRetryInterval"/>
-    /// while some are missing; each at most <see cref="MaxNacksPerPacket"/> times, within <see cref="NackHorizon"/>.
+    /// The missing packets to NACK now: a new gap at once, the ones already asked for again every
+    /// <see cref="NackRetryInterval"/> while missing; each at most <see cref="MaxNacksPerPacket"/> times, within
+    /// <see cref="NackHorizon"/>.
     /// </summary>
     /// <returns>How many sequence numbers were written to <paramref name="destination"/>.</returns>
     public int CollectNacks(TimeSpan now, Span<ushort> destination)
     {
-        if (!_hasMissing || (!_gapOpened && now - _lastNackScan < NackRetryInterval))
+        bool retry = now - _lastNackScan >= NackRetryInterval;
+        if (!_hasMissing || (!_gapOpened && !retry))
         {
             return 0;
         }
 
+        // A new gap is asked for at once; packets already asked for wait for the retry interval (their answer may
+        // be on its way), so that new gaps do not use up their tries.
         _gapOpened = false;
-        _lastNackScan = now;
+        if (retry)
+        {
+            _lastNackScan = now;
+        }
+
         bool stillMissing = false;
         int count = 0;
         long from = Math.Max(_first, _highest - NackHorizon + 1);
@@ -131,9 +139,12 @@ internal sealed class RtpSequenceTracker
                 continue;
             }
 
-            _nacks[slot]++;
             stillMissing = true;
-            destination[count++] = (ushort)s;
+            if (retry || _nacks[slot] == 0)
+            {
+                _nacks[slot]++;
+                destination[count++] = (ushort)s;
+            }
         }
 
         _hasMissing = stillMissing;

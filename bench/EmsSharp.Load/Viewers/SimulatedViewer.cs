@@ -18,6 +18,7 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     private readonly ViewerTransport _transport;
     private readonly string _stream;
     private readonly DtlsCertificate _certificate;
+    private readonly bool _hostCandidates;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UdpPortDriver? _driver;
     private PeerSession? _session;
@@ -28,8 +29,18 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     private double _firstKeyframeMs = double.NaN;
     private string? _failure;
 
-    public SimulatedViewer(IViewerSignalling signalling, ViewerTransport transport, string stream, DtlsCertificate certificate)
+    /// <param name="signalling">This viewer's signalling (ers, Janus).</param>
+    /// <param name="transport">srtp or fmp4.</param>
+    /// <param name="stream">The stream fmp4 asks for.</param>
+    /// <param name="certificate">The DTLS identity (one per run).</param>
+    /// <param name="hostCandidates">
+    /// Use this host's addresses, not only loopback (a server whose ICE never gathers loopback, as Janus's);
+    /// candidates of other machines are still dropped.
+    /// </param>
+    public SimulatedViewer(IViewerSignalling signalling, ViewerTransport transport, string stream, DtlsCertificate certificate,
+        bool hostCandidates = false)
     {
+        _hostCandidates = hostCandidates;
         _signalling = signalling;
         _transport = transport;
         _stream = stream;
@@ -66,8 +77,10 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         _joinStart = Stopwatch.GetTimestamp();
         try
         {
-            _driver = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-            var session = _driver.CreateSession(new PeerSessionOptions { Certificate = _certificate, LoopbackOnly = true });
+            _driver = UdpPortDriver.Start(_hostCandidates
+                ? new UdpPortDriverOptions { IncludeLoopback = true }
+                : new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+            var session = _driver.CreateSession(new PeerSessionOptions { Certificate = _certificate, LoopbackOnly = !_hostCandidates });
             _session = session;
             session.StateChanged += OnStateChanged;
             session.LocalCandidate += OnLocalCandidate;
@@ -82,8 +95,8 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
             }
 
             string offer = await _signalling.JoinAsync(cancellationToken).ConfigureAwait(false);
-            await session.SetRemoteDescriptionAsync(offer).ConfigureAwait(false);
-            _signalling.RemoteCandidate += session.AddRemoteCandidate;
+            await session.SetRemoteDescriptionAsync(_hostCandidates ? HostCandidateFilter.FilterOffer(offer) : offer).ConfigureAwait(false);
+            _signalling.RemoteCandidate += OnRemoteCandidate;
             string answer = await session.CreateAnswerAsync().ConfigureAwait(false);
             await _signalling.AnswerAsync(answer, cancellationToken).ConfigureAwait(false);
             await _connected.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -147,6 +160,14 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
                 break;
             default:
                 throw new InvalidOperationException("Unknown session state.");
+        }
+    }
+
+    private void OnRemoteCandidate(string candidate)
+    {
+        if (!_hostCandidates || HostCandidateFilter.IsThisHost(candidate))
+        {
+            _session?.AddRemoteCandidate(candidate);
         }
     }
 

@@ -97,7 +97,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
                 await Task.Delay(due, token).ConfigureAwait(false);
             }
 
-            var viewer = new SimulatedViewer(signalling(), options.Transport, options.Stream, certificate)
+            var viewer = new SimulatedViewer(signalling(), options.Transport, options.Stream, certificate, hostCandidates: options.Janus is not null)
             {
                 DropEveryNthVideoPacket = options.DropEveryNthVideoPacket,
             };

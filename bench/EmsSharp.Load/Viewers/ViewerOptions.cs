@@ -12,19 +12,28 @@ internal sealed class ViewerOptions
 {
     public const int MaxViewers = 2000;
     public const int MaxDurationSeconds = 600;
-    public const string Usage = "Usage: ems-load viewers --ers 127.0.0.1:PORT --room ROOM --stream NAME [--transport srtp|fmp4]"
-        + " [--viewers N (1..2000, default 10)] [--ramp PER_SECOND (default 50)] [--duration S (steady phase, 1..600, default 30)]"
+    public const string Usage = "Usage: ems-load viewers (--ers 127.0.0.1:PORT --room ROOM --stream NAME [--transport srtp|fmp4]"
+        + " | --janus ws://127.0.0.1:PORT --mountpoint ID) [--viewers N (1..2000, default 10)] [--ramp PER_SECOND (default 50)] [--duration S (steady phase, 1..600, default 30)]"
         + " [--server-pid PID] [--api http://127.0.0.1:PORT] [--label TEXT] [--out result.json] [--chart result.html]";
 
     /// <summary>Slack on top of the ramp and the steady phase before the run gives up.</summary>
     public static readonly TimeSpan DeadlineSlack = TimeSpan.FromSeconds(60);
 
-    /// <summary>The <c>ers</c>, e.g. <c>http://127.0.0.1:4545/</c>.</summary>
-    public required Uri Ers { get; init; }
+    /// <summary>The <c>ers</c>, e.g. <c>http://127.0.0.1:4545/</c>; null for a Janus run.</summary>
+    public Uri? Ers { get; init; }
 
-    public required string Room { get; init; }
+    public string Room { get; init; } = string.Empty;
 
-    public required string Stream { get; init; }
+    public string Stream { get; init; } = string.Empty;
+
+    /// <summary>Janus's WebSocket API (the comparison runs), e.g. <c>ws://127.0.0.1:8188/</c>; null for an ems run.</summary>
+    public Uri? Janus { get; init; }
+
+    /// <summary>The Janus streaming mountpoint to watch.</summary>
+    public long Mountpoint { get; init; }
+
+    /// <summary><c>ems</c> or <c>janus</c>, as written to the result.</summary>
+    public string ServerName => Janus is null ? "ems" : "janus";
 
     public ViewerTransport Transport { get; init; } = ViewerTransport.Srtp;
 
@@ -65,7 +74,8 @@ internal sealed class ViewerOptions
     public static bool TryParse(ReadOnlySpan<string> args, out ViewerOptions? options, out string? error)
     {
         options = null;
-        Uri? ers = null, api = null;
+        Uri? ers = null, api = null, janus = null;
+        long mountpoint = 0;
         string? room = null, stream = null, label = null, output = null, chart = null;
         var transport = ViewerTransport.Srtp;
         int viewers = 10, duration = 30;
@@ -95,7 +105,11 @@ internal sealed class ViewerOptions
                     : $"--duration {value}: give the steady phase in seconds, 1..{MaxDurationSeconds}",
                 "--server-pid" => TryParsePid(value, out pid) ? null
                     : $"--server-pid {value}: no such process in /proc",
-                "--api" => TryParseApi(value, out api) ? null : $"--api {value}: give the ems HTTP API on loopback, e.g. http://127.0.0.1:7777",
+                "--janus" => TryParseLoopbackUri(value, "ws", out janus) ? null
+                    : $"--janus {value}: give Janus's WebSocket API on loopback, e.g. ws://127.0.0.1:8188",
+                "--mountpoint" => long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out mountpoint) && mountpoint > 0
+                    ? null : $"--mountpoint {value}: give the streaming mountpoint id (a positive number)",
+                "--api" => TryParseLoopbackUri(value, Uri.UriSchemeHttp, out api) ? null : $"--api {value}: give the ems HTTP API on loopback, e.g. http://127.0.0.1:7777",
                 "--label" => Take(value, out label),
                 "--out" => Take(value, out output),
                 "--chart" => Take(value, out chart),
@@ -107,17 +121,27 @@ internal sealed class ViewerOptions
             }
         }
 
-        if (ers is null || room is null || stream is null)
+        error = (ers, janus) switch
         {
-            error = $"--ers, --room and --stream are required. {Usage}";
+            (null, null) => $"Give --ers with --room and --stream (an ems), or --janus with --mountpoint. {Usage}",
+            ({ }, { }) => "Give --ers or --janus, not both",
+            ({ }, null) when room is null || stream is null => $"--ers needs --room and --stream. {Usage}",
+            (null, { }) when mountpoint == 0 => "--janus needs --mountpoint",
+            (null, { }) when transport != ViewerTransport.Srtp => "--janus serves srtp only (its streaming plugin sends RTP)",
+            _ => null,
+        };
+        if (error is not null)
+        {
             return false;
         }
 
         options = new ViewerOptions
         {
             Ers = ers,
-            Room = room,
-            Stream = stream,
+            Room = room ?? string.Empty,
+            Stream = stream ?? string.Empty,
+            Janus = janus,
+            Mountpoint = mountpoint,
             Transport = transport,
             Viewers = viewers,
             Ramp = ramp,
@@ -157,16 +181,17 @@ internal sealed class ViewerOptions
         return pid is not null;
     }
 
-    private static bool TryParseApi(string value, out Uri? api)
+    /// <summary>An absolute <paramref name="scheme"/> URL whose host is a loopback address or <c>localhost</c>.</summary>
+    private static bool TryParseLoopbackUri(string value, string scheme, out Uri? result)
     {
-        api = null;
-        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttp
+        result = null;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Scheme != scheme
             || !(uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip))))
         {
             return false;
         }
 
-        api = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
+        result = scheme == Uri.UriSchemeHttp ? new Uri(uri.GetLeftPart(UriPartial.Authority) + "/") : uri;
         return true;
     }
 }

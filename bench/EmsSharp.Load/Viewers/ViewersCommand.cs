@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace EmsSharp.Load.Viewers;
 
-/// <summary><c>ems-load viewers ...</c>: parses, runs against an ems through ers, writes JSON (and the chart).</summary>
+/// <summary><c>ems-load viewers ...</c>: parses, runs against an ems through ers (or Janus), writes JSON (and the chart).</summary>
 internal static class ViewersCommand
 {
     /// <summary>0 when every viewer connected and received media, 1 otherwise, 2 on bad usage.</summary>
@@ -14,10 +14,13 @@ internal static class ViewersCommand
             return 2;
         }
 
-        using var signalling = new ErsViewerSignallingFactory(options!);
-        var load = new ViewerLoad(options!, "ems", signalling.Create);
-        await Console.Error.WriteLineAsync($"{options!.Viewers} {options.TransportName} viewers of \"{options.Stream}\" in room "
-            + $"\"{options.Room}\" at {options.Ramp}/s, then {options.Duration.TotalSeconds:F0} s steady").ConfigureAwait(false);
+        // The ems through ers, or Janus's streaming plugin through its WebSocket API (the comparison runs).
+        using ErsViewerSignallingFactory? ers = options!.Janus is null ? new ErsViewerSignallingFactory(options) : null;
+        Func<IViewerSignalling> signalling = ers is not null ? ers.Create : () => new JanusViewerSignalling(options.Janus!, options.Mountpoint);
+        var load = new ViewerLoad(options, options.ServerName, signalling);
+        string target = ers is not null ? $"\"{options.Stream}\" in room \"{options.Room}\"" : $"Janus mountpoint {options.Mountpoint}";
+        await Console.Error.WriteLineAsync($"{options.Viewers} {options.TransportName} viewers of {target} at {options.Ramp}/s, "
+            + $"then {options.Duration.TotalSeconds:F0} s steady").ConfigureAwait(false);
         ViewerResult result = await load.RunAsync(Console.Error, cancellationToken).ConfigureAwait(false);
         await WriteAsync(options, result, load.JoinTimes, cancellationToken).ConfigureAwait(false);
         return result.Failed == 0 && result.Connected == result.Viewers ? 0 : 1;
