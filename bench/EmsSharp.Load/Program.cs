@@ -1,17 +1,13 @@
 using System.Text.Json;
 using EmsSharp.Load.Signalling;
+using EmsSharp.Load.Viewers;
 
 // ems-load <subcommand> [options]: bounded load tools for loopback runs (docs/BENCHMARKS.md).
-if (args.Length == 0 || args[0] != "signalling")
+if (args.Length == 0 || args[0] is not ("signalling" or "viewers"))
 {
     await Console.Error.WriteLineAsync("Usage: ems-load signalling (--ers 127.0.0.1:PORT | --spawn [--ers-dll PATH])"
         + " [--clients N] [--rooms R] [--duration S] [--messages-per-client M] [--concurrency C] [--out result.json]");
-    return 2;
-}
-
-if (!SignallingOptions.TryParse(args.AsSpan(1), out SignallingOptions options, out string? error))
-{
-    await Console.Error.WriteLineAsync(error);
+    await Console.Error.WriteLineAsync("   or: " + ViewerOptions.Usage["Usage: ".Length..]);
     return 2;
 }
 
@@ -21,6 +17,17 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
+
+if (args[0] == "viewers")
+{
+    return await ViewersCommand.RunAsync(args[1..], stop.Token);
+}
+
+if (!SignallingOptions.TryParse(args.AsSpan(1), out SignallingOptions options, out string? error))
+{
+    await Console.Error.WriteLineAsync(error);
+    return 2;
+}
 
 SignallingResult result;
 if (options.Spawn)

@@ -11,7 +11,8 @@ namespace EmsSharp.Load.Signalling;
 /// <summary>
 /// One simulated socket.io rev 1 client (PROTOCOL.md §3): handshake, websocket, <c>1::</c>, heartbeats answered,
 /// a <c>join</c> with ack; as an EMS it echoes every <c>message</c> back to its sender, as a browser it sends
-/// numbered messages to its room's EMS and records the round trip of each echo.
+/// numbered messages to its room's EMS and records the round trip of each echo (signalling load, with a relay
+/// recorder), or hands every <c>message</c> to <see cref="MessageReceived"/> and sends its own (viewer load).
 /// </summary>
 internal sealed class LoadClient : IAsyncDisposable
 {
@@ -28,17 +29,31 @@ internal sealed class LoadClient : IAsyncDisposable
     private readonly TaskCompletionSource<JsonElement> _joinAck = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _allEchoed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _isEms;
-    private readonly LatencyRecorder _relay;
+    private readonly LatencyRecorder? _relay;
+    private readonly string _streamName;
+    private readonly string _transport;
     private long[] _sentAt = [];
     private int _echoes;
     private Task _reader = Task.CompletedTask;
 
-    public LoadClient(bool isEms, LatencyRecorder relay)
+    /// <param name="isEms">Join as the room's EMS rather than as a browser.</param>
+    /// <param name="relay">Where a browser records echo round trips; null for a client that only signals.</param>
+    /// <param name="streamName">The browser join's <c>streamName</c>.</param>
+    /// <param name="transport">The browser join's <c>transport</c>: <c>fmp4</c> or <c>srtp</c>.</param>
+    public LoadClient(bool isEms, LatencyRecorder? relay, string streamName = "load", string transport = "fmp4")
     {
         _isEms = isEms;
         _relay = relay;
+        _streamName = streamName;
+        _transport = transport;
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
     }
+
+    /// <summary>
+    /// Every <c>message</c> event's argument (PROTOCOL.md §3.2), raised on the read loop in arrival order: handlers
+    /// must not block.
+    /// </summary>
+    public event Action<JsonElement>? MessageReceived;
 
     public string Sid { get; private set; } = string.Empty;
 
@@ -93,7 +108,7 @@ internal sealed class LoadClient : IAsyncDisposable
     {
         JsonElement options = _isEms
             ? JsonSerializer.SerializeToElement(new { role = "ems", token = string.Empty, name = "ems-load" })
-            : JsonSerializer.SerializeToElement(new { token = string.Empty, streamName = "load", transport = "fmp4" });
+            : JsonSerializer.SerializeToElement(new { token = string.Empty, streamName = _streamName, transport = _transport });
         await SendAsync(SocketIoPayload.EventFrame("join", JoinAckId, JsonSerializer.SerializeToElement(room), options), token)
             .ConfigureAwait(false);
         JsonElement args = await _joinAck.Task.WaitAsync(token).ConfigureAwait(false);
@@ -140,11 +155,14 @@ internal sealed class LoadClient : IAsyncDisposable
                 await Task.Delay(due, token).ConfigureAwait(false);
             }
 
-            JsonElement message = JsonSerializer.SerializeToElement(new RelayMessage(EmsId!, Sid, "candidate", new RelayPayload(seq)));
             Volatile.Write(ref _sentAt[seq], Stopwatch.GetTimestamp());
-            await SendAsync(SocketIoPayload.EventFrame("message", null, message), token).ConfigureAwait(false);
+            await SendMessageAsync(EmsId!, Sid, "candidate", new RelayPayload(seq), token).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Sends a <c>message</c> (PROTOCOL.md §3.2) of <paramref name="type"/> to the room's EMS.</summary>
+    public Task SendToEmsAsync<TPayload>(string sid, string type, TPayload payload, CancellationToken token) =>
+        SendMessageAsync(EmsId ?? throw new InvalidOperationException("Not joined to a room with an EMS."), sid, type, payload, token);
 
     /// <summary>Completes when every sent message came back (or the token fires).</summary>
     public Task WaitEchoesAsync(CancellationToken token) => _allEchoed.Task.WaitAsync(token);
@@ -169,6 +187,10 @@ internal sealed class LoadClient : IAsyncDisposable
         _socket.Dispose();
         _sendLock.Dispose();
     }
+
+    private Task SendMessageAsync<TPayload>(string to, string sid, string type, TPayload payload, CancellationToken token) =>
+        SendAsync(SocketIoPayload.EventFrame("message", null,
+            JsonSerializer.SerializeToElement(new RelayMessage<TPayload>(to, sid, type, payload))), token);
 
     private async Task SendAsync(SocketIoFrame frame, CancellationToken token)
     {
@@ -289,7 +311,8 @@ internal sealed class LoadClient : IAsyncDisposable
 
     private async Task OnMessageAsync(JsonElement message, CancellationToken token)
     {
-        if (!message.TryGetProperty("from", out JsonElement from) || !message.TryGetProperty("payload", out JsonElement payload)
+        MessageReceived?.Invoke(message);
+        if (_relay is null || !message.TryGetProperty("from", out JsonElement from) || !message.TryGetProperty("payload", out JsonElement payload)
             || !payload.TryGetProperty("seq", out JsonElement seqElement) || !seqElement.TryGetInt32(out int seq))
         {
             return;
@@ -299,9 +322,7 @@ internal sealed class LoadClient : IAsyncDisposable
         {
             // The EMS side echoes: the same payload back to its sender.
             MessagesRelayed++;
-            JsonElement echo = JsonSerializer.SerializeToElement(
-                new RelayMessage(from.GetString() ?? string.Empty, Sid, "answer", new RelayPayload(seq)));
-            await SendAsync(SocketIoPayload.EventFrame("message", null, echo), token).ConfigureAwait(false);
+            await SendMessageAsync(from.GetString() ?? string.Empty, Sid, "answer", new RelayPayload(seq), token).ConfigureAwait(false);
             return;
         }
 

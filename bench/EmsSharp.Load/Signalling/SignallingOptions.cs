@@ -145,6 +145,6 @@ internal sealed class SignallingOptions
         return true;
     }
 
-    private static bool TryInt(string value, int min, int max, out int result) =>
+    internal static bool TryInt(string value, int min, int max, out int result) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max;
 }

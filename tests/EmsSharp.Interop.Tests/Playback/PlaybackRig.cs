@@ -13,20 +13,21 @@ namespace EmsSharp.Interop.Tests.Playback;
 /// <summary>
 /// The whole system on loopback, as the README's demo runs it: an in-process <c>ers</c> serving the repository's
 /// web/ folder, an in-process <c>ems</c> playing samples/test.flv as stream <c>test</c> with its WebRTC port on
-/// 127.0.0.1, the service started through the HTTP API, and headless Chromium.
+/// 127.0.0.1, the service started through the HTTP API, and headless Chromium (unless started without a browser).
 /// </summary>
 internal sealed class PlaybackRig : IAsyncDisposable
 {
     public const string Room = "demo";
 
     private readonly string _dataFolder;
+    private readonly ChromiumHarness? _chromium;
 
-    private PlaybackRig(ErsHost ers, EmsHost ems, HttpClient api, ChromiumHarness chromium, string dataFolder)
+    private PlaybackRig(ErsHost ers, EmsHost ems, HttpClient api, ChromiumHarness? chromium, string dataFolder)
     {
         Ers = ers;
         Ems = ems;
         Api = api;
-        Chromium = chromium;
+        _chromium = chromium;
         _dataFolder = dataFolder;
     }
 
@@ -39,15 +40,20 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public HttpClient Api { get; }
 
-    public ChromiumHarness Chromium { get; }
+    public ChromiumHarness Chromium => _chromium ?? throw new InvalidOperationException("This rig was started without a browser.");
 
-    public static async Task<PlaybackRig> StartAsync(params string[] extraArgs)
+    public static Task<PlaybackRig> StartAsync(params string[] extraArgs) => StartAsync(launchBrowser: true, extraArgs);
+
+    /// <summary>The rig without Chromium, for peers the tests bring themselves (the load tool's viewers).</summary>
+    public static Task<PlaybackRig> StartWithoutBrowserAsync(params string[] extraArgs) => StartAsync(launchBrowser: false, extraArgs);
+
+    private static async Task<PlaybackRig> StartAsync(bool launchBrowser, string[] extraArgs)
     {
         var ers = await StartErsAsync();
         var dataFolder = Directory.CreateTempSubdirectory("ems-playback-").FullName;
         var ems = await StartEmsAsync(dataFolder, extraArgs);
         var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
-        var chromium = await ChromiumHarness.LaunchAsync();
+        var chromium = launchBrowser ? await ChromiumHarness.LaunchAsync() : null;
         return new PlaybackRig(ers, ems, api, chromium, dataFolder);
     }
 
@@ -177,7 +183,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Chromium.DisposeAsync();
+        if (_chromium is not null)
+            await _chromium.DisposeAsync();
         Api.Dispose();
         await Ems.DisposeAsync();
         await Ers.DisposeAsync();

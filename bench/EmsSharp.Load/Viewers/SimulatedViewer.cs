@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.WebRtc;
+
+namespace EmsSharp.Load.Viewers;
+
+/// <summary>
+/// One simulated browser: its own UDP port (the server sends every viewer's media from one address:port, so
+/// viewers cannot share a port driver), one <see cref="PeerSession"/> that answers the server's offer (full
+/// ICE, DTLS in the role the offer's <c>a=setup</c> leaves it), and the receive side of its transport:
+/// SRTP accounting (<c>SimulatedViewer.Srtp.cs</c>) or fMP4 over data channels (<c>SimulatedViewer.Fmp4.cs</c>).
+/// Everything after the join runs on the session's loop; counters are read from any thread.
+/// </summary>
+internal sealed partial class SimulatedViewer : IAsyncDisposable
+{
+    private readonly IViewerSignalling _signalling;
+    private readonly ViewerTransport _transport;
+    private readonly string _stream;
+    private readonly DtlsCertificate _certificate;
+    private readonly bool _hostCandidates;
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private UdpPortDriver? _driver;
+    private PeerSession? _session;
+    private long _joinStart;
+    private long _packets;
+    private long _bytes;
+    private double _joinMs = double.NaN;
+    private double _firstKeyframeMs = double.NaN;
+    private string? _failure;
+
+    /// <param name="signalling">This viewer's signalling (ers, Janus).</param>
+    /// <param name="transport">srtp or fmp4.</param>
+    /// <param name="stream">The stream fmp4 asks for.</param>
+    /// <param name="certificate">The DTLS identity (one per run).</param>
+    /// <param name="hostCandidates">
+    /// Use this host's addresses, not only loopback (a server whose ICE never gathers loopback, as Janus's);
+    /// candidates of other machines are still dropped.
+    /// </param>
+    public SimulatedViewer(IViewerSignalling signalling, ViewerTransport transport, string stream, DtlsCertificate certificate,
+        bool hostCandidates = false)
+    {
+        _hostCandidates = hostCandidates;
+        _signalling = signalling;
+        _transport = transport;
+        _stream = stream;
+        _certificate = certificate;
+    }
+
+    /// <summary>ICE and DTLS completed.</summary>
+    public bool Connected => !double.IsNaN(Volatile.Read(ref _joinMs));
+
+    /// <summary>Join start to ICE + DTLS connected, in ms; NaN before.</summary>
+    public double JoinMs => Volatile.Read(ref _joinMs);
+
+    /// <summary>Join start to the first keyframe (IDR start, or the first fMP4 fragment after the init), in ms; NaN before.</summary>
+    public double FirstKeyframeMs => Volatile.Read(ref _firstKeyframeMs);
+
+    /// <summary>RTP packets that authenticated, or stream-channel messages.</summary>
+    public long Packets => Volatile.Read(ref _packets);
+
+    /// <summary>Bytes received: SRTP datagrams as they came, or stream-channel payload.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>The viewer's own UDP port (127.0.0.1), 0 before the join.</summary>
+    public int LocalPort => _driver?.LocalEndPoint.Port ?? 0;
+
+    /// <summary>Why the viewer failed, if it did.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>
+    /// Joins through the signalling, answers, and completes once ICE and DTLS are connected. Throws on a refused
+    /// join, a failed session or cancellation (the reason is kept in <see cref="Failure"/>).
+    /// </summary>
+    public async Task JoinAsync(CancellationToken cancellationToken)
+    {
+        _joinStart = Stopwatch.GetTimestamp();
+        try
+        {
+            _driver = UdpPortDriver.Start(_hostCandidates
+                ? new UdpPortDriverOptions { IncludeLoopback = true }
+                : new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+            var session = _driver.CreateSession(new PeerSessionOptions { Certificate = _certificate, LoopbackOnly = !_hostCandidates });
+            _session = session;
+            session.StateChanged += OnStateChanged;
+            session.LocalCandidate += OnLocalCandidate;
+            if (_transport == ViewerTransport.Srtp)
+            {
+                session.DtlsConnected += OnDtlsConnected;
+                session.RtpOrRtcpReceived += OnRtpOrRtcp;
+            }
+            else
+            {
+                session.DataChannelOpenedByPeer += OnDataChannel;
+            }
+
+            string offer = await _signalling.JoinAsync(cancellationToken).ConfigureAwait(false);
+            await session.SetRemoteDescriptionAsync(_hostCandidates ? HostCandidateFilter.FilterOffer(offer) : offer).ConfigureAwait(false);
+            _signalling.RemoteCandidate += OnRemoteCandidate;
+            string answer = await session.CreateAnswerAsync().ConfigureAwait(false);
+            await _signalling.AnswerAsync(answer, cancellationToken).ConfigureAwait(false);
+            await _connected.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Fail(e is OperationCanceledException ? $"not connected in time (state {_session?.State})" : $"{e.GetType().Name}: {e.Message}");
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The session first: its close_notify ends the viewer on the server at once.
+        if (_session is { } session)
+        {
+            session.StateChanged -= OnStateChanged;
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _signalling.DisposeAsync().ConfigureAwait(false);
+        if (_driver is not null)
+        {
+            await _driver.DisposeAsync().ConfigureAwait(false);
+        }
+
+        DisposeSrtp();
+    }
+
+    private double ElapsedMs => Stopwatch.GetElapsedTime(_joinStart).TotalMilliseconds;
+
+    private void Fail(string reason) => Interlocked.CompareExchange(ref _failure, reason, null);
+
+    private void AddReceived(int bytes)
+    {
+        Volatile.Write(ref _packets, _packets + 1);
+        Volatile.Write(ref _bytes, _bytes + bytes);
+    }
+
+    private void KeyframeSeen()
+    {
+        if (double.IsNaN(_firstKeyframeMs))
+        {
+            Volatile.Write(ref _firstKeyframeMs, ElapsedMs);
+        }
+    }
+
+    private void OnStateChanged(PeerSession session, PeerSessionState state)
+    {
+        switch (state)
+        {
+            case PeerSessionState.Connected:
+                Volatile.Write(ref _joinMs, ElapsedMs);
+                _connected.TrySetResult();
+                break;
+            case PeerSessionState.Failed or PeerSessionState.Closed:
+                Fail(session.FailureReason ?? $"session {state}");
+                _connected.TrySetException(new InvalidOperationException(session.FailureReason ?? $"session {state}"));
+                break;
+            case PeerSessionState.New or PeerSessionState.Checking or PeerSessionState.DtlsHandshaking:
+                break;
+            default:
+                throw new InvalidOperationException("Unknown session state.");
+        }
+    }
+
+    private void OnRemoteCandidate(string candidate)
+    {
+        if (!_hostCandidates || HostCandidateFilter.IsThisHost(candidate))
+        {
+            _session?.AddRemoteCandidate(candidate);
+        }
+    }
+
+    private void OnLocalCandidate(PeerSession session, string candidate) => _ = TrickleAsync(candidate);
+
+    private async Task TrickleAsync(string candidate)
+    {
+        try
+        {
+            await _signalling.SendCandidateAsync(candidate, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        {
+            // The viewer is leaving or never joined; the inline host candidate is enough on loopback.
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EmsSharp.Load.Viewers;
+
+/// <summary>What one <c>ems-load viewers</c> run measured (stdout and <c>--out</c>); the names are the contract.</summary>
+internal sealed record ViewerResult
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public required string Label { get; init; }
+
+    /// <summary><c>ems</c> or <c>janus</c>.</summary>
+    public required string Server { get; init; }
+
+    public required string Transport { get; init; }
+
+    public required int Viewers { get; init; }
+
+    public required int Connected { get; init; }
+
+    /// <summary>Viewers that did not connect or received no media.</summary>
+    public required int Failed { get; init; }
+
+    /// <summary>The first few failure reasons, with the viewer's index.</summary>
+    public required IReadOnlyList<string> Failures { get; init; }
+
+    /// <summary>The steady phase as measured.</summary>
+    public required double DurationSeconds { get; init; }
+
+    /// <summary>Join start to ICE + DTLS connected.</summary>
+    public ViewerPercentiles? JoinMs { get; init; }
+
+    /// <summary>Join start to the first IDR (srtp) or the first fragment after the init segment (fmp4).</summary>
+    public ViewerPercentiles? FirstKeyframeMs { get; init; }
+
+    public required long Packets { get; init; }
+
+    /// <summary>srtp: the H.264 packets of <see cref="Packets"/> (0 in fmp4, where one message holds both tracks).</summary>
+    public required long VideoPackets { get; init; }
+
+    /// <summary>srtp: the Opus (or other audio) packets of <see cref="Packets"/>.</summary>
+    public required long AudioPackets { get; init; }
+
+    public required long Bytes { get; init; }
+
+    public required long Lost { get; init; }
+
+    public required double LossPercent { get; init; }
+
+    public required long Duplicates { get; init; }
+
+    public required long AuthFailures { get; init; }
+
+    /// <summary>Sequence numbers asked for again by generic NACK.</summary>
+    public required long NacksSent { get; init; }
+
+    /// <summary>Mean receive rate of a connected viewer over the steady phase.</summary>
+    public required double KbpsPerViewer { get; init; }
+
+    /// <summary>Server CPU (utime + stime) in the steady phase per viewer and minute.</summary>
+    public double? ServerCpuSecondsPerViewerMinute { get; init; }
+
+    public long? ServerRssBytesBaseline { get; init; }
+
+    /// <summary>(server RSS at the end of the steady phase − baseline) / viewers.</summary>
+    public long? ServerRssBytesPerViewer { get; init; }
+
+    /// <summary>This tool's CPU over the run, 100 = one core.</summary>
+    public required double LoadToolCpuPercent { get; init; }
+
+    /// <summary>The <c>data</c> of the ems's <c>getDeliveryStats</c> at the end of the steady phase, verbatim.</summary>
+    public JsonElement? ServerLatency { get; init; }
+
+    public required IReadOnlyList<ViewerTimelinePoint> Timeline { get; init; }
+}
