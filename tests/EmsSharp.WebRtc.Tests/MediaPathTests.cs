@@ -115,10 +115,8 @@ public sealed class MediaPathTests(ITestOutputHelper output)
             Mid = "0",
             MidExtensionId = WebRtcPayloadTypes.MidExtensionId,
             AbsSendTimeExtensionId = WebRtcPayloadTypes.AbsSendTimeExtensionId,
-            // RTX (RFC 4588). A plain retransmission (what ems sends when RTX is not negotiated) reuses its SRTP
-            // index, and SrtpReplayWindow (64 packets, the RFC 3711 §3.3.2 minimum) rejects it once the stream moved
-            // 64 packets on, as a 50 kB keyframe (43 packets) plus a frame or two does; libwebrtc's receiver keeps
-            // a 1024-packet window.
+            // RTX (RFC 4588) as Chromium negotiates it. (A plain retransmission reuses its SRTP index and passes the
+            // receiver's replay window only while it is less than the window behind the newest: 1,024 packets here.)
             RtxPayloadType = RtxPayloadType,
             RtxSsrc = RtxSsrc,
             HistoryCapacity = 1024,

@@ -1,15 +1,19 @@
+using System.Runtime.CompilerServices;
+
 namespace EmsSharp.Protocols.Srtp;
 
 /// <summary>
-/// Sliding replay window over packet indices (RFC 3711 §3.3.2): the highest authenticated index
-/// and a 64-bit mask of the ones just below it.
+/// Sliding replay window over packet indices (RFC 3711 §3.3.2): the highest authenticated index and a bitmap of
+/// the <see cref="Size"/> indices up to it, kept as a ring (bit <c>index mod Size</c>). RFC 3711 asks for at least
+/// 64; a NACKed retransmission of a packet early in a large keyframe arrives hundreds of packets later, so the
+/// window is 1,024 packets wide.
 /// </summary>
 internal struct SrtpReplayWindow
 {
-    /// <summary>Window size in packets.</summary>
-    public const int Size = 64;
+    /// <summary>Window size in packets (a multiple of 64).</summary>
+    public const int Size = 1024;
 
-    private ulong _mask;
+    private Bits _bits;
 
     public bool IsInitialized { get; private set; }
 
@@ -22,8 +26,8 @@ internal struct SrtpReplayWindow
         {
             return false;
         }
-        long age = Highest - index;
-        return age >= Size || (_mask & (1UL << (int)age)) != 0;
+
+        return Highest - index >= Size || Get(index);
     }
 
     /// <summary>Records an authenticated index (RFC 3711 §3.3.2: update only after authentication).</summary>
@@ -33,18 +37,52 @@ internal struct SrtpReplayWindow
         {
             IsInitialized = true;
             Highest = index;
-            _mask = 1;
+            Set(index);
             return;
         }
+
         if (index > Highest)
         {
-            long shift = index - Highest;
-            _mask = shift >= Size ? 1 : (_mask << (int)shift) | 1;
+            // The window slides: the slots of the indices it passes over start empty.
+            if (index - Highest >= Size)
+            {
+                ((Span<ulong>)_bits).Clear();
+            }
+            else
+            {
+                for (var skipped = Highest + 1; skipped < index; skipped++)
+                {
+                    Clear(skipped);
+                }
+            }
+
             Highest = index;
         }
-        else
-        {
-            _mask |= 1UL << (int)(Highest - index);
-        }
+
+        Set(index);
+    }
+
+    private readonly bool Get(long index)
+    {
+        var slot = (int)(index & (Size - 1));
+        return (_bits[slot >> 6] & (1UL << (slot & 63))) != 0;
+    }
+
+    private void Set(long index)
+    {
+        var slot = (int)(index & (Size - 1));
+        _bits[slot >> 6] |= 1UL << (slot & 63);
+    }
+
+    private void Clear(long index)
+    {
+        var slot = (int)(index & (Size - 1));
+        _bits[slot >> 6] &= ~(1UL << (slot & 63));
+    }
+
+    [InlineArray(Size / 64)]
+    private struct Bits
+    {
+        private ulong _element;
     }
 }

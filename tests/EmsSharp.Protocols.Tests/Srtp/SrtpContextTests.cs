@@ -147,9 +147,9 @@ public class SrtpContextTests
         var (local, remote, _, _) = CreatePair(profile);
         var old = RtpPacket(10, 20);
         Assert.True(local.TryProtectRtp(old, 32, out int oldLength));
-        var recent = RtpPacket(200, 20);
+        var recent = RtpPacket(10 + SrtpReplayWindow.Size + 1, 20); // `old` is now out of the window
         Assert.True(local.TryProtectRtp(recent, 32, out int recentLength));
-        var late = RtpPacket(190, 20);
+        var late = RtpPacket(10 + SrtpReplayWindow.Size - 10, 20);
         Assert.True(local.TryProtectRtp(late, 32, out int lateLength));
 
         Assert.True(remote.TryUnprotectRtp(recent, recentLength, out _));
