@@ -7,13 +7,17 @@ namespace EmsSharp.Server.Delivery.Rtp;
 /// The shared srtp delivery of one live stream: ONE reader of the hub and ONE RTP packetizer for all viewers.
 /// Every frame is turned into RTP payloads once (<see cref="RtpAccessUnit"/>, immutable) and fanned out by
 /// reference to the <see cref="RtpSubscription"/>s; the pump then drives every viewer's <see cref="IRtpSubscriber"/>
-/// on its own thread, which only adds the viewer's header, SRTP and sends (UDP sends never block): one wake-up per
+/// itself (spread over the cores when there are many), which only adds the viewer's header, SRTP and sends (UDP sends never block): one wake-up per
 /// access unit per stream instead of one per viewer. A GOP cache (the units since the last video keyframe) lets a new
 /// viewer start at once. The pump starts with the first viewer and stops when the last leaves or the stream ends
 /// (viewers then drain and see the end). Create through <see cref="RtpSourceManager"/>.
 /// </summary>
 internal sealed partial class RtpStreamSource
 {
+    // Below this many viewers per core a unit's drains run on the publishing thread alone: spreading them would cost
+    // more wake-ups than it saves.
+    private const int MinViewersPerPartition = 32;
+
     private readonly LiveStream _stream;
     private readonly RtpSourceOptions _options;
     private readonly ILogger _logger;
@@ -21,6 +25,7 @@ internal sealed partial class RtpStreamSource
     private readonly Lock _gate = new();
     private readonly List<RtpAccessUnit> _gop = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly Action<int> _drainPartition;
     private RtpSubscription[] _subscribers = [];
     private long _gopBytes;
     private bool _gopValid;
@@ -29,6 +34,8 @@ internal sealed partial class RtpStreamSource
     private long _units;
     private long _droppedFrames;
     private Task _pump = Task.CompletedTask;
+    private RtpSubscription[] _draining = [];
+    private int _partitions;
 
     internal RtpStreamSource(LiveStream stream, RtpSourceOptions options, ILogger logger, Action<RtpStreamSource>? stopped)
     {
@@ -36,6 +43,7 @@ internal sealed partial class RtpStreamSource
         _options = options;
         _logger = logger;
         _stopped = stopped;
+        _drainPartition = DrainPartition;
     }
 
     /// <summary>The live stream this source reads.</summary>
@@ -140,8 +148,8 @@ internal sealed partial class RtpStreamSource
     }
 
     /// <summary>
-    /// Caches and fans out one access unit, then drains every viewer on the calling thread (the pump calls this; tests
-    /// too). Inbound RTCP (NACK, PLI, receiver reports) is serviced in those drains, so at the next access unit: at most
+    /// Caches and fans out one access unit, then drains every viewer: on the calling thread, or over up to one fixed
+    /// partition per core when there are many viewers. One caller at a time (the pump; tests while it idles). Inbound RTCP (NACK, PLI, receiver reports) is serviced in those drains, so at the next access unit: at most
     /// a frame interval (33 ms at 30 fps) after it arrived, which retransmission and keyframe requests tolerate.
     /// </summary>
     internal void Publish(RtpAccessUnit packet)
@@ -163,9 +171,32 @@ internal sealed partial class RtpStreamSource
         }
 
         // Outside the lock: a viewer that leaves (or fails) inside its drain unsubscribes itself.
-        foreach (var subscriber in subscribers)
+        var partitions = Math.Min(Environment.ProcessorCount, subscribers.Length / MinViewersPerPartition);
+        if (partitions <= 1)
         {
-            subscriber.Drain();
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Drain();
+            }
+
+            return;
+        }
+
+        // Many viewers: fixed partitions, one per core, each draining its viewers in turn; this thread takes part
+        // (so it never waits on a starved pool) and returns when every viewer has had this unit. Each viewer is in
+        // exactly one partition, and its drain lock would serialize it anyway.
+        _draining = subscribers;
+        _partitions = partitions;
+        Parallel.For(0, partitions, _drainPartition);
+        _draining = [];
+    }
+
+    private void DrainPartition(int partition)
+    {
+        var subscribers = _draining;
+        for (var i = partition; i < subscribers.Length; i += _partitions)
+        {
+            subscribers[i].Drain();
         }
     }
 

@@ -133,6 +133,33 @@ public sealed class RtpStreamSourceTests
     }
 
     [Fact]
+    public void Many_viewers_split_over_the_cores_still_get_every_unit_with_one_drain_each()
+    {
+        Assert.True(_hub.TryPublish("s", out var stream));
+        var source = new RtpStreamSource(stream, new RtpSourceOptions(), NullLogger.Instance, null);
+        var viewers = new CollectingRtpSubscriber[200];
+        var subscriptions = new RtpSubscription[viewers.Length];
+        for (var v = 0; v < viewers.Length; v++)
+        {
+            viewers[v] = new CollectingRtpSubscriber { ThrowFromDrain = v == 7 ? 1 : 0 };
+            subscriptions[v] = source.TrySubscribe(viewers[v])!;
+        }
+
+        for (var n = 0; n < 5; n++)
+        {
+            source.Publish(new RtpAccessUnit(TrackKind.Video, MediaCodec.H264, (uint)n * 3000, isKeyframe: n == 0, 0,
+                [new RtpPayload(new byte[100], Marker: true)], 100));
+        }
+
+        // Publish returns once every viewer had the unit, whichever partition drained it.
+        for (var v = 0; v < viewers.Length; v++)
+            Assert.Equal(v == 7 ? 1 : 5, viewers[v].Drains);
+        Assert.Equal(viewers.Length - 1, source.SubscriberCount);
+        foreach (var subscription in subscriptions)
+            subscription.Dispose();
+    }
+
+    [Fact]
     public async Task Source_stops_with_its_last_viewer_and_the_manager_starts_a_new_one()
     {
         Assert.True(_hub.TryPublish("s", out var stream));
