@@ -7,8 +7,8 @@ namespace EmsSharp.Server.Delivery.Rtp;
 /// The shared srtp delivery of one live stream: ONE reader of the hub and ONE RTP packetizer for all viewers.
 /// Every frame is turned into RTP payloads once (<see cref="RtpAccessUnit"/>, immutable) and fanned out by
 /// reference to the <see cref="RtpSubscription"/>s; the pump then drives every viewer's <see cref="IRtpSubscriber"/>
-/// itself (spread over the cores when there are many), which only adds the viewer's header, SRTP and sends (UDP sends never block): one wake-up per
-/// access unit per stream instead of one per viewer. A GOP cache (the units since the last video keyframe) lets a new
+/// itself (spread over the cores when there are many), which only adds the viewer's header, SRTP and sends (UDP
+/// sends never block): one wake-up per access unit per stream instead of one per viewer. A GOP cache (the units since the last video keyframe) lets a new
 /// viewer start at once. The pump starts with the first viewer and stops when the last leaves or the stream ends
 /// (viewers then drain and see the end). Create through <see cref="RtpSourceManager"/>.
 /// </summary>
@@ -149,8 +149,10 @@ internal sealed partial class RtpStreamSource
 
     /// <summary>
     /// Caches and fans out one access unit, then drains every viewer: on the calling thread, or over up to one fixed
-    /// partition per core when there are many viewers. One caller at a time (the pump; tests while it idles). Inbound RTCP (NACK, PLI, receiver reports) is serviced in those drains, so at the next access unit: at most
-    /// a frame interval (33 ms at 30 fps) after it arrived, which retransmission and keyframe requests tolerate.
+    /// partition per core when there are many viewers. One caller at a time (the pump; tests while it idles). Inbound
+    /// RTCP (NACK, PLI, receiver reports) is serviced in those drains, so at the next access unit: at most a frame
+    /// interval (33 ms at 30 fps, or the next audio unit) after it arrived, which retransmission and keyframe
+    /// requests tolerate.
     /// </summary>
     internal void Publish(RtpAccessUnit packet)
     {
@@ -191,6 +193,13 @@ internal sealed partial class RtpStreamSource
         _draining = [];
     }
 
+    // A viewer's drain threw: it alone ends.
+    internal void Fail(RtpSubscription subscription, Exception exception)
+    {
+        LogViewerFailed(_logger, StreamName, exception);
+        subscription.Dispose();
+    }
+
     private void DrainPartition(int partition)
     {
         var subscribers = _draining;
@@ -198,13 +207,6 @@ internal sealed partial class RtpStreamSource
         {
             subscribers[i].Drain();
         }
-    }
-
-    // A viewer's drain threw: it alone ends.
-    internal void Fail(RtpSubscription subscription, Exception exception)
-    {
-        LogViewerFailed(_logger, StreamName, exception);
-        subscription.Dispose();
     }
 
     private async Task PumpAsync()
