@@ -32,10 +32,9 @@ internal sealed class RtpSourceManager(DeliveryStats stats, ILogger<RtpStreamSou
 
     /// <summary>
     /// Subscribes a viewer to <paramref name="stream"/> through its shared source, creating (and starting) the
-    /// source if none runs for it; the source's pump drives <paramref name="subscriber"/> from now on. Null when the
-    /// server is stopping.
+    /// source if none runs for it. Null when the server is stopping.
     /// </summary>
-    public RtpSubscription? TrySubscribe(LiveStream stream, IRtpSubscriber subscriber)
+    public RtpSubscription? TrySubscribe(LiveStream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         lock (_gate)
@@ -46,7 +45,7 @@ internal sealed class RtpSourceManager(DeliveryStats stats, ILogger<RtpStreamSou
             }
 
             if (_sources.TryGetValue(stream.Name, out var source) && ReferenceEquals(source.Stream, stream)
-                && source.TrySubscribe(subscriber) is { } subscription)
+                && source.TrySubscribe() is { } subscription)
             {
                 return subscription;
             }
@@ -54,7 +53,7 @@ internal sealed class RtpSourceManager(DeliveryStats stats, ILogger<RtpStreamSou
             // None, one of an earlier publisher of this name, or one that just stopped: start a new one.
             source = new RtpStreamSource(stream, Options, logger, Forget);
             _sources[stream.Name] = source;
-            return source.TrySubscribe(subscriber);
+            return source.TrySubscribe();
         }
     }
 

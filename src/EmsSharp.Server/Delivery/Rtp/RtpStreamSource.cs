@@ -6,18 +6,13 @@ namespace EmsSharp.Server.Delivery.Rtp;
 /// <summary>
 /// The shared srtp delivery of one live stream: ONE reader of the hub and ONE RTP packetizer for all viewers.
 /// Every frame is turned into RTP payloads once (<see cref="RtpAccessUnit"/>, immutable) and fanned out by
-/// reference to the <see cref="RtpSubscription"/>s; the pump then drives every viewer's <see cref="IRtpSubscriber"/>
-/// itself (spread over the cores when there are many), which only adds the viewer's header, SRTP and sends (UDP
-/// sends never block): one wake-up per access unit per stream instead of one per viewer. A GOP cache (the units since the last video keyframe) lets a new
-/// viewer start at once. The pump starts with the first viewer and stops when the last leaves or the stream ends
-/// (viewers then drain and see the end). Create through <see cref="RtpSourceManager"/>.
+/// reference to the <see cref="RtpSubscription"/>s, which only add their own header, SRTP and send; a GOP cache
+/// (the units since the last video keyframe) lets a new viewer start at once. The pump starts with the first viewer
+/// and stops when the last leaves or the stream ends (viewers then drain and see the end). Create through
+/// <see cref="RtpSourceManager"/>.
 /// </summary>
 internal sealed partial class RtpStreamSource
 {
-    // Below this many viewers per core a unit's drains run on the publishing thread alone: spreading them would cost
-    // more wake-ups than it saves.
-    private const int MinViewersPerPartition = 32;
-
     private readonly LiveStream _stream;
     private readonly RtpSourceOptions _options;
     private readonly ILogger _logger;
@@ -25,7 +20,6 @@ internal sealed partial class RtpStreamSource
     private readonly Lock _gate = new();
     private readonly List<RtpAccessUnit> _gop = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly Action<int> _drainPartition;
     private RtpSubscription[] _subscribers = [];
     private long _gopBytes;
     private bool _gopValid;
@@ -34,8 +28,6 @@ internal sealed partial class RtpStreamSource
     private long _units;
     private long _droppedFrames;
     private Task _pump = Task.CompletedTask;
-    private RtpSubscription[] _draining = [];
-    private int _partitions;
 
     internal RtpStreamSource(LiveStream stream, RtpSourceOptions options, ILogger logger, Action<RtpStreamSource>? stopped)
     {
@@ -43,7 +35,6 @@ internal sealed partial class RtpStreamSource
         _options = options;
         _logger = logger;
         _stopped = stopped;
-        _drainPartition = DrainPartition;
     }
 
     /// <summary>The live stream this source reads.</summary>
@@ -77,12 +68,11 @@ internal sealed partial class RtpStreamSource
     }
 
     /// <summary>
-    /// Attaches a viewer, driven by the pump from now on (so <paramref name="subscriber"/> must be ready to drain): it
-    /// gets the GOP cache, drained at once on the thread pool, then live access units. Starts the pump for the first
-    /// viewer. Null when the source has stopped (ask the manager for a new one). <paramref name="queueUnits"/> and
+    /// Attaches a viewer: it gets the GOP cache, then live access units. Starts the pump for the first viewer.
+    /// Null when the source has stopped (ask the manager for a new one). <paramref name="queueUnits"/> and
     /// <paramref name="queueBytes"/> bound this viewer's queue (0: the <see cref="RtpSourceOptions"/> defaults).
     /// </summary>
-    public RtpSubscription? TrySubscribe(IRtpSubscriber subscriber, int queueUnits = 0, long queueBytes = 0)
+    public RtpSubscription? TrySubscribe(int queueUnits = 0, long queueBytes = 0)
     {
         lock (_gate)
         {
@@ -91,18 +81,15 @@ internal sealed partial class RtpStreamSource
                 return null;
             }
 
-            var subscription = new RtpSubscription(this, subscriber,
+            var subscription = new RtpSubscription(this,
                 queueUnits > 0 ? queueUnits : _options.ViewerQueueUnits,
                 queueBytes > 0 ? queueBytes : _options.ViewerQueueBytes);
-            if (_gopValid && _gop.Count > 0)
+            if (_gopValid)
             {
                 foreach (var packet in _gop)
                 {
                     subscription.Enqueue(packet);
                 }
-
-                // The new viewer starts now, not at the pump's next unit (its drains are serialized with the pump's).
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Drain(), subscription, preferLocal: false);
             }
 
             var subscribers = new RtpSubscription[_subscribers.Length + 1];
@@ -147,16 +134,9 @@ internal sealed partial class RtpStreamSource
         }
     }
 
-    /// <summary>
-    /// Caches and fans out one access unit, then drains every viewer: on the calling thread, or over up to one fixed
-    /// partition per core when there are many viewers. One caller at a time (the pump; tests while it idles). Inbound
-    /// RTCP (NACK, PLI, receiver reports) is serviced in those drains, so at the next access unit: at most a frame
-    /// interval (33 ms at 30 fps, or the next audio unit) after it arrived, which retransmission and keyframe
-    /// requests tolerate.
-    /// </summary>
+    /// <summary>Caches and fans out one access unit (the pump calls this; benchmarks too).</summary>
     internal void Publish(RtpAccessUnit packet)
     {
-        RtpSubscription[] subscribers;
         lock (_gate)
         {
             if (_isStopped)
@@ -165,47 +145,10 @@ internal sealed partial class RtpStreamSource
             }
 
             Cache(packet);
-            subscribers = _subscribers;
-            foreach (var subscriber in subscribers)
+            foreach (var subscriber in _subscribers)
             {
                 subscriber.Enqueue(packet);
             }
-        }
-
-        // Outside the lock: a viewer that leaves (or fails) inside its drain unsubscribes itself.
-        var partitions = Math.Min(Environment.ProcessorCount, subscribers.Length / MinViewersPerPartition);
-        if (partitions <= 1)
-        {
-            foreach (var subscriber in subscribers)
-            {
-                subscriber.Drain();
-            }
-
-            return;
-        }
-
-        // Many viewers: fixed partitions, one per core, each draining its viewers in turn; this thread takes part
-        // (so it never waits on a starved pool) and returns when every viewer has had this unit. Each viewer is in
-        // exactly one partition, and its drain lock would serialize it anyway.
-        _draining = subscribers;
-        _partitions = partitions;
-        Parallel.For(0, partitions, _drainPartition);
-        _draining = [];
-    }
-
-    // A viewer's drain threw: it alone ends.
-    internal void Fail(RtpSubscription subscription, Exception exception)
-    {
-        LogViewerFailed(_logger, StreamName, exception);
-        subscription.Dispose();
-    }
-
-    private void DrainPartition(int partition)
-    {
-        var subscribers = _draining;
-        for (var i = partition; i < subscribers.Length; i += _partitions)
-        {
-            subscribers[i].Drain();
         }
     }
 
@@ -303,12 +246,6 @@ internal sealed partial class RtpStreamSource
             subscriber.Complete();
         }
 
-        // The last drain: what is still queued, then the end.
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Drain();
-        }
-
         _stopped?.Invoke(this);
     }
 
@@ -320,7 +257,4 @@ internal sealed partial class RtpStreamSource
 
     [LoggerMessage(3, LogLevel.Error, "RTP source for {StreamName} failed")]
     private static partial void LogFailed(ILogger logger, string streamName, Exception exception);
-
-    [LoggerMessage(4, LogLevel.Error, "An srtp viewer of {StreamName} failed; it stops, the others go on")]
-    private static partial void LogViewerFailed(ILogger logger, string streamName, Exception exception);
 }

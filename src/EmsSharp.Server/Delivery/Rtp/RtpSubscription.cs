@@ -1,38 +1,37 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Threading.Tasks.Sources;
 
 namespace EmsSharp.Server.Delivery.Rtp;
 
 /// <summary>
 /// One srtp viewer of a shared <see cref="RtpStreamSource"/>: the GOP cache (a keyframe first), then live access
-/// units through a bounded queue, consumed by its <see cref="IRtpSubscriber"/> whenever the source's pump calls
-/// <see cref="Drain"/>. When the queue is full the queued units are dropped and delivery resumes at the next keyframe;
-/// drops are counted. The source never waits for a viewer. Dispose to leave.
+/// units through a bounded queue. When the queue is full the queued units are dropped and delivery resumes at the
+/// next keyframe; drops are counted. The source never waits for a viewer. Single consumer: one
+/// <see cref="WaitToReadAsync"/> at a time. Dispose to leave.
 /// </summary>
-internal sealed class RtpSubscription : IDisposable
+internal sealed class RtpSubscription : IDisposable, IValueTaskSource<bool>
 {
     private readonly RtpStreamSource _source;
-    private readonly IRtpSubscriber _subscriber;
     private readonly Lock _gate = new();
-    // Serializes the subscriber's drains (the pump's, the one after the stream ended, the first one of a new viewer)
-    // and lets Dispose wait for one in flight: taken once per access unit per viewer, not per packet.
-    private readonly Lock _drainGate = new();
     private readonly RtpAccessUnit?[] _ring;
     private readonly long _maxBytes;
+    private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
+    private CancellationTokenRegistration _cancellation;
     private int _head;
     private int _count;
     private long _bytes;
     private bool _skipping = true;
     private bool _completed;
     private bool _disposed;
+    private bool _waiting;
     private long _dropped;
     private long _skips;
     private long _delivered;
 
-    internal RtpSubscription(RtpStreamSource source, IRtpSubscriber subscriber, int capacity, long maxBytes)
+    internal RtpSubscription(RtpStreamSource source, int capacity, long maxBytes)
     {
         _source = source;
-        _subscriber = subscriber;
         _ring = new RtpAccessUnit?[Math.Max(1, capacity)];
         _maxBytes = Math.Max(1, maxBytes);
     }
@@ -68,16 +67,42 @@ internal sealed class RtpSubscription : IDisposable
     /// <summary>True once the stream ended (or the server stopped it); the queue may still hold its last access units.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed);
 
-    /// <summary>True once the stream ended and every queued access unit was read: nothing more will come.</summary>
-    public bool IsDrained
+    /// <summary>
+    /// Waits until an access unit can be read (true), or the stream ended and the queue is drained (false).
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        get
+        short token;
+        lock (_gate)
         {
-            lock (_gate)
+            if (_count > 0)
             {
-                return _completed && _count == 0;
+                return new ValueTask<bool>(true);
             }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (_waiting)
+            {
+                throw new InvalidOperationException("An RtpSubscription allows one pending wait at a time.");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            _waiter.Reset();
+            _waiting = true;
+            token = _waiter.Version;
         }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(
+                static (state, ct) => ((RtpSubscription)state!).CancelWait(ct), this);
+        }
+
+        return new ValueTask<bool>(this, token);
     }
 
     /// <summary>The next access unit, if any: immutable and shared with other viewers.</summary>
@@ -101,13 +126,10 @@ internal sealed class RtpSubscription : IDisposable
         }
     }
 
-    /// <summary>
-    /// Leaves the stream; the source stops when its last viewer leaves. Waits for a drain in flight on another thread;
-    /// once this returns the subscriber is never called again.
-    /// </summary>
+    /// <summary>Leaves the stream; the source stops when its last viewer leaves. A pending wait returns false.</summary>
     public void Dispose()
     {
-        lock (_drainGate)
+        lock (_gate)
         {
             if (_disposed)
             {
@@ -121,41 +143,30 @@ internal sealed class RtpSubscription : IDisposable
         Complete();
         lock (_gate)
         {
-            ClearRing();
+            Array.Clear(_ring);
+            _count = 0;
+            _bytes = 0;
         }
     }
 
-    /// <summary>
-    /// Runs the subscriber's drain on the calling thread (the pump, after each access unit); a drain already running on
-    /// another thread is waited for. A subscriber that throws is logged and unsubscribed; the others go on.
-    /// </summary>
-    internal void Drain()
+    bool IValueTaskSource<bool>.GetResult(short token)
     {
-        Exception? failure = null;
-        lock (_drainGate)
+        try
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            try
-            {
-                _subscriber.Drain(this);
-            }
-#pragma warning disable CA1031 // a bug in one viewer must end that viewer only, and say so
-            catch (Exception e) when (e is not OutOfMemoryException)
-#pragma warning restore CA1031
-            {
-                failure = e;
-            }
+            return _waiter.GetResult(token);
         }
-
-        if (failure is not null)
+        finally
         {
-            _source.Fail(this, failure);
+            _cancellation.Dispose();
+            _cancellation = default;
         }
     }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(
+        Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
 
     // Called by the source under its lock, so the cache replay and live units cannot interleave.
     internal void Enqueue(RtpAccessUnit unit)
@@ -186,6 +197,7 @@ internal sealed class RtpSubscription : IDisposable
             _ring[(_head + _count) % _ring.Length] = unit;
             _count++;
             _bytes += unit.Length;
+            Signal();
         }
     }
 
@@ -194,6 +206,11 @@ internal sealed class RtpSubscription : IDisposable
         lock (_gate)
         {
             _completed = true;
+            if (_waiting)
+            {
+                _waiting = false;
+                _waiter.SetResult(false);
+            }
         }
     }
 
@@ -212,5 +229,26 @@ internal sealed class RtpSubscription : IDisposable
         _head = 0;
         _count = 0;
         _bytes = 0;
+    }
+
+    private void Signal()
+    {
+        if (_waiting)
+        {
+            _waiting = false;
+            _waiter.SetResult(true);
+        }
+    }
+
+    private void CancelWait(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_waiting)
+            {
+                _waiting = false;
+                _waiter.SetException(new OperationCanceledException(cancellationToken));
+            }
+        }
     }
 }

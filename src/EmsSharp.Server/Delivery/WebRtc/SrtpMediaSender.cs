@@ -18,13 +18,12 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// keyframe, FU-A); this viewer adds its own RTP header, SRTP-protects and sends on its selected pair; audio as
 /// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
 /// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
-/// The video has no task of its own: the source's pump drives it (<see cref="IRtpSubscriber"/>), one drain at a time,
-/// and the drain owns the <see cref="RtpTrackSender"/> and the buffer (allocated once); the session loop only
-/// unprotects and parses inbound RTCP and queues it for the next drain. A slow viewer's queue drops to the next
-/// keyframe. The time from a frame's arrival in the hub to its last packet's send goes into
+/// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); the session
+/// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's queue drops
+/// to the next keyframe. The time from a frame's arrival in the hub to its last packet's send goes into
 /// <see cref="DeliveryStats.Srtp"/>.
 /// </summary>
-internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscriber
+internal sealed partial class SrtpMediaSender : IViewerMediaSender
 {
     private const int MaxQueuedRtcp = 64;
     private const int MaxRtcpLength = 1500;
@@ -50,10 +49,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscrib
     private SrtpContext? _local;
     private SrtpContext? _remote;
     private RtpTrackSender? _video;
-    private byte[] _packet = [];
-    private TimeSpan _lastReport; // the first report after a second of media
-    private bool _ended;
-    private RtpSubscription? _subscription;
+    private Task _loop = Task.CompletedTask;
     private Task _audioLoop = Task.CompletedTask;
 
     public SrtpMediaSender(
@@ -129,12 +125,9 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscrib
             MidExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri) ?? 0,
             AbsSendTimeExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri) ?? 0,
         }, local);
-        _packet = new byte[_video.RequiredBufferSize];
         session.RtpOrRtcpReceived += OnRtpOrRtcp;
         StartAudio(session, keys);
-        _subscription = _sources.TrySubscribe(_stream, this);
-        if (_subscription is not null) // null: the server is stopping
-            LogSending(_logger, _peerId, _stream.Name);
+        _loop = Task.Run(RunAsync);
     }
 
     public async ValueTask DisposeAsync()
@@ -142,10 +135,9 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscrib
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_session is { } session)
             session.RtpOrRtcpReceived -= OnRtpOrRtcp;
-        _subscription?.Dispose(); // waits for a drain in flight: none runs after this
         try
         {
-            await _audioLoop.ConfigureAwait(false);
+            await Task.WhenAll(_loop, _audioLoop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -206,40 +198,60 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscrib
         }
     }
 
-    // Runs on the source's pump (never on two threads at once), after each access unit and once after the stream ended.
-    void IRtpSubscriber.Drain(RtpSubscription subscription)
+    private async Task RunAsync()
     {
         var video = _video!;
         var session = _session!;
-        var packet = _packet;
-        while (subscription.TryRead(out var unit))
+        var packet = new byte[video.RequiredBufferSize];
+        var lastReport = TimeSpan.Zero; // the first report after a second of media
+        using var subscription = _sources.TrySubscribe(_stream);
+        if (subscription is null)
         {
-            if (unit.Kind == TrackKind.Audio)
+            return; // the server is stopping
+        }
+
+        LogSending(_logger, _peerId, _stream.Name);
+        try
+        {
+            while (await subscription.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                if (unit.Codec == _audioCodec && _passThrough is not null)
-                    _passThrough.Writer.TryWrite(new AudioPacket(unit.Payloads[0].Bytes, unit.Timestamp));
-                continue;
+                while (subscription.TryRead(out var unit))
+                {
+                    if (unit.Kind == TrackKind.Audio)
+                    {
+                        if (unit.Codec == _audioCodec && _passThrough is not null)
+                            _passThrough.Writer.TryWrite(new AudioPacket(unit.Payloads[0].Bytes, unit.Timestamp));
+                        continue;
+                    }
+
+                    SendVideoUnit(video, session, unit, packet, subscription.SubscribedAt);
+                }
+
+                ServiceRtcp(video, session, packet);
+                var now = Now;
+                if (now - lastReport >= ReportInterval && video.Reports.HasSent
+                    && video.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out var written))
+                {
+                    lastReport = now;
+                    session.SendRtpOrRtcp(packet.AsSpan(0, written));
+                }
+
+                Counters.SetDroppedFrames(subscription.DroppedUnits);
             }
 
-            SendVideoUnit(video, session, unit, packet, subscription.SubscribedAt);
-        }
-
-        ServiceRtcp(video, session, packet);
-        var now = Now;
-        if (now - _lastReport >= ReportInterval && video.Reports.HasSent
-            && video.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out var written))
-        {
-            _lastReport = now;
-            session.SendRtpOrRtcp(packet.AsSpan(0, written));
-        }
-
-        Counters.SetDroppedFrames(subscription.DroppedUnits);
-        if (!_ended && subscription.IsDrained)
-        {
-            _ended = true;
             LogStreamEnded(_logger, _peerId, _stream.Name);
             if (!_stop.IsCancellationRequested)
                 Ended?.Invoke(this, $"stream \"{_stream.Name}\" ended");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // viewer closed
+        }
+#pragma warning disable CA1031 // a bug in one viewer's loop must end that viewer only, and say so
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogLoopFailed(_logger, _peerId, e);
         }
     }
 
@@ -359,6 +371,9 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IRtpSubscrib
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: stream {Stream} ended")]
     private static partial void LogStreamEnded(ILogger logger, string peerId, string stream);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Viewer {PeerId}: the SRTP sender stopped")]
+    private static partial void LogLoopFailed(ILogger logger, string peerId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Viewer {PeerId}: keyframe requested ({Count} so far); the next source keyframe answers")]
     private static partial void LogKeyframeRequest(ILogger logger, string peerId, long count);
