@@ -128,6 +128,10 @@ public sealed class ErsHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
         }
+        else
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // no per-request lines by default, as ems
+        }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         return builder;

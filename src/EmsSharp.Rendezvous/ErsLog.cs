@@ -3,7 +3,7 @@ namespace EmsSharp.Rendezvous;
 /// <summary>Source-generated log messages of the ERS.</summary>
 internal static partial class ErsLog
 {
-    [LoggerMessage(1, LogLevel.Information, "ERS signalling on {Address}, admin on {Admin}")]
+    [LoggerMessage(1, LogLevel.Information, "ERS signalling on {Address}; admin API: {Admin}")]
     public static partial void Started(ILogger logger, string address, string admin);
 
     [LoggerMessage(2, LogLevel.Warning, "Socket {Sid} from {Ip}: malformed frame, closing")]
