@@ -7,6 +7,7 @@ namespace EmsSharp.Server.Tests;
 internal sealed class ListLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ChangeSignal _logged = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
 
@@ -20,6 +21,9 @@ internal sealed class ListLoggerProvider : ILoggerProvider
 
         return false;
     }
+
+    /// <summary>Returns once a line containing <paramref name="text"/> is logged; fails after 10 s.</summary>
+    public Task WaitForAsync(string text) => _logged.WaitUntilAsync(() => Contains(text), "no log line containing: " + text);
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this);
 
@@ -38,6 +42,7 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         {
             if (owner._lines.Count < 10_000)
                 owner._lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            owner._logged.Notify();
         }
     }
 }

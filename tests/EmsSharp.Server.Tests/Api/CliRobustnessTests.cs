@@ -25,16 +25,6 @@ public sealed class CliRobustnessTests : IAsyncLifetime
         Assert.Equal("SUCCESS", (await _ems.HttpAsync("version")).Status());
     }
 
-    private async Task WaitForLogAsync(string text)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!_ems.Logs.Contains(text))
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "no log line containing: " + text);
-            await Task.Delay(10); // the server logs after the peer has gone; poll with a deadline
-        }
-    }
-
     [Fact]
     public async Task Binary_lines_get_a_fail_and_the_session_continues()
     {
@@ -89,7 +79,7 @@ public sealed class CliRobustnessTests : IAsyncLifetime
             Assert.Contains(ascii ? "status: FAIL" : "\"status\":\"FAIL\"", first, StringComparison.Ordinal);
         }
 
-        await WaitForLogAsync("longer than 65536 bytes");
+        await _ems.Logs.WaitForAsync("longer than 65536 bytes");
         await AssertStillServingAsync();
         Assert.Equal(0, (await _ems.HttpAsync("listConfig")).Data().GetProperty("webrtc").GetArrayLength());
     }
@@ -103,7 +93,7 @@ public sealed class CliRobustnessTests : IAsyncLifetime
             await client.GetStream().WriteAsync("startWebrtc ersip=1.2.3.4 ersport=1 roomid=hal"u8.ToArray());
         }
 
-        await WaitForLogAsync("in the middle of a line");
+        await _ems.Logs.WaitForAsync("in the middle of a line");
         await AssertStillServingAsync();
         Assert.Equal(0, (await _ems.HttpAsync("listConfig")).Data().GetProperty("webrtc").GetArrayLength());
     }
