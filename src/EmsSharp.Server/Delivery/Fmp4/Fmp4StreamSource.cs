@@ -12,7 +12,7 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// when the last leaves or the stream ends (viewers then drain and see the end). Create through
 /// <see cref="Fmp4SourceManager"/>.
 /// </summary>
-internal sealed partial class Fmp4StreamSource
+internal sealed partial class Fmp4StreamSource : ISharedStreamSource<Fmp4Subscription>
 {
     private readonly LiveStream _stream;
     private readonly Fmp4SourceOptions _options;
@@ -113,6 +113,8 @@ internal sealed partial class Fmp4StreamSource
 
     /// <summary>Stops the pump and ends every viewer (server shutdown).</summary>
     public void Stop() => Finish(cancel: true);
+
+    Fmp4Subscription? ISharedStreamSource<Fmp4Subscription>.Subscribe() => TrySubscribe();
 
     internal void Unsubscribe(Fmp4Subscription subscription)
     {

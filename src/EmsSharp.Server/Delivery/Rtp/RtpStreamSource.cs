@@ -11,7 +11,7 @@ namespace EmsSharp.Server.Delivery.Rtp;
 /// and stops when the last leaves or the stream ends (viewers then drain and see the end). Create through
 /// <see cref="RtpSourceManager"/>.
 /// </summary>
-internal sealed partial class RtpStreamSource
+internal sealed partial class RtpStreamSource : ISharedStreamSource<RtpSubscription>
 {
     private readonly LiveStream _stream;
     private readonly RtpSourceOptions _options;
@@ -109,6 +109,8 @@ internal sealed partial class RtpStreamSource
 
     /// <summary>Stops the pump and ends every viewer (server shutdown).</summary>
     public void Stop() => Finish(cancel: true);
+
+    RtpSubscription? ISharedStreamSource<RtpSubscription>.Subscribe() => TrySubscribe();
 
     internal void Unsubscribe(RtpSubscription subscription)
     {

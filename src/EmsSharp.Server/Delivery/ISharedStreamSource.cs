@@ -1,0 +1,18 @@
+using EmsSharp.Media.Hub;
+
+namespace EmsSharp.Server.Delivery;
+
+/// <summary>A per-stream delivery source shared by all its viewers (fMP4 or RTP), as its registry sees it.</summary>
+/// <typeparam name="TSubscription">One viewer's view of the source.</typeparam>
+internal interface ISharedStreamSource<out TSubscription>
+    where TSubscription : class
+{
+    /// <summary>The live stream the source reads.</summary>
+    LiveStream Stream { get; }
+
+    /// <summary>Attaches a viewer with the default queue bounds; null once the source has stopped.</summary>
+    TSubscription? Subscribe();
+
+    /// <summary>Stops the source; its viewers see the end.</summary>
+    void Stop();
+}
