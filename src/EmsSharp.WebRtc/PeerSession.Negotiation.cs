@@ -11,9 +11,10 @@ public sealed partial class PeerSession
 {
     private readonly ulong _sdpSessionId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2;
     private bool _offered;
+    private bool _described;
 
     /// <summary>
-    /// Creates the server's offer (we are ICE-controlling, <c>a=setup:actpass</c>). Host candidates are inline;
+    /// Creates the server's offer (we are ICE-controlling, <c>a=setup:actpass</c>). The candidates known so far are inline;
     /// later ones trickle through <see cref="LocalCandidate"/>.
     /// </summary>
     public Task<string> CreateOfferAsync(WebRtcOfferOptions options) => InvokeAsync(() =>
@@ -24,6 +25,7 @@ public sealed partial class PeerSession
         }
 
         _offered = true;
+        _described = true;
         _localOffer = options;
         return WebRtcSdpBuilder.CreateOffer(options, LocalParameters("actpass"), _sdpSessionId).ToString();
     });
@@ -83,6 +85,7 @@ public sealed partial class PeerSession
             throw new InvalidOperationException("No remote offer to answer.");
         }
 
+        _described = true;
         var local = LocalParameters(SdpLocalParameters.SetupFor(_dtlsRole));
         return WebRtcSdpBuilder.CreateAnswer(RemoteDescription, _options.AnswerOptions, local, _sdpSessionId)
             .ToString();

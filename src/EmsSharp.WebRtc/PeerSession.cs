@@ -129,9 +129,27 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts server-reflexive discovery against a STUN server.</summary>
-    public void AddStunServer(IPEndPoint server) =>
-        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddStunServer(server, Now)));
+    /// <summary>
+    /// Adds a local candidate beyond the port's host ones (a server-reflexive address the port discovered). Before
+    /// the offer it goes inline in the SDP; after it, <see cref="LocalCandidate"/> trickles it.
+    /// </summary>
+    public void AddLocalCandidate(IceCandidate candidate) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        {
+            foreach (var known in _ice.LocalCandidates)
+            {
+                if (known.Address == candidate.Address && known.Port == candidate.Port)
+                {
+                    return; // RFC 8445 §5.1.3: a redundant candidate is dropped.
+                }
+            }
+
+            _ice.AddLocalCandidate(candidate);
+            if (_described)
+            {
+                LocalCandidate?.Invoke(this, candidate.ToString());
+            }
+        }));
 
     /// <summary>Closes the session (close_notify, stop ICE) and waits for its loop to end.</summary>
     public async ValueTask DisposeAsync()
@@ -299,9 +317,6 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             switch (e.Kind)
             {
-                case IceEventKind.LocalCandidate:
-                    LocalCandidate?.Invoke(this, e.Candidate!.ToString());
-                    break;
                 case IceEventKind.Connected:
                     _sendTo = e.RemoteEndPoint;
                     LogIceConnected(_logger, LocalUfrag, e.RemoteEndPoint!);

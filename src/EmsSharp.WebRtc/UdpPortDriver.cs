@@ -10,7 +10,8 @@ namespace EmsSharp.WebRtc;
 
 /// <summary>
 /// Owns the one UDP socket shared by every <see cref="PeerSession"/>: routes datagrams to sessions by STUN USERNAME
-/// (first contact) and then by remote address, and sends on their behalf.
+/// (first contact) and then by remote address, sends on their behalf, and discovers the socket's server-reflexive
+/// address for all of them.
 /// </summary>
 public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 {
@@ -152,20 +153,14 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             return;
         }
 
-        if (_byAddress.TryGetValue(from, out var session))
+        if (isStun && TryCompleteBinding(datagram, from))
         {
-            session.DeliverDatagram(datagram, from);
             return;
         }
 
-        // A STUN server's response (server-reflexive discovery): only the session that asked knows the transaction.
-        // RFC 8489 §5: responses have the C1 class bit set, which is bit 0 of the first byte.
-        if (isStun && (datagram[0] & 0x01) != 0)
+        if (_byAddress.TryGetValue(from, out var session))
         {
-            foreach (var s in _byUfrag.Values)
-            {
-                s.DeliverDatagram(datagram, from);
-            }
+            session.DeliverDatagram(datagram, from);
         }
     }
 

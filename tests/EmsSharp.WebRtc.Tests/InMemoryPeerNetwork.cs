@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using EmsSharp.Protocols.Ice;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,15 +7,10 @@ namespace EmsSharp.WebRtc.Tests;
 /// <summary>
 /// Sessions on distinct in-memory addresses. Without <see cref="NetworkConditions"/> a send is delivered at once;
 /// with them, datagrams are dropped, delayed and reordered (seeded) on the conditions' clock. A session can sit
-/// behind a simulated NAT, and <see cref="StunServer"/> answers Binding requests with the (translated) source.
+/// behind a simulated NAT.
 /// </summary>
 internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 {
-    /// <summary>Address of the network's STUN server (RFC 8489 Binding responder).</summary>
-    public static readonly IPEndPoint StunServer = new(IPAddress.Parse("198.51.100.1"), 3478);
-
-    private const uint MagicCookie = 0x2112A442;
-
     private readonly Dictionary<IPEndPoint, Host> _hosts = [];
     private readonly Dictionary<IPEndPoint, Nat> _nats = [];
     private readonly HashSet<ITimer> _inFlight = [];
@@ -57,12 +51,6 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
                 nat.Permitted.Add(to);
                 from = nat.Public;
             }
-        }
-
-        if (to.Equals(StunServer))
-        {
-            AnswerBinding(datagram, from);
-            return;
         }
 
         if (conditions is null || !conditions.Impairs(PacketDemux.Classify(datagram)))
@@ -125,29 +113,6 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
             Interlocked.Increment(ref DeliveredByKind[(int)PacketDemux.Classify(datagram)]);
             session.DeliverDatagram(datagram, from);
         }
-    }
-
-    private void AnswerBinding(ReadOnlySpan<byte> datagram, IPEndPoint from)
-    {
-        // RFC 8489 §5-6: a Binding request (type 0x0001, magic cookie) gets a success response (0x0101) with the
-        // same transaction id and XOR-MAPPED-ADDRESS (§14.2) = the source the server saw (IPv4 only here).
-        if (datagram.Length < 20 || BinaryPrimitives.ReadUInt16BigEndian(datagram) != 0x0001 ||
-            BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]) != MagicCookie)
-        {
-            return;
-        }
-
-        var response = new byte[32];
-        BinaryPrimitives.WriteUInt16BigEndian(response, 0x0101);
-        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(2), 12);
-        datagram.Slice(4, 16).CopyTo(response.AsSpan(4));
-        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(20), 0x0020);
-        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(22), 8);
-        response[25] = 0x01;
-        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(26), (ushort)(from.Port ^ (MagicCookie >> 16)));
-        BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28),
-            BinaryPrimitives.ReadUInt32BigEndian(from.Address.GetAddressBytes()) ^ MagicCookie);
-        Deliver(response, StunServer, from);
     }
 
     private sealed class PendingDatagram(InMemoryPeerNetwork network, byte[] data, IPEndPoint from, IPEndPoint to)

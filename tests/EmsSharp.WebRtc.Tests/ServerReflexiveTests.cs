@@ -2,32 +2,43 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
 
 namespace EmsSharp.WebRtc.Tests;
 
-/// <summary>Server-reflexive discovery through the shared port: the STUN server's response finds its session.</summary>
+/// <summary>
+/// Server-reflexive discovery by the shared port: one Binding request per STUN server however many sessions ask, the
+/// answer routed by transaction id to the port, the candidate inline in offers made after it and trickled by sessions
+/// that offered before.
+/// </summary>
 public sealed class ServerReflexiveTests
 {
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
     [Fact]
-    public async Task Stun_server_response_yields_a_trickled_srflx_candidate()
+    public async Task One_binding_request_serves_every_session_inline_or_trickled()
     {
         using var stunServer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         stunServer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var server = (IPEndPoint)stunServer.LocalEndPoint!;
         await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        await using var session = port.CreateSession(new PeerSessionOptions { Certificate = DtlsCertificate.Generate() });
-        var gathered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        session.LocalCandidate += (_, c) => gathered.TrySetResult(c);
+        var certificate = DtlsCertificate.Generate();
+        await using var early = port.CreateSession(new PeerSessionOptions { Certificate = certificate });
+        var trickled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        early.LocalCandidate += (_, c) => trickled.TrySetResult(c);
+        var earlyOffer = await early.CreateOfferAsync(new WebRtcOfferOptions { Video = true, VideoSsrc = 1 });
+        Assert.DoesNotContain("srflx", earlyOffer, StringComparison.Ordinal);
 
-        session.AddStunServer((IPEndPoint)stunServer.LocalEndPoint!);
+        var first = port.GetServerReflexiveAsync(server);
+        var second = port.GetServerReflexiveAsync(server);
+        Assert.Same(first, second);
 
-        // Answer like a STUN server behind which the port appears as 203.0.113.5:1234.
+        // Answer like a STUN server behind which the port appears as 203.0.113.5:1234 (RFC 8489 §14.2).
         var buffer = new byte[1500];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var received = await stunServer.ReceiveFromAsync(buffer, SocketFlags.None,
-            new IPEndPoint(IPAddress.Any, 0), cts.Token);
+        using var cts = new CancellationTokenSource(Deadline);
+        var received = await stunServer.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
         Assert.Equal(port.LocalEndPoint, received.RemoteEndPoint);
-        // A Binding request (RFC 8489 §5): type 0x0001, magic cookie at 4..8, transaction id at 8..20.
-        Assert.Equal(0x0001, BinaryPrimitives.ReadUInt16BigEndian(buffer));
+        Assert.Equal(0x0001, BinaryPrimitives.ReadUInt16BigEndian(buffer)); // a Binding request (RFC 8489 §5)
         var response = new byte[32];
         BinaryPrimitives.WriteUInt16BigEndian(response, 0x0101); // Binding success response
         BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(2), 12);
@@ -39,9 +50,48 @@ public sealed class ServerReflexiveTests
         BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28), 0xCB007105u ^ 0x2112A442u); // 203.0.113.5
         await stunServer.SendToAsync(response, SocketFlags.None, received.RemoteEndPoint, cts.Token);
 
-        var candidate = await gathered.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.StartsWith("candidate:", candidate, StringComparison.Ordinal);
-        Assert.Contains("203.0.113.5 1234 typ srflx raddr 127.0.0.1 rport " + port.LocalEndPoint.Port, candidate,
-            StringComparison.Ordinal);
+        var candidate = await first.WaitAsync(Deadline);
+        Assert.NotNull(candidate);
+        var expected = "203.0.113.5 1234 typ srflx raddr 127.0.0.1 rport " + port.LocalEndPoint.Port;
+        Assert.Contains(expected, candidate.ToString(), StringComparison.Ordinal);
+
+        // Reused: a later session asks nothing of the STUN server and gets the candidate inline in its offer.
+        Assert.Same(first, port.GetServerReflexiveAsync(server));
+        await using var late = port.CreateSession(new PeerSessionOptions { Certificate = certificate });
+        late.AddLocalCandidate(candidate);
+        var lateOffer = await late.CreateOfferAsync(new WebRtcOfferOptions { Video = true, VideoSsrc = 1 });
+        Assert.Contains(expected, lateOffer, StringComparison.Ordinal);
+        stunServer.Blocking = false;
+        Assert.Equal(0, stunServer.Available);
+
+        // The session that offered before the answer trickles it instead.
+        early.AddLocalCandidate(candidate);
+        Assert.Contains(expected, await trickled.Task.WaitAsync(Deadline), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stun_server_that_sees_a_host_address_adds_nothing()
+    {
+        using var stunServer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        stunServer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var discovery = port.GetServerReflexiveAsync((IPEndPoint)stunServer.LocalEndPoint!);
+
+        var buffer = new byte[1500];
+        using var cts = new CancellationTokenSource(Deadline);
+        var received = await stunServer.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
+        var from = (IPEndPoint)received.RemoteEndPoint;
+        var response = new byte[32];
+        BinaryPrimitives.WriteUInt16BigEndian(response, 0x0101);
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(2), 12);
+        buffer.AsSpan(4, 16).CopyTo(response.AsSpan(4));
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(20), 0x0020);
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(22), 8);
+        response[25] = 0x01;
+        BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(26), (ushort)(from.Port ^ 0x2112));
+        BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28), 0x7F000001u ^ 0x2112A442u); // 127.0.0.1: the host address
+        await stunServer.SendToAsync(response, SocketFlags.None, from, cts.Token);
+
+        Assert.Null(await discovery.WaitAsync(Deadline));
     }
 }

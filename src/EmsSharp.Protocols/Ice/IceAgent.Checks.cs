@@ -95,21 +95,6 @@ public sealed partial class IceAgent
 
     private void HandleResponse(ReadOnlySpan<byte> datagram, StunMessage response, IPEndPoint from, TimeSpan now)
     {
-        for (var i = 0; i < _serverTransactions.Count; i++)
-        {
-            var t = _serverTransactions[i];
-            if (t.Matches(response.TransactionId))
-            {
-                _serverTransactions.RemoveAt(i);
-                if (response.Class == StunClass.SuccessResponse && response.TryGetXorMappedAddress(out var mapped))
-                {
-                    AddServerReflexive(mapped!);
-                }
-
-                return;
-            }
-        }
-
         if (_remoteKey is null || !StunMessage.VerifyIntegrity(datagram, response, _remoteKey))
         {
             return;
@@ -195,25 +180,6 @@ public sealed partial class IceAgent
         }
     }
 
-    private void AddServerReflexive(IPEndPoint mapped)
-    {
-        var address = mapped.Address.ToString();
-        foreach (var c in _localCandidates)
-        {
-            if (c.Address == address && c.Port == mapped.Port)
-            {
-                return;
-            }
-        }
-
-        var host = _localCandidates.Count > 0 ? _localCandidates[0] : null;
-        var srflx = new IceCandidate("srflx" + _localCandidates.Count, 1,
-            IceCandidate.ComputePriority(IceCandidateType.ServerReflexive, 65535, 1), address, mapped.Port,
-            IceCandidateType.ServerReflexive, host?.Address ?? "0.0.0.0", host?.Port ?? 0);
-        _localCandidates.Add(srflx);
-        _events.Enqueue(new IceEvent(IceEventKind.LocalCandidate, srflx, null));
-    }
-
     private void SwitchRole(IceRole role)
     {
         Role = role;
@@ -275,27 +241,6 @@ public sealed partial class IceAgent
         }
 
         _transmits.Enqueue(new IceTransmit(bytes, pair.RemoteEndPoint));
-    }
-
-    private void RunServerTransactions(TimeSpan now)
-    {
-        for (var i = _serverTransactions.Count - 1; i >= 0; i--)
-        {
-            var t = _serverTransactions[i];
-            switch (t.HandleTimeout(now))
-            {
-                case StunTransactionStatus.Waiting:
-                    break;
-                case StunTransactionStatus.Retransmit:
-                    _transmits.Enqueue(new IceTransmit(t.Request, t.Destination));
-                    break;
-                case StunTransactionStatus.TimedOut:
-                    _serverTransactions.RemoveAt(i);
-                    break;
-                default:
-                    throw new InvalidOperationException("Unknown transaction status.");
-            }
-        }
     }
 
     private void RunPairTransactions(TimeSpan now)

@@ -16,7 +16,6 @@ public sealed partial class IceAgent
 
     private readonly List<IceCandidatePair> _pairs = [];
     private readonly List<IceCandidate> _localCandidates = [];
-    private readonly List<StunClientTransaction> _serverTransactions = [];
     private readonly List<(byte[] Id, TimeSpan Expires)> _consentTransactions = [];
     private readonly Queue<IceTransmit> _transmits = new();
     private readonly Queue<IceEvent> _events = new();
@@ -65,7 +64,7 @@ public sealed partial class IceAgent
     /// <summary>The selected pair's remote candidate, once connected.</summary>
     public IceCandidate? SelectedRemoteCandidate => _selected?.Remote;
 
-    /// <summary>Local candidates known so far (host ones from the driver, server-reflexive ones gathered).</summary>
+    /// <summary>Local candidates to signal (host and server-reflexive ones, supplied by the driver).</summary>
     public IReadOnlyList<IceCandidate> LocalCandidates => _localCandidates;
 
     /// <summary>Ta: pacing between ordinary checks (RFC 8445 §14.2).</summary>
@@ -123,7 +122,10 @@ public sealed partial class IceAgent
         SwitchRole(role);
     }
 
-    /// <summary>Adds a local host candidate (supplied by the driver) so it can be signalled.</summary>
+    /// <summary>
+    /// Adds a local candidate (host, or server-reflexive as the driver discovered it for the shared socket) so it
+    /// can be signalled. Every local candidate shares the one socket, so pairs need no local side.
+    /// </summary>
     public void AddLocalCandidate(IceCandidate candidate) => _localCandidates.Add(candidate);
 
     /// <summary>Sets the peer's <c>a=ice-ufrag</c>/<c>a=ice-pwd</c>; checks may start.</summary>
@@ -175,18 +177,6 @@ public sealed partial class IceAgent
         return true;
     }
 
-    /// <summary>Starts server-reflexive discovery against a STUN server (RFC 8445 §5.1.1.2).</summary>
-    public void AddStunServer(IPEndPoint server, TimeSpan now)
-    {
-        var request = new StunMessage(StunClass.Request, StunMessage.BindingMethod, StunMessage.NewTransactionId())
-        {
-            AddFingerprint = true,
-        };
-        var bytes = request.ToArray();
-        _serverTransactions.Add(new StunClientTransaction(bytes, request.TransactionId, server, now, InitialRto));
-        _transmits.Enqueue(new IceTransmit(bytes, server));
-    }
-
     /// <summary>Offers a datagram to the agent.</summary>
     /// <returns>True when it was a STUN message (handled or dropped), false when it is not STUN.</returns>
     public bool HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint from, TimeSpan now)
@@ -226,13 +216,10 @@ public sealed partial class IceAgent
         {
             case IceAgentState.New:
             case IceAgentState.Closed:
-                RunServerTransactions(now);
-                return;
             case IceAgentState.Failed:
                 return;
             case IceAgentState.Checking:
             case IceAgentState.Connected:
-                RunServerTransactions(now);
                 RunPairTransactions(now);
                 RunPacedCheck(now);
                 RunConsent(now);
@@ -268,7 +255,6 @@ public sealed partial class IceAgent
     {
         State = IceAgentState.Closed;
         _pairs.Clear();
-        _serverTransactions.Clear();
         _transmits.Clear();
     }
 
@@ -332,14 +318,9 @@ public sealed partial class IceAgent
         TimeSpan? next = null;
         void Min(TimeSpan t) => next = next is null || t < next ? t : next;
 
-        foreach (var t in _serverTransactions)
-        {
-            Min(t.NextTimeout);
-        }
-
         if (State is not (IceAgentState.Checking or IceAgentState.Connected))
         {
-            return next;
+            return null;
         }
 
         foreach (var p in _pairs)

@@ -3,9 +3,6 @@ namespace EmsSharp.Protocols.Ice;
 /// <summary>Kinds of <see cref="IceEvent"/>.</summary>
 public enum IceEventKind
 {
-    /// <summary>A local candidate was gathered (server-reflexive); trickle it to the peer.</summary>
-    LocalCandidate,
-
     /// <summary>A pair was selected: media may flow to <see cref="IceEvent.RemoteEndPoint"/>.</summary>
     Connected,
 

@@ -1,17 +1,14 @@
 using System.Net;
 using EmsSharp.Protocols.Ice;
-using EmsSharp.Protocols.Stun;
 
 namespace EmsSharp.Protocols.Tests.Ice;
 
 /// <summary>
-/// An in-memory network for ICE agents: public hosts, one endpoint-independent NAT in front of one agent, and a
-/// STUN server. Delivery is immediate and deterministic.
+/// An in-memory network for ICE agents: public hosts and one endpoint-independent NAT in front of one agent.
+/// Delivery is immediate and deterministic.
 /// </summary>
 internal sealed class IceTestNetwork
 {
-    public static readonly IPEndPoint StunServer = new(IPAddress.Parse("198.51.100.1"), 3478);
-
     private readonly Dictionary<IPEndPoint, IceAgent> _public = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _addressOf = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _natMapping = [];
@@ -51,11 +48,7 @@ internal sealed class IceTestNetwork
                     }
 
                     var source = _natMapping.TryGetValue(agent, out var mapped) ? mapped : _addressOf[agent];
-                    if (t.Destination.Equals(StunServer))
-                    {
-                        AnswerStun(agent, t.Data, source, now);
-                    }
-                    else if (_public.TryGetValue(t.Destination, out var to))
+                    if (_public.TryGetValue(t.Destination, out var to))
                     {
                         to.HandleStun(t.Data, source, now);
                     }
@@ -63,16 +56,5 @@ internal sealed class IceTestNetwork
             }
         }
         while (moved);
-    }
-
-    private static void AnswerStun(IceAgent agent, byte[] request, IPEndPoint source, TimeSpan now)
-    {
-        Assert.True(StunMessage.TryRead(request, out var msg, out _));
-        var response = new StunMessage(StunClass.SuccessResponse, StunMessage.BindingMethod, msg!.TransactionId)
-        {
-            AddFingerprint = true,
-        };
-        response.AddXorMappedAddress(source);
-        agent.HandleStun(response.ToArray(), StunServer, now);
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Ice;
 using EmsSharp.Server.Events;
 using EmsSharp.WebRtc;
 
@@ -16,6 +17,9 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// </summary>
 internal sealed partial class ViewerSession : IAsyncDisposable
 {
+    /// <summary>How long the offer waits for the port's server-reflexive candidate (one STUN round trip is plenty).</summary>
+    private static readonly TimeSpan ReflexiveWait = TimeSpan.FromSeconds(1);
+
     private readonly WebRtcRoom _room;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -149,12 +153,39 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         peer.StateChanged += OnStateChanged;
         peer.DtlsConnected += OnDtlsConnected;
         peer.LocalCandidate += OnLocalCandidate;
+        // Behind a NAT the browser can only reach this server at the address a STUN server sees (RFC 8445 §5.1.1.2),
+        // and a TURN relay only forwards from an address the browser permitted, which it learns from that candidate.
+        // A candidate trickled before the offer is lost (the browser has no peer connection yet), so the port's
+        // discovery gets a short wait to make it inline; a later answer trickles after the offer.
+        var discoveries = new List<Task<IceCandidate?>>();
         foreach (var server in await ResolveStunServersAsync(token).ConfigureAwait(false))
-            peer.AddStunServer(server);
+            discoveries.Add(_room.Port.Driver.GetServerReflexiveAsync(server));
+        try
+        {
+            await Task.WhenAll(discoveries).WaitAsync(ReflexiveWait, _room.Time, token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // trickled below when it comes
+        }
+
+        var late = new List<Task<IceCandidate?>>();
+        foreach (var discovery in discoveries)
+        {
+            if (!discovery.IsCompleted)
+                late.Add(discovery);
+            else if (discovery.Result is { } candidate)
+                peer.AddLocalCandidate(candidate);
+        }
 
         var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
         LogOffer(_logger, PeerId, StreamName, Transport);
         await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
+        foreach (var discovery in late)
+        {
+            if (await discovery.WaitAsync(token).ConfigureAwait(false) is { } candidate)
+                peer.AddLocalCandidate(candidate);
+        }
     }
 
     /// <summary>
@@ -253,11 +284,12 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             ["prefix"] = "webkit",
         }, token);
 
-    // stunservers entries are {"url":"stun:host[:port]"} (or "urls"); RFC 7064 §3.1: the default port is 3478.
+    // stunservers entries are {"url":"stun:host[:port]"} (or "urls"); RFC 7064 §3.1: the default port is 3478. A TURN
+    // server over UDP answers Binding requests too (RFC 8656 §3), so turnservers' udp entries serve as well.
     private async Task<List<IPEndPoint>> ResolveStunServersAsync(CancellationToken token)
     {
         var result = new List<IPEndPoint>();
-        foreach (var entry in _room.Client.StunServers)
+        foreach (var entry in _room.Client.StunServers.Concat(_room.Client.TurnServers))
         {
             if (entry.ValueKind != JsonValueKind.Object)
                 continue;
@@ -270,7 +302,9 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             {
                 foreach (var address in await Dns.GetHostAddressesAsync(host, AddressFamily.InterNetwork, token).ConfigureAwait(false))
                 {
-                    result.Add(new IPEndPoint(address, port));
+                    var server = new IPEndPoint(address, port);
+                    if (!result.Contains(server))
+                        result.Add(server);
                     break;
                 }
             }
@@ -283,16 +317,25 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// The host and port of a <c>stun:</c> URL (RFC 7064), or of a <c>turn:</c> URL over UDP (RFC 7065: no transport
+    /// parameter means UDP); false for anything else (<c>stuns:</c>, <c>turns:</c>, TCP).
+    /// </summary>
     internal static bool TryParseStunUrl(string url, out string host, out int port)
     {
         host = string.Empty;
         port = 3478;
-        if (!url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase))
+        if (!url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("turn:", StringComparison.OrdinalIgnoreCase))
             return false;
         var rest = url.AsSpan(5);
         var query = rest.IndexOf('?');
         if (query >= 0)
+        {
+            if (!rest[query..].Equals("?transport=udp", StringComparison.OrdinalIgnoreCase))
+                return false;
             rest = rest[..query];
+        }
+
         var colon = rest.LastIndexOf(':');
         if (colon > 0 && int.TryParse(rest[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var p))
         {

@@ -25,9 +25,12 @@ public class SrtpAudioHelpersTests
     [InlineData("stun:127.0.0.1:19302", true, "127.0.0.1", 19302)]
     [InlineData("STUN:host:3479?transport=udp", true, "host", 3479)]
     [InlineData("stun:host:0", false, "", 3478)]
-    [InlineData("turn:host:3478", false, "", 3478)]
+    [InlineData("turn:host:3478", true, "host", 3478)]
+    [InlineData("turn:host:3479?transport=udp", true, "host", 3479)]
+    [InlineData("turn:host:3478?transport=tcp", false, "", 3478)]
+    [InlineData("turns:host:5349?transport=tcp", false, "", 3478)]
     [InlineData("stun:", false, "", 3478)]
-    public void Stun_urls_resolve_to_host_and_port(string url, bool ok, string host, int port)
+    public void Stun_and_udp_turn_urls_resolve_to_host_and_port(string url, bool ok, string host, int port)
     {
         Assert.Equal(ok, ViewerSession.TryParseStunUrl(url, out var h, out var p));
         if (ok)
