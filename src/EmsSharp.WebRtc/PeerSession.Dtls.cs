@@ -61,11 +61,8 @@ public sealed partial class PeerSession
     {
         public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
         {
-            var to = session._sendTo;
-            if (to is not null)
-            {
-                session._host.Send(datagram, to);
-            }
+            var selected = session._selected;
+            selected?.Path.Send(datagram, selected.Remote);
         }
 
         public void OnDtlsConnected(DtlsSrtpKeys keys) =>

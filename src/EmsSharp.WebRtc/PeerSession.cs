@@ -31,8 +31,10 @@ public sealed partial class PeerSession : IAsyncDisposable
     private IDtlsTransport? _dtls;
     private DtlsRole _dtlsRole;
     private bool _dtlsStarted;
+    private readonly Dictionary<int, IPacketPath> _paths = [];
     private int _queuedDatagrams;
-    private volatile IPEndPoint? _sendTo;
+    private int _lastBase;
+    private volatile SelectedPath? _selected;
     private volatile PeerSessionState _state = PeerSessionState.New;
 
     internal PeerSession(IPeerSessionHost host, PeerSessionOptions options, TimeProvider time, ILogger logger)
@@ -50,6 +52,8 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             _ice.AddLocalCandidate(c);
         }
+
+        _paths[0] = host;
 
         _timer = time.CreateTimer(static s => ((PeerSession)s!).Post(new PeerSessionInput(PeerSessionInputKind.Timer)),
             this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -84,7 +88,10 @@ public sealed partial class PeerSession : IAsyncDisposable
     public string LocalUfrag => _ice.LocalUfrag;
 
     /// <summary>The selected remote address once ICE connected.</summary>
-    public IPEndPoint? RemoteEndPoint => _sendTo;
+    public IPEndPoint? RemoteEndPoint => _selected?.Remote;
+
+    /// <summary>The selected pair's path (<see cref="IPacketPath.Kind"/>: udp, tcp, turn/udp...), once connected.</summary>
+    public string? SelectedPathKind => _selected?.Path.Kind;
 
     /// <summary>The SRTP keys once <see cref="PeerSessionState.Connected"/>.</summary>
     public DtlsSrtpKeys? SrtpKeys { get; private set; }
@@ -104,13 +111,13 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// </summary>
     public bool SendRtpOrRtcp(ReadOnlySpan<byte> protectedPacket)
     {
-        var to = _sendTo;
-        if (to is null || _state != PeerSessionState.Connected)
+        var selected = _selected;
+        if (selected is null || _state != PeerSessionState.Connected)
         {
             return false;
         }
 
-        _host.Send(protectedPacket, to);
+        selected.Path.Send(protectedPacket, selected.Remote);
         return true;
     }
 
@@ -151,6 +158,36 @@ public sealed partial class PeerSession : IAsyncDisposable
             }
         }));
 
+    /// <summary>
+    /// Adds a local base (a TURN allocation, or an ICE-TCP connection) and returns its id, under which its owner
+    /// delivers what arrives on it (<see cref="DeliverDatagram"/>). A relayed <paramref name="candidate"/> is signalled
+    /// like <see cref="AddLocalCandidate"/>; with <paramref name="pairsWithSignalled"/> every signalled remote candidate
+    /// is checked through the path too (a relay), otherwise only peers whose checks arrive on it (ICE-TCP).
+    /// </summary>
+    public int AddPath(IPacketPath path, IceCandidate? candidate, uint priority, bool pairsWithSignalled)
+    {
+        var id = Interlocked.Increment(ref _lastBase);
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        {
+            _paths[id] = path;
+            _ice.AddBase(id, priority, pairsWithSignalled, Now);
+        }));
+        if (candidate is not null)
+        {
+            AddLocalCandidate(candidate);
+        }
+
+        return id;
+    }
+
+    /// <summary>A path is gone (connection closed, allocation lost): its pairs fail, the session too if it was selected.</summary>
+    public void RemovePath(int id) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        {
+            _ice.RemoveBase(id);
+            _paths.Remove(id);
+        }));
+
     /// <summary>Closes the session (close_notify, stop ICE) and waits for its loop to end.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -160,8 +197,11 @@ public sealed partial class PeerSession : IAsyncDisposable
         _dtls?.Dispose();
     }
 
-    /// <summary>Hands a received datagram to the session (copied into a pooled buffer). Called by the driver.</summary>
-    internal void DeliverDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    /// <summary>
+    /// Hands a received datagram to the session (copied into a pooled buffer). Called by the driver of the path it
+    /// arrived on (<paramref name="localBase"/> 0 = the shared UDP port).
+    /// </summary>
+    internal void DeliverDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from, int localBase = 0)
     {
         if (Interlocked.Increment(ref _queuedDatagrams) > MaxQueuedDatagrams)
         {
@@ -171,7 +211,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
         var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
         datagram.CopyTo(buffer);
-        if (!_inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Datagram, buffer, datagram.Length, from)))
+        if (!_inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Datagram, buffer, datagram.Length, from, Base: localBase)))
         {
             Interlocked.Decrement(ref _queuedDatagrams);
             ArrayPool<byte>.Shared.Return(buffer);
@@ -241,7 +281,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 Interlocked.Decrement(ref _queuedDatagrams);
                 try
                 {
-                    HandleDatagram(input.Data.AsSpan(0, input.Length), input.From!);
+                    HandleDatagram(input.Data.AsSpan(0, input.Length), input.From!, input.Base);
                 }
                 finally
                 {
@@ -279,16 +319,21 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    private void HandleDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private void HandleDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from, int localBase)
     {
+        if (!_paths.TryGetValue(localBase, out var path))
+        {
+            return; // a path removed while its datagram was queued
+        }
+
         switch (PacketDemux.Classify(datagram))
         {
             case PacketKind.Stun:
-                _ice.HandleStun(datagram, from, Now);
+                _ice.HandleStun(datagram, from, Now, localBase);
                 break;
             case PacketKind.Dtls:
                 // The peer may finish ICE first and send its ClientHello before our nomination completes.
-                _sendTo ??= from;
+                _selected ??= new SelectedPath(localBase, path, from);
                 _dtls?.HandleDatagram(datagram);
                 break;
             case PacketKind.RtpOrRtcp:
@@ -309,8 +354,16 @@ public sealed partial class PeerSession : IAsyncDisposable
     {
         while (_ice.TryPollTransmit(out var t))
         {
-            _host.Send(t.Data, t.Destination);
-            _host.Route(t.Destination, this);
+            if (!_paths.TryGetValue(t.Base, out var path))
+            {
+                continue;
+            }
+
+            path.Send(t.Data, t.Destination);
+            if (t.Base == 0)
+            {
+                _host.Route(t.Destination, this);
+            }
         }
 
         while (_ice.TryPollEvent(out var e))
@@ -318,8 +371,9 @@ public sealed partial class PeerSession : IAsyncDisposable
             switch (e.Kind)
             {
                 case IceEventKind.Connected:
-                    _sendTo = e.RemoteEndPoint;
-                    LogIceConnected(_logger, LocalUfrag, e.RemoteEndPoint!);
+                    var selected = new SelectedPath(e.Base, _paths[e.Base], e.RemoteEndPoint!);
+                    _selected = selected;
+                    LogIceConnected(_logger, LocalUfrag, e.RemoteEndPoint!, e.Candidate!.Type, selected.Path.Kind);
                     StartDtls();
                     break;
                 case IceEventKind.Failed:
@@ -375,8 +429,8 @@ public sealed partial class PeerSession : IAsyncDisposable
         _inputs.Writer.TryComplete();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote}")]
-    private static partial void LogIceConnected(ILogger logger, string ufrag, IPEndPoint remote);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote} ({Type}) over {Path}")]
+    private static partial void LogIceConnected(ILogger logger, string ufrag, IPEndPoint remote, IceCandidateType type, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ICE failed for {Ufrag}")]
     private static partial void LogIceFailed(ILogger logger, string ufrag);
@@ -389,4 +443,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DTLS closed for {Ufrag}: {Error}")]
     private static partial void LogDtlsClosed(ILogger logger, string ufrag, string? error);
+
+    /// <summary>Where the session sends: the selected pair's base, its path and the remote address. Immutable, swapped whole.</summary>
+    private sealed record SelectedPath(int Base, IPacketPath Path, IPEndPoint Remote);
 }

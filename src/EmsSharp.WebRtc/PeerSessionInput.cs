@@ -3,7 +3,10 @@ using EmsSharp.Protocols.Dtls;
 
 namespace EmsSharp.WebRtc;
 
-/// <summary>One item of a session's input channel. <c>Data</c> of a datagram is pooled and returned after use.</summary>
+/// <summary>
+/// One item of a session's input channel. <c>Data</c> of a datagram is pooled and returned after use; <c>Base</c> is the
+/// local base (path) it arrived on.
+/// </summary>
 internal readonly record struct PeerSessionInput(
     PeerSessionInputKind Kind,
     byte[]? Data = null,
@@ -13,4 +16,5 @@ internal readonly record struct PeerSessionInput(
     DtlsSrtpKeys? Keys = null,
     string? Error = null,
     PeerDataChannel? Channel = null,
-    bool IsText = false);
+    bool IsText = false,
+    int Base = 0);

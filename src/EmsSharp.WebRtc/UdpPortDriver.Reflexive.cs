@@ -57,7 +57,7 @@ public sealed partial class UdpPortDriver
         _bindings[key] = (client, answer);
         try
         {
-            ((IPeerSessionHost)this).Send(client.Request, server);
+            Send(client.Request, server);
             while (!_stop.IsCancellationRequested)
             {
                 var wait = client.NextTimeout - _time.GetElapsedTime(origin);
@@ -80,7 +80,7 @@ public sealed partial class UdpPortDriver
                     case StunTransactionStatus.Waiting:
                         break;
                     case StunTransactionStatus.Retransmit:
-                        ((IPeerSessionHost)this).Send(client.Request, server);
+                        Send(client.Request, server);
                         break;
                     case StunTransactionStatus.TimedOut:
                         LogStunNoAnswer(_logger, server);

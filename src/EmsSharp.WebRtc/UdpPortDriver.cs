@@ -86,7 +86,11 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         _stop.Dispose();
     }
 
-    void IPeerSessionHost.Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    /// <inheritdoc/>
+    public string Kind => "udp";
+
+    /// <inheritdoc/>
+    public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
     {
         try
         {

@@ -150,6 +150,8 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
                 address.Address.ToString(), address.Port, IceCandidateType.Host),
         ];
 
+        public string Kind => "udp";
+
         public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination) =>
             network.Send(datagram, address, destination);
 

@@ -8,7 +8,7 @@ public sealed partial class IceAgent
 {
     private const int RoleConflict = 487;
 
-    private void HandleRequest(ReadOnlySpan<byte> datagram, StunMessage request, IPEndPoint from, TimeSpan now)
+    private void HandleRequest(ReadOnlySpan<byte> datagram, StunMessage request, IPEndPoint from, int localBase, TimeSpan now)
     {
         // RFC 8445 §7.3: USERNAME is "local:remote" and MESSAGE-INTEGRITY uses the local password.
         var username = request.GetUsername();
@@ -20,7 +20,7 @@ public sealed partial class IceAgent
 
         if (!StunMessage.VerifyIntegrity(datagram, request, _localKey))
         {
-            SendError(request, from, 401, "Unauthorized", withIntegrity: false);
+            SendError(request, from, localBase, 401, "Unauthorized", withIntegrity: false);
             return;
         }
 
@@ -29,7 +29,7 @@ public sealed partial class IceAgent
         {
             if (_tieBreaker >= theirs)
             {
-                SendError(request, from, RoleConflict, "Role Conflict", withIntegrity: true);
+                SendError(request, from, localBase, RoleConflict, "Role Conflict", withIntegrity: true);
                 return;
             }
 
@@ -39,7 +39,7 @@ public sealed partial class IceAgent
         {
             if (_tieBreaker < theirs)
             {
-                SendError(request, from, RoleConflict, "Role Conflict", withIntegrity: true);
+                SendError(request, from, localBase, RoleConflict, "Role Conflict", withIntegrity: true);
                 return;
             }
 
@@ -53,22 +53,21 @@ public sealed partial class IceAgent
             AddFingerprint = true,
         };
         response.AddXorMappedAddress(from);
-        _transmits.Enqueue(new IceTransmit(response.ToArray(), from));
+        _transmits.Enqueue(new IceTransmit(response.ToArray(), from, localBase));
 
-        var pair = FindPair(from);
+        var pair = FindPair(localBase, from);
         if (pair is null)
         {
             // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
-            if (_pairs.Count >= MaxRemoteCandidates)
+            request.TryGetUInt32(StunAttributeType.Priority, out var priority);
+            var prflx = new IceCandidate("prflx", 1, priority, from.Address.ToString(), from.Port,
+                IceCandidateType.PeerReflexive);
+            if (!TryAddPair(localBase, prflx, from))
             {
                 return;
             }
 
-            request.TryGetUInt32(StunAttributeType.Priority, out var priority);
-            var prflx = new IceCandidate("prflx", 1, priority, from.Address.ToString(), from.Port,
-                IceCandidateType.PeerReflexive);
-            pair = new IceCandidatePair(prflx, from, PairPriority(priority));
-            _pairs.Add(pair);
+            pair = _pairs[^1];
             if (State == IceAgentState.New)
             {
                 State = IceAgentState.Checking;
@@ -93,7 +92,7 @@ public sealed partial class IceAgent
         }
     }
 
-    private void HandleResponse(ReadOnlySpan<byte> datagram, StunMessage response, IPEndPoint from, TimeSpan now)
+    private void HandleResponse(ReadOnlySpan<byte> datagram, StunMessage response, IPEndPoint from, int localBase, TimeSpan now)
     {
         if (_remoteKey is null || !StunMessage.VerifyIntegrity(datagram, response, _remoteKey))
         {
@@ -106,7 +105,7 @@ public sealed partial class IceAgent
             {
                 _consentTransactions.RemoveAt(i);
                 if (response.Class == StunClass.SuccessResponse && _selected is not null &&
-                    _selected.RemoteEndPoint.Equals(from))
+                    _selected.Base == localBase && _selected.RemoteEndPoint.Equals(from))
                 {
                     // RFC 7675 §5.1: a response refreshes consent.
                     _lastConsent = now;
@@ -143,8 +142,8 @@ public sealed partial class IceAgent
                 return;
             }
 
-            // RFC 8445 §7.2.5.2.1: the response must come from where the request went.
-            if (!from.Equals(pair.RemoteEndPoint))
+            // RFC 8445 §7.2.5.2.1: the response must come from where the request went, on the base it left from.
+            if (!from.Equals(pair.RemoteEndPoint) || localBase != pair.Base)
             {
                 pair.State = IceCandidatePairState.Failed;
                 return;
@@ -172,12 +171,49 @@ public sealed partial class IceAgent
         {
             Select(pair, now);
         }
-        else if (_selected is null && _nominating is null)
+        else
         {
-            // RFC 8445 §8.1.1: regular nomination, a new check with USE-CANDIDATE on a valid pair.
-            _nominating = pair;
-            SendCheck(pair, nominate: true, now);
+            _firstValidAt ??= now; // RunNomination picks the pair
         }
+    }
+
+    private void RunNomination(TimeSpan now)
+    {
+        if (Role != IceRole.Controlling || _selected is not null || _nominating is not null || _firstValidAt is null)
+        {
+            return;
+        }
+
+        IceCandidatePair? best = null;
+        foreach (var p in _pairs)
+        {
+            if (p.State == IceCandidatePairState.Succeeded && (best is null || p.Priority > best.Priority))
+            {
+                best = p;
+            }
+        }
+
+        if (best is null)
+        {
+            return;
+        }
+
+        // RFC 8445 §8.1.1 leaves the stopping criterion to the controlling agent: a relayed pair often answers before
+        // the direct one whose NAT hole is still being punched, so a better pair still being checked gets a moment.
+        if (now < _firstValidAt + NominationWait)
+        {
+            foreach (var p in _pairs)
+            {
+                if (p.Priority > best.Priority && p.State is IceCandidatePairState.Waiting or IceCandidatePairState.InProgress)
+                {
+                    return;
+                }
+            }
+        }
+
+        // Regular nomination: a new check with USE-CANDIDATE on the best valid pair.
+        _nominating = best;
+        SendCheck(best, nominate: true, now);
     }
 
     private void SwitchRole(IceRole role)
@@ -185,11 +221,11 @@ public sealed partial class IceAgent
         Role = role;
         foreach (var p in _pairs)
         {
-            p.Priority = PairPriority(p.Remote.Priority);
+            p.Priority = PairPriority(BasePriority(p.Base), p.Remote.Priority);
         }
     }
 
-    private void SendError(StunMessage request, IPEndPoint to, int code, string reason, bool withIntegrity)
+    private void SendError(StunMessage request, IPEndPoint to, int localBase, int code, string reason, bool withIntegrity)
     {
         var error = new StunMessage(StunClass.ErrorResponse, StunMessage.BindingMethod, request.TransactionId)
         {
@@ -197,7 +233,7 @@ public sealed partial class IceAgent
             AddFingerprint = true,
         };
         error.AddErrorCode(code, reason);
-        _transmits.Enqueue(new IceTransmit(error.ToArray(), to));
+        _transmits.Enqueue(new IceTransmit(error.ToArray(), to, localBase));
     }
 
     private byte[] BuildCheck(byte[] transactionId, bool nominate)
@@ -240,7 +276,7 @@ public sealed partial class IceAgent
             pair.State = IceCandidatePairState.InProgress;
         }
 
-        _transmits.Enqueue(new IceTransmit(bytes, pair.RemoteEndPoint));
+        _transmits.Enqueue(new IceTransmit(bytes, pair.RemoteEndPoint, pair.Base));
     }
 
     private void RunPairTransactions(TimeSpan now)
@@ -258,7 +294,7 @@ public sealed partial class IceAgent
                 case StunTransactionStatus.Waiting:
                     break;
                 case StunTransactionStatus.Retransmit:
-                    _transmits.Enqueue(new IceTransmit(t.Request, t.Destination));
+                    _transmits.Enqueue(new IceTransmit(t.Request, t.Destination, pair.Base));
                     break;
                 case StunTransactionStatus.TimedOut:
                     pair.Transaction = null;
@@ -341,7 +377,7 @@ public sealed partial class IceAgent
 
         var id = StunMessage.NewTransactionId();
         _consentTransactions.Add((id, now + ConsentTimeout));
-        _transmits.Enqueue(new IceTransmit(BuildCheck(id, nominate: false), _selected.RemoteEndPoint));
+        _transmits.Enqueue(new IceTransmit(BuildCheck(id, nominate: false), _selected.RemoteEndPoint, _selected.Base));
         _nextConsent = now + JitteredConsentInterval();
     }
 

@@ -12,9 +12,10 @@ namespace EmsSharp.Protocols.Ice;
 /// </summary>
 public sealed partial class IceAgent
 {
-    private const int MaxRemoteCandidates = 64;
+    private const int MaxPairs = 128;
 
     private readonly List<IceCandidatePair> _pairs = [];
+    private readonly List<(int Id, uint Priority, bool PairsWithSignalled)> _bases = [];
     private readonly List<IceCandidate> _localCandidates = [];
     private readonly List<(byte[] Id, TimeSpan Expires)> _consentTransactions = [];
     private readonly Queue<IceTransmit> _transmits = new();
@@ -26,6 +27,7 @@ public sealed partial class IceAgent
     private byte[]? _remoteKey;
     private IceCandidatePair? _selected;
     private IceCandidatePair? _nominating;
+    private TimeSpan? _firstValidAt;
     private TimeSpan _nextCheck;
     private TimeSpan _lastConsent;
     private TimeSpan _nextConsent;
@@ -41,6 +43,7 @@ public sealed partial class IceAgent
         _random = random ?? Random.Shared;
         (LocalUfrag, LocalPassword) = NewCredentials();
         _localKey = Encoding.UTF8.GetBytes(LocalPassword);
+        _bases.Add((0, IceCandidate.ComputePriority(IceCandidateType.Host, 65535, 1), true));
     }
 
     /// <summary>Current role; may change on a role conflict.</summary>
@@ -61,6 +64,9 @@ public sealed partial class IceAgent
     /// <summary>The selected pair's remote address, once connected.</summary>
     public IPEndPoint? SelectedRemoteEndPoint => _selected?.RemoteEndPoint;
 
+    /// <summary>The selected pair's local base, once connected.</summary>
+    public int? SelectedBase => _selected?.Base;
+
     /// <summary>The selected pair's remote candidate, once connected.</summary>
     public IceCandidate? SelectedRemoteCandidate => _selected?.Remote;
 
@@ -72,6 +78,12 @@ public sealed partial class IceAgent
 
     /// <summary>Initial retransmission timeout of a check or STUN request (RFC 8489 §6.2.1).</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long the controlling agent, after its first valid pair, waits for better pairs still being checked before
+    /// it nominates (RFC 8445 §8.1.1).
+    /// </summary>
+    public TimeSpan NominationWait { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Base interval of consent checks (RFC 7675 §5.1: 5 s, jittered ±20 %).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -128,6 +140,65 @@ public sealed partial class IceAgent
     /// </summary>
     public void AddLocalCandidate(IceCandidate candidate) => _localCandidates.Add(candidate);
 
+    /// <summary>
+    /// Adds a local base beside the shared socket (0): a TURN allocation (<paramref name="pairsWithSignalled"/>, so
+    /// every signalled remote candidate is also checked through it) or an ICE-TCP connection (pairs only from the
+    /// checks that arrive on it, RFC 6544 §5). <paramref name="priority"/> is its local candidate's priority.
+    /// </summary>
+    public void AddBase(int id, uint priority, bool pairsWithSignalled, TimeSpan now)
+    {
+        if (id == 0 || _bases.Exists(b => b.Id == id))
+        {
+            throw new ArgumentException("Base ids are unique and 0 is the shared socket.", nameof(id));
+        }
+
+        _bases.Add((id, priority, pairsWithSignalled));
+        if (!pairsWithSignalled)
+        {
+            return;
+        }
+
+        var signalled = new List<IceCandidatePair>();
+        foreach (var p in _pairs)
+        {
+            if (p.Base == 0 && p.Remote.Type != IceCandidateType.PeerReflexive)
+            {
+                signalled.Add(p);
+            }
+        }
+
+        foreach (var p in signalled)
+        {
+            TryAddPair(id, p.Remote, p.RemoteEndPoint);
+        }
+
+        HandleTimeout(now);
+    }
+
+    /// <summary>
+    /// A base is gone (its TCP connection closed, its allocation failed): its pairs fail, and so does the session when
+    /// its selected pair was one of them (RFC 7675 §5.1 would only notice 30 s later).
+    /// </summary>
+    public void RemoveBase(int id)
+    {
+        if (id == 0 || _bases.RemoveAll(b => b.Id == id) == 0)
+        {
+            return;
+        }
+
+        var selectedGone = _selected?.Base == id;
+        _pairs.RemoveAll(p => p.Base == id);
+        if (_nominating?.Base == id)
+        {
+            _nominating = null;
+        }
+
+        if (selectedGone && State == IceAgentState.Connected)
+        {
+            Fail();
+        }
+    }
+
     /// <summary>Sets the peer's <c>a=ice-ufrag</c>/<c>a=ice-pwd</c>; checks may start.</summary>
     public void SetRemoteCredentials(string ufrag, string password, TimeSpan now)
     {
@@ -150,24 +221,39 @@ public sealed partial class IceAgent
     {
         var endPoint = candidate.EndPoint;
         if (endPoint is null || candidate.Component != 1 || RemoteAddressFilter?.Invoke(endPoint.Address) == false ||
-            _pairs.Count >= MaxRemoteCandidates || State is IceAgentState.Closed)
+            State is IceAgentState.Closed)
         {
             return false;
         }
 
-        if (FindPair(endPoint) is { } known)
+        var added = false;
+        foreach (var b in _bases)
         {
-            // RFC 8838 §11: a signalled candidate that matches a peer-reflexive one replaces it.
-            if (known.Remote.Type == IceCandidateType.PeerReflexive)
+            if (!b.PairsWithSignalled)
             {
-                known.Remote = candidate;
-                known.Priority = PairPriority(candidate.Priority);
+                continue;
             }
 
+            if (FindPair(b.Id, endPoint) is { } known)
+            {
+                // RFC 8838 §11: a signalled candidate that matches a peer-reflexive one replaces it.
+                if (known.Remote.Type == IceCandidateType.PeerReflexive)
+                {
+                    known.Remote = candidate;
+                    known.Priority = PairPriority(b.Priority, candidate.Priority);
+                }
+
+                continue;
+            }
+
+            added |= TryAddPair(b.Id, candidate, endPoint);
+        }
+
+        if (!added)
+        {
             return false;
         }
 
-        _pairs.Add(new IceCandidatePair(candidate, endPoint, PairPriority(candidate.Priority)));
         if (State is IceAgentState.New or IceAgentState.Failed)
         {
             State = IceAgentState.Checking;
@@ -179,7 +265,11 @@ public sealed partial class IceAgent
 
     /// <summary>Offers a datagram to the agent.</summary>
     /// <returns>True when it was a STUN message (handled or dropped), false when it is not STUN.</returns>
-    public bool HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint from, TimeSpan now)
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="from">Its source.</param>
+    /// <param name="now">The driver's clock.</param>
+    /// <param name="localBase">The base it arrived on (0 = the shared UDP socket).</param>
+    public bool HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint from, TimeSpan now, int localBase = 0)
     {
         if (!StunMessage.TryRead(datagram, out var msg, out _))
         {
@@ -192,11 +282,11 @@ public sealed partial class IceAgent
             switch (msg.Class)
             {
                 case StunClass.Request:
-                    HandleRequest(datagram, msg, from, now);
+                    HandleRequest(datagram, msg, from, localBase, now);
                     break;
                 case StunClass.SuccessResponse:
                 case StunClass.ErrorResponse:
-                    HandleResponse(datagram, msg, from, now);
+                    HandleResponse(datagram, msg, from, localBase, now);
                     break;
                 case StunClass.Indication:
                     break;
@@ -222,6 +312,7 @@ public sealed partial class IceAgent
             case IceAgentState.Connected:
                 RunPairTransactions(now);
                 RunPacedCheck(now);
+                RunNomination(now);
                 RunConsent(now);
                 CheckFailure();
                 return;
@@ -247,6 +338,7 @@ public sealed partial class IceAgent
         _consentTransactions.Clear();
         _selected = null;
         _nominating = null;
+        _firstValidAt = null;
         State = IceAgentState.New;
     }
 
@@ -265,11 +357,11 @@ public sealed partial class IceAgent
         return (RandomNumberGenerator.GetString(chars, 8), RandomNumberGenerator.GetString(chars, 24));
     }
 
-    private IceCandidatePair? FindPair(IPEndPoint endPoint)
+    private IceCandidatePair? FindPair(int localBase, IPEndPoint endPoint)
     {
         foreach (var p in _pairs)
         {
-            if (p.RemoteEndPoint.Equals(endPoint))
+            if (p.Base == localBase && p.RemoteEndPoint.Equals(endPoint))
             {
                 return p;
             }
@@ -278,13 +370,36 @@ public sealed partial class IceAgent
         return null;
     }
 
-    private ulong PairPriority(uint remotePriority)
+    private bool TryAddPair(int localBase, IceCandidate remote, IPEndPoint endPoint)
+    {
+        if (_pairs.Count >= MaxPairs)
+        {
+            return false;
+        }
+
+        _pairs.Add(new IceCandidatePair(localBase, remote, endPoint, PairPriority(BasePriority(localBase), remote.Priority)));
+        return true;
+    }
+
+    private uint BasePriority(int localBase)
+    {
+        foreach (var b in _bases)
+        {
+            if (b.Id == localBase)
+            {
+                return b.Priority;
+            }
+        }
+
+        return 0;
+    }
+
+    private ulong PairPriority(uint localPriority, uint remotePriority)
     {
         // RFC 8445 §6.1.2.3: 2^32*MIN(G,D) + 2*MAX(G,D) + (G>D?1:0), G = controlling side's priority.
-        var local = (ulong)IceCandidate.ComputePriority(IceCandidateType.Host, 65535, 1);
-        var g = Role == IceRole.Controlling ? local : remotePriority;
-        var d = Role == IceRole.Controlling ? remotePriority : local;
-        return (Math.Min(g, d) << 32) + (2 * Math.Max(g, d)) + (g > d ? 1UL : 0UL);
+        var g = Role == IceRole.Controlling ? localPriority : remotePriority;
+        var d = Role == IceRole.Controlling ? remotePriority : localPriority;
+        return ((ulong)Math.Min(g, d) << 32) + (2 * (ulong)Math.Max(g, d)) + (g > d ? 1UL : 0UL);
     }
 
     private void Select(IceCandidatePair pair, TimeSpan now)
@@ -299,7 +414,7 @@ public sealed partial class IceAgent
         State = IceAgentState.Connected;
         _lastConsent = now;
         _nextConsent = now + JitteredConsentInterval();
-        _events.Enqueue(new IceEvent(IceEventKind.Connected, pair.Remote, pair.RemoteEndPoint));
+        _events.Enqueue(new IceEvent(IceEventKind.Connected, pair.Remote, pair.RemoteEndPoint, pair.Base));
     }
 
     private void Fail()
@@ -333,6 +448,11 @@ public sealed partial class IceAgent
             {
                 Min(_nextCheck);
             }
+        }
+
+        if (Role == IceRole.Controlling && _selected is null && _nominating is null && _firstValidAt is { } firstValid)
+        {
+            Min(firstValid + NominationWait);
         }
 
         if (_selected is not null)

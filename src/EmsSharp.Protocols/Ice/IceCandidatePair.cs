@@ -4,11 +4,15 @@ using EmsSharp.Protocols.Stun;
 namespace EmsSharp.Protocols.Ice;
 
 /// <summary>
-/// A check-list entry. All local host candidates share one socket, so a pair is keyed by its remote
-/// endpoint: the operating system picks the local address.
+/// A check-list entry, keyed by its local base and remote endpoint. All host (and server-reflexive) candidates share
+/// base 0, the one UDP socket, where the operating system picks the local address; a relayed candidate or an ICE-TCP
+/// connection is a base of its own.
 /// </summary>
-internal sealed class IceCandidatePair(IceCandidate remote, IPEndPoint remoteEndPoint, ulong priority)
+internal sealed class IceCandidatePair(int localBase, IceCandidate remote, IPEndPoint remoteEndPoint, ulong priority)
 {
+    /// <summary>The local base the pair sends from (RFC 8445 §5.1.1.3).</summary>
+    public int Base { get; } = localBase;
+
     public IceCandidate Remote { get; set; } = remote;
 
     public IPEndPoint RemoteEndPoint { get; } = remoteEndPoint;

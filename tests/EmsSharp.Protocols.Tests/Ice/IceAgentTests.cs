@@ -10,6 +10,12 @@ public sealed class IceAgentTests
     private static readonly IPEndPoint MappedA = new(IPAddress.Parse("203.0.113.1"), 6000);
     private static readonly IPEndPoint PublicA = new(IPAddress.Parse("192.0.2.20"), 5000);
 
+    private static readonly IPEndPoint Relayed = new(IPAddress.Parse("198.51.100.9"), 50000);
+    private static readonly uint RelayPriority = IceCandidate.ComputePriority(IceCandidateType.Relayed, 65535, 1);
+
+    private static IceCandidate Relay() => new("r1", 1, RelayPriority, Relayed.Address.ToString(), Relayed.Port,
+        IceCandidateType.Relayed);
+
     private static IceCandidate Host(IPEndPoint ep) => new("1", 1,
         IceCandidate.ComputePriority(IceCandidateType.Host, 65535, 1), ep.Address.ToString(), ep.Port,
         IceCandidateType.Host);
@@ -124,6 +130,78 @@ public sealed class IceAgentTests
 
         Assert.Equal(MappedA, b.SelectedRemoteEndPoint);
         Assert.Equal(IceCandidateType.ServerReflexive, b.SelectedRemoteCandidate!.Type);
+    }
+
+    [Fact]
+    public void Relay_base_carries_the_session_when_the_direct_path_is_blocked()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        net.AddRelay(a, 1, Relayed);
+        net.DirectBlocked = a; // a's UDP is blocked: only its TURN-over-TCP allocation gets out
+        a.AddBase(1, RelayPriority, pairsWithSignalled: true, TimeSpan.Zero);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero); // paired on base 0 and on the relay
+        b.AddRemoteCandidate(Relay(), TimeSpan.Zero);
+
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(10),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.Equal(1, a.SelectedBase);
+        Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+        Assert.Equal(Relayed, b.SelectedRemoteEndPoint);
+
+        // The allocation is lost: the session fails at once instead of after 30 s without consent.
+        Drain(a);
+        a.RemoveBase(1);
+        Assert.Equal(IceAgentState.Failed, a.State);
+        Assert.Contains(Drain(a), e => e.Kind == IceEventKind.Failed);
+    }
+
+    [Fact]
+    public void Controlling_agent_waits_briefly_for_a_better_pair_than_the_first_valid_one()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        net.AddRelay(a, 1, Relayed);
+        a.AddBase(1, RelayPriority, pairsWithSignalled: true, TimeSpan.Zero);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+
+        // The first direct check is lost (a NAT hole not yet open), so the relayed check is answered first; the direct
+        // pair's retransmission (RFC 8489 RTO 500 ms) still lands within the wait.
+        net.DirectBlocked = a;
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromMilliseconds(200), () => false);
+        Assert.Null(a.SelectedBase);
+        net.DirectBlocked = null;
+
+        Run(net, a, b, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        Assert.Equal(0, a.SelectedBase); // the direct pair, though the relayed one was valid first
+    }
+
+    [Fact]
+    public void Controlling_agent_nominates_the_relay_when_no_better_pair_answers()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        net.AddRelay(a, 1, Relayed);
+        net.DirectBlocked = a;
+        a.AddBase(1, RelayPriority, pairsWithSignalled: true, TimeSpan.Zero);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+
+        var connectedAt = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        Assert.Equal(1, a.SelectedBase);
+        Assert.True(connectedAt >= a.NominationWait, $"nominated at {connectedAt}, before the wait for the direct pair ended");
+        Assert.True(connectedAt < TimeSpan.FromSeconds(2), $"nominated only at {connectedAt}");
     }
 
     [Fact]

@@ -12,6 +12,8 @@ internal sealed class IceTestNetwork
     private readonly Dictionary<IPEndPoint, IceAgent> _public = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _addressOf = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _natMapping = [];
+    private readonly Dictionary<(IceAgent, int), IPEndPoint> _relays = [];
+    private readonly Dictionary<IPEndPoint, (IceAgent Agent, int Base)> _relayed = [];
 
     /// <summary>Drops everything sent by this agent (to simulate a peer that went away).</summary>
     public IceAgent? Blackhole { get; set; }
@@ -28,6 +30,16 @@ internal sealed class IceTestNetwork
         _addressOf[agent] = privateAddress;
         _natMapping[agent] = mapped;
         _public[mapped] = agent;
+    }
+
+    /// <summary>Datagrams an agent sends on its base 0 are lost (its UDP is blocked); its relays still work.</summary>
+    public IceAgent? DirectBlocked { get; set; }
+
+    /// <summary>Gives <paramref name="agent"/>'s base <paramref name="localBase"/> a relay at <paramref name="relayed"/>.</summary>
+    public void AddRelay(IceAgent agent, int localBase, IPEndPoint relayed)
+    {
+        _relays[(agent, localBase)] = relayed;
+        _relayed[relayed] = (agent, localBase);
     }
 
     /// <summary>Moves every queued datagram until the network is quiet.</summary>
@@ -47,8 +59,18 @@ internal sealed class IceTestNetwork
                         continue;
                     }
 
-                    var source = _natMapping.TryGetValue(agent, out var mapped) ? mapped : _addressOf[agent];
-                    if (_public.TryGetValue(t.Destination, out var to))
+                    if (t.Base == 0 && ReferenceEquals(agent, DirectBlocked))
+                    {
+                        continue;
+                    }
+
+                    var source = t.Base != 0 ? _relays[(agent, t.Base)]
+                        : _natMapping.TryGetValue(agent, out var mapped) ? mapped : _addressOf[agent];
+                    if (_relayed.TryGetValue(t.Destination, out var relay))
+                    {
+                        relay.Agent.HandleStun(t.Data, source, now, relay.Base);
+                    }
+                    else if (_public.TryGetValue(t.Destination, out var to) && !ReferenceEquals(to, DirectBlocked))
                     {
                         to.HandleStun(t.Data, source, now);
                     }
