@@ -40,13 +40,23 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         _socket.Bind(new IPEndPoint(options.BindAddress, options.Port));
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
+        try
+        {
+            StartTcp(options);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
 
     /// <summary>The bound address and port.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Host candidates of the port, offered by every session.</summary>
+    /// <summary>Host candidates of the port (UDP, and passive TCP when ICE-TCP is on), offered by every session.</summary>
     public IReadOnlyList<IceCandidate> HostCandidates => _hostCandidates;
 
     /// <summary>Number of live sessions.</summary>
@@ -78,6 +88,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         {
         }
 
+        await StopTcpAsync().ConfigureAwait(false);
         foreach (var s in _byUfrag.Values)
         {
             await s.DisposeAsync().ConfigureAwait(false);
@@ -117,6 +128,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
                 _byAddress.TryRemove(kv);
             }
         }
+
+        DetachTcp(session);
     }
 
     private async Task ReceiveLoopAsync()

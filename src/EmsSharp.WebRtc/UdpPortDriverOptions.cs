@@ -14,6 +14,18 @@ public sealed record UdpPortDriverOptions
     /// <summary>Offer loopback host candidates too (tests on one machine).</summary>
     public bool IncludeLoopback { get; init; }
 
+    /// <summary>
+    /// The ICE-TCP port (RFC 6544 passive candidates): browsers whose UDP is blocked reach the server over TCP without a
+    /// relay. Null turns ICE-TCP off; 0 picks a free port.
+    /// </summary>
+    public int? TcpPort { get; init; }
+
+    /// <summary>ICE-TCP connections one remote address may hold (each costs a socket and buffers).</summary>
+    public int MaxTcpConnectionsPerAddress { get; init; } = 32;
+
+    /// <summary>ICE-TCP connections in all.</summary>
+    public int MaxTcpConnections { get; init; } = 4096;
+
     /// <summary>Explicit candidate addresses (e.g. a public address behind 1:1 NAT); replaces enumeration.</summary>
     public IReadOnlyList<IPAddress>? CandidateAddresses { get; init; }
 }

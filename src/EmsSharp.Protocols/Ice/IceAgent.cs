@@ -213,15 +213,17 @@ public sealed partial class IceAgent
     }
 
     /// <summary>
-    /// Adds a remote candidate (from SDP or trickled). mDNS (<c>.local</c>) and other unresolvable addresses are
-    /// ignored: the peer's checks reveal its real address as a peer-reflexive candidate.
+    /// Adds a remote candidate (from SDP or trickled). mDNS (<c>.local</c>) and other unresolvable addresses, and TCP
+    /// candidates, are ignored: the peer's checks reveal its real address as a peer-reflexive candidate.
     /// </summary>
     /// <returns>True when a pair was added.</returns>
     public bool AddRemoteCandidate(IceCandidate candidate, TimeSpan now)
     {
+        // We never open TCP connections: a browser's ICE-TCP candidates are active ones (RFC 6544 §4.5) that connect to
+        // our passive candidate, and their checks make peer-reflexive pairs on that connection's base.
         var endPoint = candidate.EndPoint;
-        if (endPoint is null || candidate.Component != 1 || RemoteAddressFilter?.Invoke(endPoint.Address) == false ||
-            State is IceAgentState.Closed)
+        if (endPoint is null || candidate.IsTcp || candidate.Component != 1 ||
+            RemoteAddressFilter?.Invoke(endPoint.Address) == false || State is IceAgentState.Closed)
         {
             return false;
         }

@@ -4,7 +4,10 @@ using System.Text;
 
 namespace EmsSharp.Protocols.Ice;
 
-/// <summary>An ICE candidate as carried in SDP <c>a=candidate</c> lines (RFC 8839 §5.1). UDP only.</summary>
+/// <summary>
+/// An ICE candidate as carried in SDP <c>a=candidate</c> lines (RFC 8839 §5.1): UDP, or TCP with its
+/// <c>tcptype</c> (RFC 6544 §4.5: <c>active</c>, <c>passive</c> or <c>so</c>).
+/// </summary>
 public sealed record IceCandidate(
     string Foundation,
     int Component,
@@ -13,12 +16,16 @@ public sealed record IceCandidate(
     int Port,
     IceCandidateType Type,
     string? RelatedAddress = null,
-    int RelatedPort = 0)
+    int RelatedPort = 0,
+    string? TcpType = null)
 {
     private const int MaxLineLength = 1024;
 
     /// <summary>True when the address is an mDNS name (<c>xxxx.local</c>) that this server does not resolve.</summary>
     public bool IsMdns => Address.EndsWith(".local", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for an ICE-TCP candidate (RFC 6544), which has a <see cref="TcpType"/>.</summary>
+    public bool IsTcp => TcpType is not null;
 
     /// <summary>The candidate's transport address, or null for an unresolvable (mDNS, FQDN) address.</summary>
     public IPEndPoint? EndPoint => IPAddress.TryParse(Address, out var ip) ? new IPEndPoint(ip, Port) : null;
@@ -29,7 +36,8 @@ public sealed record IceCandidate(
 
     /// <summary>
     /// Parses <c>candidate:...</c> (with or without <c>a=</c> and the <c>candidate:</c> prefix). Returns false for
-    /// anything malformed, non-UDP or with an unknown type.
+    /// anything malformed, a transport other than UDP or TCP, a TCP candidate without a known tcptype, or an unknown
+    /// type.
     /// </summary>
     public static bool TryParse(string? line, out IceCandidate? candidate)
     {
@@ -55,7 +63,7 @@ public sealed record IceCandidate(
         if (parts.Length < 8 || !string.Equals(parts[6], "typ", StringComparison.Ordinal) ||
             !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var component) ||
             component is < 1 or > 256 ||
-            !string.Equals(parts[2], "udp", StringComparison.OrdinalIgnoreCase) ||
+            !(string.Equals(parts[2], "udp", StringComparison.OrdinalIgnoreCase) || string.Equals(parts[2], "tcp", StringComparison.OrdinalIgnoreCase)) ||
             !uint.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var priority) ||
             !int.TryParse(parts[5], NumberStyles.None, CultureInfo.InvariantCulture, out var port) ||
             port is < 0 or > 65535 || parts[0].Length > 32 || parts[4].Length > 255)
@@ -74,6 +82,7 @@ public sealed record IceCandidate(
         }
 
         string? raddr = null;
+        string? tcpType = null;
         var rport = 0;
         for (var i = 8; i + 1 < parts.Length; i += 2)
         {
@@ -86,9 +95,20 @@ public sealed record IceCandidate(
             {
                 return false;
             }
+            else if (parts[i] == "tcptype")
+            {
+                tcpType = parts[i + 1];
+            }
         }
 
-        candidate = new IceCandidate(parts[0], component, priority, parts[4], port, type, raddr, rport);
+        // RFC 6544 §4.5: a TCP candidate names its tcptype; a UDP one has none.
+        var isTcp = string.Equals(parts[2], "tcp", StringComparison.OrdinalIgnoreCase);
+        if (isTcp != (tcpType is "active" or "passive" or "so") || (!isTcp && tcpType is not null))
+        {
+            return false;
+        }
+
+        candidate = new IceCandidate(parts[0], component, priority, parts[4], port, type, raddr, rport, tcpType);
         return true;
     }
 
@@ -97,7 +117,7 @@ public sealed record IceCandidate(
     {
         var sb = new StringBuilder("candidate:");
         sb.Append(Foundation).Append(' ')
-            .Append(Component.ToString(CultureInfo.InvariantCulture)).Append(" udp ")
+            .Append(Component.ToString(CultureInfo.InvariantCulture)).Append(IsTcp ? " tcp " : " udp ")
             .Append(Priority.ToString(CultureInfo.InvariantCulture)).Append(' ')
             .Append(Address).Append(' ')
             .Append(Port.ToString(CultureInfo.InvariantCulture)).Append(" typ ")
@@ -106,6 +126,11 @@ public sealed record IceCandidate(
         {
             sb.Append(" raddr ").Append(RelatedAddress).Append(" rport ")
                 .Append(RelatedPort.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (TcpType is not null)
+        {
+            sb.Append(" tcptype ").Append(TcpType);
         }
 
         return sb.ToString();

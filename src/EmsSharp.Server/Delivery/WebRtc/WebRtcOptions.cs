@@ -15,6 +15,15 @@ internal sealed class WebRtcOptions
     /// </summary>
     public int UdpPort { get; set; } = 5004;
 
+    /// <summary>
+    /// Offer ICE-TCP passive candidates (RFC 6544) on <see cref="TcpPort"/>, so a browser whose UDP is blocked plays
+    /// from a reachable server without a relay.
+    /// </summary>
+    public bool IceTcp { get; set; } = true;
+
+    /// <summary>The ICE-TCP port; by default the same number as <see cref="UdpPort"/> (one number to open, udp and tcp).</summary>
+    public int? TcpPort { get; set; }
+
     /// <summary>Address to bind (default every IPv4 interface).</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 

@@ -53,10 +53,12 @@ internal sealed partial class WebRtcPort(
                     {
                         BindAddress = IPAddress.TryParse(o.BindAddress, out var bind) ? bind : IPAddress.Any,
                         Port = o.UdpPort,
+                        TcpPort = o.IceTcp ? o.TcpPort ?? o.UdpPort : null,
                         IncludeLoopback = o.IncludeLoopback,
                         CandidateAddresses = addresses.Count > 0 ? addresses : null,
                     }, time, loggerFactory);
-                    LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.HostCandidates.Count);
+                    LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.TcpEndPoint?.ToString() ?? "off",
+                        _driver.HostCandidates.Count);
                 }
 
                 return _driver;
@@ -78,6 +80,6 @@ internal sealed partial class WebRtcPort(
             await driver.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint} with {Count} host candidates")]
-    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates")]
+    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count);
 }
