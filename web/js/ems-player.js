@@ -28,6 +28,7 @@
     this.emsId = null;
     this.sid = null;
     this.iceServers = [];
+    this.offered = { stunservers: [], turnservers: [] };
     this.fmp4 = null;
     this.requested = false;
     this.answered = false;
@@ -96,8 +97,8 @@
     var s = new EmsSignalling(this.o.ers, { secure: this.o.secure });
     this.signalling = s;
     if (!this.pc) this.setState('connecting', 'connecting to the signalling server ' + this.o.ers);
-    s.on('stunservers', function (list) { self.mergeIceServers(list); });
-    s.on('turnservers', function (list) { self.mergeIceServers(list); });
+    s.on('stunservers', function (list) { self.setIceServers('stunservers', list); });
+    s.on('turnservers', function (list) { self.setIceServers('turnservers', list); });
     s.on('message', function (m) { if (s === self.signalling) self.onSignal(m); });
     s.on('remove', function (r) {
       if (s === self.signalling && r && r.id === self.emsId) {
@@ -147,17 +148,24 @@
     return 'the signalling server refused to join: ' + err;
   };
 
-  EmsPlayer.prototype.mergeIceServers = function (list) {
+  /**
+   * Keeps the ERS's latest stunservers or turnservers list (each join sends both again, so a list replaces the
+   * previous one of its kind rather than piling up) and rebuilds the RTCPeerConnection's iceServers from both.
+   */
+  EmsPlayer.prototype.setIceServers = function (kind, list) {
     if (!Array.isArray(list)) return;
+    var entries = [];
     for (var i = 0; i < list.length; i++) {
       var e = list[i];
-      var url = e.urls || e.url;
+      var url = e && (e.urls || e.url);
       if (!url) continue;
       var entry = { urls: url };
       if (e.username) entry.username = e.username;
       if (e.credential) entry.credential = e.credential;
-      this.iceServers.push(entry);
+      entries.push(entry);
     }
+    this.offered[kind] = entries;
+    this.iceServers = this.offered.stunservers.concat(this.offered.turnservers);
   };
 
   EmsPlayer.prototype.sendSignal = function (type, payload) {
