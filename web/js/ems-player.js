@@ -10,6 +10,11 @@
  *
  * States: connecting, waiting (room has no stream server yet), negotiating, connected, playing,
  * reconnecting, stopped, error. Every error is reported in plain words through onError.
+ *
+ * stats() also says which network path the session is on ("path": direct (host), direct (through NAT,
+ * srflx), via relay (TURN over UDP), ...) and which local candidates the browser gathered ("candidates":
+ * "host 1, srflx 0, relay 0; no srflx: no STUN server offered; ..."); when ICE fails, the error says why
+ * from the same figures (EmsPlayer.describePath, EmsPlayer.explainIceFailure, EmsPlayer.describeGathering).
  */
 (function (global) {
   'use strict';
@@ -28,10 +33,12 @@
     this.emsId = null;
     this.sid = null;
     this.iceServers = [];
+    this.offered = { stunservers: [], turnservers: [] };
     this.fmp4 = null;
     this.requested = false;
     this.answered = false;
     this.answerTimer = null;
+    this.ice = newIceDiagnostics([]);
     this.retryMs = RETRY_MIN_MS;
     this.retryTimer = null;
     this.statsTimer = null;
@@ -40,7 +47,7 @@
     this.timing = { playAt: 0, joinedAt: 0, connectedAt: 0, firstFrameAt: 0 };
     this.last = { bytes: 0, at: 0 };
     this.current = {
-      state: 'stopped', iceState: '', candidateType: '', bitrateKbps: 0, framesDecoded: 0,
+      state: 'stopped', iceState: '', candidateType: '', path: '', candidates: '', bitrateKbps: 0, framesDecoded: 0,
       latencyMs: 0, bytesReceived: 0, error: '', joinToFirstFrameMs: 0, audioPacketsReceived: 0, audioSamplesReceived: 0
     };
   }
@@ -96,8 +103,8 @@
     var s = new EmsSignalling(this.o.ers, { secure: this.o.secure });
     this.signalling = s;
     if (!this.pc) this.setState('connecting', 'connecting to the signalling server ' + this.o.ers);
-    s.on('stunservers', function (list) { self.mergeIceServers(list); });
-    s.on('turnservers', function (list) { self.mergeIceServers(list); });
+    s.on('stunservers', function (list) { self.setIceServers('stunservers', list); });
+    s.on('turnservers', function (list) { self.setIceServers('turnservers', list); });
     s.on('message', function (m) { if (s === self.signalling) self.onSignal(m); });
     s.on('remove', function (r) {
       if (s === self.signalling && r && r.id === self.emsId) {
@@ -147,17 +154,24 @@
     return 'the signalling server refused to join: ' + err;
   };
 
-  EmsPlayer.prototype.mergeIceServers = function (list) {
+  /**
+   * Keeps the ERS's latest stunservers or turnservers list (each join sends both again, so a list replaces the
+   * previous one of its kind rather than piling up) and rebuilds the RTCPeerConnection's iceServers from both.
+   */
+  EmsPlayer.prototype.setIceServers = function (kind, list) {
     if (!Array.isArray(list)) return;
+    var entries = [];
     for (var i = 0; i < list.length; i++) {
       var e = list[i];
-      var url = e.urls || e.url;
+      var url = e && (e.urls || e.url);
       if (!url) continue;
       var entry = { urls: url };
       if (e.username) entry.username = e.username;
       if (e.credential) entry.credential = e.credential;
-      this.iceServers.push(entry);
+      entries.push(entry);
     }
+    this.offered[kind] = entries;
+    this.iceServers = this.offered.stunservers.concat(this.offered.turnservers);
   };
 
   EmsPlayer.prototype.sendSignal = function (type, payload) {
@@ -196,24 +210,42 @@
     var self = this;
     var pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
+    var ice = this.ice = newIceDiagnostics(this.iceServers);
+    this.current.candidates = '';
     pc.onicecandidate = function (e) {
-      if (!e.candidate) return;
+      if (pc !== self.pc) return;
+      if (!e.candidate) { self.gatheringDone(ice); return; }
+      var type = e.candidate.type || typeFromSdp(e.candidate.candidate);
+      if (type) ice.gathered[type] = (ice.gathered[type] || 0) + 1;
+      self.current.candidates = EmsPlayer.describeGathering(ice);
       self.sendSignal('candidate', {
         candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex }
       });
+    };
+    pc.onicecandidateerror = function (e) {
+      if (pc !== self.pc) return;
+      var url = e.url || '';
+      ice.errors.push({ url: url, code: e.errorCode || 0 });
+      if (global.console) console.warn('ems-player: ICE server ' + url + ' did not answer: ' + (e.errorCode || '') + ' ' + (e.errorText || ''));
+    };
+    pc.onicegatheringstatechange = function () {
+      if (pc === self.pc && pc.iceGatheringState === 'complete') self.gatheringDone(ice);
     };
     pc.onconnectionstatechange = function () {
       if (pc !== self.pc) return;
       self.current.iceState = pc.connectionState;
       if (pc.connectionState === 'connected') {
+        ice.connected = true;
         // The first frame can beat this event (it is queued behind media under load), and a path that came
         // back from 'disconnected' is still playing: never fall back from playing to waiting for a frame.
         if (self.timing.firstFrameAt) { self.setState('playing', 'playing "' + self.o.stream + '"'); return; }
         self.timing.connectedAt = performance.now();
         self.setState('connected', 'connected; waiting for the first frame');
       } else if (pc.connectionState === 'failed') {
+        var why = EmsPlayer.explainIceFailure(ice);
+        if (global.console) console.warn('ems-player: ' + why + '; gathered ' + EmsPlayer.describeGathering(ice, true));
         self.teardownPeer();
-        self.fail('the network path to the stream server failed (ICE failed)', true);
+        self.fail(why, true);
       } else if (pc.connectionState === 'disconnected') {
         self.setState('reconnecting', 'the network path to the stream server was interrupted');
       }
@@ -231,6 +263,14 @@
       pc.ondatachannel = function (e) { self.onChannel(e.channel); };
     }
     return pc;
+  };
+
+  /** Gathering ended (null candidate or state 'complete', whichever comes first): shows and logs what was found. */
+  EmsPlayer.prototype.gatheringDone = function (ice) {
+    if (ice.done) return;
+    ice.done = true;
+    this.current.candidates = EmsPlayer.describeGathering(ice);
+    if (global.console) console.info('ems-player: gathered ' + this.current.candidates);
   };
 
   EmsPlayer.prototype.onChannel = function (ch) {
@@ -301,6 +341,8 @@
     var v = this.o.video;
     if (v && v.srcObject) v.srcObject = null;
     this.timing.firstFrameAt = 0;
+    this.current.path = '';
+    this.current.candidateType = '';
   };
 
   EmsPlayer.prototype.collectStats = function () {
@@ -311,11 +353,10 @@
     }
     if (!pc) return;
     pc.getStats().then(function (report) {
-      var bytes = 0, pairId = null, pairs = {}, locals = {};
+      if (pc !== self.pc) return;
+      var bytes = 0;
       report.forEach(function (s) {
-        if (s.type === 'transport') { bytes += s.bytesReceived || 0; pairId = s.selectedCandidatePairId || pairId; }
-        else if (s.type === 'candidate-pair') pairs[s.id] = s;
-        else if (s.type === 'local-candidate') locals[s.id] = s;
+        if (s.type === 'transport') bytes += s.bytesReceived || 0;
         else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
           self.current.audioPacketsReceived = s.packetsReceived || 0;
           self.current.audioSamplesReceived = s.totalSamplesReceived || 0;
@@ -325,9 +366,8 @@
           if (s.jitterBufferEmittedCount) self.current.latencyMs = Math.round(1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount);
         }
       });
-      if (!pairId) for (var id in pairs) if (pairs[id].nominated && pairs[id].state === 'succeeded') pairId = id;
-      var pair = pairId && pairs[pairId];
-      if (pair && locals[pair.localCandidateId]) self.current.candidateType = locals[pair.localCandidateId].candidateType;
+      var route = EmsPlayer.readPath(report);
+      if (route) { self.current.candidateType = route.candidateType; self.current.path = route.path; }
       var now = performance.now();
       if (self.last.at) self.current.bitrateKbps = Math.round((bytes - self.last.bytes) * 8 / (now - self.last.at));
       self.last = { bytes: bytes, at: now };
@@ -340,6 +380,113 @@
     var c = this.current, copy = {};
     for (var k in c) copy[k] = c[k];
     return copy;
+  };
+
+  // ---- Network path and ICE diagnostics: pure functions of getStats() and of what gathering saw. ----
+
+  function urlsOf(entry) { return [].concat(entry.urls || []); }
+
+  /** What one peer connection knows about its ICE: what was offered, gathered, refused, and whether it connected. */
+  function newIceDiagnostics(iceServers) {
+    var stun = false, turn = false;
+    for (var i = 0; i < iceServers.length; i++) {
+      var urls = urlsOf(iceServers[i]);
+      for (var j = 0; j < urls.length; j++) {
+        if (/^stuns?:/i.test(urls[j])) stun = true;
+        if (/^turns?:/i.test(urls[j])) turn = true;
+      }
+    }
+    return { stunOffered: stun, turnOffered: turn, gathered: { host: 0, srflx: 0, prflx: 0, relay: 0 }, errors: [], done: false, connected: false };
+  }
+
+  /** The candidate type from a candidate line ("... typ srflx ..."), for browsers without RTCIceCandidate.type. */
+  function typeFromSdp(line) {
+    var m = / typ (\w+)/.exec(line || '');
+    return m ? m[1] : '';
+  }
+
+  /**
+   * The selected candidate pair of a getStats() report (transport.selectedCandidatePairId, else the nominated
+   * succeeded pair) as { candidateType, path }, candidateType being the local candidate's; null while none is.
+   */
+  EmsPlayer.readPath = function (report) {
+    var pairId = null, pairs = {}, locals = {}, remotes = {};
+    report.forEach(function (s) {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      else if (s.type === 'candidate-pair') pairs[s.id] = s;
+      else if (s.type === 'local-candidate') locals[s.id] = s;
+      else if (s.type === 'remote-candidate') remotes[s.id] = s;
+    });
+    if (!pairId || !pairs[pairId]) {
+      pairId = null;
+      for (var id in pairs) if ((pairs[id].nominated || pairs[id].selected) && pairs[id].state === 'succeeded') pairId = id;
+    }
+    var pair = pairId && pairs[pairId];
+    var local = pair && locals[pair.localCandidateId];
+    if (!local) return null;
+    return { candidateType: local.candidateType || '', path: EmsPlayer.describePath(pair, local, remotes[pair.remoteCandidateId]) };
+  };
+
+  /**
+   * The path in plain words: "direct (host)", "direct (through NAT, srflx|prflx)" (the browser's side),
+   * "via relay (TURN over UDP|TCP|TLS)" (the browser's own relay), "via the server's relay" (a relayed remote
+   * candidate), with " over TCP" when the pair runs over TCP without a relay of ours.
+   */
+  EmsPlayer.describePath = function (pair, local, remote) {
+    if (!local) return '';
+    if (local.candidateType === 'relay') {
+      return local.relayProtocol ? 'via relay (TURN over ' + String(local.relayProtocol).toUpperCase() + ')' : 'via relay (TURN)';
+    }
+    var type = local.candidateType, path;
+    // A peer-reflexive address on loopback is the kernel answering from 127.0.0.1 to a server on this machine (a
+    // browser gathers no loopback candidate of its own): no NAT can sit on that path, so it is a direct host path.
+    if (type === 'prflx' && isLoopback(local.address || local.ip)) type = 'host';
+    if (remote && remote.candidateType === 'relay') path = 'via the server\'s relay';
+    else if (type === 'host') path = 'direct (host)';
+    else if (type === 'srflx' || type === 'prflx') path = 'direct (through NAT, ' + type + ')';
+    else path = type ? 'direct (' + type + ')' : 'direct';
+    var protocol = (pair && pair.protocol) || local.protocol || (remote && remote.protocol);
+    return protocol === 'tcp' ? path + ' over TCP' : path;
+  };
+
+  function isLoopback(address) { return /^(127\.|::1$|::ffff:127\.)/.test(address || ''); }
+
+  function relayRefusedCredentials(ice) {
+    for (var i = 0; i < ice.errors.length; i++) if (/^turns?:/i.test(ice.errors[i].url) && ice.errors[i].code === 401) return true;
+    return false;
+  }
+
+  /**
+   * Why ICE failed, from what this browser saw: whether it had connected (then the server stopped answering:
+   * consent lost), whether it gathered a relay candidate, whether a TURN server was offered at all, and whether
+   * any server-reflexive candidate came back (none although STUN or TURN was offered: UDP is blocked).
+   */
+  EmsPlayer.explainIceFailure = function (ice) {
+    if (ice.connected) return 'lost the network path to the stream server: it stopped answering (ICE failed)';
+    if (ice.gathered.relay > 0) return 'no route to the stream server, even through the relay (ICE failed)';
+    var udp = '';
+    if (ice.gathered.srflx > 0) udp = 'its UDP port is unreachable';
+    else if (ice.stunOffered || ice.turnOffered) udp = 'UDP blocked';
+    var relay = !ice.turnOffered ? 'no relay offered by the signalling server'
+      : relayRefusedCredentials(ice) ? 'the relay refused its credentials' : 'no relay reachable';
+    return 'no route to the stream server: ' + (udp ? udp + ' and ' : '') + relay + ' (ICE failed)';
+  };
+
+  /**
+   * The local candidates gathered, counted per type ("host 2, srflx 0, relay 0"), and once gathering has ended
+   * (or final is set) why a kind is missing: "no srflx: no STUN server reachable", "no relay: none offered", ...
+   */
+  EmsPlayer.describeGathering = function (ice, final) {
+    var g = ice.gathered;
+    var text = 'host ' + g.host + ', srflx ' + g.srflx + (g.prflx ? ', prflx ' + g.prflx : '') + ', relay ' + g.relay;
+    if (!ice.done && !final) return text;
+    var notes = [];
+    if (!g.srflx) notes.push(ice.stunOffered || ice.turnOffered ? 'no srflx: no STUN server reachable' : 'no srflx: no STUN server offered');
+    if (!g.relay) {
+      notes.push(!ice.turnOffered ? 'no relay: none offered'
+        : relayRefusedCredentials(ice) ? 'no relay: the relay refused its credentials' : 'no relay: no TURN server reachable');
+    }
+    return notes.length ? text + '; ' + notes.join('; ') : text;
   };
 
   global.EmsPlayer = EmsPlayer;

@@ -24,6 +24,8 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(15));
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; latency {later.GetProperty("latencyMs")} ms");
         Assert.Equal("playing", later.GetProperty("state").GetString());
+        output.WriteLine($"candidate {later.GetProperty("candidateType")}; path {later.GetProperty("path")}; gathered {later.GetProperty("candidates")}");
+        Assert.Equal("direct (host)", later.GetProperty("path").GetString());
 
         var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");
         output.WriteLine(peers.GetProperty("data").ToString());

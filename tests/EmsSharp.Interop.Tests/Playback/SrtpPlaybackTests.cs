@@ -25,8 +25,13 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         var joinToFirstFrame = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
         output.WriteLine($"join-to-first-frame: {joinToFirstFrame.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
         var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
-        output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}");
+        output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}; path {later.GetProperty("path")}; gathered {later.GetProperty("candidates")}");
         Assert.Equal("playing", later.GetProperty("state").GetString());
+        // Loopback, no STUN or TURN handed out: straight from the browser to the EMS. (The candidate type may read
+        // prflx: the EMS saw the browser's check come from 127.0.0.1, an address it did not gather.)
+        Assert.Equal("direct (host)", later.GetProperty("path").GetString());
+        Assert.StartsWith("host ", later.GetProperty("candidates").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("; no srflx: no STUN server offered; no relay: none offered", later.GetProperty("candidates").GetString(), StringComparison.Ordinal);
         // The sample's AAC arrives as Opus from the stream's ffmpeg transcoder (PROTOCOL.md §4.3).
         var audio = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
         output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
@@ -36,6 +41,8 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         var second = await page.Context.Browser!.NewPageAsync();
         await second.GotoAsync(rig.PlayerUrl("test").Replace("evowrtcclient.html", "evoplayers.html", StringComparison.Ordinal) + "&autoplay=1");
         await PlaybackRig.WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        // The form page's panel shows the path (it renders the stats once a second).
+        await Microsoft.Playwright.Assertions.Expect(second.Locator("#s-path")).ToHaveTextAsync("direct (host)", new() { Timeout = 5000 });
         var shot = Environment.GetEnvironmentVariable("EMS_PLAYBACK_SCREENSHOT");
         if (!string.IsNullOrEmpty(shot))
             await second.ScreenshotAsync(new() { Path = shot });
