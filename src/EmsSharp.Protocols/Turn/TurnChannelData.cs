@@ -20,10 +20,15 @@ internal static class TurnChannelData
 {
     public const int HeaderLength = 4;
 
-    /// <summary>RFC 8656 §12: channel numbers 0x4000 through 0x4FFF.</summary>
+    /// <summary>RFC 8656 §12: channel numbers start at 0x4000.</summary>
     public const ushort MinChannel = 0x4000;
 
-    public const ushort MaxChannel = 0x4FFF;
+    /// <summary>
+    /// RFC 8656 §12 narrows the range to 0x4FFF, but RFC 5766 §11 allowed up to 0x7FFF and clients still use
+    /// it (coturn's turnutils_uclient, libwebrtc): accepted for interoperability. The first two bits stay 01,
+    /// so the RFC 7983 demultiplexing is unaffected.
+    /// </summary>
+    public const ushort MaxChannel = 0x7FFF;
 
     public static bool IsChannelNumber(int number) => number is >= MinChannel and <= MaxChannel;
 

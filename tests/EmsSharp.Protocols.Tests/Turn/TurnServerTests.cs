@@ -337,7 +337,7 @@ public sealed class TurnServerTests
         IPEndPoint other = new(IPAddress.Parse("192.0.2.11"), 4000);
         Assert.Equal(0, TurnTestClient.ErrorCode(client.Refresh(T0, 3600)));
         Assert.Equal(400, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x3FFF, Peer)));
-        Assert.Equal(400, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x5000, Peer)));
+        Assert.Equal(400, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x8000, Peer)));
         Assert.Equal(0, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x4000, Peer)));
         Assert.Equal(0, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x4000, Peer))); // refresh
         Assert.Equal(400, TurnTestClient.ErrorCode(client.ChannelBind(T0, 0x4000, other))); // number taken

@@ -72,7 +72,7 @@ public sealed class TurnWireTests
     [Theory]
     [InlineData("40 00 00 05 01 02 03")] // shorter than declared
     [InlineData("3f ff 00 00")] // below the channel range
-    [InlineData("50 00 00 00")] // reserved range
+    [InlineData("80 00 00 00")] // not ChannelData
     [InlineData("40 00")]
     public void Malformed_channel_data_is_refused(string hex) =>
         Assert.False(TurnChannelData.TryRead(Hex(hex), out _, out _, out _));
