@@ -438,9 +438,9 @@
       return local.relayProtocol ? 'via relay (TURN over ' + String(local.relayProtocol).toUpperCase() + ')' : 'via relay (TURN)';
     }
     var type = local.candidateType, path;
-    // A peer-reflexive address on loopback is the kernel answering from 127.0.0.1 to a server on this machine (a
-    // browser gathers no loopback candidate of its own): no NAT can sit on that path, so it is a direct host path.
-    if (type === 'prflx' && isLoopback(local.address || local.ip)) type = 'host';
+    // A peer-reflexive or server-reflexive address on loopback is the kernel answering from 127.0.0.1 to a server on
+    // this machine (a browser gathers no loopback candidate of its own): no NAT can sit on that path, so it is direct.
+    if ((type === 'prflx' || type === 'srflx') && isLoopback(local.address || local.ip)) type = 'host';
     if (remote && remote.candidateType === 'relay') path = 'via the server\'s relay';
     else if (type === 'host') path = 'direct (host)';
     else if (type === 'srflx' || type === 'prflx') path = 'direct (through NAT, ' + type + ')';
