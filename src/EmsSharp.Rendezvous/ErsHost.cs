@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using EmsSharp.Rendezvous.Admin;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.SocketIo;
+using EmsSharp.Rendezvous.Turn;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.FileProviders;
@@ -10,9 +11,9 @@ using Microsoft.Extensions.FileProviders;
 namespace EmsSharp.Rendezvous;
 
 /// <summary>
-/// A running ERS: the signalling listener (socket.io rev 1 + static web) and the admin listener.
-/// Start one in-process with <see cref="StartAsync"/>; ports 0 bind free ports, read back from
-/// <see cref="Port"/> and <see cref="AdminPort"/>.
+/// A running ERS: the signalling listener (socket.io rev 1 + static web), the admin listener and the
+/// bundled STUN/TURN server. Start one in-process with <see cref="StartAsync"/>; ports 0 bind free ports,
+/// read back from <see cref="Port"/>, <see cref="AdminPort"/>, <see cref="TurnPort"/> and <see cref="TurnTlsPort"/>.
 /// </summary>
 public sealed class ErsHost : IAsyncDisposable
 {
@@ -37,6 +38,12 @@ public sealed class ErsHost : IAsyncDisposable
     /// <summary>The bound admin port, or null when the admin API is disabled.</summary>
     public int? AdminPort { get; private set; }
 
+    /// <summary>The bound STUN/TURN port (UDP and TCP), or null when <c>turn.enabled</c> is false.</summary>
+    public int? TurnPort => _state.Turn?.Port;
+
+    /// <summary>The bound TURN-over-TLS port, or null without <c>server.secure</c> or TURN.</summary>
+    public int? TurnTlsPort => _state.Turn?.TlsPort;
+
     /// <summary>Base address of the signalling listener on loopback, e.g. <c>http://127.0.0.1:4545/</c>.</summary>
     public Uri LoopbackUri => new($"{(Options.Server.Secure ? "https" : "http")}://127.0.0.1:{Port}/");
 
@@ -59,6 +66,15 @@ public sealed class ErsHost : IAsyncDisposable
         ErsHost host = new(state, signalling, admin);
         try
         {
+            if (options.Turn.Enabled)
+            {
+                // Started first, so the first socket.io client is already handed a running server.
+                ILoggerFactory factory = signalling.Services.GetRequiredService<ILoggerFactory>();
+                state.Turn = new TurnHost(options.Turn, options.Server.BindIP, state.TurnCredentials, state.Time,
+                    factory.CreateLogger("EmsSharp.Rendezvous.Turn"));
+                state.Turn.Start(options.Server.Secure ? LoadCertificate(options) : null);
+            }
+
             await signalling.StartAsync(cancellationToken).ConfigureAwait(false);
             host.Port = BoundPort(signalling);
             if (admin is not null)
@@ -88,6 +104,11 @@ public sealed class ErsHost : IAsyncDisposable
         }
 
         _state.Stop();
+        if (_state.Turn is not null)
+        {
+            await _state.Turn.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _signalling.StopAsync(cancellationToken).ConfigureAwait(false);
         if (_admin is not null)
         {

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
 using System.Text.Json;
+using EmsSharp.Protocols.Turn;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.Rooms;
 using EmsSharp.Rendezvous.SocketIo;
+using EmsSharp.Rendezvous.Turn;
 
 namespace EmsSharp.Rendezvous;
 
@@ -18,6 +21,10 @@ internal sealed class ErsState : IDisposable
         Rooms = new RoomRegistry(options, Tokens, time);
         Sessions = new SocketIoSessions(options.Limits, time);
         StunServers = JsonSerializer.SerializeToElement(options.StunServers);
+        // TURN REST credentials of the bundled server: the tag is the socket's session id, and the
+        // credential only works while that socket is open.
+        TurnCredentials = new TurnRestCredentials(
+            options.Turn.Secret ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), time, Sessions.IsOpen);
     }
 
     public ErsOptions Options { get; }
@@ -31,6 +38,11 @@ internal sealed class ErsState : IDisposable
     public SocketIoSessions Sessions { get; }
 
     public JsonElement StunServers { get; }
+
+    public TurnRestCredentials TurnCredentials { get; }
+
+    /// <summary>The bundled STUN/TURN server, when enabled and started.</summary>
+    public TurnHost? Turn { get; set; }
 
     /// <summary>Cancelled when the host stops: every open socket closes at once.</summary>
     public CancellationToken Stopping => _stopping.Token;

@@ -12,6 +12,8 @@ internal static class ErsTestHost
         options.Server.Port = 0;
         options.Server.AdminPort = 0;
         options.Server.BindIP = "127.0.0.1";
+        options.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
+        options.Turn.TlsPort = 0;
         options.Server.WebServerEnabled = false;
         configure?.Invoke(options);
         return options;

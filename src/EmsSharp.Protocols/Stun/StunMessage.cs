@@ -17,7 +17,8 @@ namespace EmsSharp.Protocols.Stun;
 /// |                     Transaction ID (96 bits)                  |
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
-/// Outgoing messages carry MESSAGE-INTEGRITY when <see cref="IntegrityKey"/> is set and FINGERPRINT
+/// Outgoing messages carry MESSAGE-INTEGRITY (or MESSAGE-INTEGRITY-SHA256 with <see cref="UseSha256Integrity"/>)
+/// when <see cref="IntegrityKey"/> is set and FINGERPRINT
 /// when <see cref="AddFingerprint"/> is true; both are appended by <see cref="TryWrite"/>.
 /// </remarks>
 internal sealed class StunMessage
@@ -32,6 +33,8 @@ internal sealed class StunMessage
     private const int MaxAttributes = 64;
     private const uint FingerprintXor = 0x5354554E;
     private const int IntegrityLength = 20;
+    private const int IntegritySha256Length = 32;
+    private const int MinIntegritySha256Length = 16;
 
     private readonly List<StunAttribute> _attributes = [];
 
@@ -54,10 +57,16 @@ internal sealed class StunMessage
     /// <summary>Key for MESSAGE-INTEGRITY (HMAC-SHA1) on write; null for none.</summary>
     public byte[]? IntegrityKey { get; set; }
 
+    /// <summary>Write MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6) instead of MESSAGE-INTEGRITY.</summary>
+    public bool UseSha256Integrity { get; set; }
+
     public bool AddFingerprint { get; set; }
 
     /// <summary>Offset of the MESSAGE-INTEGRITY attribute header in the parsed datagram, -1 when absent.</summary>
     public int IntegrityOffset { get; private set; } = -1;
+
+    /// <summary>Offset of the MESSAGE-INTEGRITY-SHA256 attribute header in the parsed datagram, -1 when absent.</summary>
+    public int IntegritySha256Offset { get; private set; } = -1;
 
     /// <summary>Offset of the FINGERPRINT attribute header in the parsed datagram, -1 when absent.</summary>
     public int FingerprintOffset { get; private set; } = -1;
@@ -121,7 +130,17 @@ internal sealed class StunMessage
 
                 msg.FingerprintOffset = pos;
             }
-            else if (attrType == StunAttributeType.MessageIntegrity)
+            else if (attrType == StunAttributeType.MessageIntegritySha256 && msg.IntegritySha256Offset < 0)
+            {
+                // RFC 8489 §14.6: 16 to 32 bytes, a multiple of 4; it may follow MESSAGE-INTEGRITY.
+                if (attrLength is < MinIntegritySha256Length or > IntegritySha256Length || (attrLength & 3) != 0)
+                {
+                    return false;
+                }
+
+                msg.IntegritySha256Offset = pos;
+            }
+            else if (attrType == StunAttributeType.MessageIntegrity && msg.IntegritySha256Offset < 0)
             {
                 if (attrLength != IntegrityLength || msg.IntegrityOffset >= 0)
                 {
@@ -130,9 +149,9 @@ internal sealed class StunMessage
 
                 msg.IntegrityOffset = pos;
             }
-            else if (msg.IntegrityOffset >= 0)
+            else if (msg.IntegrityOffset >= 0 || msg.IntegritySha256Offset >= 0)
             {
-                // RFC 8489 §14.5: attributes after MESSAGE-INTEGRITY, other than FINGERPRINT, are ignored.
+                // RFC 8489 §14.5, §14.6: attributes after the integrity attributes, other than FINGERPRINT, are ignored.
                 pos += 4 + padded;
                 continue;
             }
@@ -169,8 +188,26 @@ internal sealed class StunMessage
 
         var offset = parsed.IntegrityOffset;
         Span<byte> mac = stackalloc byte[IntegrityLength];
-        ComputeIntegrity(datagram[..offset], offset + 4 + IntegrityLength - HeaderLength, key, mac);
+        ComputeIntegrity(HashAlgorithmName.SHA1, datagram[..offset], offset + 4 + IntegrityLength - HeaderLength, key, mac);
         return CryptographicOperations.FixedTimeEquals(mac, datagram.Slice(offset + 4, IntegrityLength));
+    }
+
+    /// <summary>
+    /// Checks MESSAGE-INTEGRITY-SHA256 (HMAC-SHA256, possibly truncated to 16..32 bytes, RFC 8489 §14.6)
+    /// with <paramref name="key"/>.
+    /// </summary>
+    public static bool VerifyIntegritySha256(ReadOnlySpan<byte> datagram, StunMessage parsed, ReadOnlySpan<byte> key)
+    {
+        if (parsed.IntegritySha256Offset < 0)
+        {
+            return false;
+        }
+
+        var offset = parsed.IntegritySha256Offset;
+        int length = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);
+        Span<byte> mac = stackalloc byte[IntegritySha256Length];
+        ComputeIntegrity(HashAlgorithmName.SHA256, datagram[..offset], offset + 4 + length - HeaderLength, key, mac);
+        return CryptographicOperations.FixedTimeEquals(mac[..length], datagram.Slice(offset + 4, length));
     }
 
     public void Add(ushort type, byte[] value) => _attributes.Add(new StunAttribute(type, value, -1));
@@ -282,7 +319,7 @@ internal sealed class StunMessage
 
         if (IntegrityKey is not null)
         {
-            length += 4 + IntegrityLength;
+            length += 4 + (UseSha256Integrity ? IntegritySha256Length : IntegrityLength);
         }
 
         if (AddFingerprint)
@@ -324,11 +361,15 @@ internal sealed class StunMessage
         {
             // RFC 8489 §14.5: the HMAC covers the message up to the attribute, with the length
             // field already counting the MESSAGE-INTEGRITY attribute.
-            BinaryPrimitives.WriteUInt16BigEndian(destination[pos..], StunAttributeType.MessageIntegrity);
-            BinaryPrimitives.WriteUInt16BigEndian(destination[(pos + 2)..], IntegrityLength);
-            ComputeIntegrity(destination[..pos], pos + 4 + IntegrityLength - HeaderLength, IntegrityKey,
-                destination.Slice(pos + 4, IntegrityLength));
-            pos += 4 + IntegrityLength;
+            // RFC 8489 §14.6: MESSAGE-INTEGRITY-SHA256 is computed the same way with HMAC-SHA256.
+            var (integrityType, macLength, algorithm) = UseSha256Integrity
+                ? (StunAttributeType.MessageIntegritySha256, IntegritySha256Length, HashAlgorithmName.SHA256)
+                : (StunAttributeType.MessageIntegrity, IntegrityLength, HashAlgorithmName.SHA1);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[pos..], integrityType);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[(pos + 2)..], (ushort)macLength);
+            ComputeIntegrity(algorithm, destination[..pos], pos + 4 + macLength - HeaderLength, IntegrityKey,
+                destination.Slice(pos + 4, macLength));
+            pos += 4 + macLength;
         }
 
         if (AddFingerprint)
@@ -361,10 +402,10 @@ internal sealed class StunMessage
         return pos + 4 + padded;
     }
 
-    private static void ComputeIntegrity(ReadOnlySpan<byte> prefix, int adjustedLength, ReadOnlySpan<byte> key,
-        Span<byte> mac)
+    private static void ComputeIntegrity(HashAlgorithmName algorithm, ReadOnlySpan<byte> prefix, int adjustedLength,
+        ReadOnlySpan<byte> key, Span<byte> mac)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, key);
+        using var hmac = IncrementalHash.CreateHMAC(algorithm, key);
         Span<byte> header = stackalloc byte[4];
         prefix[..2].CopyTo(header);
         BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)adjustedLength);

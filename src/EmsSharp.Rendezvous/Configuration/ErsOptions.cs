@@ -31,6 +31,9 @@ public sealed class ErsOptions
     /// <summary>TURN entries handed to every client on connect (<c>secret</c> entries get minted credentials).</summary>
     public List<JsonElement> TurnServers { get; set; } = [];
 
+    /// <summary>The bundled STUN/TURN server (ours).</summary>
+    public ErsTurnOptions Turn { get; set; } = new();
+
     /// <summary>Limits on everything a client controls (ours).</summary>
     public ErsLimitsOptions Limits { get; set; } = new();
 
@@ -63,6 +66,7 @@ public sealed class ErsOptions
     {
         Server ??= new ErsServerOptions();
         Limits ??= new ErsLimitsOptions();
+        Turn ??= new ErsTurnOptions();
         CheckPort(Server.Port, "server.port");
         CheckPort(Server.AdminPort, "server.adminPort");
         if (!System.Net.IPAddress.TryParse(Server.AdminIP, out _))
@@ -81,6 +85,7 @@ public sealed class ErsOptions
         }
 
         Limits.Validate();
+        Turn.Validate();
     }
 
     /// <summary>Resolves a configured path against <see cref="BaseDirectory"/>.</summary>

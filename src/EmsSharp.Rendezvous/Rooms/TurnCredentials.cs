@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Turn;
 
 namespace EmsSharp.Rendezvous.Rooms;
 
@@ -35,8 +34,7 @@ internal static class TurnCredentials
                 ? seconds
                 : DefaultExpirySeconds;
             string username = (now.ToUnixTimeSeconds() + expiry).ToString(CultureInfo.InvariantCulture);
-            string credential = Convert.ToBase64String(
-                HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret.GetString()!), Encoding.UTF8.GetBytes(username)));
+            string credential = TurnRestCredentials.ComputePassword(secret.GetString()!, username);
             JsonObject minted = new()
             {
                 ["url"] = entry.TryGetProperty("url", out JsonElement url) ? JsonNode.Parse(url.GetRawText()) : null,

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.Rooms;
+using EmsSharp.Rendezvous.Turn;
 
 namespace EmsSharp.Rendezvous.SocketIo;
 
@@ -138,13 +139,14 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
             using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(
                 context.RequestAborted, state.Stopping);
             ErsConnection connection = new(sid, ip, state.Rooms, state.Options, state.Time, logger, linked.Token);
-            DateTimeOffset now = state.Time.GetUtcNow();
-            await connection.RunAsync(socket, state.StunServers, TurnCredentials.Mint(state.Options.TurnServers, now))
-                .ConfigureAwait(false);
+            (JsonElement stun, JsonElement turn) = state.Turn is { } bundled && TurnHandout.Applies(state.Options)
+                ? TurnHandout.Build(bundled, state.TurnCredentials, sid, context, state.Options.Turn)
+                : (state.StunServers, TurnCredentials.Mint(state.Options.TurnServers, state.Time.GetUtcNow()));
+            await connection.RunAsync(socket, stun, turn).ConfigureAwait(false);
         }
         finally
         {
-            state.Sessions.Release(ip);
+            state.Sessions.Release(sid, ip);
         }
     }
 

@@ -16,6 +16,7 @@ internal sealed class SocketIoSessions : IDisposable
     private readonly TimeProvider _time;
     private readonly long _origin;
     private readonly ConcurrentDictionary<string, (IPAddress Ip, TimeSpan Created)> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly Dictionary<IPAddress, int> _socketsPerIp = [];
     private readonly Dictionary<IPAddress, TokenBucket> _handshakeBuckets = [];
@@ -84,6 +85,7 @@ internal sealed class SocketIoSessions : IDisposable
         if (_pending.TryRemove(sid, out var entry))
         {
             ip = entry.Ip;
+            _open[sid] = 0;
             return true;
         }
 
@@ -91,9 +93,13 @@ internal sealed class SocketIoSessions : IDisposable
         return false;
     }
 
+    /// <summary>True while <paramref name="sid"/>'s socket is open (TURN credentials minted for it are bound to it).</summary>
+    public bool IsOpen(string sid) => _open.ContainsKey(sid);
+
     /// <summary>A claimed session's socket closed.</summary>
-    public void Release(IPAddress ip)
+    public void Release(string sid, IPAddress ip)
     {
+        _open.TryRemove(sid, out _);
         lock (_lock)
         {
             int n = _socketsPerIp.GetValueOrDefault(ip) - 1;
@@ -118,7 +124,7 @@ internal sealed class SocketIoSessions : IDisposable
         {
             if (now - entry.Created >= limit && _pending.TryRemove(sid, out _))
             {
-                Release(entry.Ip);
+                Release(sid, entry.Ip);
             }
         }
 

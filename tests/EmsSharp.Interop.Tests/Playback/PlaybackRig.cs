@@ -64,6 +64,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
         ersOptions.Server.Port = 0;
         ersOptions.Server.AdminPort = 0;
         ersOptions.Server.BindIP = "127.0.0.1";
+        ersOptions.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
+        ersOptions.Turn.TlsPort = 0;
         ersOptions.Server.WebRoot = Path.Combine(FindRepositoryRoot(), "web");
         return ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);
     }
