@@ -104,14 +104,6 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
             $"{_options.RelayPortMin}-{_options.RelayPortMax}");
     }
 
-    /// <summary>Runs <paramref name="action"/> on the loop and waits for it (tests read the core's state this way).</summary>
-    public Task<T> InvokeAsync<T>(Func<TurnServer, T> action)
-    {
-        TaskCompletionSource<T> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(new Input(InputKind.Invoke, default, null, null, null, () => done.TrySetResult(action(_core))));
-        return done.Task;
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -318,9 +310,6 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                     case InputKind.Tick:
                         _core.HandleTimeout(now);
                         break;
-                    case InputKind.Invoke:
-                        input.Invoke!();
-                        break;
                 }
 
                 Drain();
@@ -363,7 +352,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
         }
     }
 
-    private static IPEndPoint Unmapped(IPEndPoint endPoint) =>
+    internal static IPEndPoint Unmapped(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
     private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
@@ -409,9 +398,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
         Relay,
         Closed,
         Tick,
-        Invoke,
     }
 
-    internal readonly record struct Input(InputKind Kind, TurnFiveTuple Client, IPEndPoint? Relay, IPEndPoint? Peer, byte[]? Data,
-        Action? Invoke = null);
+    internal readonly record struct Input(InputKind Kind, TurnFiveTuple Client, IPEndPoint? Relay, IPEndPoint? Peer, byte[]? Data);
 }

@@ -64,7 +64,7 @@ internal sealed class TurnStreamListener : IDisposable
                 break;
             }
 
-            IPEndPoint remote = Unmapped((IPEndPoint)socket.RemoteEndPoint!);
+            IPEndPoint remote = TurnHost.Unmapped((IPEndPoint)socket.RemoteEndPoint!);
             if (_perIp.AddOrUpdate(remote.Address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
             {
                 Release(remote.Address);
@@ -72,7 +72,7 @@ internal sealed class TurnStreamListener : IDisposable
                 continue;
             }
 
-            TurnFiveTuple tuple = new(_transport, remote, Unmapped((IPEndPoint)socket.LocalEndPoint!));
+            TurnFiveTuple tuple = new(_transport, remote, TurnHost.Unmapped((IPEndPoint)socket.LocalEndPoint!));
             TurnStreamConnection connection = new(_host, tuple, socket, _certificate, TimeSpan.FromSeconds(_options.IdleTimeoutSeconds), _time);
             connections.RemoveAll(t => t.IsCompleted);
             connections.Add(RunAsync(connection, remote.Address, token));
@@ -102,7 +102,4 @@ internal sealed class TurnStreamListener : IDisposable
             _perIp.TryRemove(new KeyValuePair<IPAddress, int>(ip, 0));
         }
     }
-
-    private static IPEndPoint Unmapped(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }
