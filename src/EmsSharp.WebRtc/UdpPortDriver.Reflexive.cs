@@ -19,16 +19,16 @@ public sealed partial class UdpPortDriver
     /// <summary>RFC 8489 §6.2.1: RTO of 500 ms for a first request on an unknown path.</summary>
     private static readonly TimeSpan StunInitialRto = TimeSpan.FromMilliseconds(500);
 
-    private readonly ConcurrentDictionary<IPEndPoint, (Task<IceCandidate?> Task, long StartedAt)> _reflexive = new();
+    private readonly ConcurrentDictionary<IPEndPoint, (Task<ServerReflexiveResult> Task, long StartedAt)> _reflexive = new();
     private readonly ConcurrentDictionary<UInt128, (StunBindingClient Client, TaskCompletionSource<IPEndPoint?> Answer)> _bindings = new();
 
     /// <summary>
-    /// The port's server-reflexive candidate as <paramref name="stunServer"/> sees it, or null when it does not answer
-    /// or sees the port at one of its host addresses (nothing to add). Concurrent callers share one request; a result
-    /// is reused for 30 s. The wait is bounded by the STUN transaction (RFC 8489 §6.2.1, about 40 s): callers bound
-    /// their own wait and may take the candidate later.
+    /// Whether <paramref name="stunServer"/> answered over UDP and the port's server-reflexive candidate as it sees it
+    /// (none when it sees the port at one of its host addresses: nothing to add). Concurrent callers share one request;
+    /// a result is reused for 30 s. The wait is bounded by the STUN transaction (RFC 8489 §6.2.1, about 40 s): callers
+    /// bound their own wait and may take the candidate later.
     /// </summary>
-    public Task<IceCandidate?> GetServerReflexiveAsync(IPEndPoint stunServer)
+    public Task<ServerReflexiveResult> GetServerReflexiveAsync(IPEndPoint stunServer)
     {
         var now = _time.GetTimestamp();
         while (true)
@@ -47,7 +47,7 @@ public sealed partial class UdpPortDriver
         }
     }
 
-    private async Task<IceCandidate?> DiscoverAsync(IPEndPoint server)
+    private async Task<ServerReflexiveResult> DiscoverAsync(IPEndPoint server)
     {
         await Task.Yield(); // the caller's dictionary update completes first
         var origin = _time.GetTimestamp();
@@ -67,7 +67,7 @@ public sealed partial class UdpPortDriver
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stop.Token);
                     try
                     {
-                        return ToCandidate(await answer.Task.WaitAsync(linked.Token).ConfigureAwait(false), server);
+                        return new ServerReflexiveResult(true, ToCandidate(await answer.Task.WaitAsync(linked.Token).ConfigureAwait(false), server));
                     }
                     catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                     {
@@ -84,17 +84,17 @@ public sealed partial class UdpPortDriver
                         break;
                     case StunTransactionStatus.TimedOut:
                         LogStunNoAnswer(_logger, server);
-                        return null;
+                        return default;
                     default:
                         throw new InvalidOperationException("Unknown transaction status.");
                 }
             }
 
-            return null;
+            return default;
         }
         catch (OperationCanceledException)
         {
-            return null;
+            return default;
         }
         finally
         {

@@ -67,6 +67,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         ILoggerFactory? loggerFactory = null) =>
         new(options, time ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
 
+    /// <summary>The live session whose local ufrag is <paramref name="ufrag"/> (a check names it, RFC 8445 §7.2.2).</summary>
+    internal bool TryGetSession(string ufrag, out PeerSession session) => _byUfrag.TryGetValue(ufrag, out session!);
+
     /// <summary>Creates a session on this port. Dispose it (or let the peer close it) to free its routes.</summary>
     public PeerSession CreateSession(PeerSessionOptions options)
     {

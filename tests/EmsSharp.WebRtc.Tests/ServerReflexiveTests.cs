@@ -50,7 +50,9 @@ public sealed class ServerReflexiveTests
         BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28), 0xCB007105u ^ 0x2112A442u); // 203.0.113.5
         await stunServer.SendToAsync(response, SocketFlags.None, received.RemoteEndPoint, cts.Token);
 
-        var candidate = await first.WaitAsync(Deadline);
+        var result = await first.WaitAsync(Deadline);
+        Assert.True(result.Answered);
+        var candidate = result.Candidate;
         Assert.NotNull(candidate);
         var expected = "203.0.113.5 1234 typ srflx raddr 127.0.0.1 rport " + port.LocalEndPoint.Port;
         Assert.Contains(expected, candidate.ToString(), StringComparison.Ordinal);
@@ -92,6 +94,8 @@ public sealed class ServerReflexiveTests
         BinaryPrimitives.WriteUInt32BigEndian(response.AsSpan(28), 0x7F000001u ^ 0x2112A442u); // 127.0.0.1: the host address
         await stunServer.SendToAsync(response, SocketFlags.None, from, cts.Token);
 
-        Assert.Null(await discovery.WaitAsync(Deadline));
+        var answer = await discovery.WaitAsync(Deadline);
+        Assert.True(answer.Answered);
+        Assert.Null(answer.Candidate);
     }
 }

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Ice;
 using EmsSharp.Server.Events;
 using EmsSharp.WebRtc;
 
@@ -157,7 +156,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         // and a TURN relay only forwards from an address the browser permitted, which it learns from that candidate.
         // A candidate trickled before the offer is lost (the browser has no peer connection yet), so the port's
         // discovery gets a short wait to make it inline; a later answer trickles after the offer.
-        var discoveries = new List<Task<IceCandidate?>>();
+        var discoveries = new List<Task<ServerReflexiveResult>>();
         foreach (var server in await ResolveStunServersAsync(token).ConfigureAwait(false))
             discoveries.Add(_room.Port.Driver.GetServerReflexiveAsync(server));
         try
@@ -169,21 +168,32 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             // trickled below when it comes
         }
 
-        var late = new List<Task<IceCandidate?>>();
+        var late = new List<Task<ServerReflexiveResult>>();
+        var udpAnswered = false;
         foreach (var discovery in discoveries)
         {
             if (!discovery.IsCompleted)
+            {
                 late.Add(discovery);
-            else if (discovery.Result is { } candidate)
+                continue;
+            }
+
+            udpAnswered |= discovery.Result.Answered;
+            if (discovery.Result.Candidate is { } candidate)
                 peer.AddLocalCandidate(candidate);
         }
+
+        // No STUN server answered over UDP: this network may let only TCP out, so the ERS's relay over TCP (or TLS)
+        // carries the session (RFC 8656 §3.1). The relay is the room's, allocated once, its candidate offered inline.
+        if (!udpAnswered && await _room.GetRelayAsync().WaitAsync(token).ConfigureAwait(false) is { } relay)
+            relay.Attach(peer);
 
         var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
         LogOffer(_logger, PeerId, StreamName, Transport);
         await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
         foreach (var discovery in late)
         {
-            if (await discovery.WaitAsync(token).ConfigureAwait(false) is { } candidate)
+            if ((await discovery.WaitAsync(token).ConfigureAwait(false)).Candidate is { } candidate)
                 peer.AddLocalCandidate(candidate);
         }
     }
@@ -296,7 +306,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             JsonElement url;
             if (!entry.TryGetProperty("url", out url) && !entry.TryGetProperty("urls", out url))
                 continue;
-            if (url.ValueKind != JsonValueKind.String || !TryParseStunUrl(url.GetString()!, out var host, out var port))
+            if (url.ValueKind != JsonValueKind.String || !IceServerUrl.TryParseStun(url.GetString()!, out var host, out var port))
                 continue;
             try
             {
@@ -315,38 +325,6 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// The host and port of a <c>stun:</c> URL (RFC 7064), or of a <c>turn:</c> URL over UDP (RFC 7065: no transport
-    /// parameter means UDP); false for anything else (<c>stuns:</c>, <c>turns:</c>, TCP).
-    /// </summary>
-    internal static bool TryParseStunUrl(string url, out string host, out int port)
-    {
-        host = string.Empty;
-        port = 3478;
-        if (!url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("turn:", StringComparison.OrdinalIgnoreCase))
-            return false;
-        var rest = url.AsSpan(5);
-        var query = rest.IndexOf('?');
-        if (query >= 0)
-        {
-            if (!rest[query..].Equals("?transport=udp", StringComparison.OrdinalIgnoreCase))
-                return false;
-            rest = rest[..query];
-        }
-
-        var colon = rest.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(rest[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var p))
-        {
-            if (p is < 1 or > 65535)
-                return false;
-            port = p;
-            rest = rest[..colon];
-        }
-
-        host = rest.ToString();
-        return host.Length > 0;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: offered stream {Stream} over {Transport}")]

@@ -4,6 +4,7 @@ using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Events;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
@@ -14,6 +15,8 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// </summary>
 internal sealed partial class WebRtcRoom : IAsyncDisposable
 {
+    private static readonly TimeSpan RelayConnectTimeout = TimeSpan.FromSeconds(5);
+
     private readonly WebRtcService _service;
     private readonly IEventPublisher _events;
     private readonly ILoggerFactory _loggerFactory;
@@ -22,6 +25,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     private readonly Dictionary<string, ViewerSession> _viewers = new(StringComparer.Ordinal);
     private readonly List<Task> _closing = [];
     private bool _disposed;
+    private Task<TurnRelay?>? _relay;
     private string? _refusal; // the ERS's reason while keepAlive retries a refused room
 
     public WebRtcRoom(
@@ -65,6 +69,23 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     public WebRtcOptions Options { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>
+    /// The room's TURN relay over TCP or TLS on the ERS's relay (one allocation for all its viewers, like the UDP port),
+    /// made at the first call and again after it ended; null when the ERS hands out no stream TURN server or none
+    /// allocates. For a server whose network lets only TCP out (RFC 8656 over TCP, §3.1).
+    /// </summary>
+    public Task<TurnRelay?> GetRelayAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return Task.FromResult<TurnRelay?>(null);
+            if (_relay is null || (_relay.IsCompleted && _relay.Result is not { IsAlive: true }))
+                _relay = ConnectRelayAsync();
+            return _relay;
+        }
+    }
 
     /// <summary>A snapshot of the viewers.</summary>
     public ViewerSession[] GetViewers()
@@ -124,6 +145,36 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         foreach (var viewer in viewers)
             await CloseAsync(viewer).ConfigureAwait(false);
         await Task.WhenAll(closing).ConfigureAwait(false);
+        Task<TurnRelay?>? relay;
+        lock (_gate)
+            relay = _relay;
+        if (relay is not null && await relay.ConfigureAwait(false) is { } allocated)
+            await allocated.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<TurnRelay?> ConnectRelayAsync()
+    {
+        foreach (var entry in Client.TurnServers)
+        {
+            if (IceServerUrl.TryParseTurnStream(entry, Client.Options.AllowUntrustedCertificate) is not { } options)
+                continue;
+            using var timeout = new CancellationTokenSource(RelayConnectTimeout, Time);
+            try
+            {
+                return await TurnRelay.ConnectAsync(options, Port.Driver, Time, _loggerFactory.CreateLogger<TurnRelay>(), timeout.Token)
+                    .ConfigureAwait(false);
+            }
+            catch (TurnRelayException e)
+            {
+                LogRelayFailed(_logger, Configuration.RoomId, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                LogRelayFailed(_logger, Configuration.RoomId, $"the TURN server {options.Host}:{options.Port} did not allocate within {RelayConnectTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        return null;
     }
 
     private async Task CloseAsync(ViewerSession viewer)
@@ -216,6 +267,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {Room}: viewer {PeerId} closed")]
     private static partial void LogViewerClosed(ILogger logger, string room, string peerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room}: no TURN relay over TCP/TLS: {Reason}")]
+    private static partial void LogRelayFailed(ILogger logger, string room, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room} refused by ERS {Ers}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string room, string ers, string reason);

@@ -32,8 +32,31 @@ public class SrtpAudioHelpersTests
     [InlineData("stun:", false, "", 3478)]
     public void Stun_and_udp_turn_urls_resolve_to_host_and_port(string url, bool ok, string host, int port)
     {
-        Assert.Equal(ok, ViewerSession.TryParseStunUrl(url, out var h, out var p));
+        Assert.Equal(ok, IceServerUrl.TryParseStun(url, out var h, out var p));
         if (ok)
             Assert.Equal((host, port), (h, p));
+    }
+
+    [Theory]
+    [InlineData("turn:ers.example:3478?transport=tcp", "ers.example", 3478, false)]
+    [InlineData("turn:ers.example?transport=tcp", "ers.example", 3478, false)]
+    [InlineData("turns:ers.example:443?transport=tcp", "ers.example", 443, true)]
+    [InlineData("turns:ers.example", "ers.example", 5349, true)]
+    [InlineData("turn:ers.example:3478", null, 0, false)]
+    [InlineData("turn:ers.example:3478?transport=udp", null, 0, false)]
+    [InlineData("stun:ers.example", null, 0, false)]
+    [InlineData("turns:ers.example:0", null, 0, false)]
+    public void Turn_stream_urls_become_relay_options(string url, string? host, int port, bool tls)
+    {
+        var entry = System.Text.Json.JsonSerializer.SerializeToElement(new { url, username = "1700000000:x", credential = "c" });
+        var options = IceServerUrl.TryParseTurnStream(entry, allowUntrustedCertificate: false);
+        if (host is null)
+        {
+            Assert.Null(options);
+            return;
+        }
+
+        Assert.NotNull(options);
+        Assert.Equal((host, port, tls, "1700000000:x", "c"), (options.Host, options.Port, options.Tls, options.Username, options.Password));
     }
 }
