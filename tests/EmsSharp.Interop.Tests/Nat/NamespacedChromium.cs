@@ -39,7 +39,8 @@ internal sealed class NamespacedChromium : IAsyncDisposable
             {
                 ExecutablePath = wrapper,
                 Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                // No background requests (update checks, sync): they only add DNS queries nobody answers here.
+                Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
                 Timeout = 30_000,
             });
             var result = new NamespacedChromium(playwright, browser, folder);

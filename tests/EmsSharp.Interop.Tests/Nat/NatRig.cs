@@ -135,7 +135,7 @@ internal sealed class NatRig : IAsyncDisposable
             : "no selected pair";
         var summary = failure is null
             ? $"plays, frames {first} -> {last} in {WatchFor.TotalSeconds:0} s; {selected}"
-            : $"FAILS: {failure}; {State(ice)}; {selected}";
+            : $"FAILS: {failure}; {State(ice)}; {selected}; player's last error: \"{(stats.TryGetProperty("error", out var said) ? said.GetString() : "")}\"";
 
         var detail = new StringBuilder();
         detail.AppendLine(CultureInfo.InvariantCulture, $"[{transport}] {summary}");

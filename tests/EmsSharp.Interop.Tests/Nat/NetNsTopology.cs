@@ -6,8 +6,9 @@ namespace EmsSharp.Interop.Tests.Nat;
 /// A small internet made of network namespaces (needs root): an "internet" namespace holding a bridge, the ers
 /// host on it at <see cref="ErsAddress"/>, and an ems side and a viewer side, each either a public host on the
 /// bridge or a host on its own private LAN (ems 10.1.0.0/24, viewer 10.2.0.0/24) behind a NAT-router namespace
-/// whose WAN is on the bridge. Addresses are from the documentation range 203.0.113.0/24; no namespace has a
-/// route out of the ones made here. Every veth is created directly inside its namespaces, so nothing appears
+/// whose WAN is on the bridge. Addresses are from the documentation range 203.0.113.0/24; the default route of the
+/// public hosts and routers is the internet namespace, which forwards nothing, so no packet leaves the namespaces
+/// made here. Every veth is created directly inside its namespaces, so nothing appears
 /// in the host's namespace; names carry a prefix, the process id and a sequence number, and a run removes the
 /// stale namespaces of its prefix that a crashed run left behind. <see cref="Dispose"/> removes them all.
 /// </summary>
@@ -17,6 +18,7 @@ internal sealed class NetNsTopology : IDisposable
     public const string ErsAddress = "203.0.113.10";
 
     private const string Prefix = "emsnat-";
+    private const string InternetRouter = "203.0.113.1";
     private static int s_sequence;
 
     private readonly string _name;
@@ -95,8 +97,11 @@ internal sealed class NetNsTopology : IDisposable
 
     private void Build()
     {
+        // The internet's one router sits on the bridge and forwards nothing: whatever is not on 203.0.113.0/24
+        // (a private address, the host's DNS server) ends there, as the internet drops private destinations.
         AddNamespace(Internet);
         Ip("-n", Internet, "link", "add", "br0", "type", "bridge");
+        Ip("-n", Internet, "addr", "add", InternetRouter + "/24", "dev", "br0");
         Ip("-n", Internet, "link", "set", "br0", "up");
 
         AddPublicHost(Ers, "ers", ErsAddress);
@@ -138,6 +143,7 @@ internal sealed class NetNsTopology : IDisposable
         Ip("-n", Internet, "link", "set", bridgePort, "up");
         Ip("-n", netns, "addr", "add", address + "/24", "dev", device);
         Ip("-n", netns, "link", "set", device, "up");
+        Ip("-n", netns, "route", "add", "default", "via", InternetRouter);
     }
 
     private void AddNamespace(string netns)
