@@ -40,7 +40,11 @@ internal sealed class NamespacedChromium : IAsyncDisposable
                 ExecutablePath = wrapper,
                 Headless = true,
                 // No background requests (update checks, sync): they only add DNS queries nobody answers here.
-                Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                Args =
+                [
+                    "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                ],
                 Timeout = 30_000,
             });
             var result = new NamespacedChromium(playwright, browser, folder);

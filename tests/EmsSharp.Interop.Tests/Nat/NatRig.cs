@@ -135,7 +135,7 @@ internal sealed class NatRig : IAsyncDisposable
             : "no selected pair";
         var summary = failure is null
             ? $"plays, frames {first} -> {last} in {WatchFor.TotalSeconds:0} s; {selected}"
-            : $"FAILS: {failure}; {State(ice)}; {selected}; player's last error: \"{(stats.TryGetProperty("error", out var said) ? said.GetString() : "")}\"";
+            : $"FAILS: {failure}; {State(ice)}; {selected}; player's last error: \"{LastError(stats)}\"";
 
         var detail = new StringBuilder();
         detail.AppendLine(CultureInfo.InvariantCulture, $"[{transport}] {summary}");
@@ -143,11 +143,14 @@ internal sealed class NatRig : IAsyncDisposable
         if (ice.TryGetProperty("local", out var locals))
         {
             detail.AppendLine("  viewer's candidates: " + string.Join(", ", locals.EnumerateArray().Select(Candidate)));
-            detail.AppendLine("  ems's candidates (as the viewer got them): " + string.Join(", ", ice.GetProperty("remote").EnumerateArray().Select(Candidate)));
+            var remotes = ice.GetProperty("remote").EnumerateArray().Select(Candidate);
+            detail.AppendLine("  ems's candidates (as the viewer got them): " + string.Join(", ", remotes));
             foreach (var p in ice.GetProperty("pairs").EnumerateArray())
             {
                 detail.AppendLine(CultureInfo.InvariantCulture,
-                    $"  pair {Candidate(p.GetProperty("local"))} -> {Candidate(p.GetProperty("remote"))}: {p.GetProperty("state")}, requests sent {p.GetProperty("requestsSent")}, responses received {p.GetProperty("responsesReceived")}, requests received {p.GetProperty("requestsReceived")}");
+                    $"  pair {Candidate(p.GetProperty("local"))} -> {Candidate(p.GetProperty("remote"))}: {p.GetProperty("state")}, "
+                    + $"requests sent {p.GetProperty("requestsSent")}, responses received {p.GetProperty("responsesReceived")}, "
+                    + $"requests received {p.GetProperty("requestsReceived")}");
             }
         }
 
@@ -232,6 +235,9 @@ internal sealed class NatRig : IAsyncDisposable
         if (c.ValueKind != JsonValueKind.Object)
             return "?";
         var relay = c.GetProperty("relayProtocol").GetString();
-        return $"{c.GetProperty("type")}/{c.GetProperty("protocol")}{(string.IsNullOrEmpty(relay) ? "" : "(" + relay + ")")} {c.GetProperty("address")}:{c.GetProperty("port")}";
+        var over = string.IsNullOrEmpty(relay) ? "" : "(" + relay + ")";
+        return $"{c.GetProperty("type")}/{c.GetProperty("protocol")}{over} {c.GetProperty("address")}:{c.GetProperty("port")}";
     }
+
+    private static string? LastError(JsonElement stats) => stats.TryGetProperty("error", out var error) ? error.GetString() : null;
 }

@@ -8,9 +8,10 @@ namespace EmsSharp.Interop.Tests.Nat;
 /// bridge or a host on its own private LAN (ems 10.1.0.0/24, viewer 10.2.0.0/24) behind a NAT-router namespace
 /// whose WAN is on the bridge. Addresses are from the documentation range 203.0.113.0/24; the default route of the
 /// public hosts and routers is the internet namespace, which forwards nothing, so no packet leaves the namespaces
-/// made here. Every veth is created directly inside its namespaces, so nothing appears
-/// in the host's namespace; names carry a prefix, the process id and a sequence number, and a run removes the
-/// stale namespaces of its prefix that a crashed run left behind. <see cref="Dispose"/> removes them all.
+/// made here. Every veth is created directly inside its namespaces, so nothing appears in the host's namespace
+/// (only a resolv.conf per namespace under /etc/netns). Names carry a prefix, the process id and a sequence
+/// number; a run removes the stale namespaces of its prefix that a crashed run left behind, and
+/// <see cref="Dispose"/> removes them all.
 /// </summary>
 internal sealed class NetNsTopology : IDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class NetNsTopology : IDisposable
 
     private const string Prefix = "emsnat-";
     private const string InternetRouter = "203.0.113.1";
+    private const string EtcNetns = "/etc/netns";
     private static int s_sequence;
 
     private readonly string _name;
@@ -150,6 +152,10 @@ internal sealed class NetNsTopology : IDisposable
     {
         Ip("netns", "add", netns);
         _namespaces.Add(netns);
+        // `ip netns exec` mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf: name lookups (Chromium makes a
+        // few) stay inside the namespace instead of going to the host's DNS server.
+        Directory.CreateDirectory(Path.Combine(EtcNetns, netns));
+        File.WriteAllText(Path.Combine(EtcNetns, netns, "resolv.conf"), "nameserver 127.0.0.1\n");
         Ip("-n", netns, "link", "set", "lo", "up");
         // Before any interface exists, so "default" covers them: no reverse-path filtering, IPv4 only.
         Sysctl(netns, "net.ipv4.conf.all.rp_filter=0");
@@ -198,5 +204,9 @@ internal sealed class NetNsTopology : IDisposable
         }
 
         HostCommand.TryRun(ip, ["netns", "del", netns]);
+        if (Directory.Exists(Path.Combine(EtcNetns, netns)))
+            Directory.Delete(Path.Combine(EtcNetns, netns), recursive: true);
+        if (Directory.Exists(EtcNetns) && !Directory.EnumerateFileSystemEntries(EtcNetns).Any())
+            Directory.Delete(EtcNetns);
     }
 }
