@@ -13,6 +13,8 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 {
     private readonly Dictionary<IPEndPoint, Host> _hosts = [];
     private readonly Dictionary<IPEndPoint, Nat> _nats = [];
+    private readonly Dictionary<IPEndPoint, Relay> _relays = [];
+    private readonly HashSet<IPEndPoint> _blocked = [];
     private readonly HashSet<ITimer> _inFlight = [];
     private readonly Random _random = new(conditions?.Seed ?? 0);
 
@@ -41,10 +43,45 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         return host.Session;
     }
 
+    /// <summary>Nothing leaves or reaches <paramref name="address"/> directly (a network that blocks the host's UDP).</summary>
+    public void Block(IPEndPoint address)
+    {
+        lock (_hosts)
+        {
+            _blocked.Add(address);
+        }
+    }
+
+    /// <summary>
+    /// Gives <paramref name="session"/> a TURN-like relay at <paramref name="relayed"/>: a base whose datagrams leave from
+    /// the relayed address and whose arrivals there come back on that base (the client-server leg is lossless, as over
+    /// TCP; the relay-peer leg has the network's conditions). Returns the relayed candidate the session now offers.
+    /// </summary>
+    public IceCandidate AddRelay(PeerSession session, IPEndPoint relayed)
+    {
+        var relay = new Relay(this, relayed);
+        var candidate = new IceCandidate("r0", 1, IceCandidate.ComputePriority(IceCandidateType.Relayed, 65535, 1),
+            relayed.Address.ToString(), relayed.Port, IceCandidateType.Relayed, "0.0.0.0", 0);
+        lock (_hosts)
+        {
+            _relays[relayed] = relay;
+        }
+
+        relay.Session = session;
+        relay.Base = session.AddPath(relay, candidate, candidate.Priority, pairsWithSignalled: true);
+        return candidate;
+    }
+
     private void Send(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
     {
         lock (_hosts)
         {
+            if (_blocked.Contains(from))
+            {
+                Interlocked.Increment(ref NatRejected);
+                return;
+            }
+
             // Outbound through the NAT: rewrite the source and open the mapping to this destination.
             if (_nats.TryGetValue(from, out var nat) && nat.Inside.Equals(from))
             {
@@ -104,6 +141,20 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
                 return;
             }
 
+            if (_relays.TryGetValue(to, out var relay))
+            {
+                Interlocked.Increment(ref Delivered);
+                Interlocked.Increment(ref DeliveredByKind[(int)PacketDemux.Classify(datagram)]);
+                relay.Session!.DeliverDatagram(datagram, from, relay.Base);
+                return;
+            }
+
+            if (_blocked.Contains(to))
+            {
+                Interlocked.Increment(ref NatRejected);
+                return;
+            }
+
             _hosts.TryGetValue(to, out host);
         }
 
@@ -138,6 +189,17 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         public IPEndPoint Public { get; } = publicEndPoint;
 
         public HashSet<IPEndPoint> Permitted { get; } = [];
+    }
+
+    private sealed class Relay(InMemoryPeerNetwork network, IPEndPoint relayed) : IPacketPath
+    {
+        public PeerSession? Session { get; set; }
+
+        public int Base { get; set; }
+
+        public string Kind => "turn/udp";
+
+        public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination) => network.Send(datagram, relayed, destination);
     }
 
     private sealed class Host(InMemoryPeerNetwork network, IPEndPoint address) : IPeerSessionHost

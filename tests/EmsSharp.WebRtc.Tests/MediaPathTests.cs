@@ -29,6 +29,9 @@ public sealed class MediaPathTests(ITestOutputHelper output)
 
         /// <summary>The browser behind a NAT learns its mapping from a STUN server and signals it.</summary>
         NatServerReflexive,
+
+        /// <summary>The server's UDP is blocked: it reaches the browser only through its TURN relay.</summary>
+        Relayed,
     }
 
     private const uint VideoSsrc = 0x10000001;
@@ -46,6 +49,7 @@ public sealed class MediaPathTests(ITestOutputHelper output)
     [InlineData(Topology.Direct, IceCandidateType.Host)]
     [InlineData(Topology.NatPeerReflexive, IceCandidateType.PeerReflexive)]
     [InlineData(Topology.NatServerReflexive, IceCandidateType.ServerReflexive)]
+    [InlineData(Topology.Relayed, IceCandidateType.Host)]
     public async Task H264_over_srtp_with_5_percent_loss_is_fully_recovered_by_nack(
         Topology topology, IceCandidateType expectedPath)
     {
@@ -59,7 +63,7 @@ public sealed class MediaPathTests(ITestOutputHelper output)
             Jitter = TimeSpan.FromMilliseconds(8),
         });
         var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
-        var behindNat = topology != Topology.Direct;
+        var behindNat = topology is Topology.NatPeerReflexive or Topology.NatServerReflexive;
         await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
         await using var browser = net.CreateSession(
             new IPEndPoint(IPAddress.Parse(behindNat ? "10.0.0.2" : "192.0.2.2"), 6000),
@@ -70,6 +74,12 @@ public sealed class MediaPathTests(ITestOutputHelper output)
         var browserKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.DtlsConnected += (_, k) => serverKeys.TrySetResult(k);
         browser.DtlsConnected += (_, k) => browserKeys.TrySetResult(k);
+        if (topology == Topology.Relayed)
+        {
+            net.Block(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000));
+            net.AddRelay(server, new IPEndPoint(IPAddress.Parse("198.51.100.7"), 50000));
+        }
+
         if (topology == Topology.NatServerReflexive)
         {
             // Gathered before the answer is made, so the answer carries it (as a browser's would after gathering).
@@ -87,6 +97,7 @@ public sealed class MediaPathTests(ITestOutputHelper output)
                 + $"{net.Dropped} nat {net.NatRejected}");
 
         Assert.Equal(expectedPath, server.SelectedCandidateType);
+        Assert.Equal(topology == Topology.Relayed ? "turn/udp" : "udp", server.SelectedPathKind);
         if (behindNat)
         {
             Assert.True(net.NatRejected > 0, "the NAT should have filtered the server's checks to the inside address");
@@ -175,7 +186,7 @@ public sealed class MediaPathTests(ITestOutputHelper output)
             $"{topology}: {packetCount} packets, dropped {net.Dropped} (all kinds), NAT-filtered {net.NatRejected}, " +
             $"{receiver.NacksSent} NACKs for {receiver.SequenceNumbersNacked} sequence numbers, " +
             $"{sender.RetransmittedPackets} retransmitted ({receiver.RtxReceived} RTX received), out of order {receiver.OutOfOrder}, duplicates " +
-            $"{receiver.Duplicates}, rejected {receiver.Rejected}, path {server.SelectedCandidateType}");
+            $"{receiver.Duplicates}, rejected {receiver.Rejected}, path {server.SelectedCandidateType} over {server.SelectedPathKind}");
 
         Assert.True(net.Dropped > 0, "the seeded loss should have dropped packets");
         Assert.True(receiver.NacksSent > 0);

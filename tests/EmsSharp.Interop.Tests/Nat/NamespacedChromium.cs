@@ -21,7 +21,10 @@ internal sealed class NamespacedChromium : IAsyncDisposable
         _folder = folder;
     }
 
-    public static async Task<NamespacedChromium> LaunchAsync(NetNsTopology topology, string netns)
+    /// <param name="topology">The namespaces.</param>
+    /// <param name="netns">The namespace Chromium runs in.</param>
+    /// <param name="extraArgs">More command-line switches (e.g. <c>--ignore-certificate-errors</c> for a self-signed ers).</param>
+    public static async Task<NamespacedChromium> LaunchAsync(NetNsTopology topology, string netns, params string[] extraArgs)
     {
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("network namespaces are Linux only");
@@ -44,6 +47,7 @@ internal sealed class NamespacedChromium : IAsyncDisposable
                 [
                     "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    .. extraArgs,
                 ],
                 Timeout = 30_000,
             });
