@@ -9,51 +9,55 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EmsSharp.Interop.Tests.WebRtc;
 
 /// <summary>
-/// Our TURN client (<see cref="TurnRelay"/>, over TCP) against a TURN server we did not write, coturn: a server whose
-/// direct path is dead to its peer serves the session through the relay (ICE, DTLS and media).
+/// Our TURN client (<see cref="TurnRelay"/>) against a TURN server we did not write, coturn (over TCP), and against the
+/// ers's own (over TCP and TLS): a server whose direct path is dead to its peer serves the session through the relay
+/// (ICE, DTLS and media).
 /// </summary>
-public sealed class TurnRelayCoturnTests
+public sealed class TurnRelayTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task A_session_runs_through_a_coturn_relay_allocated_over_tcp()
+    public enum Server
     {
-        using var coturn = await CoturnProcess.StartAsync();
+        CoturnTcp,
+        ErsTcp,
+        ErsTls,
+    }
+
+    [Theory]
+    [InlineData(Server.CoturnTcp)]
+    [InlineData(Server.ErsTcp)]
+    [InlineData(Server.ErsTls)]
+    public async Task A_session_runs_through_a_relay_allocated_over_a_stream(Server server)
+    {
+        await using var turn = await TurnServerUnderTest.StartAsync(server);
         await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        var (username, password) = CoturnProcess.Credentials("ems");
         using var connect = new CancellationTokenSource(Deadline);
-        await using var relay = await TurnRelay.ConnectAsync(new TurnRelayOptions
-        {
-            Host = "127.0.0.1",
-            Port = coturn.Port,
-            Username = username,
-            Password = password,
-        }, port, TimeProvider.System, NullLogger.Instance, connect.Token);
-        Assert.Equal("turn/tcp", relay.Kind);
+        await using var relay = await TurnRelay.ConnectAsync(turn.Options, port, TimeProvider.System, NullLogger.Instance, connect.Token);
+        Assert.Equal(server == Server.ErsTls ? "turn/tls" : "turn/tcp", relay.Kind);
         var relayed = relay.Candidate!;
         Assert.Equal(IceCandidateType.Relayed, relayed.Type);
-        Assert.InRange(relayed.Port, coturn.MinRelayPort, coturn.MaxRelayPort);
+        Assert.InRange(relayed.Port, turn.MinRelayPort, turn.MaxRelayPort);
 
-        await using var server = port.CreateSession(new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true });
-        relay.Attach(server);
-        var offer = await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
+        await using var ems = port.CreateSession(new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true });
+        relay.Attach(ems);
+        var offer = await ems.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
         Assert.Contains("typ relay", offer, StringComparison.Ordinal);
 
-        // The peer hears only coturn's relay ports: the server's direct packets die on the way, as behind a firewall
-        // that lets only TCP out of the server's network.
-        using var peerHost = new FilteringUdpHost(from => from.Port >= coturn.MinRelayPort && from.Port <= coturn.MaxRelayPort);
+        // The peer hears only the relay ports: the server's direct packets die on the way, as behind a firewall that
+        // lets only TCP out of the server's network.
+        using var peerHost = new FilteringUdpHost(from => from.Port >= turn.MinRelayPort && from.Port <= turn.MaxRelayPort);
         var peer = new PeerSession(peerHost, new PeerSessionOptions { Certificate = DtlsCertificate.Generate() }, TimeProvider.System,
             NullLogger.Instance);
         peerHost.Session = peer;
         await using (peer)
         {
-            var connected = WhenConnected(server);
+            var connected = WhenConnected(ems);
             var peerConnected = WhenConnected(peer);
             await peer.SetRemoteDescriptionAsync(offer);
             var answer = await peer.CreateAnswerAsync();
-            await server.SetRemoteDescriptionAsync(answer);
-            server.AddRemoteCandidate(peerHost.Candidate.ToString());
+            await ems.SetRemoteDescriptionAsync(answer);
+            ems.AddRemoteCandidate(peerHost.Candidate.ToString());
 
             try
             {
@@ -61,11 +65,11 @@ public sealed class TurnRelayCoturnTests
             }
             catch (TimeoutException)
             {
-                Assert.Fail($"server {server.State}, peer {peer.State}; coturn log:\n{coturn.Log}");
+                Assert.Fail($"ems {ems.State}, peer {peer.State}; server log:\n{turn.Log}");
             }
 
-            Assert.Equal("turn/tcp", server.SelectedPathKind);
-            Assert.Equal(peerHost.LocalEndPoint, server.RemoteEndPoint);
+            Assert.Equal(relay.Kind, ems.SelectedPathKind);
+            Assert.Equal(peerHost.LocalEndPoint, ems.RemoteEndPoint);
             Assert.Equal(IceCandidateType.Relayed, peer.SelectedCandidateType);
 
             var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,7 +78,7 @@ public sealed class TurnRelayCoturnTests
             rtp[0] = 0x80;
             rtp[1] = 96;
             rtp[^1] = 0x5A;
-            Assert.True(server.SendRtpOrRtcp(rtp));
+            Assert.True(ems.SendRtpOrRtcp(rtp));
             Assert.Equal(rtp, await received.Task.WaitAsync(Deadline));
         }
     }
