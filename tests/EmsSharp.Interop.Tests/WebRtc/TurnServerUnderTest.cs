@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EmsSharp.Rendezvous;
 using EmsSharp.Interop.Tests.Rendezvous;
+using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.WebRtc;
