@@ -21,7 +21,7 @@ internal sealed record ViewerResult
     public required string Transport { get; init; }
 
     /// <summary>Every viewer through its own TURN relay over TCP on the ers (<c>--relay</c>).</summary>
-    public required bool Relay { get; init; }
+    public bool Relay { get; init; }
 
     public required int Viewers { get; init; }
 
