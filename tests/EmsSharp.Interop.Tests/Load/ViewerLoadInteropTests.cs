@@ -34,14 +34,8 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
             Api = rig.Api.BaseAddress,
             DropEveryNthVideoPacket = dropEveryNth,
         };
-        using var signalling = new ErsViewerSignallingFactory(options);
-        var load = new ViewerLoad(options, "ems", signalling.Create);
-        using var log = new StringWriter();
+        var (result, load) = await RunAsync(options);
 
-        var result = await load.RunAsync(log, CancellationToken.None);
-
-        output.WriteLine(log.ToString());
-        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
         Assert.Empty(result.Failures);
         Assert.Equal(3, result.Connected);
         Assert.Equal(0, result.Failed);
@@ -94,14 +88,8 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
             Relay = true,
             ErsPid = Environment.ProcessId,
         };
-        using var signalling = new ErsViewerSignallingFactory(options);
-        var load = new ViewerLoad(options, "ems", signalling.Create);
-        using var log = new StringWriter();
+        var (result, _) = await RunAsync(options);
 
-        var result = await load.RunAsync(log, CancellationToken.None);
-
-        output.WriteLine(log.ToString());
-        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
         Assert.Empty(result.Failures); // a viewer whose selected path is not turn/tcp is a failure
         Assert.True(result.Relay);
         Assert.Equal(4, result.Connected);
@@ -112,5 +100,19 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
         Assert.NotNull(result.ErsCpuSecondsPerViewerMinute);
         Assert.NotNull(result.TransitMs); // the ems's abs-send-time and this process share the machine's clock
         Assert.True(result.TransitMs!.P50 < 1000, "transit p50 ms: " + result.TransitMs.P50);
+    }
+
+    /// <summary>Runs <c>ems-load viewers</c> in process with <paramref name="options"/> and prints its log and result.</summary>
+    private async Task<(ViewerResult Result, ViewerLoad Load)> RunAsync(ViewerOptions options)
+    {
+        using var signalling = new ErsViewerSignallingFactory(options);
+        var load = new ViewerLoad(options, "ems", signalling.Create);
+        using var log = new StringWriter();
+
+        var result = await load.RunAsync(log, CancellationToken.None);
+
+        output.WriteLine(log.ToString());
+        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
+        return (result, load);
     }
 }
