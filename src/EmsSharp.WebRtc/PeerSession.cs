@@ -47,6 +47,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         _ice = new IceAgent(IceRole.Controlling, random: options.RandomSeed is { } seed ? new Random(seed) : null)
         {
             RemoteAddressFilter = options.LoopbackOnly ? IPAddress.IsLoopback : null,
+            RelayOnly = options.RelayOnly,
         };
         foreach (var c in host.HostCandidates)
         {
@@ -151,8 +152,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 }
             }
 
-            _ice.AddLocalCandidate(candidate);
-            if (_described)
+            if (_ice.AddLocalCandidate(candidate) && _described)
             {
                 LocalCandidate?.Invoke(this, candidate.ToString());
             }
@@ -321,9 +321,9 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private void HandleDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from, int localBase)
     {
-        if (!_paths.TryGetValue(localBase, out var path))
+        if (!_ice.UsesBase(localBase) || !_paths.TryGetValue(localBase, out var path))
         {
-            return; // a path removed while its datagram was queued
+            return; // the relay policy's unused shared socket, or a path removed while its datagram was queued
         }
 
         switch (PacketDemux.Classify(datagram))

@@ -18,6 +18,13 @@ public sealed record PeerSessionOptions
     /// <summary>Only accept loopback remote addresses (tests).</summary>
     public bool LoopbackOnly { get; init; }
 
+    /// <summary>
+    /// ICE transport policy "relay" (as <c>RTCConfiguration.iceTransportPolicy</c>, W3C webrtc-pc §4.2.1): only relayed
+    /// candidates are signalled and checked, so the session connects through a relay base (<see cref="TurnRelay.Attach"/>)
+    /// or not at all.
+    /// </summary>
+    public bool RelayOnly { get; init; }
+
     /// <summary>Seed for the ICE consent jitter; random when null.</summary>
     public int? RandomSeed { get; init; }
 }

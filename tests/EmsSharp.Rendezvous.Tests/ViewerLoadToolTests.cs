@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
 using EmsSharp.Load.Viewers;
+using EmsSharp.Protocols.Rtp;
 
 namespace EmsSharp.Rendezvous.Tests;
 
@@ -8,9 +10,9 @@ public class ViewerLoadToolTests
 {
     private static readonly string[] ResultNames =
     [
-        "label", "server", "transport", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
+        "label", "server", "transport", "relay", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
         "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "authFailures", "nacksSent",
-        "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "serverRssBytesBaseline", "serverRssBytesPerViewer",
+        "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer",
         "loadToolCpuPercent", "serverLatency", "timeline",
     ];
 
@@ -29,6 +31,19 @@ public class ViewerLoadToolTests
         Assert.Equal(Environment.ProcessId, options.ServerPid);
         Assert.Equal(new Uri("http://127.0.0.1:7777/"), options.Api);
         Assert.Equal(("run1", "r.json", "r.html"), (options.Label, options.OutPath, options.ChartPath));
+    }
+
+    [Fact]
+    public void Options_Relay_AsTheCapacityScriptGivesThem()
+    {
+        string pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] args = ["--ers", "127.0.0.1:4545", "--room", "capacity", "--stream", "cap", "--relay", "--viewers", "100",
+            "--server-pid", pid, "--ers-pid", pid];
+
+        Assert.True(ViewerOptions.TryParse(args, out ViewerOptions? options, out string? error), error);
+
+        Assert.True(options!.Relay);
+        Assert.Equal((100, Environment.ProcessId, Environment.ProcessId), (options.Viewers, options.ServerPid, options.ErsPid));
     }
 
     [Fact]
@@ -62,6 +77,8 @@ public class ViewerLoadToolTests
         Assert.Equal((ViewerTransport.Srtp, 10, 50.0, TimeSpan.FromSeconds(30)), (options!.Transport, options.Viewers, options.Ramp, options.Duration));
         Assert.Null(options.ServerPid);
         Assert.Null(options.Api);
+        Assert.False(options.Relay);
+        Assert.Null(options.ErsPid);
     }
 
     [Theory]
@@ -70,6 +87,8 @@ public class ViewerLoadToolTests
     [InlineData("--janus ws://127.0.0.1:8188", "--janus needs --mountpoint")]
     [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 1 --ers 127.0.0.1:4545", "not both")]
     [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 1 --transport fmp4", "srtp only")]
+    [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 1 --relay", "--relay and --ers-pid need --ers")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --ers-pid 0", "no such process")]
     [InlineData("--janus ws://10.0.0.1:8188 --mountpoint 1", "loopback")]
     [InlineData("--janus http://127.0.0.1:8188 --mountpoint 1", "loopback")]
     [InlineData("--janus ws://127.0.0.1:8188 --mountpoint 0", "positive")]
@@ -192,6 +211,30 @@ public class ViewerLoadToolTests
     public void KeyframeDetector_FindsIdrStarts(string hex, bool idr)
     {
         Assert.Equal(idr, H264KeyframeDetector.StartsIdr(Convert.FromHexString(hex)));
+    }
+
+    [Fact]
+    public void TransitHistogram_MeasuresFromTheAbsSendTimeOnTheMachinesClock()
+    {
+        var histogram = new TransitHistogram();
+        long[] start = histogram.Snapshot();
+        byte[] stamp = new byte[3];
+        TimeSpan now = Stopwatch.GetElapsedTime(0);
+        foreach (TimeSpan age in new[] { TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40), -TimeSpan.FromSeconds(1) })
+        {
+            uint value = RtpHeaderExtensionWriter.ToAbsSendTime(now - age);
+            (stamp[0], stamp[1], stamp[2]) = ((byte)(value >> 16), (byte)(value >> 8), (byte)value);
+            histogram.Record(stamp);
+        }
+
+        // Plus however long this test took to record them (a loaded machine), and a bucket's width.
+        double slack = (Stopwatch.GetElapsedTime(0) - now).TotalMilliseconds + 0.01;
+        ViewerPercentiles? transit = TransitHistogram.Between(start, histogram.Snapshot(), out long samples);
+
+        Assert.Equal(3, samples); // the one "sent" a second from now is not on this clock: left out
+        Assert.InRange(transit!.P50, 10 - 0.01, 10 + slack);
+        Assert.InRange(transit.Max, 40 - 0.01, 40 + slack);
+        Assert.Null(TransitHistogram.Between(start, start, out _));
     }
 
     [Fact]

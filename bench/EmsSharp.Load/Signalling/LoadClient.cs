@@ -28,6 +28,7 @@ internal sealed class LoadClient : IAsyncDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<JsonElement> _joinAck = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _allEchoed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<JsonElement> _turnServers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _isEms;
     private readonly LatencyRecorder? _relay;
     private readonly string _streamName;
@@ -56,6 +57,9 @@ internal sealed class LoadClient : IAsyncDisposable
     public event Action<JsonElement>? MessageReceived;
 
     public string Sid { get; private set; } = string.Empty;
+
+    /// <summary>The <c>turnservers</c> list the server hands out after the connect (PROTOCOL.md §3.2).</summary>
+    public Task<JsonElement> TurnServers => _turnServers.Task;
 
     /// <summary>The room's EMS peer id, from the browser's join ack.</summary>
     public string? EmsId { get; private set; }
@@ -291,10 +295,16 @@ internal sealed class LoadClient : IAsyncDisposable
 
                 break;
             case SocketIoFrameType.Event:
-                if (SocketIoPayload.TryParseEvent(frame.Data, out string name, out JsonElement args)
-                    && name == "message" && args.GetArrayLength() > 0)
+                if (SocketIoPayload.TryParseEvent(frame.Data, out string name, out JsonElement args) && args.GetArrayLength() > 0)
                 {
-                    await OnMessageAsync(args[0], token).ConfigureAwait(false);
+                    if (name == "message")
+                    {
+                        await OnMessageAsync(args[0], token).ConfigureAwait(false);
+                    }
+                    else if (name == "turnservers")
+                    {
+                        _turnServers.TrySetResult(args[0].Clone());
+                    }
                 }
 
                 break;

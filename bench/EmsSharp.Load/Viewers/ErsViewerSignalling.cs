@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EmsSharp.Load.Signalling;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Load.Viewers;
 
@@ -87,6 +88,25 @@ internal sealed class ErsViewerSignalling : IViewerSignalling
     public Task SendCandidateAsync(string candidate, CancellationToken cancellationToken) =>
         _client.SendToEmsAsync(_sid, "candidate",
             new { candidate = new { candidate, sdpMid = "0", sdpMLineIndex = 0 } }, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>ers sends <c>turnservers</c> right after the connect, so it is here once the join returned.</remarks>
+    public async Task<TurnRelayOptions> GetTcpTurnServerAsync(CancellationToken cancellationToken)
+    {
+        JsonElement servers = await _client.TurnServers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (servers.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement entry in servers.EnumerateArray())
+            {
+                if (IceServerUrl.TryParseTurnStream(entry, allowUntrustedCertificate: false) is { Tls: false } tcp)
+                {
+                    return tcp;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"ers handed out no turn:...?transport=tcp server: {servers}");
+    }
 
     public ValueTask DisposeAsync() => _client.DisposeAsync();
 

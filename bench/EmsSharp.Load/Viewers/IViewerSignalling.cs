@@ -1,3 +1,5 @@
+using EmsSharp.WebRtc;
+
 namespace EmsSharp.Load.Viewers;
 
 /// <summary>
@@ -21,4 +23,11 @@ internal interface IViewerSignalling : IAsyncDisposable
 
     /// <summary>Sends one of the viewer's ICE candidates (<c>candidate:...</c>, no <c>a=</c>).</summary>
     Task SendCandidateAsync(string candidate, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The TURN server over TCP this viewer was handed (a <c>turn:…?transport=tcp</c> entry with its credentials), for
+    /// a relay-only viewer; after <see cref="JoinAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server hands out none.</exception>
+    Task<TurnRelayOptions> GetTcpTurnServerAsync(CancellationToken cancellationToken);
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Load.Viewers;
 
@@ -119,6 +120,11 @@ internal sealed class JanusViewerSignalling(Uri endpoint, long mountpointId) : I
         }, true, cancellationToken).ConfigureAwait(false);
         ThrowIfPluginError(started, "start");
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The comparison runs give Janus no TURN server: relay-only viewers are for the ers (its bundled one).</remarks>
+    public Task<TurnRelayOptions> GetTcpTurnServerAsync(CancellationToken cancellationToken) =>
+        Task.FromException<TurnRelayOptions>(new InvalidOperationException("Janus hands out no TURN server"));
 
     /// <inheritdoc/>
     public async Task SendCandidateAsync(string candidate, CancellationToken cancellationToken)

@@ -30,6 +30,7 @@ internal sealed partial class SimulatedViewer
     private byte[] _rtcp = [];
     private ushort[] _nackScratch = [];
     private int _videoPayloadType = -1;
+    private int _absSendTimeId;
     private TimeSpan _lastReport;
     private long _videoPackets;
     private long _audioPackets;
@@ -38,6 +39,9 @@ internal sealed partial class SimulatedViewer
 
     /// <summary>Drops every Nth H.264 datagram before SRTP (a simulated lossy network, for tests); 0 drops nothing.</summary>
     public int DropEveryNthVideoPacket { get; init; }
+
+    /// <summary>Where the one-way transit of every packet stamped with abs-send-time goes; null to skip.</summary>
+    public TransitHistogram? Transit { get; init; }
 
     /// <summary>RTP packets of the H.264 payload type.</summary>
     public long VideoPackets => Volatile.Read(ref _videoPackets);
@@ -84,7 +88,7 @@ internal sealed partial class SimulatedViewer
         _rtp = new byte[MaxDatagram];
         _rtcp = new byte[MaxDatagram];
         _nackScratch = new ushort[MaxNackBatch];
-        _videoPayloadType = FindH264PayloadType(session.RemoteDescription);
+        _videoPayloadType = FindH264PayloadType(session.RemoteDescription, out _absSendTimeId);
     }
 
     private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet)
@@ -111,6 +115,12 @@ internal sealed partial class SimulatedViewer
         }
 
         AddReceived(packet.Length);
+        if (Transit is { } transit && _absSendTimeId != 0
+            && RtpHeaderExtensionReader.TryFind(_rtp.AsSpan(0, length), header, _absSendTimeId, out ReadOnlySpan<byte> sentAt))
+        {
+            transit.Record(sentAt);
+        }
+
         RtpSequenceTracker? tracker = FindTracker(header.Ssrc, header.PayloadType == _videoPayloadType, out bool isVideo);
         tracker?.Add(header.SequenceNumber);
         if (isVideo)
@@ -209,7 +219,8 @@ internal sealed partial class SimulatedViewer
         _remote?.Dispose();
     }
 
-    private static int FindH264PayloadType(WebRtcRemoteDescription? description)
+    /// <summary>The offer's H.264 payload type, and the id of abs-send-time on its media section (0 without).</summary>
+    private static int FindH264PayloadType(WebRtcRemoteDescription? description, out int absSendTimeId)
     {
         foreach (WebRtcRemoteMedia media in description?.Media ?? [])
         {
@@ -217,11 +228,13 @@ internal sealed partial class SimulatedViewer
             {
                 if (media.Kind == "video" && media.RtpMaps.TryGetValue(pt, out string? map) && map.StartsWith("H264/", StringComparison.OrdinalIgnoreCase))
                 {
+                    absSendTimeId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri);
                     return pt;
                 }
             }
         }
 
+        absSendTimeId = 0;
         return WebRtcPayloadTypes.H264;
     }
 }

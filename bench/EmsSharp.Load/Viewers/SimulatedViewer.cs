@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.WebRtc;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmsSharp.Load.Viewers;
 
@@ -10,6 +11,8 @@ namespace EmsSharp.Load.Viewers;
 /// viewers cannot share a port driver), one <see cref="PeerSession"/> that answers the server's offer (full
 /// ICE, DTLS in the role the offer's <c>a=setup</c> leaves it), and the receive side of its transport:
 /// SRTP accounting (<c>SimulatedViewer.Srtp.cs</c>) or fMP4 over data channels (<c>SimulatedViewer.Fmp4.cs</c>).
+/// With <see cref="RelayOnly"/> it is a viewer whose UDP is blocked: its own TURN allocation over TCP on the server
+/// the signalling hands out, ICE transport policy "relay", and a failure unless the selected path is that relay.
 /// Everything after the join runs on the session's loop; counters are read from any thread.
 /// </summary>
 internal sealed partial class SimulatedViewer : IAsyncDisposable
@@ -22,6 +25,7 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UdpPortDriver? _driver;
     private PeerSession? _session;
+    private TurnRelay? _relay;
     private long _joinStart;
     private long _packets;
     private long _bytes;
@@ -46,6 +50,15 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         _stream = stream;
         _certificate = certificate;
     }
+
+    /// <summary>
+    /// Relay only: allocate a TURN relay over TCP (<see cref="IViewerSignalling.GetTcpTurnServerAsync"/>), use no other
+    /// path (<see cref="PeerSessionOptions.RelayOnly"/>), and fail unless the session selected it.
+    /// </summary>
+    public bool RelayOnly { get; init; }
+
+    /// <summary>The selected path's kind once connected (<c>udp</c>, <c>turn/tcp</c>...).</summary>
+    public string? PathKind => _session?.SelectedPathKind;
 
     /// <summary>ICE and DTLS completed.</summary>
     public bool Connected => !double.IsNaN(Volatile.Read(ref _joinMs));
@@ -80,7 +93,12 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
             _driver = UdpPortDriver.Start(_hostCandidates
                 ? new UdpPortDriverOptions { IncludeLoopback = true }
                 : new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-            var session = _driver.CreateSession(new PeerSessionOptions { Certificate = _certificate, LoopbackOnly = !_hostCandidates });
+            var session = _driver.CreateSession(new PeerSessionOptions
+            {
+                Certificate = _certificate,
+                LoopbackOnly = !_hostCandidates,
+                RelayOnly = RelayOnly,
+            });
             _session = session;
             session.StateChanged += OnStateChanged;
             session.LocalCandidate += OnLocalCandidate;
@@ -95,6 +113,15 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
             }
 
             string offer = await _signalling.JoinAsync(cancellationToken).ConfigureAwait(false);
+            if (RelayOnly)
+            {
+                // Attached before the answer: the relayed candidate goes inline, the only one the answer has.
+                TurnRelayOptions server = await _signalling.GetTcpTurnServerAsync(cancellationToken).ConfigureAwait(false);
+                _relay = await TurnRelay.ConnectAsync(server, _driver, TimeProvider.System, NullLogger.Instance, cancellationToken)
+                    .ConfigureAwait(false);
+                _relay.Attach(session);
+            }
+
             await session.SetRemoteDescriptionAsync(_hostCandidates ? HostCandidateFilter.FilterOffer(offer) : offer).ConfigureAwait(false);
             _signalling.RemoteCandidate += OnRemoteCandidate;
             string answer = await session.CreateAnswerAsync().ConfigureAwait(false);
@@ -118,6 +145,11 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         }
 
         await _signalling.DisposeAsync().ConfigureAwait(false);
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_driver is not null)
         {
             await _driver.DisposeAsync().ConfigureAwait(false);
@@ -149,6 +181,11 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         switch (state)
         {
             case PeerSessionState.Connected:
+                if (RelayOnly && session.SelectedPathKind != "turn/tcp")
+                {
+                    Fail($"connected over {session.SelectedPathKind}, not through the TURN relay (turn/tcp)");
+                }
+
                 Volatile.Write(ref _joinMs, ElapsedMs);
                 _connected.TrySetResult();
                 break;

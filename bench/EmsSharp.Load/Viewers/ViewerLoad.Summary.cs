@@ -88,11 +88,14 @@ internal sealed partial class ViewerLoad
         }
 
         double viewerMinutes = connected * steadySeconds / 60;
+        long transitSamples = 0;
+        ViewerPercentiles? transit = _transitStart is { } from && _transitEnd is { } to ? TransitHistogram.Between(from, to, out transitSamples) : null;
         return new ViewerResult
         {
             Label = options.Label ?? $"{server} {options.TransportName} {options.Viewers}",
             Server = server,
             Transport = options.TransportName,
+            Relay = options.Relay,
             Viewers = options.Viewers,
             Connected = connected,
             Failed = failed,
@@ -112,6 +115,10 @@ internal sealed partial class ViewerLoad
             KbpsPerViewer = connected == 0 || steadySeconds <= 0 ? 0 : Math.Round(steadyBytes * 8 / steadySeconds / 1000 / connected, 1),
             ServerCpuSecondsPerViewerMinute = steadyStart is { } s && steadyEnd is { } e && viewerMinutes > 0
                 ? Math.Round((e.CpuSeconds - s.CpuSeconds) / viewerMinutes, 4) : null,
+            ErsCpuSecondsPerViewerMinute = _ersStart is { } ersStart && _ersEnd is { } ersEnd && viewerMinutes > 0
+                ? Math.Round((ersEnd.CpuSeconds - ersStart.CpuSeconds) / viewerMinutes, 4) : null,
+            TransitMs = transit,
+            TransitSamples = transitSamples,
             ServerRssBytesBaseline = baseline?.RssBytes,
             ServerRssBytesPerViewer = baseline is { } b && steadyEnd is { } end ? (end.RssBytes - b.RssBytes) / options.Viewers : null,
             LoadToolCpuPercent = Math.Round(toolCpuPercent, 1),

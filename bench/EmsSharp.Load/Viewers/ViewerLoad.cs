@@ -22,6 +22,9 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
 
     private readonly SimulatedViewer?[] _viewers = new SimulatedViewer?[options.Viewers];
     private readonly List<ViewerTimelinePoint> _timeline = [];
+    private readonly TransitHistogram _transit = new();
+    private ProcessSample? _ersStart, _ersEnd;
+    private long[]? _transitStart, _transitEnd;
 
     /// <summary>Join times of the connected viewers (ms), for the chart's histogram; filled by <see cref="RunAsync"/>.</summary>
     public List<double> JoinTimes { get; } = [];
@@ -50,6 +53,8 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             }
 
             steadyStart = SampleServer();
+            _ersStart = Sample(options.ErsPid);
+            _transitStart = _transit.Snapshot();
             await QueryDeliveryStatsAsync(reset: true, log, deadline.Token).ConfigureAwait(false);
             long bytesAtStart = TotalBytes();
             long start = Stopwatch.GetTimestamp();
@@ -57,6 +62,8 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             steadySeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             steadyBytes = TotalBytes() - bytesAtStart;
             steadyEnd = SampleServer();
+            _ersEnd = Sample(options.ErsPid);
+            _transitEnd = _transit.Snapshot();
             serverLatency = await QueryDeliveryStatsAsync(reset: false, log, deadline.Token).ConfigureAwait(false);
             await LogReceiveDropsAsync(log).ConfigureAwait(false);
         }
@@ -100,6 +107,8 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             var viewer = new SimulatedViewer(signalling(), options.Transport, options.Stream, certificate, hostCandidates: options.Janus is not null)
             {
                 DropEveryNthVideoPacket = options.DropEveryNthVideoPacket,
+                RelayOnly = options.Relay,
+                Transit = _transit,
             };
             Volatile.Write(ref _viewers[i], viewer);
             joins[i] = JoinOneAsync(viewer, token);
@@ -170,11 +179,14 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
     }
 
     /// <summary>CPU and RSS of <see cref="ViewerOptions.ServerPid"/>; null without one or once it exited.</summary>
-    private ProcessSample? SampleServer()
+    private ProcessSample? SampleServer() => Sample(options.ServerPid);
+
+    /// <summary>CPU and RSS of <paramref name="process"/>; null without one or once it exited.</summary>
+    private static ProcessSample? Sample(int? process)
     {
         try
         {
-            return options.ServerPid is { } pid ? ProcessSample.Read(pid) : null;
+            return process is { } pid ? ProcessSample.Read(pid) : null;
         }
         catch (IOException)
         {

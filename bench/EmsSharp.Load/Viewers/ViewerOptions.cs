@@ -12,7 +12,7 @@ internal sealed class ViewerOptions
 {
     public const int MaxViewers = 2000;
     public const int MaxDurationSeconds = 600;
-    public const string Usage = "Usage: ems-load viewers (--ers 127.0.0.1:PORT --room ROOM --stream NAME [--transport srtp|fmp4]"
+    public const string Usage = "Usage: ems-load viewers (--ers 127.0.0.1:PORT --room ROOM --stream NAME [--transport srtp|fmp4] [--relay] [--ers-pid PID]"
         + " | --janus ws://127.0.0.1:PORT --mountpoint ID) [--viewers N (1..2000, default 10)] [--ramp PER_SECOND (default 50)] [--duration S (steady phase, 1..600, default 30)]"
         + " [--server-pid PID] [--api http://127.0.0.1:PORT] [--label TEXT] [--out result.json] [--chart result.html]";
 
@@ -48,6 +48,15 @@ internal sealed class ViewerOptions
     /// <summary>The server process to sample from /proc (CPU, RSS); null to skip.</summary>
     public int? ServerPid { get; init; }
 
+    /// <summary>
+    /// Every viewer through its own TURN relay over TCP on the ers (the <c>turn:…?transport=tcp</c> entry it is handed),
+    /// ICE transport policy "relay": a viewer whose UDP is blocked. One that selects another path counts as failed.
+    /// </summary>
+    public bool Relay { get; init; }
+
+    /// <summary>The ers process to sample from /proc (CPU: signalling, and the TURN relay with <see cref="Relay"/>); null to skip.</summary>
+    public int? ErsPid { get; init; }
+
     /// <summary>The ems HTTP API for <c>getDeliveryStats</c>; null to skip.</summary>
     public Uri? Api { get; init; }
 
@@ -79,11 +88,18 @@ internal sealed class ViewerOptions
         string? room = null, stream = null, label = null, output = null, chart = null;
         var transport = ViewerTransport.Srtp;
         int viewers = 10, duration = 30;
-        int? pid = null;
+        int? pid = null, ersPid = null;
+        bool relay = false;
         double ramp = 50;
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
+            if (name == "--relay")
+            {
+                relay = true;
+                continue;
+            }
+
             if (i + 1 >= args.Length)
             {
                 error = $"{name} needs a value. {Usage}";
@@ -105,6 +121,8 @@ internal sealed class ViewerOptions
                     : $"--duration {value}: give the steady phase in seconds, 1..{MaxDurationSeconds}",
                 "--server-pid" => TryParsePid(value, out pid) ? null
                     : $"--server-pid {value}: no such process in /proc",
+                "--ers-pid" => TryParsePid(value, out ersPid) ? null
+                    : $"--ers-pid {value}: no such process in /proc",
                 "--janus" => TryParseLoopbackUri(value, "ws", out janus) ? null
                     : $"--janus {value}: give Janus's WebSocket API on loopback, e.g. ws://127.0.0.1:8188",
                 "--mountpoint" => long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out mountpoint) && mountpoint > 0
@@ -128,6 +146,7 @@ internal sealed class ViewerOptions
             ({ }, null) when room is null || stream is null => $"--ers needs --room and --stream. {Usage}",
             (null, { }) when mountpoint == 0 => "--janus needs --mountpoint",
             (null, { }) when transport != ViewerTransport.Srtp => "--janus serves srtp only (its streaming plugin sends RTP)",
+            (null, { }) when relay || ersPid is not null => "--relay and --ers-pid need --ers (its bundled TURN server)",
             _ => null,
         };
         if (error is not null)
@@ -147,6 +166,8 @@ internal sealed class ViewerOptions
             Ramp = ramp,
             Duration = TimeSpan.FromSeconds(duration),
             ServerPid = pid,
+            Relay = relay,
+            ErsPid = ersPid,
             Api = api,
             Label = label,
             OutPath = output,

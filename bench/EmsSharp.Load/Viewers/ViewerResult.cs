@@ -20,6 +20,9 @@ internal sealed record ViewerResult
 
     public required string Transport { get; init; }
 
+    /// <summary>Every viewer through its own TURN relay over TCP on the ers (<c>--relay</c>).</summary>
+    public bool Relay { get; init; }
+
     public required int Viewers { get; init; }
 
     public required int Connected { get; init; }
@@ -65,6 +68,18 @@ internal sealed record ViewerResult
 
     /// <summary>Server CPU (utime + stime) in the steady phase per viewer and minute.</summary>
     public double? ServerCpuSecondsPerViewerMinute { get; init; }
+
+    /// <summary>ers CPU (utime + stime) in the steady phase per viewer and minute (<c>--ers-pid</c>).</summary>
+    public double? ErsCpuSecondsPerViewerMinute { get; init; }
+
+    /// <summary>
+    /// One-way transit of the steady phase's RTP packets, from the ems's send (abs-send-time) to the viewer's receive,
+    /// in ms; null without abs-send-time or off loopback.
+    /// </summary>
+    public ViewerPercentiles? TransitMs { get; init; }
+
+    /// <summary>Packets <see cref="TransitMs"/> counts.</summary>
+    public long TransitSamples { get; init; }
 
     public long? ServerRssBytesBaseline { get; init; }
 

@@ -19,7 +19,8 @@ internal static class ViewersCommand
         Func<IViewerSignalling> signalling = ers is not null ? ers.Create : () => new JanusViewerSignalling(options.Janus!, options.Mountpoint);
         var load = new ViewerLoad(options, options.ServerName, signalling);
         string target = ers is not null ? $"\"{options.Stream}\" in room \"{options.Room}\"" : $"Janus mountpoint {options.Mountpoint}";
-        await Console.Error.WriteLineAsync($"{options.Viewers} {options.TransportName} viewers of {target} at {options.Ramp}/s, "
+        string path = options.Relay ? " through their own TURN relays over TCP (ICE policy relay)" : string.Empty;
+        await Console.Error.WriteLineAsync($"{options.Viewers} {options.TransportName} viewers of {target}{path} at {options.Ramp}/s, "
             + $"then {options.Duration.TotalSeconds:F0} s steady").ConfigureAwait(false);
         ViewerResult result = await load.RunAsync(Console.Error, cancellationToken).ConfigureAwait(false);
         await WriteAsync(options, result, load.JoinTimes, cancellationToken).ConfigureAwait(false);

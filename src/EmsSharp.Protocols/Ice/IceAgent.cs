@@ -17,6 +17,7 @@ public sealed partial class IceAgent
     private readonly List<IceCandidatePair> _pairs = [];
     private readonly List<(int Id, uint Priority, bool PairsWithSignalled)> _bases = [];
     private readonly List<IceCandidate> _localCandidates = [];
+    private readonly List<(IceCandidate Candidate, IPEndPoint EndPoint)> _signalled = [];
     private readonly List<(byte[] Id, TimeSpan Expires)> _consentTransactions = [];
     private readonly Queue<IceTransmit> _transmits = new();
     private readonly Queue<IceEvent> _events = new();
@@ -97,6 +98,13 @@ public sealed partial class IceAgent
     /// </summary>
     public Func<IPAddress, bool>? RemoteAddressFilter { get; init; }
 
+    /// <summary>
+    /// The ICE transport policy "relay" (W3C webrtc-pc §4.2.1 <c>iceTransportPolicy</c>, RFC 8445 §5.1.1): only relayed
+    /// candidates are signalled, and the shared socket (base 0) neither pairs with signalled candidates nor answers or
+    /// learns peer-reflexive ones from the checks that reach it, so every check and packet goes through relay bases.
+    /// </summary>
+    public bool RelayOnly { get; init; }
+
     /// <summary>Earliest time at which <see cref="HandleTimeout"/> has work, or null.</summary>
     public TimeSpan? NextTimeout => ComputeNextTimeout();
 
@@ -138,7 +146,24 @@ public sealed partial class IceAgent
     /// Adds a local candidate (host, or server-reflexive as the driver discovered it for the shared socket) so it
     /// can be signalled. Every local candidate shares the one socket, so pairs need no local side.
     /// </summary>
-    public void AddLocalCandidate(IceCandidate candidate) => _localCandidates.Add(candidate);
+    /// <returns>False when <see cref="RelayOnly"/> keeps a candidate that is not relayed from being signalled.</returns>
+    public bool AddLocalCandidate(IceCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        if (RelayOnly && candidate.Type != IceCandidateType.Relayed)
+        {
+            return false;
+        }
+
+        _localCandidates.Add(candidate);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether what arrives on <paramref name="localBase"/> belongs to this agent: every base but the shared socket (0)
+    /// under <see cref="RelayOnly"/>.
+    /// </summary>
+    public bool UsesBase(int localBase) => localBase != 0 || !RelayOnly;
 
     /// <summary>
     /// Adds a local base beside the shared socket (0): a TURN allocation (<paramref name="pairsWithSignalled"/>, so
@@ -158,18 +183,9 @@ public sealed partial class IceAgent
             return;
         }
 
-        var signalled = new List<IceCandidatePair>();
-        foreach (var p in _pairs)
+        foreach (var (candidate, endPoint) in _signalled)
         {
-            if (p.Base == 0 && p.Remote.Type != IceCandidateType.PeerReflexive)
-            {
-                signalled.Add(p);
-            }
-        }
-
-        foreach (var p in signalled)
-        {
-            TryAddPair(id, p.Remote, p.RemoteEndPoint);
+            TryAddPair(id, candidate, endPoint);
         }
 
         HandleTimeout(now);
@@ -228,10 +244,15 @@ public sealed partial class IceAgent
             return false;
         }
 
+        if (_signalled.Count < MaxPairs && !_signalled.Exists(s => s.EndPoint.Equals(endPoint)))
+        {
+            _signalled.Add((candidate, endPoint));
+        }
+
         var added = false;
         foreach (var b in _bases)
         {
-            if (!b.PairsWithSignalled)
+            if (!b.PairsWithSignalled || !UsesBase(b.Id))
             {
                 continue;
             }
@@ -278,7 +299,7 @@ public sealed partial class IceAgent
             return false;
         }
 
-        if (State != IceAgentState.Closed && StunMessage.VerifyFingerprint(datagram, msg!) &&
+        if (State != IceAgentState.Closed && UsesBase(localBase) && StunMessage.VerifyFingerprint(datagram, msg!) &&
             msg!.Method == StunMessage.BindingMethod)
         {
             switch (msg.Class)
@@ -337,6 +358,7 @@ public sealed partial class IceAgent
         RemoteUfrag = null;
         _remoteKey = null;
         _pairs.Clear();
+        _signalled.Clear();
         _consentTransactions.Clear();
         _selected = null;
         _nominating = null;

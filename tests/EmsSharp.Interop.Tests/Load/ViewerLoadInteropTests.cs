@@ -34,14 +34,8 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
             Api = rig.Api.BaseAddress,
             DropEveryNthVideoPacket = dropEveryNth,
         };
-        using var signalling = new ErsViewerSignallingFactory(options);
-        var load = new ViewerLoad(options, "ems", signalling.Create);
-        using var log = new StringWriter();
+        var (result, load) = await RunAsync(options);
 
-        var result = await load.RunAsync(log, CancellationToken.None);
-
-        output.WriteLine(log.ToString());
-        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
         Assert.Empty(result.Failures);
         Assert.Equal(3, result.Connected);
         Assert.Equal(0, result.Failed);
@@ -52,6 +46,7 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
             // The sample's AAC arrives as Opus (PROTOCOL.md §4.3), counted apart from the H.264 packets.
             Assert.True(result.VideoPackets > 0 && result.AudioPackets > 0, $"video {result.VideoPackets}, audio {result.AudioPackets}");
             Assert.Equal(result.Packets, result.VideoPackets + result.AudioPackets);
+            Assert.NotNull(result.TransitMs); // abs-send-time on the machine's clock, read on arrival
         }
 
         Assert.Equal(0, result.AuthFailures);
@@ -74,5 +69,50 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
         Assert.NotNull(result.ServerCpuSecondsPerViewerMinute);
         Assert.True(result.Timeline.Count >= 5, "timeline: " + result.Timeline.Count);
         Assert.Contains("<svg", ViewerChart.Render(result, load.JoinTimes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relay_only_viewers_all_play_through_their_own_TURN_relays_over_TCP_and_lose_nothing()
+    {
+        // The ers's relays must reach the ems on loopback (relays never reach loopback by default).
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync(o => o.Turn.AllowedPeerRanges.Add("127.0.0.0/8"));
+        await rig.StartWebrtcAsync();
+        var options = new ViewerOptions
+        {
+            Ers = new Uri($"http://127.0.0.1:{rig.Ers.Port}/"),
+            Room = PlaybackRig.Room,
+            Stream = "test",
+            Viewers = 4,
+            Ramp = 10,
+            Duration = TimeSpan.FromSeconds(5),
+            Relay = true,
+            ErsPid = Environment.ProcessId,
+        };
+        var (result, _) = await RunAsync(options);
+
+        Assert.Empty(result.Failures); // a viewer whose selected path is not turn/tcp is a failure
+        Assert.True(result.Relay);
+        Assert.Equal(4, result.Connected);
+        Assert.Equal(0, result.Failed);
+        Assert.True(result.VideoPackets > 100, "video packets: " + result.VideoPackets);
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(0, result.AuthFailures);
+        Assert.NotNull(result.ErsCpuSecondsPerViewerMinute);
+        Assert.NotNull(result.TransitMs); // the ems's abs-send-time and this process share the machine's clock
+        Assert.True(result.TransitMs!.P50 < 1000, "transit p50 ms: " + result.TransitMs.P50);
+    }
+
+    /// <summary>Runs <c>ems-load viewers</c> in process with <paramref name="options"/> and prints its log and result.</summary>
+    private async Task<(ViewerResult Result, ViewerLoad Load)> RunAsync(ViewerOptions options)
+    {
+        using var signalling = new ErsViewerSignallingFactory(options);
+        var load = new ViewerLoad(options, "ems", signalling.Create);
+        using var log = new StringWriter();
+
+        var result = await load.RunAsync(log, CancellationToken.None);
+
+        output.WriteLine(log.ToString());
+        output.WriteLine(JsonSerializer.Serialize(result, ViewerResult.JsonOptions));
+        return (result, load);
     }
 }

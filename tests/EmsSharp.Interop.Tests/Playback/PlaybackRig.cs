@@ -47,9 +47,13 @@ internal sealed class PlaybackRig : IAsyncDisposable
     /// <summary>The rig without Chromium, for peers the tests bring themselves (the load tool's viewers).</summary>
     public static Task<PlaybackRig> StartWithoutBrowserAsync(params string[] extraArgs) => StartAsync(launchBrowser: false, extraArgs);
 
-    private static async Task<PlaybackRig> StartAsync(bool launchBrowser, string[] extraArgs)
+    /// <summary>The rig without Chromium, its ers configured further by <paramref name="configureErs"/>.</summary>
+    public static Task<PlaybackRig> StartWithoutBrowserAsync(Action<ErsOptions> configureErs) =>
+        StartAsync(launchBrowser: false, [], configureErs);
+
+    private static async Task<PlaybackRig> StartAsync(bool launchBrowser, string[] extraArgs, Action<ErsOptions>? configureErs = null)
     {
-        var ers = await StartErsAsync();
+        var ers = await StartErsAsync(configureErs);
         var dataFolder = Directory.CreateTempSubdirectory("ems-playback-").FullName;
         var ems = await StartEmsAsync(dataFolder, extraArgs);
         var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
@@ -58,7 +62,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
     }
 
     /// <summary>An <c>ers</c> on an ephemeral loopback port serving the repository's web/ folder.</summary>
-    public static Task<ErsHost> StartErsAsync()
+    public static Task<ErsHost> StartErsAsync(Action<ErsOptions>? configure = null)
     {
         var ersOptions = new ErsOptions();
         ersOptions.Server.Port = 0;
@@ -67,6 +71,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
         ersOptions.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
         ersOptions.Turn.TlsPort = 0;
         ersOptions.Server.WebRoot = Path.Combine(FindRepositoryRoot(), "web");
+        configure?.Invoke(ersOptions);
         return ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);
     }
 

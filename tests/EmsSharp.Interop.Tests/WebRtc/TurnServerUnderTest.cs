@@ -5,7 +5,6 @@ using EmsSharp.Interop.Tests.Rendezvous;
 using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Server.Delivery.Ers;
-using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -161,6 +161,36 @@ public sealed class IceAgentTests
     }
 
     [Fact]
+    public void Relay_only_agent_signals_and_checks_through_its_relay_alone()
+    {
+        // The viewer side of `ems-load viewers --relay` (iceTransportPolicy "relay"): b knows a's host address anyway,
+        // but a neither signals it nor answers or learns anything on it; everything goes through the relay.
+        var a = new IceAgent(IceRole.Controlled, tieBreaker: 1, random: new Random(2)) { RelayOnly = true };
+        var b = new IceAgent(IceRole.Controlling, tieBreaker: 2, random: new Random(1));
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        net.AddRelay(a, 1, Relayed);
+        Assert.False(a.AddLocalCandidate(Host(PublicA)));
+        Assert.True(a.AddLocalCandidate(Relay()));
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero); // before the relay exists: paired when it is added
+        a.AddBase(1, RelayPriority, pairsWithSignalled: true, TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
+        b.AddRemoteCandidate(Relay(), TimeSpan.Zero);
+
+        Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(10),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+
+        Assert.Equal(IceCandidateType.Relayed, Assert.Single(a.LocalCandidates).Type);
+        Assert.Equal(1, a.SelectedBase);
+        Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+        Assert.Equal(Relayed, b.SelectedRemoteEndPoint);
+        Assert.Equal(0, net.Sent(a, 0)); // b's checks to PublicA: no answer, no peer-reflexive pair, no check back
+        Assert.False(a.UsesBase(0));
+    }
+
+    [Fact]
     public void Controlling_agent_waits_briefly_for_a_better_pair_than_the_first_valid_one()
     {
         var (a, b) = NewPair();

@@ -10,6 +10,7 @@ namespace EmsSharp.Protocols.Tests.Ice;
 internal sealed class IceTestNetwork
 {
     private readonly Dictionary<IPEndPoint, IceAgent> _public = [];
+    private readonly Dictionary<(IceAgent Agent, int Base), int> _sent = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _addressOf = [];
     private readonly Dictionary<IceAgent, IPEndPoint> _natMapping = [];
     private readonly Dictionary<(IceAgent, int), IPEndPoint> _relays = [];
@@ -42,6 +43,9 @@ internal sealed class IceTestNetwork
         _relayed[relayed] = (agent, localBase);
     }
 
+    /// <summary>How many datagrams <paramref name="agent"/> has sent from base <paramref name="localBase"/>.</summary>
+    public int Sent(IceAgent agent, int localBase) => _sent.GetValueOrDefault((agent, localBase));
+
     /// <summary>Moves every queued datagram until the network is quiet.</summary>
     public void Pump(TimeSpan now)
     {
@@ -54,6 +58,7 @@ internal sealed class IceTestNetwork
                 while (agent.TryPollTransmit(out var t))
                 {
                     moved = true;
+                    _sent[(agent, t.Base)] = Sent(agent, t.Base) + 1;
                     if (ReferenceEquals(agent, Blackhole))
                     {
                         continue;

@@ -41,7 +41,6 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _peerId;
-    private readonly long _origin;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<RtcpCompoundPacket> _rtcp = new();
     private readonly byte[] _rtcpBuffer = new byte[MaxRtcpLength];
@@ -80,7 +79,6 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         _peerId = peerId;
         _time = time;
         _logger = logger;
-        _origin = time.GetTimestamp();
         OfferOptions = new WebRtcOfferOptions
         {
             Video = true,
@@ -97,7 +95,10 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
 
     public ViewerTrafficCounters Counters { get; } = new();
 
-    private TimeSpan Now => _time.GetElapsedTime(_origin);
+    // The machine's monotonic clock (timestamps from its origin, not from this viewer's start): every send time, and so
+    // the abs-send-time written, is on one clock with any other process of this machine that reads it the same way
+    // (ems-load measures one-way transit with it); receivers of abs-send-time only use differences.
+    private TimeSpan Now => _time.GetElapsedTime(0);
 
     public void Start(PeerSession session, DtlsSrtpKeys keys)
     {
@@ -203,7 +204,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         var video = _video!;
         var session = _session!;
         var packet = new byte[video.RequiredBufferSize];
-        var lastReport = TimeSpan.Zero; // the first report after a second of media
+        var lastReport = Now; // the first report after a second of media
         using var subscription = _sources.TrySubscribe(_stream);
         if (subscription is null)
         {
@@ -331,7 +332,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private async Task RunAudioAsync(PeerSession session, RtpTrackSender sender, SrtpContext local, ChannelReader<AudioPacket> audio)
     {
         var packet = new byte[sender.RequiredBufferSize];
-        var lastReport = TimeSpan.Zero;
+        var lastReport = Now;
         try
         {
             while (await audio.WaitToReadAsync(_stop.Token).ConfigureAwait(false))

@@ -1,4 +1,5 @@
 using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Server.Tests.Delivery.WebRtc;
 

@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using EmsSharp.WebRtc;
 
-namespace EmsSharp.Server.Delivery.WebRtc;
+namespace EmsSharp.WebRtc;
 
-/// <summary>The <c>stun:</c>, <c>turn:</c> and <c>turns:</c> URLs an ERS hands out (RFC 7064, RFC 7065), as the ems uses them.</summary>
-internal static class IceServerUrl
+/// <summary>The <c>stun:</c>, <c>turn:</c> and <c>turns:</c> URLs an ERS hands out (RFC 7064, RFC 7065), as the ems and ems-load use them.</summary>
+public static class IceServerUrl
 {
     /// <summary>
     /// The host and port of a <c>stun:</c> URL, or of a <c>turn:</c> URL over UDP (RFC 7065 §3: no transport parameter
