@@ -14,6 +14,9 @@ internal sealed class RtmpChunkReader
     // §5.3.1.3: a timestamp field of 0xFFFFFF means a 4-byte Extended Timestamp follows.
     private const uint ExtendedTimestampMarker = 0xFFFFFF;
 
+    /// <summary>A message's first buffer; it doubles as chunks arrive, up to the declared length.</summary>
+    private const int InitialMessageCapacity = 4096;
+
     private readonly RtmpLimits _limits;
     private readonly Dictionary<uint, RtmpChunkStreamState> _streams = [];
     private long _pendingBytes;
@@ -25,6 +28,9 @@ internal sealed class RtmpChunkReader
 
     /// <summary>The peer's current chunk size (§5.4.1: 128 until changed).</summary>
     public int ChunkSize { get; private set; } = 128;
+
+    /// <summary>Bytes held in partly received messages: what arrived (rounded up by buffer growth), not what was declared.</summary>
+    public long PendingBytes => _pendingBytes;
 
     /// <summary>
     /// Reads one whole chunk, or nothing when the buffer holds less than a chunk. On
@@ -149,7 +155,12 @@ internal sealed class RtmpChunkReader
             return RtmpChunkReadStatus.NeedMoreData;
         }
 
-        if (!midMessage && _pendingBytes + length > _limits.MaxPendingBytes)
+        // The buffer grows with the chunks that arrived, never from the declared length alone: a peer that declares
+        // 8 MiB and sends 100 bytes holds 4 KiB, not 8 MiB.
+        var capacity = midMessage ? state!.Buffer!.Length : 0;
+        var needed = received + size;
+        var grown = needed <= capacity ? capacity : Math.Min(length, Math.Max(needed, Math.Max(capacity * 2, InitialMessageCapacity)));
+        if (_pendingBytes + grown - capacity > _limits.MaxPendingBytes)
         {
             return RtmpChunkReadStatus.Malformed;
         }
@@ -164,10 +175,17 @@ internal sealed class RtmpChunkReader
         CommitHeader(state, fmt, midMessage, fieldValue, extended, length, typeId, messageStreamId);
         if (!midMessage)
         {
-            state.Buffer = length == 0 ? [] : new byte[length];
+            state.Buffer = grown == 0 ? [] : new byte[grown];
             state.Received = 0;
-            _pendingBytes += length;
         }
+        else if (grown > capacity)
+        {
+            var buffer = state.Buffer;
+            Array.Resize(ref buffer, grown);
+            state.Buffer = buffer;
+        }
+
+        _pendingBytes += grown - capacity;
 
         reader.TryCopyTo(state.Buffer.AsSpan(state.Received, size));
         reader.Advance(size);
@@ -178,7 +196,7 @@ internal sealed class RtmpChunkReader
         }
 
         message = new RtmpMessage(state.TypeId, state.Timestamp, state.MessageStreamId, state.Buffer);
-        _pendingBytes -= state.Length;
+        _pendingBytes -= state.Buffer!.Length;
         state.Buffer = null;
         state.Received = 0;
         return ApplyControl(message) ? RtmpChunkReadStatus.MessageComplete : RtmpChunkReadStatus.Malformed;
@@ -257,7 +275,7 @@ internal sealed class RtmpChunkReader
                     var id = BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
                     if (_streams.TryGetValue(id, out var aborted) && aborted.Received > 0)
                     {
-                        _pendingBytes -= aborted.Length;
+                        _pendingBytes -= aborted.Buffer!.Length;
                         aborted.Buffer = null;
                         aborted.Received = 0;
                     }

@@ -137,6 +137,42 @@ public class RtmpChunkReaderTests
     }
 
     [Fact]
+    public void A_declared_length_is_not_allocated_before_its_bytes_arrive()
+    {
+        // A peer declares an 8 MiB video message and sends its first 128-byte chunk only (issue: 8 MiB per message,
+        // 16 MiB per connection from ~100 bytes sent).
+        var whole = Write(new RtmpChunkWriter(), (3, Message(RtmpMessageType.Video, 0, 1, RtmpLimits.Default.MaxMessageLength)));
+        var firstChunk = whole[..(12 + 128)];
+        var reader = new RtmpChunkReader(RtmpLimits.Default);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var sequenceReader = new SequenceReader<byte>(new ReadOnlySequence<byte>(firstChunk));
+        Assert.Equal(RtmpChunkReadStatus.ChunkConsumed, reader.TryReadChunk(ref sequenceReader, out _));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(reader.PendingBytes <= 4096, $"pending {reader.PendingBytes}");
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes for one chunk");
+
+        // Sixteen such streams still fit far below the pending limit: memory follows the bytes received.
+        var streams = Enumerable.Range(4, 16)
+            .Select(id => Write(new RtmpChunkWriter(), ((uint)id, Message(RtmpMessageType.Video, 0, 1, 8_000_000)))[..140])
+            .SelectMany(b => b).ToArray();
+        var (_, last) = ReadAll(reader, streams, streams.Length);
+        Assert.Equal(RtmpChunkReadStatus.NeedMoreData, last);
+        Assert.True(reader.PendingBytes <= 17 * 4096, $"pending {reader.PendingBytes}");
+    }
+
+    [Fact]
+    public void A_large_message_in_small_chunks_reassembles_whole_as_its_buffer_grows()
+    {
+        var message = Message(RtmpMessageType.Video, 40, 1, 300_001);
+        var bytes = Write(new RtmpChunkWriter(), (6, message));
+        var reader = new RtmpChunkReader(RtmpLimits.Default);
+        var (read, _) = ReadAll(reader, bytes, 1000);
+        var single = Assert.Single(read);
+        Assert.Equal(message.Payload.ToArray(), single.Payload.ToArray());
+        Assert.Equal(0, reader.PendingBytes);
+    }
+
+    [Fact]
     public void Incomplete_chunk_consumes_nothing()
     {
         var bytes = Write(new RtmpChunkWriter(), (3, Message(RtmpMessageType.Video, 0, 1, 100)));
