@@ -65,6 +65,8 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
                 _ => null,
             },
             ["remoteEndPoint"] = peer?.RemoteEndPoint?.ToString(),
+            // The selected pair's local path: udp (the shared port), tcp (ICE-TCP), turn/tcp or turn/tls (our relay).
+            ["path"] = peer?.SelectedPathKind,
             ["packetsSent"] = counters?.Packets ?? 0,
             ["bytesSent"] = counters?.Bytes ?? 0,
             ["retransmissions"] = counters?.Retransmissions ?? 0,
