@@ -44,6 +44,12 @@ public sealed partial class RtmpServerSession
     public string? Error { get; private set; }
 
     /// <summary>
+    /// Complete units received so far: the handshake's C0+C1 and C2, then every whole message. A driver's idle timer
+    /// restarts on these, not on every byte, so a peer trickling a byte at a time cannot hold its slot.
+    /// </summary>
+    public long UnitsReceived { get; private set; }
+
+    /// <summary>
     /// Consumes as much of <paramref name="input"/> as forms whole handshake packets and chunks. Returns false
     /// on a protocol violation (the driver closes the connection; <see cref="Error"/> says why).
     /// </summary>
@@ -110,6 +116,7 @@ public sealed partial class RtmpServerSession
                     }
 
                     WriteHandshakeResponse(ref reader, now);
+                    UnitsReceived++;
                     State = RtmpSessionState.AwaitingC2;
                     break;
                 case RtmpSessionState.AwaitingC2:
@@ -120,6 +127,7 @@ public sealed partial class RtmpServerSession
                     }
 
                     reader.Advance(RtmpHandshake.PacketSize);
+                    UnitsReceived++;
                     State = RtmpSessionState.Open;
                     break;
                 case RtmpSessionState.Open:
@@ -151,6 +159,7 @@ public sealed partial class RtmpServerSession
                 case RtmpChunkReadStatus.ChunkConsumed:
                     break;
                 case RtmpChunkReadStatus.MessageComplete:
+                    UnitsReceived++;
                     if (!HandleMessage(message))
                     {
                         return false;

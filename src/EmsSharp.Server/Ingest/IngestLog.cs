@@ -23,8 +23,8 @@ internal static partial class IngestLog
     [LoggerMessage(6, LogLevel.Debug, "RTMP connection from {Remote} ended")]
     public static partial void RtmpConnectionEnded(ILogger logger, EndPoint? remote);
 
-    [LoggerMessage(7, LogLevel.Warning, "RTMP connection refused from {Remote}: {Max} connections already")]
-    public static partial void RtmpTooManyConnections(ILogger logger, EndPoint? remote, int max);
+    [LoggerMessage(7, LogLevel.Warning, "RTMP connection refused from {Remote}: {Reason}")]
+    public static partial void RtmpConnectionRefused(ILogger logger, EndPoint? remote, string reason);
 
     [LoggerMessage(8, LogLevel.Information, "File source {StreamName} playing {Path} (loop {Loop})")]
     public static partial void FileSourceStarted(ILogger logger, string streamName, string path, bool loop);
@@ -59,8 +59,8 @@ internal static partial class IngestLog
     [LoggerMessage(27, LogLevel.Warning, "RTSP stream {StreamName}: track ignored, {Reason}")]
     public static partial void RtspTrackIgnored(ILogger logger, string streamName, string reason);
 
-    [LoggerMessage(28, LogLevel.Warning, "RTSP connection refused from {Remote}: {Max} connections already")]
-    public static partial void RtspTooManyConnections(ILogger logger, EndPoint? remote, int max);
+    [LoggerMessage(28, LogLevel.Warning, "RTSP connection refused from {Remote}: {Reason}")]
+    public static partial void RtspConnectionRefused(ILogger logger, EndPoint? remote, string reason);
 
     [LoggerMessage(30, LogLevel.Information, "Pull {ConfigId}: connecting to {Uri} for stream {StreamName}")]
     public static partial void PullStarted(ILogger logger, long configId, string uri, string streamName);
@@ -70,4 +70,13 @@ internal static partial class IngestLog
 
     [LoggerMessage(32, LogLevel.Warning, "Saved pull configuration {ConfigId} is malformed; not restored")]
     public static partial void PullSkipped(ILogger logger, long configId);
+
+    [LoggerMessage(33, LogLevel.Warning, "{Protocol} accept failed: {Error}; still listening")]
+    public static partial void AcceptFailed(ILogger logger, string protocol, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(34, LogLevel.Warning, "RTMP publish from {Remote} refused: {Reason} ({Name})")]
+    public static partial void RtmpPublishInvalidName(ILogger logger, EndPoint? remote, string name, string reason);
+
+    [LoggerMessage(35, LogLevel.Warning, "RTSP publish from {Remote} refused: {Reason} ({Name})")]
+    public static partial void RtspPublishInvalidName(ILogger logger, EndPoint? remote, string name, string reason);
 }

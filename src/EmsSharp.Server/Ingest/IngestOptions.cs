@@ -18,7 +18,10 @@ internal sealed class IngestOptions
     /// <summary>Most RTMP connections at once; more are closed at accept.</summary>
     public int RtmpMaxConnections { get; set; } = 256;
 
-    /// <summary>An RTMP connection silent this long is closed.</summary>
+    /// <summary>Most RTMP connections from one remote address; more are closed at accept.</summary>
+    public int RtmpMaxConnectionsPerAddress { get; set; } = 32;
+
+    /// <summary>An RTMP connection that completes no handshake part or message this long is closed.</summary>
     public TimeSpan RtmpIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Longest RTMP message accepted, in bytes.</summary>
@@ -35,6 +38,9 @@ internal sealed class IngestOptions
 
     /// <summary>Most RTSP connections at once; more are closed at accept.</summary>
     public int RtspMaxConnections { get; set; } = 256;
+
+    /// <summary>Most RTSP connections from one remote address; more are closed at accept.</summary>
+    public int RtspMaxConnectionsPerAddress { get; set; } = 32;
 
     /// <summary>An RTSP session with neither requests nor RTP this long is closed (also the announced session timeout).</summary>
     public TimeSpan RtspIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -24,6 +24,11 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnections must be at least 1.");
         }
 
+        if (options.RtmpMaxConnectionsPerAddress < 1 || options.RtmpMaxConnectionsPerAddress > options.RtmpMaxConnections)
+        {
+            failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
+        }
+
         if (options.RtmpIdleTimeout <= TimeSpan.Zero)
         {
             failures.Add("Ingest:RtmpIdleTimeout must be positive.");
@@ -47,6 +52,11 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         if (options.RtspMaxConnections < 1)
         {
             failures.Add("Ingest:RtspMaxConnections must be at least 1.");
+        }
+
+        if (options.RtspMaxConnectionsPerAddress < 1 || options.RtspMaxConnectionsPerAddress > options.RtspMaxConnections)
+        {
+            failures.Add("Ingest:RtspMaxConnectionsPerAddress must be 1..RtspMaxConnections.");
         }
 
         if (options.RtspIdleTimeout < TimeSpan.FromSeconds(4))

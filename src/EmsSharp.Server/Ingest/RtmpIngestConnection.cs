@@ -28,11 +28,18 @@ internal sealed class RtmpIngestConnection(
             using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
             var origin = time.GetTimestamp();
+            var units = -1L;
             try
             {
                 while (true)
                 {
-                    idle.CancelAfter(idleTimeout);
+                    // The idle timer restarts on complete units (handshake parts, whole messages), not on every byte.
+                    if (_session.UnitsReceived != units)
+                    {
+                        units = _session.UnitsReceived;
+                        idle.CancelAfter(idleTimeout);
+                    }
+
                     var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
                     var buffer = result.Buffer;
                     var ok = _session.HandleInput(buffer, time.GetElapsedTime(origin), out var consumed);
@@ -129,6 +136,13 @@ internal sealed class RtmpIngestConnection(
 
     private void StartPublication(uint messageStreamId, string name)
     {
+        if (!StreamName.IsValid(name, out var invalid))
+        {
+            IngestLog.RtmpPublishInvalidName(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, invalid);
+            _session.RejectPublish(messageStreamId, "Invalid stream name: " + invalid + ".");
+            return;
+        }
+
         if (!hub.TryPublish(name, out var stream))
         {
             IngestLog.RtmpPublishRefused(logger, _remote, name);

@@ -22,9 +22,13 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override int MaxConnections => _options.RtmpMaxConnections;
 
+    protected override int MaxConnectionsPerAddress => _options.RtmpMaxConnectionsPerAddress;
+
     protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtmpListening(logger, endPoint);
 
-    protected override void LogTooManyConnections(EndPoint? remote, int max) => IngestLog.RtmpTooManyConnections(logger, remote, max);
+    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(logger, remote, reason);
+
+    protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
         new RtmpIngestConnection(socket, hub, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);

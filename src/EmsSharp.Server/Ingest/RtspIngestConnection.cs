@@ -127,6 +127,12 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 400, "Bad Request"), true);
         }
 
+        if (!StreamName.IsValid(name, out var invalid))
+        {
+            IngestLog.RtspPublishInvalidName(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, invalid);
+            return (Reply(request, 400, "Bad Request"), true);
+        }
+
         if (request.GetHeader("Content-Type") is not { } type || !type.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase) ||
             !RtspSessionDescription.TryParse(Encoding.UTF8.GetString(request.Body.Span), out var sdp))
         {

@@ -21,9 +21,13 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override int MaxConnections => _options.RtspMaxConnections;
 
+    protected override int MaxConnectionsPerAddress => _options.RtspMaxConnectionsPerAddress;
+
     protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtspListening(logger, endPoint);
 
-    protected override void LogTooManyConnections(EndPoint? remote, int max) => IngestLog.RtspTooManyConnections(logger, remote, max);
+    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(logger, remote, reason);
+
+    protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
         new RtspIngestConnection(socket, hub, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);

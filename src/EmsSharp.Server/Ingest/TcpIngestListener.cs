@@ -6,11 +6,13 @@ namespace EmsSharp.Server.Ingest;
 /// <summary>
 /// The accept loop shared by the ingest servers (RTMP, RTSP): binds in <see cref="StartAsync"/> (so
 /// <see cref="LocalEndPoint"/> is known once the host has started, port 0 included), caps concurrent
-/// connections, and waits for every connection at stop.
+/// connections in all and per remote address (so one host's idle or half-open connections cannot lock others out),
+/// survives transient accept errors, and waits for every connection at stop.
 /// </summary>
 internal abstract class TcpIngestListener : BackgroundService
 {
     private readonly HashSet<Task> _connections = [];
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private Socket? _listener;
 
     /// <summary>The bound end point, once started (null when disabled).</summary>
@@ -22,9 +24,13 @@ internal abstract class TcpIngestListener : BackgroundService
 
     protected abstract int MaxConnections { get; }
 
+    protected abstract int MaxConnectionsPerAddress { get; }
+
     protected abstract void LogListening(IPEndPoint endPoint);
 
-    protected abstract void LogTooManyConnections(EndPoint? remote, int max);
+    protected abstract void LogRefused(EndPoint? remote, string reason);
+
+    protected abstract void LogAcceptFailed(SocketError error);
 
     /// <summary>Runs one accepted connection to its end (it owns the socket).</summary>
     protected abstract Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken);
@@ -85,33 +91,49 @@ internal abstract class TcpIngestListener : BackgroundService
             {
                 socket = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException e)
+            {
+                // Out of descriptors, a connection reset before it was accepted...: the listener goes on.
+                LogAcceptFailed(e.SocketErrorCode);
+                continue;
+            }
 
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
             lock (_connections)
             {
-                if (_connections.Count >= MaxConnections)
+                var fromAddress = _perAddress.GetValueOrDefault(address);
+                var refusal = _connections.Count >= MaxConnections ? $"{MaxConnections} connections already"
+                    : fromAddress >= MaxConnectionsPerAddress ? $"{MaxConnectionsPerAddress} connections from this address already"
+                    : null;
+                if (refusal is not null)
                 {
-                    LogTooManyConnections(socket.RemoteEndPoint, MaxConnections);
+                    LogRefused(socket.RemoteEndPoint, refusal);
                     socket.Dispose();
                     continue;
                 }
 
+                _perAddress[address] = fromAddress + 1;
                 socket.NoDelay = true;
                 var task = RunConnectionAsync(socket, stoppingToken);
                 _connections.Add(task);
                 _ = task.ContinueWith(
-                    static (t, state) =>
+                    (t, state) =>
                     {
-                        var set = (HashSet<Task>)state!;
-                        lock (set)
+                        lock (_connections)
                         {
-                            set.Remove(t);
+                            _connections.Remove(t);
+                            var address = (IPAddress)state!;
+                            if (--_perAddress[address] == 0)
+                            {
+                                _perAddress.Remove(address);
+                            }
                         }
                     },
-                    _connections,
+                    address,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);

@@ -9,6 +9,29 @@ namespace EmsSharp.Interop.Tests.Ingest;
 public class RtmpIngestInteropTests
 {
     [Fact]
+    public async Task Ffmpeg_publishing_an_overlong_stream_name_is_refused_with_a_log_line_and_nothing_is_published()
+    {
+        var hub = new StreamHub();
+        var options = Options.Create(new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" });
+        var log = new LinesLogger();
+        using var server = new RtmpServer(options, hub, TimeProvider.System, log);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            var name = new string('n', StreamName.MaxLength + 1);
+            using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(5, $"rtmp://127.0.0.1:{server.LocalEndPoint!.Port}/live/{name}"));
+            Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg kept publishing: " + ffmpeg.Stderr);
+            Assert.NotEqual(0, ffmpeg.ExitCode);
+            Assert.False(hub.TryGetStream(name, out _));
+            Assert.Contains(log.Lines, l => l.Contains("longer than 256 characters", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Ffmpeg_publishes_h264_and_aac_while_garbage_and_a_second_publisher_are_refused()
     {
         var hub = new StreamHub();
@@ -124,5 +147,21 @@ public class RtmpIngestInteropTests
         {
             return false;
         }
+    }
+
+    /// <summary>Keeps every formatted log line, for asserting what an operator reads.</summary>
+    private sealed class LinesLogger : Microsoft.Extensions.Logging.ILogger<RtmpServer>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IEnumerable<string> Lines => _lines;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter) => _lines.Enqueue(formatter(state, exception));
     }
 }

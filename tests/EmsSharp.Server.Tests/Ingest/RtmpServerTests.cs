@@ -85,6 +85,89 @@ public class RtmpServerTests
         }
     }
 
+    [Fact]
+    public async Task A_peer_trickling_bytes_without_completing_a_unit_is_closed_at_the_idle_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options.Create(new IngestOptions
+        {
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
+        });
+        using var server = new RtmpServer(options, new StreamHub(), time, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.LocalEndPoint!);
+            var stream = client.GetStream();
+            await stream.WriteAsync(new byte[] { 3 }); // C0, then C1 a byte at a time, never whole
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var read = ReadToEndAsync(stream, timeout.Token);
+            var sent = 0;
+            while (!read.IsCompleted && !timeout.IsCancellationRequested && sent < 40)
+            {
+                // A byte every 5 s of the server's time: each arrives well within the 30 s timeout, none completes C1.
+                await stream.WriteAsync(new byte[] { 0 }, timeout.Token);
+                sent++;
+                await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System));
+                time.Advance(TimeSpan.FromSeconds(5));
+            }
+
+            Assert.Equal(0, await read);
+            Assert.True(sent <= 12, $"closed only after {sent} bytes ({sent * 5} s of trickling)");
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task One_address_holding_its_share_of_slots_does_not_lock_out_another()
+    {
+        var options = Options.Create(new IngestOptions
+        {
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpMaxConnections = 64,
+            RtmpMaxConnectionsPerAddress = 8,
+        });
+        using var server = new RtmpServer(options, new StreamHub(), TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        var slow = new List<TcpClient>();
+        try
+        {
+            // 40 silent connections from 127.0.0.1: the first 8 hold slots, the rest are closed at accept.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            for (var i = 0; i < 40; i++)
+            {
+                var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+                slow.Add(client);
+                await client.ConnectAsync(server.LocalEndPoint!, timeout.Token);
+            }
+
+            Assert.Equal(0, await ReadToEndAsync(slow[^1].GetStream(), timeout.Token)); // refused: closed at once
+
+            // A publisher from another address (127.0.0.2 is loopback too) still completes its handshake.
+            using var normal = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+            await normal.ConnectAsync(server.LocalEndPoint!, timeout.Token);
+            var c0c1 = new byte[1537];
+            c0c1[0] = 3;
+            await normal.GetStream().WriteAsync(c0c1, timeout.Token);
+            var s0s1s2 = new byte[3073];
+            await normal.GetStream().ReadExactlyAsync(s0s1s2, timeout.Token);
+            Assert.Equal(3, s0s1s2[0]);
+        }
+        finally
+        {
+            foreach (var client in slow)
+                client.Dispose();
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<int> ReadToEndAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var buffer = new byte[4096];
