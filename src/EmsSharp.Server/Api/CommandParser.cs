@@ -93,6 +93,12 @@ internal static class CommandParser
                 }
 
                 return false;
+            case ParameterKind.HostName:
+                return ParameterRules.IsHostName(raw);
+            case ParameterKind.Name:
+                return ParameterRules.IsName(raw, allowEmpty: false);
+            case ParameterKind.OptionalName:
+                return ParameterRules.IsName(raw, allowEmpty: true);
             default:
                 return false;
         }
@@ -106,6 +112,9 @@ internal static class CommandParser
         ParameterKind.Boolean => "must be 1, 0, true or false",
         ParameterKind.Port => "must be 1..65535",
         ParameterKind.Integer => "must be a number",
+        ParameterKind.HostName => "must be an IP address or a host name, without port, path or spaces",
+        ParameterKind.Name => "must be 1..256 characters, no control characters",
+        ParameterKind.OptionalName => "must be at most 256 characters, no control characters",
         _ => "invalid",
     };
 

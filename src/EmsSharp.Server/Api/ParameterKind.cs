@@ -8,4 +8,13 @@ internal enum ParameterKind
     Boolean,
     Port,
     Integer,
+
+    /// <summary>An IP address or a host name, nothing more (<see cref="ParameterRules.IsHostName"/>).</summary>
+    HostName,
+
+    /// <summary>A non-empty room name (<see cref="ParameterRules.IsName"/>).</summary>
+    Name,
+
+    /// <summary>A token, possibly empty (<see cref="ParameterRules.IsName"/>).</summary>
+    OptionalName,
 }

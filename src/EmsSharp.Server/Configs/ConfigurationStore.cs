@@ -15,8 +15,10 @@ namespace EmsSharp.Server.Configs;
 /// <remarks>
 /// File format: a first line <c>sha256=&lt;hex of the body&gt;</c>, then the JSON body
 /// <c>{"version":1,"nextConfigId":N,"configurations":[{"configId","operationType","keepAlive","data"}]}</c>.
-/// Each change is written to a temp file, fsynced and renamed over the old one, so a crash leaves
-/// the old or the new file, never half of one. A file that fails its checksum or does not parse is
+/// Each change is written to a temp file (mode 0600: the file holds ERS tokens and stream credentials), fsynced
+/// and renamed over the old one, and the folder is fsynced, so a crash leaves the old or the new file, never half
+/// of one. A change is saved before the table changes: a failed save throws <see cref="IOException"/> and
+/// leaves the table as it was, and a removal, once acknowledged, never comes back after a crash. A file that fails its checksum or does not parse is
 /// renamed to <c>configs.json.corrupt-&lt;timestamp&gt;</c> and the server starts empty.
 /// Thread-safe: one lock around the table and the file.
 /// </remarks>
@@ -62,6 +64,7 @@ internal sealed partial class ConfigurationStore
             _loaded = true;
             if (!File.Exists(FilePath))
                 return;
+            RestrictMode();
             string? reason;
             try
             {
@@ -89,7 +92,8 @@ internal sealed partial class ConfigurationStore
     }
 
     /// <summary>
-    /// Allocates the next configId, builds the configuration's data with it and saves the store.
+    /// Allocates the next configId, builds the configuration's data with it and saves the store; the table
+    /// changes only once the file is saved (a failed save throws <see cref="IOException"/> and changes nothing).
     /// Runs <paramref name="createData"/> under the store lock: keep it cheap.
     /// </summary>
     public ConfigurationEntry Add(OperationType operationType, bool keepAlive, Func<long, JsonObject> createData)
@@ -98,32 +102,42 @@ internal sealed partial class ConfigurationStore
         {
             var id = _nextConfigId;
             var entry = new ConfigurationEntry(id, operationType, keepAlive, createData(id));
+            Save(id + 1, _entries.Values.Append(entry));
             _entries.Add(id, entry);
             _nextConfigId = id + 1;
-            try
-            {
-                Save();
-            }
-            catch
-            {
-                _entries.Remove(id);
-                throw;
-            }
-
             return entry;
         }
     }
 
-    /// <summary>Removes a configuration and saves the store.</summary>
+    /// <summary>Removes a configuration (see <see cref="Remove"/>); false when there is none with that id.</summary>
     public bool TryRemove(long configId, out ConfigurationEntry entry)
+    {
+        var removed = Remove([configId]);
+        entry = removed.Count == 1 ? removed[0] : null!;
+        return removed.Count == 1;
+    }
+
+    /// <summary>
+    /// Removes the configurations of <paramref name="configIds"/> that exist, in one save: the file is written
+    /// first and the table changed after, so a crash never brings a removed configuration back and a failed
+    /// save throws <see cref="IOException"/> with the table unchanged.
+    /// </summary>
+    public IReadOnlyList<ConfigurationEntry> Remove(IReadOnlyCollection<long> configIds)
     {
         lock (_gate)
         {
-            if (!_entries.Remove(configId, out entry!))
-                return false;
-            if (entry.KeepAlive)
-                Save();
-            return true;
+            var removed = new List<ConfigurationEntry>();
+            foreach (var id in configIds)
+            {
+                if (_entries.TryGetValue(id, out var entry))
+                    removed.Add(entry);
+            }
+
+            if (removed.Exists(static e => e.KeepAlive))
+                Save(_nextConfigId, _entries.Values.Where(e => !configIds.Contains(e.ConfigId)));
+            foreach (var entry in removed)
+                _entries.Remove(entry.ConfigId);
+            return removed;
         }
     }
 
@@ -202,32 +216,67 @@ internal sealed partial class ConfigurationStore
         }
     }
 
-    private void Save()
+    /// <summary>A file written by an older version may be readable by others: make it owner-only, as saves do.</summary>
+    private void RestrictMode()
     {
-        var body = BuildBody();
-        var directory = Path.GetDirectoryName(FilePath)!;
-        Directory.CreateDirectory(directory);
-        var temp = FilePath + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (OperatingSystem.IsWindows())
+            return;
+        try
         {
-            stream.Write(Encoding.ASCII.GetBytes(ChecksumPrefix + Checksum(body) + "\n"));
-            stream.Write(body);
-            stream.Flush(flushToDisk: true);
+            if (File.GetUnixFileMode(FilePath) != OwnerOnly)
+                File.SetUnixFileMode(FilePath, OwnerOnly);
         }
-
-        File.Move(temp, FilePath, overwrite: true);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogModeNotRestricted(_logger, FilePath, ex.Message);
+        }
     }
 
-    private byte[] BuildBody()
+    /// <summary>
+    /// Writes <paramref name="entries"/> to a temp file created with mode 0600 (the file holds ERS tokens and
+    /// stream credentials), fsyncs it, renames it over the file and fsyncs the folder so the rename is durable.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written; the message says which and why.</exception>
+    private void Save(long nextConfigId, IEnumerable<ConfigurationEntry> entries)
+    {
+        var body = BuildBody(nextConfigId, entries);
+        var directory = Path.GetDirectoryName(FilePath)!;
+        var temp = FilePath + ".tmp";
+        try
+        {
+            Directory.CreateDirectory(directory);
+            // A temp file left by a crash keeps its old mode when reopened: start from a new one.
+            File.Delete(temp);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(ChecksumPrefix + Checksum(body) + "\n"));
+                stream.Write(body);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, FilePath, overwrite: true);
+            DirectorySync.Flush(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Could not save {FilePath} ({ex.Message}); the configuration was left unchanged", ex);
+        }
+    }
+
+    private static byte[] BuildBody(long nextConfigId, IEnumerable<ConfigurationEntry> entries)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
             writer.WriteNumber("version", 1);
-            writer.WriteNumber("nextConfigId", _nextConfigId);
+            writer.WriteNumber("nextConfigId", nextConfigId);
             writer.WriteStartArray("configurations");
-            foreach (var entry in _entries.Values)
+            foreach (var entry in entries)
             {
                 if (!entry.KeepAlive)
                     continue;
@@ -248,6 +297,9 @@ internal sealed partial class ConfigurationStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} configuration(s) from {Path}; next configId {Next}")]
     private static partial void LogLoaded(ILogger logger, int count, string path, long next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration file {Path} could not be made owner-only (mode 0600): {Reason}")]
+    private static partial void LogModeNotRestricted(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration file {Path} is corrupt ({Reason}); renamed to {Aside}, starting with no configurations (next configId {Next})")]
     private static partial void LogCorrupt(ILogger logger, string path, string reason, string aside, long next);

@@ -63,9 +63,15 @@ public sealed class WebRtcService
             _connection = null;
         }
 
-        if (connection is not null)
-            await connection.DisposeAsync().ConfigureAwait(false);
-        SetStatus(WebRtcServiceStatusCode.Stopped, "stopped");
+        try
+        {
+            if (connection is not null)
+                await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            SetStatus(WebRtcServiceStatusCode.Stopped, "stopped");
+        }
     }
 
     /// <summary>The <c>status</c> member of <c>getConfigInfo</c>: <c>{current, previous}</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EmsSharp.Server.Api;
 using EmsSharp.Server.Configs;
 
 namespace EmsSharp.Server.Delivery;
@@ -24,6 +25,19 @@ public sealed record WebRtcServiceConfiguration(
         ErsPort == ersPort
         && string.Equals(ErsIp, ersIp, StringComparison.OrdinalIgnoreCase)
         && string.Equals(RoomId, roomId, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Checks the values <c>startWebrtc</c> accepts (a configuration saved by an older version may break them);
+    /// <paramref name="reason"/> names the first bad parameter (never the token's value).
+    /// </summary>
+    internal bool IsValid(out string reason)
+    {
+        reason = !ParameterRules.IsHostName(ErsIp) ? Invalid("ersip", Printable(ErsIp), ParameterKind.HostName)
+            : !ParameterRules.IsName(RoomId, allowEmpty: false) ? Invalid("roomid", Printable(RoomId), ParameterKind.Name)
+            : !ParameterRules.IsName(Token, allowEmpty: true) ? Invalid("token", "(not shown)", ParameterKind.OptionalName)
+            : "";
+        return reason.Length == 0;
+    }
 
     internal JsonObject ToJson() => new()
     {
@@ -73,4 +87,11 @@ public sealed record WebRtcServiceConfiguration(
             return false;
         }
     }
+
+    /// <summary>A saved value as it may appear in a log line: shortened, control characters shown as <c>?</c>.</summary>
+    private static string Printable(string value) =>
+        string.Concat(CommandParser.Shorten(value).Select(static c => char.IsControl(c) ? '?' : c));
+
+    private static string Invalid(string parameter, string value, ParameterKind kind) =>
+        $"Invalid value for {parameter}: {value} ({CommandParser.Expectation(kind)})";
 }

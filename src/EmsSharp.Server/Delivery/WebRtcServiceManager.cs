@@ -7,6 +7,7 @@ namespace EmsSharp.Server.Delivery;
 /// <summary>
 /// The running <see cref="WebRtcService"/>s, one per WebRTC configuration of the <see cref="ConfigurationStore"/>.
 /// Replays saved configurations at start-up, stops every service (keeping saved configurations) at shutdown.
+/// A removal is saved before the table changes; one service's failure to start or stop never stops the others.
 /// One lock serialises start/stop so a room can be started only once (PROTOCOL.md §1.5).
 /// </summary>
 internal sealed partial class WebRtcServiceManager(
@@ -59,7 +60,11 @@ internal sealed partial class WebRtcServiceManager(
             return _services.GetValueOrDefault(configId);
     }
 
-    /// <summary>Stops the services of <paramref name="roomId"/> (all when null) and removes their configurations.</summary>
+    /// <summary>
+    /// Stops the services of <paramref name="roomId"/> (all when null) and removes their configurations. The removal
+    /// is saved first, in one write: when it fails (<see cref="IOException"/>) nothing is stopped or forgotten.
+    /// A service that fails to stop is logged and the others are still stopped.
+    /// </summary>
     public async ValueTask<List<WebRtcService>> StopAsync(string? roomId)
     {
         var stopped = new List<WebRtcService>();
@@ -71,8 +76,7 @@ internal sealed partial class WebRtcServiceManager(
                     stopped.Add(service);
             }
 
-            foreach (var service in stopped)
-                Detach(service);
+            Detach(stopped);
         }
 
         foreach (var service in stopped)
@@ -80,14 +84,14 @@ internal sealed partial class WebRtcServiceManager(
         return stopped;
     }
 
-    /// <summary>Stops and removes the service of one configuration (<c>removeConfig</c>).</summary>
+    /// <summary>Stops and removes the service of one configuration (<c>removeConfig</c>); the removal is saved first.</summary>
     public async ValueTask<WebRtcService?> RemoveAsync(long configId)
     {
         WebRtcService? service;
         lock (_gate)
         {
             if (_services.TryGetValue(configId, out service))
-                Detach(service);
+                Detach([service]);
         }
 
         if (service is not null)
@@ -95,6 +99,11 @@ internal sealed partial class WebRtcServiceManager(
         return service;
     }
 
+    /// <summary>
+    /// Replays the saved WebRTC configurations. One that no longer passes <c>startWebrtc</c>'s checks (saved by an
+    /// older version) or fails to start is logged and kept, not run: <c>listConfig</c> shows it and
+    /// <c>stopWebrtc</c>/<c>removeConfig</c> remove it.
+    /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         store.Load();
@@ -113,7 +122,15 @@ internal sealed partial class WebRtcServiceManager(
 
                 var service = new WebRtcService(configuration, connector, time);
                 _services.Add(configuration.ConfigId, service);
-                restored.Add(service);
+                if (configuration.IsValid(out var reason))
+                {
+                    restored.Add(service);
+                }
+                else
+                {
+                    LogInvalid(logger, configuration.ConfigId, reason);
+                    service.SetStatus(WebRtcServiceStatusCode.Failed, reason);
+                }
             }
         }
 
@@ -122,6 +139,7 @@ internal sealed partial class WebRtcServiceManager(
         return Task.CompletedTask;
     }
 
+    /// <summary>Stops every service at shutdown, keeping the saved configurations; one failure does not stop the rest.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         List<WebRtcService> all;
@@ -132,29 +150,54 @@ internal sealed partial class WebRtcServiceManager(
         }
 
         foreach (var service in all)
-            await service.StopAsync().ConfigureAwait(false);
+            await StopLoggingFailureAsync(service).ConfigureAwait(false);
     }
 
-    private void Detach(WebRtcService service)
+    /// <summary>Saves the removal of <paramref name="services"/>' configurations, then forgets them (under the lock).</summary>
+    private void Detach(List<WebRtcService> services)
     {
-        _services.Remove(service.Configuration.ConfigId);
-        store.TryRemove(service.Configuration.ConfigId, out _);
+        store.Remove([.. services.Select(static s => s.Configuration.ConfigId)]);
+        foreach (var service in services)
+            _services.Remove(service.Configuration.ConfigId);
     }
 
     private void Launch(WebRtcService service)
     {
-        service.Start();
         var c = service.Configuration;
+        try
+        {
+            service.Start();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Kept in the table, so stopWebrtc and removeConfig still remove it.
+            LogStartFailed(logger, ex, c.ConfigId);
+            service.SetStatus(WebRtcServiceStatusCode.Failed, "failed to start: " + ex.Message);
+            return;
+        }
+
         LogStarted(logger, c.ConfigId, c.ErsIp, c.ErsPort, c.RoomId);
         events.Publish(EventTypes.WebRtcServiceStarted, Payload(c));
     }
 
     private async ValueTask ShutdownAsync(WebRtcService service)
     {
-        await service.StopAsync().ConfigureAwait(false);
+        await StopLoggingFailureAsync(service).ConfigureAwait(false);
         var c = service.Configuration;
         LogStopped(logger, c.ConfigId, c.ErsIp, c.ErsPort, c.RoomId);
         events.Publish(EventTypes.WebRtcServiceStopped, Payload(c));
+    }
+
+    private async ValueTask StopLoggingFailureAsync(WebRtcService service)
+    {
+        try
+        {
+            await service.StopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStopFailed(logger, ex, service.Configuration.ConfigId);
+        }
     }
 
     private static JsonObject Payload(WebRtcServiceConfiguration c) => new()
@@ -173,4 +216,13 @@ internal sealed partial class WebRtcServiceManager(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saved WebRTC configuration {ConfigId} is malformed; not restored")]
     private static partial void LogSkipped(ILogger logger, long configId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Saved WebRTC configuration {ConfigId} not started: {Reason}; remove it with stopWebrtc or removeConfig")]
+    private static partial void LogInvalid(ILogger logger, long configId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WebRTC service {ConfigId} failed to start; kept so that stopWebrtc or removeConfig can remove it")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, long configId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WebRTC service {ConfigId} failed to stop cleanly; carrying on")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception, long configId);
 }

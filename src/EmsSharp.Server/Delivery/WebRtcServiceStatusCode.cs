@@ -23,4 +23,7 @@ public enum WebRtcServiceStatusCode
 
     /// <summary>No ERS client is registered in this build.</summary>
     ErsClientUnavailable = 6,
+
+    /// <summary>Not running: the saved configuration breaks <c>startWebrtc</c>'s checks or failed to start; the description says why.</summary>
+    Failed = 7,
 }

@@ -86,9 +86,11 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
         PullStream? pull;
         lock (_gate)
         {
-            if (_pulls.Remove(configId, out pull))
+            // The removal is saved first: a failed save (IOException) leaves the pull running and configured.
+            if (_pulls.TryGetValue(configId, out pull))
             {
                 store.TryRemove(configId, out _);
+                _pulls.Remove(configId);
             }
         }
 

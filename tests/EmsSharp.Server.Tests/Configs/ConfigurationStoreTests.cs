@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
@@ -117,5 +118,70 @@ public sealed class ConfigurationStoreTests : IDisposable
         Assert.Equal(ids.Length, ids.Distinct().Count());
         Assert.Equal(ids.Length + 1, store.NextConfigId);
         Assert.Equal(ids.Length / 2, NewStore().Snapshot().Count);
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private static readonly UnixFileMode WorldReadable = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void The_file_is_owner_only_when_created_fresh()
+    {
+        var store = NewStore();
+        store.Add(OperationType.WebRtc, true, id => Data(id, "a"));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(store.FilePath));
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void A_save_over_a_world_readable_file_and_a_leftover_temp_file_is_owner_only()
+    {
+        var store = NewStore();
+        store.Add(OperationType.WebRtc, true, id => Data(id, "a"));
+        File.SetUnixFileMode(store.FilePath, WorldReadable);
+        File.WriteAllText(store.FilePath + ".tmp", "left by a crash");
+        File.SetUnixFileMode(store.FilePath + ".tmp", WorldReadable);
+
+        store.Add(OperationType.WebRtc, true, id => Data(id, "b"));
+
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(store.FilePath));
+        Assert.False(File.Exists(store.FilePath + ".tmp"));
+        Assert.Equal(2, NewStore().Snapshot().Count);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void A_world_readable_file_from_an_older_version_is_made_owner_only_at_load()
+    {
+        NewStore().Add(OperationType.WebRtc, true, id => Data(id, "a"));
+        var path = Path.Combine(_folder, ConfigurationStore.FileName);
+        File.SetUnixFileMode(path, WorldReadable);
+
+        Assert.Single(NewStore().Snapshot());
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void A_removal_that_cannot_be_saved_throws_and_changes_neither_the_table_nor_the_file()
+    {
+        var store = NewStore();
+        var a = store.Add(OperationType.WebRtc, true, id => Data(id, "a"));
+        var b = store.Add(OperationType.WebRtc, true, id => Data(id, "b"));
+        Directory.CreateDirectory(store.FilePath + ".tmp"); // the temp file cannot be created: the save fails
+
+        var error = Assert.Throws<IOException>(() => store.Remove([a.ConfigId, b.ConfigId]));
+        Assert.StartsWith($"Could not save {store.FilePath} (", error.Message, StringComparison.Ordinal);
+        Assert.Throws<IOException>(() => store.TryRemove(a.ConfigId, out _));
+        Assert.Throws<IOException>(() => store.Add(OperationType.WebRtc, true, id => Data(id, "c")));
+
+        Assert.Equal([a.ConfigId, b.ConfigId], store.Snapshot().Select(e => e.ConfigId));
+        Assert.Equal(b.ConfigId + 1, store.NextConfigId);
+        Assert.Equal([a.ConfigId, b.ConfigId], NewStore().Snapshot().Select(e => e.ConfigId));
+
+        Directory.Delete(store.FilePath + ".tmp");
+        Assert.Equal([a.ConfigId, b.ConfigId], store.Remove([a.ConfigId, b.ConfigId, 99]).Select(e => e.ConfigId));
+        Assert.Empty(store.Snapshot());
+        Assert.Empty(NewStore().Snapshot());
     }
 }

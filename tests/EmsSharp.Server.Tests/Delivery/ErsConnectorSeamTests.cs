@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EmsSharp.Server.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,34 +9,10 @@ public sealed class ErsConnectorSeamTests : IDisposable
 
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
-    /// <summary>Stands in for the ERS client: records starts and stops, reports a status.</summary>
-    private sealed class FakeConnector : IErsConnector
-    {
-        public ConcurrentQueue<long> Started { get; } = new();
-
-        public ConcurrentQueue<long> Stopped { get; } = new();
-
-        public IAsyncDisposable Start(WebRtcService service)
-        {
-            Started.Enqueue(service.Configuration.ConfigId);
-            service.SetStatus(WebRtcServiceStatusCode.Connected, "joined room " + service.Configuration.RoomId);
-            return new Handle(this, service.Configuration.ConfigId);
-        }
-
-        private sealed class Handle(FakeConnector owner, long id) : IAsyncDisposable
-        {
-            public ValueTask DisposeAsync()
-            {
-                owner.Stopped.Enqueue(id);
-                return ValueTask.CompletedTask;
-            }
-        }
-    }
-
     [Fact]
     public async Task Connector_is_started_on_startWebrtc_and_replay_and_stopped_on_stop_and_shutdown()
     {
-        var connector = new FakeConnector();
+        var connector = new RecordingConnector();
         long id;
         await using (var ems = await TestEms.StartAsync(_folder, services: s => s.AddSingleton<IErsConnector>(connector)))
         {

@@ -14,10 +14,10 @@ internal sealed class StartWebrtcCommand(WebRtcServiceManager manager, DtlsIdent
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
-        new("ersIp", ParameterKind.NonEmptyString, true, null, "IP address or host name of the ERS"),
+        new("ersIp", ParameterKind.HostName, true, null, "IP address or host name of the ERS"),
         new("ersPort", ParameterKind.Port, true, null, "port of the ERS (1..65535)"),
-        new("roomId", ParameterKind.NonEmptyString, true, null, "room name, unique within that ERS"),
-        new("token", ParameterKind.String, false, "", "the ERS's EMS token, where the ERS demands one"),
+        new("roomId", ParameterKind.Name, true, null, "room name, unique within that ERS"),
+        new("token", ParameterKind.OptionalName, false, "", "the ERS's EMS token, where the ERS demands one"),
         new("keepAlive", ParameterKind.Boolean, false, "true", "reconnect after any disconnect and persist the configuration"),
         new("ersOverSsl", ParameterKind.Boolean, false, null, "connect with TLS (wss://); default from the server configuration"),
     ];

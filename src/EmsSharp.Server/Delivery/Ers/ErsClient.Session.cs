@@ -23,7 +23,7 @@ public sealed partial class ErsClient
         }
 
         Uri uri = new(string.Create(CultureInfo.InvariantCulture,
-            $"{(Options.OverSsl ? "wss" : "ws")}://{Options.Host}:{Options.Port}/socket.io/1/websocket/{sid}"));
+            $"{(Options.OverSsl ? "wss" : "ws")}://{_uriAuthority}/socket.io/1/websocket/{sid}"));
         using (CancellationTokenSource connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
         {
             connectTimeout.CancelAfter(Options.ConnectTimeout);
@@ -57,7 +57,7 @@ public sealed partial class ErsClient
         using HttpClient http = new(handler) { Timeout = Options.ConnectTimeout };
         long t = _time.GetUtcNow().ToUnixTimeMilliseconds();
         Uri uri = new(string.Create(CultureInfo.InvariantCulture,
-            $"{(Options.OverSsl ? "https" : "http")}://{Options.Host}:{Options.Port}/socket.io/1/?t={t}"));
+            $"{(Options.OverSsl ? "https" : "http")}://{_uriAuthority}/socket.io/1/?t={t}"));
         using HttpResponseMessage response = await http.GetAsync(uri, token).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -24,6 +24,7 @@ public sealed partial class ErsClient : IAsyncDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Lock _lock = new();
     private readonly string _ersName;
+    private readonly string _uriAuthority;
     private Task? _run;
     private ClientWebSocket? _socket;
     private IReadOnlyList<JsonElement> _stunServers = [];
@@ -52,6 +53,10 @@ public sealed partial class ErsClient : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _ersName = string.Create(CultureInfo.InvariantCulture, $"{options.Host}:{options.Port}");
+        // RFC 3986 §3.2.2: an IPv6 literal goes in brackets.
+        _uriAuthority = options.Host.Contains(':', StringComparison.Ordinal)
+            ? string.Create(CultureInfo.InvariantCulture, $"[{options.Host}]:{options.Port}")
+            : _ersName;
     }
 
     /// <summary>A browser joined the room.</summary>
@@ -193,6 +198,12 @@ public sealed partial class ErsClient : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or WebSocketException or IOException
                 or OperationCanceledException or InvalidDataException)
             {
+                outcome = (ErsClientStatus.Disconnected, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else (a URI an old configuration makes invalid, a bug) must not end the loop: log and back off.
+                ErsClientLog.SessionFailed(_logger, _ersName, Options.RoomId, e);
                 outcome = (ErsClientStatus.Disconnected, e.Message);
             }
             finally

@@ -11,4 +11,7 @@ internal static partial class ErsClientLog
 
     [LoggerMessage(3, LogLevel.Error, "ERS {Ers} room {Room}: an event handler threw")]
     public static partial void HandlerFailed(ILogger logger, string ers, string room, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Error, "ERS {Ers} room {Room}: connection attempt failed unexpectedly; retrying with backoff")]
+    public static partial void SessionFailed(ILogger logger, string ers, string room, Exception exception);
 }
