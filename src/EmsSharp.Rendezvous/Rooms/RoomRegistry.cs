@@ -44,7 +44,7 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             return Refuse(RoomNotAllowed);
         }
 
-        if (isEms && !tokens.CheckEmsToken(token))
+        if (isEms && !tokens.CheckEmsToken(token, roomName))
         {
             return Refuse(InvalidToken);
         }
