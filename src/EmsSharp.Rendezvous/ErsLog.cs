@@ -15,8 +15,8 @@ internal static partial class ErsLog
     [LoggerMessage(4, LogLevel.Information, "Socket {Sid} from {Ip}: no traffic within the close timeout, closing")]
     public static partial void HeartbeatTimeout(ILogger logger, string sid, string ip);
 
-    [LoggerMessage(5, LogLevel.Warning, "Socket {Sid} from {Ip}: too slow to read its frames, closing")]
-    public static partial void SlowConsumer(ILogger logger, string sid, string ip);
+    [LoggerMessage(5, LogLevel.Warning, "Socket {Sid} from {Ip}: does not read its frames ({Max} bytes queued), closing")]
+    public static partial void SlowConsumer(ILogger logger, string sid, string ip, long max);
 
     [LoggerMessage(6, LogLevel.Information, "Peer {Sid} join {Room} as {Role}: {Result}")]
     public static partial void Joined(ILogger logger, string sid, string room, string role, string result);

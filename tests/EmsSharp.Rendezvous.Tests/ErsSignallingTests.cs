@@ -320,4 +320,56 @@ public class ErsSignallingTests
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
+
+    [Fact]
+    public async Task Flooder_IsRefusedAndTold_TheReceiverThatStoppedReadingStaysOpen_AndOthersStillReachIt()
+    {
+        FakeTimeProvider time = new(); // no heartbeat or rate-limit refill happens unless the test says so
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Limits.MaxFrameLength = 16 * 1024;
+            o.Limits.MaxQueuedBytesPerSender = 64 * 1024;
+            o.Limits.MaxQueuedBytes = 256 * 1024;
+            o.Limits.EventBurst = 100_000;
+        }, time);
+        await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await using SocketIoTestClient victim = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await using SocketIoTestClient flooder = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await ems.JoinEmsAsync("r");
+        await victim.JoinAsync("r", new { streamName = "s" });
+        await flooder.JoinAsync("r", new { streamName = "s" });
+        victim.PauseReading();
+
+        // 8 KiB candidates until the socket buffers between the ERS and the victim are full and the
+        // flooder's share of the victim's outbox is used up (a few MB on loopback).
+        string junk = new('x', 8 * 1024);
+        Task<JsonElement> refused = flooder.NextEventAsync("messageRefused");
+        for (int i = 0; i < 8000 && !refused.IsCompleted; i++)
+        {
+            await flooder.EmitAsync("message", false, new { to = victim.Sid, type = "candidate", payload = junk });
+        }
+
+        JsonElement notice = await refused;
+        Assert.Equal(victim.Sid, notice.GetProperty("to").GetString());
+        Assert.Equal("candidate", notice.GetProperty("type").GetString());
+        Assert.Contains("slow down", notice.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // The EMS still reaches the victim: its message is acked without a refusal.
+        long id = (await ems.EmitAsync("message", true, new { to = victim.Sid, type = "offer", payload = "from-ems" }))!.Value;
+        SocketIoFrame ack = await ems.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack
+            && SocketIoPayload.TryParseAck(f.Data, out long ackId, out _) && ackId == id);
+        Assert.True(SocketIoPayload.TryParseAck(ack.Data, out _, out JsonElement ackArgs));
+        Assert.Equal(0, ackArgs.GetArrayLength());
+
+        // The victim was never closed: reading again, it gets the EMS's offer after the flood.
+        victim.ResumeReading();
+        JsonElement offer;
+        do
+        {
+            offer = await victim.NextEventAsync("message");
+        }
+        while (offer.GetProperty("type").GetString() != "offer");
+        Assert.Equal(ems.Sid, offer.GetProperty("from").GetString());
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, victim.State);
+    }
 }

@@ -36,16 +36,30 @@ public sealed class ErsLimitsOptions
     /// <summary>Seconds a handshake waits for its websocket before the session is dropped.</summary>
     public double PendingHandshakeSeconds { get; set; } = 10;
 
-    /// <summary>Frames queued for one slow socket before it is closed.</summary>
-    public int MaxQueuedFrames { get; set; } = 1024;
+    /// <summary>
+    /// Bytes (UTF-16 text) queued for one socket. Relayed messages may fill three quarters of it; when a frame of
+    /// the server's own (ack, heartbeat, join event) no longer fits, the socket does not read and is closed.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Bytes of one sender's relayed messages queued for one socket; beyond, the sender's messages are refused.</summary>
+    public long MaxQueuedBytesPerSender { get; set; } = 512 * 1024;
 
     internal void Validate()
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
             || EventsPerSecond <= 0 || EventBurst < 1 || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
-            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || MaxQueuedFrames < 16)
+            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");
+        }
+
+        // A relayed frame of the largest size (UTF-16: two bytes per character) must fit a sender's share,
+        // and a sender's share the relayed part (three quarters) of the outbox.
+        if (MaxQueuedBytesPerSender < 4L * MaxFrameLength || MaxQueuedBytes < 2 * MaxQueuedBytesPerSender)
+        {
+            throw new InvalidDataException(
+                $"limits: maxQueuedBytesPerSender must be at least 4 x maxFrameLength ({4L * MaxFrameLength}) and maxQueuedBytes at least twice maxQueuedBytesPerSender");
         }
     }
 }
