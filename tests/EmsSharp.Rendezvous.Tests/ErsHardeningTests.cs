@@ -111,93 +111,73 @@ public class ErsHardeningTests
     [Fact]
     public async Task AdminChanges_SurviveARestart_InA0600StateFile()
     {
-        string dir = Directory.CreateTempSubdirectory("ers-state").FullName;
-        try
+        using TempFolder temp = new("ers-state");
+        string path = Path.Combine(temp.Path, "state.json");
+        ErsOptions Options() => ErsTestHost.Options(o =>
         {
-            string path = Path.Combine(dir, "state.json");
-            ErsOptions Options() => ErsTestHost.Options(o =>
-            {
-                o.StateFile = path;
-                o.AllowedRooms.Add("configured");
-            });
-            await using (ErsHost ers = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
-            {
-                Assert.False(File.Exists(path)); // nothing changed yet
-                Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addRoom&i=added"));
-                Assert.Equal("SUCCESS", await StatusAsync(ers, "c=delRoom&i=configured"));
-                Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addEMSToken&i=ek&room=added"));
-                Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addToken&i=vt"));
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-            }
-
-            Assert.False(File.Exists(path + ".tmp"));
-            await using (ErsHost again = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
-            {
-                Assert.Equal("room not allowed", await JoinEmsAsync(again, "configured", "ek"));
-                Assert.Equal("invalid token", await JoinEmsAsync(again, "added"));
-                Assert.Null(await JoinEmsAsync(again, "added", "ek"));
-                Assert.Equal("vt", (await AdminAsync(again, "c=listTokens")).GetProperty("data")[0].GetProperty("token").GetString());
-                Assert.Equal("SUCCESS", await StatusAsync(again, "c=delRoom&i=added"));
-            }
-
-            // The emptied list stays closed across a restart too.
-            await using (ErsHost third = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
-            {
-                Assert.Equal("room not allowed", await JoinEmsAsync(third, "added", "ek"));
-            }
+            o.StateFile = path;
+            o.AllowedRooms.Add("configured");
+        });
+        await using (ErsHost ers = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        {
+            Assert.False(File.Exists(path)); // nothing changed yet
+            Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addRoom&i=added"));
+            Assert.Equal("SUCCESS", await StatusAsync(ers, "c=delRoom&i=configured"));
+            Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addEMSToken&i=ek&room=added"));
+            Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addToken&i=vt"));
         }
-        finally
+
+        if (!OperatingSystem.IsWindows())
         {
-            Directory.Delete(dir, true);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.False(File.Exists(path + ".tmp"));
+        await using (ErsHost again = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        {
+            Assert.Equal("room not allowed", await JoinEmsAsync(again, "configured", "ek"));
+            Assert.Equal("invalid token", await JoinEmsAsync(again, "added"));
+            Assert.Null(await JoinEmsAsync(again, "added", "ek"));
+            Assert.Equal("vt", (await AdminAsync(again, "c=listTokens")).GetProperty("data")[0].GetProperty("token").GetString());
+            Assert.Equal("SUCCESS", await StatusAsync(again, "c=delRoom&i=added"));
+        }
+
+        // The emptied list stays closed across a restart too.
+        await using (ErsHost third = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        {
+            Assert.Equal("room not allowed", await JoinEmsAsync(third, "added", "ek"));
         }
     }
 
     [Fact]
     public async Task CorruptStateFile_StopsTheStartWithItsName_AndIsLeftAsItWas()
     {
-        string dir = Directory.CreateTempSubdirectory("ers-state").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "state.json");
-            await File.WriteAllTextAsync(path, "{ \"allowedRooms\": [ broken");
-            InvalidDataException e = await Assert.ThrowsAsync<InvalidDataException>(() => ErsTestHost.StartAsync(o => o.StateFile = path));
-            Assert.Contains(path, e.Message, StringComparison.Ordinal);
-            Assert.Equal("{ \"allowedRooms\": [ broken", await File.ReadAllTextAsync(path));
+        using TempFolder temp = new("ers-state");
+        string path = Path.Combine(temp.Path, "state.json");
+        await File.WriteAllTextAsync(path, "{ \"allowedRooms\": [ broken");
+        InvalidDataException e = await Assert.ThrowsAsync<InvalidDataException>(() => ErsTestHost.StartAsync(o => o.StateFile = path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Equal("{ \"allowedRooms\": [ broken", await File.ReadAllTextAsync(path));
 
-            // A path that cannot be read at all (a folder) is the same clear refusal.
-            File.Delete(path);
-            Directory.CreateDirectory(path);
-            Assert.Contains("cannot be read", (await Assert.ThrowsAsync<InvalidDataException>(() => ErsTestHost.StartAsync(o => o.StateFile = path))).Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        // A path that cannot be read at all (a folder) is the same clear refusal.
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        Assert.Contains("cannot be read", (await Assert.ThrowsAsync<InvalidDataException>(() => ErsTestHost.StartAsync(o => o.StateFile = path))).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task StateFileNotWritable_AdminCommandFails_SayingTheChangeIsNotSaved()
     {
-        string dir = Directory.CreateTempSubdirectory("ers-state").FullName;
-        try
-        {
-            // A folder where the temporary file goes: the save cannot write it.
-            string path = Path.Combine(dir, "state.json");
-            Directory.CreateDirectory(path + ".tmp");
-            await using ErsHost ers = await ErsTestHost.StartAsync(o => o.StateFile = path);
-            JsonElement reply = await AdminAsync(ers, "c=addRoom&i=r");
-            Assert.Equal("FAIL", reply.GetProperty("status").GetString());
-            Assert.Contains("Room added, but not saved", reply.GetProperty("description").GetString(), StringComparison.Ordinal);
-            Assert.False(File.Exists(path));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        using TempFolder temp = new("ers-state");
+
+        // A folder where the temporary file goes: the save cannot write it.
+        string path = Path.Combine(temp.Path, "state.json");
+        Directory.CreateDirectory(path + ".tmp");
+        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.StateFile = path);
+        JsonElement reply = await AdminAsync(ers, "c=addRoom&i=r");
+        Assert.Equal("FAIL", reply.GetProperty("status").GetString());
+        Assert.Contains("Room added, but not saved", reply.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
     }
 
     [Theory]

@@ -146,60 +146,48 @@ public class ErsTokenAndAdminTests
     [Fact]
     public async Task StaticWeb_ServedFromWebRoot()
     {
-        string root = Directory.CreateTempSubdirectory("ers-web").FullName;
-        try
+        using TempFolder temp = new("ers-web");
+        string root = temp.Path;
+        await File.WriteAllTextAsync(Path.Combine(root, "index.html"), "<p>player</p>");
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
         {
-            await File.WriteAllTextAsync(Path.Combine(root, "index.html"), "<p>player</p>");
-            await using ErsHost ers = await ErsTestHost.StartAsync(o =>
-            {
-                o.Server.WebServerEnabled = true;
-                o.Server.WebRoot = root;
-            });
-            using HttpClient http = new();
-            Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/index.html")));
-            Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/")));
-        }
-        finally
-        {
-            Directory.Delete(root, true);
-        }
+            o.Server.WebServerEnabled = true;
+            o.Server.WebRoot = root;
+        });
+        using HttpClient http = new();
+        Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/index.html")));
+        Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/")));
     }
 
     [Fact]
     public async Task Config_LoadsDefaultJsonShape_AndRejectsBadPorts()
     {
-        string dir = Directory.CreateTempSubdirectory("ers-config").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "default.json");
-            await File.WriteAllTextAsync(path, """
-                { "server": { "port": 4545, "secure": false, "key": "server.key", "cert": "server.cert",
-                              "password": null, "tokensEnabled": true, "webServerEnabled": true,
-                              "adminAccessEnabled": true, "adminIP": "127.0.0.1", "adminPort": 3030 },
-                  "allowedrooms": ["a"], "emsTokens": ["e", {"token": "b", "room": "a"}],
-                  "stunservers": [{"url":"stun:s:3478"}],
-                  "turnservers": [{"url":"turn:t:3478?transport=udp","secret":"x","expiry":86400}] }
-                """);
-            var options = Configuration.ErsOptions.Load(path);
-            Assert.Equal(4545, options.Server.Port);
-            Assert.True(options.Server.TokensEnabled);
-            Assert.Equal(["a"], options.AllowedRooms);
-            Assert.Equal([new Configuration.EmsTokenOptions("e"), new Configuration.EmsTokenOptions("b", "a")], options.EmsTokens);
-            Assert.Single(options.TurnServers);
-            Assert.Equal(Path.Combine(dir, "server.key"), options.Resolve(options.Server.Key));
+        using TempFolder temp = new("ers-config");
+        string dir = temp.Path;
+        string path = Path.Combine(dir, "default.json");
+        await File.WriteAllTextAsync(path, """
+            { "server": { "port": 4545, "secure": false, "key": "server.key", "cert": "server.cert",
+                          "password": null, "tokensEnabled": true, "webServerEnabled": true,
+                          "adminAccessEnabled": true, "adminIP": "127.0.0.1", "adminPort": 3030 },
+              "allowedrooms": ["a"], "emsTokens": ["e", {"token": "b", "room": "a"}],
+              "stunservers": [{"url":"stun:s:3478"}],
+              "turnservers": [{"url":"turn:t:3478?transport=udp","secret":"x","expiry":86400}] }
+            """);
+        var options = Configuration.ErsOptions.Load(path);
+        Assert.Equal(4545, options.Server.Port);
+        Assert.True(options.Server.TokensEnabled);
+        Assert.Equal(["a"], options.AllowedRooms);
+        Assert.Equal([new Configuration.EmsTokenOptions("e"), new Configuration.EmsTokenOptions("b", "a")], options.EmsTokens);
+        Assert.Single(options.TurnServers);
+        Assert.Equal(Path.Combine(dir, "server.key"), options.Resolve(options.Server.Key));
 
-            await File.WriteAllTextAsync(path, """{ "server": { "port": 70000 } }""");
-            Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
-            await File.WriteAllTextAsync(path, "{ not json");
-            Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
-            await File.WriteAllTextAsync(path, """{ "emsTokens": [{"room": "a"}] }""");
-            Assert.Contains("emsTokens[].token", Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path)).Message, StringComparison.Ordinal);
-            await File.WriteAllTextAsync(path, """{ "emsTokens": [42] }""");
-            Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        await File.WriteAllTextAsync(path, """{ "server": { "port": 70000 } }""");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
+        await File.WriteAllTextAsync(path, "{ not json");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
+        await File.WriteAllTextAsync(path, """{ "emsTokens": [{"room": "a"}] }""");
+        Assert.Contains("emsTokens[].token", Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path)).Message, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(path, """{ "emsTokens": [42] }""");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
     }
 }
