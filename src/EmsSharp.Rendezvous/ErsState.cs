@@ -27,7 +27,9 @@ internal sealed class ErsState : IDisposable
         // a configuration switch, still makes the EMS role need a token.
         AdminState start = saved is null ? AdminState.FromOptions(options)
             : saved with { EmsTokenRequired = saved.EmsTokenRequired || options.Server.TokensEnabled };
-        Tokens = new TokenStore(start, () => SaveAdminState());
+        // A viewer token's first use is saved too (else a restart would make a used token fresh again), off
+        // the room lock the use happens under: saves take their snapshot in turn, so the last one is the latest.
+        Tokens = new TokenStore(start, () => _ = Task.Run(SaveAdminState));
         Rooms = new RoomRegistry(options, Tokens, time);
         Sessions = new SocketIoSessions(options.Limits, time);
         StunServers = JsonSerializer.SerializeToElement(options.StunServers);

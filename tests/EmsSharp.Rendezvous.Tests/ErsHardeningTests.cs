@@ -113,12 +113,13 @@ public class ErsHardeningTests
     {
         using TempFolder temp = new("ers-state");
         string path = Path.Combine(temp.Path, "state.json");
-        ErsOptions Options() => ErsTestHost.Options(o =>
+        void Configure(ErsOptions o)
         {
             o.StateFile = path;
             o.AllowedRooms.Add("configured");
-        });
-        await using (ErsHost ers = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        }
+
+        await using (ErsHost ers = await ErsTestHost.StartAsync(Configure))
         {
             Assert.False(File.Exists(path)); // nothing changed yet
             Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addRoom&i=added"));
@@ -133,7 +134,7 @@ public class ErsHardeningTests
         }
 
         Assert.False(File.Exists(path + ".tmp"));
-        await using (ErsHost again = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        await using (ErsHost again = await ErsTestHost.StartAsync(Configure))
         {
             Assert.Equal("room not allowed", await JoinEmsAsync(again, "configured", "ek"));
             Assert.Equal("invalid token", await JoinEmsAsync(again, "added"));
@@ -143,10 +144,42 @@ public class ErsHardeningTests
         }
 
         // The emptied list stays closed across a restart too.
-        await using (ErsHost third = await ErsHost.StartAsync(Options(), null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance))
+        await using (ErsHost third = await ErsTestHost.StartAsync(Configure))
         {
             Assert.Equal("room not allowed", await JoinEmsAsync(third, "added", "ek"));
         }
+    }
+
+    [Fact]
+    public async Task UsedViewerToken_StaysUsedAfterARestart()
+    {
+        using TempFolder temp = new("ers-state");
+        string path = Path.Combine(temp.Path, "state.json");
+        void Configure(ErsOptions o)
+        {
+            o.StateFile = path;
+            o.Server.TokensEnabled = true;
+            o.EmsTokens.Add(new("ek"));
+            o.Tokens.Add("vt");
+        }
+
+        await using (ErsHost ers = await ErsTestHost.StartAsync(Configure))
+        {
+            await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
+            Assert.Equal(JsonValueKind.Null, (await ems.JoinEmsAsync("r", "ek"))[0].ValueKind);
+            await using SocketIoTestClient browser = await SocketIoTestClient.ConnectAsync(ers.Port);
+            Assert.Equal(JsonValueKind.Null, (await browser.JoinAsync("r", new { token = "vt", streamName = "s" }))[0].ValueKind);
+
+            // The use is saved in the background; an admin change saves it at once with everything else.
+            Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addToken&i=other"));
+        }
+
+        await using ErsHost again = await ErsTestHost.StartAsync(Configure);
+        await using SocketIoTestClient ems2 = await SocketIoTestClient.ConnectAsync(again.Port);
+        Assert.Equal(JsonValueKind.Null, (await ems2.JoinEmsAsync("r", "ek"))[0].ValueKind);
+        await using SocketIoTestClient thief = await SocketIoTestClient.ConnectAsync(again.Port);
+        Assert.Equal("invalid token", (await thief.JoinAsync("r", new { token = "vt", streamName = "s" }))[0].GetString());
+        Assert.Equal(JsonValueKind.Null, (await thief.JoinAsync("r", new { token = "other", streamName = "s" }))[0].ValueKind);
     }
 
     [Fact]

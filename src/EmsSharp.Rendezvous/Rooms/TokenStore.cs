@@ -22,7 +22,7 @@ internal sealed class TokenStore
     private bool _emsTokenRequired;
 
     /// <param name="state">The starting state (from the configuration or the state file).</param>
-    /// <param name="viewerTokenUsed">Called, outside the lock, when a viewer token is bound to its client.</param>
+    /// <param name="viewerTokenUsed">Called when a viewer token is bound to its client, outside this store's lock but maybe under the caller's: no I/O in it.</param>
     public TokenStore(AdminState state, Action? viewerTokenUsed = null)
     {
         foreach (ViewerTokenState t in state.Tokens)
