@@ -192,6 +192,12 @@ public class ErsHardeningTests
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.Equal("{ \"allowedRooms\": [ broken", await File.ReadAllTextAsync(path));
 
+        foreach (string bad in (string[])["null", "{\"allowedRooms\": null}", "{\"tokens\": [null]}", "{\"emsTokens\": [\"\"]}", "{\"allowedRooms\": [\"\"]}"])
+        {
+            await File.WriteAllTextAsync(path, bad);
+            Assert.Contains(path, (await Assert.ThrowsAsync<InvalidDataException>(() => ErsTestHost.StartAsync(o => o.StateFile = path))).Message, StringComparison.Ordinal);
+        }
+
         // A path that cannot be read at all (a folder) is the same clear refusal.
         File.Delete(path);
         Directory.CreateDirectory(path);

@@ -45,15 +45,25 @@ internal sealed partial class AdminStateFile(string path)
             throw new InvalidDataException($"admin state file {Path} cannot be read: {e.Message}", e);
         }
 
+        AdminState? state;
         try
         {
-            return JsonSerializer.Deserialize<AdminState>(bytes, JsonOptions)
-                ?? throw new InvalidDataException($"admin state file {Path} is empty (null): fix or delete it");
+            state = JsonSerializer.Deserialize<AdminState>(bytes, JsonOptions);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"admin state file {Path} is not valid ({e.Message}): fix or delete it", e);
         }
+
+        if (state?.AllowedRooms is null || state.EmsTokens is null || state.Tokens is null
+            || state.AllowedRooms.Exists(string.IsNullOrEmpty)
+            || state.EmsTokens.Exists(t => string.IsNullOrEmpty(t?.Token))
+            || state.Tokens.Exists(t => string.IsNullOrEmpty(t?.Token)))
+        {
+            throw new InvalidDataException($"admin state file {Path} has a null list or an empty entry: fix or delete it");
+        }
+
+        return state;
     }
 
     /// <summary>Writes the state <paramref name="snapshot"/> returns, taken under the save lock so the last save holds the latest state.</summary>
