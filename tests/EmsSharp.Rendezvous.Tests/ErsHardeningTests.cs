@@ -36,6 +36,8 @@ public class ErsHardeningTests
         await using ErsHost ers = await ErsHost.StartAsync(ErsTestHost.Options(), null, log.Factory);
         Assert.True(log.Any(LogLevel.Warning, "Rooms are open to any EMS: set emsTokens"));
         Assert.Null(await JoinEmsAsync(ers, "demo"));
+        Assert.Equal("EMS tokens (none required: any EMS may join)", (await AdminAsync(ers, "c=listEMSToken")).GetProperty("description").GetString());
+        Assert.Equal("Rooms (any room may be joined)", (await AdminAsync(ers, "c=listRooms")).GetProperty("description").GetString());
     }
 
     [Fact]
@@ -63,6 +65,7 @@ public class ErsHardeningTests
         Assert.Equal("SUCCESS", await StatusAsync(ers, "c=addEMSToken&i=ek"));
         Assert.Equal("invalid token", await JoinEmsAsync(ers, "r"));
         Assert.Equal("SUCCESS", await StatusAsync(ers, "c=delEMSToken&i=ek"));
+        Assert.Equal("EMS tokens (an EMS must present one)", (await AdminAsync(ers, "c=listEMSToken")).GetProperty("description").GetString());
         Assert.Equal("invalid token", await JoinEmsAsync(ers, "r"));
         Assert.Equal("invalid token", await JoinEmsAsync(ers, "r", "ek"));
     }
@@ -75,6 +78,7 @@ public class ErsHardeningTests
         Assert.Equal("SUCCESS", await StatusAsync(ers, "c=delRoom&i=lobby"));
         Assert.Equal("room not allowed", await JoinEmsAsync(ers, "lobby"));
         Assert.Equal("room not allowed", await JoinEmsAsync(ers, "anything"));
+        Assert.Equal("Rooms (only allowed rooms may be joined)", (await AdminAsync(ers, "c=listRooms")).GetProperty("description").GetString());
     }
 
     [Fact]

@@ -110,7 +110,7 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                     rooms.Add(new JsonObject { ["name"] = info.Name, ["ems"] = info.Ems, ["browsers"] = info.Browsers, ["allowed"] = info.Allowed });
                 }
 
-                return Read(Success("Rooms", rooms));
+                return Read(Success(tokens.RoomsRestricted ? "Rooms (only allowed rooms may be joined)" : "Rooms (any room may be joined)", rooms));
             case "ADDEMSTOKEN":
                 string? bound = room.Length > 0 ? room : null;
                 return Need(id) ?? Change(tokens.AddEmsToken(id, bound),
@@ -125,7 +125,7 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                     emsTokens.Add(new JsonObject { ["token"] = value, ["room"] = only });
                 }
 
-                return Read(Success("EMS tokens", emsTokens));
+                return Read(Success(tokens.EmsTokenRequired ? "EMS tokens (an EMS must present one)" : "EMS tokens (none required: any EMS may join)", emsTokens));
             default:
                 return Read(Fail($"Unknown command '{command}'. Commands: version, addToken, delToken, listTokens, addRoom, delRoom, listRooms, addEMSToken (room= binds it), delEMSToken, listEMSToken"));
         }

@@ -53,6 +53,18 @@ internal sealed class TokenStore
         }
     }
 
+    /// <summary>False while any room may be joined (no allowed list was ever configured or added to).</summary>
+    public bool RoomsRestricted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _roomsRestricted;
+            }
+        }
+    }
+
     /// <summary>A copy of everything, for the state file.</summary>
     public AdminState Snapshot()
     {
