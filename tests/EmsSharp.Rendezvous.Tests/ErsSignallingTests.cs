@@ -281,25 +281,56 @@ public class ErsSignallingTests
         await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "2+[]");
 
         // The third waits for its token: about one second of fake time, however the steps fall.
-        Task<SocketIoFrame> third = client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]");
+        TimeSpan advanced = await AdvanceUntilAsync(time, client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]"));
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+    }
+
+    [Fact]
+    public async Task EventBytes_SlowABigSenderDown_WithoutDroppingOrClosing()
+    {
+        FakeTimeProvider time = new();
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Limits.MaxFrameLength = 16 * 1024;
+            o.Limits.EventByteBurst = 16 * 1024;
+            o.Limits.EventBytesPerSecond = 8 * 1024;
+        }, time);
+        await using SocketIoTestClient client = await SocketIoTestClient.ConnectAsync(ers.Port);
+        string payload = new('x', 8000);
+        for (int i = 0; i < 3; i++)
+        {
+            await client.EmitAsync("ping", true, payload);
+        }
+
+        // Two frames of ~8 KB fit the 16 KiB burst; the third waits for ~8 KB at 8 KiB/s, about a second.
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "1+[]");
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "2+[]");
+        TimeSpan advanced = await AdvanceUntilAsync(time, client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]"));
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+    }
+
+    /// <summary>Advances fake time in 100 ms steps until <paramref name="task"/> completes; returns the time advanced.</summary>
+    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Task task)
+    {
         TimeSpan advanced = TimeSpan.Zero;
         DateTime deadline = DateTime.UtcNow + SocketIoTestClient.Timeout;
-        while (!third.IsCompleted && DateTime.UtcNow < deadline)
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
             time.Advance(TimeSpan.FromMilliseconds(100));
             advanced += TimeSpan.FromMilliseconds(100);
             try
             {
-                await third.WaitAsync(TimeSpan.FromMilliseconds(50));
+                await task.WaitAsync(TimeSpan.FromMilliseconds(50));
             }
             catch (TimeoutException)
             {
             }
         }
 
-        await third;
-        Assert.InRange(advanced, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
-        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+        await task;
+        return advanced;
     }
 
     [Fact]
@@ -331,6 +362,7 @@ public class ErsSignallingTests
             o.Limits.MaxQueuedBytesPerSender = 64 * 1024;
             o.Limits.MaxQueuedBytes = 256 * 1024;
             o.Limits.EventBurst = 100_000;
+            o.Limits.EventByteBurst = 1e9;
         }, time);
         await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
         await using SocketIoTestClient victim = await SocketIoTestClient.ConnectAsync(ers.Port);

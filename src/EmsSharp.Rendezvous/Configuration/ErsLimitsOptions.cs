@@ -24,6 +24,15 @@ public sealed class ErsLimitsOptions
     /// <summary>Events a socket may send in a burst.</summary>
     public double EventBurst { get; set; } = 200;
 
+    /// <summary>
+    /// Bytes of events per second per socket (sustained); excess is delayed (the socket is not read meanwhile),
+    /// so a peer flooding others with large messages is slowed at its own socket.
+    /// </summary>
+    public double EventBytesPerSecond { get; set; } = 1024 * 1024;
+
+    /// <summary>Bytes of events a socket may send in a burst; at least <see cref="MaxFrameLength"/>.</summary>
+    public double EventByteBurst { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Handshakes per second per IP (sustained); excess is delayed.</summary>
     public double HandshakesPerSecondPerIp { get; set; } = 50;
 
@@ -48,7 +57,7 @@ public sealed class ErsLimitsOptions
     internal void Validate()
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
-            || EventsPerSecond <= 0 || EventBurst < 1 || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
+            || EventsPerSecond <= 0 || EventBurst < 1 || EventBytesPerSecond <= 0 || EventByteBurst < MaxFrameLength || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
             || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");

@@ -28,6 +28,7 @@ internal sealed class ErsConnection : IRoomPeer
     private readonly OutboxBudget _budget;
     private readonly SocketIoHeartbeat _heartbeat;
     private readonly TokenBucket _eventBucket;
+    private readonly TokenBucket _eventByteBucket;
     private readonly long _origin;
     private readonly CancellationTokenSource _cts;
 
@@ -48,6 +49,7 @@ internal sealed class ErsConnection : IRoomPeer
         _heartbeat = new SocketIoHeartbeat(
             TimeSpan.FromSeconds(server.HeartbeatInterval), TimeSpan.FromSeconds(server.CloseTimeout), TimeSpan.Zero);
         _eventBucket = new TokenBucket(options.Limits.EventsPerSecond, options.Limits.EventBurst, TimeSpan.Zero);
+        _eventByteBucket = new TokenBucket(options.Limits.EventBytesPerSecond, options.Limits.EventByteBurst, TimeSpan.Zero);
     }
 
     public string Id { get; }
@@ -209,15 +211,15 @@ internal sealed class ErsConnection : IRoomPeer
                 return;
             }
 
-            if (!await HandleFrameAsync(frame, token).ConfigureAwait(false))
+            if (!await HandleFrameAsync(frame, count, token).ConfigureAwait(false))
             {
                 return;
             }
         }
     }
 
-    /// <summary>Handles one frame; false ends the connection.</summary>
-    private async ValueTask<bool> HandleFrameAsync(SocketIoFrame frame, CancellationToken token)
+    /// <summary>Handles one frame of <paramref name="length"/> bytes; false ends the connection.</summary>
+    private async ValueTask<bool> HandleFrameAsync(SocketIoFrame frame, int length, CancellationToken token)
     {
         switch (frame.Type)
         {
@@ -225,8 +227,11 @@ internal sealed class ErsConnection : IRoomPeer
                 return frame.Endpoint.Length != 0;
             case SocketIoFrameType.Event:
             case SocketIoFrameType.JsonMessage:
-                // Rate limit: excess events are delayed (reading stops), never dropped or locked out.
-                TimeSpan wait = _eventBucket.Reserve(Now);
+                // Rate limits, in events and in bytes: excess is delayed (reading stops), never dropped or locked out.
+                TimeSpan now = Now;
+                TimeSpan events = _eventBucket.Reserve(now);
+                TimeSpan bytes = _eventByteBucket.Reserve(now, length);
+                TimeSpan wait = events > bytes ? events : bytes;
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, _time, token).ConfigureAwait(false);
