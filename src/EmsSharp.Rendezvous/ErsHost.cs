@@ -55,6 +55,7 @@ public sealed class ErsHost : IAsyncDisposable
     /// <param name="timeProvider">Clock for heartbeats, token expiry and rate limits; <see cref="TimeProvider.System"/> by default.</param>
     /// <param name="loggerFactory">Logging; null uses the console.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="InvalidDataException">An option is out of range, or the admin state file is unreadable.</exception>
     public static async Task<ErsHost> StartAsync(
         ErsOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -62,6 +63,7 @@ public sealed class ErsHost : IAsyncDisposable
         options.Validate();
         ErsState state = new(options, timeProvider ?? TimeProvider.System);
         WebApplication signalling = BuildSignalling(state, loggerFactory);
+        state.Logger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
         WebApplication? admin = options.Server.AdminAccessEnabled ? BuildAdmin(state, loggerFactory) : null;
         ErsHost host = new(state, signalling, admin);
         try
@@ -90,8 +92,22 @@ public sealed class ErsHost : IAsyncDisposable
         }
 
         host.Completion = host.WaitAsync();
-        ILogger logger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
+        ILogger logger = state.Logger;
         ErsLog.Started(logger, $"{options.Server.BindIP}:{host.Port}", admin is null ? "disabled" : $"{options.Server.AdminIP}:{host.AdminPort}");
+        if (state.LoadedFromStateFile)
+        {
+            ErsLog.StateLoaded(logger, state.StateFile!.Path);
+        }
+
+        if (!state.Tokens.EmsTokenRequired)
+        {
+            ErsLog.RoomsOpenToAnyEms(logger);
+        }
+        else if (state.Tokens.ListEmsTokens().Count == 0)
+        {
+            ErsLog.NoEmsToken(logger);
+        }
+
         return host;
     }
 

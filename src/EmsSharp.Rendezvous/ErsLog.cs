@@ -15,8 +15,8 @@ internal static partial class ErsLog
     [LoggerMessage(4, LogLevel.Information, "Socket {Sid} from {Ip}: no traffic within the close timeout, closing")]
     public static partial void HeartbeatTimeout(ILogger logger, string sid, string ip);
 
-    [LoggerMessage(5, LogLevel.Warning, "Socket {Sid} from {Ip}: too slow to read its frames, closing")]
-    public static partial void SlowConsumer(ILogger logger, string sid, string ip);
+    [LoggerMessage(5, LogLevel.Warning, "Socket {Sid} from {Ip}: does not read its frames ({Max} bytes queued), closing")]
+    public static partial void SlowConsumer(ILogger logger, string sid, string ip, long max);
 
     [LoggerMessage(6, LogLevel.Information, "Peer {Sid} join {Room} as {Role}: {Result}")]
     public static partial void Joined(ILogger logger, string sid, string room, string role, string result);
@@ -29,4 +29,22 @@ internal static partial class ErsLog
 
     [LoggerMessage(9, LogLevel.Information, "Admin request refused from {Ip}")]
     public static partial void AdminRefused(ILogger logger, string ip);
+
+    [LoggerMessage(10, LogLevel.Error, "Admin state not saved to {Path}: {Reason}; the change holds until restart")]
+    public static partial void StateNotSaved(ILogger logger, string path, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "Rooms are open to any EMS: set emsTokens (any socket.io client may claim a room as its EMS and receive every browser that joins it)")]
+    public static partial void RoomsOpenToAnyEms(ILogger logger);
+
+    [LoggerMessage(12, LogLevel.Warning, "No EMS can join: tokens are configured, so the EMS role needs an EMS token, and there is none (emsTokens, or the admin command addEMSToken)")]
+    public static partial void NoEmsToken(ILogger logger);
+
+    [LoggerMessage(13, LogLevel.Information, "Rooms and tokens loaded from the admin state file {Path} (it replaces allowedrooms, emsTokens and tokens of the configuration)")]
+    public static partial void StateLoaded(ILogger logger, string path);
+
+    [LoggerMessage(14, LogLevel.Warning, "Admin request from {Ip} refused: {Reason}")]
+    public static partial void AdminForbidden(ILogger logger, string ip, string reason);
+
+    [LoggerMessage(15, LogLevel.Debug, "Peer {Sid}: message to {To} dropped: {Reason}")]
+    public static partial void RelayThrottled(ILogger logger, string sid, string to, string reason);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using EmsSharp.Protocols.Turn;
+using EmsSharp.Rendezvous.Admin;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.Rooms;
 using EmsSharp.Rendezvous.SocketIo;
@@ -13,11 +14,22 @@ internal sealed class ErsState : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <exception cref="InvalidDataException">The admin state file exists but is not readable as one.</exception>
     public ErsState(ErsOptions options, TimeProvider time)
     {
         Options = options;
         Time = time;
-        Tokens = new TokenStore(options.Tokens, options.EmsTokens, options.AllowedRooms);
+        StateFile = options.StateFile is { Length: > 0 } file ? new AdminStateFile(options.Resolve(file)) : null;
+        AdminState? saved = StateFile?.Load();
+        LoadedFromStateFile = saved is not null;
+
+        // A saved state replaces the configured lists (it holds their later admin changes); tokensEnabled,
+        // a configuration switch, still makes the EMS role need a token.
+        AdminState start = saved is null ? AdminState.FromOptions(options)
+            : saved with { EmsTokenRequired = saved.EmsTokenRequired || options.Server.TokensEnabled };
+        // A viewer token's first use is saved too (else a restart would make a used token fresh again), off
+        // the room lock the use happens under: saves take their snapshot in turn, so the last one is the latest.
+        Tokens = new TokenStore(start, () => _ = Task.Run(SaveAdminState));
         Rooms = new RoomRegistry(options, Tokens, time);
         Sessions = new SocketIoSessions(options.Limits, time);
         StunServers = JsonSerializer.SerializeToElement(options.StunServers);
@@ -28,6 +40,15 @@ internal sealed class ErsState : IDisposable
     }
 
     public ErsOptions Options { get; }
+
+    /// <summary>Where admin changes are saved, or null when they are kept in memory only.</summary>
+    public AdminStateFile? StateFile { get; }
+
+    /// <summary>True when the rooms and tokens came from the state file rather than the configuration.</summary>
+    public bool LoadedFromStateFile { get; }
+
+    /// <summary>Set once the listeners' logging exists.</summary>
+    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public TimeProvider Time { get; }
 
@@ -48,6 +69,26 @@ internal sealed class ErsState : IDisposable
     public CancellationToken Stopping => _stopping.Token;
 
     public void Stop() => _stopping.Cancel();
+
+    /// <summary>Saves the rooms and tokens to the state file, if any; returns why it failed, or null.</summary>
+    public string? SaveAdminState()
+    {
+        if (StateFile is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            StateFile.Save(Tokens.Snapshot);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ErsLog.StateNotSaved(Logger, StateFile.Path, e.Message);
+            return e.Message;
+        }
+    }
 
     public void Dispose()
     {

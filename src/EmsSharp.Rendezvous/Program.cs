@@ -30,6 +30,20 @@ catch (Exception e) when (e is InvalidDataException or IOException or Unauthoriz
     return 1;
 }
 
-await using ErsHost host = await ErsHost.StartAsync(options);
-await host.Completion;
+ErsHost host;
+try
+{
+    host = await ErsHost.StartAsync(options);
+}
+catch (InvalidDataException e)
+{
+    await Console.Error.WriteLineAsync($"Cannot start: {e.Message}");
+    return 1;
+}
+
+await using (host)
+{
+    await host.Completion;
+}
+
 return 0;

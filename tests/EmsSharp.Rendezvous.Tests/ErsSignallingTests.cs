@@ -281,25 +281,56 @@ public class ErsSignallingTests
         await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "2+[]");
 
         // The third waits for its token: about one second of fake time, however the steps fall.
-        Task<SocketIoFrame> third = client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]");
+        TimeSpan advanced = await AdvanceUntilAsync(time, client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]"));
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+    }
+
+    [Fact]
+    public async Task EventBytes_SlowABigSenderDown_WithoutDroppingOrClosing()
+    {
+        FakeTimeProvider time = new();
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Limits.MaxFrameLength = 16 * 1024;
+            o.Limits.EventByteBurst = 16 * 1024;
+            o.Limits.EventBytesPerSecond = 8 * 1024;
+        }, time);
+        await using SocketIoTestClient client = await SocketIoTestClient.ConnectAsync(ers.Port);
+        string payload = new('x', 8000);
+        for (int i = 0; i < 3; i++)
+        {
+            await client.EmitAsync("ping", true, payload);
+        }
+
+        // Two frames of ~8 KB fit the 16 KiB burst; the third waits for ~8 KB at 8 KiB/s, about a second.
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "1+[]");
+        await client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "2+[]");
+        TimeSpan advanced = await AdvanceUntilAsync(time, client.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack && f.Data == "3+[]"));
+        Assert.InRange(advanced, TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(5));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+    }
+
+    /// <summary>Advances fake time in 100 ms steps until <paramref name="task"/> completes; returns the time advanced.</summary>
+    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Task task)
+    {
         TimeSpan advanced = TimeSpan.Zero;
         DateTime deadline = DateTime.UtcNow + SocketIoTestClient.Timeout;
-        while (!third.IsCompleted && DateTime.UtcNow < deadline)
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
             time.Advance(TimeSpan.FromMilliseconds(100));
             advanced += TimeSpan.FromMilliseconds(100);
             try
             {
-                await third.WaitAsync(TimeSpan.FromMilliseconds(50));
+                await task.WaitAsync(TimeSpan.FromMilliseconds(50));
             }
             catch (TimeoutException)
             {
             }
         }
 
-        await third;
-        Assert.InRange(advanced, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
-        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.State);
+        await task;
+        return advanced;
     }
 
     [Fact]
@@ -319,5 +350,58 @@ public class ErsSignallingTests
         }
 
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task Flooder_IsRefusedAndTold_TheReceiverThatStoppedReadingStaysOpen_AndOthersStillReachIt()
+    {
+        FakeTimeProvider time = new(); // no heartbeat or rate-limit refill happens unless the test says so
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Limits.MaxFrameLength = 16 * 1024;
+            o.Limits.MaxQueuedBytesPerSender = 64 * 1024;
+            o.Limits.MaxQueuedBytes = 256 * 1024;
+            o.Limits.EventBurst = 100_000;
+            o.Limits.EventByteBurst = 1e9;
+        }, time);
+        await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await using SocketIoTestClient victim = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await using SocketIoTestClient flooder = await SocketIoTestClient.ConnectAsync(ers.Port);
+        await ems.JoinEmsAsync("r");
+        await victim.JoinAsync("r", new { streamName = "s" });
+        await flooder.JoinAsync("r", new { streamName = "s" });
+        victim.PauseReading();
+
+        // 8 KiB candidates until the socket buffers between the ERS and the victim are full and the
+        // flooder's share of the victim's outbox is used up (a few MB on loopback).
+        string junk = new('x', 8 * 1024);
+        Task<JsonElement> refused = flooder.NextEventAsync("messageRefused");
+        for (int i = 0; i < 8000 && !refused.IsCompleted; i++)
+        {
+            await flooder.EmitAsync("message", false, new { to = victim.Sid, type = "candidate", payload = junk });
+        }
+
+        JsonElement notice = await refused;
+        Assert.Equal(victim.Sid, notice.GetProperty("to").GetString());
+        Assert.Equal("candidate", notice.GetProperty("type").GetString());
+        Assert.Contains("slow down", notice.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // The EMS still reaches the victim: its message is acked without a refusal.
+        long id = (await ems.EmitAsync("message", true, new { to = victim.Sid, type = "offer", payload = "from-ems" }))!.Value;
+        SocketIoFrame ack = await ems.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack
+            && SocketIoPayload.TryParseAck(f.Data, out long ackId, out _) && ackId == id);
+        Assert.True(SocketIoPayload.TryParseAck(ack.Data, out _, out JsonElement ackArgs));
+        Assert.Equal(0, ackArgs.GetArrayLength());
+
+        // The victim was never closed: reading again, it gets the EMS's offer after the flood.
+        victim.ResumeReading();
+        JsonElement offer;
+        do
+        {
+            offer = await victim.NextEventAsync("message");
+        }
+        while (offer.GetProperty("type").GetString() != "offer");
+        Assert.Equal(ems.Sid, offer.GetProperty("from").GetString());
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, victim.State);
     }
 }

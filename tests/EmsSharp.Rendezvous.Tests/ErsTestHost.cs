@@ -15,6 +15,7 @@ internal static class ErsTestHost
         options.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
         options.Turn.TlsPort = 0;
         options.Server.WebServerEnabled = false;
+        options.StateFile = null; // tests that keep admin changes name their own file
         configure?.Invoke(options);
         return options;
     }

@@ -22,6 +22,7 @@ public class ErsTokenAndAdminTests
         {
             o.Server.TokensEnabled = true;
             o.Tokens.Add("t1");
+            o.EmsTokens.Add(new("ek")); // with viewer tokens, the EMS role needs a token too
 
             // Fake time jumps minutes ahead: keep the sockets from timing out meanwhile.
             o.Server.HeartbeatInterval = 1200;
@@ -29,7 +30,7 @@ public class ErsTokenAndAdminTests
             o.Server.CloseTimeout = 3600;
         }, time);
         await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
-        await ems.JoinEmsAsync("r");
+        Assert.Equal(JsonValueKind.Null, (await ems.JoinEmsAsync("r", "ek"))[0].ValueKind);
 
         await using SocketIoTestClient none = await SocketIoTestClient.ConnectAsync(ers.Port);
         Assert.Equal("invalid token", (await none.JoinAsync("r", new { streamName = "s" }))[0].GetString());
@@ -54,7 +55,11 @@ public class ErsTokenAndAdminTests
     [Fact]
     public async Task ViewerToken_NotUsedUpByJoinIntoEmptyRoom()
     {
-        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.Server.TokensEnabled = true);
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
+        {
+            o.Server.TokensEnabled = true;
+            o.EmsTokens.Add(new("ek"));
+        });
         JsonElement added = await AdminAsync(ers, "addToken");
         string token = added.GetProperty("data").GetProperty("token").GetString()!;
         await using SocketIoTestClient waiting = await SocketIoTestClient.ConnectAsync(ers.Port);
@@ -63,7 +68,7 @@ public class ErsTokenAndAdminTests
 
         // The stock player reconnects on a new socket (new id) while the room is empty: still admitted.
         await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
-        await ems.JoinEmsAsync("r");
+        Assert.Equal(JsonValueKind.Null, (await ems.JoinEmsAsync("r", "ek"))[0].ValueKind);
         await using SocketIoTestClient again = await SocketIoTestClient.ConnectAsync(ers.Port);
         Assert.Equal(JsonValueKind.Null, (await again.JoinAsync("r", new { token, streamName = "s" }))[0].ValueKind);
 
@@ -96,7 +101,7 @@ public class ErsTokenAndAdminTests
     [Fact]
     public async Task EmsTokens_Required_WhenConfigured()
     {
-        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.EmsTokens.Add("emskey"));
+        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.EmsTokens.Add(new("emskey")));
         await using SocketIoTestClient ems = await SocketIoTestClient.ConnectAsync(ers.Port);
         Assert.Equal("invalid token", (await ems.JoinEmsAsync("r"))[0].GetString());
         Assert.Equal("invalid token", (await ems.JoinEmsAsync("r", "wrong"))[0].GetString());
@@ -141,56 +146,48 @@ public class ErsTokenAndAdminTests
     [Fact]
     public async Task StaticWeb_ServedFromWebRoot()
     {
-        string root = Directory.CreateTempSubdirectory("ers-web").FullName;
-        try
+        using TempFolder temp = new("ers-web");
+        string root = temp.Path;
+        await File.WriteAllTextAsync(Path.Combine(root, "index.html"), "<p>player</p>");
+        await using ErsHost ers = await ErsTestHost.StartAsync(o =>
         {
-            await File.WriteAllTextAsync(Path.Combine(root, "index.html"), "<p>player</p>");
-            await using ErsHost ers = await ErsTestHost.StartAsync(o =>
-            {
-                o.Server.WebServerEnabled = true;
-                o.Server.WebRoot = root;
-            });
-            using HttpClient http = new();
-            Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/index.html")));
-            Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/")));
-        }
-        finally
-        {
-            Directory.Delete(root, true);
-        }
+            o.Server.WebServerEnabled = true;
+            o.Server.WebRoot = root;
+        });
+        using HttpClient http = new();
+        Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/index.html")));
+        Assert.Equal("<p>player</p>", await http.GetStringAsync(new Uri($"http://127.0.0.1:{ers.Port}/")));
     }
 
     [Fact]
     public async Task Config_LoadsDefaultJsonShape_AndRejectsBadPorts()
     {
-        string dir = Directory.CreateTempSubdirectory("ers-config").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "default.json");
-            await File.WriteAllTextAsync(path, """
-                { "server": { "port": 4545, "secure": false, "key": "server.key", "cert": "server.cert",
-                              "password": null, "tokensEnabled": true, "webServerEnabled": true,
-                              "adminAccessEnabled": true, "adminIP": "127.0.0.1", "adminPort": 3030 },
-                  "allowedrooms": ["a"], "emsTokens": ["e"],
-                  "stunservers": [{"url":"stun:s:3478"}],
-                  "turnservers": [{"url":"turn:t:3478?transport=udp","secret":"x","expiry":86400}] }
-                """);
-            var options = Configuration.ErsOptions.Load(path);
-            Assert.Equal(4545, options.Server.Port);
-            Assert.True(options.Server.TokensEnabled);
-            Assert.Equal(["a"], options.AllowedRooms);
-            Assert.Equal(["e"], options.EmsTokens);
-            Assert.Single(options.TurnServers);
-            Assert.Equal(Path.Combine(dir, "server.key"), options.Resolve(options.Server.Key));
+        using TempFolder temp = new("ers-config");
+        string dir = temp.Path;
+        string path = Path.Combine(dir, "default.json");
+        await File.WriteAllTextAsync(path, """
+            { "server": { "port": 4545, "secure": false, "key": "server.key", "cert": "server.cert",
+                          "password": null, "tokensEnabled": true, "webServerEnabled": true,
+                          "adminAccessEnabled": true, "adminIP": "127.0.0.1", "adminPort": 3030 },
+              "allowedrooms": ["a"], "emsTokens": ["e", {"token": "b", "room": "a"}],
+              "stunservers": [{"url":"stun:s:3478"}],
+              "turnservers": [{"url":"turn:t:3478?transport=udp","secret":"x","expiry":86400}] }
+            """);
+        var options = Configuration.ErsOptions.Load(path);
+        Assert.Equal(4545, options.Server.Port);
+        Assert.True(options.Server.TokensEnabled);
+        Assert.Equal(["a"], options.AllowedRooms);
+        Assert.Equal([new Configuration.EmsTokenOptions("e"), new Configuration.EmsTokenOptions("b", "a")], options.EmsTokens);
+        Assert.Single(options.TurnServers);
+        Assert.Equal(Path.Combine(dir, "server.key"), options.Resolve(options.Server.Key));
 
-            await File.WriteAllTextAsync(path, """{ "server": { "port": 70000 } }""");
-            Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
-            await File.WriteAllTextAsync(path, "{ not json");
-            Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        await File.WriteAllTextAsync(path, """{ "server": { "port": 70000 } }""");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
+        await File.WriteAllTextAsync(path, "{ not json");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
+        await File.WriteAllTextAsync(path, """{ "emsTokens": [{"room": "a"}] }""");
+        Assert.Contains("emsTokens[].token", Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path)).Message, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(path, """{ "emsTokens": [42] }""");
+        Assert.Throws<InvalidDataException>(() => Configuration.ErsOptions.Load(path));
     }
 }

@@ -16,6 +16,7 @@ internal sealed class SocketIoTestClient : IAsyncDisposable
     private readonly List<SocketIoFrame> _seen = [];
     private Task? _reader;
     private long _nextId;
+    private volatile TaskCompletionSource? _paused;
 
     public string Sid { get; private set; } = string.Empty;
 
@@ -133,6 +134,11 @@ internal sealed class SocketIoTestClient : IAsyncDisposable
 
     public async Task WaitClosedAsync() => await Closed.WaitAsync(Timeout);
 
+    /// <summary>Stops reading the socket (after the receive in progress), as a client that does not keep up.</summary>
+    public void PauseReading() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
         _socket.Abort();
@@ -153,6 +159,11 @@ internal sealed class SocketIoTestClient : IAsyncDisposable
             {
                 int count = 0;
                 ValueWebSocketReceiveResult result;
+                if (_paused is { } paused)
+                {
+                    await paused.Task;
+                }
+
                 do
                 {
                     result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Rendezvous.Rooms;
 
@@ -9,7 +8,8 @@ namespace EmsSharp.Rendezvous.Admin;
 
 /// <summary>
 /// The admin API (PROTOCOL.md §2.3): <c>GET /?c=&lt;command&gt;&amp;i=&lt;id&gt;</c> answered with
-/// <c>{"status","description","data"}</c>, and <c>/ersadmin.html</c>. Answers only the configured admin IP.
+/// <c>{"status","description","data"}</c>, and <c>/ersadmin.html</c>. Answers only the configured admin IP, and
+/// refuses what a browser was tricked into sending (<see cref="AdminRequestGuard"/>).
 /// </summary>
 internal sealed class AdminApi(ErsState state, ILogger logger)
 {
@@ -30,7 +30,19 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
             return;
         }
 
-        string path = context.Request.Path.Value ?? "/";
+        HttpRequest request = context.Request;
+        IPAddress local = context.Connection.LocalIpAddress ?? IPAddress.None;
+        if (AdminRequestGuard.Refusal(request.Headers.Host, request.Headers.Origin, request.Headers["Sec-Fetch-Site"],
+                request.Headers.Referer, new IPEndPoint(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local, context.Connection.LocalPort),
+                state.Options.Server.AdminHosts) is { } refusal)
+        {
+            ErsLog.AdminForbidden(logger, remote.ToString(), refusal);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await WriteJsonAsync(context, Fail(refusal)).ConfigureAwait(false);
+            return;
+        }
+
+        string path = request.Path.Value ?? "/";
         if (path is "/ersadmin.html" || (path == "/" && !context.Request.Query.ContainsKey("c")))
         {
             context.Response.ContentType = "text/html; charset=utf-8";
@@ -44,31 +56,41 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
             return;
         }
 
-        string command = context.Request.Query["c"].ToString();
-        string id = context.Request.Query["i"].ToString();
-        JsonObject reply = Execute(command, id);
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(reply.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(context, Execute(request.Query["c"].ToString(), request.Query["i"].ToString(), request.Query["room"].ToString()))
+            .ConfigureAwait(false);
     }
 
-    internal JsonObject Execute(string command, string id)
+    /// <summary>Runs one command; a command that changed rooms or tokens is saved to the state file before the reply.</summary>
+    internal JsonObject Execute(string command, string id, string room = "")
+    {
+        int max = state.Options.Limits.MaxNameLength;
+        if (id.Length > max || room.Length > max)
+        {
+            return Fail($"i and room must be at most {max} characters");
+        }
+
+        (JsonObject reply, bool changed) = Run(command, id, room);
+        if (changed && state.SaveAdminState() is { } error)
+        {
+            return Fail($"{reply["description"]}, but not saved to {state.StateFile!.Path} ({error}): the change is lost at restart");
+        }
+
+        return reply;
+    }
+
+    private (JsonObject Reply, bool Changed) Run(string command, string id, string room)
     {
         TokenStore tokens = state.Tokens;
-        int max = state.Options.Limits.MaxNameLength;
-        if (id.Length > max)
-        {
-            return Fail($"i is longer than {max} characters");
-        }
 
         switch (command.ToUpperInvariant())
         {
             case "VERSION":
-                return Success("ERS version", new JsonObject { ["version"] = Version, ["protocol"] = "socket.io 1" });
+                return Read(Success("ERS version", new JsonObject { ["version"] = Version, ["protocol"] = "socket.io 1" }));
             case "ADDTOKEN":
                 string token = id.Length > 0 ? id : Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-                return tokens.AddViewerToken(token) ? Success("Token added", new JsonObject { ["token"] = token }) : Fail($"Token {token} exists");
+                return Change(tokens.AddViewerToken(token), Success("Token added", new JsonObject { ["token"] = token }), $"Token {token} exists");
             case "DELTOKEN":
-                return Need(id) ?? (tokens.RemoveViewerToken(id) ? Success("Token removed", null) : Fail($"Unknown token {id}"));
+                return Need(id) ?? Change(tokens.RemoveViewerToken(id), Success("Token removed", null), $"Unknown token {id}");
             case "LISTTOKENS":
                 JsonArray list = [];
                 foreach (var (value, usedBy, expires) in tokens.ListViewerTokens())
@@ -76,28 +98,36 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                     list.Add(new JsonObject { ["token"] = value, ["usedBy"] = usedBy, ["expires"] = expires?.ToString("O") });
                 }
 
-                return Success("Tokens", list);
+                return Read(Success("Tokens", list));
             case "ADDROOM":
-                return Need(id) ?? (tokens.AddRoom(id) ? Success("Room added", null) : Fail($"Room {id} exists"));
+                return Need(id) ?? Change(tokens.AddRoom(id), Success("Room added", null), $"Room {id} exists");
             case "DELROOM":
-                return Need(id) ?? (tokens.RemoveRoom(id) ? Success("Room removed", null) : Fail($"Unknown room {id}"));
+                return Need(id) ?? Change(tokens.RemoveRoom(id), Success("Room removed", null), $"Unknown room {id}");
             case "LISTROOMS":
                 JsonArray rooms = [];
-                foreach (RoomInfo room in state.Rooms.ListRooms())
+                foreach (RoomInfo info in state.Rooms.ListRooms())
                 {
-                    rooms.Add(new JsonObject { ["name"] = room.Name, ["ems"] = room.Ems, ["browsers"] = room.Browsers, ["allowed"] = room.Allowed });
+                    rooms.Add(new JsonObject { ["name"] = info.Name, ["ems"] = info.Ems, ["browsers"] = info.Browsers, ["allowed"] = info.Allowed });
                 }
 
-                return Success("Rooms", rooms);
+                return Read(Success(tokens.RoomsRestricted ? "Rooms (only allowed rooms may be joined)" : "Rooms (any room may be joined)", rooms));
             case "ADDEMSTOKEN":
-                return Need(id) ?? (tokens.AddEmsToken(id) ? Success("EMS token added", null) : Fail($"EMS token {id} exists"));
+                string? bound = room.Length > 0 ? room : null;
+                return Need(id) ?? Change(tokens.AddEmsToken(id, bound),
+                    Success(bound is null ? "EMS token added (any room)" : $"EMS token added (room {bound} only)", null), $"EMS token {id} exists");
             case "DELEMSTOKEN":
-                return Need(id) ?? (tokens.RemoveEmsToken(id) ? Success("EMS token removed", null) : Fail($"Unknown EMS token {id}"));
+                return Need(id) ?? Change(tokens.RemoveEmsToken(id), Success("EMS token removed", null), $"Unknown EMS token {id}");
             case "LISTEMSTOKEN":
             case "LISTEMSTOKENS":
-                return Success("EMS tokens", JsonSerializer.SerializeToNode(tokens.ListEmsTokens()));
+                JsonArray emsTokens = [];
+                foreach (var (value, only) in tokens.ListEmsTokens())
+                {
+                    emsTokens.Add(new JsonObject { ["token"] = value, ["room"] = only });
+                }
+
+                return Read(Success(tokens.EmsTokenRequired ? "EMS tokens (an EMS must present one)" : "EMS tokens (none required: any EMS may join)", emsTokens));
             default:
-                return Fail($"Unknown command '{command}'. Commands: version, addToken, delToken, listTokens, addRoom, delRoom, listRooms, addEMSToken, delEMSToken, listEMSToken");
+                return Read(Fail($"Unknown command '{command}'. Commands: version, addToken, delToken, listTokens, addRoom, delRoom, listRooms, addEMSToken (room= binds it), delEMSToken, listEMSToken"));
         }
     }
 
@@ -110,7 +140,17 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
             || (IPAddress.IsLoopback(admin) && IPAddress.IsLoopback(remote));
     }
 
-    private static JsonObject? Need(string id) => id.Length == 0 ? Fail("Missing parameter i") : null;
+    private static (JsonObject, bool)? Need(string id) => id.Length == 0 ? Read(Fail("Missing parameter i")) : null;
+
+    private static (JsonObject, bool) Read(JsonObject reply) => (reply, false);
+
+    private static (JsonObject, bool) Change(bool done, JsonObject success, string failure) => done ? (success, true) : (Fail(failure), false);
+
+    private static async Task WriteJsonAsync(HttpContext context, JsonObject reply)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(reply.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
+    }
 
     private static JsonObject Success(string description, JsonNode? data) =>
         new() { ["status"] = "SUCCESS", ["description"] = description, ["data"] = data };

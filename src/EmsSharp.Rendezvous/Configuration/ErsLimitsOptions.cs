@@ -24,6 +24,15 @@ public sealed class ErsLimitsOptions
     /// <summary>Events a socket may send in a burst.</summary>
     public double EventBurst { get; set; } = 200;
 
+    /// <summary>
+    /// Bytes of events per second per socket (sustained); excess is delayed (the socket is not read meanwhile),
+    /// so a peer flooding others with large messages is slowed at its own socket.
+    /// </summary>
+    public double EventBytesPerSecond { get; set; } = 1024 * 1024;
+
+    /// <summary>Bytes of events a socket may send in a burst; at least <see cref="MaxFrameLength"/>.</summary>
+    public double EventByteBurst { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Handshakes per second per IP (sustained); excess is delayed.</summary>
     public double HandshakesPerSecondPerIp { get; set; } = 50;
 
@@ -36,16 +45,30 @@ public sealed class ErsLimitsOptions
     /// <summary>Seconds a handshake waits for its websocket before the session is dropped.</summary>
     public double PendingHandshakeSeconds { get; set; } = 10;
 
-    /// <summary>Frames queued for one slow socket before it is closed.</summary>
-    public int MaxQueuedFrames { get; set; } = 1024;
+    /// <summary>
+    /// Bytes (UTF-16 text) queued for one socket. Relayed messages may fill three quarters of it; when a frame of
+    /// the server's own (ack, heartbeat, join event) no longer fits, the socket does not read and is closed.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Bytes of one sender's relayed messages queued for one socket; beyond, the sender's messages are refused.</summary>
+    public long MaxQueuedBytesPerSender { get; set; } = 512 * 1024;
 
     internal void Validate()
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
-            || EventsPerSecond <= 0 || EventBurst < 1 || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
-            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || MaxQueuedFrames < 16)
+            || EventsPerSecond <= 0 || EventBurst < 1 || EventBytesPerSecond <= 0 || EventByteBurst < MaxFrameLength || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
+            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");
+        }
+
+        // A relayed frame of the largest size (UTF-16: two bytes per character) must fit a sender's share,
+        // and a sender's share the relayed part (three quarters) of the outbox.
+        if (MaxQueuedBytesPerSender < 4L * MaxFrameLength || MaxQueuedBytes < 2 * MaxQueuedBytesPerSender)
+        {
+            throw new InvalidDataException(
+                $"limits: maxQueuedBytesPerSender must be at least 4 x maxFrameLength ({4L * MaxFrameLength}) and maxQueuedBytes at least twice maxQueuedBytesPerSender");
         }
     }
 }

@@ -19,8 +19,8 @@ public sealed class ErsOptions
     /// <summary>Rooms allowed; empty means any room.</summary>
     public List<string> AllowedRooms { get; set; } = [];
 
-    /// <summary>Tokens an EMS must present (when non-empty).</summary>
-    public List<string> EmsTokens { get; set; } = [];
+    /// <summary>Tokens an EMS must present: bare strings admit any allowed room, <c>{"token","room"}</c> one room.</summary>
+    public List<EmsTokenOptions> EmsTokens { get; set; } = [];
 
     /// <summary>Viewer tokens known at start (ours; the admin API adds more).</summary>
     public List<string> Tokens { get; set; } = [];
@@ -30,6 +30,12 @@ public sealed class ErsOptions
 
     /// <summary>TURN entries handed to every client on connect (<c>secret</c> entries get minted credentials).</summary>
     public List<JsonElement> TurnServers { get; set; } = [];
+
+    /// <summary>
+    /// File keeping what the admin API changed (rooms, tokens, EMS tokens) across restarts (ours); relative
+    /// to the config file's folder; null or empty keeps changes in memory only.
+    /// </summary>
+    public string? StateFile { get; set; } = "ers-state.json";
 
     /// <summary>The bundled STUN/TURN server (ours).</summary>
     public ErsTurnOptions Turn { get; set; } = new();
@@ -82,6 +88,11 @@ public sealed class ErsOptions
         if (Server.HeartbeatInterval <= 0 || Server.HeartbeatTimeout <= Server.HeartbeatInterval || Server.CloseTimeout <= 0)
         {
             throw new InvalidDataException("server.heartbeatInterval must be > 0 and below heartbeatTimeout; closeTimeout > 0");
+        }
+
+        if (EmsTokens.Exists(t => string.IsNullOrEmpty(t?.Token) || t.Room is { Length: 0 }))
+        {
+            throw new InvalidDataException("emsTokens: every entry needs a non-empty token, and a room, when given, a name");
         }
 
         Limits.Validate();

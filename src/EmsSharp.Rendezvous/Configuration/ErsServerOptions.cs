@@ -36,6 +36,12 @@ public sealed class ErsServerOptions
     /// <summary>Address of the admin API; it only answers this address.</summary>
     public string AdminIP { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Host names the admin API answers besides its address (ours): a request whose <c>Host</c> is neither is
+    /// refused (DNS rebinding). <c>localhost</c> is implied for requests that arrive over loopback.
+    /// </summary>
+    public List<string> AdminHosts { get; set; } = [];
+
     /// <summary>Admin API port; 0 picks a free one.</summary>
     public int AdminPort { get; set; } = 3030;
 

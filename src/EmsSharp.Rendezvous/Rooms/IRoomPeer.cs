@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EmsSharp.Rendezvous.SocketIo;
 
 namespace EmsSharp.Rendezvous.Rooms;
 
@@ -20,6 +21,9 @@ internal interface IRoomPeer
     /// <summary>The transport the browser asked for at join.</summary>
     string Transport { get; set; }
 
-    /// <summary>Queues an event to this peer without blocking; false when the peer is gone or too slow.</summary>
+    /// <summary>Queues an event of the server's own to this peer without blocking; false when the peer is gone or too slow.</summary>
     bool TrySendEvent(string name, JsonElement arg);
+
+    /// <summary>Queues a <c>message</c> relayed from <paramref name="senderId"/>, within that sender's share of this peer's outbox.</summary>
+    OutboxAdmission TryRelay(string senderId, JsonElement message);
 }

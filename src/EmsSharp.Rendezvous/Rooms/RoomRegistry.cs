@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Rendezvous.SocketIo;
 
 namespace EmsSharp.Rendezvous.Rooms;
 
@@ -44,7 +45,7 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             return Refuse(RoomNotAllowed);
         }
 
-        if (isEms && !tokens.CheckEmsToken(token))
+        if (isEms && !tokens.CheckEmsToken(token, roomName))
         {
             return Refuse(InvalidToken);
         }
@@ -102,12 +103,12 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
     }
 
     /// <summary>Relays a <c>message</c> to its <c>to</c> peer inside the sender's room, adding <c>from</c>.</summary>
-    /// <returns>False when the message has no valid <c>to</c> or the addressee is not in the sender's room.</returns>
-    public bool Relay(IRoomPeer from, JsonElement message)
+    /// <returns>What the addressee's outbox made of it; null when the message has no valid <c>to</c> or the addressee is not in the sender's room.</returns>
+    public OutboxAdmission? Relay(IRoomPeer from, JsonElement message)
     {
         if (message.ValueKind != JsonValueKind.Object || GetString(message, "to") is not { Length: > 0 } to)
         {
-            return false;
+            return null;
         }
 
         IRoomPeer? target;
@@ -115,13 +116,13 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         {
             if (from.RoomName is not { } roomName || !_rooms.TryGetValue(roomName, out Room? room))
             {
-                return false;
+                return null;
             }
 
             target = room.Ems is { } ems && ems.Id == to ? ems : room.Browsers.GetValueOrDefault(to);
         }
 
-        return target is not null && target.TrySendEvent("message", WithFrom(message, from.Id));
+        return target?.TryRelay(from.Id, WithFrom(message, from.Id));
     }
 
     /// <summary>Removes the peer from its room and tells the others with <c>remove</c>.</summary>

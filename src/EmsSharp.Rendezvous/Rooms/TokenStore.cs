@@ -4,7 +4,9 @@ namespace EmsSharp.Rendezvous.Rooms;
 /// Viewer tokens, EMS tokens and the allowed-room list (PROTOCOL.md §2.2). A viewer token is
 /// single-client: it is bound to the first client that uses it to reach an EMS, and it expires
 /// 10 minutes after that first use. A join into a room without an EMS does not use the token up
-/// (ours), so the stock player's leave/join loop while waiting keeps its token. Thread-safe.
+/// (ours), so the stock player's leave/join loop while waiting keeps its token. Restrictions latch
+/// (ours): once rooms were restricted or an EMS token required, emptying the list closes, never opens.
+/// Thread-safe.
 /// </summary>
 internal sealed class TokenStore
 {
@@ -13,18 +15,70 @@ internal sealed class TokenStore
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ViewerToken> _viewerTokens = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _emsTokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _emsTokens = new(StringComparer.Ordinal);
     private readonly HashSet<string> _allowedRooms = new(StringComparer.Ordinal);
+    private readonly Action? _viewerTokenUsed;
+    private bool _roomsRestricted;
+    private bool _emsTokenRequired;
 
-    public TokenStore(IEnumerable<string> viewerTokens, IEnumerable<string> emsTokens, IEnumerable<string> allowedRooms)
+    /// <param name="state">The starting state (from the configuration or the state file).</param>
+    /// <param name="viewerTokenUsed">Called when a viewer token is bound to its client, outside this store's lock but maybe under the caller's: no I/O in it.</param>
+    public TokenStore(AdminState state, Action? viewerTokenUsed = null)
     {
-        foreach (string t in viewerTokens)
+        foreach (ViewerTokenState t in state.Tokens)
         {
-            _viewerTokens[t] = new ViewerToken(t);
+            _viewerTokens[t.Token] = new ViewerToken(t.Token) { UsedBy = t.UsedBy, FirstUse = t.FirstUse };
         }
 
-        _emsTokens.UnionWith(emsTokens);
-        _allowedRooms.UnionWith(allowedRooms);
+        foreach (var (token, room) in state.EmsTokens)
+        {
+            _emsTokens[token] = room;
+        }
+
+        _allowedRooms.UnionWith(state.AllowedRooms);
+        _roomsRestricted = state.RoomsRestricted || _allowedRooms.Count > 0;
+        _emsTokenRequired = state.EmsTokenRequired || _emsTokens.Count > 0;
+        _viewerTokenUsed = viewerTokenUsed;
+    }
+
+    /// <summary>False when any EMS may claim any room (no token of any kind was ever configured).</summary>
+    public bool EmsTokenRequired
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _emsTokenRequired;
+            }
+        }
+    }
+
+    /// <summary>False while any room may be joined (no allowed list was ever configured or added to).</summary>
+    public bool RoomsRestricted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _roomsRestricted;
+            }
+        }
+    }
+
+    /// <summary>A copy of everything, for the state file.</summary>
+    public AdminState Snapshot()
+    {
+        lock (_lock)
+        {
+            return new AdminState
+            {
+                AllowedRooms = [.. _allowedRooms],
+                RoomsRestricted = _roomsRestricted,
+                EmsTokens = [.. _emsTokens.Select(e => new Configuration.EmsTokenOptions(e.Key, e.Value))],
+                EmsTokenRequired = _emsTokenRequired,
+                Tokens = [.. _viewerTokens.Values.Select(t => new ViewerTokenState(t.Value, t.UsedBy, t.FirstUse))],
+            };
+        }
     }
 
     public bool AddViewerToken(string token)
@@ -82,21 +136,31 @@ internal sealed class TokenStore
                 return false;
             }
 
-            if (consume && t.UsedBy is null)
+            if (!consume || t.UsedBy is not null)
             {
-                t.UsedBy = peerId;
-                t.FirstUse = now;
+                return true;
             }
 
-            return true;
+            t.UsedBy = peerId;
+            t.FirstUse = now;
         }
+
+        _viewerTokenUsed?.Invoke();
+        return true;
     }
 
-    public bool AddEmsToken(string token)
+    /// <summary>Adds an EMS token, bound to <paramref name="room"/> when given; from then on the EMS role needs a token.</summary>
+    public bool AddEmsToken(string token, string? room)
     {
         lock (_lock)
         {
-            return _emsTokens.Add(token);
+            if (!_emsTokens.TryAdd(token, room))
+            {
+                return false;
+            }
+
+            _emsTokenRequired = true;
+            return true;
         }
     }
 
@@ -108,27 +172,33 @@ internal sealed class TokenStore
         }
     }
 
-    public List<string> ListEmsTokens()
+    public List<(string Token, string? Room)> ListEmsTokens()
     {
         lock (_lock)
         {
-            return [.. _emsTokens];
+            return [.. _emsTokens.Select(e => (e.Key, e.Value))];
         }
     }
 
-    /// <summary>True when no EMS tokens are configured or <paramref name="token"/> is one of them.</summary>
-    public bool CheckEmsToken(string? token)
+    /// <summary>
+    /// True when no token was ever configured (EvoStream's open rooms), or <paramref name="token"/> is an
+    /// EMS token that is unbound or bound to <paramref name="room"/>.
+    /// </summary>
+    public bool CheckEmsToken(string? token, string room)
     {
         lock (_lock)
         {
-            return _emsTokens.Count == 0 || (token is not null && _emsTokens.Contains(token));
+            return !_emsTokenRequired
+                || (token is not null && _emsTokens.TryGetValue(token, out string? bound) && (bound is null || bound == room));
         }
     }
 
+    /// <summary>Adds an allowed room; from then on only listed rooms are allowed.</summary>
     public bool AddRoom(string room)
     {
         lock (_lock)
         {
+            _roomsRestricted = true;
             return _allowedRooms.Add(room);
         }
     }
@@ -149,12 +219,12 @@ internal sealed class TokenStore
         }
     }
 
-    /// <summary>True when any room is allowed (empty list) or <paramref name="room"/> is listed.</summary>
+    /// <summary>True when rooms were never restricted, or <paramref name="room"/> is listed.</summary>
     public bool IsRoomAllowed(string room)
     {
         lock (_lock)
         {
-            return _allowedRooms.Count == 0 || _allowedRooms.Contains(room);
+            return !_roomsRestricted || _allowedRooms.Contains(room);
         }
     }
 }

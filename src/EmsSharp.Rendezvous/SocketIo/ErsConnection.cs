@@ -24,9 +24,11 @@ internal sealed class ErsConnection : IRoomPeer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _ip;
-    private readonly Channel<string> _outbox;
+    private readonly Channel<(string Text, string? Sender)> _outbox;
+    private readonly OutboxBudget _budget;
     private readonly SocketIoHeartbeat _heartbeat;
     private readonly TokenBucket _eventBucket;
+    private readonly TokenBucket _eventByteBucket;
     private readonly long _origin;
     private readonly CancellationTokenSource _cts;
 
@@ -40,15 +42,14 @@ internal sealed class ErsConnection : IRoomPeer
         _logger = logger;
         _origin = time.GetTimestamp();
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.Limits.MaxQueuedFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // Bounded in bytes by the budget, not in frames: 1,024 frames of up to 64 KiB let one slow socket hold ~147 MB.
+        _outbox = Channel.CreateUnbounded<(string, string?)>(new UnboundedChannelOptions { SingleReader = true });
+        _budget = new OutboxBudget(options.Limits);
         ErsServerOptions server = options.Server;
         _heartbeat = new SocketIoHeartbeat(
             TimeSpan.FromSeconds(server.HeartbeatInterval), TimeSpan.FromSeconds(server.CloseTimeout), TimeSpan.Zero);
         _eventBucket = new TokenBucket(options.Limits.EventsPerSecond, options.Limits.EventBurst, TimeSpan.Zero);
+        _eventByteBucket = new TokenBucket(options.Limits.EventBytesPerSecond, options.Limits.EventByteBurst, TimeSpan.Zero);
     }
 
     public string Id { get; }
@@ -64,6 +65,9 @@ internal sealed class ErsConnection : IRoomPeer
     private TimeSpan Now => _time.GetElapsedTime(_origin);
 
     public bool TrySendEvent(string name, JsonElement arg) => TrySend(SocketIoPayload.EventFrame(name, null, arg));
+
+    public OutboxAdmission TryRelay(string senderId, JsonElement message) =>
+        Enqueue(SocketIoPayload.EventFrame("message", null, message).ToString(), senderId);
 
     /// <summary>Runs the socket until it closes, the peer goes silent or the host stops.</summary>
     public async Task RunAsync(WebSocket socket, JsonElement stunServers, JsonElement turnServers)
@@ -118,18 +122,37 @@ internal sealed class ErsConnection : IRoomPeer
 
     private bool TrySend(SocketIoFrame frame)
     {
-        if (_outbox.Writer.TryWrite(frame.ToString()))
+        OutboxAdmission admission = Enqueue(frame.ToString(), null);
+        if (admission == OutboxAdmission.Full && !_cts.IsCancellationRequested)
         {
-            return true;
-        }
-
-        if (!_cts.IsCancellationRequested)
-        {
-            ErsLog.SlowConsumer(_logger, Id, _ip);
+            // Relayed traffic never fills the outbox (OutboxBudget): the server's own frames not fitting means
+            // this socket itself stopped reading.
+            ErsLog.SlowConsumer(_logger, Id, _ip, _options.Limits.MaxQueuedBytes);
             Close();
         }
 
-        return false;
+        return admission == OutboxAdmission.Accepted;
+    }
+
+    private OutboxAdmission Enqueue(string text, string? sender)
+    {
+        long cost = OutboxBudget.Cost(text);
+        lock (_budget)
+        {
+            OutboxAdmission admission = _budget.Admit(sender, cost);
+            if (admission != OutboxAdmission.Accepted)
+            {
+                return admission;
+            }
+
+            if (_outbox.Writer.TryWrite((text, sender)))
+            {
+                return OutboxAdmission.Accepted;
+            }
+
+            _budget.Release(sender, cost);
+            return OutboxAdmission.Closed;
+        }
     }
 
     private void Close()
@@ -188,15 +211,15 @@ internal sealed class ErsConnection : IRoomPeer
                 return;
             }
 
-            if (!await HandleFrameAsync(frame, token).ConfigureAwait(false))
+            if (!await HandleFrameAsync(frame, count, token).ConfigureAwait(false))
             {
                 return;
             }
         }
     }
 
-    /// <summary>Handles one frame; false ends the connection.</summary>
-    private async ValueTask<bool> HandleFrameAsync(SocketIoFrame frame, CancellationToken token)
+    /// <summary>Handles one frame of <paramref name="length"/> bytes; false ends the connection.</summary>
+    private async ValueTask<bool> HandleFrameAsync(SocketIoFrame frame, int length, CancellationToken token)
     {
         switch (frame.Type)
         {
@@ -204,8 +227,11 @@ internal sealed class ErsConnection : IRoomPeer
                 return frame.Endpoint.Length != 0;
             case SocketIoFrameType.Event:
             case SocketIoFrameType.JsonMessage:
-                // Rate limit: excess events are delayed (reading stops), never dropped or locked out.
-                TimeSpan wait = _eventBucket.Reserve(Now);
+                // Rate limits, in events and in bytes: excess is delayed (reading stops), never dropped or locked out.
+                TimeSpan now = Now;
+                TimeSpan events = _eventBucket.Reserve(now);
+                TimeSpan bytes = _eventByteBucket.Reserve(now, length);
+                TimeSpan wait = events > bytes ? events : bytes;
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, _time, token).ConfigureAwait(false);
@@ -257,12 +283,16 @@ internal sealed class ErsConnection : IRoomPeer
                 Ack(frame, error, data);
                 break;
             case "message":
-                if (argc > 0)
+                string? refused = argc > 0 ? Relay(args[0]) : null;
+                if (refused is null)
                 {
-                    Relay(args[0]);
+                    Ack(frame);
+                }
+                else
+                {
+                    Ack(frame, JsonSerializer.SerializeToElement(refused));
                 }
 
-                Ack(frame);
                 break;
             case "leave":
                 _rooms.Leave(this);
@@ -276,14 +306,38 @@ internal sealed class ErsConnection : IRoomPeer
         return true;
     }
 
-    private void Relay(JsonElement message)
+    /// <summary>Relays a message; returns why it was refused for being too much (the sender is told), else null.</summary>
+    private string? Relay(JsonElement message)
     {
-        if (!_rooms.Relay(this, message))
+        OutboxAdmission? admission = _rooms.Relay(this, message);
+        if (admission == OutboxAdmission.Accepted)
         {
-            string to = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("to", out JsonElement t)
-                ? t.ToString() : "(none)";
-            ErsLog.NotRelayed(_logger, Id, to);
+            return null;
         }
+
+        string to = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("to", out JsonElement t)
+            ? t.ToString() : "(none)";
+        string? reason = admission switch
+        {
+            OutboxAdmission.SenderOverBudget => "too much from you is still waiting for this peer: message dropped, slow down",
+            OutboxAdmission.ReceiverBusy => "this peer is not keeping up: message dropped, slow down",
+            _ => null,
+        };
+        if (reason is null)
+        {
+            ErsLog.NotRelayed(_logger, Id, to);
+            return null;
+        }
+
+        // Ours: the flooder, not the receiver, pays; it hears why (socket.io event messageRefused).
+        ErsLog.RelayThrottled(_logger, Id, to, reason);
+        TrySendEvent("messageRefused", JsonSerializer.SerializeToElement(new Dictionary<string, string?>
+        {
+            ["to"] = to,
+            ["type"] = message.TryGetProperty("type", out JsonElement type) ? type.ToString() : null,
+            ["reason"] = reason,
+        }));
+        return reason;
     }
 
     // socket.io-spec "(6) ACK": an id with '+' wants the ack with data; a bare id is acked without.
@@ -305,18 +359,22 @@ internal sealed class ErsConnection : IRoomPeer
         {
             while (await _outbox.Reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (_outbox.Reader.TryRead(out string? text))
+                while (_outbox.Reader.TryRead(out (string Text, string? Sender) frame))
                 {
                     // A pooled buffer per frame: an idle socket holds no send buffer of its own.
-                    byte[] buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(frame.Text.Length));
                     try
                     {
-                        int n = Encoding.UTF8.GetBytes(text, buffer);
+                        int n = Encoding.UTF8.GetBytes(frame.Text, buffer);
                         await socket.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Text, true, token).ConfigureAwait(false);
                     }
                     finally
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
+                        lock (_budget)
+                        {
+                            _budget.Release(frame.Sender, OutboxBudget.Cost(frame.Text));
+                        }
                     }
                 }
             }

@@ -1,8 +1,9 @@
 namespace EmsSharp.Rendezvous.SocketIo;
 
 /// <summary>
-/// A token bucket that never refuses: <see cref="Reserve"/> takes one token and says how long the
-/// caller must wait for it, so excess traffic is slowed down, not locked out. Not thread-safe.
+/// A token bucket that never refuses: <see cref="Reserve"/> takes tokens (one per event, or one per byte)
+/// and says how long the caller must wait for them, so excess traffic is slowed down, not locked out.
+/// Not thread-safe.
 /// </summary>
 internal sealed class TokenBucket(double ratePerSecond, double burst, TimeSpan now)
 {
@@ -10,11 +11,11 @@ internal sealed class TokenBucket(double ratePerSecond, double burst, TimeSpan n
     private double _tokens = burst;
     private TimeSpan _last = now;
 
-    /// <summary>Takes one token at <paramref name="now"/>; returns the wait before it is really available.</summary>
-    public TimeSpan Reserve(TimeSpan now)
+    /// <summary>Takes <paramref name="amount"/> tokens at <paramref name="now"/>; returns the wait before they are really available.</summary>
+    public TimeSpan Reserve(TimeSpan now, double amount = 1)
     {
         Refill(now);
-        _tokens -= 1;
+        _tokens -= amount;
         return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / ratePerSecond);
     }
 

@@ -85,7 +85,7 @@ public class ErsClientTests
     [Fact]
     public async Task AgainstErs_BadEmsToken_Refused_WithoutKeepAliveStops()
     {
-        await using ErsHost ers = await SocketIoClientInteropTests.StartErsAsync(o => o.EmsTokens.Add("good"));
+        await using ErsHost ers = await SocketIoClientInteropTests.StartErsAsync(o => o.EmsTokens.Add(new("good")));
         await using ErsClient bad = new(Options(ers.Port, token: "bad") with { KeepAlive = false });
         ErsClientProbe probe = new(bad);
         bad.Start();
