@@ -119,13 +119,22 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                 return Need(id) ?? Change(tokens.RemoveEmsToken(id), Success("EMS token removed", null), $"Unknown EMS token {id}");
             case "LISTEMSTOKEN":
             case "LISTEMSTOKENS":
+                // data stays the list of token strings scripts already read; a room-bound token also appears in
+                // boundRooms (token -> room).
                 JsonArray emsTokens = [];
+                JsonObject boundRooms = [];
                 foreach (var (value, only) in tokens.ListEmsTokens())
                 {
-                    emsTokens.Add(new JsonObject { ["token"] = value, ["room"] = only });
+                    emsTokens.Add(value);
+                    if (only is not null)
+                    {
+                        boundRooms[value] = only;
+                    }
                 }
 
-                return Read(Success(tokens.EmsTokenRequired ? "EMS tokens (an EMS must present one)" : "EMS tokens (none required: any EMS may join)", emsTokens));
+                JsonObject tokenReply = Success(tokens.EmsTokenRequired ? "EMS tokens (an EMS must present one)" : "EMS tokens (none required: any EMS may join)", emsTokens);
+                tokenReply["boundRooms"] = boundRooms;
+                return Read(tokenReply);
             default:
                 return Read(Fail($"Unknown command '{command}'. Commands: version, addToken, delToken, listTokens, addRoom, delRoom, listRooms, addEMSToken (room= binds it), delEMSToken, listEMSToken"));
         }

@@ -70,6 +70,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
         ersOptions.Server.BindIP = "127.0.0.1";
         ersOptions.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
         ersOptions.Turn.TlsPort = 0;
+        ersOptions.StateFile = null; // no admin state shared between test runs through the test's bin folder
         ersOptions.Server.WebRoot = Path.Combine(FindRepositoryRoot(), "web");
         configure?.Invoke(ersOptions);
         return ErsHost.StartAsync(ersOptions, null, NullLoggerFactory.Instance);

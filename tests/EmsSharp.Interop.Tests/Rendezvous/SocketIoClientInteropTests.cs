@@ -16,6 +16,7 @@ public class SocketIoClientInteropTests
         options.Server.BindIP = "127.0.0.1";
         options.Turn.Port = 0; // the bundled STUN/TURN server on a free port, as the other listeners
         options.Turn.TlsPort = 0;
+        options.StateFile = null; // no admin state shared between test runs through the test's bin folder
         options.Server.WebServerEnabled = false;
         configure?.Invoke(options);
         return ErsHost.StartAsync(options, null, NullLoggerFactory.Instance);

@@ -58,6 +58,7 @@ internal sealed class TurnServerUnderTest : IAsyncDisposable
         options.Server.BindIP = "127.0.0.1";
         options.Turn.Port = 0;
         options.Turn.TlsPort = 0;
+        options.StateFile = null; // no admin state shared between test runs through the test's bin folder
         options.Turn.Secret = "emssharp-relay-test";
         options.Turn.RelayPortMin = 45000 + (Environment.ProcessId % 50 * 100);
         options.Turn.RelayPortMax = options.Turn.RelayPortMin + 99;
