@@ -31,6 +31,28 @@ public class EmsOptionsValidatorTests
     }
 
     [Fact]
+    public void Exposure_options_are_checked_and_named()
+    {
+        var defaults = new EmsOptions().Api;
+        Assert.Empty(defaults.Http.AllowedHosts);
+        Assert.Empty(defaults.Http.AllowedOrigins);
+        Assert.False(defaults.Http.RequirePostForChanges);
+
+        var options = new EmsOptions();
+        options.Api.Http.AllowedHosts = ["ems.example.org", "*", "http://bad.example", "host:80"];
+        options.Api.Http.AllowedOrigins = ["https://ops.example.com", "http://10.0.0.5:8080/", "*", "https://ops.example.com/path", "ops.example.com"];
+        var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;
+        foreach (var expected in new[]
+        {
+            "'http://bad.example' is not a host name", "'host:80' is not a host name",
+            "'*' is not an origin", "'https://ops.example.com/path' is not an origin", "'ops.example.com' is not an origin",
+        })
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        foreach (var accepted in new[] { "'ems.example.org'", "'https://ops.example.com' ", "'http://10.0.0.5:8080/'" })
+            Assert.DoesNotContain(accepted, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Config_file_is_bound_and_validated_at_start()
     {
         var folder = TestEms.NewDataFolder();

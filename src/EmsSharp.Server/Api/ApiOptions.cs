@@ -10,7 +10,7 @@ internal sealed class ApiOptions
     public EndpointOptions JsonCli { get; set; } = new() { Port = 1112 };
 
     /// <summary>HTTP API, TCP 7777 by default.</summary>
-    public EndpointOptions Http { get; set; } = new() { Port = 7777 };
+    public HttpEndpointOptions Http { get; set; } = new() { Port = 7777 };
 
     /// <summary>HTTP Basic auth user name; auth is required only when this and <see cref="Password"/> are set.</summary>
     public string? Username { get; set; }
