@@ -72,7 +72,7 @@ public class EmsOptionsValidatorTests
             {
                 ["ServerName"] = "myems",
                 ["DataFolder"] = folder,
-                ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0}}"""),
+                ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0,"AllowedHosts":["ems.lan"]},"CliIdleTimeout":"00:02:00"}"""),
                 ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
                 ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
@@ -84,6 +84,8 @@ public class EmsOptionsValidatorTests
                 Assert.Equal("myems", host.Options.ServerName);
                 Assert.Equal(["http://127.0.0.1:9/events"], host.Options.Events.Sinks);
                 Assert.Equal(TimeSpan.FromSeconds(2), host.Options.Events.RequestTimeout);
+                Assert.Equal(["ems.lan"], host.Options.Api.Http.AllowedHosts);
+                Assert.Equal(TimeSpan.FromMinutes(2), host.Options.Api.CliIdleTimeout);
                 Assert.NotEqual(0, host.HttpEndPoint!.Port);
                 Assert.NotEqual(0, host.JsonCliEndPoint!.Port);
                 Assert.NotEqual(0, host.AsciiCliEndPoint!.Port);

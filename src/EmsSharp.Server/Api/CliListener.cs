@@ -171,7 +171,8 @@ internal sealed partial class CliListener(
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    await CloseTimedOutAsync(stream, remote, lineExpired: lineStartedAt is { } started && time.GetElapsedTime(started) >= api.CliLineTimeout, cancellationToken).ConfigureAwait(false);
+                    var lineExpired = lineStartedAt is { } started && time.GetElapsedTime(started) >= api.CliLineTimeout;
+                    await CloseTimedOutAsync(stream, remote, lineExpired, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
