@@ -52,9 +52,17 @@ internal sealed partial class HttpApiEndpoint(
             return;
         }
 
-        var form = httpRequest.HasFormContentType
-            ? await httpRequest.ReadFormAsync(context.RequestAborted).ConfigureAwait(false)
-            : FormCollection.Empty;
+        IFormCollection form;
+        try
+        {
+            form = httpRequest.HasFormContentType ? await httpRequest.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : FormCollection.Empty;
+        }
+        catch (InvalidDataException ex)
+        {
+            await WriteAsync(context, EmsMetrics.Count(ApiReply.Fail("Invalid form body: " + ex.Message))).ConfigureAwait(false);
+            return;
+        }
+
         var session = new CommandSession(ApiTransport.Http);
         var reply = TryBuildRequest(command, [.. httpRequest.Query, .. form], out var request, out var error)
             ? await registry.ExecuteAsync(request, session, context.RequestAborted).ConfigureAwait(false)

@@ -138,6 +138,12 @@ public sealed class HttpExposureTests
         using var response = await ems.Http.PostAsync(new Uri("stopWebrtc", UriKind.Relative), form);
         Assert.Equal("posted", Envelope.Parse(await response.Content.ReadAsStringAsync()).Data().GetProperty("roomid").GetString());
         Assert.Equal(0, await WebrtcCountAsync(ems));
+
+        using var broken = new StringContent("--x\r\nnot a part", System.Text.Encoding.ASCII, "multipart/form-data");
+        using var brokenResponse = await ems.Http.PostAsync(new Uri("version", UriKind.Relative), broken);
+        var brokenReply = Envelope.Parse(await brokenResponse.Content.ReadAsStringAsync());
+        Assert.Equal("FAIL", brokenReply.Status());
+        Assert.StartsWith("Invalid form body", brokenReply.Description(), StringComparison.Ordinal);
     });
 
     [Fact]
