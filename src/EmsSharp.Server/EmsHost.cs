@@ -115,7 +115,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
 
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<HttpApiEndpoint>();
-        app.MapGet("/{command}", endpoint.HandleAsync);
+        app.MapMethods("/{command}", [HttpMethods.Get, HttpMethods.Post], endpoint.HandleAsync);
         app.MapFallback(HttpApiEndpoint.HandleFallbackAsync);
         return new EmsHost(app);
     }

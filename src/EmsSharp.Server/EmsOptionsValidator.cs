@@ -24,6 +24,16 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
             errors.Add("Api:MaxLineLength must be 256..16777216.");
         if (options.Api.MaxCliConnections is < 1 or > 100_000)
             errors.Add("Api:MaxCliConnections must be 1..100000.");
+        if (options.Api.MaxCliConnectionsPerIp is < 1 or > 100_000)
+            errors.Add("Api:MaxCliConnectionsPerIp must be 1..100000.");
+        if (options.Api.CliIdleTimeout <= TimeSpan.Zero || options.Api.CliIdleTimeout > TimeSpan.FromDays(1))
+            errors.Add("Api:CliIdleTimeout must be > 0 and <= 1 day (e.g. 00:05:00).");
+        if (options.Api.CliLineTimeout <= TimeSpan.Zero || options.Api.CliLineTimeout > TimeSpan.FromHours(1))
+            errors.Add("Api:CliLineTimeout must be > 0 and <= 1 hour (e.g. 00:00:30).");
+        if (options.Api.CliPassword is { } password
+            && (password.Length == 0 || password.Trim().Length != password.Length || password.AsSpan().IndexOfAny('\r', '\n') >= 0))
+            errors.Add("Api:CliPassword must be non-empty, without leading or trailing spaces or line breaks (or unset for no password).");
+        ValidateHttpExposure(errors, options.Api.Http);
         if (string.IsNullOrEmpty(options.Api.Username) != string.IsNullOrEmpty(options.Api.Password))
             errors.Add("Api:Username and Api:Password must be given together.");
         if (options.Events.QueueCapacity is < 1 or > 1_000_000)
@@ -37,6 +47,22 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateHttpExposure(List<string> errors, Api.HttpEndpointOptions http)
+    {
+        foreach (var host in http.AllowedHosts)
+        {
+            if (host != "*" && Uri.CheckHostName(host.TrimEnd('.')) == UriHostNameType.Unknown)
+                errors.Add($"Api:Http:AllowedHosts: '{host}' is not a host name (give the name only, no scheme or port; * allows every name).");
+        }
+
+        foreach (var origin in http.AllowedOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                || uri.PathAndQuery != "/" || origin.TrimEnd('/').Length != uri.GetLeftPart(UriPartial.Authority).Length)
+                errors.Add($"Api:Http:AllowedOrigins: '{origin}' is not an origin like https://ops.example.com or http://10.0.0.5:8080.");
+        }
     }
 
     private static void ValidateEndpoint(List<string> errors, string path, Api.EndpointOptions endpoint)

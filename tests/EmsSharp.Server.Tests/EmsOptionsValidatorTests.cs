@@ -31,6 +31,37 @@ public class EmsOptionsValidatorTests
     }
 
     [Fact]
+    public void Exposure_options_are_checked_and_named()
+    {
+        var defaults = new EmsOptions().Api;
+        Assert.Equal(32, defaults.MaxCliConnectionsPerIp);
+        Assert.Equal(TimeSpan.FromMinutes(5), defaults.CliIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), defaults.CliLineTimeout);
+        Assert.Null(defaults.CliPassword);
+        Assert.Empty(defaults.Http.AllowedHosts);
+        Assert.Empty(defaults.Http.AllowedOrigins);
+        Assert.False(defaults.Http.RequirePostForChanges);
+
+        var options = new EmsOptions();
+        options.Api.MaxCliConnectionsPerIp = 0;
+        options.Api.CliIdleTimeout = TimeSpan.Zero;
+        options.Api.CliLineTimeout = TimeSpan.FromHours(2);
+        options.Api.CliPassword = " padded";
+        options.Api.Http.AllowedHosts = ["ems.example.org", "*", "http://bad.example", "host:80"];
+        options.Api.Http.AllowedOrigins = ["https://ops.example.com", "http://10.0.0.5:8080/", "*", "https://ops.example.com/path", "ops.example.com"];
+        var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;
+        foreach (var expected in new[]
+        {
+            "Api:MaxCliConnectionsPerIp", "Api:CliIdleTimeout", "Api:CliLineTimeout", "Api:CliPassword",
+            "'http://bad.example' is not a host name", "'host:80' is not a host name",
+            "'*' is not an origin", "'https://ops.example.com/path' is not an origin", "'ops.example.com' is not an origin",
+        })
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        foreach (var accepted in new[] { "'ems.example.org'", "'https://ops.example.com' ", "'http://10.0.0.5:8080/'" })
+            Assert.DoesNotContain(accepted, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Config_file_is_bound_and_validated_at_start()
     {
         var folder = TestEms.NewDataFolder();
@@ -41,7 +72,7 @@ public class EmsOptionsValidatorTests
             {
                 ["ServerName"] = "myems",
                 ["DataFolder"] = folder,
-                ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0}}"""),
+                ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0,"AllowedHosts":["ems.lan"]},"CliIdleTimeout":"00:02:00"}"""),
                 ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
                 ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
@@ -53,6 +84,8 @@ public class EmsOptionsValidatorTests
                 Assert.Equal("myems", host.Options.ServerName);
                 Assert.Equal(["http://127.0.0.1:9/events"], host.Options.Events.Sinks);
                 Assert.Equal(TimeSpan.FromSeconds(2), host.Options.Events.RequestTimeout);
+                Assert.Equal(["ems.lan"], host.Options.Api.Http.AllowedHosts);
+                Assert.Equal(TimeSpan.FromMinutes(2), host.Options.Api.CliIdleTimeout);
                 Assert.NotEqual(0, host.HttpEndPoint!.Port);
                 Assert.NotEqual(0, host.JsonCliEndPoint!.Port);
                 Assert.NotEqual(0, host.AsciiCliEndPoint!.Port);

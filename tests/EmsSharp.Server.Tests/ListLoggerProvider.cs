@@ -22,6 +22,12 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         return false;
     }
 
+    public int Count(string text) => _lines.Count(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Returns once <paramref name="count"/> lines containing <paramref name="text"/> are logged; fails after 10 s.</summary>
+    public Task WaitForCountAsync(string text, int count) =>
+        _logged.WaitUntilAsync(() => Count(text) >= count, $"fewer than {count} log lines containing: {text}");
+
     /// <summary>Returns once a line containing <paramref name="text"/> is logged; fails after 10 s.</summary>
     public Task WaitForAsync(string text) => _logged.WaitUntilAsync(() => Contains(text), "no log line containing: " + text);
 

@@ -61,6 +61,20 @@ internal sealed class TestEms : IAsyncDisposable
         return new TestEms(host, dataFolder, logs);
     }
 
+    /// <summary>Runs <paramref name="test"/> against a fresh server, then stops it and deletes its data folder.</summary>
+    public static async Task WithAsync(Func<TestEms, Task> test, Action<EmsOptions>? configure = null)
+    {
+        await using var ems = await StartAsync(configure: configure);
+        try
+        {
+            await test(ems);
+        }
+        finally
+        {
+            DeleteFolder(ems.DataFolder);
+        }
+    }
+
     public async Task<JsonElement> HttpAsync(string pathAndQuery)
     {
         using var response = await Http.GetAsync(new Uri(pathAndQuery, UriKind.Relative));
@@ -106,9 +120,10 @@ internal sealed class CliClient : IAsyncDisposable
 
     public NetworkStream Stream => _stream;
 
-    public static async Task<CliClient> ConnectAsync(System.Net.IPEndPoint endPoint)
+    /// <summary>Connects to <paramref name="endPoint"/>, from <paramref name="from"/> when given (any 127.x.y.z works on loopback).</summary>
+    public static async Task<CliClient> ConnectAsync(System.Net.IPEndPoint endPoint, System.Net.IPAddress? from = null)
     {
-        var client = new TcpClient();
+        var client = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
         await client.ConnectAsync(endPoint);
         return new CliClient(client);
     }

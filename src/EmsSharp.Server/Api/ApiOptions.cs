@@ -10,7 +10,7 @@ internal sealed class ApiOptions
     public EndpointOptions JsonCli { get; set; } = new() { Port = 1112 };
 
     /// <summary>HTTP API, TCP 7777 by default.</summary>
-    public EndpointOptions Http { get; set; } = new() { Port = 7777 };
+    public HttpEndpointOptions Http { get; set; } = new() { Port = 7777 };
 
     /// <summary>HTTP Basic auth user name; auth is required only when this and <see cref="Password"/> are set.</summary>
     public string? Username { get; set; }
@@ -23,4 +23,16 @@ internal sealed class ApiOptions
 
     /// <summary>Concurrent connections per CLI listener; further ones get a FAIL and are closed.</summary>
     public int MaxCliConnections { get; set; } = 64;
+
+    /// <summary>Concurrent connections per client IP address and CLI listener, so that one address never takes every slot.</summary>
+    public int MaxCliConnectionsPerIp { get; set; } = 32;
+
+    /// <summary>A CLI connection that completes no line for this long is closed (bytes of an unfinished line do not count).</summary>
+    public TimeSpan CliIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A CLI line must be complete this long after its first byte arrived, or the connection is closed.</summary>
+    public TimeSpan CliLineTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set, the first line on either CLI must be <c>auth &lt;password&gt;</c>.</summary>
+    public string? CliPassword { get; set; }
 }

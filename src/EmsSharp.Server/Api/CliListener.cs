@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
 
@@ -12,7 +13,9 @@ namespace EmsSharp.Server.Api;
 /// One line-oriented TCP command transport (PROTOCOL.md §1.1): the ASCII CLI or the JSON CLI.
 /// Each connection reads newline-framed UTF-8 lines through a <see cref="PipeReader"/>; a line longer than
 /// <see cref="ApiOptions.MaxLineLength"/> gets a FAIL and the connection is closed before more is buffered.
-/// Invalid UTF-8 lines get a FAIL; a peer that leaves mid-line is logged. No client can stop the others.
+/// Invalid UTF-8 lines get a FAIL; a peer that leaves mid-line is logged. No client can stop the others: connections
+/// are capped per listener and per client address, idle ones and stalled lines time out, and a connection that sends
+/// HTTP (a browser page posting to this port) is dropped before anything of it runs.
 /// </summary>
 internal sealed partial class CliListener(
     ApiTransport transport,
@@ -20,6 +23,7 @@ internal sealed partial class CliListener(
     ApiOptions api,
     CommandRegistry registry,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
@@ -28,6 +32,8 @@ internal sealed partial class CliListener(
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
+    private readonly Lock _admission = new();
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private int _active;
     private int _nextConnectionId;
 
@@ -81,16 +87,20 @@ internal sealed partial class CliListener(
     {
         await Task.Yield();
         var remote = socket.RemoteEndPoint;
+        var address = (remote as IPEndPoint)?.Address;
         var stream = new NetworkStream(socket, ownsSocket: true);
+        var admitted = false;
         try
         {
-            if (Interlocked.Increment(ref _active) > api.MaxCliConnections)
+            var refusal = TryAdmit(address);
+            if (refusal is not null)
             {
-                LogTooMany(logger, transport, remote, api.MaxCliConnections);
-                await WriteReplyAsync(stream, transport, ApiReply.Fail($"Too many connections (max {api.MaxCliConnections}); try again later"), cancellationToken).ConfigureAwait(false);
+                LogTooMany(logger, transport, remote, refusal);
+                await WriteReplyAsync(stream, transport, ApiReply.Fail(refusal), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
+            admitted = true;
             await ServeAsync(stream, remote, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -99,38 +109,111 @@ internal sealed partial class CliListener(
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
+            if (admitted)
+                Release(address);
             await stream.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(id, out _);
         }
     }
 
+    /// <summary>Takes a slot for a new connection, or says why there is none (the listener's cap, or its address's).</summary>
+    private string? TryAdmit(IPAddress? address)
+    {
+        lock (_admission)
+        {
+            if (_active >= api.MaxCliConnections)
+                return $"Too many connections (max {api.MaxCliConnections}); try again later";
+            if (address is not null)
+            {
+                _perAddress.TryGetValue(address, out var count);
+                if (count >= api.MaxCliConnectionsPerIp)
+                    return $"Too many connections from {address} (max {api.MaxCliConnectionsPerIp}); try again later";
+                _perAddress[address] = count + 1;
+            }
+
+            _active++;
+            return null;
+        }
+    }
+
+    private void Release(IPAddress? address)
+    {
+        lock (_admission)
+        {
+            _active--;
+            if (address is not null && --_perAddress[address] == 0)
+                _perAddress.Remove(address);
+        }
+    }
+
+    /// <summary>
+    /// Serves one connection line by line. One timer bounds every read: the idle timeout counts from the last complete
+    /// line (bytes of an unfinished line do not restart it) and the line timeout from an unfinished line's first byte.
+    /// </summary>
     private async Task ServeAsync(NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
     {
+        using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
         var session = new CommandSession(transport);
+        var authenticated = string.IsNullOrEmpty(api.CliPassword);
+        var lastLineAt = time.GetTimestamp();
+        long? lineStartedAt = null;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                deadline.CancelAfter(TimeLeft(lastLineAt, lineStartedAt));
+                ReadResult result;
+                try
+                {
+                    result = await reader.ReadAsync(reading.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    var lineExpired = lineStartedAt is { } started && time.GetElapsedTime(started) >= api.CliLineTimeout;
+                    await CloseTimedOutAsync(stream, remote, lineExpired, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
                 var buffer = result.Buffer;
                 while (TryReadLine(ref buffer, out var line))
                 {
+                    lineStartedAt = null;
                     if (line.Length > api.MaxLineLength)
                     {
                         await RejectLongLineAsync(stream, remote, cancellationToken).ConfigureAwait(false);
                         return;
                     }
 
-                    var reply = await ExecuteAsync(line, session, remote, cancellationToken).ConfigureAwait(false);
-                    if (reply is null)
-                        continue;
-                    await WriteReplyAsync(stream, transport, reply, cancellationToken).ConfigureAwait(false);
-                    if (session.ShutdownRequested)
-                        lifetime.StopApplication();
-                    if (session.QuitRequested || session.ShutdownRequested)
+                    if (HttpLookalike.IsHttpLine(line))
+                    {
+                        // A browser page POSTing to this port: its request line and headers must never run as commands.
+                        LogHttpDropped(logger, transport, remote);
                         return;
+                    }
+
+                    if (!authenticated)
+                    {
+                        var outcome = await AuthenticateAsync(line, stream, remote, cancellationToken).ConfigureAwait(false);
+                        if (outcome == false)
+                            return;
+                        authenticated = outcome == true;
+                    }
+                    else
+                    {
+                        var reply = await ExecuteAsync(line, session, remote, cancellationToken).ConfigureAwait(false);
+                        if (reply is not null)
+                        {
+                            await WriteReplyAsync(stream, transport, reply, cancellationToken).ConfigureAwait(false);
+                            if (session.ShutdownRequested)
+                                lifetime.StopApplication();
+                            if (session.QuitRequested || session.ShutdownRequested)
+                                return;
+                        }
+                    }
+
+                    lastLineAt = time.GetTimestamp();
                 }
 
                 // Checked before asking for more: an unterminated line never grows past the limit.
@@ -140,6 +223,8 @@ internal sealed partial class CliListener(
                     return;
                 }
 
+                if (!buffer.IsEmpty)
+                    lineStartedAt ??= time.GetTimestamp();
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
@@ -154,6 +239,53 @@ internal sealed partial class CliListener(
             await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    private TimeSpan TimeLeft(long lastLineAt, long? lineStartedAt)
+    {
+        var left = api.CliIdleTimeout - time.GetElapsedTime(lastLineAt);
+        if (lineStartedAt is { } started)
+        {
+            var lineLeft = api.CliLineTimeout - time.GetElapsedTime(started);
+            if (lineLeft < left)
+                left = lineLeft;
+        }
+
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private async Task CloseTimedOutAsync(NetworkStream stream, EndPoint? remote, bool lineExpired, CancellationToken cancellationToken)
+    {
+        var reason = lineExpired
+            ? $"Line not completed within {api.CliLineTimeout.TotalSeconds:0.###} s; connection closed"
+            : $"No command for {api.CliIdleTimeout.TotalSeconds:0.###} s; connection closed";
+        LogTimedOut(logger, transport, remote, reason);
+        await WriteReplyAsync(stream, transport, ApiReply.Fail(reason), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first line when <see cref="ApiOptions.CliPassword"/> is set: <c>auth &lt;password&gt;</c>. True: accepted;
+    /// null: an empty line, still waiting; false: refused (the reply says why and the connection is closed).
+    /// </summary>
+    private async Task<bool?> AuthenticateAsync(ReadOnlySequence<byte> line, NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
+    {
+        var text = Encoding.UTF8.GetString(line);
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        var isAuth = text.StartsWith("auth ", StringComparison.OrdinalIgnoreCase);
+        if (isAuth && PasswordMatches(text[5..], api.CliPassword!))
+        {
+            await WriteReplyAsync(stream, transport, ApiReply.Ok("Authenticated"), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        LogAuthFailed(logger, transport, remote, isAuth ? "wrong password" : "no auth line");
+        var reason = isAuth ? "Wrong password; connection closed" : "Authentication required: send auth <password> first; connection closed";
+        await WriteReplyAsync(stream, transport, EmsMetrics.Count(ApiReply.Fail(reason)), cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    private static bool PasswordMatches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
     private async ValueTask<ApiReply?> ExecuteAsync(ReadOnlySequence<byte> line, CommandSession session, EndPoint? remote, CancellationToken cancellationToken)
     {
@@ -214,8 +346,17 @@ internal sealed partial class CliListener(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: accept failed ({Error})")]
     private static partial void LogAcceptFailed(ILogger logger, ApiTransport transport, SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: refused {Remote}, already {Max} connections")]
-    private static partial void LogTooMany(ILogger logger, ApiTransport transport, EndPoint? remote, int max);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: refused {Remote}: {Reason}")]
+    private static partial void LogTooMany(ILogger logger, ApiTransport transport, EndPoint? remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: {Remote} sent an HTTP request (a web page?); connection dropped")]
+    private static partial void LogHttpDropped(ILogger logger, ApiTransport transport, EndPoint? remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Transport}: {Remote}: {Reason}")]
+    private static partial void LogTimedOut(ILogger logger, ApiTransport transport, EndPoint? remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: {Remote} failed authentication ({Reason}); connection closed")]
+    private static partial void LogAuthFailed(ILogger logger, ApiTransport transport, EndPoint? remote, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: line from {Remote} longer than {Max} bytes; connection closed")]
     private static partial void LogLineTooLong(ILogger logger, ApiTransport transport, EndPoint? remote, int max);

@@ -8,6 +8,7 @@ internal sealed class CliListenerHost(
     IOptions<EmsOptions> options,
     CommandRegistry registry,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService
 {
     private CliListener? _ascii;
@@ -23,14 +24,14 @@ internal sealed class CliListenerHost(
         var logger = loggerFactory.CreateLogger<CliListener>();
         if (api.AsciiCli.Enabled)
         {
-            _ascii = new CliListener(ApiTransport.AsciiCli, api.AsciiCli, api, registry, lifetime, logger);
+            _ascii = new CliListener(ApiTransport.AsciiCli, api.AsciiCli, api, registry, lifetime, time, logger);
             _ascii.Start();
             AsciiEndPoint = _ascii.LocalEndPoint;
         }
 
         if (api.JsonCli.Enabled)
         {
-            _json = new CliListener(ApiTransport.JsonCli, api.JsonCli, api, registry, lifetime, logger);
+            _json = new CliListener(ApiTransport.JsonCli, api.JsonCli, api, registry, lifetime, time, logger);
             _json.Start();
             JsonEndPoint = _json.LocalEndPoint;
         }

@@ -3,7 +3,7 @@ using System.Net;
 namespace EmsSharp.Server.Api;
 
 /// <summary>Where one API transport listens.</summary>
-internal sealed class EndpointOptions
+internal class EndpointOptions
 {
     /// <summary>Whether the transport is started at all.</summary>
     public bool Enabled { get; set; } = true;

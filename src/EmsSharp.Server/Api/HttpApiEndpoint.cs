@@ -1,21 +1,41 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace EmsSharp.Server.Api;
 
 /// <summary>
 /// The HTTP API (PROTOCOL.md §1.1): <c>GET /&lt;command&gt;?params=&lt;base64("k1=v1 k2=v2")&gt;</c>, or plain
-/// query parameters (ours), answered with the JSON envelope. Optional HTTP Basic auth (RFC 7617).
+/// query parameters (ours), answered with the JSON envelope; <c>POST</c> with the same parameters in the query or a
+/// form body. Optional HTTP Basic auth (RFC 7617). <see cref="HttpRequestGuard"/> refuses web pages and DNS rebinding.
 /// </summary>
-internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOptions> options, IHostApplicationLifetime lifetime)
+internal sealed partial class HttpApiEndpoint(
+    CommandRegistry registry, IOptions<EmsOptions> options, IHostApplicationLifetime lifetime, ILogger<HttpApiEndpoint> logger)
 {
     private const int MaxParamsLength = 64 * 1024;
+
+    private readonly HttpRequestGuard _guard = new(options.Value.Api.Http);
 
     public async Task HandleAsync(HttpContext context)
     {
         var api = options.Value.Api;
-        if (!string.IsNullOrEmpty(api.Username) && !IsAuthorized(context.Request, api.Username, api.Password ?? ""))
+        var httpRequest = context.Request;
+        if (_guard.CheckCaller(httpRequest) is { } refused)
+        {
+            await RefuseAsync(context, refused).ConfigureAwait(false);
+            return;
+        }
+
+        var origin = httpRequest.Headers.Origin.ToString();
+        if (origin.Length > 0)
+        {
+            // An allowed origin's page may read the reply (CORS); the guard refused every other origin.
+            context.Response.Headers.AccessControlAllowOrigin = origin;
+            context.Response.Headers.Vary = "Origin";
+        }
+
+        if (!string.IsNullOrEmpty(api.Username) && !IsAuthorized(httpRequest, api.Username, api.Password ?? ""))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"ems\", charset=\"UTF-8\"";
@@ -23,9 +43,28 @@ internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOpti
             return;
         }
 
-        var command = context.Request.RouteValues["command"] as string;
+        var command = httpRequest.RouteValues["command"] as string;
+        if (command is not null && registry.TryGet(command, out var known) && _guard.CheckMethod(httpRequest, known) is { } wrongMethod)
+        {
+            if (wrongMethod.StatusCode == StatusCodes.Status405MethodNotAllowed)
+                context.Response.Headers.Allow = HttpMethods.Post;
+            await RefuseAsync(context, wrongMethod).ConfigureAwait(false);
+            return;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = httpRequest.HasFormContentType ? await httpRequest.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : FormCollection.Empty;
+        }
+        catch (InvalidDataException ex)
+        {
+            await WriteAsync(context, EmsMetrics.Count(ApiReply.Fail("Invalid form body: " + ex.Message))).ConfigureAwait(false);
+            return;
+        }
+
         var session = new CommandSession(ApiTransport.Http);
-        var reply = TryBuildRequest(command, context.Request.Query, out var request, out var error)
+        var reply = TryBuildRequest(command, [.. httpRequest.Query, .. form], out var request, out var error)
             ? await registry.ExecuteAsync(request, session, context.RequestAborted).ConfigureAwait(false)
             : EmsMetrics.Count(ApiReply.Fail(error));
         if (session.ShutdownRequested)
@@ -33,11 +72,19 @@ internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOpti
         await WriteAsync(context, reply).ConfigureAwait(false);
     }
 
-    /// <summary>Answers anything that is not <c>GET /&lt;command&gt;</c>.</summary>
+    /// <summary>Answers anything that is not <c>GET</c> or <c>POST /&lt;command&gt;</c>.</summary>
     public static Task HandleFallbackAsync(HttpContext context) =>
-        WriteAsync(context, ApiReply.Fail("Use GET /<command>?params=<base64 of \"key=value ...\"> or GET /<command>?key=value&...; try GET /help"));
+        WriteAsync(context, ApiReply.Fail("Use GET /<command>?params=<base64 of \"key=value ...\"> or GET /<command>?key=value&... (or POST); try GET /help"));
 
-    private static bool TryBuildRequest(string? command, IQueryCollection query, out CommandRequest request, out string error)
+    private async Task RefuseAsync(HttpContext context, HttpRefusal refusal)
+    {
+        LogRefused(logger, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress, refusal.Reason);
+        context.Response.StatusCode = refusal.StatusCode;
+        await WriteAsync(context, EmsMetrics.Count(ApiReply.Fail(refusal.Reason))).ConfigureAwait(false);
+    }
+
+    private static bool TryBuildRequest(
+        string? command, IEnumerable<KeyValuePair<string, StringValues>> query, out CommandRequest request, out string error)
     {
         request = null!;
         if (string.IsNullOrEmpty(command))
@@ -117,4 +164,7 @@ internal sealed class HttpApiEndpoint(CommandRegistry registry, IOptions<EmsOpti
         context.Response.ContentLength = body.Length;
         return context.Response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP API: refused {Method} {Path} from {Remote}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string method, PathString path, System.Net.IPAddress? remote, string reason);
 }

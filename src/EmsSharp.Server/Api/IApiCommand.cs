@@ -12,6 +12,12 @@ internal interface IApiCommand
     /// <summary>One line for <c>help</c>.</summary>
     string Description { get; }
 
+    /// <summary>
+    /// Whether the command creates, stops or removes something; over HTTP such a command needs POST or a GET that no
+    /// browser page sent (docs/OPERATIONS.md, Exposure). Session-only effects (<c>quit</c>) and counters do not count.
+    /// </summary>
+    bool ChangesState { get; }
+
     IReadOnlyList<CommandParameter> Parameters { get; }
 
     ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken);

@@ -9,6 +9,8 @@ internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServi
 {
     public string Name => "getConfigInfo";
 
+    public bool ChangesState => false;
+
     public string Description => "Shows one configuration and its status {current, previous}";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

@@ -13,6 +13,8 @@ internal sealed class GetDeliveryStatsCommand(DeliveryStats stats) : IApiCommand
 {
     public string Name => "getDeliveryStats";
 
+    public bool ChangesState => false;
+
     public string Description => "Shows server-added delivery latency per transport (µs percentiles); reset=1 starts afresh";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

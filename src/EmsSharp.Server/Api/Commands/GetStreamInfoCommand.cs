@@ -8,6 +8,8 @@ internal sealed class GetStreamInfoCommand(StreamHub hub, PullStreamManager pull
 {
     public string Name => "getStreamInfo";
 
+    public bool ChangesState => false;
+
     public string Description => "Shows one live stream (by id or localstreamname)";
 
     public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;

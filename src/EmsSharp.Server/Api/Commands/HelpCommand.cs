@@ -7,6 +7,8 @@ internal sealed class HelpCommand(IServiceProvider services) : IApiCommand
 {
     public string Name => "help";
 
+    public bool ChangesState => false;
+
     public string Description => "Lists the commands and their parameters";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

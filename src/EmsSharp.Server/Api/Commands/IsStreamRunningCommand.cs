@@ -8,6 +8,8 @@ internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
 {
     public string Name => "isStreamRunning";
 
+    public bool ChangesState => false;
+
     public string Description => "Tells whether a stream (by id or localstreamname) is live";
 
     public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;

@@ -8,6 +8,8 @@ internal sealed class ListConfigCommand(ConfigurationStore store) : IApiCommand
 {
     public string Name => "listConfig";
 
+    public bool ChangesState => false;
+
     public string Description => "Lists the run-time configuration (pull, push, hls, record, webrtc)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

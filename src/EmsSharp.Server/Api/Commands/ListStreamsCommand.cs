@@ -9,6 +9,8 @@ internal sealed class ListStreamsCommand(StreamHub hub, PullStreamManager pulls,
 {
     public string Name => "listStreams";
 
+    public bool ChangesState => false;
+
     public string Description => "Lists the live streams (uniqueId, name, type, codecs, bitrate, upTime, readers)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

@@ -8,6 +8,8 @@ internal sealed class ListStreamsIdsCommand(StreamHub hub) : IApiCommand
 {
     public string Name => "listStreamsIds";
 
+    public bool ChangesState => false;
+
     public string Description => "Lists the uniqueIds of the live streams";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

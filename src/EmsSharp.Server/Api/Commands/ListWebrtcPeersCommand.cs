@@ -12,6 +12,8 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
 {
     public string Name => "listWebrtcPeers";
 
+    public bool ChangesState => false;
+
     public string Description => "Lists the browsers of each WebRTC service (all rooms without roomid)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

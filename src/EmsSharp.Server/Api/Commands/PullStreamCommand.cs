@@ -8,6 +8,8 @@ internal sealed class PullStreamCommand(PullStreamManager pulls) : IApiCommand
 {
     public string Name => "pullStream";
 
+    public bool ChangesState => true;
+
     public string Description => "Pulls an rtsp:// or rtmp:// source into a local stream (retried every second with keepalive)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

@@ -5,6 +5,8 @@ internal sealed class QuitCommand : IApiCommand
 {
     public string Name => "quit";
 
+    public bool ChangesState => false;
+
     public string Description => "Ends this CLI session";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

@@ -10,6 +10,8 @@ internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServic
 {
     public string Name => "removeConfig";
 
+    public bool ChangesState => true;
+
     public string Description => "Stops a configured item and deletes its configuration";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

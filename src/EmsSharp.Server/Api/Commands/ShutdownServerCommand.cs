@@ -5,6 +5,8 @@ internal sealed class ShutdownServerCommand : IApiCommand
 {
     public string Name => "shutdownServer";
 
+    public bool ChangesState => true;
+
     public string Description => "Stops the server (saved configurations are kept)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

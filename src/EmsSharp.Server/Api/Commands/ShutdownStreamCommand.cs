@@ -11,6 +11,8 @@ internal sealed class ShutdownStreamCommand(StreamHub hub, PullStreamManager pul
 {
     public string Name => "shutdownStream";
 
+    public bool ChangesState => true;
+
     public string Description => "Ends a live stream (by id or localstreamname); a pull's configuration is removed";
 
     public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;

@@ -10,6 +10,8 @@ internal sealed class StartWebrtcCommand(WebRtcServiceManager manager, DtlsIdent
 {
     public string Name => "startWebrtc";
 
+    public bool ChangesState => true;
+
     public string Description => "Starts a WebRTC signalling client to an ERS and waits in a room for browsers";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

@@ -8,6 +8,8 @@ internal sealed class StopWebrtcCommand(WebRtcServiceManager manager) : IApiComm
 {
     public string Name => "stopWebrtc";
 
+    public bool ChangesState => true;
+
     public string Description => "Stops the WebRTC service of a room (all of them without roomid) and removes its configuration";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =

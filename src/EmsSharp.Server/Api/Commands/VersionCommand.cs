@@ -13,6 +13,8 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
 
     public string Name => "version";
 
+    public bool ChangesState => false;
+
     public string Description => "Shows the server version";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];

@@ -1,0 +1,46 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.Server.Tests.Api;
+
+/// <summary>
+/// A <see cref="FakeTimeProvider"/> that reports every timer it arms (the due time of each <c>Change</c>), so a test
+/// learns that the code under test has seen its input and set its deadline before the test moves the clock.
+/// </summary>
+internal sealed class ObservedTimeProvider : FakeTimeProvider
+{
+    private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), _armed.Writer);
+
+    /// <summary>Waits for a timer armed with <paramref name="dueTime"/>, skipping the arms before it; fails after 10 s.</summary>
+    public async Task WaitForArmedAsync(TimeSpan dueTime)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await _armed.Reader.ReadAsync(timeout.Token) != dueTime)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no timer armed for {dueTime}");
+        }
+    }
+
+    private sealed class ObservedTimer(ITimer inner, ChannelWriter<TimeSpan> armed) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            armed.TryWrite(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
