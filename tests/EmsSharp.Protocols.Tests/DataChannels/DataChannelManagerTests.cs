@@ -9,7 +9,7 @@ public sealed class DataChannelManagerTests
 {
     private sealed class Pair
     {
-        public Pair(int seed = 1, int remoteMax = 262144, double loss = 0, TimeSpan jitter = default)
+        public Pair(int seed = 1, int remoteMax = 262144, double loss = 0, TimeSpan jitter = default, int maxPeerChannels = 16, int maxMessageSize = 262144)
         {
             Client = new DataChannelManager(new DataChannelManagerOptions
             {
@@ -21,7 +21,8 @@ public sealed class DataChannelManagerTests
             {
                 IsDtlsClient = false,
                 RemoteMaxMessageSize = remoteMax,
-                Association = new SctpAssociationOptions { RandomSeed = seed + 100 },
+                MaxPeerChannels = maxPeerChannels,
+                Association = new SctpAssociationOptions { RandomSeed = seed + 100, MaxMessageSize = maxMessageSize },
             });
             Net = new SimulatedNetwork(new ManagerPeer(Client), new ManagerPeer(Server), seed) { Loss = loss, Jitter = jitter };
         }
@@ -117,6 +118,55 @@ public sealed class DataChannelManagerTests
     }
 
     [Fact]
+    public void DeprecatedPartialPpids_OverMaxMessageSize_DroppedCountedAndNextMessageDelivered()
+    {
+        var pair = new Pair(maxMessageSize: 1000);
+        pair.Start();
+        var channel = pair.Client.OpenChannel("c");
+        pair.Run(() => channel.State == DataChannelState.Open);
+        var part = new byte[400];
+        for (var i = 0; i < 5; i++)
+        {
+            pair.Client.Association.Send(channel.Id, 54, part); // 2000 bytes of partial message, over the 1000 limit
+        }
+
+        pair.Client.Association.Send(channel.Id, 53, part); // its final part: dropped with the rest
+        pair.Client.Association.Send(channel.Id, 52, "at "u8);
+        pair.Client.Association.Send(channel.Id, 51, "limit"u8);
+        pair.Client.Association.Send(channel.Id, 52, new byte[600]);
+        pair.Client.Association.Send(channel.Id, 51, new byte[400]); // exactly 1000: delivered
+        pair.Run(() => pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.Message) == 2);
+        var messages = pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.Message).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal("at limit", messages[0].Text);
+        Assert.Equal(1000, messages[1].Data!.Length);
+        Assert.Equal(1, pair.Server.Statistics.OversizedMessagesDropped);
+        Assert.Equal(SctpAssociationState.Established, pair.Server.Association.State);
+    }
+
+    [Fact]
+    public void PeerOpenedChannels_OverTheCap_RefusedByStreamResetCountedAndReported()
+    {
+        var pair = new Pair(maxPeerChannels: 3);
+        pair.Start();
+        var channels = Enumerable.Range(0, 5).Select(i => pair.Client.OpenChannel("ch" + i)).ToList();
+        pair.Run(() => pair.Server.Statistics.PeerChannelsRefused == 2 && channels.Count(c => c.State == DataChannelState.Closed) == 2);
+        Assert.Equal(3, pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.ChannelOpenedByPeer));
+        var refused = pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.ChannelRefused).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.Contains("ch3", refused[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(3, pair.Server.Channels.Count);
+        Assert.Equal(["ch3", "ch4"], channels.Where(c => c.State == DataChannelState.Closed).Select(c => c.Label));
+
+        // Closing one frees a place for the next OPEN.
+        channels[0].Close();
+        pair.Run(() => channels[0].State == DataChannelState.Closed && pair.Server.Channels.Count == 2);
+        var again = pair.Client.OpenChannel("again");
+        pair.Run(() => again.State == DataChannelState.Open && pair.Server.Channels.Count == 3);
+        Assert.Equal(2, pair.Server.Statistics.PeerChannelsRefused);
+    }
+
+    [Fact]
     public void MaxMessageSize_UpToLimitDelivered_OverLimitRejectedClearly()
     {
         var pair = new Pair(remoteMax: 262144);
@@ -137,7 +187,7 @@ public sealed class DataChannelManagerTests
     [Fact]
     public void OneThousandChannels_OpenAndCloseCleanly()
     {
-        var pair = new Pair(seed: 3);
+        var pair = new Pair(seed: 3, maxPeerChannels: 1000);
         pair.Start();
         var channels = new List<DataChannel>();
         for (var i = 0; i < 1000; i++)
