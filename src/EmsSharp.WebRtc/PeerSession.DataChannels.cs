@@ -162,7 +162,7 @@ public sealed partial class PeerSession
                 RemotePort = (ushort)(remote.SctpPort is > 0 and <= ushort.MaxValue ? remote.SctpPort : 5000),
                 Mtu = mtu,
                 MaxMessageSize = local.MaxMessageSize,
-                ReceiveWindow = Math.Max(local.MaxMessageSize, new SctpAssociationOptions().ReceiveWindow),
+                ReceiveWindow = Math.Max(2 * local.MaxMessageSize, new SctpAssociationOptions().ReceiveWindow),
             },
         });
         _sctpBuffer = new byte[MaxSctpPacket];

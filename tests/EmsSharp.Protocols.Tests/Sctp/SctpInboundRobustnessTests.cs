@@ -6,10 +6,10 @@ namespace EmsSharp.Protocols.Tests.Sctp;
 /// <summary>Hostile or broken packets against a live association: dropped or reported, never thrown.</summary>
 public sealed class SctpInboundRobustnessTests
 {
-    private static (SctpAssociation A, SctpAssociation B, SimulatedNetwork Net) Established()
+    private static (SctpAssociation A, SctpAssociation B, SimulatedNetwork Net) Established(int receiveWindow = 1024 * 1024, int maxMessageSize = 262144)
     {
         var a = new AssociationPeer(new SctpAssociation(new SctpAssociationOptions { RandomSeed = 5 }));
-        var b = new AssociationPeer(new SctpAssociation(new SctpAssociationOptions { RandomSeed = 6 }));
+        var b = new AssociationPeer(new SctpAssociation(new SctpAssociationOptions { RandomSeed = 6, ReceiveWindow = receiveWindow, MaxMessageSize = maxMessageSize }));
         var net = new SimulatedNetwork(a, b, 1);
         a.Association.Connect(net.Now);
         net.RunUntil(() => a.Association.State == SctpAssociationState.Established && b.Association.State == SctpAssociationState.Established, TimeSpan.FromSeconds(10));
@@ -42,6 +42,35 @@ public sealed class SctpInboundRobustnessTests
         var chunk = new byte[SctpChunk.Pad(16 + payload.Length)];
         new SctpDataChunk(3, tsn, 0, 0, 51, payload).TryWrite(chunk, out _);
         return chunk;
+    }
+
+    private static byte[] Fragment(uint tsn, byte flags, int length, ushort ssn = 0, ushort stream = 3)
+    {
+        var chunk = new byte[SctpChunk.Pad(16 + length)];
+        new SctpDataChunk(flags, tsn, stream, ssn, 53, new byte[length]).TryWrite(chunk, out _);
+        return chunk;
+    }
+
+    /// <summary>The SACK B sends next.</summary>
+    private static SctpSackChunk NextSack(SctpAssociation b)
+    {
+        var buffer = new byte[1500];
+        while (b.TryPollTransmit(buffer, TimeSpan.FromSeconds(2), out var length))
+        {
+            Assert.True(SctpPacket.TryRead(buffer.AsSpan(0, length), out var p, out _));
+            var chunks = p.Chunks;
+            while (SctpChunk.TryRead(chunks, out var chunk, out var consumed))
+            {
+                if (SctpSackChunk.TryRead(chunk, out var sack))
+                {
+                    return sack;
+                }
+
+                chunks = chunks[consumed..];
+            }
+        }
+
+        throw new InvalidOperationException("no SACK");
     }
 
     private static uint FirstTsnOf(SctpAssociation a)
@@ -149,6 +178,122 @@ public sealed class SctpInboundRobustnessTests
         Assert.True(b.HandleInbound(PacketToB(b, sack), TimeSpan.FromSeconds(3)));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2));
         Assert.Equal(SctpAssociationState.Established, b.State);
+    }
+
+    [Fact]
+    public void DataBeyondTheTsnWindow_IsDroppedCountedAndNotAcked()
+    {
+        // 64 KiB of window at 64 bytes of bookkeeping a chunk: 1024 TSNs past the cumulative TSN.
+        var (a, b, _) = Established(receiveWindow: 65536, maxMessageSize: 32768);
+        var tsn = FirstTsnOf(a);
+        var cumulative = tsn - 1;
+        Assert.True(b.HandleInbound(PacketToB(b, Data(cumulative + 1025, "far")), TimeSpan.FromSeconds(2)));
+        Assert.Equal(1, b.Statistics.DataChunksDropped);
+        var sack = NextSack(b);
+        Assert.Equal(cumulative, sack.CumulativeTsnAck);
+        Assert.Equal(0, sack.GapBlockCount);
+
+        Assert.True(b.HandleInbound(PacketToB(b, Data(cumulative + 1024, "edge")), TimeSpan.FromSeconds(2)));
+        Assert.Equal(1, b.Statistics.DataChunksDropped);
+        sack = NextSack(b);
+        Assert.Equal(1, sack.GapBlockCount);
+        Assert.Equal(new SctpGapAckBlock(1024, 1024), sack.GetGapBlock(0));
+    }
+
+    [Fact]
+    public void HeldFragments_AreBoundedByTheReceiveWindowInBytes()
+    {
+        var (a, b, _) = Established(receiveWindow: 65536, maxMessageSize: 32768);
+        var tsn = FirstTsnOf(a);
+        // Middle fragments that never complete (alternate streams: no run grows over max-message-size), past a
+        // gap at the first TSN: held until the window is full.
+        for (uint i = 1; i < 1000; i++)
+        {
+            b.HandleInbound(PacketToB(b, Fragment(tsn + i, 0, 1000, stream: (ushort)(3 + (i % 2)))), TimeSpan.FromSeconds(2));
+        }
+
+        Assert.InRange(b.ReceiveBufferedBytes, 60000, 65536);
+        Assert.Equal(999 - (65536 / 1064), b.Statistics.DataChunksDropped);
+        Assert.InRange(NextSack(b).ARwnd, 0u, 1063u);
+        Assert.Equal(SctpAssociationState.Established, b.State);
+    }
+
+    [Theory]
+    [InlineData("reverse")]
+    [InlineData("shuffled")]
+    [InlineData("forward")]
+    public void Reassembly_OfManyFragmentsInAnyOrder_IsLinearAndExact(string order)
+    {
+        const int fragments = 30000;
+        var (a, b, _) = Established(receiveWindow: 4 * 1024 * 1024);
+        var tsn = FirstTsnOf(a);
+        var indexes = Enumerable.Range(0, fragments).ToArray();
+        if (order == "reverse")
+        {
+            Array.Reverse(indexes);
+        }
+        else if (order == "shuffled")
+        {
+            new Random(7).Shuffle(indexes);
+        }
+
+        var packets = indexes.Select(i =>
+        {
+            var flags = (byte)((i == 0 ? SctpDataChunk.BeginningFlag : 0) | (i == fragments - 1 ? SctpDataChunk.EndingFlag : 0));
+            var chunk = new byte[20];
+            new SctpDataChunk(flags, tsn + (uint)i, 3, 0, 53, [(byte)i, (byte)(i >> 8), (byte)(i >> 16), 0]).TryWrite(chunk, out _);
+            return PacketToB(b, chunk);
+        }).ToList();
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var packet in packets)
+        {
+            Assert.True(b.HandleInbound(packet, TimeSpan.FromSeconds(2)));
+        }
+
+        stopwatch.Stop();
+        Assert.True(b.TryPollEvent(out var ev));
+        Assert.Equal(SctpEventKind.MessageReceived, ev.Kind);
+        Assert.Equal(4 * fragments, ev.Data!.Length);
+        for (var i = 0; i < fragments; i++)
+        {
+            Assert.Equal((byte)(i >> 8), ev.Data[(4 * i) + 1]);
+        }
+
+        Assert.Equal(0, b.ReceiveBufferedBytes);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"{fragments} fragments in {order} order took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void IncompleteMessage_OverMaxMessageSize_AbortsBeforeItsEnd()
+    {
+        var (a, b, _) = Established(maxMessageSize: 4000);
+        var tsn = FirstTsnOf(a);
+        b.HandleInbound(PacketToB(b, Fragment(tsn, SctpDataChunk.BeginningFlag, 1000)), TimeSpan.FromSeconds(2));
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 2, 0, 1000)), TimeSpan.FromSeconds(2));
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 3, 0, 1000)), TimeSpan.FromSeconds(2));
+        Assert.Equal(SctpAssociationState.Established, b.State);
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 1, 0, 1001)), TimeSpan.FromSeconds(2)); // joins both runs: 4001 bytes, no end yet
+        Assert.Equal(SctpAssociationState.Closed, b.State);
+    }
+
+    [Fact]
+    public void ForwardTsn_DropsHeldContinuationOfTheAbandonedMessage()
+    {
+        var (a, b, _) = Established();
+        var tsn = FirstTsnOf(a);
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 1, 0, 100)), TimeSpan.FromSeconds(2));
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 2, SctpDataChunk.EndingFlag, 100)), TimeSpan.FromSeconds(2));
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 3, SctpDataChunk.BeginningFlag | SctpDataChunk.EndingFlag, 10, ssn: 1)), TimeSpan.FromSeconds(2));
+        Assert.True(b.ReceiveBufferedBytes > 200);
+        var forward = new byte[12];
+        SctpChunk.WriteHeader(forward, (byte)SctpChunkType.ForwardTsn, 0, 12);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(forward.AsSpan(4), tsn);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(forward.AsSpan(8), 3);
+        Assert.True(b.HandleInbound(PacketToB(b, forward), TimeSpan.FromSeconds(2)));
+        Assert.Equal(0, b.ReceiveBufferedBytes);
+        Assert.True(b.TryPollEvent(out var ev));
+        Assert.Equal(10, ev.Data!.Length);
+        Assert.Equal(tsn + 3, NextSack(b).CumulativeTsnAck);
     }
 
     [Fact]
