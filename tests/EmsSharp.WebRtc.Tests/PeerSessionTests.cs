@@ -15,13 +15,13 @@ public sealed class PeerSessionTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    private static async Task StepUntilAsync(FakeTimeProvider time, Task done)
+    private static async Task StepUntilAsync(FakeTimeProvider time, Task done, int stepMillis = 10)
     {
         var start = DateTime.UtcNow;
         while (!done.IsCompleted)
         {
             Assert.True(DateTime.UtcNow - start < Deadline, "timed out");
-            time.Advance(TimeSpan.FromMilliseconds(10));
+            time.Advance(TimeSpan.FromMilliseconds(stepMillis));
             await Task.WhenAny(done, Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System));
         }
 
@@ -91,6 +91,74 @@ public sealed class PeerSessionTests
         await browser.DisposeAsync();
         await StepUntilAsync(time, serverClosed.Task);
         Assert.False(server.SendRtpOrRtcp(packet));
+    }
+
+    private static Task<PeerSessionState> NextStateAsync(PeerSession session, PeerSessionState wanted)
+    {
+        var reached = new TaskCompletionSource<PeerSessionState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.StateChanged += (_, st) =>
+        {
+            if (st == wanted)
+            {
+                reached.TrySetResult(st);
+            }
+        };
+        return reached.Task;
+    }
+
+    [Fact]
+    public async Task Offer_without_an_answer_fails_after_the_answer_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000),
+            new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), AnswerTimeout = TimeSpan.FromSeconds(30) }, time);
+        var failed = NextStateAsync(server, PeerSessionState.Failed);
+        await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.New, server.State);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await failed.WaitAsync(Deadline);
+        Assert.Equal("no answer within 30 s of the offer", server.FailureReason);
+    }
+
+    [Fact]
+    public async Task Answer_in_time_clears_the_answer_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        net.Block(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000));
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), AnswerTimeout = TimeSpan.FromSeconds(5), RandomSeed = 1 };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        time.Advance(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.Checking, server.State);
+        Assert.Null(server.FailureReason);
+    }
+
+    [Fact]
+    public async Task Ice_connected_without_dtls_fails_after_the_dtls_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork { DropDtls = true };
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1, DtlsTimeout = TimeSpan.FromSeconds(10) };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        var handshaking = NextStateAsync(server, PeerSessionState.DtlsHandshaking);
+        var failed = NextStateAsync(server, PeerSessionState.Failed);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        await StepUntilAsync(time, handshaking);
+        var iceConnectedBy = time.GetUtcNow();
+        await StepUntilAsync(time, failed, stepMillis: 100);
+        Assert.InRange(time.GetUtcNow() - iceConnectedBy, TimeSpan.FromSeconds(9.9), TimeSpan.FromSeconds(10.5));
+        Assert.Equal("DTLS did not complete within 10 s of ICE connecting", server.FailureReason);
     }
 
     [Fact]
