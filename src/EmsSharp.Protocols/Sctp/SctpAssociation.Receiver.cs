@@ -48,9 +48,12 @@ public sealed partial class SctpAssociation
         }
 
         // RFC 9260 §6.2: drop DATA beyond the window in TSNs, and with no room in bytes, beyond the highest TSN
-        // received so far; dropped DATA is not reported as received, the peer sends it again.
+        // received so far; dropped DATA is not reported as received, the peer sends it again. Gaps below it may still
+        // fill (else nothing could ever complete), up to twice the window, a hard bound on what the association holds.
+        var held = _receivedBytes + Held(data.UserData.Length);
         if (tsn - _cumulativeTsn > ReceiveTsnSpan
-            || (_receivedBytes + Held(data.UserData.Length) > _options.ReceiveWindow && SctpTsn.Lt(_highestReceivedTsn, tsn))
+            || (held > _options.ReceiveWindow && SctpTsn.Lt(_highestReceivedTsn, tsn))
+            || held > 2L * _options.ReceiveWindow
             || !EnsureReceiveCapacity(tsn))
         {
             Statistics.DataChunksDropped++;

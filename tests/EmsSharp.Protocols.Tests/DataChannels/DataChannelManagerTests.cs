@@ -144,6 +144,69 @@ public sealed class DataChannelManagerTests
         Assert.Equal(SctpAssociationState.Established, pair.Server.Association.State);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void DcepAndPartialPpids_SeededReplay_StayWithinTheLimitsAndNeverThrow(int seed)
+    {
+        // Six valid OPENs (over the cap of 4), then valid, mutated and random DCEP messages and every PPID with random
+        // sizes and streams straight into the client's association: the server never throws, holds at most its peer-channel cap, delivers nothing over
+        // its max-message-size and keeps the association up.
+        const int maxMessage = 4096;
+        var pair = new Pair(seed: seed, maxPeerChannels: 4, maxMessageSize: maxMessage);
+        pair.Start();
+        var random = new Random(seed);
+        for (var i = 0; i < 300; i++)
+        {
+            var stream = (ushort)((random.Next(0, 10) * 2) + (random.Next(8) == 0 ? 1 : 0));
+            var ppid = i < 6 ? DataChannelPpid.Dcep : (uint)random.Next(49, 59);
+            byte[] payload;
+            if (i < 6)
+            {
+                stream = (ushort)(2 * i);
+                var open = new DataChannelOpenMessage(DataChannelType.Reliable, 0, 0, "first" + i, "");
+                payload = new byte[open.GetSerializedLength()];
+                open.TryWrite(payload, out _);
+            }
+            else if (ppid == DataChannelPpid.Dcep && random.Next(3) != 0)
+            {
+                var open = new DataChannelOpenMessage((DataChannelType)(random.Next(2) == 0 ? 0 : random.Next(256)), 0,
+                    (uint)random.Next(), "label" + i, random.Next(4) == 0 ? "proto" : "");
+                payload = new byte[open.GetSerializedLength()];
+                open.TryWrite(payload, out _);
+                if (random.Next(3) == 0)
+                {
+                    payload[random.Next(payload.Length)] = (byte)random.Next(256);
+                }
+            }
+            else
+            {
+                payload = new byte[random.Next(1, maxMessage)];
+                random.NextBytes(payload);
+            }
+
+            pair.Client.Association.Send(stream, ppid, payload);
+            if (i % 25 == 0)
+            {
+                var until = pair.Net.Now + TimeSpan.FromSeconds(1);
+                pair.Run(() => pair.Net.Now > until);
+                Assert.InRange(pair.Server.Channels.Values.Count(c => c.Id % 2 == 0), 0, 4);
+            }
+        }
+
+        var end = pair.Net.Now + TimeSpan.FromSeconds(5);
+        pair.Run(() => pair.Net.Now > end);
+        Assert.Equal(SctpAssociationState.Established, pair.Server.Association.State);
+        Assert.InRange(pair.Server.Channels.Values.Count(c => c.Id % 2 == 0), 0, 4);
+        Assert.All(pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.Message), e => Assert.InRange(e.Data!.Length, 0, maxMessage));
+        Assert.Equal(pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.ChannelRefused), pair.Server.Statistics.PeerChannelsRefused);
+        Assert.True(pair.Server.Statistics.PeerChannelsRefused > 0, "the corpus reaches the channel cap");
+        Assert.True(pair.Server.Statistics.OversizedMessagesDropped > 0, "the corpus reaches the partial-message limit");
+    }
+
     [Fact]
     public void PeerOpenedChannels_OverTheCap_RefusedByStreamResetCountedAndReported()
     {

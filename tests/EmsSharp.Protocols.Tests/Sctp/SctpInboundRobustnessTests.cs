@@ -387,6 +387,54 @@ public sealed class SctpInboundRobustnessTests
         }, iter: 5000);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(99)]
+    [InlineData(2026)]
+    public void DataFragments_SeededReplay_StayWithinTheReceiveBoundsAndNeverThrow(int seed)
+    {
+        // Fragments with random flags, streams, SSNs and sizes around the cumulative TSN, and FORWARD TSNs: held bytes
+        // never exceed twice the window, and whatever B receives it reassembles or aborts cleanly.
+        const int window = 65536;
+        var random = new Random(seed);
+        var (a, b, _) = Established(receiveWindow: window, maxMessageSize: 32768);
+        var tsn = FirstTsnOf(a);
+        for (var i = 0; i < 3000 && b.State == SctpAssociationState.Established; i++)
+        {
+            var now = TimeSpan.FromSeconds(2 + (i / 100.0));
+            if (random.Next(50) == 0)
+            {
+                var forward = new byte[8];
+                SctpChunk.WriteHeader(forward, (byte)SctpChunkType.ForwardTsn, 0, 8);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(forward.AsSpan(4), tsn + (uint)random.Next(0, 64));
+                b.HandleInbound(PacketToB(b, forward), now);
+            }
+            else
+            {
+                var at = tsn + (uint)random.Next(0, 1400);
+                var flags = (byte)random.Next(0, 8);
+                b.HandleInbound(PacketToB(b, Fragment(at, flags, random.Next(1, 1200), (ushort)random.Next(0, 4), (ushort)random.Next(0, 3))), now);
+            }
+
+            Assert.InRange(b.ReceiveBufferedBytes, 0, 2 * window);
+            while (b.TryPollEvent(out var ev))
+            {
+                Assert.True(ev.Kind != SctpEventKind.MessageReceived || ev.Data!.Length <= 32768);
+            }
+
+            while (b.TryPollTransmit(new byte[1500], now, out _))
+            {
+            }
+
+            if (random.Next(20) == 0)
+            {
+                tsn += (uint)random.Next(0, 200);
+            }
+        }
+    }
+
     [Fact]
     public void Association_CsCheckFuzz_NeverThrows()
     {
