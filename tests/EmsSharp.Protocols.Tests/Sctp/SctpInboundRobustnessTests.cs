@@ -218,6 +218,24 @@ public sealed class SctpInboundRobustnessTests
         Assert.Equal(SctpAssociationState.Established, b.State);
     }
 
+    [Fact]
+    public void GapFills_PastAFullWindow_AreHeldUpToTwiceTheWindowOnly()
+    {
+        var (a, b, _) = Established(receiveWindow: 65536, maxMessageSize: 32768);
+        var tsn = FirstTsnOf(a);
+        // The highest TSN first, then the gaps below it: those may pass the full window (else nothing could complete),
+        // up to twice the window; alternate streams keep every fragment its own run.
+        b.HandleInbound(PacketToB(b, Fragment(tsn + 1000, 0, 1000, stream: 5)), TimeSpan.FromSeconds(2));
+        for (uint i = 1; i < 1000; i++)
+        {
+            b.HandleInbound(PacketToB(b, Fragment(tsn + i, 0, 1000, stream: (ushort)(3 + (i % 2)))), TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(131072 / 1064, 1000 - b.Statistics.DataChunksDropped);
+        Assert.InRange(b.ReceiveBufferedBytes, 131072 - 1064, 131072);
+        Assert.Equal(SctpAssociationState.Established, b.State);
+    }
+
     [Theory]
     [InlineData("reverse")]
     [InlineData("shuffled")]
