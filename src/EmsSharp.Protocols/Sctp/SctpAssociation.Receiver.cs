@@ -246,7 +246,7 @@ public sealed partial class SctpAssociation
         if (total > _options.MaxMessageSize)
         {
             QueueAbortPacket(_peerTag, false, SctpErrorCauseCode.ProtocolViolation, "message exceeds max-message-size");
-            End(SctpEventKind.Aborted, $"peer sent a message of over {total} bytes, over our max-message-size {_options.MaxMessageSize}");
+            End(SctpEventKind.Aborted, $"peer sent a message of at least {total} bytes, over our max-message-size {_options.MaxMessageSize}");
             return;
         }
 
