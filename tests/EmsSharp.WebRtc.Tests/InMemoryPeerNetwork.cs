@@ -23,6 +23,9 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     public int Dropped;
     public int NatRejected;
 
+    /// <summary>DTLS datagrams any session sent (whether delivered or not).</summary>
+    public int DtlsSent;
+
     /// <summary>Drops every DTLS datagram: ICE connects, DTLS never completes.</summary>
     public bool DropDtls { get; set; }
 
@@ -77,9 +80,13 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 
     private void Send(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
     {
-        if (DropDtls && PacketDemux.Classify(datagram) == PacketKind.Dtls)
+        if (PacketDemux.Classify(datagram) == PacketKind.Dtls)
         {
-            return;
+            Interlocked.Increment(ref DtlsSent);
+            if (DropDtls)
+            {
+                return;
+            }
         }
 
         lock (_hosts)

@@ -162,6 +162,49 @@ public sealed class PeerSessionTests
     }
 
     [Fact]
+    public async Task Dtls_worker_waits_for_ice_a_client_hello_before_it_gets_no_answer()
+    {
+        // Before this, a DTLS server's worker started with the remote description and answered a ClientHello from
+        // a peer ICE had not connected; now the worker starts once ICE connected, the ClientHello waits in its queue.
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        var serverAddress = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000);
+        var browserAddress = new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000);
+        net.Block(browserAddress); // no check reaches the server: ICE stays checking
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
+        await using var server = net.CreateSession(serverAddress, options, time);
+        await using var browser = net.CreateSession(browserAddress, options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync()); // the browser is active: we are the DTLS server
+
+        var hello = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new Protocols.Dtls.BouncyCastle.BcDtlsTransport(DtlsCertificate.Generate(), options.Certificate.Fingerprint, new HelloCapture(hello));
+        client.Start(DtlsRole.Client);
+        server.DeliverDatagram(await hello.Task.WaitAsync(Deadline), browserAddress);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System); // BouncyCastle answers within milliseconds
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.Checking, server.State);
+        Assert.Equal(0, net.DtlsSent);
+    }
+
+    private sealed class HelloCapture(TaskCompletionSource<byte[]> hello) : IDtlsTransportHandler
+    {
+        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram) => hello.TrySetResult(datagram.ToArray());
+
+        public void OnDtlsConnected(DtlsSrtpKeys keys)
+        {
+        }
+
+        public void OnDtlsApplicationData(byte[] data)
+        {
+        }
+
+        public void OnDtlsClosed(string? error)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Malformed_remote_description_is_refused()
     {
         var net = new InMemoryPeerNetwork();
