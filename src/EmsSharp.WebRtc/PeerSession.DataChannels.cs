@@ -162,7 +162,7 @@ public sealed partial class PeerSession
                 RemotePort = (ushort)(remote.SctpPort is > 0 and <= ushort.MaxValue ? remote.SctpPort : 5000),
                 Mtu = mtu,
                 MaxMessageSize = local.MaxMessageSize,
-                ReceiveWindow = Math.Max(local.MaxMessageSize, new SctpAssociationOptions().ReceiveWindow),
+                ReceiveWindow = Math.Max(2 * local.MaxMessageSize, new SctpAssociationOptions().ReceiveWindow),
             },
         });
         _sctpBuffer = new byte[MaxSctpPacket];
@@ -310,6 +310,9 @@ public sealed partial class PeerSession
             case DataChannelEventKind.Disconnected:
                 LogSctpEnded(_logger, LocalUfrag, ev.Reason);
                 break;
+            case DataChannelEventKind.ChannelRefused:
+                LogPeerChannelRefused(_logger, LocalUfrag, ev.Reason);
+                break;
             case DataChannelEventKind.Connected:
                 break;
             default:
@@ -365,6 +368,9 @@ public sealed partial class PeerSession
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Data channel '{Label}' of {Ufrag} dropped a message: {Reason}")]
     private static partial void LogDataChannelSendFailed(ILogger logger, string ufrag, string label, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data channel of {Ufrag}: {Reason}")]
+    private static partial void LogPeerChannelRefused(ILogger logger, string ufrag, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SCTP association of {Ufrag} ended: {Reason}")]
     private static partial void LogSctpEnded(ILogger logger, string ufrag, string? reason);

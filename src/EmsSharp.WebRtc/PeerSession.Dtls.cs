@@ -13,10 +13,12 @@ public sealed partial class PeerSession
             return;
         }
 
-        // A DTLS server may wait for the ClientHello at once; a client needs a selected pair to send to.
-        if (!_dtlsStarted && (_dtlsRole == DtlsRole.Server || _ice.State == IceAgentState.Connected))
+        // The worker thread starts once ICE connected: a peer that never gets that far holds no thread. A ClientHello
+        // that arrives earlier waits in the transport's bounded queue.
+        if (!_dtlsStarted && _ice.State == IceAgentState.Connected)
         {
             _dtlsStarted = true;
+            _dtlsDeadline = Now + _options.DtlsTimeout;
             _dtls.Start(_dtlsRole);
         }
 
@@ -33,6 +35,7 @@ public sealed partial class PeerSession
             return;
         }
 
+        _dtlsDeadline = null;
         SrtpKeys = keys;
         LogDtlsConnected(_logger, LocalUfrag, keys.ProfileId);
         SetState(PeerSessionState.Connected);
@@ -50,9 +53,7 @@ public sealed partial class PeerSession
         }
         else
         {
-            FailureReason = "DTLS: " + error;
-            SetState(PeerSessionState.Failed);
-            EndDataChannels();
+            Fail("DTLS: " + error);
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class PeerSession
 
         _offered = true;
         _described = true;
+        _answerDeadline = Now + _options.AnswerTimeout;
         _localOffer = options;
         return WebRtcSdpBuilder.CreateOffer(options, LocalParameters("actpass"), _sdpSessionId).ToString();
     });
@@ -48,6 +49,7 @@ public sealed partial class PeerSession
         }
 
         RemoteDescription = remote;
+        _answerDeadline = null;
         if (_offered)
         {
             // RFC 5763 §5: the answerer's active means it is the DTLS client, so we are the server.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net;
 using System.Threading.Channels;
 using EmsSharp.Protocols.Dtls;
@@ -31,6 +32,8 @@ public sealed partial class PeerSession : IAsyncDisposable
     private IDtlsTransport? _dtls;
     private DtlsRole _dtlsRole;
     private bool _dtlsStarted;
+    private TimeSpan? _answerDeadline;
+    private TimeSpan? _dtlsDeadline;
     private readonly Dictionary<int, IPacketPath> _paths = [];
     private int _queuedDatagrams;
     private int _lastBase;
@@ -293,6 +296,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 var now = Now;
                 _ice.HandleTimeout(now);
                 HandleDataChannelTimeout(now);
+                CheckDeadlines(now);
                 break;
             case PeerSessionInputKind.Command:
                 input.Command!();
@@ -378,10 +382,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                     break;
                 case IceEventKind.Failed:
                     LogIceFailed(_logger, LocalUfrag);
-                    FailureReason = "ICE failed or consent expired";
-                    SetState(PeerSessionState.Failed);
-                    EndDataChannels();
-                    _dtls?.Close();
+                    Fail("ICE failed or consent expired");
                     break;
                 default:
                     throw new InvalidOperationException("Unknown ICE event.");
@@ -391,11 +392,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private void Reschedule()
     {
-        var next = _ice.NextTimeout;
-        if (_dataChannels?.NextTimeout is { } sctp && (next is null || sctp < next))
-        {
-            next = sctp;
-        }
+        var next = Earliest(Earliest(Earliest(_ice.NextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
 
         if (next is not null)
         {
@@ -406,6 +403,38 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null || (b is not null && b < a) ? b : a;
+
+    /// <summary>Fails a session whose answer or DTLS handshake is overdue (<see cref="PeerSessionOptions.AnswerTimeout"/>, <see cref="PeerSessionOptions.DtlsTimeout"/>).</summary>
+    private void CheckDeadlines(TimeSpan now)
+    {
+        if (_answerDeadline is { } answer && now >= answer)
+        {
+            _answerDeadline = null;
+            Fail(string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.AnswerTimeout.TotalSeconds:0.###} s of the offer"));
+        }
+
+        if (_dtlsDeadline is { } dtls && now >= dtls)
+        {
+            _dtlsDeadline = null;
+            Fail(string.Create(CultureInfo.InvariantCulture, $"DTLS did not complete within {_options.DtlsTimeout.TotalSeconds:0.###} s of ICE connecting"));
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        if (_state is PeerSessionState.Failed or PeerSessionState.Closed)
+        {
+            return;
+        }
+
+        LogFailed(_logger, LocalUfrag, reason);
+        FailureReason = reason;
+        SetState(PeerSessionState.Failed);
+        EndDataChannels();
+        _dtls?.Close();
     }
 
     private void SetState(PeerSessionState state)
@@ -434,6 +463,9 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ICE failed for {Ufrag}")]
     private static partial void LogIceFailed(ILogger logger, string ufrag);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {Ufrag} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string ufrag, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DTLS connected for {Ufrag}, SRTP profile {Profile}")]
     private static partial void LogDtlsConnected(ILogger logger, string ufrag, ushort profile);

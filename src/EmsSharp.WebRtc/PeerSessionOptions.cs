@@ -25,6 +25,15 @@ public sealed record PeerSessionOptions
     /// </summary>
     public bool RelayOnly { get; init; }
 
+    /// <summary>How long after our offer the answer (the remote description) may take; then the session fails.</summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long DTLS may take once ICE connected; then the session fails and its DTLS worker ends. The worker starts
+    /// only once ICE connected, so a peer that never completes ICE holds no thread.
+    /// </summary>
+    public TimeSpan DtlsTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Seed for the ICE consent jitter; random when null.</summary>
     public int? RandomSeed { get; init; }
 }

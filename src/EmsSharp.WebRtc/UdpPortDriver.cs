@@ -30,6 +30,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
     private readonly List<IceCandidate> _hostCandidates;
+    private long _receiveFaults;
+    private long _lastFaultLogged;
 
     private UdpPortDriver(UdpPortDriverOptions options, TimeProvider time, ILoggerFactory loggerFactory)
     {
@@ -135,27 +137,50 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         DetachTcp(session);
     }
 
+    /// <summary>Datagrams whose receive or dispatch threw unexpectedly (the loop goes on).</summary>
+    internal long ReceiveFaults => Interlocked.Read(ref _receiveFaults);
+
+    /// <summary>Test hook: runs before each datagram is dispatched, to exercise the loop's fault isolation.</summary>
+    internal Action<IPEndPoint>? BeforeDispatch { get; set; }
+
     private async Task ReceiveLoopAsync()
     {
         var buffer = new byte[MaxDatagram];
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult result;
             try
             {
-                result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                var result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                var from = (IPEndPoint)result.RemoteEndPoint;
+                BeforeDispatch?.Invoke(from);
+                Dispatch(buffer.AsSpan(0, result.ReceivedBytes), from);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
-                continue; // ICMP port unreachable from an earlier send.
+                // ICMP port unreachable from an earlier send.
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
                 return;
             }
+#pragma warning disable CA1031 // One bad datagram or session must not end receiving for every session on the port.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                OnReceiveFault(e);
+            }
+        }
+    }
 
-            Dispatch(buffer.AsSpan(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint);
+    private void OnReceiveFault(Exception e)
+    {
+        var faults = Interlocked.Increment(ref _receiveFaults);
+        var now = _time.GetTimestamp();
+        if (_lastFaultLogged == 0 || _time.GetElapsedTime(_lastFaultLogged, now) >= TimeSpan.FromSeconds(1))
+        {
+            _lastFaultLogged = now;
+            LogReceiveFault(_logger, faults, e);
         }
     }
 
@@ -183,6 +208,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             session.DeliverDatagram(datagram, from);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "UDP receive loop caught a fault ({Faults} so far; logged at most once a second); it goes on")]
+    private static partial void LogReceiveFault(ILogger logger, long faults, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Send to {Destination} failed: {Error}")]
     private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, SocketError error);

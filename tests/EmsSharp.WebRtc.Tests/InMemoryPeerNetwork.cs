@@ -23,6 +23,12 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     public int Dropped;
     public int NatRejected;
 
+    /// <summary>DTLS datagrams any session sent (whether delivered or not).</summary>
+    public int DtlsSent;
+
+    /// <summary>Drops every DTLS datagram: ICE connects, DTLS never completes.</summary>
+    public bool DropDtls { get; set; }
+
     /// <summary>Creates a session at <paramref name="address"/>, behind a NAT mapped to <paramref name="natPublic"/> if set.</summary>
     public PeerSession CreateSession(IPEndPoint address, PeerSessionOptions options, TimeProvider time,
         IPEndPoint? natPublic = null)
@@ -74,6 +80,15 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 
     private void Send(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
     {
+        if (PacketDemux.Classify(datagram) == PacketKind.Dtls)
+        {
+            Interlocked.Increment(ref DtlsSent);
+            if (DropDtls)
+            {
+                return;
+            }
+        }
+
         lock (_hosts)
         {
             if (_blocked.Contains(from))

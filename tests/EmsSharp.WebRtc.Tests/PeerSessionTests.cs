@@ -15,13 +15,13 @@ public sealed class PeerSessionTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    private static async Task StepUntilAsync(FakeTimeProvider time, Task done)
+    private static async Task StepUntilAsync(FakeTimeProvider time, Task done, int stepMillis = 10)
     {
         var start = DateTime.UtcNow;
         while (!done.IsCompleted)
         {
             Assert.True(DateTime.UtcNow - start < Deadline, "timed out");
-            time.Advance(TimeSpan.FromMilliseconds(10));
+            time.Advance(TimeSpan.FromMilliseconds(stepMillis));
             await Task.WhenAny(done, Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System));
         }
 
@@ -91,6 +91,117 @@ public sealed class PeerSessionTests
         await browser.DisposeAsync();
         await StepUntilAsync(time, serverClosed.Task);
         Assert.False(server.SendRtpOrRtcp(packet));
+    }
+
+    private static Task<PeerSessionState> NextStateAsync(PeerSession session, PeerSessionState wanted)
+    {
+        var reached = new TaskCompletionSource<PeerSessionState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.StateChanged += (_, st) =>
+        {
+            if (st == wanted)
+            {
+                reached.TrySetResult(st);
+            }
+        };
+        return reached.Task;
+    }
+
+    [Fact]
+    public async Task Offer_without_an_answer_fails_after_the_answer_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000),
+            new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), AnswerTimeout = TimeSpan.FromSeconds(30) }, time);
+        var failed = NextStateAsync(server, PeerSessionState.Failed);
+        await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
+        time.Advance(TimeSpan.FromSeconds(29));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.New, server.State);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await failed.WaitAsync(Deadline);
+        Assert.Equal("no answer within 30 s of the offer", server.FailureReason);
+    }
+
+    [Fact]
+    public async Task Answer_in_time_clears_the_answer_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        net.Block(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000));
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), AnswerTimeout = TimeSpan.FromSeconds(5), RandomSeed = 1 };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        time.Advance(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.Checking, server.State);
+        Assert.Null(server.FailureReason);
+    }
+
+    [Fact]
+    public async Task Ice_connected_without_dtls_fails_after_the_dtls_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork { DropDtls = true };
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1, DtlsTimeout = TimeSpan.FromSeconds(10) };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        var handshaking = NextStateAsync(server, PeerSessionState.DtlsHandshaking);
+        var failed = NextStateAsync(server, PeerSessionState.Failed);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        await StepUntilAsync(time, handshaking);
+        var iceConnectedBy = time.GetUtcNow();
+        await StepUntilAsync(time, failed, stepMillis: 100);
+        Assert.InRange(time.GetUtcNow() - iceConnectedBy, TimeSpan.FromSeconds(9.9), TimeSpan.FromSeconds(10.5));
+        Assert.Equal("DTLS did not complete within 10 s of ICE connecting", server.FailureReason);
+    }
+
+    [Fact]
+    public async Task Dtls_worker_waits_for_ice_a_client_hello_before_it_gets_no_answer()
+    {
+        // Before this, a DTLS server's worker started with the remote description and answered a ClientHello from
+        // a peer ICE had not connected; now the worker starts once ICE connected, the ClientHello waits in its queue.
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        var serverAddress = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000);
+        var browserAddress = new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000);
+        net.Block(browserAddress); // no check reaches the server: ICE stays checking
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
+        await using var server = net.CreateSession(serverAddress, options, time);
+        await using var browser = net.CreateSession(browserAddress, options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync()); // the browser is active: we are the DTLS server
+
+        var hello = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new Protocols.Dtls.BouncyCastle.BcDtlsTransport(DtlsCertificate.Generate(), options.Certificate.Fingerprint, new HelloCapture(hello));
+        client.Start(DtlsRole.Client);
+        server.DeliverDatagram(await hello.Task.WaitAsync(Deadline), browserAddress);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System); // BouncyCastle answers within milliseconds
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
+        Assert.Equal(PeerSessionState.Checking, server.State);
+        Assert.Equal(0, net.DtlsSent);
+    }
+
+    private sealed class HelloCapture(TaskCompletionSource<byte[]> hello) : IDtlsTransportHandler
+    {
+        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram) => hello.TrySetResult(datagram.ToArray());
+
+        public void OnDtlsConnected(DtlsSrtpKeys keys)
+        {
+        }
+
+        public void OnDtlsApplicationData(byte[] data)
+        {
+        }
+
+        public void OnDtlsClosed(string? error)
+        {
+        }
     }
 
     [Fact]

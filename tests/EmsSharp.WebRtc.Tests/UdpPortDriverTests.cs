@@ -11,6 +11,35 @@ public sealed class UdpPortDriverTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     [Fact]
+    public async Task Receive_loop_survives_a_fault_per_datagram_and_counts_it()
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var seen = 0;
+        var allSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        port.BeforeDispatch = _ =>
+        {
+            var n = Interlocked.Increment(ref seen);
+            if (n == 6)
+            {
+                allSeen.TrySetResult();
+            }
+
+            if (n <= 3)
+            {
+                throw new InvalidOperationException("a bug on datagram " + n);
+            }
+        };
+        using var sender = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        for (var i = 0; i < 6; i++)
+        {
+            await sender.SendAsync(new byte[] { 0x17, 0xFE, 0xFD }, port.LocalEndPoint);
+        }
+
+        await allSeen.Task.WaitAsync(Deadline);
+        Assert.Equal(3, port.ReceiveFaults);
+    }
+
+    [Fact]
     public async Task Two_sessions_on_one_port_each_connect_to_their_own_peer()
     {
         await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });

@@ -12,6 +12,7 @@ public sealed class DataChannel
     private readonly DataChannelManager _manager;
     private long _lowThreshold;
     private ArrayBufferWriter<byte>? _partial;
+    private bool _discardingPartial;
 
     internal DataChannel(DataChannelManager manager, ushort id, string label, DataChannelOptions options, DataChannelState state)
     {
@@ -103,25 +104,47 @@ public sealed class DataChannel
     /// <summary>Closes the channel by resetting its outgoing stream (RFC 8831 §6.7); the peer resets its side in turn.</summary>
     public void Close() => _manager.CloseChannel(this);
 
-    /// <summary>Accumulates a deprecated partial message (PPID 52/54); returns the whole once a final part arrives.</summary>
-    internal byte[] AppendPartial(byte[] data, bool final)
+    /// <summary>Whether the peer opened this channel with DATA_CHANNEL_OPEN.</summary>
+    internal bool OpenedByPeer { get; init; }
+
+    /// <summary>
+    /// Accumulates a deprecated partial message (PPID 52/54, RFC 8831 §8) of at most <paramref name="maxSize"/>
+    /// bytes. Returns the whole message once its final part arrives; null while it is incomplete, or when it is
+    /// dropped: <paramref name="overflowed"/> says this part took it over <paramref name="maxSize"/>, and the
+    /// rest of that message (up to its final part) is dropped too.
+    /// </summary>
+    internal byte[]? AppendPart(byte[] data, bool final, int maxSize, out bool overflowed)
     {
+        overflowed = false;
+        if (_discardingPartial)
+        {
+            _discardingPartial = !final;
+            return null;
+        }
+
+        var held = _partial?.WrittenCount ?? 0;
+        if ((long)held + data.Length > maxSize)
+        {
+            _partial = null;
+            _discardingPartial = !final;
+            overflowed = true;
+            return null;
+        }
+
         if (!final)
         {
             (_partial ??= new ArrayBufferWriter<byte>()).Write(data);
-            return [];
+            return null;
         }
 
-        if (_partial is null || _partial.WrittenCount == 0)
+        if (_partial is null)
         {
             return data;
         }
 
         _partial.Write(data);
         var whole = _partial.WrittenSpan.ToArray();
-        _partial.Clear();
+        _partial = null;
         return whole;
     }
-
-    internal bool HasPartial => _partial is { WrittenCount: > 0 };
 }

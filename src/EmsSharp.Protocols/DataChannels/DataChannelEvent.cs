@@ -26,7 +26,7 @@ public readonly struct DataChannelEvent
     /// <summary>Whether the message is text (PPID 51/56) rather than binary (53/57).</summary>
     public bool IsText { get; }
 
-    /// <summary>Why the association ended.</summary>
+    /// <summary>Why the association ended, or why a channel was refused.</summary>
     public string? Reason { get; }
 
     /// <summary>The message as a string (decodes <see cref="Data"/> as UTF-8).</summary>

@@ -7,6 +7,8 @@ public enum DataChannelEventKind
     Connected,
     /// <summary>The peer opened a channel with DATA_CHANNEL_OPEN (RTCPeerConnection.ondatachannel); it is open.</summary>
     ChannelOpenedByPeer,
+    /// <summary>A DATA_CHANNEL_OPEN over <see cref="DataChannelManagerOptions.MaxPeerChannels"/> was refused; see <see cref="DataChannelEvent.Reason"/>.</summary>
+    ChannelRefused,
     /// <summary>A channel we opened is now open (ACK received, or negotiated channel ready).</summary>
     ChannelOpen,
     /// <summary>A message arrived on <see cref="DataChannelEvent.Channel"/>.</summary>

@@ -15,6 +15,7 @@ public sealed class DataChannelManager
     private readonly Queue<DataChannelEvent> _events = new();
     private readonly List<DataChannel> _pendingOpens = [];
     private ushort _nextId;
+    private int _peerChannelCount;
     private bool _disconnected;
 
     /// <summary>Creates the manager and its association.</summary>
@@ -25,6 +26,9 @@ public sealed class DataChannelManager
         Association = new SctpAssociation(options.Association);
         _nextId = (ushort)(options.IsDtlsClient ? 0 : 1);
     }
+
+    /// <summary>Counters for tests and metrics.</summary>
+    internal DataChannelStatistics Statistics { get; } = new();
 
     /// <summary>The underlying SCTP association.</summary>
     public SctpAssociation Association { get; }
@@ -285,12 +289,21 @@ public sealed class DataChannelManager
         {
             case DataChannelPpid.String:
             case DataChannelPpid.Binary:
-                var whole = channel.HasPartial ? channel.AppendPartial(data, final: true) : data;
-                _events.Enqueue(new DataChannelEvent(DataChannelEventKind.Message, channel, whole, ev.Ppid == DataChannelPpid.String));
-                break;
             case DataChannelPpid.StringPartial:
             case DataChannelPpid.BinaryPartial:
-                channel.AppendPartial(data, final: false); // deprecated (RFC 8831 §8), accepted on receive
+                // The partial PPIDs are deprecated (RFC 8831 §8) but accepted on receive, bounded by our max-message-size.
+                var final = ev.Ppid is DataChannelPpid.String or DataChannelPpid.Binary;
+                var whole = channel.AppendPart(data, final, _options.Association.MaxMessageSize, out var overflowed);
+                if (overflowed)
+                {
+                    Statistics.OversizedMessagesDropped++;
+                }
+
+                if (whole is not null)
+                {
+                    _events.Enqueue(new DataChannelEvent(DataChannelEventKind.Message, channel, whole, ev.Ppid == DataChannelPpid.String));
+                }
+
                 break;
             case DataChannelPpid.StringEmpty:
             case DataChannelPpid.BinaryEmpty:
@@ -320,6 +333,16 @@ public sealed class DataChannelManager
             return;
         }
 
+        if (_peerChannelCount >= _options.MaxPeerChannels)
+        {
+            // RFC 8831 §6.7: refuse by resetting the stream; the peer sees its channel close.
+            Statistics.PeerChannelsRefused++;
+            Association.ResetStreams([streamId]);
+            _events.Enqueue(new DataChannelEvent(DataChannelEventKind.ChannelRefused, null,
+                reason: $"peer channel '{open.Label}' on stream {streamId} refused: already {_peerChannelCount} open, the limit"));
+            return;
+        }
+
         var type = (byte)open.ChannelType;
         var options = new DataChannelOptions
         {
@@ -329,8 +352,9 @@ public sealed class DataChannelManager
             Protocol = open.Protocol,
             Priority = open.Priority,
         };
-        var created = new DataChannel(this, streamId, open.Label, options, DataChannelState.Open);
+        var created = new DataChannel(this, streamId, open.Label, options, DataChannelState.Open) { OpenedByPeer = true };
         _channels[streamId] = created;
+        _peerChannelCount++;
         Association.Send(streamId, DataChannelPpid.Dcep, [DataChannelOpenMessage.AckMessageType], default, countBuffered: false);
         _events.Enqueue(new DataChannelEvent(DataChannelEventKind.ChannelOpenedByPeer, created));
     }
@@ -376,6 +400,11 @@ public sealed class DataChannelManager
     {
         channel.State = DataChannelState.Closed;
         _channels.Remove(channel.Id);
+        if (channel.OpenedByPeer)
+        {
+            _peerChannelCount--;
+        }
+
         _events.Enqueue(new DataChannelEvent(DataChannelEventKind.ChannelClosed, channel));
     }
 
@@ -389,6 +418,7 @@ public sealed class DataChannelManager
         }
 
         _channels.Clear();
+        _peerChannelCount = 0;
         _pendingOpens.Clear();
         _events.Enqueue(new DataChannelEvent(DataChannelEventKind.Disconnected, null, reason: reason));
     }

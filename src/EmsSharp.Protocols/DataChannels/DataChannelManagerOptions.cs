@@ -14,6 +14,12 @@ public sealed class DataChannelManagerOptions
     /// </summary>
     public int RemoteMaxMessageSize { get; init; } = 65536;
 
+    /// <summary>
+    /// Most channels the peer may have open at once (DATA_CHANNEL_OPEN); a further OPEN is refused by resetting
+    /// its stream (RFC 8831 §6.7), counted and reported as <see cref="DataChannelEventKind.ChannelRefused"/>.
+    /// </summary>
+    public int MaxPeerChannels { get; init; } = 16;
+
     /// <summary>The SCTP association settings (ports, MTU, our max-message-size in <see cref="SctpAssociationOptions.MaxMessageSize"/>).</summary>
     public SctpAssociationOptions Association { get; init; } = new();
 }

@@ -8,6 +8,9 @@ public sealed partial class SctpAssociation
     private const int MaxReceiveRing = 65536;
     private const int MaxDuplicatesReported = 16;
 
+    /// <summary>What each held chunk or waiting message costs of the receive window beyond its user data (its bookkeeping).</summary>
+    internal const int HeldChunkOverhead = 64;
+
     private readonly Dictionary<ushort, SctpInboundStream> _inboundStreams = [];
     private readonly uint[] _duplicates = new uint[MaxDuplicatesReported];
     private SctpReceivedChunk[] _received;
@@ -22,7 +25,18 @@ public sealed partial class SctpAssociation
 
     private ref SctpReceivedChunk ReceivedSlot(uint tsn) => ref _received[tsn & (uint)(_received.Length - 1)];
 
+    /// <summary>Receive-window bytes in use: held fragments and waiting messages with their bookkeeping.</summary>
+    internal long ReceiveBufferedBytes => _receivedBytes;
+
     private uint ReceiveWindowCredit() => (uint)Math.Max(0, _options.ReceiveWindow - _receivedBytes);
+
+    /// <summary>
+    /// Most TSNs past the cumulative TSN we hold (RFC 9260 §6.2 window in chunks): each held chunk costs at
+    /// least <see cref="HeldChunkOverhead"/> of the window, and the ring must also hold the incomplete message below.
+    /// </summary>
+    private uint ReceiveTsnSpan => (uint)Math.Clamp(_options.ReceiveWindow / HeldChunkOverhead, 1, MaxReceiveRing / 2);
+
+    private static long Held(int length) => length + HeldChunkOverhead;
 
     private void HandleData(SctpDataChunk data, TimeSpan now)
     {
@@ -33,15 +47,16 @@ public sealed partial class SctpAssociation
             return;
         }
 
-        // RFC 9260 §6.2: with no room, drop DATA beyond the highest TSN received so far.
-        if (_receivedBytes + data.UserData.Length > _options.ReceiveWindow && SctpTsn.Lt(_highestReceivedTsn, tsn))
+        // RFC 9260 §6.2: drop DATA beyond the window in TSNs, and with no room in bytes, beyond the highest TSN
+        // received so far; dropped DATA is not reported as received, the peer sends it again. Gaps below it may still
+        // fill (else nothing could ever complete), up to twice the window, a hard bound on what the association holds.
+        var held = _receivedBytes + Held(data.UserData.Length);
+        if (tsn - _cumulativeTsn > ReceiveTsnSpan
+            || (held > _options.ReceiveWindow && SctpTsn.Lt(_highestReceivedTsn, tsn))
+            || held > 2L * _options.ReceiveWindow
+            || !EnsureReceiveCapacity(tsn))
         {
-            _sackNeeded = true;
-            return;
-        }
-
-        if (!EnsureReceiveCapacity(tsn))
-        {
+            Statistics.DataChunksDropped++;
             _sackNeeded = true;
             return;
         }
@@ -71,7 +86,7 @@ public sealed partial class SctpAssociation
             slot.Ssn = data.Ssn;
             slot.Ppid = data.Ppid;
             slot.Flags = data.Flags;
-            _receivedBytes += data.UserData.Length;
+            _receivedBytes += Held(data.UserData.Length);
         }
 
         if (SctpTsn.Lt(_highestReceivedTsn, tsn))
@@ -86,7 +101,7 @@ public sealed partial class SctpAssociation
         AdvanceCumulativeTsn();
         if (slot.Buffer is not null)
         {
-            TryAssemble(tsn);
+            JoinAndAssemble(tsn);
         }
 
         AdvanceReceiveFloor();
@@ -196,63 +211,97 @@ public sealed partial class SctpAssociation
         return slot.Present && slot.Tsn == tsn && slot.Buffer is not null && slot.StreamId == stream;
     }
 
-    /// <summary>RFC 9260 §6.9: a message is the B..E run of consecutive TSNs on one stream; assemble it once complete.</summary>
-    private void TryAssemble(uint tsn)
+    /// <summary>Whether the held fragments at <paramref name="tsn"/> and the one after it belong to one message.</summary>
+    private bool ContinuesAt(uint tsn, ushort stream) =>
+        (ReceivedSlot(tsn).Flags & SctpDataChunk.EndingFlag) == 0 && IsHeldFragment(tsn + 1, stream)
+        && (ReceivedSlot(tsn + 1).Flags & SctpDataChunk.BeginningFlag) == 0;
+
+    /// <summary>
+    /// RFC 9260 §6.9: a message is the B..E run of consecutive TSNs on one stream. Each run keeps its other end's
+    /// TSN and its byte count at both ends, so an arriving fragment joins its neighbours' runs in constant time
+    /// and a message is copied once, when complete: reassembly is linear whatever the arrival order. A run over
+    /// our max-message-size aborts the association at once, complete or not.
+    /// </summary>
+    private void JoinAndAssemble(uint tsn)
     {
         ref var arrived = ref ReceivedSlot(tsn);
         var stream = arrived.StreamId;
-        var end = tsn;
-        while ((ReceivedSlot(end).Flags & SctpDataChunk.EndingFlag) == 0)
+        var first = tsn;
+        var last = tsn;
+        long total = arrived.Length;
+        if (IsHeldFragment(tsn - 1, stream) && ContinuesAt(tsn - 1, stream))
         {
-            if (!IsHeldFragment(end + 1, stream))
-            {
-                return;
-            }
-
-            end++;
+            ref var left = ref ReceivedSlot(tsn - 1);
+            first = left.RunOtherEnd;
+            total += left.RunBytes;
         }
 
-        var begin = tsn;
-        while ((ReceivedSlot(begin).Flags & SctpDataChunk.BeginningFlag) == 0)
+        if (ContinuesAt(tsn, stream))
         {
-            if (!IsHeldFragment(begin - 1, stream))
-            {
-                return;
-            }
-
-            begin--;
-        }
-
-        long total = 0;
-        for (var t = begin; SctpTsn.Le(t, end); t++)
-        {
-            total += ReceivedSlot(t).Length;
+            ref var right = ref ReceivedSlot(tsn + 1);
+            last = right.RunOtherEnd;
+            total += right.RunBytes;
         }
 
         if (total > _options.MaxMessageSize)
         {
             QueueAbortPacket(_peerTag, false, SctpErrorCauseCode.ProtocolViolation, "message exceeds max-message-size");
-            End(SctpEventKind.Aborted, $"peer sent a {total}-byte message over our max-message-size {_options.MaxMessageSize}");
+            End(SctpEventKind.Aborted, $"peer sent a message of at least {total} bytes, over our max-message-size {_options.MaxMessageSize}");
             return;
         }
 
-        ref var first = ref ReceivedSlot(begin);
-        var ppid = first.Ppid;
-        var ssn = first.Ssn;
-        var unordered = (first.Flags & SctpDataChunk.UnorderedFlag) != 0;
+        ref var head = ref ReceivedSlot(first);
+        ref var tail = ref ReceivedSlot(last);
+        head.RunOtherEnd = last;
+        head.RunBytes = total;
+        tail.RunOtherEnd = first;
+        tail.RunBytes = total;
+        if ((head.Flags & SctpDataChunk.BeginningFlag) == 0 || (tail.Flags & SctpDataChunk.EndingFlag) == 0)
+        {
+            return;
+        }
+
+        var ppid = head.Ppid;
+        var ssn = head.Ssn;
+        var unordered = (head.Flags & SctpDataChunk.UnorderedFlag) != 0;
         var message = new byte[total];
         var o = 0;
-        for (var t = begin; SctpTsn.Le(t, end); t++)
+        for (var t = first; SctpTsn.Le(t, last); t++)
         {
             ref var s = ref ReceivedSlot(t);
             s.Buffer.AsSpan(0, s.Length).CopyTo(message.AsSpan(o));
             o += s.Length;
+            _receivedBytes -= Held(s.Length);
             ArrayPool<byte>.Shared.Return(s.Buffer!);
             s.Buffer = null;
         }
 
-        _receivedBytes -= total;
         Deliver(SctpEvent.Message(stream, ppid, unordered, message), ssn);
+    }
+
+    /// <summary>After FORWARD TSN: held fragments right after it continuing an abandoned message will never complete; free them.</summary>
+    private void DropAbandonedContinuation(uint tsn)
+    {
+        if (!IsHeldFragment(tsn, ReceivedSlot(tsn).StreamId) || (ReceivedSlot(tsn).Flags & SctpDataChunk.BeginningFlag) != 0)
+        {
+            return;
+        }
+
+        var stream = ReceivedSlot(tsn).StreamId;
+        while (true)
+        {
+            var continues = ContinuesAt(tsn, stream);
+            ref var slot = ref ReceivedSlot(tsn);
+            _receivedBytes -= Held(slot.Length);
+            ArrayPool<byte>.Shared.Return(slot.Buffer!);
+            slot.Buffer = null;
+            if (!continues)
+            {
+                return;
+            }
+
+            tsn++;
+        }
     }
 
     private SctpInboundStream GetInboundStream(ushort id)
@@ -284,7 +333,7 @@ public sealed partial class SctpAssociation
         }
         else if (SctpTsn.SsnLt(stream.ExpectedSsn, ssn) && stream.Pending.TryAdd(ssn, message))
         {
-            _receivedBytes += message.Data!.Length;
+            _receivedBytes += Held(message.Data!.Length);
         }
     }
 
@@ -292,7 +341,7 @@ public sealed partial class SctpAssociation
     {
         while (stream.Pending.Remove(stream.ExpectedSsn, out var next))
         {
-            _receivedBytes -= next.Data!.Length;
+            _receivedBytes -= Held(next.Data!.Length);
             _events.Enqueue(next);
             stream.ExpectedSsn++;
         }
@@ -314,7 +363,7 @@ public sealed partial class SctpAssociation
             if (slot.Present && slot.Tsn == t && slot.Buffer is { } buffer)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                _receivedBytes -= slot.Length;
+                _receivedBytes -= Held(slot.Length);
             }
 
             slot = default;
@@ -327,6 +376,7 @@ public sealed partial class SctpAssociation
             _highestReceivedTsn = newCumulative;
         }
 
+        DropAbandonedContinuation(newCumulative + 1);
         AdvanceCumulativeTsn();
         AdvanceReceiveFloor();
         for (var i = 0; i < forward.StreamCount; i++)
@@ -345,7 +395,7 @@ public sealed partial class SctpAssociation
                 {
                     if (stream.Pending.Remove(s, out var ready))
                     {
-                        _receivedBytes -= ready.Data!.Length;
+                        _receivedBytes -= Held(ready.Data!.Length);
                         _events.Enqueue(ready);
                     }
                 }

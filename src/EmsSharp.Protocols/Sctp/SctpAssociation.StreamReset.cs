@@ -197,7 +197,7 @@ public sealed partial class SctpAssociation
     {
         foreach (var pending in stream.Pending.Values)
         {
-            _receivedBytes -= pending.Data!.Length;
+            _receivedBytes -= Held(pending.Data!.Length);
         }
     }
 

@@ -54,9 +54,9 @@ public sealed partial class SctpAssociation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Mtu, 256);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Mtu, SctpPacket.MaxLength);
-        if (options.MaxMessageSize > options.ReceiveWindow)
+        if (options.MaxMessageSize + ((long)options.MaxMessageSize / 8) > options.ReceiveWindow)
         {
-            throw new ArgumentException("ReceiveWindow must be at least MaxMessageSize, or a largest message could never be reassembled.", nameof(options));
+            throw new ArgumentException("ReceiveWindow must be at least MaxMessageSize and an eighth (the bookkeeping of its fragments), or a largest message could never be reassembled.", nameof(options));
         }
 
         _options = options;

@@ -15,7 +15,11 @@ public sealed class SctpAssociationOptions
     /// <summary>Largest message we accept (our <c>a=max-message-size</c>); a bigger one aborts the association.</summary>
     public int MaxMessageSize { get; init; } = 262144;
 
-    /// <summary>Receive buffer; the a_rwnd we advertise when nothing is buffered.</summary>
+    /// <summary>
+    /// Receive buffer; the a_rwnd we advertise when nothing is buffered. Each held chunk or waiting message costs its
+    /// user data and 64 bytes of bookkeeping; it bounds too how many TSNs past the cumulative TSN we hold (window / 64).
+    /// At least <see cref="MaxMessageSize"/> and an eighth.
+    /// </summary>
     public int ReceiveWindow { get; init; } = 1024 * 1024;
 
     /// <summary>Outbound streams we ask for in INIT.</summary>

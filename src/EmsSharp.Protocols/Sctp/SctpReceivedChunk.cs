@@ -11,4 +11,10 @@ internal struct SctpReceivedChunk
     public ushort Ssn;
     public uint Ppid;
     public byte Flags;
+
+    /// <summary>At either end of a run of held fragments of one message: the TSN of the run's other end.</summary>
+    public uint RunOtherEnd;
+
+    /// <summary>At either end of a run: the user bytes the run holds.</summary>
+    public long RunBytes;
 }

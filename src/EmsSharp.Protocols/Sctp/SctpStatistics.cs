@@ -5,6 +5,7 @@ internal sealed class SctpStatistics
 {
     public long PacketsReceived;
     public long PacketsDropped;
+    public long DataChunksDropped;
     public long PacketsSent;
     public long DataChunksSent;
     public long Retransmissions;

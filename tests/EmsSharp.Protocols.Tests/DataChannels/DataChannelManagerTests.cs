@@ -9,7 +9,7 @@ public sealed class DataChannelManagerTests
 {
     private sealed class Pair
     {
-        public Pair(int seed = 1, int remoteMax = 262144, double loss = 0, TimeSpan jitter = default)
+        public Pair(int seed = 1, int remoteMax = 262144, double loss = 0, TimeSpan jitter = default, int maxPeerChannels = 16, int maxMessageSize = 262144)
         {
             Client = new DataChannelManager(new DataChannelManagerOptions
             {
@@ -21,7 +21,8 @@ public sealed class DataChannelManagerTests
             {
                 IsDtlsClient = false,
                 RemoteMaxMessageSize = remoteMax,
-                Association = new SctpAssociationOptions { RandomSeed = seed + 100 },
+                MaxPeerChannels = maxPeerChannels,
+                Association = new SctpAssociationOptions { RandomSeed = seed + 100, MaxMessageSize = maxMessageSize },
             });
             Net = new SimulatedNetwork(new ManagerPeer(Client), new ManagerPeer(Server), seed) { Loss = loss, Jitter = jitter };
         }
@@ -117,6 +118,118 @@ public sealed class DataChannelManagerTests
     }
 
     [Fact]
+    public void DeprecatedPartialPpids_OverMaxMessageSize_DroppedCountedAndNextMessageDelivered()
+    {
+        var pair = new Pair(maxMessageSize: 1000);
+        pair.Start();
+        var channel = pair.Client.OpenChannel("c");
+        pair.Run(() => channel.State == DataChannelState.Open);
+        var part = new byte[400];
+        for (var i = 0; i < 5; i++)
+        {
+            pair.Client.Association.Send(channel.Id, 54, part); // 2000 bytes of partial message, over the 1000 limit
+        }
+
+        pair.Client.Association.Send(channel.Id, 53, part); // its final part: dropped with the rest
+        pair.Client.Association.Send(channel.Id, 52, "at "u8);
+        pair.Client.Association.Send(channel.Id, 51, "limit"u8);
+        pair.Client.Association.Send(channel.Id, 52, new byte[600]);
+        pair.Client.Association.Send(channel.Id, 51, new byte[400]); // exactly 1000: delivered
+        pair.Run(() => pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.Message) == 2);
+        var messages = pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.Message).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal("at limit", messages[0].Text);
+        Assert.Equal(1000, messages[1].Data!.Length);
+        Assert.Equal(1, pair.Server.Statistics.OversizedMessagesDropped);
+        Assert.Equal(SctpAssociationState.Established, pair.Server.Association.State);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void DcepAndPartialPpids_SeededReplay_StayWithinTheLimitsAndNeverThrow(int seed)
+    {
+        // Six valid OPENs (over the cap of 4), then valid, mutated and random DCEP messages and every PPID with random
+        // sizes and streams straight into the client's association: the server never throws, holds at most its peer-channel cap, delivers nothing over
+        // its max-message-size and keeps the association up.
+        const int maxMessage = 4096;
+        var pair = new Pair(seed: seed, maxPeerChannels: 4, maxMessageSize: maxMessage);
+        pair.Start();
+        var random = new Random(seed);
+        for (var i = 0; i < 300; i++)
+        {
+            var stream = (ushort)((random.Next(0, 10) * 2) + (random.Next(8) == 0 ? 1 : 0));
+            var ppid = i < 6 ? DataChannelPpid.Dcep : (uint)random.Next(49, 59);
+            byte[] payload;
+            if (i < 6)
+            {
+                stream = (ushort)(2 * i);
+                var open = new DataChannelOpenMessage(DataChannelType.Reliable, 0, 0, "first" + i, "");
+                payload = new byte[open.GetSerializedLength()];
+                open.TryWrite(payload, out _);
+            }
+            else if (ppid == DataChannelPpid.Dcep && random.Next(3) != 0)
+            {
+                var open = new DataChannelOpenMessage((DataChannelType)(random.Next(2) == 0 ? 0 : random.Next(256)), 0,
+                    (uint)random.Next(), "label" + i, random.Next(4) == 0 ? "proto" : "");
+                payload = new byte[open.GetSerializedLength()];
+                open.TryWrite(payload, out _);
+                if (random.Next(3) == 0)
+                {
+                    payload[random.Next(payload.Length)] = (byte)random.Next(256);
+                }
+            }
+            else
+            {
+                payload = new byte[random.Next(1, maxMessage)];
+                random.NextBytes(payload);
+            }
+
+            pair.Client.Association.Send(stream, ppid, payload);
+            if (i % 25 == 0)
+            {
+                var until = pair.Net.Now + TimeSpan.FromSeconds(1);
+                pair.Run(() => pair.Net.Now > until);
+                Assert.InRange(pair.Server.Channels.Values.Count(c => c.Id % 2 == 0), 0, 4);
+            }
+        }
+
+        var end = pair.Net.Now + TimeSpan.FromSeconds(5);
+        pair.Run(() => pair.Net.Now > end);
+        Assert.Equal(SctpAssociationState.Established, pair.Server.Association.State);
+        Assert.InRange(pair.Server.Channels.Values.Count(c => c.Id % 2 == 0), 0, 4);
+        Assert.All(pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.Message), e => Assert.InRange(e.Data!.Length, 0, maxMessage));
+        Assert.Equal(pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.ChannelRefused), pair.Server.Statistics.PeerChannelsRefused);
+        Assert.True(pair.Server.Statistics.PeerChannelsRefused > 0, "the corpus reaches the channel cap");
+        Assert.True(pair.Server.Statistics.OversizedMessagesDropped > 0, "the corpus reaches the partial-message limit");
+    }
+
+    [Fact]
+    public void PeerOpenedChannels_OverTheCap_RefusedByStreamResetCountedAndReported()
+    {
+        var pair = new Pair(maxPeerChannels: 3);
+        pair.Start();
+        var channels = Enumerable.Range(0, 5).Select(i => pair.Client.OpenChannel("ch" + i)).ToList();
+        pair.Run(() => pair.Server.Statistics.PeerChannelsRefused == 2 && channels.Count(c => c.State == DataChannelState.Closed) == 2);
+        Assert.Equal(3, pair.ServerEvents.Count(e => e.Kind == DataChannelEventKind.ChannelOpenedByPeer));
+        var refused = pair.ServerEvents.Where(e => e.Kind == DataChannelEventKind.ChannelRefused).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.Contains("ch3", refused[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(3, pair.Server.Channels.Count);
+        Assert.Equal(["ch3", "ch4"], channels.Where(c => c.State == DataChannelState.Closed).Select(c => c.Label));
+
+        // Closing one frees a place for the next OPEN.
+        channels[0].Close();
+        pair.Run(() => channels[0].State == DataChannelState.Closed && pair.Server.Channels.Count == 2);
+        var again = pair.Client.OpenChannel("again");
+        pair.Run(() => again.State == DataChannelState.Open && pair.Server.Channels.Count == 3);
+        Assert.Equal(2, pair.Server.Statistics.PeerChannelsRefused);
+    }
+
+    [Fact]
     public void MaxMessageSize_UpToLimitDelivered_OverLimitRejectedClearly()
     {
         var pair = new Pair(remoteMax: 262144);
@@ -137,7 +250,7 @@ public sealed class DataChannelManagerTests
     [Fact]
     public void OneThousandChannels_OpenAndCloseCleanly()
     {
-        var pair = new Pair(seed: 3);
+        var pair = new Pair(seed: 3, maxPeerChannels: 1000);
         pair.Start();
         var channels = new List<DataChannel>();
         for (var i = 0; i < 1000; i++)

@@ -135,6 +135,12 @@ public sealed class BcDtlsTransport : IDtlsTransport
         {
             error = _closing ? null : e.Message;
         }
+#pragma warning disable CA1031 // A peer's malformed record must end this session's handshake, never the process.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            error = _closing ? null : "malformed input: " + e.GetType().Name + ": " + e.Message;
+        }
 
         _handler.OnDtlsClosed(error);
     }
