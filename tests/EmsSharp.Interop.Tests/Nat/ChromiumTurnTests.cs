@@ -1,7 +1,5 @@
 using System.Net;
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EmsSharp.Interop.Tests.Playback;
 
@@ -73,7 +71,7 @@ public sealed class ChromiumTurnTests
             var root = PlaybackRig.FindRepositoryRoot();
             var configuration = typeof(ChromiumTurnTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
             var ersDll = Path.Combine(root, "src", "EmsSharp.Rendezvous", "bin", configuration, "net10.0", "ers.dll");
-            var (cert, key) = WriteSelfSignedPem(folder);
+            var (cert, key) = SelfSignedPem.Write(folder, IPAddress.Parse(NetNsTopology.ErsAddress));
             var config = Path.Combine(folder, "ers.json");
             // A secure ers as an operator runs one: TLS on signalling, so TURN over TLS is handed out too.
             await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
@@ -112,20 +110,5 @@ public sealed class ChromiumTurnTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static (string Cert, string Key) WriteSelfSignedPem(string folder)
-    {
-        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + NetNsTopology.ErsAddress, ecdsa, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Parse(NetNsTopology.ErsAddress));
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var cert = Path.Combine(folder, "server.cert");
-        var key = Path.Combine(folder, "server.key");
-        File.WriteAllText(cert, certificate.ExportCertificatePem());
-        File.WriteAllText(key, ecdsa.ExportPkcs8PrivateKeyPem());
-        return (cert, key);
     }
 }

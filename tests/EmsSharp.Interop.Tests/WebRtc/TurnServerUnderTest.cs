@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using EmsSharp.Interop.Tests.Rendezvous;
 using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
@@ -66,7 +64,7 @@ internal sealed class TurnServerUnderTest : IAsyncDisposable
         var tls = server == TurnRelayTests.Server.ErsTls;
         if (tls)
         {
-            (options.Server.Cert, options.Server.Key) = WriteSelfSignedPem(folder);
+            (options.Server.Cert, options.Server.Key) = SelfSignedPem.Write(folder, IPAddress.Loopback);
             options.Server.Secure = true;
         }
 
@@ -104,20 +102,5 @@ internal sealed class TurnServerUnderTest : IAsyncDisposable
             await _ers.DisposeAsync();
         if (_folder is not null)
             Directory.Delete(_folder, recursive: true);
-    }
-
-    private static (string Cert, string Key) WriteSelfSignedPem(string folder)
-    {
-        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", ecdsa, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var cert = Path.Combine(folder, "server.cert");
-        var key = Path.Combine(folder, "server.key");
-        File.WriteAllText(cert, certificate.ExportCertificatePem());
-        File.WriteAllText(key, ecdsa.ExportPkcs8PrivateKeyPem());
-        return (cert, key);
     }
 }
