@@ -141,14 +141,10 @@ public sealed partial class RtmpServerSession
             return Fail("publish before connect/createStream");
         }
 
+        // The event carries the name as sent, query included (OBS and ffmpeg put a stream key there: "name?key=..."):
+        // the driver decides what the query means.
         var name = ArgumentText(3);
-        var query = name?.IndexOf('?', StringComparison.Ordinal) ?? -1;
-        if (query >= 0)
-        {
-            name = name![..query];
-        }
-
-        if (string.IsNullOrEmpty(name) || current is not null)
+        if (string.IsNullOrEmpty(name) || name[0] == '?' || current is not null)
         {
             RejectPublish(messageStreamId, "A stream name is required, once per stream.");
             return true;

@@ -74,9 +74,12 @@ internal static partial class IngestLog
     [LoggerMessage(33, LogLevel.Warning, "{Protocol} accept failed: {Error}; still listening")]
     public static partial void AcceptFailed(ILogger logger, string protocol, System.Net.Sockets.SocketError error);
 
-    [LoggerMessage(34, LogLevel.Warning, "RTMP publish from {Remote} refused: {Reason} ({Name})")]
-    public static partial void RtmpPublishInvalidName(ILogger logger, EndPoint? remote, string name, string reason);
+    [LoggerMessage(34, LogLevel.Warning, "RTMP publish of {Name} from {Remote} refused: {Reason}")]
+    public static partial void RtmpPublishUnauthorized(ILogger logger, EndPoint? remote, string name, string reason);
 
-    [LoggerMessage(35, LogLevel.Warning, "RTSP publish from {Remote} refused: {Reason} ({Name})")]
-    public static partial void RtspPublishInvalidName(ILogger logger, EndPoint? remote, string name, string reason);
+    [LoggerMessage(35, LogLevel.Warning, "RTSP publish of {Name} from {Remote} refused: {Reason}")]
+    public static partial void RtspPublishUnauthorized(ILogger logger, EndPoint? remote, string name, string reason);
+
+    [LoggerMessage(36, LogLevel.Warning, "{Protocol} publishing is open: anyone who reaches {EndPoint} may publish any free stream name; set Ingest:PublishKeys to require keys")]
+    public static partial void PublishingOpen(ILogger logger, string protocol, IPEndPoint endPoint);
 }

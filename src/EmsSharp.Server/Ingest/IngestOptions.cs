@@ -45,6 +45,12 @@ internal sealed class IngestOptions
     /// <summary>An RTSP session with neither requests nor RTP this long is closed (also the announced session timeout).</summary>
     public TimeSpan RtspIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Publish keys by stream name (<c>*</c> for any other name). Empty: anyone may publish any free valid name
+    /// (EvoStream's behaviour; the server warns at start). Set: RTMP and RTSP publishers add <c>?key=...</c> to the name.
+    /// </summary>
+    public Dictionary<string, string> PublishKeys { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>FLV files played as looping live streams.</summary>
     public List<FileSourceOptions> FileSources { get; set; } = [];
 }

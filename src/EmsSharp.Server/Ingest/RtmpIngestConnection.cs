@@ -12,7 +12,7 @@ namespace EmsSharp.Server.Ingest;
 /// closes only this connection, with a log line; its streams end.
 /// </summary>
 internal sealed class RtmpIngestConnection(
-    Socket socket, StreamHub hub, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
 {
     private readonly Dictionary<uint, RtmpPublication> _publications = [];
     private readonly RtmpServerSession _session = new(limits);
@@ -134,12 +134,12 @@ internal sealed class RtmpIngestConnection(
         }
     }
 
-    private void StartPublication(uint messageStreamId, string name)
+    private void StartPublication(uint messageStreamId, string requested)
     {
-        if (!StreamName.IsValid(name, out var invalid))
+        if (!publishers.TryAuthorize(requested, out var name, out var refused))
         {
-            IngestLog.RtmpPublishInvalidName(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, invalid);
-            _session.RejectPublish(messageStreamId, "Invalid stream name: " + invalid + ".");
+            IngestLog.RtmpPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, refused);
+            _session.RejectPublish(messageStreamId, "Publish refused: " + refused + ".");
             return;
         }
 

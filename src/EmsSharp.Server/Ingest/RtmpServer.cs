@@ -14,6 +14,7 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
     : TcpIngestListener
 {
     private readonly IngestOptions _options = options.Value;
+    private readonly PublishAuthorizer _publishers = new(options);
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
 
     protected override bool Enabled => _options.RtmpEnabled;
@@ -24,12 +25,17 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override int MaxConnectionsPerAddress => _options.RtmpMaxConnectionsPerAddress;
 
-    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtmpListening(logger, endPoint);
+    protected override void LogListening(IPEndPoint endPoint)
+    {
+        IngestLog.RtmpListening(logger, endPoint);
+        if (!_publishers.KeysRequired)
+            IngestLog.PublishingOpen(logger, "RTMP", endPoint);
+    }
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(logger, remote, reason);
 
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, hub, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
+        new RtmpIngestConnection(socket, hub, _publishers, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
 }

@@ -14,7 +14,7 @@ namespace EmsSharp.Server.Ingest;
 /// 403. Malformed input closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
-    Socket socket, StreamHub hub, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
 {
     private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
@@ -122,15 +122,15 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 455, "Method Not Valid in This State"), false);
         }
 
-        if (!TryGetStreamName(request.Uri!, out var name))
+        if (!TryGetStreamName(request.Uri!, out var requested))
         {
             return (Reply(request, 400, "Bad Request"), true);
         }
 
-        if (!StreamName.IsValid(name, out var invalid))
+        if (!publishers.TryAuthorize(requested, out var name, out var refused))
         {
-            IngestLog.RtspPublishInvalidName(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, invalid);
-            return (Reply(request, 400, "Bad Request"), true);
+            IngestLog.RtspPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, refused);
+            return (Reply(request, 403, "Forbidden"), true);
         }
 
         if (request.GetHeader("Content-Type") is not { } type || !type.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase) ||
@@ -325,8 +325,9 @@ internal sealed class RtspIngestConnection(
             return false;
         }
 
-        name = Uri.UnescapeDataString(parsed.AbsolutePath.Trim('/'));
-        return name.Length is > 0 and <= 256;
+        // The path names the stream; a query (?key=...) goes with it to the publish check.
+        name = Uri.UnescapeDataString(parsed.AbsolutePath.Trim('/')) + parsed.Query;
+        return name.Length is > 0 and <= 1024;
     }
 
     private RtspMessage Ok(RtspMessage request) => Reply(request, 200, "OK");

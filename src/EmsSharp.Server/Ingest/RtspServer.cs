@@ -14,6 +14,7 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
     : TcpIngestListener
 {
     private readonly IngestOptions _options = options.Value;
+    private readonly PublishAuthorizer _publishers = new(options);
 
     protected override bool Enabled => _options.RtspEnabled;
 
@@ -23,12 +24,17 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override int MaxConnectionsPerAddress => _options.RtspMaxConnectionsPerAddress;
 
-    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtspListening(logger, endPoint);
+    protected override void LogListening(IPEndPoint endPoint)
+    {
+        IngestLog.RtspListening(logger, endPoint);
+        if (!_publishers.KeysRequired)
+            IngestLog.PublishingOpen(logger, "RTSP", endPoint);
+    }
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(logger, remote, reason);
 
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, hub, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
+        new RtspIngestConnection(socket, hub, _publishers, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
 }

@@ -9,6 +9,39 @@ namespace EmsSharp.Interop.Tests.Ingest;
 public class RtmpIngestInteropTests
 {
     [Fact]
+    public async Task Ffmpeg_publishes_with_its_key_and_without_one_is_refused_with_a_log_line()
+    {
+        var hub = new StreamHub();
+        var ingest = new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" };
+        ingest.PublishKeys["keyed"] = "s3cret";
+        var log = new LinesLogger();
+        using var server = new RtmpServer(Options.Create(ingest), hub, TimeProvider.System, log);
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            var url = $"rtmp://127.0.0.1:{server.LocalEndPoint!.Port}/live/keyed";
+            using (var refused = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(5, url)))
+            {
+                Assert.True(await refused.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg kept publishing: " + refused.Stderr);
+                Assert.NotEqual(0, refused.ExitCode);
+            }
+
+            Assert.Contains(log.Lines, l => l.Contains("publish of keyed", StringComparison.Ordinal) &&
+                l.Contains("a publish key is required", StringComparison.Ordinal));
+            Assert.False(hub.TryGetStream("keyed", out _));
+
+            // The key in the stream name's query, as OBS's stream key field or an ffmpeg URL gives it.
+            using var keyed = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(30, url + "?key=s3cret"));
+            var stream = await hub.WaitForStreamAsync("keyed", TimeSpan.FromSeconds(30));
+            Assert.True(stream is not null, "no stream; ffmpeg said: " + keyed.Stderr);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Ffmpeg_publishing_an_overlong_stream_name_is_refused_with_a_log_line_and_nothing_is_published()
     {
         var hub = new StreamHub();
