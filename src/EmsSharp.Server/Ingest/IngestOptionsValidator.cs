@@ -29,6 +29,19 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
         }
 
+        foreach (var (name, key) in options.PublishKeys)
+        {
+            if (name != "*" && !EmsSharp.Media.Hub.StreamName.IsValid(name, out var invalid))
+            {
+                failures.Add($"Ingest:PublishKeys: {invalid} ({name}).");
+            }
+
+            if (string.IsNullOrEmpty(key))
+            {
+                failures.Add($"Ingest:PublishKeys:{name} has an empty key.");
+            }
+        }
+
         if (options.RtmpIdleTimeout <= TimeSpan.Zero)
         {
             failures.Add("Ingest:RtmpIdleTimeout must be positive.");

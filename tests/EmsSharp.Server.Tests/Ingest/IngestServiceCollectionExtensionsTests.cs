@@ -54,6 +54,10 @@ public class IngestServiceCollectionExtensionsTests
         ("rtsp idle", new IngestOptions { RtspIdleTimeout = TimeSpan.FromSeconds(1) }),
         ("file path", new IngestOptions { FileSources = [new FileSourceOptions()] }),
         ("duplicate name", new IngestOptions { FileSources = [new() { Path = "a/x.flv" }, new() { Path = "b/x.flv" }] }),
+        ("per-address cap", new IngestOptions { RtmpMaxConnectionsPerAddress = 0 }),
+        ("rtsp per-address cap", new IngestOptions { RtspMaxConnections = 10, RtspMaxConnectionsPerAddress = 11 }),
+        ("publish key name", new IngestOptions { PublishKeys = new() { ["bad name"] = "k" } }),
+        ("empty publish key", new IngestOptions { PublishKeys = new() { ["cam"] = "" } }),
     ];
 
     public static TheoryData<int> Invalid => [.. Enumerable.Range(0, InvalidOptions.Length)];
