@@ -29,16 +29,16 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
         }
 
-        foreach (var (name, key) in options.PublishKeys)
+        foreach (var (keyedName, key) in options.PublishKeys)
         {
-            if (name != "*" && !EmsSharp.Media.Hub.StreamName.IsValid(name, out var invalid))
+            if (keyedName != "*" && !EmsSharp.Media.Hub.StreamName.IsValid(keyedName, out var invalid))
             {
-                failures.Add($"Ingest:PublishKeys: {invalid} ({name}).");
+                failures.Add($"Ingest:PublishKeys: {invalid} ({keyedName}).");
             }
 
             if (string.IsNullOrEmpty(key))
             {
-                failures.Add($"Ingest:PublishKeys:{name} has an empty key.");
+                failures.Add($"Ingest:PublishKeys:{keyedName} has an empty key.");
             }
         }
 
