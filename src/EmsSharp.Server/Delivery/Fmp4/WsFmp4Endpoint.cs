@@ -25,6 +25,7 @@ internal sealed partial class WsFmp4Endpoint(
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    private readonly Dictionary<IPAddress, int> _viewersPerAddress = [];
     private ListenOptions? _listen;
     private long _lastViewerId;
 
@@ -52,6 +53,52 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (!TryTakeSlot(address))
+        {
+            LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
+        try
+        {
+            await ServeAsync(context, name).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseSlot(address);
+        }
+    }
+
+    private bool TryTakeSlot(IPAddress address)
+    {
+        lock (_viewersPerAddress)
+        {
+            var held = _viewersPerAddress.GetValueOrDefault(address);
+            if (held >= options.Value.MaxViewersPerAddress)
+            {
+                return false;
+            }
+
+            _viewersPerAddress[address] = held + 1;
+            return true;
+        }
+    }
+
+    private void ReleaseSlot(IPAddress address)
+    {
+        lock (_viewersPerAddress)
+        {
+            if (--_viewersPerAddress[address] == 0)
+            {
+                _viewersPerAddress.Remove(address);
+            }
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, string name)
+    {
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
 
         // A viewer ends with its connection or with the server, so a shutdown never waits on open sockets.
@@ -223,4 +270,7 @@ internal sealed partial class WsFmp4Endpoint(
 
     [LoggerMessage(3, LogLevel.Warning, "WS-FMP4 viewer from {Remote} closed: stream not found: {StreamName}")]
     private static partial void LogStreamNotFound(ILogger logger, string streamName, IPAddress? remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already")]
+    private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max);
 }

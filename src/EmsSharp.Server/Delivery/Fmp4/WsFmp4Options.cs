@@ -20,4 +20,7 @@ internal sealed class WsFmp4Options
 
     /// <summary>Longest stream name accepted in the path.</summary>
     public int MaxStreamNameLength { get; set; } = 256;
+
+    /// <summary>WebSocket viewers one remote address may hold at once; more get 429 (so one host cannot take every slot).</summary>
+    public int MaxViewersPerAddress { get; set; } = 64;
 }

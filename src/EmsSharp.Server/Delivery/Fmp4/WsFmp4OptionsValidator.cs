@@ -29,6 +29,11 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
             failures.Add("WsFmp4:MaxStreamNameLength must be at least 1.");
         }
 
+        if (options.MaxViewersPerAddress < 1)
+        {
+            failures.Add("WsFmp4:MaxViewersPerAddress must be at least 1.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -47,6 +47,52 @@ public sealed class WsFmp4EndpointTests
     }
 
     [Fact]
+    public async Task Viewers_beyond_the_per_address_cap_get_429_and_a_freed_slot_serves_again()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.Configure<WsFmp4Options>(o => o.MaxViewersPerAddress = 2));
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("test", out var stream));
+        SetTracks(stream);
+        Publish(stream, 0, 3, gop: 5);
+        var uri = new Uri($"ws://127.0.0.1:{ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!.Port}/test");
+
+        using var first = new ClientWebSocket();
+        await first.ConnectAsync(uri, CancellationToken.None);
+        Assert.True(IsInit(await ReceiveAsync(first)));
+        using var second = new ClientWebSocket();
+        await second.ConnectAsync(uri, CancellationToken.None);
+        Assert.True(IsInit(await ReceiveAsync(second)));
+
+        using var third = new ClientWebSocket();
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => third.ConnectAsync(uri, CancellationToken.None));
+        Assert.Contains("429", refused.Message, StringComparison.Ordinal);
+        Assert.True(ems.Logs.Contains("2 viewers from this address already"));
+
+        // A viewer leaves: its slot serves the next one once the server has ended it (polled with a deadline: the
+        // close handshake completes before the server's handler returns).
+        await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        ClientWebSocket fourth;
+        while (true)
+        {
+            fourth = new ClientWebSocket();
+            try
+            {
+                await fourth.ConnectAsync(uri, CancellationToken.None);
+                break;
+            }
+            catch (WebSocketException) when (DateTime.UtcNow < deadline)
+            {
+                fourth.Dispose();
+                await Task.Delay(20);
+            }
+        }
+
+        using var admitted = fourth;
+        Assert.True(IsInit(await ReceiveAsync(admitted)));
+    }
+
+    [Fact]
     public async Task Unknown_stream_is_closed_with_policy_violation_and_the_reason()
     {
         await using var ems = await TestEms.StartAsync(services: s =>
