@@ -76,23 +76,7 @@ internal sealed class NamespacedProcess : IDisposable
             return TailLocked(count);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.KillAndDispose();
 
     private string TailLocked(int count) =>
         string.Join('\n', _lines.Skip(Math.Max(0, _lines.Count - count)).Select(l => Name + "| " + l));

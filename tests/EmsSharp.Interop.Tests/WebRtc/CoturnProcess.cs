@@ -121,20 +121,7 @@ internal sealed class CoturnProcess : IDisposable
         return (username, Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(username))));
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.KillAndDispose();
 
     private static int FreeTcpPort()
     {
