@@ -219,6 +219,10 @@ public sealed partial class ErsClient
             case "message":
                 RaiseMessage(arg);
                 break;
+            case "messageRefused" when arg.ValueKind == JsonValueKind.Object:
+                // The ERS refused a message of ours to a peer whose outbox share we filled (ours; the ers tells the sender).
+                ErsClientLog.MessageRefused(_logger, _ersName, Options.RoomId, GetString(arg, "type"), GetString(arg, "to"), GetString(arg, "reason"));
+                break;
             case "remove" when arg.ValueKind == JsonValueKind.Object:
                 string removed = GetString(arg, "id");
                 if (removed.Length > 0)

@@ -14,4 +14,7 @@ internal static partial class ErsClientLog
 
     [LoggerMessage(4, LogLevel.Error, "ERS {Ers} room {Room}: connection attempt failed unexpectedly; retrying with backoff")]
     public static partial void SessionFailed(ILogger logger, string ers, string room, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "ERS {Ers} room {Room}: the ERS dropped our {Type} message to {To}: {Reason}")]
+    public static partial void MessageRefused(ILogger logger, string ers, string room, string type, string to, string reason);
 }
