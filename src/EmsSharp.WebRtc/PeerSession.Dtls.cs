@@ -6,6 +6,9 @@ namespace EmsSharp.WebRtc;
 /// <summary>DTLS start and the bridge from the DTLS worker thread back into the session loop.</summary>
 public sealed partial class PeerSession
 {
+    /// <summary>Whether the DTLS worker has started (read on the session loop, or after a round trip through it).</summary>
+    internal bool DtlsWorkerStarted => _dtlsStarted;
+
     private void StartDtls()
     {
         if (_dtls is null)

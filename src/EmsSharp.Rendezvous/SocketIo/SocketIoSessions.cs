@@ -17,6 +17,7 @@ internal sealed class SocketIoSessions : IDisposable
     private readonly long _origin;
     private readonly ConcurrentDictionary<string, (IPAddress Ip, TimeSpan Created)> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _released = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly Dictionary<IPAddress, int> _socketsPerIp = [];
     private readonly Dictionary<IPAddress, TokenBucket> _handshakeBuckets = [];
@@ -96,10 +97,28 @@ internal sealed class SocketIoSessions : IDisposable
     /// <summary>True while <paramref name="sid"/>'s socket is open (TURN credentials minted for it are bound to it).</summary>
     public bool IsOpen(string sid) => _open.ContainsKey(sid);
 
+    /// <summary>Completes once <paramref name="sid"/>'s socket is closed (at once when it is not open).</summary>
+    public Task WhenReleased(string sid)
+    {
+        TaskCompletionSource released = _released.GetOrAdd(sid, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!IsOpen(sid))
+        {
+            released.TrySetResult(); // closed before (or while) we asked
+            _released.TryRemove(sid, out _);
+        }
+
+        return released.Task;
+    }
+
     /// <summary>A claimed session's socket closed.</summary>
     public void Release(string sid, IPAddress ip)
     {
         _open.TryRemove(sid, out _);
+        if (_released.TryRemove(sid, out TaskCompletionSource? released))
+        {
+            released.TrySetResult();
+        }
+
         lock (_lock)
         {
             int n = _socketsPerIp.GetValueOrDefault(ip) - 1;

@@ -92,43 +92,30 @@ internal sealed class NatRig : IAsyncDisposable
             + $"&room={Room}&stream=test&transport={transport}&autoplay=1";
         await page.GotoAsync(url, new PageGotoOptions { Timeout = 15_000 });
 
+        // Waits run inside the page (Playwright re-evaluates the condition every 100 ms there), bounded in time.
         string? failure = null;
-        var stats = await StatsAsync(page);
-        var deadline = DateTime.UtcNow + FirstFrameTimeout;
-        while (Frames(stats) == 0 && failure is null)
-        {
-            if (DateTime.UtcNow >= deadline)
-                failure = $"no decoded frame in {FirstFrameTimeout.TotalSeconds:0} s";
-            else
-                await Task.Delay(250);
-            stats = await StatsAsync(page);
-        }
+        if (!await FramesAboveAsync(page, 0, FirstFrameTimeout))
+            failure = $"no decoded frame in {FirstFrameTimeout.TotalSeconds:0} s";
 
-        var first = Frames(stats);
+        var first = Frames(await StatsAsync(page));
         var last = first;
         if (failure is null)
         {
+            // Frames must keep rising for the whole watch: never still for StallLimit.
             var start = DateTime.UtcNow;
-            var lastRise = start;
             while (DateTime.UtcNow - start < WatchFor && failure is null)
             {
-                await Task.Delay(500);
-                stats = await StatsAsync(page);
-                if (Frames(stats) > last)
-                {
-                    last = Frames(stats);
-                    lastRise = DateTime.UtcNow;
-                }
-                else if (DateTime.UtcNow - lastRise > StallLimit)
-                {
-                    failure = $"decoded frames stopped at {last} after {(lastRise - start).TotalSeconds:0.0} s of watching";
-                }
+                if (await FramesAboveAsync(page, last, StallLimit))
+                    last = Frames(await StatsAsync(page));
+                else
+                    failure = $"decoded frames stopped at {last} after {(DateTime.UtcNow - start - StallLimit).TotalSeconds:0.0} s of watching";
             }
 
             if (failure is null && last - first < MinimumFramesInWatch)
                 failure = $"only {last - first} frames decoded in {WatchFor.TotalSeconds:0} s";
         }
 
+        var stats = await StatsAsync(page);
         var ice = JsonDocument.Parse(await page.EvaluateAsync<string>(IceScript)).RootElement.Clone();
         var selected = ice.TryGetProperty("selected", out var pair) && pair.ValueKind == JsonValueKind.Object
             ? $"selected pair: local {Candidate(pair.GetProperty("local"))} -> remote {Candidate(pair.GetProperty("remote"))}"
@@ -221,6 +208,20 @@ internal sealed class NatRig : IAsyncDisposable
 
     private static async Task<JsonElement> StatsAsync(IPage page) =>
         JsonDocument.Parse(await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'")).RootElement.Clone();
+
+    private static async Task<bool> FramesAboveAsync(IPage page, int frames, TimeSpan within)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync("n => window.player && window.player.stats().framesDecoded > n", frames,
+                new PageWaitForFunctionOptions { Timeout = (float)within.TotalMilliseconds, PollingInterval = 100 });
+            return true;
+        }
+        catch (TimeoutException) // Playwright reports a wait that ran out as System.TimeoutException
+        {
+            return false;
+        }
+    }
 
     private static int Frames(JsonElement stats) =>
         stats.TryGetProperty("framesDecoded", out var frames) && frames.TryGetInt32(out var n) ? n : 0;

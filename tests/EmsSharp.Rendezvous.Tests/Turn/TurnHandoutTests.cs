@@ -32,7 +32,7 @@ public sealed class TurnHandoutTests
 
         // The credential is bound to its socket: once the socket is gone it no longer works.
         await client.DisposeAsync();
-        await WaitUntilAsync(() => !ers.State.Sessions.IsOpen(client.Sid));
+        await ers.State.Sessions.WhenReleased(client.Sid).WaitAsync(TimeSpan.FromSeconds(10));
         using TurnUdpTestClient late = new(ers.TurnPort!.Value, username, credential);
         Assert.Equal(401, await late.AllocateAsync());
     }
@@ -73,15 +73,6 @@ public sealed class TurnHandoutTests
         finally
         {
             File.Delete(path);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), timeout.Token);
         }
     }
 }

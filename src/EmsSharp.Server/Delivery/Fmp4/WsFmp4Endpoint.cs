@@ -61,14 +61,8 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
-        try
-        {
-            await ServeAsync(context, name).ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseSlot(address);
-        }
+        using var slot = new ViewerSlot(this, address);
+        await ServeAsync(context, name, slot).ConfigureAwait(false);
     }
 
     private bool TryTakeSlot(IPAddress address)
@@ -97,7 +91,7 @@ internal sealed partial class WsFmp4Endpoint(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, string name)
+    private async Task ServeAsync(HttpContext context, string name, ViewerSlot slot)
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
 
@@ -124,12 +118,12 @@ internal sealed partial class WsFmp4Endpoint(
 
         using (subscription)
         {
-            await ServeAsync(socket, subscription, name, context.Connection, aborted).ConfigureAwait(false);
+            await ServeAsync(socket, subscription, name, context.Connection, slot, aborted).ConfigureAwait(false);
         }
     }
 
     private async Task ServeAsync(
-        WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, CancellationToken aborted)
+        WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, ViewerSlot slot, CancellationToken aborted)
     {
         var id = Interlocked.Increment(ref _lastViewerId);
         events.Publish(EventTypes.OutStreamCreated, Payload(id, name, connection));
@@ -171,6 +165,7 @@ internal sealed partial class WsFmp4Endpoint(
         var payload = Payload(id, name, connection);
         payload["droppedFragments"] = subscription.DroppedFragments;
         payload["deliveredPackets"] = subscription.DeliveredPackets;
+        slot.Dispose(); // free before telling anyone the viewer left: whoever reacts to outStreamClosed finds the slot free
         events.Publish(EventTypes.OutStreamClosed, payload);
         LogViewerLeft(logger, id, name, subscription.DeliveredPackets, subscription.DroppedFragments, subscription.KeyframeSkips);
     }
@@ -273,4 +268,18 @@ internal sealed partial class WsFmp4Endpoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already")]
     private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max);
+
+    /// <summary>A viewer's place in its address's share, freed once (by the end of serving, or by any earlier exit).</summary>
+    private sealed class ViewerSlot(WsFmp4Endpoint endpoint, IPAddress address) : IDisposable
+    {
+        private int _freed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _freed, 1) == 0)
+            {
+                endpoint.ReleaseSlot(address);
+            }
+        }
+    }
 }

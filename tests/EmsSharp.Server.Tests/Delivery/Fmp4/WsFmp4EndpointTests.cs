@@ -49,7 +49,10 @@ public sealed class WsFmp4EndpointTests
     [Fact]
     public async Task Viewers_beyond_the_per_address_cap_get_429_and_a_freed_slot_serves_again()
     {
-        await using var ems = await TestEms.StartAsync(services: s => s.Configure<WsFmp4Options>(o => o.MaxViewersPerAddress = 2));
+        var events = new RecordingPublisher();
+        await using var ems = await TestEms.StartAsync(services: s => s
+            .AddSingleton<IEventPublisher>(events)
+            .Configure<WsFmp4Options>(o => o.MaxViewersPerAddress = 2));
         var hub = ems.Host.Services.GetRequiredService<StreamHub>();
         Assert.True(hub.TryPublish("test", out var stream));
         SetTracks(stream);
@@ -68,27 +71,11 @@ public sealed class WsFmp4EndpointTests
         Assert.Contains("429", refused.Message, StringComparison.Ordinal);
         Assert.True(ems.Logs.Contains("2 viewers from this address already"));
 
-        // A viewer leaves: its slot serves the next one once the server has ended it (polled with a deadline: the
-        // close handshake completes before the server's handler returns).
+        // A viewer leaves: once the server has ended it (outStreamClosed), its slot serves the next one.
         await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        ClientWebSocket fourth;
-        while (true)
-        {
-            fourth = new ClientWebSocket();
-            try
-            {
-                await fourth.ConnectAsync(uri, CancellationToken.None);
-                break;
-            }
-            catch (WebSocketException) when (DateTime.UtcNow < deadline)
-            {
-                fourth.Dispose();
-                await Task.Delay(20);
-            }
-        }
-
-        using var admitted = fourth;
+        await events.WaitAsync(EventTypes.OutStreamClosed);
+        using var admitted = new ClientWebSocket();
+        await admitted.ConnectAsync(uri, CancellationToken.None);
         Assert.True(IsInit(await ReceiveAsync(admitted)));
     }
 
