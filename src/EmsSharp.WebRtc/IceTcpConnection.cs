@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace EmsSharp.WebRtc;
 
@@ -19,21 +17,14 @@ internal sealed class IceTcpConnection : IPacketPath
     private const int MaxQueuedFrames = 512;
 
     private readonly Socket _socket;
-    private readonly Channel<(byte[] Buffer, int Length)> _outbox =
-        Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(MaxQueuedFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
-        }, static dropped => ArrayPool<byte>.Shared.Return(dropped.Item1));
-
-    private readonly Task _writer;
+    private readonly FrameOutbox _outbox;
 
     public IceTcpConnection(Socket socket)
     {
         _socket = socket;
         Remote = (IPEndPoint)socket.RemoteEndPoint!;
         Local = (IPEndPoint)socket.LocalEndPoint!;
-        _writer = Task.Run(WriteLoopAsync);
+        _outbox = new FrameOutbox(MaxQueuedFrames, SendAllAsync);
     }
 
     /// <inheritdoc/>
@@ -59,13 +50,9 @@ internal sealed class IceTcpConnection : IPacketPath
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length + 2);
-        BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)datagram.Length);
-        datagram.CopyTo(buffer.AsSpan(2));
-        if (!_outbox.Writer.TryWrite((buffer, datagram.Length + 2)))
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        Span<byte> length = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(length, (ushort)datagram.Length);
+        _outbox.TryEnqueue(length, datagram);
     }
 
     /// <summary>
@@ -110,9 +97,9 @@ internal sealed class IceTcpConnection : IPacketPath
     /// <summary>Closes the socket; the writer ends.</summary>
     public async Task CloseAsync()
     {
-        _outbox.Writer.TryComplete();
+        _outbox.Complete();
         _socket.Dispose();
-        await _writer.ConfigureAwait(false);
+        await _outbox.Completion.ConfigureAwait(false);
     }
 
     private async Task ReadExactlyAsync(Memory<byte> into, CancellationToken token)
@@ -129,31 +116,11 @@ internal sealed class IceTcpConnection : IPacketPath
         }
     }
 
-    private async Task WriteLoopAsync()
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> frame)
     {
-        var reader = _outbox.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (!frame.IsEmpty)
         {
-            while (reader.TryRead(out var frame))
-            {
-                try
-                {
-                    var sent = 0;
-                    while (sent < frame.Length)
-                    {
-                        sent += await _socket.SendAsync(frame.Buffer.AsMemory(sent, frame.Length - sent), SocketFlags.None)
-                            .ConfigureAwait(false);
-                    }
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    _outbox.Writer.TryComplete();
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(frame.Buffer);
-                }
-            }
+            frame = frame[await _socket.SendAsync(frame, SocketFlags.None).ConfigureAwait(false)..];
         }
     }
 }

@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Turn;
 using Microsoft.Extensions.Logging;
@@ -33,15 +31,9 @@ public sealed partial class TurnRelay : IAsyncDisposable
     private readonly ConcurrentDictionary<PeerSession, int> _bases = new();
     private readonly ConcurrentDictionary<IPEndPoint, PeerSession> _byPeer = new();
     private readonly TaskCompletionSource<string?> _allocated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Channel<(byte[] Buffer, int Length)> _outbox =
-        Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(MaxQueuedFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
-        }, static dropped => ArrayPool<byte>.Shared.Return(dropped.Item1));
+    private readonly FrameOutbox _outbox;
 
     private Task _reader = Task.CompletedTask;
-    private Task _writer = Task.CompletedTask;
 
     private TurnRelay(Socket socket, Stream stream, TurnRelayOptions options, UdpPortDriver port, TimeProvider time, ILogger logger)
     {
@@ -54,6 +46,7 @@ public sealed partial class TurnRelay : IAsyncDisposable
         _client = new TurnClient(options.Username, options.Password);
         Kind = options.Tls ? "turn/tls" : "turn/tcp";
         _timer = time.CreateTimer(static s => ((TurnRelay)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _outbox = new FrameOutbox(MaxQueuedFrames, frame => stream.WriteAsync(frame));
     }
 
     /// <summary>What the path is: <c>turn/tcp</c> or <c>turn/tls</c>.</summary>
@@ -101,7 +94,6 @@ public sealed partial class TurnRelay : IAsyncDisposable
 
         var relay = new TurnRelay(socket, stream, options, port, time, logger);
         relay._reader = Task.Run(relay.ReadLoopAsync);
-        relay._writer = Task.Run(relay.WriteLoopAsync);
         lock (relay._gate)
         {
             relay._client.Start(relay.Now);
@@ -156,8 +148,8 @@ public sealed partial class TurnRelay : IAsyncDisposable
         }
 
         End("the relay was closed");
-        _outbox.Writer.TryComplete();
-        await _writer.ConfigureAwait(false); // the Refresh 0 leaves before the socket closes
+        _outbox.Complete();
+        await _outbox.Completion.ConfigureAwait(false); // the Refresh 0 leaves before the socket closes
         await _stop.CancelAsync().ConfigureAwait(false);
         _stream.Dispose();
         _socket.Dispose();
@@ -184,12 +176,7 @@ public sealed partial class TurnRelay : IAsyncDisposable
     {
         while (_client.TryPollTransmit(out var message))
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(message.Length);
-            message.CopyTo(buffer, 0);
-            if (!_outbox.Writer.TryWrite((buffer, message.Length)))
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            _outbox.TryEnqueue([], message);
         }
 
         List<TurnClientEvent>? events = null;
@@ -353,29 +340,6 @@ public sealed partial class TurnRelay : IAsyncDisposable
         {
             _allocated.TrySetResult("the TURN server closed the connection");
             End("the TURN server closed the connection");
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var reader = _outbox.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var frame))
-            {
-                try
-                {
-                    await _stream.WriteAsync(frame.Buffer.AsMemory(0, frame.Length)).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                {
-                    _outbox.Writer.TryComplete();
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(frame.Buffer);
-                }
-            }
         }
     }
 

@@ -52,7 +52,7 @@ public sealed partial class UdpPortDriver
         await Task.Yield(); // the caller's dictionary update completes first
         var origin = _time.GetTimestamp();
         var client = new StunBindingClient(server, TimeSpan.Zero, StunInitialRto);
-        var key = ToKey(client.TransactionId);
+        var key = StunTransactionKey.Of(client.TransactionId);
         var answer = new TaskCompletionSource<IPEndPoint?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _bindings[key] = (client, answer);
         try
@@ -106,7 +106,7 @@ public sealed partial class UdpPortDriver
     private bool TryCompleteBinding(ReadOnlySpan<byte> datagram, IPEndPoint from)
     {
         if (_bindings.IsEmpty || !StunBindingClient.TryGetResponseTransactionId(datagram, out var id) ||
-            !_bindings.TryGetValue(ToKey(id), out var pending) || !pending.Client.Server.Equals(from) ||
+            !_bindings.TryGetValue(StunTransactionKey.Of(id), out var pending) || !pending.Client.Server.Equals(from) ||
             !pending.Client.TryHandleResponse(datagram, out var mapped))
         {
             return false;
@@ -140,13 +140,6 @@ public sealed partial class UdpPortDriver
             IceCandidateType.ServerReflexive, baseCandidate?.Address ?? "0.0.0.0", baseCandidate?.Port ?? LocalEndPoint.Port);
         LogServerReflexive(_logger, server, mapped);
         return candidate;
-    }
-
-    private static UInt128 ToKey(ReadOnlySpan<byte> transactionId)
-    {
-        Span<byte> padded = stackalloc byte[16];
-        transactionId.CopyTo(padded);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(padded);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "STUN server {Server} sees the WebRTC port as {Mapped}: offering it as a server-reflexive candidate")]

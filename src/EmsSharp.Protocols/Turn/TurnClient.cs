@@ -140,7 +140,7 @@ public sealed class TurnClient
             return;
         }
 
-        var id = Key(message.TransactionId);
+        var id = StunTransactionKey.Of(message.TransactionId);
         if (message.Class is not (StunClass.SuccessResponse or StunClass.ErrorResponse) || !_pending.Remove(id, out var pending))
         {
             return;
@@ -246,13 +246,6 @@ public sealed class TurnClient
         _pending.Clear();
     }
 
-    private static UInt128 Key(ReadOnlySpan<byte> transactionId)
-    {
-        Span<byte> padded = stackalloc byte[16];
-        transactionId.CopyTo(padded);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(padded);
-    }
-
     private static TimeSpan RefreshDelay(StunMessage response)
     {
         // Refresh a minute before the granted lifetime ends (RFC 8656 §7.3 defaults to 600 s), never sooner than 30 s.
@@ -302,7 +295,7 @@ public sealed class TurnClient
     {
         var request = new StunMessage(StunClass.Request, TurnMethod.Allocate, StunMessage.NewTransactionId()) { AddFingerprint = true };
         AddAllocateAttributes(request);
-        _pending[Key(request.TransactionId)] = new Pending(TurnMethod.Allocate, now + TransactionTimeout, false, false, AddAllocateAttributes);
+        _pending[StunTransactionKey.Of(request.TransactionId)] = new Pending(TurnMethod.Allocate, now + TransactionTimeout, false, false, AddAllocateAttributes);
         _transmits.Enqueue(request.ToArray());
     }
 
@@ -328,7 +321,7 @@ public sealed class TurnClient
         request.AddUsername(_username);
         request.Add(StunAttributeType.Realm, System.Text.Encoding.UTF8.GetBytes(_realm ?? string.Empty));
         request.Add(StunAttributeType.Nonce, _nonce ?? []);
-        var key = Key(request.TransactionId);
+        var key = StunTransactionKey.Of(request.TransactionId);
         _pending[key] = new Pending(method, now + TransactionTimeout, true, false, build);
         _transmits.Enqueue(request.ToArray());
         return key;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace EmsSharp.Interop.Tests.WebRtc;
@@ -118,7 +117,7 @@ internal sealed class CoturnProcess : IDisposable
     public static (string Username, string Password) Credentials(string tag)
     {
         var username = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600).ToString(CultureInfo.InvariantCulture) + ":" + tag;
-        return (username, Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(username))));
+        return (username, EmsSharp.Protocols.Turn.TurnRestCredentials.ComputePassword(Secret, username));
     }
 
     public void Dispose() => _process.KillAndDispose();
