@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
@@ -22,8 +21,7 @@ internal sealed class PublishAuthorizer(IOptions<IngestOptions> options)
     /// </summary>
     public bool TryAuthorize(string requested, out string name, out string reason)
     {
-        var query = requested.IndexOf('?', StringComparison.Ordinal);
-        name = query >= 0 ? requested[..query] : requested;
+        (name, var query) = StreamKeys.Split(requested);
         if (!StreamName.IsValid(name, out reason))
         {
             return false;
@@ -35,21 +33,20 @@ internal sealed class PublishAuthorizer(IOptions<IngestOptions> options)
             return true;
         }
 
-        if (!keys.TryGetValue(name, out var expected) && !keys.TryGetValue("*", out expected))
+        if (!StreamKeys.TryGetSecret(keys, name, out var expected))
         {
             reason = $"no publish key is configured for stream {name}";
             return false;
         }
 
-        var given = query >= 0 ? KeyOf(requested[(query + 1)..]) : null;
+        var given = StreamKeys.QueryValue(query, "key");
         if (given is null)
         {
             reason = "a publish key is required (name?key=...)";
             return false;
         }
 
-        // Constant time, so the comparison does not tell how much of a guess was right.
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        if (!StreamKeys.SecretEquals(given, expected))
         {
             reason = "wrong publish key";
             return false;
@@ -57,18 +54,5 @@ internal sealed class PublishAuthorizer(IOptions<IngestOptions> options)
 
         reason = string.Empty;
         return true;
-    }
-
-    private static string? KeyOf(string query)
-    {
-        foreach (var part in query.Split('&'))
-        {
-            if (part.StartsWith("key=", StringComparison.Ordinal))
-            {
-                return Uri.UnescapeDataString(part[4..]);
-            }
-        }
-
-        return null;
     }
 }
