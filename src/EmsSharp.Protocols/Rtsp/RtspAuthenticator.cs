@@ -75,27 +75,18 @@ public sealed class RtspAuthenticator(string user, string password, string clien
                 return "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
             case "Digest":
                 {
-                    // RFC 2617 §3.2.2.2: A1 = user:realm:password; §3.2.2.3: A2 = method:uri.
-                    var ha1 = Md5Hex(user + ":" + _realm + ":" + password);
-                    var ha2 = Md5Hex(method + ":" + uri);
                     var builder = new StringBuilder("Digest username=\"").Append(user)
                         .Append("\", realm=\"").Append(_realm)
                         .Append("\", nonce=\"").Append(_nonce)
                         .Append("\", uri=\"").Append(uri).Append('"');
-                    string response;
+                    string? nc = null;
                     if (_qopAuth)
                     {
-                        // RFC 2617 §3.2.2.1: KD(H(A1), nonce:nc:cnonce:qop:H(A2)).
-                        var nc = (++_nonceCount).ToString("x8", CultureInfo.InvariantCulture);
-                        response = Md5Hex(ha1 + ":" + _nonce + ":" + nc + ":" + clientNonce + ":auth:" + ha2);
+                        nc = (++_nonceCount).ToString("x8", CultureInfo.InvariantCulture);
                         builder.Append(", qop=auth, nc=").Append(nc).Append(", cnonce=\"").Append(clientNonce).Append('"');
                     }
-                    else
-                    {
-                        // RFC 2617 §3.2.2.1, RFC 2069 compatibility: KD(H(A1), nonce:H(A2)).
-                        response = Md5Hex(ha1 + ":" + _nonce + ":" + ha2);
-                    }
 
+                    var response = DigestResponse(user, _realm, password, _nonce, method, uri, nc, clientNonce);
                     builder.Append(", response=\"").Append(response).Append('"');
                     if (_opaque is not null)
                     {
@@ -154,6 +145,21 @@ public sealed class RtspAuthenticator(string user, string password, string clien
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The Digest <c>response</c> (RFC 2617 §3.2.2.1): with qop=auth (<paramref name="nonceCount"/> set)
+    /// KD(H(A1), nonce:nc:cnonce:auth:H(A2)), else, for RFC 2069 compatibility, KD(H(A1), nonce:H(A2)); A1 =
+    /// user:realm:password (§3.2.2.2), A2 = method:uri (§3.2.2.3).
+    /// </summary>
+    internal static string DigestResponse(
+        string user, string realm, string password, string nonce, string method, string uri, string? nonceCount, string? clientNonce)
+    {
+        var ha1 = Md5Hex(user + ":" + realm + ":" + password);
+        var ha2 = Md5Hex(method + ":" + uri);
+        return nonceCount is null
+            ? Md5Hex(ha1 + ":" + nonce + ":" + ha2)
+            : Md5Hex(ha1 + ":" + nonce + ":" + nonceCount + ":" + clientNonce + ":auth:" + ha2);
     }
 
     // MD5 is what RFC 2617 Digest mandates; it authenticates, it does not protect secrets at rest.

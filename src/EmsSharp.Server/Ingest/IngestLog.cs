@@ -80,6 +80,12 @@ internal static partial class IngestLog
     [LoggerMessage(35, LogLevel.Warning, "RTSP publish of {Name} from {Remote} refused: {Reason}")]
     public static partial void RtspPublishUnauthorized(ILogger logger, EndPoint? remote, string name, string reason);
 
-    [LoggerMessage(36, LogLevel.Warning, "{Protocol} publishing is open: anyone who reaches {EndPoint} may publish any free stream name; set Ingest:PublishKeys to require keys")]
+    [LoggerMessage(36, LogLevel.Warning, "{Protocol} publishing is open: anyone who reaches {EndPoint} may publish any free stream name; set Ingest:PublishKeys, PublishUsers or PublishCallback to require credentials")]
     public static partial void PublishingOpen(ILogger logger, string protocol, IPEndPoint endPoint);
+
+    [LoggerMessage(37, LogLevel.Information, "{Protocol} publish of {Name} from {Remote} takes the name over from its previous publisher (same credentials)")]
+    public static partial void PublishTakenOver(ILogger logger, string protocol, EndPoint? remote, string name);
+
+    [LoggerMessage(38, LogLevel.Information, "RTMP {Remote}: stream {Name} was ended by the server (shutdownStream, or taken over); closing the connection")]
+    public static partial void RtmpStreamEndedByServer(ILogger logger, EndPoint? remote, string name);
 }

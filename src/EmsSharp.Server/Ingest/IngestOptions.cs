@@ -51,6 +51,23 @@ internal sealed class IngestOptions
     /// </summary>
     public Dictionary<string, string> PublishKeys { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Publish users by stream name (<c>*</c> for any other name), each <c>user:password</c>: RTMP publishers add
+    /// <c>?user=...&amp;pass=...</c> to the name, RTSP publishers answer the Digest challenge
+    /// (<c>rtsp://user:password@host/name</c>). A name with both a key and a user accepts either.
+    /// </summary>
+    public Dictionary<string, string> PublishUsers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>An HTTP endpoint asked before each publish (nginx-rtmp's <c>on_publish</c>); unset: none.</summary>
+    public PublishCallbackOptions PublishCallback { get; set; } = new();
+
+    /// <summary>
+    /// A publisher presenting the same credentials as the one holding a live name takes the name over (the old
+    /// connection is closed), so a camera that reconnects after a network drop gets its name back at once (MediaMTX's
+    /// <c>overridePublisher</c>). Only credentialed names: with open publishing a live name is always refused.
+    /// </summary>
+    public bool OverridePublisher { get; set; } = true;
+
     /// <summary>FLV files played as looping live streams.</summary>
     public List<FileSourceOptions> FileSources { get; set; } = [];
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
@@ -29,17 +31,32 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
         }
 
-        foreach (var (keyedName, key) in options.PublishKeys)
+        CheckCredentialNames(failures, "PublishKeys", options.PublishKeys);
+        CheckCredentialNames(failures, "PublishUsers", options.PublishUsers);
+        foreach (var (userName, entry) in options.PublishUsers)
         {
-            if (keyedName != "*" && !EmsSharp.Media.Hub.StreamName.IsValid(keyedName, out var invalid))
+            var colon = entry?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+            if (colon < 1 || colon == entry!.Length - 1)
             {
-                failures.Add($"Ingest:PublishKeys: {invalid} ({keyedName}).");
+                failures.Add($"Ingest:PublishUsers:{userName} must be user:password (both non-empty; the user has no colon).");
             }
+        }
 
-            if (string.IsNullOrEmpty(key))
-            {
-                failures.Add($"Ingest:PublishKeys:{keyedName} has an empty key.");
-            }
+        var callback = options.PublishCallback;
+        if (!string.IsNullOrEmpty(callback.Url) &&
+            (!Uri.TryCreate(callback.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"Ingest:PublishCallback:Url must be an absolute http or https URL (got {callback.Url}).");
+        }
+
+        if (callback.Timeout <= TimeSpan.Zero || callback.Timeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("Ingest:PublishCallback:Timeout must be more than zero and at most one minute.");
+        }
+
+        if (callback.CacheTime < TimeSpan.Zero)
+        {
+            failures.Add("Ingest:PublishCallback:CacheTime must not be negative.");
         }
 
         if (options.RtmpIdleTimeout <= TimeSpan.Zero)
@@ -91,5 +108,22 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Credentials are keyed by a valid stream name or "*", and never empty.
+    private static void CheckCredentialNames(List<string> failures, string section, Dictionary<string, string> entries)
+    {
+        foreach (var (name, secret) in entries)
+        {
+            if (name != StreamKeys.AnyName && !StreamName.IsValid(name, out var invalid))
+            {
+                failures.Add($"Ingest:{section}: {invalid} ({name}).");
+            }
+
+            if (string.IsNullOrEmpty(secret))
+            {
+                failures.Add($"Ingest:{section}:{name} is empty.");
+            }
+        }
     }
 }

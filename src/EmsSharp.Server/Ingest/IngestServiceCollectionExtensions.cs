@@ -20,6 +20,7 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new StreamHub(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<PublishAuthorizer>();
         services.TryAddSingleton<RtmpServer>();
         services.AddHostedService(sp => sp.GetRequiredService<RtmpServer>());
         services.TryAddSingleton<RtspServer>();

@@ -12,11 +12,14 @@ namespace EmsSharp.Server.Ingest;
 /// closes only this connection, with a log line; its streams end.
 /// </summary>
 internal sealed class RtmpIngestConnection(
-    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
 {
     private readonly Dictionary<uint, RtmpPublication> _publications = [];
     private readonly RtmpServerSession _session = new(limits);
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
+    private readonly CancellationTokenSource _endedByServer = new();
+    private readonly HashSet<LiveStream> _endedHere = [];
+    private bool _closed;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +29,7 @@ internal sealed class RtmpIngestConnection(
         {
             var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
             using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, _endedByServer.Token, cancellationToken);
             var origin = time.GetTimestamp();
             var units = -1L;
             try
@@ -44,7 +47,7 @@ internal sealed class RtmpIngestConnection(
                     var buffer = result.Buffer;
                     var ok = _session.HandleInput(buffer, time.GetElapsedTime(origin), out var consumed);
                     input.AdvanceTo(consumed, buffer.End);
-                    HandleEvents();
+                    await HandleEventsAsync(linked.Token).ConfigureAwait(false);
                     while (_session.TryPollTransmit(out var data))
                     {
                         await stream.WriteAsync(data, linked.Token).ConfigureAwait(false);
@@ -75,6 +78,10 @@ internal sealed class RtmpIngestConnection(
             {
                 // Server stopping.
             }
+            catch (OperationCanceledException) when (_endedByServer.IsCancellationRequested)
+            {
+                // Logged where the stream ended.
+            }
             catch (Exception e) when (e is IOException or SocketException)
             {
                 IngestLog.RtmpConnectionFailed(logger, _remote, e);
@@ -88,19 +95,25 @@ internal sealed class RtmpIngestConnection(
 
                 _publications.Clear();
                 await input.CompleteAsync().ConfigureAwait(false);
+                lock (_endedByServer)
+                {
+                    _closed = true;
+                }
+
+                _endedByServer.Dispose();
                 IngestLog.RtmpConnectionEnded(logger, _remote);
             }
         }
     }
 
-    private void HandleEvents()
+    private async Task HandleEventsAsync(CancellationToken cancellationToken)
     {
         while (_session.TryPollEvent(out var e))
         {
             switch (e.Kind)
             {
                 case RtmpServerEventKind.PublishRequested:
-                    StartPublication(e.MessageStreamId, e.StreamName!);
+                    await StartPublicationAsync(e.MessageStreamId, e.StreamName!, cancellationToken).ConfigureAwait(false);
                     break;
                 case RtmpServerEventKind.Unpublished:
                     if (_publications.Remove(e.MessageStreamId, out var ended))
@@ -134,30 +147,69 @@ internal sealed class RtmpIngestConnection(
         }
     }
 
-    private void StartPublication(uint messageStreamId, string requested)
+    private async Task StartPublicationAsync(uint messageStreamId, string requested, CancellationToken cancellationToken)
     {
-        if (!publishers.TryAuthorize(requested, out var name, out var refused))
+        var decision = await publishers.AuthorizeAsync(new PublishRequest("RTMP", requested, _remote, _session.App), cancellationToken)
+            .ConfigureAwait(false);
+        var name = decision.Name;
+        if (!decision.Allowed)
         {
-            IngestLog.RtmpPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, refused);
-            _session.RejectPublish(messageStreamId, "Publish refused: " + refused + ".");
+            IngestLog.RtmpPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, decision.Reason);
+            _session.RejectPublish(messageStreamId, "Publish refused: " + decision.Reason + ".");
             return;
         }
 
-        if (!hub.TryPublish(name, out var stream))
+        if (!publishers.TryPublish(decision, out var stream, out var tookOver))
         {
             IngestLog.RtmpPublishRefused(logger, _remote, name);
             _session.RejectPublish(messageStreamId, $"Stream {name} is already being published.");
             return;
         }
 
+        if (tookOver)
+        {
+            IngestLog.PublishTakenOver(logger, "RTMP", _remote, name);
+        }
+
         _publications[messageStreamId] = new RtmpPublication(stream);
         _session.AcceptPublish(messageStreamId, name);
         IngestLog.RtmpPublishStarted(logger, _remote, name, _session.App, stream.Id);
+
+        // shutdownStream or a takeover ends the stream from outside: close this publisher's connection with it.
+        _ = stream.Completion.ContinueWith(
+            static (_, state) =>
+            {
+                var (connection, ended) = ((RtmpIngestConnection, LiveStream))state!;
+                connection.OnStreamEnded(ended);
+            },
+            (this, stream), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void OnStreamEnded(LiveStream stream)
+    {
+        lock (_endedByServer)
+        {
+            if (_closed || _endedHere.Remove(stream))
+            {
+                return; // this connection ended it itself
+            }
+
+            IngestLog.RtmpStreamEndedByServer(logger, _remote, stream.Name);
+            _endedByServer.Cancel();
+        }
     }
 
     private void EndPublication(RtmpPublication publication)
     {
         IngestLog.RtmpPublishEnded(logger, publication.Stream.Name, publication.Publisher.DroppedTags);
+        lock (_endedByServer)
+        {
+            if (!publication.Stream.IsClosed)
+            {
+                _endedHere.Add(publication.Stream);
+            }
+        }
+
         publication.Stream.Dispose();
     }
 

@@ -10,11 +10,11 @@ namespace EmsSharp.Server.Ingest;
 /// Accepts RTMP publishers (<c>rtmp://host/&lt;app&gt;/&lt;stream name&gt;</c>, any app) and publishes them into the
 /// <see cref="StreamHub"/>.
 /// </summary>
-internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtmpServer> logger)
+internal sealed class RtmpServer(
+    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger)
     : TcpIngestListener
 {
     private readonly IngestOptions _options = options.Value;
-    private readonly PublishAuthorizer _publishers = new(options);
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
 
     protected override bool Enabled => _options.RtmpEnabled;
@@ -28,7 +28,7 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
     protected override void LogListening(IPEndPoint endPoint)
     {
         IngestLog.RtmpListening(logger, endPoint);
-        if (!_publishers.KeysRequired)
+        if (publishers.IsOpen)
             IngestLog.PublishingOpen(logger, "RTMP", endPoint);
     }
 
@@ -37,5 +37,5 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, hub, _publishers, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
+        new RtmpIngestConnection(socket, publishers, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
 }

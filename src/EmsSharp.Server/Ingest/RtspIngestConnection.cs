@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtsp;
@@ -14,14 +15,15 @@ namespace EmsSharp.Server.Ingest;
 /// 403. Malformed input closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
-    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
 {
     private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
     private readonly List<RtspServerTrack> _tracks = [];
     private readonly List<Task> _udpTasks = [];
     private readonly string _sessionId = Random.Shared.NextInt64(1, long.MaxValue).ToString("x", CultureInfo.InvariantCulture);
-    private string? _name;
+    private readonly RtspDigestChallenge _digest = new("EmsSharp", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+    private PublishDecision? _decision;
     private string? _announceUri;
     private LiveStream? _stream;
     private RtpUdpReceiver[] _receivers = [];
@@ -104,7 +106,7 @@ internal sealed class RtspIngestConnection(
         var (response, close) = request.Method switch
         {
             "OPTIONS" => (Ok(request).AddHeader("Public", Methods), false),
-            "ANNOUNCE" => Announce(request),
+            "ANNOUNCE" => await AnnounceAsync(request, cancellationToken).ConfigureAwait(false),
             "SETUP" => Setup(request),
             "RECORD" => Record(request),
             "GET_PARAMETER" or "SET_PARAMETER" => (Ok(request), false),
@@ -115,7 +117,7 @@ internal sealed class RtspIngestConnection(
         return close ? "teardown" : null;
     }
 
-    private (RtspMessage, bool) Announce(RtspMessage request)
+    private async Task<(RtspMessage, bool)> AnnounceAsync(RtspMessage request, CancellationToken cancellationToken)
     {
         if (_announceUri is not null)
         {
@@ -127,9 +129,25 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 400, "Bad Request"), true);
         }
 
-        if (!publishers.TryAuthorize(requested, out var name, out var refused))
+        // RFC 2326 §D.2, RFC 2617 §3.2: a Digest answer to this connection's challenge is checked against the password.
+        PresentedCredentials? presented = null;
+        if (_digest.TryReadResponse(request.GetHeader("Authorization"), out var answer))
         {
-            IngestLog.RtspPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, refused);
+            presented = new PresentedCredentials(answer.Username, password => _digest.Verify(answer, request.Method!, password));
+        }
+
+        var decision = await publishers.AuthorizeAsync(new PublishRequest("RTSP", requested, _remote, Presented: presented), cancellationToken)
+            .ConfigureAwait(false);
+        var name = decision.Name;
+        if (!decision.Allowed)
+        {
+            if (decision.CredentialsMissing)
+            {
+                // The usual first ANNOUNCE of a client with credentials: challenge it, and keep the connection.
+                return (Reply(request, 401, "Unauthorized").AddHeader("WWW-Authenticate", _digest.Header), false);
+            }
+
+            IngestLog.RtspPublishUnauthorized(logger, _remote, name.Length > 64 ? name[..64] + "..." : name, decision.Reason);
             return (Reply(request, 403, "Forbidden"), true);
         }
 
@@ -140,7 +158,7 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 400, "Bad Request"), true);
         }
 
-        if (hub.TryGetStream(name, out _))
+        if (publishers.IsHeldByAnother(decision))
         {
             IngestLog.RtspPublishRefused(logger, _remote, name);
             return (Reply(request, 403, "Forbidden"), true);
@@ -166,7 +184,7 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 415, "Unsupported Media Type"), true);
         }
 
-        _name = name;
+        _decision = decision;
         _announceUri = request.Uri!;
         return (Ok(request), false);
     }
@@ -221,15 +239,20 @@ internal sealed class RtspIngestConnection(
 
     private (RtspMessage, bool) Record(RtspMessage request)
     {
-        if (_name is null || _stream is not null || !HasTrackSetUp())
+        if (_decision is null || _stream is not null || !HasTrackSetUp())
         {
             return (Reply(request, 455, "Method Not Valid in This State"), false);
         }
 
-        if (!hub.TryPublish(_name, out var stream))
+        if (!publishers.TryPublish(_decision, out var stream, out var tookOver))
         {
-            IngestLog.RtspPublishRefused(logger, _remote, _name);
+            IngestLog.RtspPublishRefused(logger, _remote, _decision.Name);
             return (Reply(request, 403, "Forbidden"), true);
+        }
+
+        if (tookOver)
+        {
+            IngestLog.PublishTakenOver(logger, "RTSP", _remote, _decision.Name);
         }
 
         _stream = stream;
@@ -248,7 +271,7 @@ internal sealed class RtspIngestConnection(
             }
         }
 
-        IngestLog.RtspPublishStarted(logger, _remote, _name, stream.Id);
+        IngestLog.RtspPublishStarted(logger, _remote, _decision.Name, stream.Id);
 
         // shutdownStream ends the stream from outside: close the publisher's connection with it.
         _ = stream.Completion.ContinueWith(

@@ -10,11 +10,11 @@ namespace EmsSharp.Server.Ingest;
 /// Accepts RTSP publishers (ANNOUNCE/RECORD to <c>rtsp://host:5544/&lt;stream name&gt;</c>, RTP over TCP
 /// interleaved or UDP) and publishes them into the <see cref="StreamHub"/>.
 /// </summary>
-internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtspServer> logger)
+internal sealed class RtspServer(
+    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtspServer> logger)
     : TcpIngestListener
 {
     private readonly IngestOptions _options = options.Value;
-    private readonly PublishAuthorizer _publishers = new(options);
 
     protected override bool Enabled => _options.RtspEnabled;
 
@@ -27,7 +27,7 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
     protected override void LogListening(IPEndPoint endPoint)
     {
         IngestLog.RtspListening(logger, endPoint);
-        if (!_publishers.KeysRequired)
+        if (publishers.IsOpen)
             IngestLog.PublishingOpen(logger, "RTSP", endPoint);
     }
 
@@ -36,5 +36,5 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
 
     protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, hub, _publishers, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
+        new RtspIngestConnection(socket, publishers, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
 }

@@ -29,8 +29,8 @@ public sealed class LongIngestInteropTests(ITestOutputHelper output)
             RtspPort = 0,
             RtspAddress = "127.0.0.1",
         });
-        using var rtmp = new RtmpServer(options, hub, TimeProvider.System, NullLogger<RtmpServer>.Instance);
-        using var rtsp = new RtspServer(options, hub, TimeProvider.System, NullLogger<RtspServer>.Instance);
+        using var rtmp = new RtmpServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        using var rtsp = new RtspServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, NullLogger<RtspServer>.Instance);
         await rtmp.StartAsync(CancellationToken.None);
         await rtsp.StartAsync(CancellationToken.None);
         var seconds = (int)Duration.TotalSeconds + 6;

@@ -14,8 +14,8 @@ public class RtmpIngestInteropTests
         var hub = new StreamHub();
         var ingest = new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" };
         ingest.PublishKeys["keyed"] = "s3cret";
-        var log = new LinesLogger();
-        using var server = new RtmpServer(Options.Create(ingest), hub, TimeProvider.System, log);
+        var log = new LinesLogger<RtmpServer>();
+        using var server = new RtmpServer(Options.Create(ingest), new PublishAuthorizer(Options.Create(ingest), hub, TimeProvider.System), TimeProvider.System, log);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -27,7 +27,7 @@ public class RtmpIngestInteropTests
             }
 
             Assert.Contains(log.Lines, l => l.Contains("publish of keyed", StringComparison.Ordinal) &&
-                l.Contains("a publish key is required", StringComparison.Ordinal));
+                l.Contains("publish credentials are required", StringComparison.Ordinal));
             Assert.False(hub.TryGetStream("keyed", out _));
 
             // The key in the stream name's query, as OBS's stream key field or an ffmpeg URL gives it.
@@ -46,8 +46,8 @@ public class RtmpIngestInteropTests
     {
         var hub = new StreamHub();
         var options = Options.Create(new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" });
-        var log = new LinesLogger();
-        using var server = new RtmpServer(options, hub, TimeProvider.System, log);
+        var log = new LinesLogger<RtmpServer>();
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, log);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -69,7 +69,7 @@ public class RtmpIngestInteropTests
     {
         var hub = new StreamHub();
         var options = Options.Create(new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" });
-        using var server = new RtmpServer(options, hub, TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var url = $"rtmp://127.0.0.1:{server.LocalEndPoint!.Port}/live/test";
         using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(30, url));
@@ -180,21 +180,5 @@ public class RtmpIngestInteropTests
         {
             return false;
         }
-    }
-
-    /// <summary>Keeps every formatted log line, for asserting what an operator reads.</summary>
-    private sealed class LinesLogger : Microsoft.Extensions.Logging.ILogger<RtmpServer>
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-        public IEnumerable<string> Lines => _lines;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
-            Exception? exception, Func<TState, Exception?, string> formatter) => _lines.Enqueue(formatter(state, exception));
     }
 }

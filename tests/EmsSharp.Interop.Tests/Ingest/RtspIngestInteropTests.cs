@@ -17,7 +17,7 @@ public class RtspIngestInteropTests
         var audioCodec = audioEncoder == "aac" ? MediaCodec.Aac : MediaCodec.Opus;
         var hub = new StreamHub();
         var options = Options.Create(new IngestOptions { RtspPort = 0, RtspAddress = "127.0.0.1" });
-        using var server = new RtspServer(options, hub, TimeProvider.System, NullLogger<RtspServer>.Instance);
+        using var server = new RtspServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, NullLogger<RtspServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var url = $"rtsp://127.0.0.1:{server.LocalEndPoint!.Port}/live/{transport}";
         using var ffmpeg = FfmpegProcess.Start(RtspTestMedia.Arguments(20, audioEncoder, "-f", "rtsp", "-rtsp_transport", transport, url));

@@ -6,12 +6,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Events;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -31,25 +27,19 @@ public sealed class EventDispatcherTests
         /// <summary>Notified after each POST is recorded.</summary>
         public ChangeSignal Changed { get; } = new();
 
-        public Uri Url { get; private set; } = null!;
+        public Uri Url { get; private init; } = null!;
 
         public static async Task<Sink> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var sink = new Sink(app);
-            app.MapPost("/events", async (HttpContext context) =>
+            Sink? sink = null;
+            var (app, baseAddress) = await LoopbackWebApp.StartAsync(app => app.MapPost("/events", async (HttpContext context) =>
             {
                 Assert.Equal("application/json", context.Request.ContentType);
                 using var document = await JsonDocument.ParseAsync(context.Request.Body);
-                sink.Received.Enqueue(document.RootElement.Clone());
+                sink!.Received.Enqueue(document.RootElement.Clone());
                 sink.Changed.Notify();
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            sink.Url = new Uri(address + "/events");
+            }));
+            sink = new Sink(app) { Url = new Uri(baseAddress + "/events") };
             return sink;
         }
 

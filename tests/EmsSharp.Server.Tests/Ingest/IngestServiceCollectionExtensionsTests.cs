@@ -58,6 +58,14 @@ public class IngestServiceCollectionExtensionsTests
         ("rtsp per-address cap", new IngestOptions { RtspMaxConnections = 10, RtspMaxConnectionsPerAddress = 11 }),
         ("publish key name", new IngestOptions { PublishKeys = new() { ["bad name"] = "k" } }),
         ("empty publish key", new IngestOptions { PublishKeys = new() { ["cam"] = "" } }),
+        ("publish user name", new IngestOptions { PublishUsers = new() { ["bad name"] = "u:p" } }),
+        ("publish user without password", new IngestOptions { PublishUsers = new() { ["cam"] = "u:" } }),
+        ("publish user without user", new IngestOptions { PublishUsers = new() { ["cam"] = ":p" } }),
+        ("publish user without colon", new IngestOptions { PublishUsers = new() { ["cam"] = "up" } }),
+        ("callback url", new IngestOptions { PublishCallback = new() { Url = "ftp://host/x" } }),
+        ("relative callback url", new IngestOptions { PublishCallback = new() { Url = "/on_publish" } }),
+        ("callback timeout", new IngestOptions { PublishCallback = new() { Url = "http://h/x", Timeout = TimeSpan.Zero } }),
+        ("callback cache", new IngestOptions { PublishCallback = new() { CacheTime = TimeSpan.FromSeconds(-1) } }),
     ];
 
     public static TheoryData<int> Invalid => [.. Enumerable.Range(0, InvalidOptions.Length)];
@@ -68,6 +76,13 @@ public class IngestServiceCollectionExtensionsTests
     {
         var (name, options) = InvalidOptions[index];
         Assert.True(new IngestOptionsValidator().Validate(null, options).Failed, name);
+    }
+
+    [Fact]
+    public void Validator_accepts_users_with_colons_in_the_password_and_an_https_callback()
+    {
+        var options = new IngestOptions { PublishUsers = new() { ["*"] = "bob:p:w" }, PublishCallback = new() { Url = "https://auth.example/on_publish" } };
+        Assert.True(new IngestOptionsValidator().Validate(null, options).Succeeded);
     }
 
     [Fact]

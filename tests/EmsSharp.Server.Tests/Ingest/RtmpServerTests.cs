@@ -16,7 +16,7 @@ public class RtmpServerTests
     {
         var hub = new StreamHub();
         var options = Options.Create(new IngestOptions { RtmpPort = 0, RtmpAddress = "127.0.0.1" });
-        using var server = new RtmpServer(options, hub, TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -62,7 +62,7 @@ public class RtmpServerTests
             RtmpAddress = "127.0.0.1",
             RtmpIdleTimeout = TimeSpan.FromSeconds(30),
         });
-        using var server = new RtmpServer(options, new StreamHub(), time, NullLogger<RtmpServer>.Instance);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), time), time, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -95,7 +95,7 @@ public class RtmpServerTests
             RtmpAddress = "127.0.0.1",
             RtmpIdleTimeout = TimeSpan.FromSeconds(30),
         });
-        using var server = new RtmpServer(options, new StreamHub(), time, NullLogger<RtmpServer>.Instance);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), time), time, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -134,7 +134,7 @@ public class RtmpServerTests
             RtmpMaxConnections = 64,
             RtmpMaxConnectionsPerAddress = 8,
         });
-        using var server = new RtmpServer(options, new StreamHub(), TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), TimeProvider.System), TimeProvider.System, NullLogger<RtmpServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var slow = new List<TcpClient>();
         try
