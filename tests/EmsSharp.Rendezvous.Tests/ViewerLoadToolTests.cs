@@ -11,7 +11,7 @@ public class ViewerLoadToolTests
     private static readonly string[] ResultNames =
     [
         "label", "server", "transport", "relay", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
-        "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "authFailures", "nacksSent",
+        "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "tooLate", "repeatedNacks", "authFailures", "nacksSent",
         "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer",
         "loadToolCpuPercent", "serverLatency", "timeline",
     ];
@@ -111,7 +111,7 @@ public class ViewerLoadToolTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
-    /// <summary>Arrival order → (received, lost, duplicates, expected).</summary>
+    /// <summary>Arrival order → (received, lost, duplicates or too late, expected).</summary>
     [Theory]
     [InlineData(new int[] { 0, 1, 2, 3, 4 }, 5, 0, 0, 5)]
     [InlineData(new int[] { 0, 1, 3, 4 }, 4, 1, 0, 5)]
@@ -120,7 +120,7 @@ public class ViewerLoadToolTests
     [InlineData(new int[] { 65534, 65535, 0, 1 }, 4, 0, 0, 4)] // wrap (RFC 3550 §A.1)
     [InlineData(new int[] { 65535, 1, 0 }, 3, 0, 0, 3)] // reorder across the wrap
     [InlineData(new int[] { 65533, 2 }, 2, 4, 0, 6)] // gap across the wrap
-    [InlineData(new int[] { 10, 9, 11 }, 3, 0, 1, 2)] // older than the first: cannot be told from a duplicate
+    [InlineData(new int[] { 10, 9, 11 }, 3, 0, 1, 2)] // older than the first: too late, not a gap
     [InlineData(new int[] { 0, 1, 10000, 10001 }, 4, 0, 0, 4)] // a jump past MAX_DROPOUT is a restart, not a gap
     public void Tracker_CountsReceivedLostDuplicates(int[] arrivals, long received, long lost, long duplicates, long expected)
     {
@@ -130,7 +130,19 @@ public class ViewerLoadToolTests
             tracker.Add((ushort)seq);
         }
 
-        Assert.Equal((received, lost, duplicates, expected), (tracker.Received, tracker.Lost, tracker.Duplicates, tracker.Expected));
+        Assert.Equal((received, lost, duplicates, expected), (tracker.Received, tracker.Lost, tracker.Duplicates + tracker.TooLate, tracker.Expected));
+    }
+
+    [Fact]
+    public void Tracker_TellsASecondCopyFromAPacketBehindTheWindow()
+    {
+        var tracker = new RtpSequenceTracker(1);
+        tracker.Add(100);
+        tracker.Add(100);
+        tracker.Add(99); // before the first
+        tracker.Add((ushort)(101 + RtpSequenceTracker.WindowSize));
+        tracker.Add(101); // behind the window now
+        Assert.Equal((1L, 2L), (tracker.Duplicates, tracker.TooLate));
     }
 
     [Fact]
@@ -162,6 +174,7 @@ public class ViewerLoadToolTests
         Assert.Equal(0, tracker.CollectNacks(t + TimeSpan.FromMilliseconds(300), nacks));
         Assert.Equal(0, tracker.CollectNacks(t + TimeSpan.FromSeconds(5), nacks));
         Assert.Equal(1, tracker.Lost);
+        Assert.Equal(2, tracker.RepeatedNacks); // 65535 asked three times
     }
 
     [Fact]
@@ -258,6 +271,8 @@ public class ViewerLoadToolTests
             Lost = 0,
             LossPercent = 0,
             Duplicates = 0,
+            TooLate = 0,
+            RepeatedNacks = 0,
             AuthFailures = 0,
             NacksSent = 0,
             KbpsPerViewer = 1000,

@@ -38,8 +38,14 @@ internal sealed class RtpSequenceTracker
     /// <summary>Packets that arrived, duplicates included.</summary>
     public long Received { get; private set; }
 
-    /// <summary>Packets that arrived twice (or so late that they fell out of the window).</summary>
+    /// <summary>Packets that arrived twice (a retransmission answering a repeated NACK, or a network duplicate).</summary>
     public long Duplicates { get; private set; }
+
+    /// <summary>Packets that arrived so late that they fell behind the window (or before the first one).</summary>
+    public long TooLate { get; private set; }
+
+    /// <summary>NACKs for a sequence number already asked for (its retransmission had not arrived in time).</summary>
+    public long RepeatedNacks { get; private set; }
 
     /// <summary>Sequence numbers counted as expected, first to highest.</summary>
     public long Expected => _highest < 0 ? 0 : _highest - _first + 1;
@@ -89,7 +95,13 @@ internal sealed class RtpSequenceTracker
             return true;
         }
 
-        if (extended < _first || _highest - extended >= WindowSize || IsMarked(extended))
+        if (extended < _first || _highest - extended >= WindowSize)
+        {
+            TooLate++;
+            return false;
+        }
+
+        if (IsMarked(extended))
         {
             Duplicates++;
             return false;
@@ -142,6 +154,7 @@ internal sealed class RtpSequenceTracker
             stillMissing = true;
             if (retry || _nacks[slot] == 0)
             {
+                RepeatedNacks += _nacks[slot] > 0 ? 1 : 0;
                 _nacks[slot]++;
                 destination[count++] = (ushort)s;
             }

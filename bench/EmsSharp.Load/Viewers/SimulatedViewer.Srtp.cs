@@ -61,6 +61,12 @@ internal sealed partial class SimulatedViewer
     /// <summary>Packets received twice: seen by the SRTP replay window (RFC 3711 §3.3.2) or the sequence window.</summary>
     public long Duplicates => Sum(static t => t.Duplicates) + (_remote?.ReplayedPackets ?? 0);
 
+    /// <summary>Packets refused for arriving behind the SRTP replay window or the sequence window.</summary>
+    public long TooLate => Sum(static t => t.TooLate) + (_remote?.StalePackets ?? 0);
+
+    /// <summary>NACKs repeated for a packet whose retransmission had not arrived yet.</summary>
+    public long RepeatedNacks => Sum(static t => t.RepeatedNacks);
+
     /// <summary>Packets expected over every SSRC, first to highest sequence number.</summary>
     public long Expected => Sum(static t => t.Expected);
 

@@ -46,7 +46,7 @@ internal sealed partial class ViewerLoad
         List<double> keyframes = [];
         List<string> failures = [];
         int connected = 0, failed = 0;
-        long packets = 0, video = 0, audio = 0, bytes = 0, lost = 0, expected = 0, duplicates = 0, authFailures = 0, nacks = 0;
+        long packets = 0, video = 0, audio = 0, bytes = 0, lost = 0, expected = 0, duplicates = 0, tooLate = 0, repeatedNacks = 0, authFailures = 0, nacks = 0;
         for (int i = 0; i < _viewers.Length; i++)
         {
             if (_viewers[i] is not { } viewer)
@@ -83,6 +83,8 @@ internal sealed partial class ViewerLoad
             lost += viewer.Lost;
             expected += viewer.Expected;
             duplicates += viewer.Duplicates;
+            tooLate += viewer.TooLate;
+            repeatedNacks += viewer.RepeatedNacks;
             authFailures += viewer.AuthFailures;
             nacks += viewer.NacksSent;
         }
@@ -110,6 +112,8 @@ internal sealed partial class ViewerLoad
             Lost = lost,
             LossPercent = expected == 0 ? 0 : Math.Round(lost * 100.0 / expected, 4),
             Duplicates = duplicates,
+            TooLate = tooLate,
+            RepeatedNacks = repeatedNacks,
             AuthFailures = authFailures,
             NacksSent = nacks,
             KbpsPerViewer = connected == 0 || steadySeconds <= 0 ? 0 : Math.Round(steadyBytes * 8 / steadySeconds / 1000 / connected, 1),

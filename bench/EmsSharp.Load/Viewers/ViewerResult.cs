@@ -56,7 +56,14 @@ internal sealed record ViewerResult
 
     public required double LossPercent { get; init; }
 
+    /// <summary>Packets that arrived twice (each a retransmission answering a repeated NACK, on a sound network).</summary>
     public required long Duplicates { get; init; }
+
+    /// <summary>Packets refused for arriving behind the SRTP replay window (1,024 packets) or the sequence window.</summary>
+    public required long TooLate { get; init; }
+
+    /// <summary>NACKs repeated because the first retransmission had not arrived within the retry interval.</summary>
+    public required long RepeatedNacks { get; init; }
 
     public required long AuthFailures { get; init; }
 

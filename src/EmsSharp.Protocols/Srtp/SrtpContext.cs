@@ -30,8 +30,11 @@ public sealed class SrtpContext : IDisposable
     /// <summary>Packets rejected as truncated or not RTP/RTCP (counted on unprotect only).</summary>
     public long MalformedPackets { get; private set; }
 
-    /// <summary>Packets rejected by the replay window.</summary>
+    /// <summary>Packets rejected by the replay window as a second copy of an index already accepted.</summary>
     public long ReplayedPackets { get; private set; }
+
+    /// <summary>Packets rejected by the replay window as older than it (RFC 3711 §3.3.2), so never checked for a copy.</summary>
+    public long StalePackets { get; private set; }
 
     /// <summary>Packets whose authentication tag did not verify.</summary>
     public long AuthenticationFailures { get; private set; }
@@ -128,7 +131,7 @@ public sealed class SrtpContext : IDisposable
         // RFC 3711 §3.3 step 2: replay check before the (costlier) authentication.
         if (index < 0 || (state is not null && state.RtpReplay.IsReplay(index)))
         {
-            ReplayedPackets++;
+            CountRefused(index < 0 || state!.RtpReplay.IsBehind(index));
             return false;
         }
         if (!_rtp.TryUnprotectRtp(packet, headerLength, length, header.Ssrc, (uint)(index >> 16), header.SequenceNumber))
@@ -188,7 +191,7 @@ public sealed class SrtpContext : IDisposable
         _streams.TryGetValue(ssrc, out var state);
         if (state is not null && state.RtcpReplay.IsReplay(index))
         {
-            ReplayedPackets++;
+            CountRefused(state.RtcpReplay.IsBehind(index));
             return false;
         }
         if (!_rtcp.TryUnprotectRtcp(packet, length, ssrc, word))
@@ -242,5 +245,17 @@ public sealed class SrtpContext : IDisposable
     {
         _rtp.Dispose();
         _rtcp.Dispose();
+    }
+
+    private void CountRefused(bool stale)
+    {
+        if (stale)
+        {
+            StalePackets++;
+        }
+        else
+        {
+            ReplayedPackets++;
+        }
     }
 }

@@ -30,6 +30,9 @@ internal struct SrtpReplayWindow
         return Highest - index >= Size || Get(index);
     }
 
+    /// <summary>True if <paramref name="index"/> is older than the window (it cannot be told from a replay).</summary>
+    public readonly bool IsBehind(long index) => IsInitialized && Highest - index >= Size;
+
     /// <summary>Records an authenticated index (RFC 3711 §3.3.2: update only after authentication).</summary>
     public void Accept(long index)
     {

@@ -54,9 +54,13 @@ public sealed class ViewerLoadInteropTests(ITestOutputHelper output)
         {
             // Every drop is asked for and comes back, except one in the last few tens of ms before a viewer closes
             // (no time to). The SRTP replay window (SrtpReplayWindow.Size, 1,024 packets) holds a whole keyframe,
-            // so a retransmission is never refused as a replay.
-            Assert.True(result.Lost <= options.Viewers, $"lost {result.Lost}, refused as replays {result.Duplicates}");
-            Assert.Equal(0, result.Duplicates);
+            // so a retransmission is never refused as too old. A viewer asks again after 100 ms while a packet is
+            // missing; on a loaded machine the first retransmission can still be queued then, and the server
+            // rightly answers both NACKs: a second copy arrives. So copies are allowed, but only one per repeated NACK
+            // (a copy nobody asked for would be a server bug).
+            Assert.True(result.Lost <= options.Viewers, $"lost {result.Lost}, too late {result.TooLate}");
+            Assert.Equal(0, result.TooLate);
+            Assert.True(result.Duplicates <= result.RepeatedNacks, $"{result.Duplicates} copies for {result.RepeatedNacks} repeated NACKs");
             Assert.True(result.NacksSent >= result.VideoPackets / dropEveryNth / 2, $"NACKed {result.NacksSent} of {result.VideoPackets} video packets");
         }
         else

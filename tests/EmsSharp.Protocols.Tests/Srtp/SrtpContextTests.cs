@@ -137,7 +137,7 @@ public class SrtpContextTests
         var copy = packet.ToArray();
         Assert.True(remote.TryUnprotectRtp(packet, protectedLength, out _));
         Assert.False(remote.TryUnprotectRtp(copy, protectedLength, out _));
-        Assert.Equal(1, remote.ReplayedPackets);
+        Assert.Equal((1L, 0L), (remote.ReplayedPackets, remote.StalePackets));
     }
 
     [Theory]
@@ -155,6 +155,7 @@ public class SrtpContextTests
         Assert.True(remote.TryUnprotectRtp(recent, recentLength, out _));
         Assert.False(remote.TryUnprotectRtp(old, oldLength, out _));
         Assert.True(remote.TryUnprotectRtp(late, lateLength, out _));
+        Assert.Equal((0L, 1L), (remote.ReplayedPackets, remote.StalePackets)); // too old, not a copy
     }
 
     [Theory]
