@@ -3,11 +3,11 @@ using EmsSharp.Protocols.Ice;
 
 namespace EmsSharp.WebRtc;
 
-/// <summary>DTLS start and the bridge from the DTLS worker thread back into the session loop.</summary>
+/// <summary>DTLS start and the bridge from the DTLS transport (a handshake thread, then the session loop) into the session loop.</summary>
 public sealed partial class PeerSession
 {
-    /// <summary>Whether the DTLS worker has started (read on the session loop, or after a round trip through it).</summary>
-    internal bool DtlsWorkerStarted => _dtlsStarted;
+    /// <summary>Whether the DTLS handshake has started (read on the session loop, or after a round trip through it).</summary>
+    internal bool DtlsStarted => _dtlsStarted;
 
     private void StartDtls()
     {
@@ -16,8 +16,8 @@ public sealed partial class PeerSession
             return;
         }
 
-        // The worker thread starts once ICE connected: a peer that never gets that far holds no thread. A ClientHello
-        // that arrives earlier waits in the transport's bounded queue.
+        // The handshake starts once ICE connected: a peer that never gets that far takes no handshake thread. A
+        // ClientHello that arrives earlier waits in the transport's bounded queue.
         if (!_dtlsStarted && _ice.State == IceAgentState.Connected)
         {
             _dtlsStarted = true;
@@ -60,7 +60,7 @@ public sealed partial class PeerSession
         }
     }
 
-    /// <summary>Receives DTLS output on the worker thread and posts it to the session loop.</summary>
+    /// <summary>Receives DTLS output (from a handshake thread or the session loop) and posts it to the session loop.</summary>
     private sealed class DtlsHandler(PeerSession session) : IDtlsTransportHandler
     {
         public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)

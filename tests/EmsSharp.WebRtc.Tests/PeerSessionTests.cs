@@ -183,7 +183,7 @@ public sealed class PeerSessionTests
         server.DeliverDatagram(await hello.Task.WaitAsync(Deadline), browserAddress);
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.CreateAnswerAsync()); // a round trip through the loop
         Assert.Equal(PeerSessionState.Checking, server.State);
-        Assert.False(server.DtlsWorkerStarted, "the DTLS worker started before ICE connected");
+        Assert.False(server.DtlsStarted, "the DTLS handshake started before ICE connected");
         Assert.Equal(0, net.DtlsSent);
     }
 

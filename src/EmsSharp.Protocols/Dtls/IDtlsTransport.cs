@@ -3,7 +3,7 @@ namespace EmsSharp.Protocols.Dtls;
 /// <summary>
 /// A DTLS-SRTP endpoint for one peer. Datagrams come in through <see cref="HandleDatagram"/>; everything
 /// it produces (records to send, keys, application data, closure) goes to its <see cref="IDtlsTransportHandler"/>,
-/// possibly from a worker thread.
+/// possibly from a handshake thread.
 /// </summary>
 public interface IDtlsTransport : IDisposable
 {

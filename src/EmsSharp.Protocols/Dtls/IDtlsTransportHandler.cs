@@ -1,6 +1,6 @@
 namespace EmsSharp.Protocols.Dtls;
 
-/// <summary>Receives the output of an <see cref="IDtlsTransport"/>. Calls may come from its worker thread.</summary>
+/// <summary>Receives the output of an <see cref="IDtlsTransport"/>. Calls may come from a handshake thread, or from the thread that handed in a datagram.</summary>
 public interface IDtlsTransportHandler
 {
     /// <summary>A datagram to send to the peer.</summary>

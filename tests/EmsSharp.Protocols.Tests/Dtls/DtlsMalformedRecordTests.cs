@@ -162,6 +162,10 @@ public sealed class DtlsMalformedRecordTests
 
     private sealed class Relay : IDtlsTransportHandler
     {
+        private readonly OrderedWire _wire;
+
+        public Relay() => _wire = new OrderedWire(() => Peer);
+
         public IDtlsTransport? Peer { get; set; }
 
         public Func<byte[], byte[]>? Mutate { get; set; }
@@ -193,7 +197,7 @@ public sealed class DtlsMalformedRecordTests
                 _sentEnough.TrySetResult();
             }
 
-            Peer?.HandleDatagram(Mutate is { } mutate ? mutate(datagram.ToArray()) : datagram);
+            _wire.Send(Mutate is { } mutate ? mutate(datagram.ToArray()) : datagram.ToArray());
         }
 
         public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult();

@@ -14,6 +14,10 @@ public sealed class DtlsTransportTests
 
     private sealed class Endpoint : IDtlsTransportHandler
     {
+        private readonly OrderedWire _wire;
+
+        public Endpoint() => _wire = new OrderedWire(() => Peer);
+
         public IDtlsTransport? Peer { get; set; }
 
         public TaskCompletionSource<DtlsSrtpKeys> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,7 +29,7 @@ public sealed class DtlsTransportTests
         public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
         {
             Assert.True(DtlsRecordPeek.IsDtlsRecord(datagram));
-            Peer?.HandleDatagram(datagram);
+            _wire.Send(datagram.ToArray());
         }
 
         public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult(keys);
@@ -68,6 +72,64 @@ public sealed class DtlsTransportTests
 
         client.Close();
         Assert.Null(await s.Closed.Task.WaitAsync(Timeout)); // close_notify is a clean close
+    }
+
+    [Fact]
+    public async Task Sessions_hold_no_thread_once_connected_so_many_share_a_small_handshake_pool()
+    {
+        const int pairs = 12;
+        var pool = new DtlsHandshakePool(size: 2);
+        var transports = new List<BcDtlsTransport>();
+        var endpoints = new List<(Endpoint Client, Endpoint Server, BcDtlsTransport ClientTransport, BcDtlsTransport ServerTransport)>();
+        try
+        {
+            for (var i = 0; i < pairs; i++)
+            {
+                var clientCert = DtlsCertificate.Generate();
+                var serverCert = DtlsCertificate.Generate();
+                var c = new Endpoint();
+                var s = new Endpoint();
+                var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c, pool);
+                var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s, pool);
+                transports.Add(client);
+                transports.Add(server);
+                c.Peer = server;
+                s.Peer = client;
+                endpoints.Add((c, s, client, server));
+            }
+
+            // Each pair's two handshakes need two threads at once; with two threads the pairs can only connect one
+            // after the other, each releasing its threads when connected.
+            foreach (var (c, s, client, server) in endpoints)
+            {
+                server.Start(DtlsRole.Server);
+                client.Start(DtlsRole.Client);
+            }
+
+            foreach (var (c, s, _, _) in endpoints)
+            {
+                await c.Connected.Task.WaitAsync(Timeout);
+                await s.Connected.Task.WaitAsync(Timeout);
+            }
+
+            Assert.Equal(2, pool.ThreadCount);
+
+            // Every connected session still receives: its records are processed on the receiving side's thread.
+            foreach (var (c, s, client, server) in endpoints)
+            {
+                Assert.True(client.Send([7]));
+                Assert.True(s.Received.TryTake(out var atServer, Timeout));
+                Assert.Equal([7], atServer);
+                Assert.True(server.Send([8]));
+                Assert.True(c.Received.TryTake(out var atClient, Timeout));
+                Assert.Equal([8], atClient);
+            }
+        }
+        finally
+        {
+            foreach (var transport in transports)
+                transport.Dispose();
+        }
     }
 
     [Fact]

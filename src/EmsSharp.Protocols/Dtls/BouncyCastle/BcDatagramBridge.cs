@@ -5,7 +5,8 @@ namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 
 /// <summary>
 /// Bridges BouncyCastle's blocking <see cref="DatagramTransport"/> to our push model: received datagrams wait
-/// in a bounded queue and the worker blocks on it with a timed wait (never a sleep loop).
+/// in a bounded queue; during the handshake its thread blocks on it with a timed wait (never a sleep loop), after
+/// it (<see cref="StopWaiting"/>) a receive takes what is queued and never waits.
 /// </summary>
 internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : DatagramTransport, IDisposable
 {
@@ -18,7 +19,12 @@ internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : Datagram
     private readonly BlockingCollection<byte[]> _incoming = new(QueueCapacity);
     private readonly CancellationTokenSource _closed = new();
 
+    private volatile bool _waits = true;
+
     public bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>True while a received datagram waits to be read.</summary>
+    public bool HasQueued => _incoming.Count > 0;
 
     /// <summary>A receive was ended by <see cref="Close"/> (ours, or BouncyCastle's after close_notify).</summary>
     public bool ReceiveEndedByClose { get; private set; }
@@ -36,7 +42,7 @@ internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : Datagram
     {
         try
         {
-            if (!_incoming.TryTake(out var datagram, Math.Max(waitMillis, 0), _closed.Token))
+            if (!_incoming.TryTake(out var datagram, _waits ? Math.Max(waitMillis, 0) : 0, _closed.Token))
             {
                 return -1;
             }
@@ -61,6 +67,9 @@ internal sealed class BcDatagramBridge(IDtlsTransportHandler handler) : Datagram
             handler.OnDtlsTransmit(buffer);
         }
     }
+
+    /// <summary>From now on a receive returns at once when nothing is queued (the handshake is over).</summary>
+    public void StopWaiting() => _waits = false;
 
     public void Close() => _closed.Cancel();
 

@@ -5,25 +5,36 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 
 /// <summary>
-/// <see cref="IDtlsTransport"/> on BouncyCastle: one dedicated worker thread runs the blocking handshake and
-/// then reads application data; it reports everything to the handler.
+/// <see cref="IDtlsTransport"/> on BouncyCastle. Its blocking handshake runs on a <see cref="DtlsHandshakePool"/>
+/// thread; once connected, no thread is held: each received datagram is processed by BouncyCastle's record layer on
+/// the thread that hands it in (<see cref="HandleDatagram"/>, the session's loop), and everything is reported to the
+/// handler.
 /// </summary>
 public sealed class BcDtlsTransport : IDtlsTransport
 {
-    private const int ReceiveWaitMillis = 1000;
-
     private readonly IDtlsTransportHandler _handler;
     private readonly BcDatagramBridge _bridge;
     private readonly BcSrtpSupport _srtp;
     private readonly BcTlsCrypto _crypto = new(new SecureRandom());
-    private Thread? _worker;
+    private readonly DtlsHandshakePool _pool;
+    private readonly Lock _receiveGate = new();
+    private readonly TaskCompletionSource _handshakeEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[]? _receiveBuffer;
+    private bool _started;
     private volatile DtlsTransport? _transport;
     private volatile bool _closing;
+    private bool _ended;
     private int _disposed;
 
     /// <summary>Creates a transport that checks the peer against <paramref name="remoteFingerprint"/> (sha-256).</summary>
     public BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler)
+        : this(certificate, remoteFingerprint, handler, DtlsHandshakePool.Shared)
     {
+    }
+
+    internal BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler, DtlsHandshakePool pool)
+    {
+        _pool = pool;
         _handler = handler;
         _bridge = new BcDatagramBridge(handler);
         _srtp = new BcSrtpSupport(_crypto, certificate, remoteFingerprint);
@@ -32,20 +43,33 @@ public sealed class BcDtlsTransport : IDtlsTransport
     /// <inheritdoc/>
     public void Start(DtlsRole role)
     {
-        if (_worker is not null)
+        if (_started)
         {
             throw new InvalidOperationException("Already started.");
         }
 
-        _worker = new Thread(() => Run(role)) { IsBackground = true, Name = "dtls-" + role };
-        _worker.Start();
+        _started = true;
+        _pool.Run(() => Handshake(role));
     }
 
     /// <inheritdoc/>
     public int SendLimit => _transport?.GetSendLimit() ?? 0;
 
     /// <inheritdoc/>
-    public bool HandleDatagram(ReadOnlySpan<byte> datagram) => _bridge.Enqueue(datagram);
+    public bool HandleDatagram(ReadOnlySpan<byte> datagram)
+    {
+        if (!_bridge.Enqueue(datagram))
+        {
+            return false;
+        }
+
+        if (_transport is not null)
+        {
+            ProcessReceived();
+        }
+
+        return true;
+    }
 
     /// <inheritdoc/>
     public bool Send(ReadOnlySpan<byte> data)
@@ -78,7 +102,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
         _closing = true;
         try
         {
-            // Sends close_notify (RFC 5246 §7.2.1) and closes the bridge, which ends the worker.
+            // Sends close_notify (RFC 5246 §7.2.1) and closes the bridge, which ends a handshake in progress.
             _transport?.Close();
         }
         catch (IOException)
@@ -86,6 +110,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
         }
 
         _bridge.Close();
+        End(null);
     }
 
     /// <inheritdoc/>
@@ -97,64 +122,129 @@ public sealed class BcDtlsTransport : IDtlsTransport
         }
 
         Close();
-        _worker?.Join(TimeSpan.FromSeconds(5));
+        if (_started)
+        {
+            _handshakeEnded.Task.Wait(TimeSpan.FromSeconds(5));
+        }
+
         _bridge.Dispose();
     }
 
-    private void Run(DtlsRole role)
+    private void Handshake(DtlsRole role)
     {
-        string? error = null;
         try
         {
             DtlsSrtpKeys keys;
+            DtlsTransport transport;
             if (role == DtlsRole.Server)
             {
                 var server = new BcDtlsServer(_crypto, _srtp);
-                _transport = new DtlsServerProtocol().Accept(server, _bridge);
+                transport = new DtlsServerProtocol().Accept(server, _bridge);
                 keys = server.Keys!;
             }
             else
             {
                 var client = new BcDtlsClient(_crypto, _srtp);
-                _transport = new DtlsClientProtocol().Connect(client, _bridge);
+                transport = new DtlsClientProtocol().Connect(client, _bridge);
                 keys = client.Keys!;
             }
 
             _handler.OnDtlsConnected(keys);
-            ReceiveLoop(_transport);
+            lock (_receiveGate)
+            {
+                // From here the record layer runs on the receiving thread: a receive never waits for a datagram.
+                _bridge.StopWaiting();
+                _transport = transport;
+            }
+
+            // Records that came with or right after the last flight.
+            ProcessReceived();
         }
-        catch (TlsFatalAlertReceived e)
-        {
-            error = _closing ? null : "alert received: " + e.AlertDescription;
-        }
-        catch (TlsFatalAlert e)
-        {
-            error = _closing || _bridge.ReceiveEndedByClose ? null : e.Message + (e.InnerException is { } inner ? " (" + inner.Message + ")" : null);
-        }
-        catch (IOException e)
-        {
-            error = _closing ? null : e.Message;
-        }
-#pragma warning disable CA1031 // A peer's malformed record must end this session's handshake, never the process.
         catch (Exception e) when (e is not OutOfMemoryException)
-#pragma warning restore CA1031
         {
-            error = _closing ? null : "malformed input: " + e.GetType().Name + ": " + e.Message;
+            End(Describe(e));
+        }
+        finally
+        {
+            _handshakeEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Runs the record layer over every queued datagram (and every further record a datagram held) without waiting,
+    /// serialised by the receive gate.
+    /// </summary>
+    private void ProcessReceived()
+    {
+        lock (_receiveGate)
+        {
+            var transport = _transport;
+            if (transport is null || _ended)
+            {
+                return;
+            }
+
+            _receiveBuffer ??= new byte[transport.GetReceiveLimit()];
+            try
+            {
+                // A record with no application data (a retransmitted flight, an alert) makes BouncyCastle ask for the
+                // next datagram; the bridge answers "none" at once, so the 1 ms wait below is the most a call spins.
+                while (_bridge.HasQueued && !_bridge.IsClosed)
+                {
+                    Deliver(transport.Receive(_receiveBuffer, 0, _receiveBuffer.Length, 1));
+                    while (Deliver(transport.ReceivePending(_receiveBuffer, 0, _receiveBuffer.Length)))
+                    {
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                End(Describe(e));
+                return;
+            }
+
+            if (_bridge.IsClosed)
+            {
+                End(null); // BouncyCastle closed the bridge: the peer's close_notify (RFC 5246 §7.2.1)
+            }
+        }
+    }
+
+    private bool Deliver(int length)
+    {
+        if (length < 0)
+        {
+            return false;
+        }
+
+        _handler.OnDtlsApplicationData(_receiveBuffer.AsSpan(0, length).ToArray());
+        return true;
+    }
+
+    private string? Describe(Exception e) => e switch
+    {
+        TlsFatalAlertReceived received => _closing ? null : "alert received: " + received.AlertDescription,
+        TlsFatalAlert alert => _closing || _bridge.ReceiveEndedByClose
+            ? null
+            : alert.Message + (alert.InnerException is { } inner ? " (" + inner.Message + ")" : null),
+        IOException io => _closing ? null : io.Message,
+
+        // A peer's malformed record must end this session, never the process.
+        _ => _closing ? null : "malformed input: " + e.GetType().Name + ": " + e.Message,
+    };
+
+    private void End(string? error)
+    {
+        lock (_receiveGate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
         }
 
         _handler.OnDtlsClosed(error);
-    }
-
-    private void ReceiveLoop(DtlsTransport transport)
-    {
-        var buffer = new byte[transport.GetReceiveLimit()];
-        while (!_bridge.IsClosed)
-        {
-            var n = transport.Receive(buffer, 0, buffer.Length, ReceiveWaitMillis);
-            if (n > 0)
-            {
-                _handler.OnDtlsApplicationData(buffer.AsSpan(0, n).ToArray());
-            }
-        }
     }
 }
