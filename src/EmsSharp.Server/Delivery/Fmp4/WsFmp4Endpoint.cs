@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using EmsSharp.Server.Api;
 using EmsSharp.Server.Events;
+using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +15,8 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// <c>?progressive&amp;adaptive</c>, is tolerated) streams the §4.2 packets of the stream as binary messages,
 /// one init packet or one whole fragment per message, from the stream's shared <see cref="Fmp4StreamSource"/>.
 /// A stream that is not live is awaited for <see cref="WsFmp4Options.StreamWaitTimeout"/>, then the socket is
-/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>.
+/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>. With <see cref="WsFmp4Options.ReadKeys"/> a viewer
+/// names its key in the query (<c>/cam1?key=SECRET</c>) and is refused before the upgrade without the right one.
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
     Fmp4SourceManager sources,
@@ -47,13 +50,18 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (!IsAdmitted(context, name, address))
+        {
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             return;
         }
 
-        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
         if (!TryTakeSlot(address))
         {
             LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
@@ -63,6 +71,33 @@ internal sealed partial class WsFmp4Endpoint(
 
         using var slot = new ViewerSlot(this, address);
         await ServeAsync(context, name, slot).ConfigureAwait(false);
+    }
+
+    // Read keys (ours; EvoStream served anyone): decided before the upgrade, so a refused viewer costs no WebSocket
+    // and no slot. RFC 9110 §15.5.2: 401 when no key was given, §15.5.4: 403 when the one given (or none) can never do.
+    private bool IsAdmitted(HttpContext context, string name, IPAddress address)
+    {
+        var query = context.Request.QueryString.Value ?? string.Empty;
+        var check = StreamKeys.Check(options.Value.ReadKeys, name, query.TrimStart('?'));
+        if (check == KeyCheck.Admitted)
+        {
+            return true;
+        }
+
+        var (status, reason) = check switch
+        {
+            KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (?key=...)"),
+            KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
+            _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"), // KeyCheck.NoKeyForName
+        };
+        LogRefused(logger, address, CommandParser.Shorten(name), reason);
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Key realm=\"WS-FMP4\""; // RFC 9110 §11.6.1: a 401 names its scheme
+        }
+
+        return false;
     }
 
     private bool TryTakeSlot(IPAddress address)
@@ -268,6 +303,9 @@ internal sealed partial class WsFmp4Endpoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already")]
     private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused for {StreamName}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, IPAddress remote, string streamName, string reason);
 
     /// <summary>A viewer's place in its address's share, freed once (by the end of serving, or by any earlier exit).</summary>
     private sealed class ViewerSlot(WsFmp4Endpoint endpoint, IPAddress address) : IDisposable

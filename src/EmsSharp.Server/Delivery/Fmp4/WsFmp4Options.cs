@@ -12,6 +12,12 @@ internal sealed class WsFmp4Options
     /// <summary>Listening port; 0 picks an ephemeral port (tests; see <see cref="WsFmp4Endpoint.BoundEndPoint"/>).</summary>
     public int Port { get; set; } = 8410;
 
+    /// <summary>
+    /// Read keys by stream name (<c>*</c> for any other name). Empty: anyone may watch any stream (EvoStream's
+    /// behaviour). Set: a viewer adds <c>?key=...</c> to the URL, and only the name's key (or the <c>*</c> one) admits it.
+    /// </summary>
+    public Dictionary<string, string> ReadKeys { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Listening address.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 

@@ -1,4 +1,5 @@
 using System.Net;
+using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Delivery.Fmp4;
@@ -13,6 +14,8 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
         {
             failures.Add($"WsFmp4:Port must be 0..65535 (got {options.Port}).");
         }
+
+        StreamKeys.Validate(options.ReadKeys, "WsFmp4:ReadKeys", failures);
 
         if (!IPAddress.TryParse(options.BindAddress, out _))
         {

@@ -1,0 +1,32 @@
+using EmsSharp.Server.Delivery.Fmp4;
+
+namespace EmsSharp.Server.Tests.Delivery.Fmp4;
+
+public sealed class WsFmp4OptionsValidatorTests
+{
+    private static readonly (string Name, WsFmp4Options Options, string Message)[] InvalidOptions =
+    [
+        ("read key name", new WsFmp4Options { ReadKeys = new() { ["bad name"] = "k" } }, "WsFmp4:ReadKeys: the stream name may only hold"),
+        ("empty read key", new WsFmp4Options { ReadKeys = new() { ["cam"] = "" } }, "WsFmp4:ReadKeys:cam has an empty key."),
+    ];
+
+    public static TheoryData<int> Invalid => [.. Enumerable.Range(0, InvalidOptions.Length)];
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void Validator_rejects_bad_options_naming_them(int index)
+    {
+        var (name, options, message) = InvalidOptions[index];
+        var result = new WsFmp4OptionsValidator().Validate(null, options);
+        Assert.True(result.Failed, name);
+        Assert.Contains(result.Failures!, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_accepts_the_defaults_and_keys_with_a_fallback()
+    {
+        var validator = new WsFmp4OptionsValidator();
+        Assert.True(validator.Validate(null, new WsFmp4Options()).Succeeded);
+        Assert.True(validator.Validate(null, new WsFmp4Options { ReadKeys = new() { ["cam1"] = "k1", ["*"] = "k2" } }).Succeeded);
+    }
+}
