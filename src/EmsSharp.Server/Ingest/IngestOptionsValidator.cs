@@ -1,4 +1,5 @@
 using System.Net;
+using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
@@ -29,18 +30,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
         }
 
-        foreach (var (keyedName, key) in options.PublishKeys)
-        {
-            if (keyedName != "*" && !EmsSharp.Media.Hub.StreamName.IsValid(keyedName, out var invalid))
-            {
-                failures.Add($"Ingest:PublishKeys: {invalid} ({keyedName}).");
-            }
-
-            if (string.IsNullOrEmpty(key))
-            {
-                failures.Add($"Ingest:PublishKeys:{keyedName} has an empty key.");
-            }
-        }
+        StreamKeys.Validate(options.PublishKeys, "Ingest:PublishKeys", failures);
 
         if (options.RtmpIdleTimeout <= TimeSpan.Zero)
         {
