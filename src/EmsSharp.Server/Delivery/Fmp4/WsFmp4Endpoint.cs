@@ -15,7 +15,8 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// <c>?progressive&amp;adaptive</c>, is tolerated) streams the §4.2 packets of the stream as binary messages,
 /// one init packet or one whole fragment per message, from the stream's shared <see cref="Fmp4StreamSource"/>.
 /// A stream that is not live is awaited for <see cref="WsFmp4Options.StreamWaitTimeout"/>, then the socket is
-/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>. With <see cref="WsFmp4Options.ReadKeys"/> a viewer
+/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>. The same endpoint answers
+/// <c>wss://&lt;ems&gt;:8420/</c> when a certificate is configured. With <see cref="WsFmp4Options.ReadKeys"/> a viewer
 /// names its key in the query (<c>/cam1?key=SECRET</c>) and is refused before the upgrade without the right one.
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
@@ -30,15 +31,25 @@ internal sealed partial class WsFmp4Endpoint(
 
     private readonly Dictionary<IPAddress, int> _viewersPerAddress = [];
     private ListenOptions? _listen;
+    private ListenOptions? _secureListen;
     private long _lastViewerId;
 
     /// <summary>The bound listener endpoint once the host started (the real port when configured as 0), else null.</summary>
-    public IPEndPoint? BoundEndPoint => _listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
+    public IPEndPoint? BoundEndPoint => Bound(_listen);
+
+    /// <summary>The bound <c>wss://</c> listener endpoint once the host started, else null (also when not configured).</summary>
+    public IPEndPoint? SecureBoundEndPoint => Bound(_secureListen);
 
     internal void Attach(ListenOptions listen) => _listen = listen;
 
-    internal bool IsWsFmp4Request(HttpContext context) =>
-        BoundEndPoint is { } bound && context.Connection.LocalPort == bound.Port;
+    internal void AttachSecure(ListenOptions listen) => _secureListen = listen;
+
+    /// <summary>True when <paramref name="port"/> is one of this endpoint's bound listeners (ws or wss).</summary>
+    internal bool IsListenerPort(int port) => BoundEndPoint?.Port == port || SecureBoundEndPoint?.Port == port;
+
+    internal bool IsWsFmp4Request(HttpContext context) => IsListenerPort(context.Connection.LocalPort);
+
+    private static IPEndPoint? Bound(ListenOptions? listen) => listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
 
     /// <summary>Serves one WebSocket viewer until the stream ends, the viewer leaves or the server stops.</summary>
     public async Task HandleAsync(HttpContext context)
