@@ -6,6 +6,7 @@ using EmsSharp.Rendezvous.SocketIo;
 using EmsSharp.Rendezvous.Turn;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.FileProviders;
 
 namespace EmsSharp.Rendezvous;
@@ -186,7 +187,12 @@ public sealed class ErsHost : IAsyncDisposable
             {
                 if (options.Server.Secure)
                 {
-                    listen.UseHttps(LoadCertificate(options));
+                    // Explicit rather than Kestrel's default, so the deadline is ours to document and configure.
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = LoadCertificate(options),
+                        HandshakeTimeout = TimeSpan.FromSeconds(options.Limits.TlsHandshakeSeconds),
+                    });
                 }
             });
         });

@@ -153,8 +153,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
         Directory.CreateDirectory(options.DataFolderFullPath);
         _ = _app.Services.GetRequiredService<DtlsIdentity>(); // fail early on a bad certificate
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var wsPort = _app.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint?.Port;
-        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(), wsPort);
+        var wsFmp4 = _app.Services.GetRequiredService<WsFmp4Endpoint>();
+        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(), wsFmp4.IsListenerPort);
         var logger = _app.Services.GetRequiredService<ILogger<EmsHost>>();
         LogStarted(logger, options.ServerName, options.DataFolderFullPath, AsciiCliEndPoint, JsonCliEndPoint, HttpEndPoint);
     }
@@ -186,14 +186,14 @@ internal sealed partial class EmsHost : IAsyncDisposable
         return null;
     }
 
-    /// <summary>The HTTP API's bound endpoint: the Kestrel address that is not the WS-FMP4 listener.</summary>
-    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses, int? exceptPort)
+    /// <summary>The HTTP API's bound endpoint: the Kestrel address that is not a WS-FMP4 listener.</summary>
+    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses, Func<int, bool> isWsFmp4Port)
     {
         if (addresses is null)
             return null;
         foreach (var address in addresses.Addresses)
         {
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Port != exceptPort
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && !isWsFmp4Port(uri.Port)
                 && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
                 return new IPEndPoint(ip, uri.Port);
         }

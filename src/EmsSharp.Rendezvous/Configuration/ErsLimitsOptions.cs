@@ -46,6 +46,12 @@ public sealed class ErsLimitsOptions
     public double PendingHandshakeSeconds { get; set; } = 10;
 
     /// <summary>
+    /// Seconds a client of the signalling port has to complete its TLS handshake (with <c>server.secure</c>); one that
+    /// connects and sends nothing, or half a ClientHello, is dropped then.
+    /// </summary>
+    public double TlsHandshakeSeconds { get; set; } = 10;
+
+    /// <summary>
     /// Bytes (UTF-16 text) queued for one socket. Relayed messages may fill three quarters of it; when a frame of
     /// the server's own (ack, heartbeat, join event) no longer fits, the socket does not read and is closed.
     /// </summary>
@@ -58,7 +64,7 @@ public sealed class ErsLimitsOptions
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
             || EventsPerSecond <= 0 || EventBurst < 1 || EventBytesPerSecond <= 0 || EventByteBurst < MaxFrameLength || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
-            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0)
+            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || TlsHandshakeSeconds <= 0 || TlsHandshakeSeconds > 300)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");
         }

@@ -1,5 +1,4 @@
 using System.Net;
-using EmsSharp.Media.Hub;
 using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
@@ -31,8 +30,8 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpMaxConnectionsPerAddress must be 1..RtmpMaxConnections.");
         }
 
-        CheckCredentialNames(failures, "PublishKeys", options.PublishKeys);
-        CheckCredentialNames(failures, "PublishUsers", options.PublishUsers);
+        StreamKeys.Validate(options.PublishKeys, "Ingest:PublishKeys", failures);
+        StreamKeys.Validate(options.PublishUsers, "Ingest:PublishUsers", failures);
         foreach (var (userName, entry) in options.PublishUsers)
         {
             var colon = entry?.IndexOf(':', StringComparison.Ordinal) ?? -1;
@@ -108,22 +107,5 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    // Credentials are keyed by a valid stream name or "*", and never empty.
-    private static void CheckCredentialNames(List<string> failures, string section, Dictionary<string, string> entries)
-    {
-        foreach (var (name, secret) in entries)
-        {
-            if (name != StreamKeys.AnyName && !StreamName.IsValid(name, out var invalid))
-            {
-                failures.Add($"Ingest:{section}: {invalid} ({name}).");
-            }
-
-            if (string.IsNullOrEmpty(secret))
-            {
-                failures.Add($"Ingest:{section}:{name} is empty.");
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Security;
 
@@ -20,6 +21,46 @@ internal static class StreamKeys
     /// <summary>True when <paramref name="given"/> is <paramref name="expected"/>, in time independent of the match.</summary>
     public static bool SecretEquals(string? given, string expected) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
+
+    /// <summary>
+    /// Decides a request for <paramref name="name"/> that carries <c>key=...</c> (or not) in <paramref name="query"/>
+    /// against <paramref name="secrets"/>: empty admits everyone, else only the name's key (or the <c>*</c> one).
+    /// </summary>
+    public static KeyCheck Check(IReadOnlyDictionary<string, string> secrets, string name, string query)
+    {
+        if (secrets.Count == 0)
+        {
+            return KeyCheck.Admitted;
+        }
+
+        if (!TryGetSecret(secrets, name, out var expected))
+        {
+            return KeyCheck.NoKeyForName;
+        }
+
+        var given = QueryValue(query, "key");
+        return given is null ? KeyCheck.KeyMissing : SecretEquals(given, expected) ? KeyCheck.Admitted : KeyCheck.WrongKey;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="failures"/> what is wrong with configured <paramref name="secrets"/>: every name must be a
+    /// valid stream name or <c>*</c>, every key non-empty. <paramref name="option"/> names the setting in the messages.
+    /// </summary>
+    public static void Validate(IReadOnlyDictionary<string, string> secrets, string option, List<string> failures)
+    {
+        foreach (var (keyedName, key) in secrets)
+        {
+            if (keyedName != AnyName && !StreamName.IsValid(keyedName, out var invalid))
+            {
+                failures.Add($"{option}: {invalid} ({keyedName}).");
+            }
+
+            if (string.IsNullOrEmpty(key))
+            {
+                failures.Add($"{option}:{keyedName} has an empty key.");
+            }
+        }
+    }
 
     /// <summary>Splits <c>name?query</c>; the query is empty when there is none.</summary>
     public static (string Name, string Query) Split(string requested)

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using EmsSharp.Server.Api;
 using EmsSharp.Server.Events;
+using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +15,9 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// <c>?progressive&amp;adaptive</c>, is tolerated) streams the §4.2 packets of the stream as binary messages,
 /// one init packet or one whole fragment per message, from the stream's shared <see cref="Fmp4StreamSource"/>.
 /// A stream that is not live is awaited for <see cref="WsFmp4Options.StreamWaitTimeout"/>, then the socket is
-/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>.
+/// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>. The same endpoint answers
+/// <c>wss://&lt;ems&gt;:8420/</c> when a certificate is configured. With <see cref="WsFmp4Options.ReadKeys"/> a viewer
+/// names its key in the query (<c>/cam1?key=SECRET</c>) and is refused before the upgrade without the right one.
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
     Fmp4SourceManager sources,
@@ -27,15 +31,25 @@ internal sealed partial class WsFmp4Endpoint(
 
     private readonly Dictionary<IPAddress, int> _viewersPerAddress = [];
     private ListenOptions? _listen;
+    private ListenOptions? _secureListen;
     private long _lastViewerId;
 
     /// <summary>The bound listener endpoint once the host started (the real port when configured as 0), else null.</summary>
-    public IPEndPoint? BoundEndPoint => _listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
+    public IPEndPoint? BoundEndPoint => Bound(_listen);
+
+    /// <summary>The bound <c>wss://</c> listener endpoint once the host started, else null (also when not configured).</summary>
+    public IPEndPoint? SecureBoundEndPoint => Bound(_secureListen);
 
     internal void Attach(ListenOptions listen) => _listen = listen;
 
-    internal bool IsWsFmp4Request(HttpContext context) =>
-        BoundEndPoint is { } bound && context.Connection.LocalPort == bound.Port;
+    internal void AttachSecure(ListenOptions listen) => _secureListen = listen;
+
+    /// <summary>True when <paramref name="port"/> is one of this endpoint's bound listeners (ws or wss).</summary>
+    internal bool IsListenerPort(int port) => BoundEndPoint?.Port == port || SecureBoundEndPoint?.Port == port;
+
+    internal bool IsWsFmp4Request(HttpContext context) => IsListenerPort(context.Connection.LocalPort);
+
+    private static IPEndPoint? Bound(ListenOptions? listen) => listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
 
     /// <summary>Serves one WebSocket viewer until the stream ends, the viewer leaves or the server stops.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -47,13 +61,18 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (!IsAdmitted(context, name, address))
+        {
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             return;
         }
 
-        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
         if (!TryTakeSlot(address))
         {
             LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
@@ -63,6 +82,33 @@ internal sealed partial class WsFmp4Endpoint(
 
         using var slot = new ViewerSlot(this, address);
         await ServeAsync(context, name, slot).ConfigureAwait(false);
+    }
+
+    // Read keys (ours; EvoStream served anyone): decided before the upgrade, so a refused viewer costs no WebSocket
+    // and no slot. RFC 9110 §15.5.2: 401 when no key was given, §15.5.4: 403 when the one given (or none) can never do.
+    private bool IsAdmitted(HttpContext context, string name, IPAddress address)
+    {
+        var query = context.Request.QueryString.Value ?? string.Empty;
+        var check = StreamKeys.Check(options.Value.ReadKeys, name, query.TrimStart('?'));
+        if (check == KeyCheck.Admitted)
+        {
+            return true;
+        }
+
+        var (status, reason) = check switch
+        {
+            KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (?key=...)"),
+            KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
+            _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"), // KeyCheck.NoKeyForName
+        };
+        LogRefused(logger, address, CommandParser.Shorten(name), reason);
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Key realm=\"WS-FMP4\""; // RFC 9110 §11.6.1: a 401 names its scheme
+        }
+
+        return false;
     }
 
     private bool TryTakeSlot(IPAddress address)
@@ -268,6 +314,9 @@ internal sealed partial class WsFmp4Endpoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already")]
     private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused for {StreamName}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, IPAddress remote, string streamName, string reason);
 
     /// <summary>A viewer's place in its address's share, freed once (by the end of serving, or by any earlier exit).</summary>
     private sealed class ViewerSlot(WsFmp4Endpoint endpoint, IPAddress address) : IDisposable

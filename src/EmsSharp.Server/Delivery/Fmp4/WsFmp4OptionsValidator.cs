@@ -1,4 +1,5 @@
 using System.Net;
+using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Delivery.Fmp4;
@@ -13,6 +14,28 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
         {
             failures.Add($"WsFmp4:Port must be 0..65535 (got {options.Port}).");
         }
+
+        if (options.SecurePort is < 0 or > 65535)
+        {
+            failures.Add($"WsFmp4:SecurePort must be 0..65535 (got {options.SecurePort}).");
+        }
+
+        if (string.IsNullOrEmpty(options.Cert) != string.IsNullOrEmpty(options.Key))
+        {
+            failures.Add("WsFmp4:Cert and WsFmp4:Key must be given together (or neither, for no wss listener).");
+        }
+
+        if (options.Secure && options.SecurePort != 0 && options.SecurePort == options.Port)
+        {
+            failures.Add($"WsFmp4:SecurePort must differ from WsFmp4:Port (both {options.Port}).");
+        }
+
+        if (options.TlsHandshakeTimeout <= TimeSpan.Zero || options.TlsHandshakeTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("WsFmp4:TlsHandshakeTimeout must be > 0 and <= 5 minutes (e.g. 00:00:10).");
+        }
+
+        StreamKeys.Validate(options.ReadKeys, "WsFmp4:ReadKeys", failures);
 
         if (!IPAddress.TryParse(options.BindAddress, out _))
         {

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using EmsSharp.Media.Aac;
 using EmsSharp.Media.Fmp4;
 using EmsSharp.Media.H264;
@@ -65,6 +66,23 @@ internal static class Fmp4TestStream
     }
 
     public static Task<List<byte[]>> ReadToEndAsync(Fmp4Subscription subscription) => ReadAsync(subscription, int.MaxValue);
+
+    /// <summary>One whole binary WebSocket message (a §4.2 packet); fails after 10 s.</summary>
+    public static async Task<byte[]> ReceiveAsync(WebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(WebSocketMessageType.Binary, result.MessageType);
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return buffer[..length];
+            }
+        }
+    }
 
     public static bool IsInit(byte[] packet) => packet[0] == (byte)Fmp4StreamPacketType.HeaderMoov;
 

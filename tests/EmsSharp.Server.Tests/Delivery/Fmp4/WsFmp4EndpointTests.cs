@@ -132,22 +132,6 @@ public sealed class WsFmp4EndpointTests
         Assert.Equal("SUCCESS", (await ems.HttpAsync("version")).Status());
     }
 
-    private static async Task<byte[]> ReceiveAsync(WebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        var length = 0;
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(WebSocketMessageType.Binary, result.MessageType);
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return buffer[..length];
-            }
-        }
-    }
-
     private sealed class RecordingPublisher : IEventPublisher
     {
         private readonly ConcurrentQueue<(string Type, JsonObject Payload)> _events = new();
