@@ -23,4 +23,10 @@ internal sealed class WsFmp4Options
 
     /// <summary>WebSocket viewers one remote address may hold at once; more get 429 (so one host cannot take every slot).</summary>
     public int MaxViewersPerAddress { get; set; } = 64;
+
+    /// <summary>
+    /// TCP connections one remote address may hold on the listener (at least <see cref="MaxViewersPerAddress"/>: each
+    /// viewer holds one); more are closed at accept, before their request is read.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 96;
 }
