@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace EmsSharp.Server.Ingest;
 /// <see cref="StreamHub"/>.
 /// </summary>
 internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtmpServer> logger)
-    : TcpIngestListener
+    : TcpIngestListener(time)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly PublishAuthorizer _publishers = new(options);
@@ -34,8 +35,11 @@ internal sealed class RtmpServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(logger, remote, reason);
 
+    protected override void LogEvicted(IPAddress address, long evicted) =>
+        IngestLog.ConnectionEvicted(logger, "RTMP", MaxConnections, address, evicted);
+
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
 
-    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, hub, _publishers, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
+        new RtmpIngestConnection(socket, hub, _publishers, Time, _limits, _options.RtmpIdleTimeout, logger, slot).RunAsync(cancellationToken);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
 
 namespace EmsSharp.Server.Ingest;
@@ -14,7 +15,8 @@ namespace EmsSharp.Server.Ingest;
 /// 403. Malformed input closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
-    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, StreamHub hub, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger,
+    ConnectionSlot slot)
 {
     private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
@@ -233,6 +235,7 @@ internal sealed class RtspIngestConnection(
         }
 
         _stream = stream;
+        slot.MarkProven(); // a publisher is never closed to admit another connection
         foreach (var track in _tracks)
         {
             if (!track.IsSetUp)

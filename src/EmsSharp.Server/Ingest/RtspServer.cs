@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace EmsSharp.Server.Ingest;
 /// interleaved or UDP) and publishes them into the <see cref="StreamHub"/>.
 /// </summary>
 internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub, TimeProvider time, ILogger<RtspServer> logger)
-    : TcpIngestListener
+    : TcpIngestListener(time)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly PublishAuthorizer _publishers = new(options);
@@ -33,8 +34,11 @@ internal sealed class RtspServer(IOptions<IngestOptions> options, StreamHub hub,
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(logger, remote, reason);
 
+    protected override void LogEvicted(IPAddress address, long evicted) =>
+        IngestLog.ConnectionEvicted(logger, "RTSP", MaxConnections, address, evicted);
+
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
 
-    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, hub, _publishers, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
+        new RtspIngestConnection(socket, hub, _publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, logger, slot).RunAsync(cancellationToken);
 }
