@@ -32,8 +32,7 @@ public sealed class ErsConnectionCapTests
 
             for (int i = 0; i < 3; i++)
             {
-                using RawTcpClient over = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
-                Assert.True(await over.WasClosedSilentlyAsync());
+                Assert.True(await RawTcpClient.IsClosedAtOnceAsync(endPoint, Loopback2));
             }
 
             using RawTcpClient other = await RawTcpClient.ConnectAsync(endPoint, IPAddress.Loopback);
@@ -58,8 +57,7 @@ public sealed class ErsConnectionCapTests
         Assert.Equal(200, (await first.GetAsync("/?c=listRooms")).Status);
         Assert.Equal(200, (await second.GetAsync("/?c=listRooms")).Status);
 
-        using RawTcpClient over = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
-        Assert.True(await over.WasClosedSilentlyAsync());
+        Assert.True(await RawTcpClient.IsClosedAtOnceAsync(endPoint, Loopback2));
         using RawTcpClient other = await RawTcpClient.ConnectAsync(endPoint, IPAddress.Loopback);
         (int status, string body) = await other.GetAsync("/?c=listRooms");
         Assert.Equal(200, status);

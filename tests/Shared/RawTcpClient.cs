@@ -70,16 +70,32 @@ internal sealed class RawTcpClient : IDisposable
         return (status, Encoding.UTF8.GetString(body.ToArray()));
     }
 
-    /// <summary>True when the server closed the connection (end of stream or reset) without sending a byte.</summary>
-    public async Task<bool> WasClosedSilentlyAsync()
+    /// <summary>
+    /// True when a connection from <paramref name="from"/> is closed by the server at once, without a byte: reset
+    /// while connecting (an abort can beat the connect's completion), or an end of stream or reset on the first read.
+    /// </summary>
+    public static async Task<bool> IsClosedAtOnceAsync(IPEndPoint server, IPAddress from)
     {
+        RawTcpClient client;
         try
         {
-            return await Stream.ReadAsync(new byte[1]).AsTask().WaitAsync(Timeout) == 0;
+            client = await ConnectAsync(server, from);
         }
-        catch (IOException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
         {
-            return true; // reset
+            return true;
+        }
+
+        using (client)
+        {
+            try
+            {
+                return await client.Stream.ReadAsync(new byte[1]).AsTask().WaitAsync(Timeout) == 0;
+            }
+            catch (IOException)
+            {
+                return true; // reset
+            }
         }
     }
 

@@ -28,8 +28,7 @@ public sealed class ListenerConnectionCapTests
 
                 for (var i = 0; i < 3; i++)
                 {
-                    using var over = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
-                    Assert.True(await over.WasClosedSilentlyAsync());
+                    Assert.True(await RawTcpClient.IsClosedAtOnceAsync(endPoint, Loopback2));
                 }
 
                 Assert.Contains("SUCCESS", (await held[0].GetAsync("/version")).Body, StringComparison.Ordinal);
@@ -58,8 +57,7 @@ public sealed class ListenerConnectionCapTests
         Assert.Equal(426, (await first.GetAsync("/test")).Status); // not a WebSocket request: answered, and kept alive
         Assert.Equal(426, (await second.GetAsync("/test")).Status);
 
-        using var over = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
-        Assert.True(await over.WasClosedSilentlyAsync());
+        Assert.True(await RawTcpClient.IsClosedAtOnceAsync(endPoint, Loopback2));
         using var other = await RawTcpClient.ConnectAsync(endPoint, IPAddress.Loopback);
         Assert.Equal(426, (await other.GetAsync("/test")).Status);
         await ems.Logs.WaitForCountAsync("WS-FMP4: closed a connection from 127.0.0.2: 2 connections from this address already", 1);
