@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EmsSharp.Rendezvous.Tests;
 
-/// <summary>The per-IP connection caps of the signalling and admin listeners.</summary>
+/// <summary>The per-IP connection caps of the signalling, admin and TURN TCP listeners.</summary>
 public sealed class ErsConnectionCapTests
 {
     private static readonly IPAddress Loopback2 = IPAddress.Parse("127.0.0.2");
@@ -62,6 +62,37 @@ public sealed class ErsConnectionCapTests
         (int status, string body) = await other.GetAsync("/?c=listRooms");
         Assert.Equal(200, status);
         Assert.Contains("\"status\":\"SUCCESS\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Turn_tcp_connections_over_the_ip_cap_are_closed_and_other_ips_still_served()
+    {
+        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.Turn.MaxConnectionsPerIp = 2);
+        IPEndPoint endPoint = new(IPAddress.Loopback, ers.TurnPort!.Value);
+        using RawTcpClient first = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
+        using RawTcpClient second = await RawTcpClient.ConnectAsync(endPoint, Loopback2);
+        Assert.True(await RawTcpClient.IsClosedAtOnceAsync(endPoint, Loopback2)); // accepted in order: the third
+
+        using RawTcpClient other = await RawTcpClient.ConnectAsync(endPoint, IPAddress.Loopback);
+        foreach (RawTcpClient client in new[] { first, second, other })
+        {
+            Assert.Equal(0x0101, await StunBindingAsync(client)); // Binding success response
+        }
+    }
+
+    /// <summary>Sends a STUN Binding request (RFC 8489 §5) and returns the type of the response.</summary>
+    private static async Task<int> StunBindingAsync(RawTcpClient client)
+    {
+        byte[] request = new byte[20];
+        request[1] = 0x01; // Binding request, no attributes
+        BitConverter.TryWriteBytes(request.AsSpan(4), IPAddress.HostToNetworkOrder(0x2112A442));
+        Random.Shared.NextBytes(request.AsSpan(8, 12));
+        await client.Stream.WriteAsync(request);
+        byte[] header = new byte[20];
+        await client.Stream.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await client.Stream.ReadExactlyAsync(new byte[(header[2] << 8) | header[3]]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(request[8..], header[8..]);
+        return (header[0] << 8) | header[1];
     }
 
     [Fact]

@@ -6,7 +6,7 @@ public sealed class ErsLimitsOptions
     /// <summary>Largest socket.io frame accepted; a bigger one closes the socket.</summary>
     public int MaxFrameLength { get; set; } = 64 * 1024;
 
-    /// <summary>Open sockets plus pending handshakes per remote IP.</summary>
+    /// <summary>Open sockets plus handshakes in progress or pending per remote IP.</summary>
     public int MaxSocketsPerIp { get; set; } = 1000;
 
     /// <summary>
