@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Server.Events;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ internal sealed partial class WsFmp4Endpoint(
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<IPAddress, int> _viewersPerAddress = [];
+    private readonly AddressSlots _viewersPerAddress = new(options.Value.MaxViewersPerAddress);
     private ListenOptions? _listen;
     private long _lastViewerId;
 
@@ -54,7 +55,7 @@ internal sealed partial class WsFmp4Endpoint(
         }
 
         var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (!TryTakeSlot(address))
+        if (!_viewersPerAddress.TryTake(address, out _))
         {
             LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -63,32 +64,6 @@ internal sealed partial class WsFmp4Endpoint(
 
         using var slot = new ViewerSlot(this, address);
         await ServeAsync(context, name, slot).ConfigureAwait(false);
-    }
-
-    private bool TryTakeSlot(IPAddress address)
-    {
-        lock (_viewersPerAddress)
-        {
-            var held = _viewersPerAddress.GetValueOrDefault(address);
-            if (held >= options.Value.MaxViewersPerAddress)
-            {
-                return false;
-            }
-
-            _viewersPerAddress[address] = held + 1;
-            return true;
-        }
-    }
-
-    private void ReleaseSlot(IPAddress address)
-    {
-        lock (_viewersPerAddress)
-        {
-            if (--_viewersPerAddress[address] == 0)
-            {
-                _viewersPerAddress.Remove(address);
-            }
-        }
     }
 
     private async Task ServeAsync(HttpContext context, string name, ViewerSlot slot)
@@ -278,7 +253,7 @@ internal sealed partial class WsFmp4Endpoint(
         {
             if (Interlocked.Exchange(ref _freed, 1) == 0)
             {
-                endpoint.ReleaseSlot(address);
+                endpoint._viewersPerAddress.Release(address);
             }
         }
     }
