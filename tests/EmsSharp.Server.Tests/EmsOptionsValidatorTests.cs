@@ -41,14 +41,14 @@ public class EmsOptionsValidatorTests
         Assert.Empty(defaults.Http.AllowedHosts);
         Assert.Empty(defaults.Http.AllowedOrigins);
         Assert.False(defaults.Http.RequirePostForChanges);
-        Assert.Equal((256, 32), (defaults.Http.MaxConnections, defaults.Http.MaxConnectionsPerAddress));
+        Assert.Equal((512, 128), (defaults.Http.MaxConnections, defaults.Http.MaxConnectionsPerAddress));
 
         var options = new EmsOptions();
         options.Api.MaxCliConnectionsPerIp = 0;
         options.Api.CliIdleTimeout = TimeSpan.Zero;
         options.Api.CliLineTimeout = TimeSpan.FromHours(2);
         options.Api.CliPassword = " padded";
-        options.Api.Http.MaxConnectionsPerAddress = 257;
+        options.Api.Http.MaxConnectionsPerAddress = 513;
         options.Api.Http.AllowedHosts = ["ems.example.org", "*", "http://bad.example", "host:80"];
         options.Api.Http.AllowedOrigins = ["https://ops.example.com", "http://10.0.0.5:8080/", "*", "https://ops.example.com/path", "ops.example.com"];
         var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;

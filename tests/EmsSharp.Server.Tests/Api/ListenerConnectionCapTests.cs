@@ -44,6 +44,19 @@ public sealed class ListenerConnectionCapTests
         o => o.Api.Http.MaxConnectionsPerAddress = 4);
 
     [Fact]
+    public void The_ws_fmp4_connection_cap_follows_the_viewer_cap_unless_set_and_is_never_below_it()
+    {
+        var options = new WsFmp4Options { MaxViewersPerAddress = 500 };
+        Assert.Equal(532, options.ConnectionsPerAddress);
+        Assert.True(new WsFmp4OptionsValidator().Validate(null, options).Succeeded);
+
+        options.MaxConnectionsPerAddress = 499;
+        Assert.Contains("WsFmp4:MaxConnectionsPerAddress", new WsFmp4OptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
+        options.MaxConnectionsPerAddress = 500;
+        Assert.Equal(500, options.ConnectionsPerAddress);
+    }
+
+    [Fact]
     public async Task Ws_fmp4_connections_over_the_address_cap_are_closed_and_other_addresses_still_served()
     {
         await using var ems = await TestEms.StartAsync(services: s => s.Configure<WsFmp4Options>(o =>

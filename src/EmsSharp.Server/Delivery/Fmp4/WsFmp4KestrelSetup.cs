@@ -17,7 +17,7 @@ internal sealed class WsFmp4KestrelSetup(IOptions<WsFmp4Options> options, WsFmp4
             kestrel.Listen(IPAddress.Parse(o.BindAddress), o.Port, listen =>
             {
                 endpoint.Attach(listen);
-                listen.UseConnectionCap("WS-FMP4", o.MaxConnectionsPerAddress, int.MaxValue, time, logger);
+                listen.UseConnectionCap("WS-FMP4", o.ConnectionsPerAddress, int.MaxValue, time, logger);
             });
         }
     }

@@ -25,8 +25,12 @@ internal sealed class WsFmp4Options
     public int MaxViewersPerAddress { get; set; } = 64;
 
     /// <summary>
-    /// TCP connections one remote address may hold on the listener (at least <see cref="MaxViewersPerAddress"/>: each
-    /// viewer holds one); more are closed at accept, before their request is read.
+    /// TCP connections one remote address may hold on the listener; more are closed at accept, before their request is
+    /// read. Unset: <see cref="MaxViewersPerAddress"/> + 32 (each viewer holds one, and requests on their way to being
+    /// viewers or refusals hold some more); when set, at least <see cref="MaxViewersPerAddress"/>.
     /// </summary>
-    public int MaxConnectionsPerAddress { get; set; } = 96;
+    public int? MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>The listener's cap per address: <see cref="MaxConnectionsPerAddress"/> or its default.</summary>
+    public int ConnectionsPerAddress => MaxConnectionsPerAddress ?? (int)Math.Min(int.MaxValue, MaxViewersPerAddress + 32L);
 }

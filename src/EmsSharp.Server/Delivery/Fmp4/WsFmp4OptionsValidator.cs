@@ -36,7 +36,7 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
 
         if (options.MaxConnectionsPerAddress < options.MaxViewersPerAddress)
         {
-            failures.Add("WsFmp4:MaxConnectionsPerAddress must be at least WsFmp4:MaxViewersPerAddress (each viewer holds a connection).");
+            failures.Add("WsFmp4:MaxConnectionsPerAddress must be at least WsFmp4:MaxViewersPerAddress (each viewer holds a connection), or unset.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
