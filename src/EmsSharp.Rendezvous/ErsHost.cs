@@ -1,11 +1,13 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Rendezvous.Admin;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.SocketIo;
 using EmsSharp.Rendezvous.Turn;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.FileProviders;
 
@@ -185,6 +187,9 @@ public sealed class ErsHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxFrameLength;
             kestrel.Listen(IPAddress.Parse(options.Server.BindIP), options.Server.Port, listen =>
             {
+                // First, before TLS: a connection over a cap costs no handshake.
+                CapConnections(
+                    listen, kestrel, "signalling", options.Limits.SignallingConnectionsPerIp, options.Limits.MaxConnections ?? int.MaxValue, state);
                 if (options.Server.Secure)
                 {
                     // Explicit rather than Kestrel's default, so the deadline is ours to document and configure.
@@ -224,12 +229,25 @@ public sealed class ErsHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Parse(options.Server.AdminIP), options.Server.AdminPort);
+            kestrel.Listen(IPAddress.Parse(options.Server.AdminIP), options.Server.AdminPort, listen => CapConnections(
+                listen, kestrel, "admin", options.Limits.MaxAdminConnectionsPerIp, options.Limits.MaxAdminConnections, state));
         });
         WebApplication app = builder.Build();
         AdminApi api = new(state, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Admin"));
         app.Run(api.HandleAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Caps the connections of one listener per remote IP and in all (<see cref="ConnectionCap"/>): a connection over a
+    /// cap is aborted before a byte of it is read, with a log line at most every 10 s.
+    /// </summary>
+    private static void CapConnections(ListenOptions listen, KestrelServerOptions kestrel, string listener, int maxPerIp, int maxConnections, ErsState state)
+    {
+        ILogger logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
+        ConnectionCap cap = new(maxPerIp, maxConnections, state.Time,
+            (ip, reached, refused) => ErsLog.ConnectionsRefused(logger, listener, ip.ToString(), reached, refused));
+        listen.Use(next => connection => cap.RunAsync(connection.RemoteEndPoint, () => next(connection), connection.Abort));
     }
 
     private static X509Certificate2 LoadCertificate(ErsOptions options)

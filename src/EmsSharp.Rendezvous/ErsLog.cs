@@ -47,4 +47,7 @@ internal static partial class ErsLog
 
     [LoggerMessage(15, LogLevel.Debug, "Peer {Sid}: message to {To} dropped: {Reason}")]
     public static partial void RelayThrottled(ILogger logger, string sid, string to, string reason);
+
+    [LoggerMessage(16, LogLevel.Warning, "ERS {Listener}: closed a connection from {Ip}: {Cap} already ({Refused} refused since the last such line)")]
+    public static partial void ConnectionsRefused(ILogger logger, string listener, string ip, string cap, long refused);
 }

@@ -33,6 +33,10 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
         if (options.Api.CliPassword is { } password
             && (password.Length == 0 || password.Trim().Length != password.Length || password.AsSpan().IndexOfAny('\r', '\n') >= 0))
             errors.Add("Api:CliPassword must be non-empty, without leading or trailing spaces or line breaks (or unset for no password).");
+        if (options.Api.Http.MaxConnections is < 1 or > 100_000)
+            errors.Add("Api:Http:MaxConnections must be 1..100000.");
+        if (options.Api.Http.MaxConnectionsPerAddress < 1 || options.Api.Http.MaxConnectionsPerAddress > options.Api.Http.MaxConnections)
+            errors.Add("Api:Http:MaxConnectionsPerAddress must be 1..Api:Http:MaxConnections.");
         ValidateHttpExposure(errors, options.Api.Http);
         if (string.IsNullOrEmpty(options.Api.Username) != string.IsNullOrEmpty(options.Api.Password))
             errors.Add("Api:Username and Api:Password must be given together.");

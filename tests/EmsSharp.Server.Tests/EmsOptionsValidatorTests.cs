@@ -41,18 +41,20 @@ public class EmsOptionsValidatorTests
         Assert.Empty(defaults.Http.AllowedHosts);
         Assert.Empty(defaults.Http.AllowedOrigins);
         Assert.False(defaults.Http.RequirePostForChanges);
+        Assert.Equal((512, 128), (defaults.Http.MaxConnections, defaults.Http.MaxConnectionsPerAddress));
 
         var options = new EmsOptions();
         options.Api.MaxCliConnectionsPerIp = 0;
         options.Api.CliIdleTimeout = TimeSpan.Zero;
         options.Api.CliLineTimeout = TimeSpan.FromHours(2);
         options.Api.CliPassword = " padded";
+        options.Api.Http.MaxConnectionsPerAddress = 513;
         options.Api.Http.AllowedHosts = ["ems.example.org", "*", "http://bad.example", "host:80"];
         options.Api.Http.AllowedOrigins = ["https://ops.example.com", "http://10.0.0.5:8080/", "*", "https://ops.example.com/path", "ops.example.com"];
         var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;
         foreach (var expected in new[]
         {
-            "Api:MaxCliConnectionsPerIp", "Api:CliIdleTimeout", "Api:CliLineTimeout", "Api:CliPassword",
+            "Api:MaxCliConnectionsPerIp", "Api:CliIdleTimeout", "Api:CliLineTimeout", "Api:CliPassword", "Api:Http:MaxConnectionsPerAddress",
             "'http://bad.example' is not a host name", "'host:80' is not a host name",
             "'*' is not an origin", "'https://ops.example.com/path' is not an origin", "'ops.example.com' is not an origin",
         })

@@ -6,8 +6,24 @@ public sealed class ErsLimitsOptions
     /// <summary>Largest socket.io frame accepted; a bigger one closes the socket.</summary>
     public int MaxFrameLength { get; set; } = 64 * 1024;
 
-    /// <summary>Open sockets plus pending handshakes per remote IP.</summary>
+    /// <summary>Open sockets plus handshakes in progress or pending per remote IP.</summary>
     public int MaxSocketsPerIp { get; set; } = 1000;
+
+    /// <summary>
+    /// TCP connections one remote IP may hold on the signalling listener (handshakes, websockets, page loads); more are
+    /// closed at accept. Unset: twice <see cref="MaxSocketsPerIp"/> (a socket.io client holds its websocket and often
+    /// the kept-alive connection of its handshake); when set, at least <see cref="MaxSocketsPerIp"/>.
+    /// </summary>
+    public int? MaxConnectionsPerIp { get; set; }
+
+    /// <summary>TCP connections the signalling listener holds in all; more are closed at accept. Unset: no cap.</summary>
+    public int? MaxConnections { get; set; }
+
+    /// <summary>TCP connections the admin listener holds in all; more are closed at accept.</summary>
+    public int MaxAdminConnections { get; set; } = 64;
+
+    /// <summary>TCP connections one remote IP may hold on the admin listener; more are closed at accept.</summary>
+    public int MaxAdminConnectionsPerIp { get; set; } = 32;
 
     /// <summary>Rooms in use at once.</summary>
     public int MaxRooms { get; set; } = 10_000;
@@ -60,6 +76,9 @@ public sealed class ErsLimitsOptions
     /// <summary>Bytes of one sender's relayed messages queued for one socket; beyond, the sender's messages are refused.</summary>
     public long MaxQueuedBytesPerSender { get; set; } = 512 * 1024;
 
+    /// <summary>The signalling listener's cap per IP: <see cref="MaxConnectionsPerIp"/> or its default.</summary>
+    internal int SignallingConnectionsPerIp => MaxConnectionsPerIp ?? (int)Math.Min(int.MaxValue, 2L * MaxSocketsPerIp);
+
     internal void Validate()
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
@@ -67,6 +86,14 @@ public sealed class ErsLimitsOptions
             || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || TlsHandshakeSeconds <= 0 || TlsHandshakeSeconds > 300)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");
+        }
+
+        if (MaxConnectionsPerIp < MaxSocketsPerIp || MaxConnections < 1 || MaxAdminConnections < 1
+            || MaxAdminConnectionsPerIp < 1 || MaxAdminConnectionsPerIp > MaxAdminConnections)
+        {
+            throw new InvalidDataException(
+                "limits: maxConnectionsPerIp must be at least maxSocketsPerIp (or unset), maxConnections at least 1 (or unset), "
+                + "maxAdminConnectionsPerIp 1..maxAdminConnections");
         }
 
         // A relayed frame of the largest size (UTF-16: two bytes per character) must fit a sender's share,

@@ -87,7 +87,15 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
 
         if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(delay, state.Time, context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, state.Time, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                state.Sessions.Abandon(ip); // the client left while its reply was held
+                return;
+            }
         }
 
         string sid = state.Sessions.Create(ip);

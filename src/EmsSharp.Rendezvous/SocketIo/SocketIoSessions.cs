@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Rendezvous.Configuration;
 
 namespace EmsSharp.Rendezvous.SocketIo;
 
 /// <summary>
-/// Handshaken sessions waiting for their websocket, per-IP socket counts and handshake rate buckets.
+/// Handshaken sessions waiting for their websocket, per-IP socket counts (handshakes admitted, pending and open
+/// sockets) and handshake rate buckets.
 /// A session that never opens its websocket is dropped after
 /// <see cref="ErsLimitsOptions.PendingHandshakeSeconds"/>, so tight reconnect loops cost little.
 /// </summary>
@@ -19,7 +21,7 @@ internal sealed class SocketIoSessions : IDisposable
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _released = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private readonly Dictionary<IPAddress, int> _socketsPerIp = [];
+    private readonly AddressSlots _socketsPerIp;
     private readonly Dictionary<IPAddress, TokenBucket> _handshakeBuckets = [];
     private readonly ITimer _sweeper;
 
@@ -28,6 +30,7 @@ internal sealed class SocketIoSessions : IDisposable
         _limits = limits;
         _time = time;
         _origin = time.GetTimestamp();
+        _socketsPerIp = new AddressSlots(limits.MaxSocketsPerIp);
         _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -37,19 +40,20 @@ internal sealed class SocketIoSessions : IDisposable
 
     /// <summary>
     /// Admits a handshake from <paramref name="ip"/>: returns false (refuse with 503) when the IP has too
-    /// many sockets or would wait longer than allowed; otherwise <paramref name="delay"/> is how long to
+    /// many sockets or would wait longer than allowed; otherwise the handshake counts against the IP from now on
+    /// (<see cref="Create"/> it, or <see cref="Abandon"/> it) and <paramref name="delay"/> is how long to
     /// hold the reply (rate limiting slows, it never locks out).
     /// </summary>
     public bool TryAdmit(IPAddress ip, out TimeSpan delay)
     {
+        delay = TimeSpan.Zero;
+        if (!_socketsPerIp.TryTake(ip, out _))
+        {
+            return false;
+        }
+
         lock (_lock)
         {
-            delay = TimeSpan.Zero;
-            if (_socketsPerIp.GetValueOrDefault(ip) >= _limits.MaxSocketsPerIp)
-            {
-                return false;
-            }
-
             if (!_handshakeBuckets.TryGetValue(ip, out TokenBucket? bucket))
             {
                 bucket = new TokenBucket(_limits.HandshakesPerSecondPerIp, _limits.HandshakeBurst, Now);
@@ -60,6 +64,7 @@ internal sealed class SocketIoSessions : IDisposable
             if (delay.TotalSeconds > _limits.MaxHandshakeDelaySeconds)
             {
                 bucket.Return();
+                _socketsPerIp.Release(ip);
                 return false;
             }
 
@@ -67,18 +72,16 @@ internal sealed class SocketIoSessions : IDisposable
         }
     }
 
-    /// <summary>Creates a pending session and counts it against the IP.</summary>
+    /// <summary>Creates a pending session for an admitted handshake.</summary>
     public string Create(IPAddress ip)
     {
         string sid = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
-        lock (_lock)
-        {
-            _socketsPerIp[ip] = _socketsPerIp.GetValueOrDefault(ip) + 1;
-        }
-
         _pending[sid] = (ip, Now);
         return sid;
     }
+
+    /// <summary>An admitted handshake ended before its session was created (the client left during the delay).</summary>
+    public void Abandon(IPAddress ip) => _socketsPerIp.Release(ip);
 
     /// <summary>Claims a pending session for its websocket; each session id opens at most one socket.</summary>
     public bool TryClaim(string sid, out IPAddress ip)
@@ -119,18 +122,7 @@ internal sealed class SocketIoSessions : IDisposable
             released.TrySetResult();
         }
 
-        lock (_lock)
-        {
-            int n = _socketsPerIp.GetValueOrDefault(ip) - 1;
-            if (n <= 0)
-            {
-                _socketsPerIp.Remove(ip);
-            }
-            else
-            {
-                _socketsPerIp[ip] = n;
-            }
-        }
+        _socketsPerIp.Release(ip);
     }
 
     public void Dispose() => _sweeper.Dispose();

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Turn;
 using EmsSharp.Rendezvous.Configuration;
 
@@ -16,7 +16,7 @@ internal sealed class TurnStreamListener : IDisposable
     private readonly X509Certificate2? _certificate;
     private readonly ErsTurnOptions _options;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
+    private readonly AddressSlots _perIp;
 
     private TurnStreamListener(TurnHost host, TurnTransport transport, Socket listener, X509Certificate2? certificate,
         ErsTurnOptions options, TimeProvider time)
@@ -27,6 +27,7 @@ internal sealed class TurnStreamListener : IDisposable
         _certificate = certificate;
         _options = options;
         _time = time;
+        _perIp = new AddressSlots(options.MaxConnectionsPerIp);
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
@@ -65,9 +66,8 @@ internal sealed class TurnStreamListener : IDisposable
             }
 
             IPEndPoint remote = TurnHost.Unmapped((IPEndPoint)socket.RemoteEndPoint!);
-            if (_perIp.AddOrUpdate(remote.Address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
+            if (!_perIp.TryTake(remote.Address, out _))
             {
-                Release(remote.Address);
                 socket.Dispose();
                 continue;
             }
@@ -91,15 +91,7 @@ internal sealed class TurnStreamListener : IDisposable
         }
         finally
         {
-            Release(ip);
-        }
-    }
-
-    private void Release(IPAddress ip)
-    {
-        if (_perIp.AddOrUpdate(ip, 0, (_, n) => n - 1) <= 0)
-        {
-            _perIp.TryRemove(new KeyValuePair<IPAddress, int>(ip, 0));
+            _perIp.Release(ip);
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
+using EmsSharp.Protocols.Net;
 
 namespace EmsSharp.Server.Api;
 
@@ -15,7 +16,9 @@ namespace EmsSharp.Server.Api;
 /// <see cref="ApiOptions.MaxLineLength"/> gets a FAIL and the connection is closed before more is buffered.
 /// Invalid UTF-8 lines get a FAIL; a peer that leaves mid-line is logged. No client can stop the others: connections
 /// are capped per listener and per client address, idle ones and stalled lines time out, and a connection that sends
-/// HTTP (a browser page posting to this port) is dropped before anything of it runs.
+/// HTTP (a browser page posting to this port) is dropped before anything of it runs. A full listener makes room for a
+/// new connection by closing the oldest one that has not sent a command yet (not authenticated, with a CLI password):
+/// clients from many addresses cannot hold it with silent connections either (<see cref="ConnectionSlots"/>).
 /// </summary>
 internal sealed partial class CliListener(
     ApiTransport transport,
@@ -32,9 +35,8 @@ internal sealed partial class CliListener(
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
-    private readonly Lock _admission = new();
-    private readonly Dictionary<IPAddress, int> _perAddress = [];
-    private int _active;
+    private readonly ConnectionSlots _slots = new(api.MaxCliConnections, api.MaxCliConnectionsPerIp, time, (address, evicted) =>
+        LogEvicted(logger, transport, api.MaxCliConnections, address, evicted));
     private int _nextConnectionId;
 
     /// <summary>The bound endpoint (after <see cref="Start"/>).</summary>
@@ -87,21 +89,22 @@ internal sealed partial class CliListener(
     {
         await Task.Yield();
         var remote = socket.RemoteEndPoint;
-        var address = (remote as IPEndPoint)?.Address;
+        var address = (remote as IPEndPoint)?.Address ?? IPAddress.None;
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var admitted = false;
+        ConnectionSlot? slot = null;
         try
         {
-            var refusal = TryAdmit(address);
-            if (refusal is not null)
+            if (!_slots.TryTake(address, out slot, out var cap))
             {
+                var refusal = cap == AddressSlotRefusal.Address
+                    ? $"Too many connections from {address} (max {api.MaxCliConnectionsPerIp}); try again later"
+                    : $"Too many connections (max {api.MaxCliConnections}); try again later";
                 LogTooMany(logger, transport, remote, refusal);
                 await WriteReplyAsync(stream, transport, ApiReply.Fail(refusal), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            admitted = true;
-            await ServeAsync(stream, remote, cancellationToken).ConfigureAwait(false);
+            await ServeAsync(stream, remote, slot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -109,51 +112,22 @@ internal sealed partial class CliListener(
         }
         finally
         {
-            if (admitted)
-                Release(address);
+            slot?.Dispose();
             await stream.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(id, out _);
-        }
-    }
-
-    /// <summary>Takes a slot for a new connection, or says why there is none (the listener's cap, or its address's).</summary>
-    private string? TryAdmit(IPAddress? address)
-    {
-        lock (_admission)
-        {
-            if (_active >= api.MaxCliConnections)
-                return $"Too many connections (max {api.MaxCliConnections}); try again later";
-            if (address is not null)
-            {
-                _perAddress.TryGetValue(address, out var count);
-                if (count >= api.MaxCliConnectionsPerIp)
-                    return $"Too many connections from {address} (max {api.MaxCliConnectionsPerIp}); try again later";
-                _perAddress[address] = count + 1;
-            }
-
-            _active++;
-            return null;
-        }
-    }
-
-    private void Release(IPAddress? address)
-    {
-        lock (_admission)
-        {
-            _active--;
-            if (address is not null && --_perAddress[address] == 0)
-                _perAddress.Remove(address);
         }
     }
 
     /// <summary>
     /// Serves one connection line by line. One timer bounds every read: the idle timeout counts from the last complete
     /// line (bytes of an unfinished line do not restart it) and the line timeout from an unfinished line's first byte.
+    /// The first command (or the authentication) proves the client: from then on its slot is never taken for another;
+    /// until then an eviction ends the read at once.
     /// </summary>
-    private async Task ServeAsync(NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
+    private async Task ServeAsync(NetworkStream stream, EndPoint? remote, ConnectionSlot slot, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, slot.Evicted);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
         var session = new CommandSession(transport);
         var authenticated = string.IsNullOrEmpty(api.CliPassword);
@@ -173,6 +147,13 @@ internal sealed partial class CliListener(
                 {
                     var lineExpired = lineStartedAt is { } started && time.GetElapsedTime(started) >= api.CliLineTimeout;
                     await CloseTimedOutAsync(stream, remote, lineExpired, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (OperationCanceledException) when (slot.Evicted.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    var reason = $"Too many connections (max {api.MaxCliConnections}): closed for a new one, as this one had not "
+                        + (authenticated ? "sent a command" : "authenticated");
+                    await WriteReplyAsync(stream, transport, ApiReply.Fail(reason), cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -199,9 +180,12 @@ internal sealed partial class CliListener(
                         if (outcome == false)
                             return;
                         authenticated = outcome == true;
+                        if (authenticated)
+                            slot.MarkProven();
                     }
                     else
                     {
+                        slot.MarkProven();
                         var reply = await ExecuteAsync(line, session, remote, cancellationToken).ConfigureAwait(false);
                         if (reply is not null)
                         {
@@ -348,6 +332,10 @@ internal sealed partial class CliListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: refused {Remote}: {Reason}")]
     private static partial void LogTooMany(ILogger logger, ApiTransport transport, EndPoint? remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{Transport}: full ({Max} connections): closed the oldest that had not sent a command, from {Address}, to admit a new one ({Evicted} closed so since the last such line)")]
+    private static partial void LogEvicted(ILogger logger, ApiTransport transport, int max, IPAddress address, long evicted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Transport}: {Remote} sent an HTTP request (a web page?); connection dropped")]
     private static partial void LogHttpDropped(ILogger logger, ApiTransport transport, EndPoint? remote);

@@ -15,4 +15,13 @@ internal sealed class HttpEndpointOptions : EndpointOptions
 
     /// <summary>When true, commands that change the server need POST; when false (EvoStream-compatible) a GET no browser page sent also runs them.</summary>
     public bool RequirePostForChanges { get; set; }
+
+    /// <summary>Connections the HTTP API holds at once; more are closed at accept.</summary>
+    public int MaxConnections { get; set; } = 512;
+
+    /// <summary>
+    /// Connections one client address may hold at once, so one address never takes every slot; more are closed at
+    /// accept. Local scripts all come from the loopback address, so this is also what they may open in parallel.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 128;
 }

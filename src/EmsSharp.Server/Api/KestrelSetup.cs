@@ -1,10 +1,11 @@
+using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Api;
 
-/// <summary>Binds Kestrel to the HTTP API endpoint of <see cref="ApiOptions"/> only.</summary>
-internal sealed class KestrelSetup(IOptions<EmsOptions> options) : IConfigureOptions<KestrelServerOptions>
+/// <summary>Binds Kestrel to the HTTP API endpoint of <see cref="ApiOptions"/> only, with its connection caps.</summary>
+internal sealed class KestrelSetup(IOptions<EmsOptions> options, TimeProvider time, ILogger<KestrelSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
@@ -12,6 +13,9 @@ internal sealed class KestrelSetup(IOptions<EmsOptions> options) : IConfigureOpt
         kestrel.Limits.MaxRequestBodySize = 64 * 1024;
         var http = options.Value.Api.Http;
         if (http.Enabled)
-            kestrel.Listen(http.ToEndPoint());
+        {
+            kestrel.Listen(http.ToEndPoint(), listen => listen.UseConnectionCap(
+                "HTTP API", http.MaxConnectionsPerAddress, http.MaxConnections, time, logger));
+        }
     }
 }

@@ -74,6 +74,10 @@ internal static partial class IngestLog
     [LoggerMessage(33, LogLevel.Warning, "{Protocol} accept failed: {Error}; still listening")]
     public static partial void AcceptFailed(ILogger logger, string protocol, System.Net.Sockets.SocketError error);
 
+    [LoggerMessage(40, LogLevel.Warning,
+        "{Protocol}: full ({Max} connections): closed the oldest that was not publishing, from {Address}, to admit a new one ({Evicted} closed so since the last such line)")]
+    public static partial void ConnectionEvicted(ILogger logger, string protocol, int max, IPAddress address, long evicted);
+
     [LoggerMessage(34, LogLevel.Warning, "RTMP publish of {Name} from {Remote} refused: {Reason}")]
     public static partial void RtmpPublishUnauthorized(ILogger logger, EndPoint? remote, string name, string reason);
 

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Protocols.Rtmp.Amf0;
 
@@ -12,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// closes only this connection, with a log line; its streams end.
 /// </summary>
 internal sealed class RtmpIngestConnection(
-    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot)
 {
     private readonly Dictionary<uint, RtmpPublication> _publications = [];
     private readonly RtmpServerSession _session = new(limits);
@@ -173,6 +174,7 @@ internal sealed class RtmpIngestConnection(
 
         _publications[messageStreamId] = new RtmpPublication(stream);
         _session.AcceptPublish(messageStreamId, name);
+        slot.MarkProven(); // a publisher is never closed to admit another connection
         IngestLog.RtmpPublishStarted(logger, _remote, name, _session.App, stream.Id);
 
         // shutdownStream or a takeover ends the stream from outside: close this publisher's connection with it.

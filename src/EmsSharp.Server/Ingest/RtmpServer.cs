@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// </summary>
 internal sealed class RtmpServer(
     IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger)
-    : TcpIngestListener
+    : TcpIngestListener(time)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
@@ -34,8 +35,11 @@ internal sealed class RtmpServer(
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(logger, remote, reason);
 
+    protected override void LogEvicted(IPAddress address, long evicted) =>
+        IngestLog.ConnectionEvicted(logger, "RTMP", MaxConnections, address, evicted);
+
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
 
-    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, publishers, time, _limits, _options.RtmpIdleTimeout, logger).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
+        new RtmpIngestConnection(socket, publishers, Time, _limits, _options.RtmpIdleTimeout, logger, slot).RunAsync(cancellationToken);
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
 
 namespace EmsSharp.Server.Ingest;
@@ -15,7 +16,7 @@ namespace EmsSharp.Server.Ingest;
 /// 403. Malformed input closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
-    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot)
 {
     private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
@@ -256,6 +257,7 @@ internal sealed class RtspIngestConnection(
         }
 
         _stream = stream;
+        slot.MarkProven(); // a publisher is never closed to admit another connection
         foreach (var track in _tracks)
         {
             if (!track.IsSetUp)

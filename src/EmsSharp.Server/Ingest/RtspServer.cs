@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// </summary>
 internal sealed class RtspServer(
     IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtspServer> logger)
-    : TcpIngestListener
+    : TcpIngestListener(time)
 {
     private readonly IngestOptions _options = options.Value;
 
@@ -33,8 +34,11 @@ internal sealed class RtspServer(
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(logger, remote, reason);
 
+    protected override void LogEvicted(IPAddress address, long evicted) =>
+        IngestLog.ConnectionEvicted(logger, "RTSP", MaxConnections, address, evicted);
+
     protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
 
-    protected override Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, publishers, time, RtspLimits.Default, _options.RtspIdleTimeout, logger).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
+        new RtspIngestConnection(socket, publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, logger, slot).RunAsync(cancellationToken);
 }

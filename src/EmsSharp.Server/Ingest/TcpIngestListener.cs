@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EmsSharp.Protocols.Net;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -7,16 +8,22 @@ namespace EmsSharp.Server.Ingest;
 /// The accept loop shared by the ingest servers (RTMP, RTSP): binds in <see cref="StartAsync"/> (so
 /// <see cref="LocalEndPoint"/> is known once the host has started, port 0 included), caps concurrent
 /// connections in all and per remote address (so one host's idle or half-open connections cannot lock others out),
-/// survives transient accept errors, and waits for every connection at stop.
+/// survives transient accept errors, and waits for every connection at stop. A full listener admits a new connection
+/// by closing the oldest one that is not publishing (<see cref="ConnectionSlots"/>): hosts spread over many addresses
+/// cannot lock publishers out with connections that do nothing either. A connection proves itself, and is never
+/// closed so, by calling <see cref="ConnectionSlot.MarkProven"/> when it starts publishing.
 /// </summary>
-internal abstract class TcpIngestListener : BackgroundService
+internal abstract class TcpIngestListener(TimeProvider time) : BackgroundService
 {
     private readonly HashSet<Task> _connections = [];
-    private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private ConnectionSlots? _slots;
     private Socket? _listener;
 
     /// <summary>The bound end point, once started (null when disabled).</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
+
+    /// <summary>The clock of the connections and of the eviction log's throttle.</summary>
+    protected TimeProvider Time { get; } = time;
 
     protected abstract bool Enabled { get; }
 
@@ -30,10 +37,16 @@ internal abstract class TcpIngestListener : BackgroundService
 
     protected abstract void LogRefused(EndPoint? remote, string reason);
 
+    /// <summary>Logs that connections that were not publishing were closed for new ones (at most once per 10 s).</summary>
+    protected abstract void LogEvicted(IPAddress address, long evicted);
+
     protected abstract void LogAcceptFailed(SocketError error);
 
-    /// <summary>Runs one accepted connection to its end (it owns the socket).</summary>
-    protected abstract Task RunConnectionAsync(Socket socket, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs one accepted connection to its end (it owns the socket); <paramref name="cancellationToken"/> is cancelled
+    /// when the server stops or the connection is evicted.
+    /// </summary>
+    protected abstract Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +69,7 @@ internal abstract class TcpIngestListener : BackgroundService
         }
 
         _listener = listener;
+        _slots = new ConnectionSlots(MaxConnections, MaxConnectionsPerAddress, Time, LogEvicted);
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         LogListening(LocalEndPoint);
         return base.StartAsync(cancellationToken);
@@ -103,41 +117,42 @@ internal abstract class TcpIngestListener : BackgroundService
             }
 
             var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            if (!_slots!.TryTake(address, out var slot, out var cap))
+            {
+                LogRefused(socket.RemoteEndPoint, cap == AddressSlotRefusal.Address
+                    ? $"{MaxConnectionsPerAddress} connections from this address already"
+                    : $"{MaxConnections} connections already, all publishing");
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            var task = ServeAsync(socket, slot, stoppingToken);
             lock (_connections)
             {
-                var fromAddress = _perAddress.GetValueOrDefault(address);
-                var refusal = _connections.Count >= MaxConnections ? $"{MaxConnections} connections already"
-                    : fromAddress >= MaxConnectionsPerAddress ? $"{MaxConnectionsPerAddress} connections from this address already"
-                    : null;
-                if (refusal is not null)
-                {
-                    LogRefused(socket.RemoteEndPoint, refusal);
-                    socket.Dispose();
-                    continue;
-                }
-
-                _perAddress[address] = fromAddress + 1;
-                socket.NoDelay = true;
-                var task = RunConnectionAsync(socket, stoppingToken);
                 _connections.Add(task);
-                _ = task.ContinueWith(
-                    (t, state) =>
-                    {
-                        lock (_connections)
-                        {
-                            _connections.Remove(t);
-                            var address = (IPAddress)state!;
-                            if (--_perAddress[address] == 0)
-                            {
-                                _perAddress.Remove(address);
-                            }
-                        }
-                    },
-                    address,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
             }
+
+            _ = task.ContinueWith(
+                t =>
+                {
+                    lock (_connections)
+                    {
+                        _connections.Remove(t);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, ConnectionSlot slot, CancellationToken stoppingToken)
+    {
+        using (slot)
+        {
+            using var closing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, slot.Evicted);
+            await RunConnectionAsync(socket, slot, closing.Token).ConfigureAwait(false);
         }
     }
 }

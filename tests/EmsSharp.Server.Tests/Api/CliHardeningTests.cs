@@ -11,7 +11,8 @@ namespace EmsSharp.Server.Tests.Api;
 
 /// <summary>
 /// The CLIs against browser pages posting to them, password-less use when a password is set, and slot exhaustion:
-/// per-address caps, an idle timeout that only complete lines restart, and a deadline for a line being sent.
+/// per-address caps, an idle timeout that only complete lines restart, a deadline for a line being sent, and a full
+/// listener closing its oldest connection that has not sent a command (or authenticated) for a new one.
 /// </summary>
 public sealed class CliHardeningTests
 {
@@ -195,6 +196,89 @@ public sealed class CliHardeningTests
         Assert.Null(await cli.ReadLineAsync());
     }
 
+    [Fact]
+    public async Task A_full_listener_closes_its_oldest_silent_connection_for_a_new_client()
+    {
+        var time = new ObservedTimeProvider();
+        var idle = TimeSpan.FromSeconds(300);
+        await using var listener = StartListener(time, idle, line: TimeSpan.FromSeconds(30), maxConnections: 4);
+        var silent = new List<CliClient>();
+        try
+        {
+            // Four connections from four addresses that send nothing, each admitted (reading, its idle timer armed) in turn.
+            for (var n = 2; n <= 5; n++)
+            {
+                silent.Add(await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Parse($"127.0.0.{n}")));
+                await time.WaitForArmedAsync(idle);
+            }
+
+            await using var client = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Loopback);
+            Assert.Equal("SUCCESS", (await client.JsonAsync("version")).Status());
+
+            var evicted = Envelope.Parse((await silent[0].ReadLineAsync())!);
+            Assert.Equal("FAIL", evicted.Status());
+            Assert.Equal("Too many connections (max 4): closed for a new one, as this one had not sent a command", evicted.Description());
+            Assert.Null(await silent[0].ReadLineAsync());
+            foreach (var kept in silent.Skip(1))
+                Assert.Equal("SUCCESS", (await kept.JsonAsync("version")).Status()); // only the oldest was closed
+        }
+        finally
+        {
+            foreach (var client in silent)
+                await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_sent_a_command_is_never_closed_for_another()
+    {
+        var time = new ObservedTimeProvider();
+        var idle = TimeSpan.FromSeconds(300);
+        await using var listener = StartListener(time, idle, line: TimeSpan.FromSeconds(30), maxConnections: 2);
+        await using var working = await CliClient.ConnectAsync(listener.LocalEndPoint!, Loopback2);
+        await time.WaitForArmedAsync(idle);
+        Assert.Equal("SUCCESS", (await working.JsonAsync("version")).Status());
+        await time.WaitForArmedAsync(idle); // re-armed after the line: it reads again
+        await using var silent = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Parse("127.0.0.3"));
+        await time.WaitForArmedAsync(idle);
+
+        // Full: the newcomer takes the silent connection's slot, although the working one is older.
+        await using var newcomer = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Loopback);
+        Assert.Equal("SUCCESS", (await newcomer.JsonAsync("version")).Status());
+        Assert.Equal("FAIL", Envelope.Parse((await silent.ReadLineAsync())!).Status());
+        Assert.Null(await silent.ReadLineAsync());
+        Assert.Equal("SUCCESS", (await working.JsonAsync("version")).Status());
+
+        // Full of clients that sent commands: a new connection is refused, as before eviction existed.
+        await using var refused = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Parse("127.0.0.4"));
+        Assert.Equal("Too many connections (max 2); try again later", Envelope.Parse((await refused.ReadLineAsync())!).Description());
+        Assert.Null(await refused.ReadLineAsync());
+        Assert.Equal("SUCCESS", (await working.JsonAsync("version")).Status());
+        Assert.Equal("SUCCESS", (await newcomer.JsonAsync("version")).Status());
+    }
+
+    [Fact]
+    public async Task With_a_password_only_authentication_keeps_a_connection_from_being_closed_for_another()
+    {
+        var time = new ObservedTimeProvider();
+        var idle = TimeSpan.FromSeconds(300);
+        await using var listener = StartListener(time, idle, line: TimeSpan.FromSeconds(30), maxConnections: 2, password: "s3cret");
+        await using var authenticated = await CliClient.ConnectAsync(listener.LocalEndPoint!, Loopback2);
+        await time.WaitForArmedAsync(idle);
+        Assert.Equal("SUCCESS", (await authenticated.JsonAsync("auth s3cret")).Status());
+        await time.WaitForArmedAsync(idle);
+        await using var pending = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Parse("127.0.0.3"));
+        await time.WaitForArmedAsync(idle);
+        await pending.SendLineAsync(""); // a complete line, but no authentication
+        await time.WaitForArmedAsync(idle);
+
+        await using var newcomer = await CliClient.ConnectAsync(listener.LocalEndPoint!, IPAddress.Loopback);
+        Assert.Equal("SUCCESS", (await newcomer.JsonAsync("auth s3cret")).Status());
+        var evicted = Envelope.Parse((await pending.ReadLineAsync())!);
+        Assert.Equal("Too many connections (max 2): closed for a new one, as this one had not authenticated", evicted.Description());
+        Assert.Equal("SUCCESS", (await authenticated.JsonAsync("version")).Status());
+    }
+
     private static async Task SendHalfALineAsync(CliClient client)
     {
         try
@@ -207,9 +291,10 @@ public sealed class CliHardeningTests
         }
     }
 
-    private static CliListener StartListener(TimeProvider time, TimeSpan idle, TimeSpan line, int maxConnections)
+    private static CliListener StartListener(TimeProvider time, TimeSpan idle, TimeSpan line, int maxConnections, string? password = null)
     {
         var options = new EmsOptions();
+        options.Api.CliPassword = password;
         options.Api.CliIdleTimeout = idle;
         options.Api.CliLineTimeout = line;
         options.Api.MaxCliConnections = maxConnections;

@@ -38,13 +38,7 @@ public class RtmpServerTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             Assert.Equal(0, await ReadToEndAsync(stream, timeout.Token));
 
-            // The other connection still completes a handshake.
-            var c0c1 = new byte[1537];
-            c0c1[0] = 3;
-            await healthy.GetStream().WriteAsync(c0c1, timeout.Token);
-            var s0s1s2 = new byte[3073];
-            await healthy.GetStream().ReadExactlyAsync(s0s1s2, timeout.Token);
-            Assert.Equal(3, s0s1s2[0]);
+            await AssertHandshakeAsync(healthy, timeout.Token); // the other connection still completes a handshake
         }
         finally
         {
@@ -153,12 +147,7 @@ public class RtmpServerTests
             // A publisher from another address (127.0.0.2 is loopback too) still completes its handshake.
             using var normal = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
             await normal.ConnectAsync(server.LocalEndPoint!, timeout.Token);
-            var c0c1 = new byte[1537];
-            c0c1[0] = 3;
-            await normal.GetStream().WriteAsync(c0c1, timeout.Token);
-            var s0s1s2 = new byte[3073];
-            await normal.GetStream().ReadExactlyAsync(s0s1s2, timeout.Token);
-            Assert.Equal(3, s0s1s2[0]);
+            await AssertHandshakeAsync(normal, timeout.Token);
         }
         finally
         {
@@ -166,6 +155,55 @@ public class RtmpServerTests
                 client.Dispose();
             await server.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_full_listener_closes_its_oldest_silent_connection_and_serves_a_new_publisher()
+    {
+        var options = Options.Create(new IngestOptions
+        {
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpMaxConnections = 4,
+            RtmpMaxConnectionsPerAddress = 4,
+        });
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), TimeProvider.System), TimeProvider.System, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        var silent = new List<TcpClient>();
+        try
+        {
+            // Four connections from four addresses that send nothing; the accept loop admits in connection order.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            for (var n = 2; n <= 5; n++)
+            {
+                var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse($"127.0.0.{n}"), 0));
+                silent.Add(client);
+                await client.ConnectAsync(server.LocalEndPoint!, timeout.Token);
+            }
+
+            using var publisher = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            await publisher.ConnectAsync(server.LocalEndPoint!, timeout.Token);
+            await AssertHandshakeAsync(publisher, timeout.Token);
+
+            Assert.Equal(0, await ReadToEndAsync(silent[0].GetStream(), timeout.Token)); // the oldest made room
+            foreach (var kept in silent.Skip(1))
+                await AssertHandshakeAsync(kept, timeout.Token); // and only the oldest
+        }
+        finally
+        {
+            silent.ForEach(c => c.Dispose());
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task AssertHandshakeAsync(TcpClient client, CancellationToken cancellationToken)
+    {
+        var c0c1 = new byte[1537];
+        c0c1[0] = 3;
+        await client.GetStream().WriteAsync(c0c1, cancellationToken);
+        var s0s1s2 = new byte[3073];
+        await client.GetStream().ReadExactlyAsync(s0s1s2, cancellationToken);
+        Assert.Equal(3, s0s1s2[0]);
     }
 
     private static async Task<int> ReadToEndAsync(NetworkStream stream, CancellationToken cancellationToken)

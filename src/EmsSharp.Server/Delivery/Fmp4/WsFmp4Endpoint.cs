@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using EmsSharp.Protocols.Net;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Security;
@@ -29,7 +30,7 @@ internal sealed partial class WsFmp4Endpoint(
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<IPAddress, int> _viewersPerAddress = [];
+    private readonly AddressSlots _viewersPerAddress = new(options.Value.MaxViewersPerAddress);
     private ListenOptions? _listen;
     private ListenOptions? _secureListen;
     private long _lastViewerId;
@@ -73,7 +74,7 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
-        if (!TryTakeSlot(address))
+        if (!_viewersPerAddress.TryTake(address, out _))
         {
             LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -109,32 +110,6 @@ internal sealed partial class WsFmp4Endpoint(
         }
 
         return false;
-    }
-
-    private bool TryTakeSlot(IPAddress address)
-    {
-        lock (_viewersPerAddress)
-        {
-            var held = _viewersPerAddress.GetValueOrDefault(address);
-            if (held >= options.Value.MaxViewersPerAddress)
-            {
-                return false;
-            }
-
-            _viewersPerAddress[address] = held + 1;
-            return true;
-        }
-    }
-
-    private void ReleaseSlot(IPAddress address)
-    {
-        lock (_viewersPerAddress)
-        {
-            if (--_viewersPerAddress[address] == 0)
-            {
-                _viewersPerAddress.Remove(address);
-            }
-        }
     }
 
     private async Task ServeAsync(HttpContext context, string name, ViewerSlot slot)
@@ -327,7 +302,7 @@ internal sealed partial class WsFmp4Endpoint(
         {
             if (Interlocked.Exchange(ref _freed, 1) == 0)
             {
-                endpoint.ReleaseSlot(address);
+                endpoint._viewersPerAddress.Release(address);
             }
         }
     }

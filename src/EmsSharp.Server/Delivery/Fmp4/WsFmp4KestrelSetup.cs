@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,11 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 
 /// <summary>
 /// Adds the WS-FMP4 listeners to the ems Kestrel server, next to the HTTP API endpoint: <c>ws://</c>, and
-/// <c>wss://</c> when a certificate is configured (never a generated one: a viewer would be asked to trust it).
+/// <c>wss://</c> when a certificate is configured (never a generated one: a viewer would be asked to trust it), each with its
+/// per-address connection cap (taken before TLS, so a stalled handshake counts).
 /// </summary>
-internal sealed class WsFmp4KestrelSetup(IOptions<WsFmp4Options> options, WsFmp4Endpoint endpoint)
+internal sealed class WsFmp4KestrelSetup(
+    IOptions<WsFmp4Options> options, WsFmp4Endpoint endpoint, TimeProvider time, ILogger<WsFmp4KestrelSetup> logger)
     : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -23,7 +26,11 @@ internal sealed class WsFmp4KestrelSetup(IOptions<WsFmp4Options> options, WsFmp4
         }
 
         var address = IPAddress.Parse(o.BindAddress);
-        kestrel.Listen(address, o.Port, endpoint.Attach);
+        kestrel.Listen(address, o.Port, listen =>
+        {
+            endpoint.Attach(listen);
+            listen.UseConnectionCap("WS-FMP4", o.ConnectionsPerAddress, int.MaxValue, time, logger);
+        });
         if (o.Secure)
         {
             // Kestrel drops a connection whose TLS handshake has not completed by HandshakeTimeout, so a client that
@@ -31,6 +38,7 @@ internal sealed class WsFmp4KestrelSetup(IOptions<WsFmp4Options> options, WsFmp4
             var https = new HttpsConnectionAdapterOptions { ServerCertificate = LoadCertificate(o), HandshakeTimeout = o.TlsHandshakeTimeout };
             kestrel.Listen(address, o.SecurePort, listen =>
             {
+                listen.UseConnectionCap("WS-FMP4 (wss)", o.ConnectionsPerAddress, int.MaxValue, time, logger);
                 listen.UseHttps(https);
                 endpoint.AttachSecure(listen);
             });

@@ -50,4 +50,14 @@ internal sealed class WsFmp4Options
 
     /// <summary>True when the <c>wss://</c> listener is configured (both <see cref="Cert"/> and <see cref="Key"/>).</summary>
     public bool Secure => !string.IsNullOrEmpty(Cert) && !string.IsNullOrEmpty(Key);
+
+    /// <summary>
+    /// TCP connections one remote address may hold on the listener; more are closed at accept, before their request is
+    /// read. Unset: <see cref="MaxViewersPerAddress"/> + 32 (each viewer holds one, and requests on their way to being
+    /// viewers or refusals hold some more); when set, at least <see cref="MaxViewersPerAddress"/>.
+    /// </summary>
+    public int? MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>The listener's cap per address: <see cref="MaxConnectionsPerAddress"/> or its default.</summary>
+    public int ConnectionsPerAddress => MaxConnectionsPerAddress ?? (int)Math.Min(int.MaxValue, MaxViewersPerAddress + 32L);
 }

@@ -57,6 +57,11 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
             failures.Add("WsFmp4:MaxViewersPerAddress must be at least 1.");
         }
 
+        if (options.MaxConnectionsPerAddress < options.MaxViewersPerAddress)
+        {
+            failures.Add("WsFmp4:MaxConnectionsPerAddress must be at least WsFmp4:MaxViewersPerAddress (each viewer holds a connection), or unset.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
