@@ -23,11 +23,14 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     private readonly DtlsCertificate _certificate;
     private readonly bool _hostCandidates;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstKeyframe = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UdpPortDriver? _driver;
     private PeerSession? _session;
     private TurnRelay? _relay;
     private long _joinStart;
     private long _packets;
+    private long _packetsAwaited;
+    private TaskCompletionSource? _packetsReached;
     private long _bytes;
     private double _joinMs = double.NaN;
     private double _firstKeyframeMs = double.NaN;
@@ -57,6 +60,12 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     /// </summary>
     public bool RelayOnly { get; init; }
 
+    /// <summary>The viewer's session once it started joining (null before), for a test that drives it further.</summary>
+    public PeerSession? Session => _session;
+
+    /// <summary>The viewer's own UDP port once it started joining (null before), for a test that sends from its address.</summary>
+    public UdpPortDriver? Driver => _driver;
+
     /// <summary>The selected path's kind once connected (<c>udp</c>, <c>turn/tcp</c>...).</summary>
     public string? PathKind => _session?.SelectedPathKind;
 
@@ -69,8 +78,25 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     /// <summary>Join start to the first keyframe (IDR start, or the first fMP4 fragment after the init), in ms; NaN before.</summary>
     public double FirstKeyframeMs => Volatile.Read(ref _firstKeyframeMs);
 
+    /// <summary>Completes at the first keyframe: the viewer plays.</summary>
+    public Task FirstKeyframe => _firstKeyframe.Task;
+
     /// <summary>RTP packets that authenticated, or stream-channel messages.</summary>
     public long Packets => Volatile.Read(ref _packets);
+
+    /// <summary>Completes once <see cref="Packets"/> reaches <paramref name="count"/> (one waiter at a time).</summary>
+    public Task WaitForPacketsAsync(long count, CancellationToken cancellationToken)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _packetsAwaited, count); // before the waiter: the receive path reads them the other way round
+        Volatile.Write(ref _packetsReached, reached);
+        if (Packets >= count)
+        {
+            reached.TrySetResult();
+        }
+
+        return reached.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>Bytes received: SRTP datagrams as they came, or stream-channel payload.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
@@ -166,6 +192,10 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     {
         Volatile.Write(ref _packets, _packets + 1);
         Volatile.Write(ref _bytes, _bytes + bytes);
+        if (Volatile.Read(ref _packetsReached) is { } reached && _packets >= Volatile.Read(ref _packetsAwaited))
+        {
+            reached.TrySetResult();
+        }
     }
 
     private void KeyframeSeen()
@@ -173,6 +203,7 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         if (double.IsNaN(_firstKeyframeMs))
         {
             Volatile.Write(ref _firstKeyframeMs, ElapsedMs);
+            _firstKeyframe.TrySetResult();
         }
     }
 

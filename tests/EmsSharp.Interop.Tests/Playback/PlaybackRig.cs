@@ -48,8 +48,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
     public static Task<PlaybackRig> StartWithoutBrowserAsync(params string[] extraArgs) => StartAsync(launchBrowser: false, extraArgs);
 
     /// <summary>The rig without Chromium, its ers configured further by <paramref name="configureErs"/>.</summary>
-    public static Task<PlaybackRig> StartWithoutBrowserAsync(Action<ErsOptions> configureErs) =>
-        StartAsync(launchBrowser: false, [], configureErs);
+    public static Task<PlaybackRig> StartWithoutBrowserAsync(Action<ErsOptions> configureErs, params string[] extraArgs) =>
+        StartAsync(launchBrowser: false, extraArgs, configureErs);
 
     private static async Task<PlaybackRig> StartAsync(bool launchBrowser, string[] extraArgs, Action<ErsOptions>? configureErs = null)
     {
@@ -108,10 +108,13 @@ internal sealed class PlaybackRig : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>Starts the WebRTC service for <see cref="Room"/> and waits until it is in the room.</summary>
-    public async Task StartWebrtcAsync()
+    /// <summary>
+    /// Starts the WebRTC service for <see cref="Room"/> (presenting <paramref name="token"/>, an EMS token of the ers, when
+    /// given) and waits until it is in the room.
+    /// </summary>
+    public async Task StartWebrtcAsync(string token = "")
     {
-        var reply = await CommandAsync($"startWebrtc?ersip=127.0.0.1&ersport={Ers.Port}&roomid={Room}");
+        var reply = await CommandAsync($"startWebrtc?ersip=127.0.0.1&ersport={Ers.Port}&roomid={Room}&token={Uri.EscapeDataString(token)}");
         Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
         ConfigId = reply.GetProperty("data").GetProperty("configId").GetInt64();
         await WaitInRoomAsync(TimeSpan.FromSeconds(10));

@@ -31,10 +31,10 @@ internal sealed class RtmpClientScript
     }
 
     public RtmpClientScript Command(uint streamId, params Amf0Value[] values) =>
-        Message(RtmpMessageType.CommandAmf0, streamId, 0, Serialize(values));
+        Message(RtmpMessageType.CommandAmf0, streamId, 0, Amf0Value.WriteAll(values));
 
     public RtmpClientScript Data(uint streamId, params Amf0Value[] values) =>
-        Message(RtmpMessageType.DataAmf0, streamId, 0, Serialize(values));
+        Message(RtmpMessageType.DataAmf0, streamId, 0, Amf0Value.WriteAll(values));
 
     public RtmpClientScript Message(RtmpMessageType type, uint streamId, uint timestamp, byte[] payload)
     {
@@ -60,6 +60,4 @@ internal sealed class RtmpClientScript
     public static Amf0Value S(string text) => Amf0Value.FromString(text);
 
     public static Amf0Value N(double number) => Amf0Value.FromNumber(number);
-
-    private static byte[] Serialize(Amf0Value[] values) => [.. values.SelectMany(Amf0ValueTests.Serialize)];
 }
