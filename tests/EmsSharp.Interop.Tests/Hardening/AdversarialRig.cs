@@ -29,6 +29,9 @@ internal sealed class AdversarialRig : IAsyncDisposable
     public const string KeyedStream = "keyed";
     public const string PublishKey = "s3cret";
 
+    /// <summary>The WS-FMP4 read key of every stream (<c>*</c>): with read keys set, no stream is open to viewers without one.</summary>
+    public const string ReadKey = "v1ew";
+
     private readonly HttpClient _http = new();
     private readonly ErsViewerSignallingFactory _srtpViewers;
     private readonly ErsViewerSignallingFactory _fmp4Viewers;
@@ -81,7 +84,7 @@ internal sealed class AdversarialRig : IAsyncDisposable
         var rig = await PlaybackRig.StartWithoutBrowserAsync(
             o => o.EmsTokens.Add(new EmsTokenOptions(EmsToken)),
             "--Ingest:RtmpAddress", "127.0.0.1", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:BindAddress", "127.0.0.1",
-            $"--Ingest:PublishKeys:{KeyedStream}", PublishKey);
+            $"--Ingest:PublishKeys:{KeyedStream}", PublishKey, "--WsFmp4:ReadKeys:*", ReadKey);
         try
         {
             await rig.StartWebrtcAsync(EmsToken);

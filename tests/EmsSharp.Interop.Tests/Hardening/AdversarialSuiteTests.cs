@@ -16,11 +16,16 @@ public sealed class AdversarialSuiteTests(ITestOutputHelper output)
 {
     private const int RssBoundMegabytes = 200;
 
-    /// <summary>Covered by unit tests against the cores, not here (see WebRtcProbes).</summary>
-    private const string CoveredElsewhere = "partial PPIDs, out-of-window SCTP DATA and the answer/DTLS deadlines: unit tests";
+    /// <summary>
+    /// Covered by tests of their own, not here: the cores' unit tests (see WebRtcProbes), the wss and secure-ERS TLS
+    /// handshake deadlines (WsFmp4SecureTests, SecureErsHandshakeTests: they need a certificate), the publish callback
+    /// (PublishCallbackTests, against a real HTTP endpoint) and RTSP Digest publishing (PublishCredentialsInteropTests, ffmpeg).
+    /// </summary>
+    private const string CoveredElsewhere =
+        "partial PPIDs, out-of-window SCTP DATA and the answer/DTLS deadlines: unit tests; TLS handshake deadlines, publish callback, RTSP Digest: own tests";
 
     private static IEnumerable<Probe> Probes =>
-        [.. SlotProbes.All, .. RtmpProbes.All, .. RtspProbes.All, .. ApiProbes.All, .. ErsProbes.All, .. WebRtcProbes.All, .. TurnProbes.All];
+        [.. SlotProbes.All, .. RtmpProbes.All, .. RtspProbes.All, .. ApiProbes.All, .. WsFmp4Probes.All, .. ErsProbes.All, .. WebRtcProbes.All, .. TurnProbes.All];
 
     [Fact]
     public async Task Every_probe_holds_and_every_listener_still_serves_a_normal_client_after_each()

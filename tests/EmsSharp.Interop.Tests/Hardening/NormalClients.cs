@@ -55,7 +55,7 @@ internal static class NormalClients
     public static readonly NormalClient WsFmp4 = new("WS-FMP4", async (rig, token) =>
     {
         using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://{rig.WsFmp4}/{AdversarialRig.Stream}"), token);
+        await socket.ConnectAsync(new Uri($"ws://{rig.WsFmp4}/{AdversarialRig.Stream}?key={AdversarialRig.ReadKey}"), token);
         var first = await socket.ReceiveAsync(new byte[64 * 1024], token);
         rig.Replies.Add("WS-FMP4", socket.CloseStatusDescription);
         Assert.Equal(WebSocketMessageType.Binary, first.MessageType);

@@ -20,7 +20,7 @@ internal static class RtmpProbes
     private const int HeapBoundMegabytes = 64; // what the 62 connections would take from 4 of the 992 MiB they declare
     private const double CreateStreamTransaction = 9; // its answer shows the server read what came before
 
-    public static IEnumerable<Probe> All => [LongName, DeclaredButNotSent, LongerThanTheMaximum, PublishKeys];
+    public static IEnumerable<Probe> All => [LongName, DeclaredButNotSent, LongerThanTheMaximum, PublishKeys, Takeover];
 
     private static Probe LongName => new("RTMP: a 200,000-character stream name is refused and nothing is published", async (rig, token) =>
     {
@@ -79,9 +79,9 @@ internal static class RtmpProbes
             var refusals = new List<string>();
             foreach (var (requested, reason) in new[]
             {
-                (AdversarialRig.KeyedStream, "a publish key is required"),
-                (AdversarialRig.KeyedStream + "?key=guess", "wrong publish key"),
-                ("unkeyed", "no publish key is configured for stream unkeyed"),
+                (AdversarialRig.KeyedStream, "publish credentials are required"),
+                (AdversarialRig.KeyedStream + "?key=guess", "wrong publish key or user/password"),
+                ("unkeyed", "no publish credentials are configured for stream unkeyed"),
             })
             {
                 var reply = await PublishAsync(rig, requested, token);
@@ -97,6 +97,27 @@ internal static class RtmpProbes
             Assert.Equal("NetStream.Publish.Start", accepted.Code);
             Assert.True(rig.Hub.TryGetStream(AdversarialRig.KeyedStream, out _));
             return $"refused: {string.Join("; ", refusals)}; with the key: {accepted.Code}";
+        });
+
+    private static Probe Takeover => new(
+        $"RTMP: a publisher without the key cannot take {AdversarialRig.KeyedStream} from its holder; one with the same key takes it over at once and the stale connection is closed",
+        async (rig, token) =>
+        {
+            var keyed = $"{AdversarialRig.KeyedStream}?key={AdversarialRig.PublishKey}";
+            await using var stale = await RtmpProbeClient.ConnectAsync(rig.Rtmp, rig.NextAttacker(), rig.Replies, token);
+            Assert.Equal("NetStream.Publish.Start", (await PublishAsync(stale, keyed, token)).Code);
+            Assert.True(rig.Hub.TryGetStream(AdversarialRig.KeyedStream, out var held));
+
+            var hijack = await PublishAsync(rig, AdversarialRig.KeyedStream + "?key=guess", token);
+            Assert.Equal("NetStream.Publish.BadName", hijack.Code);
+            Assert.False(held.IsClosed, "a wrong key ended the holder's stream");
+
+            await using var reconnected = await RtmpProbeClient.ConnectAsync(rig.Rtmp, rig.NextAttacker(), rig.Replies, token);
+            Assert.Equal("NetStream.Publish.Start", (await PublishAsync(reconnected, keyed, token)).Code);
+            Assert.True(held.IsClosed);
+            Assert.True(rig.Hub.TryGetStream(AdversarialRig.KeyedStream, out var current) && !ReferenceEquals(held, current));
+            Assert.Null(await stale.ReadReplyAsync(static _ => false, token)); // the server closed the stale publisher
+            return "wrong key: BadName, holder kept; same key: took over, stale connection closed";
         });
 
     /// <summary>Connects from a new attacker address and publishes <paramref name="name"/>; the publish reply.</summary>

@@ -14,13 +14,16 @@ internal static class RtspProbes
     public static IEnumerable<Probe> All => [PublishKeys, LongName];
 
     private static Probe PublishKeys => new(
-        $"RTSP: with Ingest:PublishKeys set, an ANNOUNCE of {AdversarialRig.KeyedStream} without its key gets 403 and a log line; with the key, 200",
+        $"RTSP: with Ingest:PublishKeys set, an ANNOUNCE of {AdversarialRig.KeyedStream} without credentials gets a 401 Digest challenge, with a wrong key 403 and a log line; with the key, 200",
         async (rig, token) =>
         {
-            var refused = await NormalClients.RtspAsync(rig, Announce(rig, AdversarialRig.KeyedStream), token, rig.NextAttacker());
+            var challenged = await NormalClients.RtspAsync(rig, Announce(rig, AdversarialRig.KeyedStream), token, rig.NextAttacker());
+            Assert.StartsWith("RTSP/1.0 401 ", challenged, StringComparison.Ordinal);
+            Assert.Contains("WWW-Authenticate: Digest ", challenged, StringComparison.Ordinal);
+            var refused = await NormalClients.RtspAsync(rig, Announce(rig, AdversarialRig.KeyedStream + "?key=guess"), token, rig.NextAttacker());
             Assert.StartsWith("RTSP/1.0 403 ", refused, StringComparison.Ordinal);
             Assert.Contains($"RTSP publish of {AdversarialRig.KeyedStream} from ", RecentServerLog.Tail(20), StringComparison.Ordinal);
-            Assert.Contains("refused: a publish key is required", RecentServerLog.Tail(20), StringComparison.Ordinal);
+            Assert.Contains("refused: wrong publish key or user/password", RecentServerLog.Tail(20), StringComparison.Ordinal);
             var keyed = await NormalClients.RtspAsync(
                 rig, Announce(rig, $"{AdversarialRig.KeyedStream}?key={AdversarialRig.PublishKey}"), token, rig.NextAttacker());
             Assert.StartsWith("RTSP/1.0 200 ", keyed, StringComparison.Ordinal);

@@ -34,7 +34,16 @@ internal sealed class SlowClients : IDisposable
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 clients._sockets.Add(socket);
                 socket.Bind(new IPEndPoint(from, 0));
-                await socket.ConnectAsync(server, token);
+                try
+                {
+                    await socket.ConnectAsync(server, token);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    clients._closed.Add(socket); // over a per-address cap: aborted at accept, before the connect completed
+                    continue;
+                }
+
                 if (!trickle && i % 2 == 1)
                     await clients.SendAsync(socket, start, token);
             }
