@@ -12,7 +12,7 @@ public class ViewerLoadToolTests
     [
         "label", "server", "transport", "relay", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
         "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "tooLate", "repeatedNacks", "authFailures", "nacksSent",
-        "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer",
+        "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer", "serverThreadsBaseline", "serverThreadsSteady",
         "loadToolCpuPercent", "serverLatency", "timeline",
     ];
 

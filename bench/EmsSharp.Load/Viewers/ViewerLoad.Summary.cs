@@ -125,6 +125,8 @@ internal sealed partial class ViewerLoad
             TransitSamples = transitSamples,
             ServerRssBytesBaseline = baseline?.RssBytes,
             ServerRssBytesPerViewer = baseline is { } b && steadyEnd is { } end ? (end.RssBytes - b.RssBytes) / options.Viewers : null,
+            ServerThreadsBaseline = baseline?.Threads,
+            ServerThreadsSteady = steadyEnd?.Threads,
             LoadToolCpuPercent = Math.Round(toolCpuPercent, 1),
             ServerLatency = serverLatency,
             Timeline = _timeline,

@@ -93,6 +93,12 @@ internal sealed record ViewerResult
     /// <summary>(server RSS at the end of the steady phase − baseline) / viewers.</summary>
     public long? ServerRssBytesPerViewer { get; init; }
 
+    /// <summary>The server's threads before the first viewer joined (<c>/proc/&lt;pid&gt;/status</c>).</summary>
+    public int? ServerThreadsBaseline { get; init; }
+
+    /// <summary>The server's threads at the end of the steady phase, every viewer connected.</summary>
+    public int? ServerThreadsSteady { get; init; }
+
     /// <summary>This tool's CPU over the run, 100 = one core.</summary>
     public required double LoadToolCpuPercent { get; init; }
 
