@@ -21,12 +21,16 @@ public interface IPacketPath
     /// logged, not thrown, and costs only the datagrams it concerns. By default one <see cref="Send"/> per datagram;
     /// the UDP port sends a batch in one system call where the OS allows it.
     /// </summary>
-    void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
+    void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination) =>
+        SendEach(this, datagrams, lengths, destination);
+
+    /// <summary>A batch as one <see cref="Send"/> per datagram: the default, and the portable path of the UDP port.</summary>
+    internal static void SendEach(IPacketPath path, ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
     {
         var offset = 0;
         foreach (var length in lengths)
         {
-            Send(datagrams.Slice(offset, length), destination);
+            path.Send(datagrams.Slice(offset, length), destination);
             offset += length;
         }
     }

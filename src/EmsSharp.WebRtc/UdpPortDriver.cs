@@ -117,40 +117,11 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     public string Kind => "udp";
 
     /// <inheritdoc/>
-    public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination) => SendTo(datagram, Serialized(destination), destination);
-
-    /// <inheritdoc/>
-    public void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
-    {
-        var address = Serialized(destination);
-        if (_batchSender is null)
-        {
-            var offset = 0;
-            foreach (var length in lengths)
-            {
-                SendTo(datagrams.Slice(offset, length), address, destination);
-                offset += length;
-            }
-
-            return;
-        }
-
-        try
-        {
-            _batchSender.Send(datagrams, lengths, address, destination);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    private SocketAddress Serialized(IPEndPoint destination) => _socketAddresses.GetValue(destination, static d => d.Serialize());
-
-    private void SendTo(ReadOnlySpan<byte> datagram, SocketAddress address, IPEndPoint destination)
+    public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
     {
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, address);
+            _socket.SendTo(datagram, SocketFlags.None, Serialized(destination));
         }
         catch (SocketException e)
         {
@@ -160,6 +131,26 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         {
         }
     }
+
+    /// <inheritdoc/>
+    public void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
+    {
+        if (_batchSender is null)
+        {
+            IPacketPath.SendEach(this, datagrams, lengths, destination);
+            return;
+        }
+
+        try
+        {
+            _batchSender.Send(datagrams, lengths, Serialized(destination), destination);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private SocketAddress Serialized(IPEndPoint destination) => _socketAddresses.GetValue(destination, static d => d.Serialize());
 
     void IPeerSessionHost.Route(IPEndPoint remote, PeerSession session) => _byAddress[remote] = session;
 
