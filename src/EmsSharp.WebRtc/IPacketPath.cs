@@ -14,4 +14,24 @@ public interface IPacketPath
 
     /// <summary>Sends one datagram to <paramref name="destination"/> over this path. Thread-safe; a failure is logged, not thrown.</summary>
     void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination);
+
+    /// <summary>
+    /// Sends several datagrams to <paramref name="destination"/>, in order: <paramref name="datagrams"/> holds them back
+    /// to back, <paramref name="lengths"/> their sizes (see <see cref="DatagramBatch"/>). Thread-safe; a failure is
+    /// logged, not thrown, and costs only the datagrams it concerns. By default one <see cref="Send"/> per datagram;
+    /// the UDP port sends a batch in one system call where the OS allows it.
+    /// </summary>
+    void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination) =>
+        SendEach(this, datagrams, lengths, destination);
+
+    /// <summary>A batch as one <see cref="Send"/> per datagram: the default, and the portable path of the UDP port.</summary>
+    internal static void SendEach(IPacketPath path, ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
+    {
+        var offset = 0;
+        foreach (var length in lengths)
+        {
+            path.Send(datagrams.Slice(offset, length), destination);
+            offset += length;
+        }
+    }
 }

@@ -12,7 +12,7 @@ namespace EmsSharp.WebRtc;
 /// <summary>
 /// One browser's WebRTC transport: RFC 7983 demux + ICE + DTLS-SRTP on a shared UDP port, run by one loop fed by a
 /// channel. SRTP and SCTP plug in through <see cref="DtlsConnected"/>, <see cref="SendRtpOrRtcp"/>,
-/// <see cref="RtpOrRtcpReceived"/>, <see cref="SendDtlsApplicationData"/> and
+/// <see cref="SendRtpOrRtcpBatch"/>, <see cref="RtpOrRtcpReceived"/>, <see cref="SendDtlsApplicationData"/> and
 /// <see cref="DtlsApplicationDataReceived"/>. Events are raised on the session's loop, one at a time.
 /// </summary>
 public sealed partial class PeerSession : IAsyncDisposable
@@ -115,13 +115,28 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// </summary>
     public bool SendRtpOrRtcp(ReadOnlySpan<byte> protectedPacket)
     {
-        var selected = _selected;
-        if (selected is null || _state != PeerSessionState.Connected)
+        if (ConnectedPath is not { } selected)
         {
             return false;
         }
 
         selected.Path.Send(protectedPacket, selected.Remote);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends a batch of already-protected SRTP/SRTCP datagrams to the selected pair, in order, in as few system calls
+    /// as its path allows (<see cref="IPacketPath.SendBatch"/>). Thread-safe; dropped (false) before ICE connects.
+    /// </summary>
+    public bool SendRtpOrRtcpBatch(DatagramBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (ConnectedPath is not { } selected)
+        {
+            return false;
+        }
+
+        selected.Path.SendBatch(batch.Datagrams, batch.Lengths, selected.Remote);
         return true;
     }
 
@@ -222,6 +237,16 @@ public sealed partial class PeerSession : IAsyncDisposable
     }
 
     private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    // Media goes out only on a connected session's selected pair.
+    private SelectedPath? ConnectedPath
+    {
+        get
+        {
+            var selected = _selected;
+            return _state == PeerSessionState.Connected ? selected : null;
+        }
+    }
 
     private void Post(PeerSessionInput input) => _inputs.Writer.TryWrite(input);
 

@@ -30,6 +30,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
     private readonly List<IceCandidate> _hostCandidates;
+    private readonly LinuxUdpBatchSender? _batchSender;
     private long _receiveFaults;
     private long _lastFaultLogged;
 
@@ -42,6 +43,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         _socket.Bind(new IPEndPoint(options.BindAddress, options.Port));
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
+        _batchSender = LinuxUdpBatchSender.TryCreate(_socket, options.BatchedSends, _logger);
         try
         {
             StartTcp(options);
@@ -60,6 +62,15 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
     /// <summary>Host candidates of the port (UDP, and passive TCP when ICE-TCP is on), offered by every session.</summary>
     public IReadOnlyList<IceCandidate> HostCandidates => _hostCandidates;
+
+    /// <summary>
+    /// How <see cref="SendBatch"/> sends, for logs: <c>sendmmsg+gso</c>, <c>sendmmsg</c>, or <c>sendto</c> (one call per
+    /// datagram). GSO turns off for good if the kernel refuses it (see <see cref="UdpPortDriverOptions.BatchedSends"/>).
+    /// </summary>
+    public string BatchedSendPath => _batchSender is null ? "sendto" : _batchSender.Gso ? "sendmmsg+gso" : "sendmmsg";
+
+    /// <summary>System calls made by batched sends (<c>sendmmsg</c>); 0 on the one-call-per-datagram path.</summary>
+    internal long BatchSendCalls => _batchSender?.Calls ?? 0;
 
     /// <summary>Number of live sessions.</summary>
     public int SessionCount => _byUfrag.Count;
@@ -110,7 +121,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     {
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, _socketAddresses.GetValue(destination, static d => d.Serialize()));
+            _socket.SendTo(datagram, SocketFlags.None, Serialized(destination));
         }
         catch (SocketException e)
         {
@@ -120,6 +131,26 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         {
         }
     }
+
+    /// <inheritdoc/>
+    public void SendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, IPEndPoint destination)
+    {
+        if (_batchSender is null)
+        {
+            IPacketPath.SendEach(this, datagrams, lengths, destination);
+            return;
+        }
+
+        try
+        {
+            _batchSender.Send(datagrams, lengths, Serialized(destination), destination);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private SocketAddress Serialized(IPEndPoint destination) => _socketAddresses.GetValue(destination, static d => d.Serialize());
 
     void IPeerSessionHost.Route(IPEndPoint remote, PeerSession session) => _byAddress[remote] = session;
 

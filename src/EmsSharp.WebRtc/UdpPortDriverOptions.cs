@@ -28,4 +28,11 @@ public sealed record UdpPortDriverOptions
 
     /// <summary>Explicit candidate addresses (e.g. a public address behind 1:1 NAT); replaces enumeration.</summary>
     public IReadOnlyList<IPAddress>? CandidateAddresses { get; init; }
+
+    /// <summary>
+    /// How batches of datagrams to one peer (a video frame's packets) are sent: <see cref="UdpBatchMode.Auto"/> (one
+    /// system call per batch where the OS allows, UDP GSO included), <see cref="UdpBatchMode.Sendmmsg"/> (no GSO) or
+    /// <see cref="UdpBatchMode.Off"/> (one call per datagram).
+    /// </summary>
+    public UdpBatchMode BatchedSends { get; init; }
 }

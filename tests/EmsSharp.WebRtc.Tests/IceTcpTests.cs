@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Sdp;
@@ -49,15 +50,30 @@ public sealed class IceTcpTests
             Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
             Assert.Equal(server.SrtpKeys!.KeyingMaterial, peer.SrtpKeys!.KeyingMaterial);
 
-            // Media over the connection: an RTP-shaped datagram arrives whole, in its frame.
-            var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-            peer.RtpOrRtcpReceived += (_, packet) => received.TrySetResult(packet.ToArray());
+            // Media over the connection: an RTP-shaped datagram arrives whole, in its frame; a batch, one frame each.
+            var received = Channel.CreateUnbounded<byte[]>();
+            peer.RtpOrRtcpReceived += (_, packet) => received.Writer.TryWrite(packet.ToArray());
             var rtp = new byte[1200];
             rtp[0] = 0x80;
             rtp[1] = 96;
             rtp[^1] = 0x5A;
             Assert.True(server.SendRtpOrRtcp(rtp));
-            Assert.Equal(rtp, await received.Task.WaitAsync(Deadline));
+            Assert.Equal(rtp, await received.Reader.ReadAsync().AsTask().WaitAsync(Deadline));
+            var batch = new DatagramBatch(3 * rtp.Length, 3);
+            for (var i = 0; i < 3; i++)
+            {
+                rtp[^1] = (byte)i;
+                rtp.CopyTo(batch.Free);
+                batch.Add(rtp.Length - i);
+            }
+
+            Assert.True(server.SendRtpOrRtcpBatch(batch));
+            var offset = 0;
+            foreach (var length in batch.Lengths.ToArray())
+            {
+                Assert.Equal(batch.Datagrams.Slice(offset, length).ToArray(), await received.Reader.ReadAsync().AsTask().WaitAsync(Deadline));
+                offset += length;
+            }
         }
     }
 

@@ -79,6 +79,22 @@ public sealed class PeerSessionTests
         Assert.True(rtp.TryTake(out var received, Deadline));
         Assert.Equal(packet, received);
 
+        // A batch leaves on the path (here one Send per datagram) whole and in order.
+        var batch = new DatagramBatch(64, 4);
+        byte[] longest = [0x80, 96, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0xA1, 0xA2, 0xA3, 0xA4];
+        for (var length = 14; length <= 16; length++)
+        {
+            longest.CopyTo(batch.Free);
+            batch.Add(length);
+        }
+
+        Assert.True(server.SendRtpOrRtcpBatch(batch));
+        for (var length = 14; length <= 16; length++)
+        {
+            Assert.True(rtp.TryTake(out received, Deadline));
+            Assert.Equal(longest[..length], received);
+        }
+
         // Closing one side sends close_notify; the other side ends its session.
         var serverClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         server.StateChanged += (_, st) =>
@@ -91,6 +107,7 @@ public sealed class PeerSessionTests
         await browser.DisposeAsync();
         await StepUntilAsync(time, serverClosed.Task);
         Assert.False(server.SendRtpOrRtcp(packet));
+        Assert.False(server.SendRtpOrRtcpBatch(batch));
     }
 
     private static Task<PeerSessionState> NextStateAsync(PeerSession session, PeerSessionState wanted)
@@ -214,6 +231,10 @@ public sealed class PeerSessionTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => s.CreateAnswerAsync());
         Assert.Equal(PeerSessionState.New, s.State);
         Assert.False(s.SendRtpOrRtcp([0x80, 0]));
+        var batch = new DatagramBatch(2, 1);
+        batch.Free[0] = 0x80;
+        batch.Add(2);
+        Assert.False(s.SendRtpOrRtcpBatch(batch));
         Assert.False(s.SendDtlsApplicationData([1]));
     }
 

@@ -18,7 +18,8 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// keyframe, FU-A); this viewer adds its own RTP header, SRTP-protects and sends on its selected pair; audio as
 /// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
 /// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
-/// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); the session
+/// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); an access unit's
+/// packets go out in one batch (<see cref="PeerSession.SendRtpOrRtcpBatch"/>: one system call on Linux); the session
 /// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's queue drops
 /// to the next keyframe. The time from a frame's arrival in the hub to its last packet's send goes into
 /// <see cref="DeliveryStats.Srtp"/>.
@@ -30,6 +31,15 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
 
     private const int AudioQueueCapacity = 100;
+
+    // Packets of one video batch: a keyframe of the capacity stream (20 kB, ~20 packets) and most up to 150 kB go out
+    // in one call.
+    private const int MaxBatchedPackets = 128;
+
+    // The batch a video unit is built into, one per thread rather than per viewer: a unit is built and sent without
+    // yielding, so the threads sending (a few) bound the memory, not the viewers (thousands, ~190 kB each otherwise).
+    [ThreadStatic]
+    private static DatagramBatch? t_videoBatch;
 
     private readonly LiveStream _stream;
     private readonly RtpSourceManager _sources;
@@ -225,7 +235,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
                         continue;
                     }
 
-                    SendVideoUnit(video, session, unit, packet, subscription.SubscribedAt);
+                    SendVideoUnit(video, session, unit, subscription.SubscribedAt);
                 }
 
                 ServiceRtcp(video, session, packet);
@@ -256,24 +266,34 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         }
     }
 
-    // Per viewer only: header, copy of the shared payload, SRTP, send (the history keeps the payload by reference).
-    private void SendVideoUnit(RtpTrackSender video, PeerSession session, RtpAccessUnit unit, byte[] packet, long subscribedAt)
+    // Per viewer only: header, copy of the shared payload, SRTP (the history keeps the payload by reference), written
+    // back to back into one batch and sent with one call (a unit larger than the batch in several).
+    private void SendVideoUnit(RtpTrackSender video, PeerSession session, RtpAccessUnit unit, long subscribedAt)
     {
         var now = Now;
+        var batch = t_videoBatch ??= new DatagramBatch(MaxBatchedPackets * video.RequiredBufferSize, MaxBatchedPackets);
         var payloads = unit.Payloads;
         for (var i = 0; i < payloads.Count; i++)
         {
+            if (!batch.HasRoomFor(video.RequiredBufferSize))
+                SendBatch(session, batch);
             var payload = payloads[i];
-            if (video.TryWritePacket(payload.Bytes, payload.Marker, unit.Timestamp, now, packet, out var written)
-                && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
-            {
-                Counters.AddPacket(written);
-            }
+            if (video.TryWritePacket(payload.Bytes, payload.Marker, unit.Timestamp, now, batch.Free, out var written))
+                batch.Add(written);
         }
+
+        SendBatch(session, batch);
 
         // Replays of the GOP cache arrived before this viewer did: only live frames measure the server's latency.
         if (unit.ArrivalTimestamp >= subscribedAt)
             _sources.Stats.Srtp.RecordSince(unit.ArrivalTimestamp);
+    }
+
+    private void SendBatch(PeerSession session, DatagramBatch batch)
+    {
+        if (batch.Count > 0 && session.SendRtpOrRtcpBatch(batch))
+            Counters.AddPackets(batch.Count, batch.Length);
+        batch.Clear();
     }
 
     private void ServiceRtcp(RtpTrackSender video, PeerSession session, byte[] packet)

@@ -19,9 +19,11 @@ internal sealed class ViewerTrafficCounters
 
     public long DroppedFrames => Volatile.Read(ref _droppedFrames);
 
-    public void AddPacket(int length)
+    public void AddPacket(int length) => AddPackets(1, length);
+
+    public void AddPackets(int count, int length)
     {
-        Interlocked.Increment(ref _packets);
+        Interlocked.Add(ref _packets, count);
         Interlocked.Add(ref _bytes, length);
     }
 

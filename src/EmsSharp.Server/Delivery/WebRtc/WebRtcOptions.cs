@@ -1,3 +1,5 @@
+using EmsSharp.WebRtc;
+
 namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
@@ -32,6 +34,12 @@ internal sealed class WebRtcOptions
 
     /// <summary>Addresses to announce instead of the interfaces' (e.g. the public IP of a 1:1 NAT).</summary>
     public List<string> CandidateAddresses { get; set; } = [];
+
+    /// <summary>
+    /// How a frame's packets to one viewer leave the UDP port: <c>Auto</c> (one <c>sendmmsg</c> per frame on Linux, UDP
+    /// GSO where the kernel has it), <c>Sendmmsg</c> (no GSO) or <c>Off</c> (one <c>sendto</c> per packet, the portable path).
+    /// </summary>
+    public UdpBatchMode BatchedSends { get; set; }
 
     /// <summary>How long a viewer waits for its stream to appear before it is told the stream is unknown.</summary>
     public TimeSpan StreamWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);

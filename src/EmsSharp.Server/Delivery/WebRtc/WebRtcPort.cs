@@ -56,9 +56,10 @@ internal sealed partial class WebRtcPort(
                         TcpPort = o.IceTcp ? o.TcpPort ?? o.UdpPort : null,
                         IncludeLoopback = o.IncludeLoopback,
                         CandidateAddresses = addresses.Count > 0 ? addresses : null,
+                        BatchedSends = o.BatchedSends,
                     }, time, loggerFactory);
                     LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.TcpEndPoint?.ToString() ?? "off",
-                        _driver.HostCandidates.Count);
+                        _driver.HostCandidates.Count, _driver.BatchedSendPath);
                 }
 
                 return _driver;
@@ -80,6 +81,6 @@ internal sealed partial class WebRtcPort(
             await driver.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates")]
-    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates; frames sent with {SendPath}")]
+    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count, string sendPath);
 }
