@@ -25,12 +25,16 @@ internal sealed partial class WsFmp4Endpoint(
     IEventPublisher events,
     IOptions<WsFmp4Options> options,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<WsFmp4Endpoint> logger)
 {
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly AddressSlots _viewersPerAddress = new(options.Value.MaxViewersPerAddress);
+
+    // Refusals (keys, per-address cap) cost one log line per LogThrottle.Interval, so a flood of bad keys is no flood of lines.
+    private readonly LogThrottle _refusals = new(time);
     private ListenOptions? _listen;
     private ListenOptions? _secureListen;
     private long _lastViewerId;
@@ -76,7 +80,11 @@ internal sealed partial class WsFmp4Endpoint(
 
         if (!_viewersPerAddress.TryTake(address, out _))
         {
-            LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress);
+            if (_refusals.TryEnter(out var refusals))
+            {
+                LogTooManyViewers(logger, address, options.Value.MaxViewersPerAddress, refusals);
+            }
+
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return;
         }
@@ -102,7 +110,11 @@ internal sealed partial class WsFmp4Endpoint(
             KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
             _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"), // KeyCheck.NoKeyForName
         };
-        LogRefused(logger, address, CommandParser.Shorten(name), reason);
+        if (_refusals.TryEnter(out var refusals))
+        {
+            LogRefused(logger, address, CommandParser.Shorten(name), reason, refusals);
+        }
+
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status401Unauthorized)
         {
@@ -287,11 +299,13 @@ internal sealed partial class WsFmp4Endpoint(
     [LoggerMessage(3, LogLevel.Warning, "WS-FMP4 viewer from {Remote} closed: stream not found: {StreamName}")]
     private static partial void LogStreamNotFound(ILogger logger, string streamName, IPAddress? remote);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already")]
-    private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max);
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "WS-FMP4 viewer from {Remote} refused: {Max} viewers from this address already ({Refusals} refusals since the last such line)")]
+    private static partial void LogTooManyViewers(ILogger logger, IPAddress remote, int max, long refusals);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WS-FMP4 viewer from {Remote} refused for {StreamName}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, IPAddress remote, string streamName, string reason);
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "WS-FMP4 viewer from {Remote} refused for {StreamName}: {Reason} ({Refusals} refusals since the last such line)")]
+    private static partial void LogRefused(ILogger logger, IPAddress remote, string streamName, string reason, long refusals);
 
     /// <summary>A viewer's place in its address's share, freed once (by the end of serving, or by any earlier exit).</summary>
     private sealed class ViewerSlot(WsFmp4Endpoint endpoint, IPAddress address) : IDisposable
