@@ -13,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// </summary>
 internal sealed class RtmpServer(
     IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger)
-    : TcpIngestListener(time)
+    : TcpIngestListener(time, publishers, logger)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
@@ -26,20 +26,12 @@ internal sealed class RtmpServer(
 
     protected override int MaxConnectionsPerAddress => _options.RtmpMaxConnectionsPerAddress;
 
-    protected override void LogListening(IPEndPoint endPoint)
-    {
-        IngestLog.RtmpListening(logger, endPoint);
-        if (publishers.IsOpen)
-            IngestLog.PublishingOpen(logger, "RTMP", endPoint);
-    }
+    protected override string Protocol => "RTMP";
 
-    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(logger, remote, reason);
+    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtmpListening(Logger, endPoint);
 
-    protected override void LogEvicted(IPAddress address, long evicted) =>
-        IngestLog.ConnectionEvicted(logger, "RTMP", MaxConnections, address, evicted);
-
-    protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTMP", error);
+    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(Logger, remote, reason);
 
     protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, publishers, Time, _limits, _options.RtmpIdleTimeout, logger, slot).RunAsync(cancellationToken);
+        new RtmpIngestConnection(socket, Publishers, Time, _limits, _options.RtmpIdleTimeout, Logger, slot).RunAsync(cancellationToken);
 }

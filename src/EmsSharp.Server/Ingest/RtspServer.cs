@@ -13,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// </summary>
 internal sealed class RtspServer(
     IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtspServer> logger)
-    : TcpIngestListener(time)
+    : TcpIngestListener(time, publishers, logger)
 {
     private readonly IngestOptions _options = options.Value;
 
@@ -25,20 +25,12 @@ internal sealed class RtspServer(
 
     protected override int MaxConnectionsPerAddress => _options.RtspMaxConnectionsPerAddress;
 
-    protected override void LogListening(IPEndPoint endPoint)
-    {
-        IngestLog.RtspListening(logger, endPoint);
-        if (publishers.IsOpen)
-            IngestLog.PublishingOpen(logger, "RTSP", endPoint);
-    }
+    protected override string Protocol => "RTSP";
 
-    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(logger, remote, reason);
+    protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtspListening(Logger, endPoint);
 
-    protected override void LogEvicted(IPAddress address, long evicted) =>
-        IngestLog.ConnectionEvicted(logger, "RTSP", MaxConnections, address, evicted);
-
-    protected override void LogAcceptFailed(SocketError error) => IngestLog.AcceptFailed(logger, "RTSP", error);
+    protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(Logger, remote, reason);
 
     protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, logger, slot).RunAsync(cancellationToken);
+        new RtspIngestConnection(socket, Publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, Logger, slot).RunAsync(cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// cannot lock publishers out with connections that do nothing either. A connection proves itself, and is never
 /// closed so, by calling <see cref="ConnectionSlot.MarkProven"/> when it starts publishing.
 /// </summary>
-internal abstract class TcpIngestListener(TimeProvider time) : BackgroundService
+internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer publishers, ILogger logger) : BackgroundService
 {
     private readonly HashSet<Task> _connections = [];
     private ConnectionSlots? _slots;
@@ -33,14 +33,17 @@ internal abstract class TcpIngestListener(TimeProvider time) : BackgroundService
 
     protected abstract int MaxConnectionsPerAddress { get; }
 
+    /// <summary>The protocol's name in shared log lines (<c>RTMP</c>, <c>RTSP</c>).</summary>
+    protected abstract string Protocol { get; }
+
+    /// <summary>Who may publish (the connections decide with it; the listener warns at start when anyone may).</summary>
+    protected PublishAuthorizer Publishers { get; } = publishers;
+
+    protected ILogger Logger { get; } = logger;
+
     protected abstract void LogListening(IPEndPoint endPoint);
 
     protected abstract void LogRefused(EndPoint? remote, string reason);
-
-    /// <summary>Logs that connections that were not publishing were closed for new ones (at most once per 10 s).</summary>
-    protected abstract void LogEvicted(IPAddress address, long evicted);
-
-    protected abstract void LogAcceptFailed(SocketError error);
 
     /// <summary>
     /// Runs one accepted connection to its end (it owns the socket); <paramref name="cancellationToken"/> is cancelled
@@ -69,9 +72,16 @@ internal abstract class TcpIngestListener(TimeProvider time) : BackgroundService
         }
 
         _listener = listener;
-        _slots = new ConnectionSlots(MaxConnections, MaxConnectionsPerAddress, Time, LogEvicted);
+        // Connections that were not publishing, closed for new ones: reported at most once per 10 s.
+        _slots = new ConnectionSlots(MaxConnections, MaxConnectionsPerAddress, Time,
+            (address, evicted) => IngestLog.ConnectionEvicted(Logger, Protocol, MaxConnections, address, evicted));
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         LogListening(LocalEndPoint);
+        if (Publishers.IsOpen)
+        {
+            IngestLog.PublishingOpen(Logger, Protocol, LocalEndPoint);
+        }
+
         return base.StartAsync(cancellationToken);
     }
 
@@ -112,7 +122,7 @@ internal abstract class TcpIngestListener(TimeProvider time) : BackgroundService
             catch (SocketException e)
             {
                 // Out of descriptors, a connection reset before it was accepted...: the listener goes on.
-                LogAcceptFailed(e.SocketErrorCode);
+                IngestLog.AcceptFailed(Logger, Protocol, e.SocketErrorCode);
                 continue;
             }
 
