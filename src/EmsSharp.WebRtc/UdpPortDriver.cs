@@ -31,6 +31,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly Task _receiveLoop;
     private readonly List<IceCandidate> _hostCandidates;
     private readonly LinuxUdpBatchSender? _batchSender;
+    private readonly SessionWorkerPool _workers;
     private long _receiveFaults;
     private long _lastFaultLogged;
 
@@ -44,6 +45,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
         _batchSender = LinuxUdpBatchSender.TryCreate(_socket, options.BatchedSends, _logger);
+        _workers = new SessionWorkerPool(options.Workers, time);
         try
         {
             StartTcp(options);
@@ -72,6 +74,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     /// <summary>System calls made by batched sends (<c>sendmmsg</c>); 0 on the one-call-per-datagram path.</summary>
     internal long BatchSendCalls => _batchSender?.Calls ?? 0;
 
+    /// <summary>The loops that run this port's sessions (<see cref="UdpPortDriverOptions.Workers"/>).</summary>
+    internal IReadOnlyList<SessionWorker> Workers => _workers.Workers;
+
     /// <summary>Number of live sessions.</summary>
     public int SessionCount => _byUfrag.Count;
 
@@ -86,7 +91,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     /// <summary>Creates a session on this port. Dispose it (or let the peer close it) to free its routes.</summary>
     public PeerSession CreateSession(PeerSessionOptions options)
     {
-        var session = new PeerSession(this, options, _time, _loggerFactory.CreateLogger<PeerSession>());
+        var session = new PeerSession(this, _workers.Next(), options, _loggerFactory.CreateLogger<PeerSession>());
         _byUfrag[session.LocalUfrag] = session;
         return session;
     }
@@ -109,6 +114,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         {
             await s.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _workers.DisposeAsync().ConfigureAwait(false);
 
         _stop.Dispose();
     }
