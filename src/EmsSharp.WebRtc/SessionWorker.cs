@@ -29,6 +29,10 @@ internal sealed class SessionWorker : IAsyncDisposable
     private readonly Task _loop;
     private TimeSpan? _armedFor;
     private int _sessions;
+    private long _inputsHandled;
+    private int _queued;
+    private long _turns;
+    private long _sessionWakeups;
 
     public SessionWorker(int index, TimeProvider time)
     {
@@ -49,8 +53,9 @@ internal sealed class SessionWorker : IAsyncDisposable
     /// <summary>Sessions this worker owns now.</summary>
     public int SessionCount => Volatile.Read(ref _sessions);
 
-    /// <summary>Inputs handled so far (datagrams, commands, timer wake-ups of sessions).</summary>
-    public long InputsHandled { get; private set; }
+    /// <summary>A snapshot of the worker's counters (any thread; each figure is read atomically, not all at once).</summary>
+    public SessionWorkerStats Stats => new(Index, SessionCount, Interlocked.Read(ref _inputsHandled),
+        Interlocked.Read(ref _turns), Interlocked.Read(ref _sessionWakeups), Volatile.Read(ref _queued));
 
     private TimeSpan Now => Time.GetElapsedTime(_origin);
 
@@ -58,7 +63,17 @@ internal sealed class SessionWorker : IAsyncDisposable
     /// Queues an input for <paramref name="session"/> (thread-safe). False once the worker stopped; the caller then
     /// owns the input's pooled buffer.
     /// </summary>
-    public bool Post(PeerSession? session, PeerSessionInput input) => _inputs.Writer.TryWrite(new WorkItem(session, input));
+    public bool Post(PeerSession? session, PeerSessionInput input)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_inputs.Writer.TryWrite(new WorkItem(session, input)))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        return false;
+    }
 
     /// <summary>Stops the loop after the inputs already queued and waits for it.</summary>
     public async ValueTask DisposeAsync()
@@ -114,7 +129,9 @@ internal sealed class SessionWorker : IAsyncDisposable
                 }
             }
 
-            InputsHandled += handled;
+            Interlocked.Add(ref _queued, -handled);
+            Interlocked.Add(ref _inputsHandled, handled);
+            Interlocked.Increment(ref _turns);
             foreach (var session in _touched)
             {
                 session.EndTurn();
@@ -154,6 +171,7 @@ internal sealed class SessionWorker : IAsyncDisposable
             }
         }
 
+        Interlocked.Add(ref _sessionWakeups, _due.Count);
         foreach (var session in _due)
         {
             session.HandleInput(new PeerSessionInput(PeerSessionInputKind.Timer));

@@ -45,7 +45,6 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
         _batchSender = LinuxUdpBatchSender.TryCreate(_socket, options.BatchedSends, _logger);
-        _workers = new SessionWorkerPool(options.Workers, time);
         try
         {
             StartTcp(options);
@@ -56,6 +55,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             throw;
         }
 
+        _workers = new SessionWorkerPool(options.Workers, time);
+        StartMetrics();
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
 
@@ -73,9 +74,6 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
     /// <summary>System calls made by batched sends (<c>sendmmsg</c>); 0 on the one-call-per-datagram path.</summary>
     internal long BatchSendCalls => _batchSender?.Calls ?? 0;
-
-    /// <summary>The loops that run this port's sessions (<see cref="UdpPortDriverOptions.Workers"/>).</summary>
-    internal IReadOnlyList<SessionWorker> Workers => _workers.Workers;
 
     /// <summary>Number of live sessions.</summary>
     public int SessionCount => _byUfrag.Count;
@@ -116,6 +114,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         }
 
         await _workers.DisposeAsync().ConfigureAwait(false);
+        _meter?.Dispose();
 
         _stop.Dispose();
     }
@@ -128,6 +127,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     {
         try
         {
+            Interlocked.Increment(ref _sendtoCalls);
             _socket.SendTo(datagram, SocketFlags.None, Serialized(destination));
         }
         catch (SocketException e)
@@ -150,6 +150,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
         try
         {
+            Interlocked.Add(ref _batchedDatagrams, lengths.Length);
             _batchSender.Send(datagrams, lengths, Serialized(destination), destination);
         }
         catch (ObjectDisposedException)
