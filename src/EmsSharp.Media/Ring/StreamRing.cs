@@ -29,9 +29,6 @@ namespace EmsSharp.Media.Ring;
 /// </remarks>
 public sealed class StreamRing<T> : IStreamRing
 {
-    /// <summary>The largest lag a reader may ask for, in units.</summary>
-    public const int MaxReaderLagUnits = 1 << 20;
-
     private const long Empty = -1;
     private const int TrimInterval = 64;
 
@@ -61,10 +58,10 @@ public sealed class StreamRing<T> : IStreamRing
     {
         options ??= new StreamRingOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxGopUnits, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxGopUnits, MaxReaderLagUnits, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxGopUnits, StreamRingOptions.MaxUnits, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxGopBytes, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ReaderLagUnits, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ReaderLagUnits, MaxReaderLagUnits, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ReaderLagUnits, StreamRingOptions.MaxUnits, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ReaderLagBytes, 1, nameof(options));
         _maxGopUnits = options.MaxGopUnits;
         _maxGopBytes = options.MaxGopBytes;
@@ -179,8 +176,8 @@ public sealed class StreamRing<T> : IStreamRing
     }
 
     /// <summary>
-    /// Attaches a reader (any thread). It starts at the GOP cache's keyframe when the cache is valid and within the
-    /// reader's bounds, otherwise at the next keyframe published. Dispose it to detach.
+    /// Attaches a reader (any thread). It starts at the GOP cache's keyframe when the cache is valid (skipping ahead on
+    /// its first read if the cache exceeds its bounds), otherwise at the next keyframe published. Dispose it to detach.
     /// </summary>
     /// <param name="maxLagUnits">How many units it may lag before it skips (0: the ring's default).</param>
     /// <param name="maxLagBytes">How many payload bytes it may lag before it skips (0: the ring's default).</param>
@@ -190,7 +187,7 @@ public sealed class StreamRing<T> : IStreamRing
     /// </param>
     public StreamRingReader<T> CreateReader(int maxLagUnits = 0, long maxLagBytes = 0, IStreamRingListener? listener = null)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLagUnits, MaxReaderLagUnits);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLagUnits, StreamRingOptions.MaxUnits);
         var units = maxLagUnits > 0 ? maxLagUnits : _readerLagUnits;
         var bytes = maxLagBytes > 0 ? maxLagBytes : _readerLagBytes;
         lock (_gate)
@@ -208,13 +205,12 @@ public sealed class StreamRing<T> : IStreamRing
         }
     }
 
-    // A new reader's start: the GOP cache's keyframe when it is valid and within the bounds (and the ring not ended).
-    internal bool TryGetGopStart(int maxLagUnits, long maxLagBytes, out long sequence, out long offset)
+    // A new reader's start: the GOP cache's keyframe while the cache is valid and the ring not ended. A cache longer
+    // than the reader's bound makes its first read skip ahead, and count what it skipped.
+    internal bool TryGetGopStart(out long sequence, out long offset)
     {
-        var published = Published;
         sequence = Volatile.Read(ref _gopStart);
-        if (sequence != Empty && !IsCompleted && TryReadSlot(sequence, out var slot)
-            && StreamRingReader<T>.Fits(published - sequence, PublishedBytes - slot.Offset, maxLagUnits, maxLagBytes))
+        if (sequence != Empty && !IsCompleted && TryReadSlot(sequence, out var slot))
         {
             offset = slot.Offset;
             return true;

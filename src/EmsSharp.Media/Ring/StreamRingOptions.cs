@@ -6,6 +6,9 @@ namespace EmsSharp.Media.Ring;
 /// </summary>
 public sealed record StreamRingOptions
 {
+    /// <summary>The largest GOP cache or reader lag, in units (the ring's slots are a power of two above both).</summary>
+    public const int MaxUnits = 1 << 20;
+
     /// <summary>The most units the GOP cache holds; past it new readers wait for the next keyframe instead.</summary>
     public int MaxGopUnits { get; init; } = 2_000;
 

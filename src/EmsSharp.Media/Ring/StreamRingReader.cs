@@ -43,7 +43,7 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
         MaxLagUnits = maxLagUnits;
         MaxLagBytes = maxLagBytes;
         Listener = listener;
-        if (ring.TryGetGopStart(maxLagUnits, maxLagBytes, out _position, out _offset))
+        if (ring.TryGetGopStart(out _position, out _offset))
         {
             return;
         }
@@ -75,7 +75,10 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
     public long DeliveredUnits => Volatile.Read(ref _delivered);
 
     /// <summary>True once the ring has ended (this reader may still have units to read) or the reader was disposed.</summary>
-    public bool IsCompleted => _ring.IsCompleted || Volatile.Read(ref _disposed) != 0;
+    public bool IsCompleted => _ring.IsCompleted || IsDisposed;
+
+    /// <summary>True once the reader was disposed: it reads nothing more.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal IStreamRingListener? Listener { get; }
 
@@ -87,14 +90,19 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
+        if (IsDisposed)
+        {
+            return new ValueTask<bool>(false);
+        }
+
         if (HasUnread)
         {
             return new ValueTask<bool>(true);
         }
 
-        if (IsCompleted)
+        if (_ring.IsCompleted)
         {
-            return new ValueTask<bool>(Volatile.Read(ref _disposed) == 0 && HasUnread);
+            return new ValueTask<bool>(HasUnread);
         }
 
         if (Volatile.Read(ref _waiting) != 0)
@@ -121,14 +129,16 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
         return new ValueTask<bool>(this, token);
     }
 
-    /// <summary>Takes the next unit, if any (consumer only): shared with every other reader, never to be written.</summary>
+    /// <summary>
+    /// Takes the next unit, if any (consumer only; none once disposed): shared with every other reader, never to be written.
+    /// </summary>
     public bool TryRead([MaybeNullWhen(false)] out T unit)
     {
         while (true)
         {
             var position = _position;
             var published = _ring.Published;
-            if (position >= published)
+            if (position >= published || IsDisposed)
             {
                 unit = default;
                 return false;
@@ -136,7 +146,7 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
 
             var lag = published - position;
             if (lag > MaxLagUnits || !_ring.TryReadSlot(position, out var slot)
-                || !Fits(lag, _ring.PublishedBytes - slot.Offset, MaxLagUnits, MaxLagBytes))
+                || !Fits(lag, _ring.PublishedBytes - slot.Offset))
             {
                 SkipAhead(position, published); // behind its bound, or lapped: the slot no longer holds its unit
                 continue;
@@ -218,10 +228,6 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
         Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
 
-    // Whether a reader `units` and `bytes` behind the writer is within its bounds (one unit always is).
-    internal static bool Fits(long units, long bytes, int maxLagUnits, long maxLagBytes) =>
-        units <= maxLagUnits && (units <= 1 || bytes <= maxLagBytes);
-
     // The oldest sequence this reader may still read (the writer releases what is older; it reads no lock).
     internal long RetainFrom(long published) => Math.Max(Volatile.Read(ref _position), published - MaxLagUnits);
 
@@ -230,7 +236,7 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
     {
         if (Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
         {
-            _waiter.SetResult(Volatile.Read(ref _disposed) == 0 && (HasUnread || !_ring.IsCompleted));
+            _waiter.SetResult(!IsDisposed && (HasUnread || !_ring.IsCompleted));
         }
     }
 
@@ -244,7 +250,7 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
         var found = false;
         var keyframe = _ring.LastKeyframe;
         while (keyframe > from && _ring.TryReadSlot(keyframe, out var slot)
-            && Fits(published - keyframe, bytes - slot.Offset, MaxLagUnits, MaxLagBytes))
+            && Fits(published - keyframe, bytes - slot.Offset))
         {
             target = keyframe;
             targetOffset = slot.Offset;
@@ -263,6 +269,9 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
         Volatile.Write(ref _position, target);
         _skipping = !found;
     }
+
+    // Whether `units` and `bytes` behind the writer is within this reader's bounds (one unit always is).
+    private bool Fits(long units, long bytes) => units <= MaxLagUnits && (units <= 1 || bytes <= MaxLagBytes);
 
     private void CancelWait(CancellationToken cancellationToken)
     {

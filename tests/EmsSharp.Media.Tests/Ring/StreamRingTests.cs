@@ -110,7 +110,9 @@ public class StreamRingTests
         using var cached = ring.CreateReader();
         using var tooNarrow = ring.CreateReader(maxLagUnits: 1);
         Assert.Equal([2L, 3], Indices(cached));
-        Assert.Empty(Indices(tooNarrow));
+        Assert.Empty(Indices(tooNarrow)); // the cache is longer than its bound: it skipped both, and counted them
+        Assert.Equal(2, tooNarrow.DroppedUnits);
+        Assert.Equal(1, tooNarrow.KeyframeSkips);
 
         Publish(ring, 4, key: false);
         Publish(ring, 5, key: false);
