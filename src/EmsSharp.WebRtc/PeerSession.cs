@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using EmsSharp.Media.Ring;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Sdp;
@@ -192,6 +193,39 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// The listener to create stream ring readers with (<c>StreamRing.CreateReader</c>) whose units this session's
+    /// worker sends: shared by every session of the worker, so a ring wakes each worker once per unit.
+    /// </summary>
+    public IStreamRingListener MediaListener => _worker.MediaListener;
+
+    /// <summary>
+    /// Has this session's worker run <paramref name="pump"/> whenever <paramref name="ring"/> (read through a reader
+    /// created with <see cref="MediaListener"/>) has new units or ends, and once now. Thread-safe; ignored once the
+    /// session closed. Remove it (<see cref="RemoveMediaPumpAsync"/>) before disposing its readers.
+    /// </summary>
+    public void AddMediaPump(IStreamRing ring, IMediaPump pump) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _worker.MediaListener.Add(ring, pump)));
+
+    /// <summary>
+    /// Stops running <paramref name="pump"/> for <paramref name="ring"/>; the returned task completes once the worker
+    /// will not call it again (at once if the worker has stopped).
+    /// </summary>
+    public Task RemoveMediaPumpAsync(IStreamRing ring, IMediaPump pump)
+    {
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_worker.Post(this, new PeerSessionInput(PeerSessionInputKind.Control, Command: () =>
+            {
+                _worker.MediaListener.Remove(ring, pump);
+                removed.TrySetResult();
+            })))
+        {
+            removed.TrySetResult();
+        }
+
+        return removed.Task;
     }
 
     /// <summary>A path is gone (connection closed, allocation lost): its pairs fail, the session too if it was selected.</summary>

@@ -13,4 +13,7 @@ internal enum PeerSessionInputKind
     DtlsData,
     DtlsClosed,
     DataChannelSend,
+
+    /// <summary>A stream ring has new units: the worker runs that ring's media pumps (no session).</summary>
+    MediaPass,
 }

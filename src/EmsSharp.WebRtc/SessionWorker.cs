@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace EmsSharp.WebRtc;
 
@@ -13,7 +14,7 @@ namespace EmsSharp.WebRtc;
 /// earlier entry and is woken early, which its cores treat as a no-op (they act on what is due at the time given), and
 /// then asks again. So the queue holds about one entry per session however often its deadlines move.
 /// </remarks>
-internal sealed class SessionWorker : IAsyncDisposable
+internal sealed partial class SessionWorker : IAsyncDisposable
 {
     // Inputs handled before the sessions they touched run their output phase (ICE transmits, timers): a burst on one
     // session cannot hold back the checks and timers of the others for long.
@@ -25,6 +26,7 @@ internal sealed class SessionWorker : IAsyncDisposable
     private readonly HashSet<PeerSession> _touched = [];
     private readonly List<PeerSession> _due = [];
     private readonly ITimer _timer;
+    private readonly ILogger _logger;
     private readonly long _origin;
     private readonly Task _loop;
     private TimeSpan? _armedFor;
@@ -34,15 +36,20 @@ internal sealed class SessionWorker : IAsyncDisposable
     private long _turns;
     private long _sessionWakeups;
 
-    public SessionWorker(int index, TimeProvider time)
+    public SessionWorker(int index, TimeProvider time, ILogger logger)
     {
         Index = index;
         Time = time;
+        _logger = logger;
         _origin = time.GetTimestamp();
-        _timer = time.CreateTimer(static s => ((SessionWorker)s!).Post(null, default), this,
-            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        MediaListener = new WorkerMediaListener(this);
+        _timer = time.CreateTimer(static s => ((SessionWorker)s!).Post(null, new PeerSessionInput(PeerSessionInputKind.Timer)),
+            this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>The worker's one listener on the stream rings its sessions' media senders read.</summary>
+    public WorkerMediaListener MediaListener { get; }
 
     /// <summary>The worker's number in its pool (for logs and counters).</summary>
     public int Index { get; }
@@ -122,6 +129,10 @@ internal sealed class SessionWorker : IAsyncDisposable
                     session.HandleInput(item.Input);
                     _touched.Add(session);
                 }
+                else if (item.Input.Kind == PeerSessionInputKind.MediaPass)
+                {
+                    MediaListener.Run(item.Input.Pumps!);
+                }
                 else
                 {
                     _armedFor = null;
@@ -139,6 +150,19 @@ internal sealed class SessionWorker : IAsyncDisposable
 
             _touched.Clear();
             Arm();
+        }
+    }
+
+    /// <summary>Runs one media pump (worker loop only); a throwing pump is logged and the worker goes on.</summary>
+    internal void RunPump(IMediaPump pump)
+    {
+        try
+        {
+            pump.Pump();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogPumpFailed(_logger, Index, e);
         }
     }
 
@@ -198,6 +222,9 @@ internal sealed class SessionWorker : IAsyncDisposable
         var due = first - Now;
         _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session worker {Index}: a media pump failed")]
+    private static partial void LogPumpFailed(ILogger logger, int index, Exception exception);
 
     private readonly record struct WorkItem(PeerSession? Session, PeerSessionInput Input);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace EmsSharp.WebRtc;
 
 /// <summary>
@@ -10,12 +12,13 @@ internal sealed class SessionWorkerPool : IAsyncDisposable
 
     /// <param name="count">Workers; 0 or less means one per processor.</param>
     /// <param name="time">The clock of every worker's timer and sessions.</param>
-    public SessionWorkerPool(int count, TimeProvider time)
+    /// <param name="logger">Where workers log a failing media pump.</param>
+    public SessionWorkerPool(int count, TimeProvider time, ILogger logger)
     {
         _workers = new SessionWorker[count > 0 ? count : Environment.ProcessorCount];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new SessionWorker(i, time);
+            _workers[i] = new SessionWorker(i, time, logger);
         }
     }
 

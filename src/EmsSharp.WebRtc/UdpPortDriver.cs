@@ -55,7 +55,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             throw;
         }
 
-        _workers = new SessionWorkerPool(options.Workers, time);
+        _workers = new SessionWorkerPool(options.Workers, time, loggerFactory.CreateLogger<SessionWorker>());
         StartMetrics();
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }

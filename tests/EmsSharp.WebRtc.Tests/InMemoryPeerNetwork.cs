@@ -53,7 +53,7 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         {
             if (!_workers.TryGetValue(time, out workers!))
             {
-                _workers[time] = workers = new SessionWorkerPool(2, time);
+                _workers[time] = workers = new SessionWorkerPool(2, time, NullLogger.Instance);
             }
         }
 

@@ -59,6 +59,9 @@ public sealed class StreamRingReader<T> : IDisposable, IValueTaskSource<bool>
     /// <summary>How many payload bytes this reader may lag before it skips to a keyframe.</summary>
     public long MaxLagBytes { get; }
 
+    /// <summary>The ring this reader follows.</summary>
+    public IStreamRing Ring => _ring;
+
     /// <summary>Units published that this reader has not read or skipped yet (it may be past its bound until it reads).</summary>
     public long LagUnits => Math.Max(0, _ring.Published - Volatile.Read(ref _position));
 

@@ -77,9 +77,9 @@ internal abstract partial class SharedStreamSource<TUnit>
 
     /// <summary>
     /// Attaches a viewer's cursor (the GOP cache first, then live units) and starts the pump for the first one. Null
-    /// when the source has stopped. 0 for a bound: the ring's default.
+    /// when the source has stopped. 0 for a bound: the ring's default. <paramref name="listener"/>: the viewer's worker.
     /// </summary>
-    protected StreamRingReader<TUnit>? TryAttach(int maxLagUnits, long maxLagBytes)
+    protected StreamRingReader<TUnit>? TryAttach(int maxLagUnits, long maxLagBytes, IStreamRingListener? listener)
     {
         lock (_gate)
         {
@@ -88,7 +88,7 @@ internal abstract partial class SharedStreamSource<TUnit>
                 return null;
             }
 
-            var reader = _ring.CreateReader(maxLagUnits, maxLagBytes);
+            var reader = _ring.CreateReader(maxLagUnits, maxLagBytes, listener);
             if (!_started)
             {
                 _started = true;

@@ -35,6 +35,9 @@ internal abstract class SharedStreamSubscription<TUnit> : IDisposable
     /// <summary>True once the stream ended (or the server stopped it); the viewer may still have its last units to read.</summary>
     public bool IsCompleted => Reader.IsCompleted;
 
+    /// <summary>The ring this viewer reads (what its worker's listener is told about).</summary>
+    public IStreamRing Ring => Reader.Ring;
+
     /// <summary>This viewer's cursor.</summary>
     protected StreamRingReader<TUnit> Reader { get; }
 

@@ -1,5 +1,6 @@
 using EmsSharp.Media.Fmp4;
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery.Fmp4;
 
@@ -36,12 +37,13 @@ internal sealed partial class Fmp4StreamSource : SharedStreamSource<Fmp4Packet>,
     /// <summary>
     /// Attaches a viewer: it gets the current init packet, the GOP cache, then live fragments. Starts the pump for the
     /// first viewer. Null when the source has stopped (ask the manager for a new one). <paramref name="queueFragments"/>
-    /// and <paramref name="queueBytes"/> bound how far this viewer may lag (0: the <see cref="Fmp4SourceOptions"/> defaults).
+    /// and <paramref name="queueBytes"/> bound how far this viewer may lag (0: the <see cref="Fmp4SourceOptions"/> defaults);
+    /// <paramref name="listener"/> is the viewer's worker, told of each fragment.
     /// </summary>
-    public Fmp4Subscription? TrySubscribe(int queueFragments = 0, long queueBytes = 0) =>
-        TryAttach(queueFragments, queueBytes) is { } reader ? new Fmp4Subscription(this, reader) : null;
+    public Fmp4Subscription? TrySubscribe(int queueFragments = 0, long queueBytes = 0, IStreamRingListener? listener = null) =>
+        TryAttach(queueFragments, queueBytes, listener) is { } reader ? new Fmp4Subscription(this, reader) : null;
 
-    Fmp4Subscription? ISharedStreamSource<Fmp4Subscription>.Subscribe() => TrySubscribe();
+    Fmp4Subscription? ISharedStreamSource<Fmp4Subscription>.Subscribe(IStreamRingListener? listener) => TrySubscribe(listener: listener);
 
     /// <summary>Fans out one fragment (the pump calls this; benchmarks too). Init packets travel with their fragments.</summary>
     internal void Publish(Fmp4Packet fragment) => Publish(fragment, fragment.Length, fragment.StartsWithKeyframe);

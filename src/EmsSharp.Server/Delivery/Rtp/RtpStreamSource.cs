@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery.Rtp;
 
@@ -30,12 +31,13 @@ internal sealed partial class RtpStreamSource : SharedStreamSource<RtpAccessUnit
     /// <summary>
     /// Attaches a viewer: it gets the GOP cache, then live access units. Starts the pump for the first viewer.
     /// Null when the source has stopped (ask the manager for a new one). <paramref name="queueUnits"/> and
-    /// <paramref name="queueBytes"/> bound how far this viewer may lag (0: the <see cref="RtpSourceOptions"/> defaults).
+    /// <paramref name="queueBytes"/> bound how far this viewer may lag (0: the <see cref="RtpSourceOptions"/> defaults);
+    /// <paramref name="listener"/> is the viewer's worker, told of each unit.
     /// </summary>
-    public RtpSubscription? TrySubscribe(int queueUnits = 0, long queueBytes = 0) =>
-        TryAttach(queueUnits, queueBytes) is { } reader ? new RtpSubscription(this, reader) : null;
+    public RtpSubscription? TrySubscribe(int queueUnits = 0, long queueBytes = 0, IStreamRingListener? listener = null) =>
+        TryAttach(queueUnits, queueBytes, listener) is { } reader ? new RtpSubscription(this, reader) : null;
 
-    RtpSubscription? ISharedStreamSource<RtpSubscription>.Subscribe() => TrySubscribe();
+    RtpSubscription? ISharedStreamSource<RtpSubscription>.Subscribe(IStreamRingListener? listener) => TrySubscribe(listener: listener);
 
     /// <summary>Fans out one access unit (the pump calls this; benchmarks too).</summary>
     internal void Publish(RtpAccessUnit unit) => Publish(unit, unit.Length, unit.IsKeyframe);
