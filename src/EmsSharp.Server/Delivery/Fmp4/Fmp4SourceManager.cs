@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Delivery.Fmp4;
@@ -28,17 +29,18 @@ internal sealed class Fmp4SourceManager : IDisposable
     /// <summary>
     /// Subscribes a viewer to the stream <paramref name="streamName"/>, waiting up to <paramref name="timeout"/>
     /// for it to be published. Null when it did not appear in time (or the server is stopping); throws
-    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires.
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires. A
+    /// <paramref name="listener"/> (the viewer's session worker) is told of each fragment.
     /// </summary>
     public async Task<Fmp4Subscription?> SubscribeAsync(
-        string streamName, TimeSpan timeout, CancellationToken cancellationToken = default)
+        string streamName, TimeSpan timeout, CancellationToken cancellationToken = default, IStreamRingListener? listener = null)
     {
         var stream = await _hub.WaitForStreamAsync(streamName, timeout, cancellationToken).ConfigureAwait(false);
-        return stream is null ? null : TrySubscribe(stream);
+        return stream is null ? null : TrySubscribe(stream, listener);
     }
 
     /// <inheritdoc cref="SharedSourceRegistry{TSource, TSubscription}.TrySubscribe"/>
-    public Fmp4Subscription? TrySubscribe(LiveStream stream) => _sources.TrySubscribe(stream);
+    public Fmp4Subscription? TrySubscribe(LiveStream stream, IStreamRingListener? listener = null) => _sources.TrySubscribe(stream, listener);
 
     /// <summary>The running source of <paramref name="streamName"/>, if any.</summary>
     public Fmp4StreamSource? Find(string streamName) => _sources.Find(streamName);

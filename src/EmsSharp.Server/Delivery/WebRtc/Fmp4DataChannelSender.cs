@@ -14,11 +14,13 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <c>fmp4Request</c> on the command channel; the answer is <c>fmp4Response</c>, then the stream's 249-255 framed
 /// fragmented MP4 (init packet, GOP cache from its keyframe, live fragments) from the stream's shared
 /// <see cref="Fmp4StreamSource"/>, so the muxing is done once per stream whatever the number of viewers.
-/// Back-pressure: when the stream channel's buffered amount passes <see cref="HighWater"/> the viewer waits for it
-/// to drain and then skips to the next keyframe fragment, so a slow viewer catches up with live instead of
-/// falling behind, and never delays another viewer.
+/// Once the stream is found the viewer has no task of its own: it is an <see cref="IMediaPump"/> its session's worker
+/// runs when the stream's ring has new fragments. Back-pressure: when the stream channel's buffered amount passes
+/// <see cref="HighWater"/> the viewer stops reading until it drained below <see cref="LowWater"/>, then skips to the
+/// next keyframe fragment, so a slow viewer catches up with live instead of falling behind, and never delays another
+/// viewer.
 /// </summary>
-internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
+internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMediaPump
 {
     internal const string CommandChannelLabel = "emsCommandChannel";
     internal const string StreamChannelLabel = "emsStreamChannel";
@@ -40,11 +42,16 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
     private readonly TimeSpan _streamWait;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private PeerSession? _session;
     private PeerDataChannel? _command;
     private PeerDataChannel? _stream;
     private int _requested;
     private volatile bool _answered;
-    private Task _pump = Task.CompletedTask;
+    private Task _setup = Task.CompletedTask;
+    private Fmp4Subscription? _subscription;
+    private string _name = string.Empty;
+    private bool _draining;
+    private bool _ended;
 
     public Fmp4DataChannelSender(Fmp4SourceManager sources, string peerId, TimeSpan streamWait, ILogger logger)
     {
@@ -66,6 +73,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
     public void Start(PeerSession session, DtlsSrtpKeys keys)
     {
         // The stock player sends its request as soon as any channel opens: the command channel goes first.
+        _session = session;
         _command = session.CreateDataChannel(CommandChannelLabel);
         _stream = session.CreateDataChannel(StreamChannelLabel);
         _command.MessageReceived += OnCommand;
@@ -83,7 +91,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
         if (Interlocked.Exchange(ref _requested, 1) != 0)
             return; // one stream per peer connection; a repeated request changes nothing
         RequestedStream = name;
-        _pump = Task.Run(() => PumpAsync(name, _stop.Token));
+        _setup = Task.Run(() => SetUpAsync(name, _stop.Token));
     }
 
     /// <summary>Reads <c>{"type":"fmp4Request","payload":{"name":"..."}}</c>.</summary>
@@ -109,7 +117,9 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
         }
     }
 
-    private async Task PumpAsync(string name, CancellationToken token)
+    // Until the stream is found (a task for the first seconds only): both channels open, the stream subscribed, the
+    // answer sent; then the worker pumps.
+    private async Task SetUpAsync(string name, CancellationToken token)
     {
         try
         {
@@ -121,7 +131,8 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
                 return;
             }
 
-            using var subscription = await _sources.SubscribeAsync(name, _streamWait, token).ConfigureAwait(false);
+            var session = _session!;
+            var subscription = await _sources.SubscribeAsync(name, _streamWait, token, session.MediaListener).ConfigureAwait(false);
             if (subscription is null)
             {
                 LogStreamNotFound(_logger, _peerId, name);
@@ -131,33 +142,67 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
 
             Respond(name, success: true, "Stream " + name + " is being sent");
             LogStreaming(_logger, _peerId, name);
+            _name = name;
+            _subscription = subscription;
             var channel = _stream!;
-            while (await subscription.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                while (subscription.TryReadPacket(out var packet))
-                {
-                    if (channel.BufferedAmount > HighWater)
-                    {
-                        await channel.WaitForBufferedAmountBelowAsync(LowWater, token).ConfigureAwait(false);
-                        subscription.SkipToNextKeyframe();
-                    }
-
-                    if (!SendChunked(channel, packet.Bytes))
-                        return; // the channel closed: the session is ending
-                    // Handed to the channel: the server-added latency of the fragment's oldest frame.
-                    if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
-                        _sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
-                }
-
-                Counters.SetDroppedFrames(subscription.DroppedFragments);
-            }
-
-            Ended?.Invoke(this, "stream \"" + name + "\" ended");
+            channel.BufferedAmountLowThreshold = LowWater;
+            channel.BufferedAmountLow += OnDrained;
+            session.AddMediaPump(subscription.Ring, this);
         }
         catch (OperationCanceledException)
         {
             // the viewer left
         }
+    }
+
+    // On the session's worker: hand what arrived to the stream channel, unless it is backed up.
+    public void Pump()
+    {
+        if (_ended || _draining || _subscription is not { } subscription)
+            return;
+        var channel = _stream!;
+        var completed = subscription.IsCompleted; // read first: everything published before the end is drained below
+        while (true)
+        {
+            if (channel.BufferedAmount > HighWater)
+            {
+                _draining = true; // OnDrained resumes at the next keyframe
+                break;
+            }
+
+            if (!subscription.TryReadPacket(out var packet))
+            {
+                if (completed)
+                {
+                    _ended = true;
+                    Ended?.Invoke(this, "stream \"" + _name + "\" ended");
+                }
+
+                break;
+            }
+
+            if (!SendChunked(channel, packet.Bytes))
+            {
+                _ended = true; // the channel closed: the session is ending
+                break;
+            }
+
+            // Handed to the channel: the server-added latency of the fragment's oldest frame.
+            if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
+                _sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
+        }
+
+        Counters.SetDroppedFrames(subscription.DroppedFragments);
+    }
+
+    // On the session's worker: the stream channel drained below the low-water mark.
+    private void OnDrained(PeerDataChannel channel)
+    {
+        if (!_draining || _subscription is not { } subscription)
+            return;
+        _draining = false;
+        subscription.SkipToNextKeyframe();
+        Pump();
     }
 
     /// <summary>True once <paramref name="channel"/> is open; false if it closes or stays unacknowledged.</summary>
@@ -233,11 +278,19 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _pump.ConfigureAwait(false);
+            await _setup.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // stopping
+        }
+
+        if (_subscription is { } subscription)
+        {
+            _stream!.BufferedAmountLow -= OnDrained;
+            // Once this completes the worker runs neither the pump nor OnDrained again.
+            await _session!.RemoveMediaPumpAsync(subscription.Ring, this).ConfigureAwait(false);
+            subscription.Dispose();
         }
 
         _stop.Dispose();

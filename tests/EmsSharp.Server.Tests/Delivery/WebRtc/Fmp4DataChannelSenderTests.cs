@@ -1,0 +1,90 @@
+using System.Net;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.WebRtc;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
+
+namespace EmsSharp.Server.Tests.Delivery.WebRtc;
+
+/// <summary>
+/// One fmp4 viewer on real loopback UDP ports, pumped by its session's worker: a viewer whose network stops backs up
+/// its stream channel, the sender stops reading, and once the channel drains it resumes at the next keyframe,
+/// counting what it skipped.
+/// </summary>
+public sealed class Fmp4DataChannelSenderTests
+{
+    private const int FrameBytes = 64 * 1024;
+
+    [Fact]
+    public async Task A_backed_up_viewer_stops_reading_then_resumes_at_a_keyframe_once_drained()
+    {
+        await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        await using var viewerPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true };
+        await using var server = serverPort.CreateSession(options);
+        await using var viewer = viewerPort.CreateSession(options with { Certificate = DtlsCertificate.Generate() });
+        var hub = new StreamHub();
+        Assert.True(hub.TryPublish("s", out var stream));
+        SetTracks(stream);
+        var frame = 0;
+        PublishFrames(stream, ref frame, 3); // a keyframe and two more for the GOP cache (a fragment ends at the next frame)
+
+        using var sources = new Fmp4SourceManager(hub, Options.Create(new Fmp4SourceOptions()), new DeliveryStats(TimeProvider.System),
+            NullLogger<Fmp4StreamSource>.Instance);
+        var sender = new Fmp4DataChannelSender(sources, "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
+        var received = 0L;
+        var arrived = new ChangeSignal();
+        viewer.DataChannelOpenedByPeer += (_, channel) =>
+        {
+            if (channel.Label == Fmp4DataChannelSender.CommandChannelLabel)
+                Assert.True(channel.SendText("""{"type":"fmp4Request","payload":{"name":"s"}}"""));
+            channel.MessageReceived += (_, message) =>
+            {
+                Interlocked.Add(ref received, message.Data.Length);
+                arrived.Notify();
+            };
+        };
+        var serverKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.DtlsConnected += (_, keys) => serverKeys.TrySetResult(keys);
+        await viewer.SetRemoteDescriptionAsync(await server.CreateOfferAsync(sender.OfferOptions));
+        await server.SetRemoteDescriptionAsync(await viewer.CreateAnswerAsync());
+        sender.Start(server, await serverKeys.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        await using (sender)
+        {
+            // The answer and the GOP cache arrive.
+            await arrived.WaitUntilAsync(() => Interlocked.Read(ref received) > FrameBytes, "the first keyframe did not arrive");
+
+            // The viewer's network goes dark: nothing it is sent is acknowledged, so the stream channel backs up past
+            // its high-water mark (1 MiB) and the sender stops reading: the frames published meanwhile are skipped.
+            viewerPort.BeforeDispatch = _ => throw new IOException("the viewer's network is down");
+            PublishFrames(stream, ref frame, 40);
+
+            // Back: the channel drains (SCTP retransmits), the sender resumes at the next keyframe.
+            viewerPort.BeforeDispatch = null;
+            var before = Interlocked.Read(ref received);
+            PublishFrames(stream, ref frame, 5, keyframeFirst: true);
+            await arrived.WaitUntilAsync(() => sender.Counters.DroppedFrames > 0 && Interlocked.Read(ref received) > before + (4 * FrameBytes),
+                "the sender did not resume at a keyframe after draining");
+        }
+    }
+
+    // Frames of 64 KiB, a keyframe every 30 (and the first when asked): 1 MiB is 16 of them.
+    private static void PublishFrames(LiveStream stream, ref int frame, int count, bool keyframeFirst = false)
+    {
+        for (var i = 0; i < count; i++, frame++)
+        {
+            var key = frame % 30 == 0 || (keyframeFirst && i == 0);
+            var sample = new byte[4 + FrameBytes];
+            sample[1] = FrameBytes >> 16;
+            sample[2] = (FrameBytes >> 8) & 0xFF;
+            sample[3] = FrameBytes & 0xFF;
+            sample[4] = key ? (byte)0x65 : (byte)0x41;
+            Assert.True(stream.Publish(new MediaFrame(TrackKind.Video, MediaCodec.H264, frame * 3000L, frame * 3000L, key, sample)));
+        }
+    }
+}
