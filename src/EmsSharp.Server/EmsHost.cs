@@ -82,7 +82,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<EventDispatcher>();
         services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
-        services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName));
+        services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebRtcOptions>, WebRtcOptionsValidator>();
         services.AddSingleton<WebRtcPort>();
         services.AddSingleton<AudioTranscoders>();
         services.TryAddSingleton<DeliveryStats>();
@@ -97,7 +98,8 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
-        services.AddSingleton<IApiCommand, GetDeliveryStatsCommand>();
+        services.AddSingleton<IApiCommand>(sp => new GetDeliveryStatsCommand(
+            sp.GetRequiredService<DeliveryStats>(), () => sp.GetRequiredService<WebRtcPort>().BoundDriver));
         services.AddSingleton<IApiCommand, ListConfigCommand>();
         services.AddSingleton<IApiCommand, GetConfigInfoCommand>();
         services.AddSingleton<IApiCommand, RemoveConfigCommand>();

@@ -58,7 +58,7 @@ public sealed partial class PeerSession
     }
 
     internal bool PostDataChannelSend(PeerDataChannel channel, byte[] buffer, int length, bool isText) =>
-        _inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.DataChannelSend, buffer, length,
+        _worker.Post(this, new PeerSessionInput(PeerSessionInputKind.DataChannelSend, buffer, length,
             Channel: channel, IsText: isText));
 
     internal void PostDataChannelClose(PeerDataChannel channel) =>

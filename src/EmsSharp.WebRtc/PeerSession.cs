@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using System.Threading.Channels;
+using EmsSharp.Media.Ring;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Sdp;
@@ -10,24 +10,23 @@ using Microsoft.Extensions.Logging;
 namespace EmsSharp.WebRtc;
 
 /// <summary>
-/// One browser's WebRTC transport: RFC 7983 demux + ICE + DTLS-SRTP on a shared UDP port, run by one loop fed by a
-/// channel. SRTP and SCTP plug in through <see cref="DtlsConnected"/>, <see cref="SendRtpOrRtcp"/>,
+/// One browser's WebRTC transport: RFC 7983 demux + ICE + DTLS-SRTP on a shared UDP port, driven by the
+/// <see cref="SessionWorker"/> that owns it (no task, timer or thread of its own). SRTP and SCTP plug in through <see cref="DtlsConnected"/>, <see cref="SendRtpOrRtcp"/>,
 /// <see cref="SendRtpOrRtcpBatch"/>, <see cref="RtpOrRtcpReceived"/>, <see cref="SendDtlsApplicationData"/> and
-/// <see cref="DtlsApplicationDataReceived"/>. Events are raised on the session's loop, one at a time.
+/// <see cref="DtlsApplicationDataReceived"/>. Events are raised on the worker's loop, one at a time: handlers must not
+/// block.
 /// </summary>
 public sealed partial class PeerSession : IAsyncDisposable
 {
     private const int MaxQueuedDatagrams = 1024;
 
     private readonly IPeerSessionHost _host;
+    private readonly SessionWorker _worker;
     private readonly PeerSessionOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _origin;
-    private readonly Channel<PeerSessionInput> _inputs =
-        Channel.CreateUnbounded<PeerSessionInput>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ITimer _timer;
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IceAgent _ice;
     private IDtlsTransport? _dtls;
     private DtlsRole _dtlsRole;
@@ -40,13 +39,14 @@ public sealed partial class PeerSession : IAsyncDisposable
     private volatile SelectedPath? _selected;
     private volatile PeerSessionState _state = PeerSessionState.New;
 
-    internal PeerSession(IPeerSessionHost host, PeerSessionOptions options, TimeProvider time, ILogger logger)
+    internal PeerSession(IPeerSessionHost host, SessionWorker worker, PeerSessionOptions options, ILogger logger)
     {
         _host = host;
+        _worker = worker;
         _options = options;
-        _time = time;
+        _time = worker.Time;
         _logger = logger;
-        _origin = time.GetTimestamp();
+        _origin = _time.GetTimestamp();
         _ice = new IceAgent(IceRole.Controlling, random: options.RandomSeed is { } seed ? new Random(seed) : null)
         {
             RemoteAddressFilter = options.LoopbackOnly ? IPAddress.IsLoopback : null,
@@ -58,10 +58,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
 
         _paths[0] = host;
-
-        _timer = time.CreateTimer(static s => ((PeerSession)s!).Post(new PeerSessionInput(PeerSessionInputKind.Timer)),
-            this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _loop = Task.Run(RunAsync);
+        worker.Attach();
     }
 
     /// <summary>A local candidate was gathered after the description was made; trickle it (<c>candidate:...</c>).</summary>
@@ -198,6 +195,39 @@ public sealed partial class PeerSession : IAsyncDisposable
         return id;
     }
 
+    /// <summary>
+    /// The listener to create stream ring readers with (<c>StreamRing.CreateReader</c>) whose units this session's
+    /// worker sends: shared by every session of the worker, so a ring wakes each worker once per unit.
+    /// </summary>
+    public IStreamRingListener MediaListener => _worker.MediaListener;
+
+    /// <summary>
+    /// Has this session's worker run <paramref name="pump"/> whenever <paramref name="ring"/> (read through a reader
+    /// created with <see cref="MediaListener"/>) has new units or ends, and once now. Thread-safe; ignored once the
+    /// session closed. Remove it (<see cref="RemoveMediaPumpAsync"/>) before disposing its readers.
+    /// </summary>
+    public void AddMediaPump(IStreamRing ring, IMediaPump pump) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _worker.MediaListener.Add(ring, pump)));
+
+    /// <summary>
+    /// Stops running <paramref name="pump"/> for <paramref name="ring"/>; the returned task completes once the worker
+    /// will not call it again (at once if the worker has stopped).
+    /// </summary>
+    public Task RemoveMediaPumpAsync(IStreamRing ring, IMediaPump pump)
+    {
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_worker.Post(this, new PeerSessionInput(PeerSessionInputKind.Control, Command: () =>
+            {
+                _worker.MediaListener.Remove(ring, pump);
+                removed.TrySetResult();
+            })))
+        {
+            removed.TrySetResult();
+        }
+
+        return removed.Task;
+    }
+
     /// <summary>A path is gone (connection closed, allocation lost): its pairs fail, the session too if it was selected.</summary>
     public void RemovePath(int id) =>
         Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
@@ -206,14 +236,23 @@ public sealed partial class PeerSession : IAsyncDisposable
             _paths.Remove(id);
         }));
 
-    /// <summary>Closes the session (close_notify, stop ICE) and waits for its loop to end.</summary>
+    /// <summary>Closes the session (close_notify, stop ICE) and waits until its worker has closed it.</summary>
     public async ValueTask DisposeAsync()
     {
-        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: Shutdown));
-        await _loop.ConfigureAwait(false);
-        await _timer.DisposeAsync().ConfigureAwait(false);
+        if (!_worker.Post(this, new PeerSessionInput(PeerSessionInputKind.Control, Command: Shutdown)))
+        {
+            _closed.TrySetResult(); // the worker stopped first: nothing runs this session any more
+        }
+
+        await _closed.Task.ConfigureAwait(false);
         _dtls?.Dispose();
     }
+
+    /// <summary>When the worker should next wake the session (worker time); null when no deadline is pending.</summary>
+    internal TimeSpan? WakeAt { get; set; }
+
+    /// <summary>The session's earliest entry in its worker's timer queue, if any.</summary>
+    internal TimeSpan? QueuedWakeAt { get; set; }
 
     /// <summary>
     /// Hands a received datagram to the session (copied into a pooled buffer). Called by the driver of the path it
@@ -229,7 +268,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
         var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
         datagram.CopyTo(buffer);
-        if (!_inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Datagram, buffer, datagram.Length, from, Base: localBase)))
+        if (!_worker.Post(this, new PeerSessionInput(PeerSessionInputKind.Datagram, buffer, datagram.Length, from, Base: localBase)))
         {
             Interlocked.Decrement(ref _queuedDatagrams);
             ArrayPool<byte>.Shared.Return(buffer);
@@ -248,15 +287,16 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    private void Post(PeerSessionInput input) => _inputs.Writer.TryWrite(input);
+    private void Post(PeerSessionInput input) => _worker.Post(this, input);
 
     private Task<T> InvokeAsync<T>(Func<T> func)
     {
         var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var posted = _inputs.Writer.TryWrite(new PeerSessionInput(PeerSessionInputKind.Command, Command: () =>
+        var posted = _worker.Post(this, new PeerSessionInput(PeerSessionInputKind.Control, Command: () =>
         {
             try
             {
+                ObjectDisposedException.ThrowIf(_state == PeerSessionState.Closed, this);
                 tcs.SetResult(func());
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -272,36 +312,57 @@ public sealed partial class PeerSession : IAsyncDisposable
         return tcs.Task;
     }
 
-    private async Task RunAsync()
+    /// <summary>Handles one input (worker loop only). A closed session only releases what the input holds.</summary>
+    internal void HandleInput(in PeerSessionInput input)
     {
-        var reader = _inputs.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        if (_state == PeerSessionState.Closed && input.Kind is not (PeerSessionInputKind.Control or PeerSessionInputKind.DataChannelSend))
         {
-            while (reader.TryRead(out var input))
+            if (input.Kind == PeerSessionInputKind.Datagram)
             {
-                try
-                {
-                    Handle(input);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // A throwing event subscriber must not kill the session's loop.
-                    LogLoopError(_logger, LocalUfrag, e);
-                }
+                Interlocked.Decrement(ref _queuedDatagrams);
+                ArrayPool<byte>.Shared.Return(input.Data!);
             }
 
-            if (_state == PeerSessionState.Closed)
-            {
-                break;
-            }
+            return;
+        }
 
-            DrainIce();
-            DrainDataChannels();
-            Reschedule();
+        try
+        {
+            Handle(input);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A throwing event subscriber must not stop the worker, nor the session.
+            LogLoopError(_logger, LocalUfrag, e);
         }
     }
 
-    private void Handle(PeerSessionInput input)
+    /// <summary>
+    /// Ends a turn of the worker in which this session had inputs (worker loop only): sends what ICE and SCTP queued and
+    /// asks to be woken at the earliest deadline.
+    /// </summary>
+    internal void EndTurn()
+    {
+        if (_state == PeerSessionState.Closed)
+        {
+            return;
+        }
+
+        try
+        {
+            DrainIce();
+            DrainDataChannels();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogLoopError(_logger, LocalUfrag, e);
+        }
+
+        var next = Earliest(Earliest(Earliest(_ice.NextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
+        _worker.Schedule(this, next - Now);
+    }
+
+    private void Handle(in PeerSessionInput input)
     {
         switch (input.Kind)
         {
@@ -324,6 +385,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 CheckDeadlines(now);
                 break;
             case PeerSessionInputKind.Command:
+            case PeerSessionInputKind.Control:
                 input.Command!();
                 break;
             case PeerSessionInputKind.DtlsConnected:
@@ -415,21 +477,6 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    private void Reschedule()
-    {
-        var next = Earliest(Earliest(Earliest(_ice.NextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
-
-        if (next is not null)
-        {
-            var due = next.Value - Now;
-            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
-        }
-        else
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-    }
-
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null || (b is not null && b < a) ? b : a;
 
     /// <summary>Fails a session whose answer or DTLS handshake is overdue (<see cref="PeerSessionOptions.AnswerTimeout"/>, <see cref="PeerSessionOptions.DtlsTimeout"/>).</summary>
@@ -475,12 +522,20 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private void Shutdown()
     {
+        if (_state == PeerSessionState.Closed)
+        {
+            _closed.TrySetResult();
+            return;
+        }
+
         _ice.Close();
         EndDataChannels();
         _dtls?.Close();
         _host.Detach(this);
         SetState(PeerSessionState.Closed);
-        _inputs.Writer.TryComplete();
+        WakeAt = null;
+        _worker.Detach();
+        _closed.TrySetResult();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote} ({Type}) over {Path}")]

@@ -17,4 +17,5 @@ internal readonly record struct PeerSessionInput(
     string? Error = null,
     PeerDataChannel? Channel = null,
     bool IsText = false,
-    int Base = 0);
+    int Base = 0,
+    WorkerMediaListener.RingPumps? Pumps = null);

@@ -31,6 +31,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly Task _receiveLoop;
     private readonly List<IceCandidate> _hostCandidates;
     private readonly LinuxUdpBatchSender? _batchSender;
+    private readonly SessionWorkerPool _workers;
     private long _receiveFaults;
     private long _lastFaultLogged;
 
@@ -54,6 +55,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             throw;
         }
 
+        _workers = new SessionWorkerPool(options.Workers, time, loggerFactory.CreateLogger<SessionWorker>());
+        StartMetrics();
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
 
@@ -86,7 +89,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     /// <summary>Creates a session on this port. Dispose it (or let the peer close it) to free its routes.</summary>
     public PeerSession CreateSession(PeerSessionOptions options)
     {
-        var session = new PeerSession(this, options, _time, _loggerFactory.CreateLogger<PeerSession>());
+        var session = new PeerSession(this, _workers.Next(), options, _loggerFactory.CreateLogger<PeerSession>());
         _byUfrag[session.LocalUfrag] = session;
         return session;
     }
@@ -110,6 +113,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             await s.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _workers.DisposeAsync().ConfigureAwait(false);
+        _meter?.Dispose();
+
         _stop.Dispose();
     }
 
@@ -121,6 +127,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     {
         try
         {
+            Interlocked.Increment(ref _sendtoCalls);
             _socket.SendTo(datagram, SocketFlags.None, Serialized(destination));
         }
         catch (SocketException e)
@@ -143,6 +150,7 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
         try
         {
+            Interlocked.Add(ref _batchedDatagrams, lengths.Length);
             _batchSender.Send(datagrams, lengths, Serialized(destination), destination);
         }
         catch (ObjectDisposedException)

@@ -35,4 +35,10 @@ public sealed record UdpPortDriverOptions
     /// <see cref="UdpBatchMode.Off"/> (one call per datagram).
     /// </summary>
     public UdpBatchMode BatchedSends { get; init; }
+
+    /// <summary>
+    /// Session workers: loops that each own many sessions and run their ICE, DTLS and SCTP (mediasoup's model). 0, the
+    /// default, means one per processor.
+    /// </summary>
+    public int Workers { get; init; }
 }

@@ -185,7 +185,7 @@ public class ViewerReceiveTests
     [Fact]
     public async Task Pool_ReadsEverySocketsDatagramsInOrder_WithTheirKernelArrivalTimes()
     {
-        using ViewerReceivePool? pool = ViewerReceivePool.TryCreate(threads: 2, capacity: 3, receiveBufferBytes: 1 << 20, out string? unavailable);
+        await using ViewerReceivePool? pool = ViewerReceivePool.TryCreate(threads: 2, capacity: 3, receiveBufferBytes: 1 << 20, out string? unavailable);
         Assert.True(pool is not null, unavailable);
         const int PerSocket = 100; // more than one recvmmsg batch
         var options = new UdpPortDriverOptions { BindAddress = IPAddress.Loopback };

@@ -32,7 +32,8 @@ public sealed class IceTcpTests
 
         using var client = new TcpClientHost(port.TcpEndPoint);
         await client.ConnectAsync();
-        var peer = new PeerSession(client, new PeerSessionOptions { Certificate = DtlsCertificate.Generate() }, TimeProvider.System,
+        await using var peerWorker = new SessionWorker(0, TimeProvider.System, NullLogger.Instance);
+        var peer = new PeerSession(client, peerWorker, new PeerSessionOptions { Certificate = DtlsCertificate.Generate() },
             NullLogger.Instance);
         client.Session = peer;
         await using (peer)

@@ -18,6 +18,9 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     private readonly HashSet<ITimer> _inFlight = [];
     private readonly Random _random = new(conditions?.Seed ?? 0);
 
+    // Two workers per clock, as on a 2-core machine: sessions of one test share loops, as in the server.
+    private readonly Dictionary<TimeProvider, SessionWorkerPool> _workers = [];
+
     public int Delivered;
     public readonly int[] DeliveredByKind = new int[4];
     public int Dropped;
@@ -45,7 +48,16 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
             }
         }
 
-        host.Session = new PeerSession(host, options, time, NullLogger.Instance);
+        SessionWorkerPool workers;
+        lock (_workers)
+        {
+            if (!_workers.TryGetValue(time, out workers!))
+            {
+                _workers[time] = workers = new SessionWorkerPool(2, time, NullLogger.Instance);
+            }
+        }
+
+        host.Session = new PeerSession(host, workers.Next(), options, NullLogger.Instance);
         return host.Session;
     }
 

@@ -15,7 +15,7 @@ public sealed class PeerSessionTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    private static async Task StepUntilAsync(FakeTimeProvider time, Task done, int stepMillis = 10)
+    internal static async Task StepUntilAsync(FakeTimeProvider time, Task done, int stepMillis = 10)
     {
         var start = DateTime.UtcNow;
         while (!done.IsCompleted)

@@ -7,9 +7,9 @@ namespace EmsSharp.Benchmarks.Fmp4;
 
 /// <summary>
 /// Per-viewer cost of the shared fMP4 source: a GOP of 30 framed fragments (one keyframe fragment first,
-/// 5 kB each) fanned out by reference to N viewers and read by each (TryRead). Time per operation = one
-/// fragment delivered to all N viewers' queues and dequeued; divide by N for the per-viewer cost. The
-/// socket send each viewer does afterwards is not included.
+/// 5 kB each) written once into the source's ring and read by each of N viewers (TryRead). Time per operation
+/// = one fragment published and read by all N viewers; divide by N for the per-viewer cost. The socket send
+/// each viewer does afterwards is not included.
 /// </summary>
 [MemoryDiagnoser]
 public class Fmp4FanOutBenchmark

@@ -9,7 +9,7 @@ namespace EmsSharp.Load.Viewers;
 
 /// <summary>
 /// The srtp receive side: an <see cref="SrtpReceiver"/> made at DTLS connect, fed by whoever reads the viewer's RTP
-/// (a <see cref="ViewerReceivePool"/> thread, or the session loop when the viewer has its own port driver), and the
+/// (a <see cref="ViewerReceivePool"/> thread, or the session's worker when the viewer has its own port driver), and the
 /// NACKs and receiver reports it queues sent through the session.
 /// </summary>
 internal sealed partial class SimulatedViewer
@@ -76,7 +76,7 @@ internal sealed partial class SimulatedViewer
             Transit, DropEveryNthVideoPacket));
     }
 
-    /// <summary>The session loop's RTP, when the viewer has its own port driver (or a TURN relay).</summary>
+    /// <summary>The session's RTP on its worker, when the viewer has its own port driver (or a TURN relay).</summary>
     private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet) => ReceiveRtp(packet, Stopwatch.GetTimestamp());
 
     /// <summary>One RTP or RTCP datagram, on the one thread that reads this viewer's RTP.</summary>
@@ -87,7 +87,7 @@ internal sealed partial class SimulatedViewer
             return;
         }
 
-        // The DTLS handshake completes on the session's loop while the server's media already arrives here: what
+        // The DTLS handshake completes on the session's worker while the server's media already arrives here: what
         // comes before the keys is kept and accounted for once they are in, as a browser's jitter buffer would.
         if (Receiver is not { } receiver || session.State != PeerSessionState.Connected)
         {

@@ -12,10 +12,10 @@ namespace EmsSharp.Load.Viewers;
 /// ICE, DTLS in the role the offer's <c>a=setup</c> leaves it), and the receive side of its transport:
 /// SRTP accounting (<c>SimulatedViewer.Srtp.cs</c>) or fMP4 over data channels (<c>SimulatedViewer.Fmp4.cs</c>).
 /// With a <see cref="ReceivePool"/> its port is a <see cref="ViewerSocket"/> read by the pool's shared threads (RTP
-/// accounted on that thread, the rest handed to the session's loop); without one, its own <see cref="UdpPortDriver"/>.
+/// accounted on that thread, the rest handed to the session's worker); without one, its own <see cref="UdpPortDriver"/>.
 /// With <see cref="RelayOnly"/> it is a viewer whose UDP is blocked: its own TURN allocation over TCP on the server
 /// the signalling hands out, ICE transport policy "relay", and a failure unless the selected path is that relay.
-/// Everything after the join runs on the session's loop; counters are read from any thread.
+/// Everything after the join runs on the session's worker (RTP on the receive thread); counters are read from any thread.
 /// </summary>
 internal sealed partial class SimulatedViewer : IAsyncDisposable
 {
@@ -133,9 +133,8 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
             if (ReceivePool is { } pool && !RelayOnly)
             {
                 _socket = pool.Open(port);
-                session = new PeerSession(_socket, sessionOptions, TimeProvider.System, NullLogger.Instance);
                 _socket.RtpReceived = ReceiveRtp;
-                _socket.Attach(session);
+                session = pool.CreateSession(_socket, sessionOptions);
             }
             else
             {

@@ -9,7 +9,7 @@ namespace EmsSharp.Load.Viewers;
 /// (RFC 3550 §A.1), SRTP authentication and decryption (RFC 3711 §3.3) of a sample (<see cref="SrtpSampler"/>: all
 /// until the first IDR, then one in N), generic NACK for gaps (RFC 4585 §6.2.1) and a receiver report about every
 /// second (RFC 3550 §6.4.2), both drained with <see cref="TryPollTransmit"/>. Time is an input. One owner: whichever
-/// thread delivers the viewer's RTP (a pool receive thread, or the session loop). No allocation per packet; only a NACK
+/// thread delivers the viewer's RTP (a pool receive thread, or the session's worker). No allocation per packet; only a NACK
 /// or a report allocates its RTCP object.
 /// </summary>
 internal sealed class SrtpReceiver : IDisposable

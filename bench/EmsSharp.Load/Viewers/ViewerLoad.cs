@@ -90,7 +90,10 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
                         await viewer.DisposeAsync().ConfigureAwait(false);
                     }
                 }).ConfigureAwait(false);
-            _pool?.Dispose();
+            if (_pool is not null)
+            {
+                await _pool.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         await LogToolAsync(log).ConfigureAwait(false);

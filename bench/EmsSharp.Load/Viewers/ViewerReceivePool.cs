@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EmsSharp.WebRtc;
+using Microsoft.Extensions.Logging.Abstractions;
 using static EmsSharp.Load.Viewers.LinuxReceiveCalls;
 
 namespace EmsSharp.Load.Viewers;
@@ -13,10 +14,11 @@ namespace EmsSharp.Load.Viewers;
 /// <c>recvmmsg(2)</c>, up to <see cref="Batch"/> datagrams per call, handing each to the socket on the same thread
 /// (<see cref="ViewerSocket.Deliver"/>) with its kernel arrival time (<c>SO_TIMESTAMPNS</c>), so that the transit the
 /// viewers measure does not include the wait for this thread. A socket belongs to one thread for its life, so a viewer's
-/// receive state has one owner. Linux 64-bit only (<see cref="TryCreate"/>). Sockets are closed only after the threads ended, so a descriptor
-/// is never reused while a thread may still read it.
+/// receive state has one owner. The viewers' sessions run on the pool's own <see cref="SessionWorkerPool"/> (one worker
+/// per core), as a port's do. Linux 64-bit only (<see cref="TryCreate"/>). Sockets are closed only after the threads
+/// ended, so a descriptor is never reused while a thread may still read it.
 /// </summary>
-internal sealed unsafe class ViewerReceivePool : IDisposable
+internal sealed class ViewerReceivePool : IAsyncDisposable
 {
     /// <summary>Datagrams one <c>recvmmsg</c> takes: a keyframe's packets to one viewer fit in one call.</summary>
     public const int Batch = 32;
@@ -30,6 +32,7 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
     private readonly ViewerSocket?[] _sockets;
     private readonly Socket _wake;
     private readonly int _receiveBufferBytes;
+    private readonly SessionWorkerPool _sessionWorkers = new(0, TimeProvider.System, NullLogger.Instance);
     private int _opened;
     private int _stopped;
     private long _faults;
@@ -64,7 +67,7 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
     /// buffer of <paramref name="receiveBufferBytes"/> (0: the system's default), or null (with the reason) where the calls
     /// are missing: not 64-bit Linux, or <c>epoll</c>/<c>recvmmsg</c> refused.
     /// </summary>
-    public static ViewerReceivePool? TryCreate(int threads, int capacity, int receiveBufferBytes, out string? unavailable)
+    public static unsafe ViewerReceivePool? TryCreate(int threads, int capacity, int receiveBufferBytes, out string? unavailable)
     {
         unavailable = null;
         if (!LinuxSockets.IsSupportedPlatform)
@@ -91,7 +94,7 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
 
         if (unavailable is not null)
         {
-            pool?.Dispose();
+            pool?.DisposeAsync().AsTask().GetAwaiter().GetResult(); // nothing started: no session, no thread to wait for
             return null;
         }
 
@@ -118,6 +121,14 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
         return socket;
     }
 
+    /// <summary>A session on <paramref name="socket"/>, run by the pool's session worker with the fewest sessions.</summary>
+    public PeerSession CreateSession(ViewerSocket socket, PeerSessionOptions options)
+    {
+        var session = new PeerSession(socket, _sessionWorkers.Next(), options, NullLogger.Instance);
+        socket.Attach(session);
+        return session;
+    }
+
     /// <summary>
     /// Ends the threads (each finishes the datagram in hand); the sockets stay open, so sessions can still send their
     /// close_notify. Idempotent.
@@ -137,9 +148,11 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Stops receiving, ends the session workers (dispose the sessions first) and closes every socket.</summary>
+    public async ValueTask DisposeAsync()
     {
         StopReceiving();
+        await _sessionWorkers.DisposeAsync().ConfigureAwait(false);
         foreach (Worker worker in _workers)
         {
             worker.Dispose();
@@ -173,7 +186,7 @@ internal sealed unsafe class ViewerReceivePool : IDisposable
     }
 
     /// <summary>One receive thread: its epoll set and its native message, address and datagram buffers.</summary>
-    private sealed class Worker : IDisposable
+    private sealed unsafe class Worker : IDisposable
     {
         public readonly int Epoll;
         public long Calls;

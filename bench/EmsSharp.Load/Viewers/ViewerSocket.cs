@@ -11,7 +11,7 @@ namespace EmsSharp.Load.Viewers;
 /// One viewer's own UDP socket (its own 5-tuple towards the server) as the base 0 of its <see cref="PeerSession"/>,
 /// read not by a loop of its own but by one of the <see cref="ViewerReceivePool"/>'s threads: RTP and RTCP (RFC 7983
 /// first byte 128-191) go straight to <see cref="RtpReceived"/> on that thread, everything else (STUN, DTLS) to the
-/// session's loop as a <see cref="UdpPortDriver"/> would hand it. One session per socket, so routes need no table.
+/// session's worker as a <see cref="UdpPortDriver"/> would hand it. One session per socket, so routes need no table.
 /// Created, read and closed by the pool only.
 /// </summary>
 internal sealed class ViewerSocket : IPeerSessionHost

@@ -1,32 +1,30 @@
 using System.Diagnostics;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Media.Hub;
 
 /// <summary>
-/// A named live stream: its tracks, a GOP cache and the readers it fans out to. The publisher (the one
-/// that got it from <see cref="StreamHub.TryPublish"/>) sets tracks, publishes frames and disposes it to
-/// end the stream; deliveries only create readers and read the properties.
+/// A named live stream: its tracks and the <see cref="StreamRing{T}"/> of its frames (the GOP cache and one cursor per
+/// reader). The publisher (the one that got it from <see cref="StreamHub.TryPublish"/>) sets tracks, publishes frames
+/// and disposes it to end the stream; deliveries only create readers and read the properties.
 /// </summary>
 /// <remarks>
-/// Payloads are immutable arrays shared by reference: publishing one frame to N readers copies the
-/// <see cref="MediaFrame"/> struct N times, never the bytes. <see cref="Publish"/> never blocks on a reader:
-/// a reader whose queue is full drops to the next keyframe on its own.
+/// Payloads are immutable arrays shared by reference: a frame is written once into the ring, whatever the number of
+/// readers, and never copied. <see cref="Publish"/> never blocks on a reader and touches none: a reader that lags
+/// drops to a keyframe on its own. The stream's lock serialises the publisher with <see cref="Dispose"/> and the
+/// counters; no reader takes it.
 /// </remarks>
 public sealed class LiveStream : IDisposable
 {
     private static readonly TimeSpan BitrateWindow = TimeSpan.FromSeconds(1);
 
     private readonly StreamHub _hub;
-    private readonly LiveStreamOptions _options;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly List<MediaFrame> _gop = [];
+    private readonly StreamRing<MediaFrame> _ring;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private LiveStreamReader[] _readers = [];
     private VideoTrackConfig? _video;
     private AudioTrackConfig? _audio;
-    private long _gopBytes;
-    private bool _gopValid;
     private bool _closed;
     private long _videoFrames;
     private long _audioFrames;
@@ -34,15 +32,19 @@ public sealed class LiveStream : IDisposable
     private long _windowStart;
     private long _windowBytes;
     private long _bitsPerSecond;
-    private long _droppedByDetached;
 
     internal LiveStream(StreamHub hub, long id, string name, LiveStreamOptions options, TimeProvider time)
     {
         _hub = hub;
         Id = id;
         Name = name;
-        _options = options;
         _time = time;
+        _ring = new StreamRing<MediaFrame>(new StreamRingOptions
+        {
+            MaxGopUnits = options.MaxGopFrames,
+            MaxGopBytes = options.MaxGopBytes,
+            ReaderLagUnits = options.DefaultReaderCapacity,
+        });
         CreatedAt = time.GetUtcNow();
         _windowStart = time.GetTimestamp();
     }
@@ -108,71 +110,33 @@ public sealed class LiveStream : IDisposable
             }
 
             Count(frame);
-            CacheGop(frame);
-            var hasVideo = _video is not null;
-            foreach (var reader in _readers)
-            {
-                reader.Enqueue(frame, hasVideo);
-            }
+            // A reader starts or resumes on a video keyframe; on any frame of a stream without video.
+            _ring.Publish(frame, frame.Payload.Length, frame.IsKeyframe && (frame.Kind == TrackKind.Video || _video is null));
         }
 
         return true;
     }
 
     /// <summary>
-    /// Creates a reader that delivers the GOP cache first (so it starts with a keyframe) and then the live
-    /// frames. When its queue of <paramref name="capacity"/> frames is full it drops to the next keyframe
-    /// and counts the dropped frames. Dispose it to detach.
+    /// Creates a reader that delivers the GOP cache first (so it starts with a keyframe) and then the live frames.
+    /// When it lags more than <paramref name="capacity"/> frames it drops to a keyframe and counts the dropped
+    /// frames. Dispose it to detach.
     /// </summary>
-    public LiveStreamReader CreateReader(int capacity = 0)
-    {
-        if (capacity <= 0)
-        {
-            capacity = _options.DefaultReaderCapacity;
-        }
-
-        lock (_gate)
-        {
-            var reader = new LiveStreamReader(this, capacity);
-            if (_closed)
-            {
-                reader.Complete();
-                return reader;
-            }
-
-            if (_gopValid && _gop.Count <= capacity)
-            {
-                reader.Prefill(_gop);
-            }
-
-            var readers = new LiveStreamReader[_readers.Length + 1];
-            _readers.CopyTo(readers, 0);
-            readers[^1] = reader;
-            _readers = readers;
-            return reader;
-        }
-    }
+    public LiveStreamReader CreateReader(int capacity = 0) => new(this, _ring.CreateReader(Math.Max(0, capacity)));
 
     /// <summary>A snapshot of the stream's counters.</summary>
     public LiveStreamStats GetStats()
     {
         lock (_gate)
         {
-            var dropped = _droppedByDetached;
-            foreach (var reader in _readers)
-            {
-                dropped += reader.DroppedFrames;
-            }
-
             return new LiveStreamStats(Id, Name, CreatedAt, _videoFrames, _audioFrames, _bytes,
-                _bitsPerSecond, _readers.Length, dropped);
+                _bitsPerSecond, _ring.ReaderCount, _ring.DroppedUnits);
         }
     }
 
     /// <summary>Ends the stream: readers drain what they hold and then see the end; the hub forgets the name.</summary>
     public void Dispose()
     {
-        LiveStreamReader[] readers;
         lock (_gate)
         {
             if (_closed)
@@ -181,41 +145,11 @@ public sealed class LiveStream : IDisposable
             }
 
             _closed = true;
-            readers = _readers;
-            _readers = [];
-            _gop.Clear();
-            _gopValid = false;
-            foreach (var reader in readers)
-            {
-                _droppedByDetached += reader.DroppedFrames;
-            }
-        }
-
-        foreach (var reader in readers)
-        {
-            reader.Complete();
+            _ring.Complete();
         }
 
         _hub.Remove(this);
         _completion.TrySetResult();
-    }
-
-    internal void Detach(LiveStreamReader reader)
-    {
-        lock (_gate)
-        {
-            var index = Array.IndexOf(_readers, reader);
-            if (index < 0)
-            {
-                return;
-            }
-
-            var readers = new LiveStreamReader[_readers.Length - 1];
-            Array.Copy(_readers, 0, readers, 0, index);
-            Array.Copy(_readers, index + 1, readers, index, _readers.Length - index - 1);
-            _readers = readers;
-            _droppedByDetached += reader.DroppedFrames;
-        }
     }
 
     private void Count(in MediaFrame frame)
@@ -239,33 +173,5 @@ public sealed class LiveStream : IDisposable
             _windowBytes = 0;
             _windowStart = now;
         }
-    }
-
-    // The cache holds everything since the last video keyframe, audio included, in publication order.
-    private void CacheGop(in MediaFrame frame)
-    {
-        if (frame.Kind == TrackKind.Video && frame.IsKeyframe)
-        {
-            _gop.Clear();
-            _gopBytes = 0;
-            _gopValid = true;
-        }
-
-        if (!_gopValid)
-        {
-            return;
-        }
-
-        if (_gop.Count >= _options.MaxGopFrames || _gopBytes + frame.Payload.Length > _options.MaxGopBytes)
-        {
-            // Too long a GOP to replay: new readers wait for the next keyframe instead.
-            _gop.Clear();
-            _gopBytes = 0;
-            _gopValid = false;
-            return;
-        }
-
-        _gop.Add(frame);
-        _gopBytes += frame.Payload.Length;
     }
 }

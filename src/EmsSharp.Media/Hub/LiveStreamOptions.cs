@@ -1,6 +1,6 @@
 namespace EmsSharp.Media.Hub;
 
-/// <summary>Limits of the hub's live streams.</summary>
+/// <summary>Limits of the hub's live streams (their <see cref="Ring.StreamRing{T}"/> of frames).</summary>
 public sealed record LiveStreamOptions
 {
     /// <summary>The most frames the GOP cache holds; past it the cache is dropped until the next keyframe.</summary>
@@ -9,6 +9,6 @@ public sealed record LiveStreamOptions
     /// <summary>The most payload bytes the GOP cache holds; past it the cache is dropped until the next keyframe.</summary>
     public long MaxGopBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>The reader queue capacity used when a caller asks for none.</summary>
+    /// <summary>How many frames a reader may lag before it drops to a keyframe, when its caller asks for no other bound.</summary>
     public int DefaultReaderCapacity { get; init; } = 1_024;
 }

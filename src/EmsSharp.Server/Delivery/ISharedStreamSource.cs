@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery;
 
@@ -10,8 +11,11 @@ internal interface ISharedStreamSource<out TSubscription>
     /// <summary>The live stream the source reads.</summary>
     LiveStream Stream { get; }
 
-    /// <summary>Attaches a viewer with the default queue bounds; null once the source has stopped.</summary>
-    TSubscription? Subscribe();
+    /// <summary>
+    /// Attaches a viewer with the default bounds; null once the source has stopped. A <paramref name="listener"/> (a
+    /// session worker's) is told of each unit instead of the viewer waiting for it.
+    /// </summary>
+    TSubscription? Subscribe(IStreamRingListener? listener);
 
     /// <summary>Stops the source; its viewers see the end.</summary>
     void Stop();

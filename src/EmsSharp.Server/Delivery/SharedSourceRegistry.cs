@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery;
 
@@ -33,9 +34,10 @@ internal sealed class SharedSourceRegistry<TSource, TSubscription> : IDisposable
 
     /// <summary>
     /// Subscribes a viewer to <paramref name="stream"/> through its shared source, creating (and starting) the
-    /// source if none runs for it. Null when the server is stopping.
+    /// source if none runs for it. Null when the server is stopping. See <see cref="ISharedStreamSource{T}.Subscribe"/>
+    /// for <paramref name="listener"/>.
     /// </summary>
-    public TSubscription? TrySubscribe(LiveStream stream)
+    public TSubscription? TrySubscribe(LiveStream stream, IStreamRingListener? listener = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         lock (_gate)
@@ -46,7 +48,7 @@ internal sealed class SharedSourceRegistry<TSource, TSubscription> : IDisposable
             }
 
             if (_sources.TryGetValue(stream.Name, out var source) && ReferenceEquals(source.Stream, stream)
-                && source.Subscribe() is { } subscription)
+                && source.Subscribe(listener) is { } subscription)
             {
                 return subscription;
             }
@@ -54,7 +56,7 @@ internal sealed class SharedSourceRegistry<TSource, TSubscription> : IDisposable
             // None, one of an earlier publisher of this name, or one that just stopped: start a new one.
             source = _create(stream, Forget);
             _sources[stream.Name] = source;
-            return source.Subscribe();
+            return source.Subscribe(listener);
         }
     }
 

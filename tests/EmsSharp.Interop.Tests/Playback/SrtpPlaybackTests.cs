@@ -73,6 +73,15 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         Assert.True(srtp.GetProperty("count").GetInt64() > 100);
         Assert.InRange(srtp.GetProperty("p50Us").GetInt64(), 1, 1_000_000);
 
+        // The viewers' sessions run on the port's workers; their frames leave in batches (sendmmsg on Linux).
+        var workers = delivery.GetProperty("data").GetProperty("workers");
+        Assert.Equal(Environment.ProcessorCount, workers.GetArrayLength());
+        Assert.Equal(2, workers.EnumerateArray().Sum(w => w.GetProperty("sessions").GetInt32()));
+        var sends = delivery.GetProperty("data").GetProperty("udpSends");
+        Assert.True(sends.GetProperty("datagrams").GetInt64() > 100);
+        Assert.True(sends.GetProperty("systemCalls").GetInt64() < sends.GetProperty("datagrams").GetInt64(),
+            "frames of several packets should leave in fewer system calls than packets");
+
         // Closing a page ends its session on the EMS (ERS remove).
         await second.CloseAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

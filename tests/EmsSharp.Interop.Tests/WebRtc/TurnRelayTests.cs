@@ -47,7 +47,8 @@ public sealed class TurnRelayTests
         // The peer hears only the relay ports: the server's direct packets die on the way, as behind a firewall that
         // lets only TCP out of the server's network.
         using var peerHost = new FilteringUdpHost(from => from.Port >= turn.MinRelayPort && from.Port <= turn.MaxRelayPort);
-        var peer = new PeerSession(peerHost, new PeerSessionOptions { Certificate = DtlsCertificate.Generate() }, TimeProvider.System,
+        await using var peerWorker = new SessionWorker(0, TimeProvider.System, NullLogger.Instance);
+        var peer = new PeerSession(peerHost, peerWorker, new PeerSessionOptions { Certificate = DtlsCertificate.Generate() },
             NullLogger.Instance);
         peerHost.Session = peer;
         await using (peer)

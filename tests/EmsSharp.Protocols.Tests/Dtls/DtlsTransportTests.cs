@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Dtls.BouncyCastle;
 
@@ -12,40 +11,13 @@ public sealed class DtlsTransportTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private sealed class Endpoint : IDtlsTransportHandler
-    {
-        private readonly OrderedWire _wire;
-
-        public Endpoint() => _wire = new OrderedWire(() => Peer);
-
-        public IDtlsTransport? Peer { get; set; }
-
-        public TaskCompletionSource<DtlsSrtpKeys> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource<string?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public BlockingCollection<byte[]> Received { get; } = [];
-
-        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
-        {
-            Assert.True(DtlsRecordPeek.IsDtlsRecord(datagram));
-            _wire.Send(datagram.ToArray());
-        }
-
-        public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult(keys);
-
-        public void OnDtlsApplicationData(byte[] data) => Received.Add(data);
-
-        public void OnDtlsClosed(string? error) => Closed.TrySetResult(error);
-    }
-
     [Fact]
     public async Task Client_and_server_derive_the_same_srtp_keys_and_exchange_data()
     {
         var clientCert = DtlsCertificate.Generate();
         var serverCert = DtlsCertificate.Generate();
-        var c = new Endpoint();
-        var s = new Endpoint();
+        var c = new DtlsTestEndpoint();
+        var s = new DtlsTestEndpoint();
         using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c);
         using var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s);
         c.Peer = server;
@@ -80,15 +52,15 @@ public sealed class DtlsTransportTests
         const int pairs = 12;
         var pool = new DtlsHandshakePool(size: 2);
         var transports = new List<BcDtlsTransport>();
-        var endpoints = new List<(Endpoint Client, Endpoint Server, BcDtlsTransport ClientTransport, BcDtlsTransport ServerTransport)>();
+        var endpoints = new List<(DtlsTestEndpoint Client, DtlsTestEndpoint Server, BcDtlsTransport ClientTransport, BcDtlsTransport ServerTransport)>();
         try
         {
             for (var i = 0; i < pairs; i++)
             {
                 var clientCert = DtlsCertificate.Generate();
                 var serverCert = DtlsCertificate.Generate();
-                var c = new Endpoint();
-                var s = new Endpoint();
+                var c = new DtlsTestEndpoint();
+                var s = new DtlsTestEndpoint();
                 var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c, pool);
                 var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s, pool);
                 transports.Add(client);
@@ -138,8 +110,8 @@ public sealed class DtlsTransportTests
         var clientCert = DtlsCertificate.Generate();
         var serverCert = DtlsCertificate.Generate();
         var other = DtlsCertificate.Generate();
-        var c = new Endpoint();
-        var s = new Endpoint();
+        var c = new DtlsTestEndpoint();
+        var s = new DtlsTestEndpoint();
         using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c);
         using var server = new BcDtlsTransport(serverCert, other.Fingerprint, s); // expects someone else
         c.Peer = server;

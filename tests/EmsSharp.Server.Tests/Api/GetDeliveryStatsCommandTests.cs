@@ -1,6 +1,9 @@
+using System.Net;
+using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Delivery;
+using EmsSharp.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,11 +14,12 @@ public sealed class GetDeliveryStatsCommandTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private readonly DeliveryStats _stats;
     private readonly CommandRegistry _registry;
+    private UdpPortDriver? _port;
 
     public GetDeliveryStatsCommandTests()
     {
         _stats = new DeliveryStats(_time);
-        _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats)], NullLogger<CommandRegistry>.Instance);
+        _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats, () => _port)], NullLogger<CommandRegistry>.Instance);
     }
 
     [Fact]
@@ -58,6 +62,30 @@ public sealed class GetDeliveryStatsCommandTests
         var after = await RunAsync("getDeliveryStats reset=0");
         Assert.Equal(0, (long)after.Data!["srtp"]!["p99Us"]!);
         Assert.Equal("2026-11-24T12:01:00.0000000+00:00", (string)after.Data!["since"]!);
+    }
+
+    [Fact]
+    public async Task Workers_and_sends_of_the_bound_port_are_shown()
+    {
+        // No viewer bound the port yet: nothing to show, and asking does not bind it.
+        Assert.Null((await RunAsync("getDeliveryStats")).Data!["workers"]);
+
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback, Workers = 3 });
+        _port = port;
+        await using var session = port.CreateSession(new PeerSessionOptions { Certificate = DtlsCertificate.Generate() });
+        port.SendBatch(new byte[300], [100, 100, 100], port.LocalEndPoint);
+
+        var reply = await RunAsync("getDeliveryStats");
+        Assert.True(reply.Success, reply.Description);
+        var data = reply.Data!;
+        var workers = data["workers"]!.AsArray();
+        Assert.Equal(3, workers.Count);
+        Assert.Equal([0, 1, 2], workers.Select(w => (int)w!["index"]!));
+        Assert.Equal(1, workers.Sum(w => (int)w!["sessions"]!));
+        var sends = data["udpSends"]!;
+        Assert.Equal(port.BatchedSendPath, (string)sends["path"]!);
+        Assert.Equal(3, (long)sends["datagrams"]!);
+        Assert.InRange((long)sends["systemCalls"]!, 1, 3);
     }
 
     [Fact]

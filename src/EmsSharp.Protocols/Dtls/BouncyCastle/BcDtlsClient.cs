@@ -4,13 +4,15 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 
 /// <summary>The DTLS 1.2 client side: offers use_srtp and authenticates with our certificate.</summary>
-internal sealed class BcDtlsClient(BcTlsCrypto crypto, BcSrtpSupport srtp) : DefaultTlsClient(crypto)
+internal sealed class BcDtlsClient(BcTlsCrypto crypto, BcSrtpSupport srtp, int resendMillis) : DefaultTlsClient(crypto)
 {
     private readonly BcSrtpSupport _srtp = srtp;
 
     public DtlsSrtpKeys? Keys { get; private set; }
 
-    public override int GetHandshakeTimeoutMillis() => 30_000;
+    public override int GetHandshakeTimeoutMillis() => BcDtlsTransport.HandshakeTimeoutMillis;
+
+    public override int GetHandshakeResendTimeMillis() => resendMillis;
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 

@@ -4,11 +4,13 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 
 /// <summary>The DTLS 1.2 server side: requires a client certificate and picks an SRTP profile.</summary>
-internal sealed class BcDtlsServer(BcTlsCrypto crypto, BcSrtpSupport srtp) : DefaultTlsServer(crypto)
+internal sealed class BcDtlsServer(BcTlsCrypto crypto, BcSrtpSupport srtp, int resendMillis) : DefaultTlsServer(crypto)
 {
     public DtlsSrtpKeys? Keys { get; private set; }
 
-    public override int GetHandshakeTimeoutMillis() => 30_000;
+    public override int GetHandshakeTimeoutMillis() => BcDtlsTransport.HandshakeTimeoutMillis;
+
+    public override int GetHandshakeResendTimeMillis() => resendMillis;
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 

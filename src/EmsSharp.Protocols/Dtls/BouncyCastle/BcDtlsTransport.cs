@@ -12,6 +12,19 @@ namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 /// </summary>
 public sealed class BcDtlsTransport : IDtlsTransport
 {
+    /// <summary>
+    /// The first retransmission timer of each flight, in ms: RFC 6347 §4.2.4.1's 1 s (BouncyCastle's default too).
+    /// BouncyCastle doubles it on each retransmission of the same flight, up to 60 s, and measures it on its own
+    /// wall clock (see docs/ARCHITECTURE.md, rule 2).
+    /// </summary>
+    internal const int DefaultHandshakeResendMillis = 1000;
+
+    /// <summary>
+    /// BouncyCastle's own wall-clock bound on a whole handshake, in ms: a backstop only, the session's DTLS deadline
+    /// (on its <see cref="TimeProvider"/>) closes a stuck handshake first.
+    /// </summary>
+    internal const int HandshakeTimeoutMillis = 30_000;
+
     private readonly IDtlsTransportHandler _handler;
     private readonly BcDatagramBridge _bridge;
     private readonly BcSrtpSupport _srtp;
@@ -19,6 +32,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     private readonly DtlsHandshakePool _pool;
     private readonly Lock _receiveGate = new();
     private readonly TaskCompletionSource _handshakeEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _handshakeResendMillis;
     private byte[]? _receiveBuffer;
     private bool _started;
     private volatile DtlsTransport? _transport;
@@ -32,9 +46,17 @@ public sealed class BcDtlsTransport : IDtlsTransport
     {
     }
 
-    internal BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler, DtlsHandshakePool pool)
+    /// <summary>
+    /// A transport whose handshake runs on <paramref name="pool"/> and starts each flight's retransmission timer at
+    /// <paramref name="handshakeResendMillis"/>: only tests shorten it, so that a flight lost on purpose is
+    /// retransmitted in milliseconds instead of a second.
+    /// </summary>
+    internal BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler,
+        DtlsHandshakePool pool, int handshakeResendMillis = DefaultHandshakeResendMillis)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(handshakeResendMillis);
         _pool = pool;
+        _handshakeResendMillis = handshakeResendMillis;
         _handler = handler;
         _bridge = new BcDatagramBridge(handler);
         _srtp = new BcSrtpSupport(_crypto, certificate, remoteFingerprint);
@@ -138,13 +160,13 @@ public sealed class BcDtlsTransport : IDtlsTransport
             DtlsTransport transport;
             if (role == DtlsRole.Server)
             {
-                var server = new BcDtlsServer(_crypto, _srtp);
+                var server = new BcDtlsServer(_crypto, _srtp, _handshakeResendMillis);
                 transport = new DtlsServerProtocol().Accept(server, _bridge);
                 keys = server.Keys!;
             }
             else
             {
-                var client = new BcDtlsClient(_crypto, _srtp);
+                var client = new BcDtlsClient(_crypto, _srtp, _handshakeResendMillis);
                 transport = new DtlsClientProtocol().Connect(client, _bridge);
                 keys = client.Keys!;
             }

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Delivery;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
 /// <c>getDeliveryStats [reset=1]</c> <b>(ours)</b>: server-added latency per transport, from a frame's arrival in
 /// the hub to its last packet leaving for a viewer (srtp) or its fragment being handed to the viewer's channel
-/// (fmp4), in microseconds. <c>reset=1</c> answers the figures so far and starts counting afresh.
+/// (fmp4), in microseconds. <c>reset=1</c> answers the figures so far and starts counting afresh. Also the WebRTC
+/// port's session workers (<paramref name="boundPort"/>: the port if a viewer bound it) (sessions, inputs, queue) and its sends (datagrams per system call).
 /// </summary>
-internal sealed class GetDeliveryStatsCommand(DeliveryStats stats) : IApiCommand
+internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, Func<UdpPortDriver?> boundPort) : IApiCommand
 {
     public string Name => "getDeliveryStats";
 
@@ -30,6 +32,33 @@ internal sealed class GetDeliveryStatsCommand(DeliveryStats stats) : IApiCommand
             ["fmp4"] = ToJson(stats.Fmp4),
             ["since"] = stats.Since.ToString("O", CultureInfo.InvariantCulture),
         };
+        if (boundPort() is { } driver)
+        {
+            var workers = new JsonArray();
+            foreach (var w in driver.WorkerStats)
+            {
+                workers.Add(new JsonObject
+                {
+                    ["index"] = w.Index,
+                    ["sessions"] = w.Sessions,
+                    ["inputs"] = w.Inputs,
+                    ["turns"] = w.Turns,
+                    ["sessionWakeups"] = w.SessionWakeups,
+                    ["queued"] = w.Queued,
+                });
+            }
+
+            var sends = driver.SendStats;
+            data["workers"] = workers;
+            data["udpSends"] = new JsonObject
+            {
+                ["path"] = sends.Path,
+                ["datagrams"] = sends.Datagrams,
+                ["systemCalls"] = sends.SystemCalls,
+                ["datagramsPerCall"] = sends.SystemCalls == 0 ? 0 : Math.Round((double)sends.Datagrams / sends.SystemCalls, 2),
+            };
+        }
+
         if (arguments.GetBoolean("reset") == true)
             stats.Reset();
         return ValueTask.FromResult(ApiReply.Ok("Delivery latency", data));

@@ -37,4 +37,10 @@ internal sealed class Fmp4Packet
     /// the server-added latency; 0 when unknown (the init packet, frames replayed from a GOP cache).
     /// </summary>
     public long ArrivalTimestamp { get; init; }
+
+    /// <summary>
+    /// The HEADER_MOOV packet a fragment plays with (the muxer's that made it); null for the init packet itself. A
+    /// viewer sends it ahead of the first fragment it reads, and again whenever it changes.
+    /// </summary>
+    public Fmp4Packet? Init { get; init; }
 }

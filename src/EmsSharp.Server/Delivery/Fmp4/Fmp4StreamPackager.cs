@@ -146,6 +146,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
             _output.Enqueue(new Fmp4Packet(bytes, isInit: false, fragment.StartsWithKeyframe || muxer.Video is null)
             {
                 ArrivalTimestamp = arrival,
+                Init = Init,
             });
         }
 

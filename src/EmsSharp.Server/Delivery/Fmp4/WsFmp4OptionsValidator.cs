@@ -1,4 +1,5 @@
 using System.Net;
+using EmsSharp.Media.Ring;
 using EmsSharp.Server.Security;
 using Microsoft.Extensions.Options;
 
@@ -81,6 +82,11 @@ internal sealed class WsFmp4OptionsValidator : IValidateOptions<WsFmp4Options>, 
         if (options.MaxGopFragments < 1 || options.MaxGopBytes < 1)
         {
             failures.Add("Fmp4:MaxGopFragments and Fmp4:MaxGopBytes must be positive.");
+        }
+
+        if (Math.Max(options.ReaderCapacity, Math.Max(options.ViewerQueueFragments, options.MaxGopFragments)) > StreamRingOptions.MaxUnits)
+        {
+            failures.Add($"Fmp4:ReaderCapacity, Fmp4:ViewerQueueFragments and Fmp4:MaxGopFragments must be at most {StreamRingOptions.MaxUnits}.");
         }
 
         if (options.MaxFragmentDuration < TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery.Rtp;
 
@@ -26,7 +27,7 @@ internal sealed class RtpSourceManager : IDisposable
     public RtpSourceOptions Options { get; init; } = new();
 
     /// <inheritdoc cref="SharedSourceRegistry{TSource, TSubscription}.TrySubscribe"/>
-    public RtpSubscription? TrySubscribe(LiveStream stream) => _sources.TrySubscribe(stream);
+    public RtpSubscription? TrySubscribe(LiveStream stream, IStreamRingListener? listener = null) => _sources.TrySubscribe(stream, listener);
 
     /// <summary>The running source of <paramref name="streamName"/>, if any.</summary>
     public RtpStreamSource? Find(string streamName) => _sources.Find(streamName);

@@ -1,3 +1,5 @@
+using EmsSharp.Media.Ring;
+
 namespace EmsSharp.Server.Delivery.Rtp;
 
 /// <summary>Limits of the shared per-stream RTP sources (the srtp transport).</summary>
@@ -6,10 +8,10 @@ internal sealed class RtpSourceOptions
     /// <summary>Queue of hub frames between the stream and its packetizer; the hub drops to a keyframe past it.</summary>
     public int ReaderCapacity { get; init; } = 4_096;
 
-    /// <summary>Per-viewer queue length in access units; a viewer that falls this far behind skips to the next keyframe.</summary>
+    /// <summary>How many access units a viewer may lag; one that falls further behind skips to a keyframe.</summary>
     public int ViewerQueueUnits { get; init; } = 512;
 
-    /// <summary>Per-viewer queue size in payload bytes; past it the viewer skips to the next keyframe.</summary>
+    /// <summary>How many payload bytes a viewer may lag; one that falls further behind skips to a keyframe.</summary>
     public long ViewerQueueBytes { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>Most access units the GOP cache holds; past it new viewers wait for the next keyframe.</summary>
@@ -17,4 +19,13 @@ internal sealed class RtpSourceOptions
 
     /// <summary>Most payload bytes the GOP cache holds; past it new viewers wait for the next keyframe.</summary>
     public long MaxGopBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>The ring's bounds: its GOP cache and how far a viewer may lag.</summary>
+    internal StreamRingOptions RingOptions => new()
+    {
+        MaxGopUnits = MaxGopUnits,
+        MaxGopBytes = MaxGopBytes,
+        ReaderLagUnits = ViewerQueueUnits,
+        ReaderLagBytes = ViewerQueueBytes,
+    };
 }

@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Threading.Channels;
 using EmsSharp.Media.Aac;
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 using EmsSharp.Protocols.Rtp;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
@@ -10,19 +10,21 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <summary>
 /// AAC → Opus for the srtp transport, once per stream for all its viewers (PROTOCOL.md §4.3): an ffmpeg child
 /// reads the stream's AAC as ADTS on stdin and writes Ogg/Opus on stdout, whose packets are stamped on the
-/// 48 kHz clock (from the first AAC timestamp plus each packet's duration) and fanned out to bounded
-/// per-viewer queues that drop the oldest packet when a viewer lags.
+/// 48 kHz clock (from the first AAC timestamp plus each packet's duration) and published once into a
+/// <see cref="StreamRing{T}"/> that every viewer reads with its own cursor; a viewer that lags by more than
+/// <see cref="MaxLagPackets"/> skips ahead.
 /// </summary>
 internal sealed partial class AacOpusTranscoder : IAsyncDisposable
 {
-    private const int QueueCapacity = 100;
+    /// <summary>Packets (20 ms each) a viewer may lag before it skips ahead: 2 s.</summary>
+    public const int MaxLagPackets = 100;
 
     private readonly LiveStream _stream;
     private readonly Process _ffmpeg;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
-    private Channel<AudioPacket>[] _subscribers = [];
+    // Every Opus packet is a point a viewer may start or resume at; the "GOP cache" is the latest packet.
+    private readonly StreamRing<AudioPacket> _ring = new(new StreamRingOptions { MaxGopUnits = 1, ReaderLagUnits = MaxLagPackets });
     private readonly Task _feed;
     private readonly Task _read;
     private long _firstAacTimestamp = -1;
@@ -77,32 +79,12 @@ internal sealed partial class AacOpusTranscoder : IAsyncDisposable
         }
     }
 
-    /// <summary>A new bounded queue of this stream's Opus packets (48 kHz timestamps).</summary>
-    public ChannelReader<AudioPacket> Subscribe()
-    {
-        var channel = Channel.CreateBounded<AudioPacket>(new BoundedChannelOptions(QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-            SingleWriter = true,
-        });
-        lock (_gate)
-            _subscribers = [.. _subscribers, channel];
-        if (_read.IsCompleted)
-            channel.Writer.TryComplete();
-        return channel.Reader;
-    }
-
-    /// <summary>Stops handing packets to <paramref name="reader"/>.</summary>
-    public void Unsubscribe(ChannelReader<AudioPacket> reader)
-    {
-        lock (_gate)
-        {
-            var list = new List<Channel<AudioPacket>>(_subscribers);
-            list.RemoveAll(c => ReferenceEquals(c.Reader, reader));
-            _subscribers = [.. list];
-        }
-    }
+    /// <summary>
+    /// A new reader of this stream's Opus packets (48 kHz timestamps), starting at the latest; <paramref name="listener"/>
+    /// (the viewer's worker) is told of each. Dispose it to leave. A reader of a transcoder that ended sees the end.
+    /// </summary>
+    public StreamRingReader<AudioPacket> Subscribe(IStreamRingListener? listener) =>
+        _ring.CreateReader(MaxLagPackets, 0, listener);
 
     public async ValueTask DisposeAsync()
     {
@@ -197,9 +179,7 @@ internal sealed partial class AacOpusTranscoder : IAsyncDisposable
             var baseTimestamp = first >= 0 && rate > 0 ? first * OpusPayload.ClockRate / rate : 0;
             var timestamp = unchecked((uint)(baseTimestamp + samples));
             samples += duration;
-            var audio = new AudioPacket(packet.ToArray(), timestamp);
-            foreach (var subscriber in Volatile.Read(ref _subscribers))
-                subscriber.Writer.TryWrite(audio);
+            _ring.Publish(new AudioPacket(packet.ToArray(), timestamp), packet.Length, isKeyframe: true);
         };
         try
         {
@@ -214,8 +194,7 @@ internal sealed partial class AacOpusTranscoder : IAsyncDisposable
         finally
         {
             LogEnded(_logger, _stream.Name);
-            foreach (var subscriber in Volatile.Read(ref _subscribers))
-                subscriber.Writer.TryComplete();
+            _ring.Complete();
         }
     }
 

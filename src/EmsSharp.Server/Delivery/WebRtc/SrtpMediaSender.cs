@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ring;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Protocols.Rtp;
@@ -17,20 +16,18 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <see cref="RtpStreamSource"/>, which packetizes once per stream per RFC 6184 (STAP-A SPS/PPS before each
 /// keyframe, FU-A); this viewer adds its own RTP header, SRTP-protects and sends on its selected pair; audio as
 /// Opus (RFC 7587) from the stream's shared <see cref="AacOpusTranscoder"/>, or Opus/PCMU/PCMA passed through,
-/// on its own task with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
-/// One loop task per viewer owns the <see cref="RtpTrackSender"/> and the buffers (allocated once); an access unit's
-/// packets go out in one batch (<see cref="PeerSession.SendRtpOrRtcpBatch"/>: one system call on Linux); the session
-/// loop only unprotects and parses inbound RTCP and queues it for that task. A slow viewer's queue drops
-/// to the next keyframe. The time from a frame's arrival in the hub to its last packet's send goes into
-/// <see cref="DeliveryStats.Srtp"/>.
+/// with its own track sender and SRTP context (SRTP state is per SSRC, RFC 3711 §3.2.3).
+/// The viewer has no task of its own: it is an <see cref="IMediaPump"/> its session's worker runs when the stream's
+/// rings have new units (one wake-up per worker per unit, whatever the number of its viewers), on the same loop that
+/// hands it the viewer's RTCP, so the <see cref="RtpTrackSender"/>s need no lock and NACKs are answered at once. An
+/// access unit's packets go out in one batch (<see cref="PeerSession.SendRtpOrRtcpBatch"/>: one system call on Linux).
+/// A slow viewer skips to the next keyframe. The time from a frame's arrival in the hub to its last packet's send goes
+/// into <see cref="DeliveryStats.Srtp"/>.
 /// </summary>
-internal sealed partial class SrtpMediaSender : IViewerMediaSender
+internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
 {
-    private const int MaxQueuedRtcp = 64;
     private const int MaxRtcpLength = 1500;
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
-
-    private const int AudioQueueCapacity = 100;
 
     // Packets of one video batch: a keyframe of the capacity stream (20 kB, ~20 packets) and most up to 150 kB go out
     // in one call.
@@ -41,25 +38,32 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     [ThreadStatic]
     private static DatagramBatch? t_videoBatch;
 
+    // Likewise the buffer of a single packet (an audio packet, a retransmission, a report) and of inbound RTCP.
+    [ThreadStatic]
+    private static byte[]? t_packet;
+
+    [ThreadStatic]
+    private static byte[]? t_rtcp;
+
     private readonly LiveStream _stream;
     private readonly RtpSourceManager _sources;
     private readonly AudioTranscoders _transcoders;
     private readonly AacOpusTranscoder? _transcoder;
     private readonly MediaCodec? _audioCodec;
-    private readonly Channel<AudioPacket>? _passThrough;
-    private ChannelReader<AudioPacket>? _audio;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _peerId;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<RtcpCompoundPacket> _rtcp = new();
-    private readonly byte[] _rtcpBuffer = new byte[MaxRtcpLength];
     private PeerSession? _session;
     private SrtpContext? _local;
     private SrtpContext? _remote;
+    private SrtpContext? _audioLocal;
     private RtpTrackSender? _video;
-    private Task _loop = Task.CompletedTask;
-    private Task _audioLoop = Task.CompletedTask;
+    private RtpTrackSender? _audio;
+    private RtpSubscription? _subscription;
+    private StreamRingReader<AudioPacket>? _transcoded;
+    private TimeSpan _lastVideoReport;
+    private TimeSpan _lastAudioReport;
+    private bool _ended;
 
     public SrtpMediaSender(
         LiveStream stream, RtpSourceManager sources, AudioTranscoders transcoders, string peerId, TimeProvider time, ILogger logger)
@@ -71,12 +75,6 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         {
             case MediaCodec.Opus or MediaCodec.Pcmu or MediaCodec.Pcma:
                 _audioCodec = stream.Audio.Codec;
-                _passThrough = Channel.CreateBounded<AudioPacket>(new BoundedChannelOptions(AudioQueueCapacity)
-                {
-                    FullMode = BoundedChannelFullMode.DropOldest,
-                    SingleReader = true,
-                    SingleWriter = true,
-                });
                 break;
             case MediaCodec.Aac:
                 _transcoder = transcoders.Acquire(stream);
@@ -110,6 +108,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
     // (ems-load measures one-way transit with it); receivers of abs-send-time only use differences.
     private TimeSpan Now => _time.GetElapsedTime(0);
 
+    // On the session's worker (DtlsConnected): set up the track senders, join the stream's rings, and let the worker pump.
     public void Start(PeerSession session, DtlsSrtpKeys keys)
     {
         if (_session is not null)
@@ -136,35 +135,88 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             MidExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri) ?? 0,
             AbsSendTimeExtensionId = video?.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri) ?? 0,
         }, local);
-        session.RtpOrRtcpReceived += OnRtpOrRtcp;
+        _lastVideoReport = _lastAudioReport = Now; // the first reports after a second of media
         StartAudio(session, keys);
-        _loop = Task.Run(RunAsync);
+        _subscription = _sources.TrySubscribe(_stream, session.MediaListener);
+        if (_subscription is null)
+            return; // the server is stopping
+        LogSending(_logger, _peerId, _stream.Name);
+        session.RtpOrRtcpReceived += OnRtpOrRtcp;
+        session.AddMediaPump(_subscription.Ring, this);
+        if (_transcoded is not null)
+            session.AddMediaPump(_transcoded.Ring, this);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
         if (_session is { } session)
+        {
             session.RtpOrRtcpReceived -= OnRtpOrRtcp;
-        try
-        {
-            await Task.WhenAll(_loop, _audioLoop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
+            // Once these complete the worker runs neither the pump nor an RTCP handler of this viewer again.
+            if (_subscription is not null)
+                await session.RemoveMediaPumpAsync(_subscription.Ring, this).ConfigureAwait(false);
+            if (_transcoded is not null)
+                await session.RemoveMediaPumpAsync(_transcoded.Ring, this).ConfigureAwait(false);
         }
 
+        _subscription?.Dispose();
+        _transcoded?.Dispose();
         if (_transcoder is not null)
-        {
-            if (_audio is not null)
-                _transcoder.Unsubscribe(_audio);
             await _transcoders.ReleaseAsync(_stream).ConfigureAwait(false);
-        }
-
         _local?.Dispose();
         _remote?.Dispose();
-        _stop.Dispose();
+        _audioLocal?.Dispose();
+    }
+
+    // On the session's worker, whenever the stream's rings have something: send what arrived, answer what the viewer
+    // asked for, report once a second, and say so once the stream ended.
+    public void Pump()
+    {
+        if (_ended || _subscription is not { } subscription || _session is not { } session)
+            return;
+        var video = _video!;
+        var completed = subscription.IsCompleted; // read first: everything published before the end is drained below
+        while (subscription.TryRead(out var unit))
+        {
+            if (unit.Kind == TrackKind.Audio)
+            {
+                if (unit.Codec == _audioCodec && _transcoder is null)
+                    SendAudio(session, new AudioPacket(unit.Payloads[0].Bytes, unit.Timestamp));
+                continue;
+            }
+
+            SendVideoUnit(video, session, unit, subscription.SubscribedAt);
+        }
+
+        if (_transcoded is { } transcoded)
+        {
+            while (transcoded.TryRead(out var packet))
+                SendAudio(session, packet);
+        }
+
+        var now = Now;
+        var buffer = PacketBuffer(video);
+        if (now - _lastVideoReport >= ReportInterval && video.Reports.HasSent
+            && video.TryWriteSenderReport(now, _time.GetUtcNow(), buffer, out var written))
+        {
+            _lastVideoReport = now;
+            session.SendRtpOrRtcp(buffer.AsSpan(0, written));
+        }
+
+        Counters.SetDroppedFrames(subscription.DroppedUnits);
+        if (completed)
+        {
+            _ended = true;
+            LogStreamEnded(_logger, _peerId, _stream.Name);
+            Ended?.Invoke(this, $"stream \"{_stream.Name}\" ended");
+        }
+    }
+
+    // The thread's single-packet buffer, large enough for the sender's packets and reports.
+    private static byte[] PacketBuffer(RtpTrackSender sender)
+    {
+        var size = Math.Max(MaxRtcpLength, sender.RequiredBufferSize);
+        return t_packet is { } buffer && buffer.Length >= size ? buffer : t_packet = new byte[size];
     }
 
     private static uint RandomSsrc() => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
@@ -195,74 +247,20 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         return fallback;
     }
 
-    // Runs on the session's loop: unprotect (the remote context is only used here), parse, queue for the media loop.
+    // On the session's worker: unprotect, parse, let the track sender take what it asks for (NACK, PLI, reports), and
+    // answer at once.
     private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet)
     {
         // RFC 5761 §4: a send-only peer only receives RTCP; anything else is ignored.
-        if (!RtcpPacketType.IsRtcp(packet) || packet.Length > _rtcpBuffer.Length || _remote is null || _rtcp.Count >= MaxQueuedRtcp)
+        if (!RtcpPacketType.IsRtcp(packet) || packet.Length > MaxRtcpLength || _remote is null || _video is not { } video)
             return;
-        packet.CopyTo(_rtcpBuffer);
-        if (_remote.TryUnprotectRtcp(_rtcpBuffer, packet.Length, out var length)
-            && RtcpCompoundPacket.TryRead(_rtcpBuffer.AsSpan(0, length), out var compound, out _))
+        var buffer = t_rtcp ??= new byte[MaxRtcpLength];
+        packet.CopyTo(buffer);
+        if (_remote.TryUnprotectRtcp(buffer, packet.Length, out var length)
+            && RtcpCompoundPacket.TryRead(buffer.AsSpan(0, length), out var compound, out _))
         {
-            _rtcp.Enqueue(compound);
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        var video = _video!;
-        var session = _session!;
-        var packet = new byte[video.RequiredBufferSize];
-        var lastReport = Now; // the first report after a second of media
-        using var subscription = _sources.TrySubscribe(_stream);
-        if (subscription is null)
-        {
-            return; // the server is stopping
-        }
-
-        LogSending(_logger, _peerId, _stream.Name);
-        try
-        {
-            while (await subscription.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-            {
-                while (subscription.TryRead(out var unit))
-                {
-                    if (unit.Kind == TrackKind.Audio)
-                    {
-                        if (unit.Codec == _audioCodec && _passThrough is not null)
-                            _passThrough.Writer.TryWrite(new AudioPacket(unit.Payloads[0].Bytes, unit.Timestamp));
-                        continue;
-                    }
-
-                    SendVideoUnit(video, session, unit, subscription.SubscribedAt);
-                }
-
-                ServiceRtcp(video, session, packet);
-                var now = Now;
-                if (now - lastReport >= ReportInterval && video.Reports.HasSent
-                    && video.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out var written))
-                {
-                    lastReport = now;
-                    session.SendRtpOrRtcp(packet.AsSpan(0, written));
-                }
-
-                Counters.SetDroppedFrames(subscription.DroppedUnits);
-            }
-
-            LogStreamEnded(_logger, _peerId, _stream.Name);
-            if (!_stop.IsCancellationRequested)
-                Ended?.Invoke(this, $"stream \"{_stream.Name}\" ended");
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // viewer closed
-        }
-#pragma warning disable CA1031 // a bug in one viewer's loop must end that viewer only, and say so
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LogLoopFailed(_logger, _peerId, e);
+            video.HandleRtcp(compound);
+            ServiceRtcp(video, session);
         }
     }
 
@@ -296,11 +294,10 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
         batch.Clear();
     }
 
-    private void ServiceRtcp(RtpTrackSender video, PeerSession session, byte[] packet)
+    private void ServiceRtcp(RtpTrackSender video, PeerSession session)
     {
-        while (_rtcp.TryDequeue(out var compound))
-            video.HandleRtcp(compound);
         var now = Now;
+        var packet = PacketBuffer(video);
         while (video.TryPollRetransmission(now, packet, out var written))
         {
             if (session.SendRtpOrRtcp(packet.AsSpan(0, written)))
@@ -344,43 +341,28 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
             MidExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.MidExtensionUri),
             AbsSendTimeExtensionId = media.Extensions.GetValueOrDefault(WebRtcPayloadTypes.AbsSendTimeUri),
         }, local);
-        _audio = _transcoder?.Subscribe() ?? _passThrough!.Reader;
-        _audioLoop = Task.Run(() => RunAudioAsync(session, sender, local, _audio));
+        _audio = sender;
+        _audioLocal = local;
+        _transcoded = _transcoder?.Subscribe(session.MediaListener);
     }
 
     // One audio packet per RTP packet (RFC 7587 §4.2; RFC 3551 §4.5.14 for G.711), marker unset.
-    private async Task RunAudioAsync(PeerSession session, RtpTrackSender sender, SrtpContext local, ChannelReader<AudioPacket> audio)
+    private void SendAudio(PeerSession session, in AudioPacket item)
     {
-        var packet = new byte[sender.RequiredBufferSize];
-        var lastReport = Now;
-        try
+        if (_audio is not { } sender)
+            return;
+        var now = Now;
+        var packet = PacketBuffer(sender);
+        if (sender.TryWritePacket(item.Payload, false, item.Timestamp, now, packet, out var written)
+            && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
         {
-            while (await audio.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-            {
-                while (audio.TryRead(out var item))
-                {
-                    var now = Now;
-                    if (sender.TryWritePacket(item.Payload, false, item.Timestamp, now, packet, out var written)
-                        && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
-                    {
-                        Counters.AddPacket(written);
-                    }
+            Counters.AddPacket(written);
+        }
 
-                    if (now - lastReport >= ReportInterval && sender.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out written))
-                    {
-                        lastReport = now;
-                        session.SendRtpOrRtcp(packet.AsSpan(0, written));
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        if (now - _lastAudioReport >= ReportInterval && sender.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out written))
         {
-            // viewer closed
-        }
-        finally
-        {
-            local.Dispose();
+            _lastAudioReport = now;
+            session.SendRtpOrRtcp(packet.AsSpan(0, written));
         }
     }
 
@@ -392,9 +374,6 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: stream {Stream} ended")]
     private static partial void LogStreamEnded(ILogger logger, string peerId, string stream);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Viewer {PeerId}: the SRTP sender stopped")]
-    private static partial void LogLoopFailed(ILogger logger, string peerId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Viewer {PeerId}: keyframe requested ({Count} so far); the next source keyframe answers")]
     private static partial void LogKeyframeRequest(ILogger logger, string peerId, long count);

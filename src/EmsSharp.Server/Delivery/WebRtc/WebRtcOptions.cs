@@ -41,6 +41,12 @@ internal sealed class WebRtcOptions
     /// </summary>
     public UdpBatchMode BatchedSends { get; set; }
 
+    /// <summary>
+    /// Session workers: loops that each own many viewers' sessions (ICE, DTLS, SCTP, their timers). 0 (the default)
+    /// means one per processor.
+    /// </summary>
+    public int Workers { get; set; }
+
     /// <summary>How long a viewer waits for its stream to appear before it is told the stream is unknown.</summary>
     public TimeSpan StreamWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

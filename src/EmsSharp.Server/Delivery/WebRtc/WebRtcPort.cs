@@ -57,6 +57,7 @@ internal sealed partial class WebRtcPort(
                         IncludeLoopback = o.IncludeLoopback,
                         CandidateAddresses = addresses.Count > 0 ? addresses : null,
                         BatchedSends = o.BatchedSends,
+                        Workers = o.Workers,
                     }, time, loggerFactory);
                     LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.TcpEndPoint?.ToString() ?? "off",
                         _driver.HostCandidates.Count, _driver.BatchedSendPath);
@@ -64,6 +65,16 @@ internal sealed partial class WebRtcPort(
 
                 return _driver;
             }
+        }
+    }
+
+    /// <summary>The driver if a viewer has bound the port already; null otherwise (never binds it).</summary>
+    public UdpPortDriver? BoundDriver
+    {
+        get
+        {
+            lock (_gate)
+                return _driver;
         }
     }
 

@@ -116,6 +116,35 @@ public sealed class Fmp4StreamSourceTests
     }
 
     [Fact]
+    public void Each_fragment_goes_out_behind_its_own_init_packet_sent_once_per_change()
+    {
+        Assert.True(_hub.TryPublish("s", out var stream)); // silent: the test publishes the fragments itself
+        var source = NewSource(stream);
+        using var viewer = source.TrySubscribe()!;
+        var first = new Fmp4Packet([1], isInit: true, startsWithKeyframe: true);
+        var second = new Fmp4Packet([2], isInit: true, startsWithKeyframe: true);
+        Fmp4Packet[] fragments =
+        [
+            new([10], isInit: false, startsWithKeyframe: true) { Init = first },
+            new([11], isInit: false, startsWithKeyframe: false) { Init = first },
+            new([12], isInit: false, startsWithKeyframe: true) { Init = second },
+        ];
+        var read = new List<Fmp4Packet>();
+        foreach (var fragment in fragments)
+        {
+            source.Publish(fragment);
+            while (viewer.TryReadPacket(out var packet))
+            {
+                read.Add(packet);
+            }
+        }
+
+        Assert.Equal([first, fragments[0], fragments[1], second, fragments[2]], read);
+        Assert.Equal(5, viewer.DeliveredPackets);
+        Assert.Equal(0, viewer.DroppedFragments);
+    }
+
+    [Fact]
     public async Task Source_stops_when_the_last_viewer_leaves_and_the_manager_starts_a_new_one()
     {
         Assert.True(_hub.TryPublish("s", out var stream));

@@ -29,6 +29,15 @@ public sealed class WsFmp4OptionsValidatorTests
     }
 
     [Fact]
+    public void Source_options_are_bounded_by_what_a_stream_ring_holds()
+    {
+        var validator = new WsFmp4OptionsValidator();
+        Assert.True(validator.Validate(null, new Fmp4SourceOptions()).Succeeded);
+        var result = validator.Validate(null, new Fmp4SourceOptions { ViewerQueueFragments = 2_000_000 });
+        Assert.Contains(result.Failures!, f => f.StartsWith("Fmp4:ReaderCapacity, Fmp4:ViewerQueueFragments and Fmp4:MaxGopFragments must be at most", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validator_accepts_the_defaults_keys_with_a_fallback_and_a_certificate_pair()
     {
         var validator = new WsFmp4OptionsValidator();

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using EmsSharp.Protocols.Dtls;
+
+namespace EmsSharp.Protocols.Tests.Dtls;
+
+/// <summary>
+/// One side of a DTLS test: records what its transport reports, and sends its datagrams to <see cref="Peer"/> over a
+/// <see cref="LossyWire"/> (by default one that loses nothing).
+/// </summary>
+internal sealed class DtlsTestEndpoint : IDtlsTransportHandler
+{
+    public DtlsTestEndpoint(Func<Func<IDtlsTransport?>, LossyWire>? wire = null) =>
+        Wire = wire is null ? new LossyWire(() => Peer) : wire(() => Peer);
+
+    public LossyWire Wire { get; }
+
+    public IDtlsTransport? Peer { get; set; }
+
+    public TaskCompletionSource<DtlsSrtpKeys> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource<string?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public BlockingCollection<byte[]> Received { get; } = [];
+
+    public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
+    {
+        Assert.True(DtlsRecordPeek.IsDtlsRecord(datagram));
+        Wire.Send(datagram.ToArray());
+    }
+
+    public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult(keys);
+
+    public void OnDtlsApplicationData(byte[] data) => Received.Add(data);
+
+    public void OnDtlsClosed(string? error) => Closed.TrySetResult(error);
+}

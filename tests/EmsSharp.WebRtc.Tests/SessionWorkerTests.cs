@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.WebRtc.Tests;
+
+/// <summary>
+/// Sessions are data that a fixed set of workers drives: connecting many of them creates no timer and no thread per
+/// session. ICE runs on fake time; DTLS handshakes run on BouncyCastle's bounded handshake pool.
+/// </summary>
+public sealed class SessionWorkerTests
+{
+    private const int Pairs = 60;
+
+    // The shared DTLS handshake pool's size (DtlsHandshakePool.DefaultSize): its threads outlive the handshakes and are
+    // the only ones connecting may add, besides a few of the runtime's own.
+    private const int HandshakeThreads = 64;
+
+    [Fact]
+    public async Task Connecting_many_sessions_creates_no_timer_or_thread_per_session()
+    {
+        var time = new CountingTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        var certificate = DtlsCertificate.Generate();
+        var sessions = new List<PeerSession>();
+        var connected = new List<Task>();
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        try
+        {
+            for (var i = 0; i < Pairs; i++)
+            {
+                var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000 + i),
+                    new PeerSessionOptions { Certificate = certificate, RandomSeed = i }, time);
+                var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 5000 + i),
+                    new PeerSessionOptions { Certificate = certificate, RandomSeed = 1000 + i }, time);
+                sessions.Add(server);
+                sessions.Add(browser);
+                connected.Add(ConnectedAsync(server));
+                connected.Add(ConnectedAsync(browser));
+                await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { Video = true }));
+                await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+            }
+
+            await PeerSessionTests.StepUntilAsync(time, Task.WhenAll(connected));
+
+            // The network runs two workers for this clock: their two timers are all the sessions use.
+            Assert.Equal(2, time.TimersCreated);
+            var threadsAdded = Process.GetCurrentProcess().Threads.Count - threadsBefore;
+            Assert.True(threadsAdded < HandshakeThreads + 16,
+                $"{2 * Pairs} connected sessions added {threadsAdded} threads; one each would add {2 * Pairs}");
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    private static Task ConnectedAsync(PeerSession session)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.StateChanged += (_, state) =>
+        {
+            if (state == PeerSessionState.Connected)
+            {
+                done.TrySetResult();
+            }
+        };
+        return done.Task;
+    }
+
+    private sealed class CountingTimeProvider : FakeTimeProvider
+    {
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+}
