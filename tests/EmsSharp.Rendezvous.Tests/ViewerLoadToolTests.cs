@@ -13,7 +13,8 @@ public class ViewerLoadToolTests
         "label", "server", "transport", "relay", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
         "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "tooLate", "repeatedNacks", "authFailures", "nacksSent",
         "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer", "serverThreadsBaseline", "serverThreadsSteady",
-        "loadToolCpuPercent", "serverLatency", "timeline",
+        "loadToolCpuPercent", "toolCpuSecondsPerViewerMinute", "toolSocketDrops", "udpRcvbufErrors", "receiveThreads", "datagramsPerReceiveCall",
+        "srtpCheckEvery", "srtpCheckedPackets", "sampled", "serverLatency", "timeline",
     ];
 
     [Fact]
@@ -79,6 +80,18 @@ public class ViewerLoadToolTests
         Assert.Null(options.Api);
         Assert.False(options.Relay);
         Assert.Null(options.ErsPid);
+        Assert.Equal((1, 16, 4096), (options.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB));
+    }
+
+    [Fact]
+    public void Options_ReceiveSide_AreParsed()
+    {
+        string[] args = ["--ers", "127.0.0.1:4545", "--room", "r", "--stream", "s", "--receive-threads", "0", "--srtp-check-every", "1",
+            "--receive-buffer", "0"];
+
+        Assert.True(ViewerOptions.TryParse(args, out ViewerOptions? options, out string? error), error);
+
+        Assert.Equal((0, 1, 0), (options!.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB));
     }
 
     [Theory]
@@ -103,6 +116,10 @@ public class ViewerLoadToolTests
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --api http://10.1.1.1:7777", "loopback")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --api https://127.0.0.1:7777", "loopback")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --server-pid 0", "no such process")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --receive-threads 17", "0..16")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --srtp-check-every 0", "1..1024")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --srtp-check-every 1025", "1..1024")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --receive-buffer -1", "0..65536")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --bogus 1", "Unknown option --bogus")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream", "--stream needs a value")]
     public void Options_BadValues_AreRefusedWithAClearError(string args, string expected)

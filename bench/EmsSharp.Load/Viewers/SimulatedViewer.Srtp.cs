@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Rtcp;
-using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Protocols.Srtp;
 using EmsSharp.WebRtc;
@@ -10,76 +8,59 @@ using EmsSharp.WebRtc;
 namespace EmsSharp.Load.Viewers;
 
 /// <summary>
-/// The srtp receive side: SRTP authentication and decryption (RFC 3711 §3.3), per-SSRC sequence accounting,
-/// generic NACK for gaps (RFC 4585 §6.2.1), a receiver report about every second (RFC 3550 §6.4.2), and the first
-/// IDR. Runs on the session loop; the buffers are allocated once at DTLS connect.
+/// The srtp receive side: an <see cref="SrtpReceiver"/> made at DTLS connect, fed by whoever reads the viewer's RTP
+/// (a <see cref="ViewerReceivePool"/> thread, or the session's worker when the viewer has its own port driver), and the
+/// NACKs and receiver reports it queues sent through the session.
 /// </summary>
 internal sealed partial class SimulatedViewer
 {
-    private const int MaxTrackedSsrcs = 4;
-    private const int MaxDatagram = 2048;
-    private const int MaxNackBatch = 64;
-    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+    /// <summary>RTP kept while the keys are not yet in: the server's first packets (its cached GOP's keyframe) follow its DTLS Finished at once.</summary>
+    private const int MaxEarlyPackets = 256;
 
-    private readonly RtpSequenceTracker?[] _trackers = new RtpSequenceTracker?[MaxTrackedSsrcs];
-    private readonly bool[] _trackerIsVideo = new bool[MaxTrackedSsrcs];
     private readonly uint _ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-    private SrtpContext? _local;
-    private SrtpContext? _remote;
-    private byte[] _rtp = [];
-    private byte[] _rtcp = [];
-    private ushort[] _nackScratch = [];
-    private int _videoPayloadType = -1;
-    private int _absSendTimeId;
-    private TimeSpan _lastReport;
-    private long _videoPackets;
-    private long _audioPackets;
-    private long _nacksSent;
-    private long _videoArrivals;
+    private SrtpReceiver? _receiver;
+    private List<(byte[] Datagram, long ReceivedAt)>? _early;
 
     /// <summary>Drops every Nth H.264 datagram before SRTP (a simulated lossy network, for tests); 0 drops nothing.</summary>
     public int DropEveryNthVideoPacket { get; init; }
+
+    /// <summary>Authenticate and decrypt one SRTP packet in this many once the first keyframe is in (1 = all).</summary>
+    public int SrtpCheckEvery { get; init; } = 1;
 
     /// <summary>Where the one-way transit of every packet stamped with abs-send-time goes; null to skip.</summary>
     public TransitHistogram? Transit { get; init; }
 
     /// <summary>RTP packets of the H.264 payload type.</summary>
-    public long VideoPackets => Volatile.Read(ref _videoPackets);
+    public long VideoPackets => Receiver?.VideoPackets ?? 0;
 
     /// <summary>RTP packets of any other payload type (Opus audio).</summary>
-    public long AudioPackets => Volatile.Read(ref _audioPackets);
+    public long AudioPackets => Receiver?.AudioPackets ?? 0;
+
+    /// <summary>SRTP packets authenticated and decrypted (the sample).</summary>
+    public long SrtpChecked => Receiver?.Checked ?? 0;
 
     /// <summary>Sequence numbers asked for again in generic NACKs.</summary>
-    public long NacksSent => Volatile.Read(ref _nacksSent);
+    public long NacksSent => Receiver?.NacksSent ?? 0;
 
-    /// <summary>SRTP packets whose tag did not verify (RFC 3711 §3.3 step 5).</summary>
-    public long AuthFailures => _remote?.AuthenticationFailures ?? 0;
+    /// <summary>Sampled SRTP packets whose tag did not verify (RFC 3711 §3.3 step 5).</summary>
+    public long AuthFailures => Receiver?.AuthFailures ?? 0;
 
-    /// <summary>Expected packets never received, over every SSRC; read after the session ended.</summary>
-    public long Lost => Sum(static t => t.Lost);
+    /// <summary>Expected packets never received, over every SSRC; read after receiving stopped.</summary>
+    public long Lost => Receiver?.Lost ?? 0;
 
-    /// <summary>Packets received twice: seen by the SRTP replay window (RFC 3711 §3.3.2) or the sequence window.</summary>
-    public long Duplicates => Sum(static t => t.Duplicates) + (_remote?.ReplayedPackets ?? 0);
+    /// <summary>Packets received twice (by sequence number).</summary>
+    public long Duplicates => Receiver?.Duplicates ?? 0;
 
-    /// <summary>Packets refused for arriving behind the SRTP replay window or the sequence window.</summary>
-    public long TooLate => Sum(static t => t.TooLate) + (_remote?.StalePackets ?? 0);
+    /// <summary>Packets that arrived behind the sequence window.</summary>
+    public long TooLate => Receiver?.TooLate ?? 0;
 
     /// <summary>NACKs repeated for a packet whose retransmission had not arrived yet.</summary>
-    public long RepeatedNacks => Sum(static t => t.RepeatedNacks);
+    public long RepeatedNacks => Receiver?.RepeatedNacks ?? 0;
 
     /// <summary>Packets expected over every SSRC, first to highest sequence number.</summary>
-    public long Expected => Sum(static t => t.Expected);
+    public long Expected => Receiver?.Expected ?? 0;
 
-    private long Sum(Func<RtpSequenceTracker, long> value)
-    {
-        long total = 0;
-        foreach (RtpSequenceTracker? tracker in _trackers)
-        {
-            total += tracker is null ? 0 : value(tracker);
-        }
-
-        return total;
-    }
+    private SrtpReceiver? Receiver => Volatile.Read(ref _receiver);
 
     private void OnDtlsConnected(PeerSession session, DtlsSrtpKeys keys)
     {
@@ -89,141 +70,66 @@ internal sealed partial class SimulatedViewer
             return;
         }
 
-        _local = local;
-        _remote = remote;
-        _rtp = new byte[MaxDatagram];
-        _rtcp = new byte[MaxDatagram];
-        _nackScratch = new ushort[MaxNackBatch];
-        _videoPayloadType = FindH264PayloadType(session.RemoteDescription, out _absSendTimeId);
+        int videoPayloadType = FindH264PayloadType(session.RemoteDescription, out int absSendTimeId);
+        // Published whole: the receive thread starts using it at its next RTP datagram.
+        Volatile.Write(ref _receiver, new SrtpReceiver(remote!, local!, _ssrc, videoPayloadType, absSendTimeId, SrtpCheckEvery,
+            Transit, DropEveryNthVideoPacket));
     }
 
-    private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet)
+    /// <summary>The session's RTP on its worker, when the viewer has its own port driver (or a TURN relay).</summary>
+    private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet) => ReceiveRtp(packet, Stopwatch.GetTimestamp());
+
+    /// <summary>One RTP or RTCP datagram, on the one thread that reads this viewer's RTP.</summary>
+    private void ReceiveRtp(ReadOnlySpan<byte> packet, long receivedAt)
     {
-        SrtpContext? remote = _remote;
-        // RFC 5761 §4: the server's sender reports share the port; only RTP is counted.
-        if (remote is null || RtcpPacketType.IsRtcp(packet) || packet.Length > _rtp.Length)
+        if (_session is not { } session || session.State is PeerSessionState.Failed or PeerSessionState.Closed)
         {
             return;
         }
 
-        // The RTP header is not encrypted (RFC 3711 §3.1): the payload type is readable before SRTP.
-        if (DropEveryNthVideoPacket > 0 && packet.Length > 1 && (packet[1] & 0x7F) == _videoPayloadType
-            && ++_videoArrivals % DropEveryNthVideoPacket == 0)
+        // The DTLS handshake completes on the session's worker while the server's media already arrives here: what
+        // comes before the keys is kept and accounted for once they are in, as a browser's jitter buffer would.
+        if (Receiver is not { } receiver || session.State != PeerSessionState.Connected)
         {
+            _early ??= [];
+            if (_early.Count < MaxEarlyPackets)
+            {
+                _early.Add((packet.ToArray(), receivedAt));
+            }
+
             return;
         }
 
-        packet.CopyTo(_rtp);
-        if (!remote.TryUnprotectRtp(_rtp, packet.Length, out int length)
-            || !RtpHeader.TryRead(_rtp.AsSpan(0, length), out RtpHeader header, out int headerLength))
+        if (_early is { } early)
         {
-            return;
+            _early = null;
+            foreach ((byte[] datagram, long at) in early)
+            {
+                Account(session, receiver, datagram, at);
+            }
         }
 
-        AddReceived(packet.Length);
-        if (Transit is { } transit && _absSendTimeId != 0
-            && RtpHeaderExtensionReader.TryFind(_rtp.AsSpan(0, length), header, _absSendTimeId, out ReadOnlySpan<byte> sentAt))
-        {
-            transit.Record(sentAt);
-        }
+        Account(session, receiver, packet, receivedAt);
+    }
 
-        RtpSequenceTracker? tracker = FindTracker(header.Ssrc, header.PayloadType == _videoPayloadType, out bool isVideo);
-        tracker?.Add(header.SequenceNumber);
-        if (isVideo)
+    private void Account(PeerSession session, SrtpReceiver receiver, ReadOnlySpan<byte> packet, long receivedAt)
+    {
+        if (receiver.Receive(packet, Stopwatch.GetElapsedTime(_joinStart, receivedAt), receivedAt, out bool firstKeyframe))
         {
-            Volatile.Write(ref _videoPackets, _videoPackets + 1);
-            if (double.IsNaN(_firstKeyframeMs) && RtpHeader.TryGetPayload(_rtp.AsSpan(0, length), header, headerLength, out ReadOnlySpan<byte> payload)
-                && H264KeyframeDetector.StartsIdr(payload))
+            AddReceived(packet.Length);
+            if (firstKeyframe)
             {
                 KeyframeSeen();
             }
         }
-        else
-        {
-            Volatile.Write(ref _audioPackets, _audioPackets + 1);
-        }
 
-        TimeSpan now = Stopwatch.GetElapsedTime(_joinStart);
-        if (tracker is not null)
+        while (receiver.TryPollTransmit(out ReadOnlySpan<byte> rtcp))
         {
-            SendNacks(session, tracker, now);
-        }
-
-        if (now - _lastReport >= ReportInterval)
-        {
-            _lastReport = now;
-            SendReceiverReport(session);
+            session.SendRtpOrRtcp(rtcp);
         }
     }
 
-    /// <summary>The tracker of <paramref name="ssrc"/>, made on its first packet; null past <see cref="MaxTrackedSsrcs"/>.</summary>
-    private RtpSequenceTracker? FindTracker(uint ssrc, bool isVideo, out bool trackerIsVideo)
-    {
-        for (int i = 0; i < _trackers.Length; i++)
-        {
-            if (_trackers[i] is not { } tracker)
-            {
-                _trackers[i] = new RtpSequenceTracker(ssrc);
-                _trackerIsVideo[i] = trackerIsVideo = isVideo;
-                return _trackers[i];
-            }
-
-            if (tracker.Ssrc == ssrc)
-            {
-                trackerIsVideo = _trackerIsVideo[i];
-                return tracker;
-            }
-        }
-
-        trackerIsVideo = isVideo;
-        return null;
-    }
-
-    private void SendNacks(PeerSession session, RtpSequenceTracker tracker, TimeSpan now)
-    {
-        int count = tracker.CollectNacks(now, _nackScratch);
-        if (count == 0)
-        {
-            return;
-        }
-
-        // Only on loss: the packet object is the exception to no-allocation.
-        RtcpGenericNack nack = RtcpGenericNack.FromSequenceNumbers(_ssrc, tracker.Ssrc, _nackScratch.AsSpan(0, count));
-        if (nack.TryWrite(_rtcp, out int written) && _local!.TryProtectRtcp(_rtcp, written, out int protectedLength)
-            && session.SendRtpOrRtcp(_rtcp.AsSpan(0, protectedLength)))
-        {
-            Volatile.Write(ref _nacksSent, _nacksSent + count);
-        }
-    }
-
-    // RFC 3550 §6.4.2: one block per source; jitter and LSR/DLSR are left 0 (nobody here needs them).
-    private void SendReceiverReport(PeerSession session)
-    {
-        int sources = 0;
-        while (sources < _trackers.Length && _trackers[sources] is not null)
-        {
-            sources++;
-        }
-
-        var blocks = new RtcpReportBlock[sources];
-        for (int i = 0; i < sources; i++)
-        {
-            RtpSequenceTracker tracker = _trackers[i]!;
-            blocks[i] = new RtcpReportBlock(tracker.Ssrc, 0, (int)Math.Min(tracker.Lost, int.MaxValue), tracker.ExtendedHighest, 0, 0, 0);
-        }
-
-        var report = new RtcpReceiverReport { Ssrc = _ssrc, ReportBlocks = blocks };
-        if (report.TryWrite(_rtcp, out int written) && _local!.TryProtectRtcp(_rtcp, written, out int protectedLength))
-        {
-            session.SendRtpOrRtcp(_rtcp.AsSpan(0, protectedLength));
-        }
-    }
-
-    private void DisposeSrtp()
-    {
-        _local?.Dispose();
-        _remote?.Dispose();
-    }
+    private void DisposeSrtp() => _receiver?.Dispose();
 
     /// <summary>The offer's H.264 payload type, and the id of abs-send-time on its media section (0 without).</summary>
     private static int FindH264PayloadType(WebRtcRemoteDescription? description, out int absSendTimeId)

@@ -8,12 +8,14 @@ namespace EmsSharp.Load.Viewers;
 
 /// <summary>
 /// One simulated browser: its own UDP port (the server sends every viewer's media from one address:port, so
-/// viewers cannot share a port driver), one <see cref="PeerSession"/> that answers the server's offer (full
+/// viewers cannot share a port), one <see cref="PeerSession"/> that answers the server's offer (full
 /// ICE, DTLS in the role the offer's <c>a=setup</c> leaves it), and the receive side of its transport:
 /// SRTP accounting (<c>SimulatedViewer.Srtp.cs</c>) or fMP4 over data channels (<c>SimulatedViewer.Fmp4.cs</c>).
+/// With a <see cref="ReceivePool"/> its port is a <see cref="ViewerSocket"/> read by the pool's shared threads (RTP
+/// accounted on that thread, the rest handed to the session's worker); without one, its own <see cref="UdpPortDriver"/>.
 /// With <see cref="RelayOnly"/> it is a viewer whose UDP is blocked: its own TURN allocation over TCP on the server
 /// the signalling hands out, ICE transport policy "relay", and a failure unless the selected path is that relay.
-/// Everything after the join runs on the session's loop; counters are read from any thread.
+/// Everything after the join runs on the session's worker (RTP on the receive thread); counters are read from any thread.
 /// </summary>
 internal sealed partial class SimulatedViewer : IAsyncDisposable
 {
@@ -25,6 +27,7 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstKeyframe = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UdpPortDriver? _driver;
+    private ViewerSocket? _socket;
     private PeerSession? _session;
     private TurnRelay? _relay;
     private long _joinStart;
@@ -60,10 +63,16 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     /// </summary>
     public bool RelayOnly { get; init; }
 
+    /// <summary>
+    /// The run's shared receive threads; null (or <see cref="RelayOnly"/>, whose media comes over the relay's TCP) for a
+    /// port driver of the viewer's own.
+    /// </summary>
+    public ViewerReceivePool? ReceivePool { get; init; }
+
     /// <summary>The viewer's session once it started joining (null before), for a test that drives it further.</summary>
     public PeerSession? Session => _session;
 
-    /// <summary>The viewer's own UDP port once it started joining (null before), for a test that sends from its address.</summary>
+    /// <summary>The viewer's own UDP port driver once it started joining (null before, or on a <see cref="ReceivePool"/>), for a test that sends from its address.</summary>
     public UdpPortDriver? Driver => _driver;
 
     /// <summary>The selected path's kind once connected (<c>udp</c>, <c>turn/tcp</c>...).</summary>
@@ -102,7 +111,7 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>The viewer's own UDP port (127.0.0.1), 0 before the join.</summary>
-    public int LocalPort => _driver?.LocalEndPoint.Port ?? 0;
+    public int LocalPort => _driver?.LocalEndPoint.Port ?? _socket?.LocalEndPoint.Port ?? 0;
 
     /// <summary>Why the viewer failed, if it did.</summary>
     public string? Failure => Volatile.Read(ref _failure);
@@ -116,15 +125,23 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         _joinStart = Stopwatch.GetTimestamp();
         try
         {
-            _driver = UdpPortDriver.Start(_hostCandidates
+            UdpPortDriverOptions port = _hostCandidates
                 ? new UdpPortDriverOptions { IncludeLoopback = true }
-                : new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-            var session = _driver.CreateSession(new PeerSessionOptions
+                : new UdpPortDriverOptions { BindAddress = IPAddress.Loopback };
+            var sessionOptions = new PeerSessionOptions { Certificate = _certificate, LoopbackOnly = !_hostCandidates, RelayOnly = RelayOnly };
+            PeerSession session;
+            if (ReceivePool is { } pool && !RelayOnly)
             {
-                Certificate = _certificate,
-                LoopbackOnly = !_hostCandidates,
-                RelayOnly = RelayOnly,
-            });
+                _socket = pool.Open(port);
+                _socket.RtpReceived = ReceiveRtp;
+                session = pool.CreateSession(_socket, sessionOptions);
+            }
+            else
+            {
+                _driver = UdpPortDriver.Start(port);
+                session = _driver.CreateSession(sessionOptions);
+            }
+
             _session = session;
             session.StateChanged += OnStateChanged;
             session.LocalCandidate += OnLocalCandidate;
@@ -141,9 +158,10 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
             string offer = await _signalling.JoinAsync(cancellationToken).ConfigureAwait(false);
             if (RelayOnly)
             {
-                // Attached before the answer: the relayed candidate goes inline, the only one the answer has.
+                // Attached before the answer: the relayed candidate goes inline, the only one the answer has. A relay-only
+                // viewer always has its own port driver (ReceivePool is not used).
                 TurnRelayOptions server = await _signalling.GetTcpTurnServerAsync(cancellationToken).ConfigureAwait(false);
-                _relay = await TurnRelay.ConnectAsync(server, _driver, TimeProvider.System, NullLogger.Instance, cancellationToken)
+                _relay = await TurnRelay.ConnectAsync(server, _driver!, TimeProvider.System, NullLogger.Instance, cancellationToken)
                     .ConfigureAwait(false);
                 _relay.Attach(session);
             }
@@ -180,6 +198,8 @@ internal sealed partial class SimulatedViewer : IAsyncDisposable
         {
             await _driver.DisposeAsync().ConfigureAwait(false);
         }
+
+        // A pool's socket is closed by the pool, once its threads stopped reading it.
 
         DisposeSrtp();
     }

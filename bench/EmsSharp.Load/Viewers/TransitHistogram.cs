@@ -6,7 +6,9 @@ namespace EmsSharp.Load.Viewers;
 /// <summary>
 /// One-way transit of RTP packets from the server's send to a viewer's receive, shared by every viewer of a run: the
 /// abs-send-time the ems writes (24-bit, 6.18 fixed-point seconds of the machine's monotonic clock, modulo 64 s)
-/// against the same clock read here on arrival. Valid on one machine only (loopback), where both read one clock.
+/// against the same clock at arrival: the datagram's arrival in the viewer's socket with the shared receive threads (the
+/// kernel's receive timestamp, so the wait for the tool is left out), its read otherwise. Valid on one machine only
+/// (loopback), where both read one clock.
 /// Fixed buckets of two abs-send-time units (about 7.6 µs) up to about 0.5 s, counted without locks or allocation.
 /// </summary>
 internal sealed class TransitHistogram
@@ -19,7 +21,13 @@ internal sealed class TransitHistogram
     private readonly long[] _counts = new long[Buckets + 1]; // the last one: beyond the range
 
     /// <summary>Records a packet stamped <paramref name="absSendTime"/> (the 3-byte extension value) arriving now.</summary>
-    public void Record(ReadOnlySpan<byte> absSendTime)
+    public void Record(ReadOnlySpan<byte> absSendTime) => Record(absSendTime, Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// Records a packet stamped <paramref name="absSendTime"/> that was read at <see cref="Stopwatch"/> timestamp
+    /// <paramref name="receivedAt"/> (a receive thread reads the clock once per batch of datagrams).
+    /// </summary>
+    public void Record(ReadOnlySpan<byte> absSendTime, long receivedAt)
     {
         if (absSendTime.Length != 3)
         {
@@ -27,7 +35,7 @@ internal sealed class TransitHistogram
         }
 
         uint sent = (uint)((absSendTime[0] << 16) | (absSendTime[1] << 8) | absSendTime[2]);
-        uint received = RtpHeaderExtensionWriter.ToAbsSendTime(Stopwatch.GetElapsedTime(0));
+        uint received = RtpHeaderExtensionWriter.ToAbsSendTime(Stopwatch.GetElapsedTime(0, receivedAt));
         uint transit = (received - sent) & 0xFFFFFF;
         if (transit >= HalfRange)
         {

@@ -47,6 +47,7 @@ internal sealed partial class ViewerLoad
         List<string> failures = [];
         int connected = 0, failed = 0;
         long packets = 0, video = 0, audio = 0, bytes = 0, lost = 0, expected = 0, duplicates = 0, tooLate = 0, repeatedNacks = 0, authFailures = 0, nacks = 0;
+        long srtpChecked = 0;
         for (int i = 0; i < _viewers.Length; i++)
         {
             if (_viewers[i] is not { } viewer)
@@ -86,6 +87,7 @@ internal sealed partial class ViewerLoad
             tooLate += viewer.TooLate;
             repeatedNacks += viewer.RepeatedNacks;
             authFailures += viewer.AuthFailures;
+            srtpChecked += viewer.SrtpChecked;
             nacks += viewer.NacksSent;
         }
 
@@ -128,6 +130,18 @@ internal sealed partial class ViewerLoad
             ServerThreadsBaseline = baseline?.Threads,
             ServerThreadsSteady = steadyEnd?.Threads,
             LoadToolCpuPercent = Math.Round(toolCpuPercent, 1),
+            ToolCpuSecondsPerViewerMinute = _toolStart is { } ts && _toolEnd is { } te && viewerMinutes > 0
+                ? Math.Round((te.CpuSeconds - ts.CpuSeconds) / viewerMinutes, 4) : null,
+            ToolSocketDrops = _toolEnd?.SocketDrops - _toolStart?.SocketDrops,
+            UdpRcvbufErrors = _toolEnd?.RcvbufErrors - _toolStart?.RcvbufErrors,
+            ReceiveThreads = _pool?.Threads ?? 0,
+            DatagramsPerReceiveCall = _pool is { Calls: > 0 } pool ? Math.Round((double)pool.Datagrams / pool.Calls, 2) : null,
+            SrtpCheckEvery = options.Transport == ViewerTransport.Srtp ? options.SrtpCheckEvery : null,
+            SrtpCheckedPackets = srtpChecked,
+            Sampled = options.Transport == ViewerTransport.Srtp && options.SrtpCheckEvery > 1
+                ? $"authFailures: SRTP authentication and decryption of every packet until a viewer's first keyframe, then 1 in {options.SrtpCheckEvery} "
+                    + "(srtpCheckedPackets); packets, loss, duplicates, NACKs, transit and first keyframe count every packet"
+                : null,
             ServerLatency = serverLatency,
             Timeline = _timeline,
         };

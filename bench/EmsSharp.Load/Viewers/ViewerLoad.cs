@@ -25,6 +25,8 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
     private readonly TransitHistogram _transit = new();
     private ProcessSample? _ersStart, _ersEnd;
     private long[]? _transitStart, _transitEnd;
+    private ViewerReceivePool? _pool;
+    private ToolSample? _toolStart, _toolEnd;
 
     /// <summary>Join times of the connected viewers (ms), for the chart's histogram; filled by <see cref="RunAsync"/>.</summary>
     public List<double> JoinTimes { get; } = [];
@@ -36,6 +38,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
         using CancellationTokenSource sampling = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         TimeSpan toolCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         long runStart = Stopwatch.GetTimestamp();
+        await StartReceivePoolAsync(log).ConfigureAwait(false);
         ProcessSample? baseline = SampleServer();
         Task sampler = SampleTimelineAsync(sampling.Token);
         DtlsCertificate certificate = DtlsCertificate.Generate("CN=ems-load");
@@ -53,6 +56,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             }
 
             steadyStart = SampleServer();
+            _toolStart = SampleTool();
             _ersStart = Sample(options.ErsPid);
             _transitStart = _transit.Snapshot();
             await QueryDeliveryStatsAsync(reset: true, log, deadline.Token).ConfigureAwait(false);
@@ -62,10 +66,10 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             steadySeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             steadyBytes = TotalBytes() - bytesAtStart;
             steadyEnd = SampleServer();
+            _toolEnd = SampleTool();
             _ersEnd = Sample(options.ErsPid);
             _transitEnd = _transit.Snapshot();
             serverLatency = await QueryDeliveryStatsAsync(reset: false, log, deadline.Token).ConfigureAwait(false);
-            await LogReceiveDropsAsync(log).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -75,6 +79,9 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
         {
             await sampling.CancelAsync().ConfigureAwait(false);
             await sampler.ConfigureAwait(false);
+            // Receiving ends first (the counts are final, no thread uses a viewer's SRTP state while it is disposed);
+            // the sockets stay open for the sessions' close_notify.
+            _pool?.StopReceiving();
             await Parallel.ForEachAsync(_viewers, new ParallelOptions { MaxDegreeOfParallelism = DisposeParallelism },
                 static async (viewer, _) =>
                 {
@@ -83,8 +90,13 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
                         await viewer.DisposeAsync().ConfigureAwait(false);
                     }
                 }).ConfigureAwait(false);
+            if (_pool is not null)
+            {
+                await _pool.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
+        await LogToolAsync(log).ConfigureAwait(false);
         return Summarize(steadySeconds, steadyBytes, baseline, steadyStart, steadyEnd, serverLatency, ToolCpuPercent(toolCpuStart, runStart));
     }
 
@@ -108,6 +120,8 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             {
                 DropEveryNthVideoPacket = options.DropEveryNthVideoPacket,
                 RelayOnly = options.Relay,
+                ReceivePool = _pool,
+                SrtpCheckEvery = options.SrtpCheckEvery,
                 Transit = _transit,
             };
             Volatile.Write(ref _viewers[i], viewer);
@@ -119,8 +133,29 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             .ConfigureAwait(false);
     }
 
-    /// <summary>Says whether the kernel dropped datagrams on the viewers' sockets: loss the tool, not the server, caused.</summary>
-    private async Task LogReceiveDropsAsync(TextWriter log)
+    /// <summary>
+    /// The shared receive threads (<see cref="ViewerOptions.ReceiveThreads"/>); none with <c>--receive-threads 0</c>, with
+    /// <see cref="ViewerOptions.Relay"/> (media comes over each relay's TCP) or where the platform lacks epoll/recvmmsg.
+    /// </summary>
+    private async Task StartReceivePoolAsync(TextWriter log)
+    {
+        if (options.ReceiveThreads == 0 || options.Relay)
+        {
+            return;
+        }
+
+        _pool = ViewerReceivePool.TryCreate(options.ReceiveThreads, options.Viewers, options.ReceiveBufferKiB * 1024, out string? unavailable);
+        if (_pool is null)
+        {
+            await log.WriteLineAsync($"shared receive threads unavailable ({unavailable}): a receive loop per viewer").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>This process's CPU, its viewers' socket drops and the namespace's UDP receive-buffer errors, now.</summary>
+    private ToolSample SampleTool() =>
+        new(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, UdpReceiveDrops.Read(ViewerPorts()), UdpReceiveDrops.ReadRcvbufErrors());
+
+    private HashSet<int> ViewerPorts()
     {
         HashSet<int> ports = [];
         foreach (SimulatedViewer? viewer in _viewers)
@@ -131,11 +166,23 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             }
         }
 
-        if (UdpReceiveDrops.Read(ports) is { } drops)
+        return ports;
+    }
+
+    /// <summary>Says what the tool itself cost and dropped in the steady phase: loss the tool, not the server, caused.</summary>
+    private async Task LogToolAsync(TextWriter log)
+    {
+        if (_toolStart is not { } start || _toolEnd is not { } end)
         {
-            await log.WriteLineAsync($"the viewers' sockets dropped {drops} datagrams (receive buffers full: the tool was too slow)")
-                .ConfigureAwait(false);
+            return;
         }
+
+        string receive = _pool is { } pool
+            ? $"{pool.Threads} shared receive thread(s), {(pool.Calls == 0 ? 0 : (double)pool.Datagrams / pool.Calls):F1} datagrams per recvmmsg"
+            : "a receive loop per viewer";
+        await log.WriteLineAsync($"the tool: {end.CpuSeconds - start.CpuSeconds:F1} CPU s in the steady phase, {receive}; its sockets dropped "
+            + $"{end.SocketDrops - start.SocketDrops} datagrams then (receive buffers full: the tool was too slow), the namespace's UDP "
+            + $"RcvbufErrors rose by {end.RcvbufErrors - start.RcvbufErrors} (the server's sockets included)").ConfigureAwait(false);
     }
 
     private static async Task JoinOneAsync(SimulatedViewer viewer, CancellationToken token)

@@ -12,8 +12,14 @@ internal sealed class ViewerOptions
 {
     public const int MaxViewers = 2000;
     public const int MaxDurationSeconds = 600;
+    public const int MaxReceiveThreads = 16;
+    public const int DefaultReceiveThreads = 1;
+    public const int MaxReceiveBufferKiB = 65536;
+    public const int DefaultReceiveBufferKiB = 4096;
     public const string Usage = "Usage: ems-load viewers (--ers 127.0.0.1:PORT --room ROOM --stream NAME [--transport srtp|fmp4] [--relay] [--ers-pid PID]"
         + " | --janus ws://127.0.0.1:PORT --mountpoint ID) [--viewers N (1..2000, default 10)] [--ramp PER_SECOND (default 50)] [--duration S (steady phase, 1..600, default 30)]"
+        + " [--receive-threads K (0..16, default 1; 0 = a receive loop per viewer)] [--srtp-check-every N (1..1024, default 16; 1 = every packet)]"
+        + " [--receive-buffer KIB (SO_RCVBUF of each viewer socket with shared receive threads, capped by net.core.rmem_max; default 4096, 0 = the system's)]"
         + " [--server-pid PID] [--api http://127.0.0.1:PORT] [--label TEXT] [--out result.json] [--chart result.html]";
 
     /// <summary>Slack on top of the ramp and the steady phase before the run gives up.</summary>
@@ -47,6 +53,18 @@ internal sealed class ViewerOptions
 
     /// <summary>The server process to sample from /proc (CPU, RSS); null to skip.</summary>
     public int? ServerPid { get; init; }
+
+    /// <summary>
+    /// Threads that read every viewer's socket (<see cref="ViewerReceivePool"/>: epoll + recvmmsg, Linux); 0 gives each
+    /// viewer its own port driver and receive loop, as before (also where the pool is unavailable, and with <see cref="Relay"/>).
+    /// </summary>
+    public int ReceiveThreads { get; init; } = DefaultReceiveThreads;
+
+    /// <summary>SO_RCVBUF of each viewer socket read by the shared receive threads, in KiB; 0 keeps the system's default.</summary>
+    public int ReceiveBufferKiB { get; init; } = DefaultReceiveBufferKiB;
+
+    /// <summary>Each viewer authenticates and decrypts one SRTP packet in this many once it has its first keyframe (1 = all).</summary>
+    public int SrtpCheckEvery { get; init; } = SrtpSampler.DefaultEvery;
 
     /// <summary>
     /// Every viewer through its own TURN relay over TCP on the ers (the <c>turn:…?transport=tcp</c> entry it is handed),
@@ -87,7 +105,8 @@ internal sealed class ViewerOptions
         long mountpoint = 0;
         string? room = null, stream = null, label = null, output = null, chart = null;
         var transport = ViewerTransport.Srtp;
-        int viewers = 10, duration = 30;
+        int viewers = 10, duration = 30, receiveThreads = DefaultReceiveThreads, checkEvery = SrtpSampler.DefaultEvery;
+        int receiveBuffer = DefaultReceiveBufferKiB;
         int? pid = null, ersPid = null;
         bool relay = false;
         double ramp = 50;
@@ -119,6 +138,12 @@ internal sealed class ViewerOptions
                     ? null : $"--ramp {value}: give viewers per second, 0.1..10000",
                 "--duration" => SignallingOptions.TryInt(value, 1, MaxDurationSeconds, out duration) ? null
                     : $"--duration {value}: give the steady phase in seconds, 1..{MaxDurationSeconds}",
+                "--receive-threads" => SignallingOptions.TryInt(value, 0, MaxReceiveThreads, out receiveThreads) ? null
+                    : $"--receive-threads {value}: give 0..{MaxReceiveThreads} (0 = a receive loop per viewer)",
+                "--receive-buffer" => SignallingOptions.TryInt(value, 0, MaxReceiveBufferKiB, out receiveBuffer) ? null
+                    : $"--receive-buffer {value}: give KiB, 0..{MaxReceiveBufferKiB} (0 = the system's default)",
+                "--srtp-check-every" => SignallingOptions.TryInt(value, 1, SrtpSampler.MaxEvery, out checkEvery) ? null
+                    : $"--srtp-check-every {value}: give 1..{SrtpSampler.MaxEvery} (1 = authenticate every packet)",
                 "--server-pid" => TryParsePid(value, out pid) ? null
                     : $"--server-pid {value}: no such process in /proc",
                 "--ers-pid" => TryParsePid(value, out ersPid) ? null
@@ -166,6 +191,9 @@ internal sealed class ViewerOptions
             Ramp = ramp,
             Duration = TimeSpan.FromSeconds(duration),
             ServerPid = pid,
+            ReceiveThreads = receiveThreads,
+            SrtpCheckEvery = checkEvery,
+            ReceiveBufferKiB = receiveBuffer,
             Relay = relay,
             ErsPid = ersPid,
             Api = api,

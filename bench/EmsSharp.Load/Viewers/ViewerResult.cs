@@ -65,6 +65,7 @@ internal sealed record ViewerResult
     /// <summary>NACKs repeated because the first retransmission had not arrived within the retry interval.</summary>
     public required long RepeatedNacks { get; init; }
 
+    /// <summary>Packets whose SRTP tag did not verify, among the checked ones (<see cref="SrtpCheckedPackets"/>: sampled).</summary>
     public required long AuthFailures { get; init; }
 
     /// <summary>Sequence numbers asked for again by generic NACK.</summary>
@@ -80,8 +81,8 @@ internal sealed record ViewerResult
     public double? ErsCpuSecondsPerViewerMinute { get; init; }
 
     /// <summary>
-    /// One-way transit of the steady phase's RTP packets, from the ems's send (abs-send-time) to the viewer's receive,
-    /// in ms; null without abs-send-time or off loopback.
+    /// One-way transit of the steady phase's RTP packets, from the ems's send (abs-send-time) to the viewer's receive (the
+    /// arrival in its socket with shared receive threads, the read without), in ms; null without abs-send-time or off loopback.
     /// </summary>
     public ViewerPercentiles? TransitMs { get; init; }
 
@@ -101,6 +102,33 @@ internal sealed record ViewerResult
 
     /// <summary>This tool's CPU over the run, 100 = one core.</summary>
     public required double LoadToolCpuPercent { get; init; }
+
+    /// <summary>This tool's CPU (utime + stime) in the steady phase per viewer and minute, beside the server's.</summary>
+    public double? ToolCpuSecondsPerViewerMinute { get; init; }
+
+    /// <summary>
+    /// Datagrams the kernel dropped on the viewers' own sockets in the steady phase (receive buffer full,
+    /// <c>/proc/net/udp</c> drops): loss the tool caused, not the server.
+    /// </summary>
+    public long? ToolSocketDrops { get; init; }
+
+    /// <summary>The network namespace's UDP <c>RcvbufErrors</c> in the steady phase (<c>/proc/net/snmp</c>; the server's sockets too).</summary>
+    public long? UdpRcvbufErrors { get; init; }
+
+    /// <summary>Shared receive threads reading every viewer's socket; 0 = a receive loop per viewer.</summary>
+    public int ReceiveThreads { get; init; }
+
+    /// <summary>Mean datagrams per <c>recvmmsg</c> call of the shared receive threads; null without them.</summary>
+    public double? DatagramsPerReceiveCall { get; init; }
+
+    /// <summary>srtp: each viewer authenticates and decrypts one packet in this many after its first keyframe (1 = all).</summary>
+    public int? SrtpCheckEvery { get; init; }
+
+    /// <summary>SRTP packets authenticated and decrypted, over every viewer.</summary>
+    public long SrtpCheckedPackets { get; init; }
+
+    /// <summary>Which figures are sampled, and how; null when none is.</summary>
+    public string? Sampled { get; init; }
 
     /// <summary>The <c>data</c> of the ems's <c>getDeliveryStats</c> at the end of the steady phase, verbatim.</summary>
     public JsonElement? ServerLatency { get; init; }
