@@ -98,8 +98,9 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
-        services.AddSingleton<IApiCommand>(sp => new GetDeliveryStatsCommand(
-            sp.GetRequiredService<DeliveryStats>(), () => sp.GetRequiredService<WebRtcPort>().BoundDriver));
+        services.AddSingleton<DeliveryMetrics>();
+        services.AddSingleton<IApiCommand>(sp => new GetDeliveryStatsCommand(sp.GetRequiredService<DeliveryStats>(),
+            sp.GetRequiredService<DeliveryMetrics>(), () => sp.GetRequiredService<WebRtcPort>().BoundDriver));
         services.AddSingleton<IApiCommand, ListConfigCommand>();
         services.AddSingleton<IApiCommand, GetConfigInfoCommand>();
         services.AddSingleton<IApiCommand, RemoveConfigCommand>();

@@ -17,6 +17,9 @@ internal interface ISharedStreamSource<out TSubscription>
     /// </summary>
     TSubscription? Subscribe(IStreamRingListener? listener);
 
+    /// <summary>Its viewers, units and drops now.</summary>
+    SharedSourceStats Stats { get; }
+
     /// <summary>Stops the source; its viewers see the end.</summary>
     void Stop();
 }

@@ -60,6 +60,21 @@ internal sealed class SharedSourceRegistry<TSource, TSubscription> : IDisposable
         }
     }
 
+    /// <summary>Each running source's figures, in no particular order.</summary>
+    public List<SharedSourceStats> Snapshot()
+    {
+        lock (_gate)
+        {
+            var stats = new List<SharedSourceStats>(_sources.Count);
+            foreach (var source in _sources.Values)
+            {
+                stats.Add(source.Stats);
+            }
+
+            return stats;
+        }
+    }
+
     /// <summary>The running source of <paramref name="streamName"/>, if any.</summary>
     public TSource? Find(string streamName)
     {

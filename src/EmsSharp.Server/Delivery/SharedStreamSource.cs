@@ -69,6 +69,9 @@ internal abstract partial class SharedStreamSource<TUnit>
     /// <summary>Units published so far.</summary>
     protected long Published => _ring.Published;
 
+    /// <summary>Its viewers, units and drops now (any thread).</summary>
+    public SharedSourceStats Stats => new(StreamName, _ring.ReaderCount, _ring.Published, _ring.DroppedUnits, DroppedFrames);
+
     /// <summary>What the logs call this kind of source ("RTP", "fMP4").</summary>
     protected abstract string Kind { get; }
 

@@ -1,25 +1,79 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
+using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Fmp4;
+using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EmsSharp.Server.Tests.Api;
 
-public sealed class GetDeliveryStatsCommandTests
+public sealed class GetDeliveryStatsCommandTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private readonly DeliveryStats _stats;
     private readonly CommandRegistry _registry;
+    private readonly StreamHub _hub = new();
+    private readonly RtpSourceManager _rtp;
+    private readonly Fmp4SourceManager _fmp4;
+    private readonly DeliveryMetrics _metrics;
     private UdpPortDriver? _port;
 
     public GetDeliveryStatsCommandTests()
     {
         _stats = new DeliveryStats(_time);
-        _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats, () => _port)], NullLogger<CommandRegistry>.Instance);
+        _rtp = new RtpSourceManager(_stats, NullLogger<RtpStreamSource>.Instance);
+        _fmp4 = new Fmp4SourceManager(_hub, Options.Create(new Fmp4SourceOptions()), _stats, NullLogger<Fmp4StreamSource>.Instance);
+        _metrics = new DeliveryMetrics(_rtp, _fmp4);
+        _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats, _metrics, () => _port)], NullLogger<CommandRegistry>.Instance);
+    }
+
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _rtp.Dispose();
+        _fmp4.Dispose();
+    }
+
+    [Fact]
+    public async Task Each_streams_sources_are_shown_and_measured()
+    {
+        Assert.Empty((await RunAsync("getDeliveryStats")).Data!["streams"]!.AsArray());
+        Assert.True(_hub.TryPublish("cam", out var stream));
+        using var first = _rtp.TrySubscribe(stream);
+        using var second = _rtp.TrySubscribe(stream);
+        using var third = _fmp4.TrySubscribe(stream);
+
+        var streams = (await RunAsync("getDeliveryStats")).Data!["streams"]!.AsArray();
+        Assert.Equal(2, streams.Count);
+        var srtp = Assert.Single(streams, s => (string)s!["transport"]! == "srtp")!;
+        Assert.Equal("cam", (string)srtp["name"]!);
+        Assert.Equal(2, (int)srtp["viewers"]!);
+        Assert.Equal(0, (long)srtp["viewerDrops"]!);
+        Assert.Equal(1, (int)Assert.Single(streams, s => (string)s!["transport"]! == "fmp4")!["viewers"]!);
+
+        var viewers = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "ems.delivery.stream.viewers")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            // The meter is process-wide: other tests' streams are measured too; ours is "cam" here.
+            if ((string?)tags[0].Value == "cam")
+                viewers[(string)tags[1].Value!] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(new Dictionary<string, long> { ["srtp"] = 2, ["fmp4"] = 1 }, viewers);
     }
 
     [Fact]

@@ -8,10 +8,12 @@ namespace EmsSharp.Server.Api.Commands;
 /// <summary>
 /// <c>getDeliveryStats [reset=1]</c> <b>(ours)</b>: server-added latency per transport, from a frame's arrival in
 /// the hub to its last packet leaving for a viewer (srtp) or its fragment being handed to the viewer's channel
-/// (fmp4), in microseconds. <c>reset=1</c> answers the figures so far and starts counting afresh. Also the WebRTC
-/// port's session workers (<paramref name="boundPort"/>: the port if a viewer bound it) (sessions, inputs, queue) and its sends (datagrams per system call).
+/// (fmp4), in microseconds. <c>reset=1</c> answers the figures so far and starts counting afresh. Also each stream's
+/// delivery sources (<paramref name="streams"/>: viewers, units, drops per transport), and the WebRTC port's session
+/// workers (sessions, inputs, queue) and sends (datagrams per system call) once a viewer bound it
+/// (<paramref name="boundPort"/>).
 /// </summary>
-internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, Func<UdpPortDriver?> boundPort) : IApiCommand
+internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, DeliveryMetrics streams, Func<UdpPortDriver?> boundPort) : IApiCommand
 {
     public string Name => "getDeliveryStats";
 
@@ -31,6 +33,7 @@ internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, Func<UdpPortD
             ["srtp"] = ToJson(stats.Srtp),
             ["fmp4"] = ToJson(stats.Fmp4),
             ["since"] = stats.Since.ToString("O", CultureInfo.InvariantCulture),
+            ["streams"] = StreamsToJson(streams),
         };
         if (boundPort() is { } driver)
         {
@@ -62,6 +65,25 @@ internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, Func<UdpPortD
         if (arguments.GetBoolean("reset") == true)
             stats.Reset();
         return ValueTask.FromResult(ApiReply.Ok("Delivery latency", data));
+    }
+
+    private static JsonArray StreamsToJson(DeliveryMetrics streams)
+    {
+        var array = new JsonArray();
+        foreach (var (transport, s) in streams.Streams())
+        {
+            array.Add(new JsonObject
+            {
+                ["name"] = s.Stream,
+                ["transport"] = transport,
+                ["viewers"] = s.Viewers,
+                ["units"] = s.Units,
+                ["viewerDrops"] = s.ViewerDrops,
+                ["sourceDrops"] = s.SourceDrops,
+            });
+        }
+
+        return array;
     }
 
     private static JsonObject ToJson(DeliveryLatencyHistogram histogram) => new()

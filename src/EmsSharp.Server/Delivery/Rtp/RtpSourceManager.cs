@@ -32,6 +32,9 @@ internal sealed class RtpSourceManager : IDisposable
     /// <summary>The running source of <paramref name="streamName"/>, if any.</summary>
     public RtpStreamSource? Find(string streamName) => _sources.Find(streamName);
 
+    /// <inheritdoc cref="SharedSourceRegistry{TSource, TSubscription}.Snapshot"/>
+    public List<SharedSourceStats> Snapshot() => _sources.Snapshot();
+
     /// <summary>Stops every source; their viewers see the end.</summary>
     public void Dispose() => _sources.Dispose();
 }
