@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
-using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
