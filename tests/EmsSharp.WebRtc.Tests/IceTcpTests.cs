@@ -128,7 +128,8 @@ public sealed class IceTcpTests
         }
     }
 
-    private static Task WhenConnected(PeerSession session)
+    /// <summary>Completes when <paramref name="session"/> reaches <see cref="PeerSessionState.Connected"/>.</summary>
+    internal static Task WhenConnected(PeerSession session)
     {
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         session.StateChanged += (_, state) =>

@@ -15,7 +15,7 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     private readonly Dictionary<IPEndPoint, Nat> _nats = [];
     private readonly Dictionary<IPEndPoint, Relay> _relays = [];
     private readonly HashSet<IPEndPoint> _blocked = [];
-    private readonly HashSet<ITimer> _inFlight = [];
+    private readonly HashSet<PendingDatagram> _inFlight = [];
     private readonly Random _random = new(conditions?.Seed ?? 0);
 
     // Two workers per clock, as on a 2-core machine: sessions of one test share loops, as in the server.
@@ -139,9 +139,11 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         var pending = new PendingDatagram(this, datagram.ToArray(), from, to);
         lock (_inFlight)
         {
+            // In flight before its timer exists: creating a fake timer may fire it at once, on this thread, when another
+            // thread advanced the clock meanwhile.
+            _inFlight.Add(pending);
             pending.Timer = conditions.Time.CreateTimer(static s => ((PendingDatagram)s!).Fire(), pending, delay,
                 Timeout.InfiniteTimeSpan);
-            _inFlight.Add(pending.Timer);
         }
     }
 
@@ -197,15 +199,20 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     {
         public ITimer? Timer { get; set; }
 
+        /// <summary>
+        /// Delivers the datagram. It may run before <see cref="Timer"/> is assigned (see the network's Send), so it must
+        /// not need it: a callback that throws inside FakeTimeProvider leaves its wake-up gate closed, and no fake timer
+        /// of the test fires again (the sessions' workers' included).
+        /// </summary>
         public void Fire()
         {
             lock (network._inFlight)
             {
-                network._inFlight.Remove(Timer!);
+                network._inFlight.Remove(this);
             }
 
-            Timer!.Dispose();
             network.Deliver(data, from, to);
+            Timer?.Dispose();
         }
     }
 

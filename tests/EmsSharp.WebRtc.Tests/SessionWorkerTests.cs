@@ -37,8 +37,8 @@ public sealed class SessionWorkerTests
                     new PeerSessionOptions { Certificate = certificate, RandomSeed = 1000 + i }, time);
                 sessions.Add(server);
                 sessions.Add(browser);
-                connected.Add(ConnectedAsync(server));
-                connected.Add(ConnectedAsync(browser));
+                connected.Add(IceTcpTests.WhenConnected(server));
+                connected.Add(IceTcpTests.WhenConnected(browser));
                 await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { Video = true }));
                 await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
             }
@@ -58,19 +58,6 @@ public sealed class SessionWorkerTests
                 await session.DisposeAsync();
             }
         }
-    }
-
-    private static Task ConnectedAsync(PeerSession session)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        session.StateChanged += (_, state) =>
-        {
-            if (state == PeerSessionState.Connected)
-            {
-                done.TrySetResult();
-            }
-        };
-        return done.Task;
     }
 
     private sealed class CountingTimeProvider : FakeTimeProvider

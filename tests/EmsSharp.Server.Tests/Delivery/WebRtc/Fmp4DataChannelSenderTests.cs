@@ -1,10 +1,7 @@
-using System.Net;
 using EmsSharp.Media.Hub;
-using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.WebRtc;
-using EmsSharp.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
@@ -23,11 +20,7 @@ public sealed class Fmp4DataChannelSenderTests
     [Fact]
     public async Task A_backed_up_viewer_stops_reading_then_resumes_at_a_keyframe_once_drained()
     {
-        await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        await using var viewerPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true };
-        await using var server = serverPort.CreateSession(options);
-        await using var viewer = viewerPort.CreateSession(options with { Certificate = DtlsCertificate.Generate() });
+        await using var peers = LoopbackPeerPair.Create();
         var hub = new StreamHub();
         Assert.True(hub.TryPublish("s", out var stream));
         SetTracks(stream);
@@ -39,7 +32,7 @@ public sealed class Fmp4DataChannelSenderTests
         var sender = new Fmp4DataChannelSender(sources, "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
         var received = 0L;
         var arrived = new ChangeSignal();
-        viewer.DataChannelOpenedByPeer += (_, channel) =>
+        peers.Viewer.DataChannelOpenedByPeer += (_, channel) =>
         {
             if (channel.Label == Fmp4DataChannelSender.CommandChannelLabel)
                 Assert.True(channel.SendText("""{"type":"fmp4Request","payload":{"name":"s"}}"""));
@@ -49,11 +42,7 @@ public sealed class Fmp4DataChannelSenderTests
                 arrived.Notify();
             };
         };
-        var serverKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.DtlsConnected += (_, keys) => serverKeys.TrySetResult(keys);
-        await viewer.SetRemoteDescriptionAsync(await server.CreateOfferAsync(sender.OfferOptions));
-        await server.SetRemoteDescriptionAsync(await viewer.CreateAnswerAsync());
-        sender.Start(server, await serverKeys.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        sender.Start(peers.Server, await peers.ConnectAsync(sender.OfferOptions));
         await using (sender)
         {
             // The answer and the GOP cache arrive.
@@ -61,11 +50,11 @@ public sealed class Fmp4DataChannelSenderTests
 
             // The viewer's network goes dark: nothing it is sent is acknowledged, so the stream channel backs up past
             // its high-water mark (1 MiB) and the sender stops reading: the frames published meanwhile are skipped.
-            viewerPort.BeforeDispatch = _ => throw new IOException("the viewer's network is down");
+            peers.ViewerPort.BeforeDispatch = _ => throw new IOException("the viewer's network is down");
             PublishFrames(stream, ref frame, 40);
 
             // Back: the channel drains (SCTP retransmits), the sender resumes at the next keyframe.
-            viewerPort.BeforeDispatch = null;
+            peers.ViewerPort.BeforeDispatch = null;
             var before = Interlocked.Read(ref received);
             PublishFrames(stream, ref frame, 5, keyframeFirst: true);
             await arrived.WaitUntilAsync(() => sender.Counters.DroppedFrames > 0 && Interlocked.Read(ref received) > before + (4 * FrameBytes),

@@ -1,6 +1,4 @@
-using System.Net;
 using EmsSharp.Media.Hub;
-using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Rtp;
@@ -21,11 +19,7 @@ public sealed class SrtpMediaSenderTests
     [Fact]
     public async Task Every_packet_of_each_unit_arrives_and_is_counted_once_also_past_one_batch()
     {
-        await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        await using var viewerPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
-        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true };
-        await using var server = serverPort.CreateSession(options);
-        await using var viewer = viewerPort.CreateSession(options with { Certificate = DtlsCertificate.Generate() });
+        await using var peers = LoopbackPeerPair.Create();
         var hub = new StreamHub();
         Assert.True(hub.TryPublish("s", out var stream));
         stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, AvcC(), 1280, 720));
@@ -53,7 +47,7 @@ public sealed class SrtpMediaSenderTests
         var received = 0L;
         var receivedBytes = 0L;
         var arrived = new ChangeSignal();
-        viewer.RtpOrRtcpReceived += (_, packet) =>
+        peers.Viewer.RtpOrRtcpReceived += (_, packet) =>
         {
             if (!RtcpPacketType.IsRtcp(packet))
             {
@@ -62,16 +56,7 @@ public sealed class SrtpMediaSenderTests
                 arrived.Notify();
             }
         };
-        var serverKeys = new TaskCompletionSource<DtlsSrtpKeys>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var viewerConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.DtlsConnected += (_, keys) => serverKeys.TrySetResult(keys);
-        viewer.DtlsConnected += (_, _) => viewerConnected.TrySetResult();
-
-        await viewer.SetRemoteDescriptionAsync(await server.CreateOfferAsync(sender.OfferOptions));
-        await server.SetRemoteDescriptionAsync(await viewer.CreateAnswerAsync());
-        // Media once both ends have keys (the server, DTLS server here, may finish first; a viewer drops SRTP before).
-        await viewerConnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        sender.Start(server, await serverKeys.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        sender.Start(peers.Server, await peers.ConnectAsync(sender.OfferOptions));
         await arrived.WaitUntilAsync(() => Interlocked.Read(ref received) >= Expected, "not every packet arrived");
         await sender.DisposeAsync(); // the send loop has ended: its counters are final
 
