@@ -108,6 +108,13 @@ internal sealed partial class SessionWorker : IAsyncDisposable
 
         var at = Now + (d < TimeSpan.Zero ? TimeSpan.Zero : d);
         session.WakeAt = at;
+        EnqueueIfEarlier(session, at);
+    }
+
+    // Queues a wake-up only when it is earlier than the session's earliest queued one: the later entry would find the
+    // session already woken and rescheduled.
+    private void EnqueueIfEarlier(PeerSession session, TimeSpan at)
+    {
         if (session.QueuedWakeAt is not { } queued || at < queued)
         {
             _wakeups.Enqueue(session, at);
@@ -188,10 +195,9 @@ internal sealed partial class SessionWorker : IAsyncDisposable
                 session.WakeAt = null;
                 _due.Add(session);
             }
-            else if (session.QueuedWakeAt is not { } queued || wake < queued)
+            else
             {
-                _wakeups.Enqueue(session, wake);
-                session.QueuedWakeAt = wake;
+                EnqueueIfEarlier(session, wake);
             }
         }
 

@@ -195,12 +195,14 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         }
 
         var now = Now;
-        var buffer = PacketBuffer(video);
-        if (now - _lastVideoReport >= ReportInterval && video.Reports.HasSent
-            && video.TryWriteSenderReport(now, _time.GetUtcNow(), buffer, out var written))
+        if (now - _lastVideoReport >= ReportInterval && video.Reports.HasSent)
         {
-            _lastVideoReport = now;
-            session.SendRtpOrRtcp(buffer.AsSpan(0, written));
+            var buffer = PacketBuffer(video);
+            if (video.TryWriteSenderReport(now, _time.GetUtcNow(), buffer, out var written))
+            {
+                _lastVideoReport = now;
+                session.SendRtpOrRtcp(buffer.AsSpan(0, written));
+            }
         }
 
         Counters.SetDroppedFrames(subscription.DroppedUnits);
