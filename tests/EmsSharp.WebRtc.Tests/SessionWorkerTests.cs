@@ -14,7 +14,7 @@ public sealed class SessionWorkerTests
 {
     private const int Pairs = 60;
 
-    // The shared DTLS handshake pool's size (DtlsHandshakePool.DefaultSize): its threads outlive the handshakes and are
+    // The shared DTLS handshake pool's size (DtlsHandshakePool.DefaultSize): its threads (which leave after 5 s idle) are
     // the only ones connecting may add, besides a few of the runtime's own.
     private const int HandshakeThreads = 64;
 

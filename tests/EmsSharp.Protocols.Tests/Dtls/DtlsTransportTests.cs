@@ -84,7 +84,7 @@ public sealed class DtlsTransportTests
                 await s.Connected.Task.WaitAsync(Timeout);
             }
 
-            Assert.Equal(2, pool.ThreadCount);
+            Assert.Equal(2, pool.PeakThreadCount);
 
             // Every connected session still receives: its records are processed on the receiving side's thread.
             foreach (var (c, s, client, server) in endpoints)
@@ -122,6 +122,21 @@ public sealed class DtlsTransportTests
 
         Assert.Contains("bad_certificate", await s.Closed.Task.WaitAsync(Timeout), StringComparison.Ordinal);
         Assert.False(s.Connected.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Handshake_threads_leave_when_idle_and_a_later_handshake_starts_one_again()
+    {
+        var pool = new DtlsHandshakePool(size: 4, idleTimeout: TimeSpan.FromMilliseconds(50));
+        for (var round = 0; round < 2; round++)
+        {
+            var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            pool.Run(ran.SetResult);
+            await ran.Task.WaitAsync(Timeout);
+            Assert.True(SpinWait.SpinUntil(() => pool.ThreadCount == 0, Timeout), $"{pool.ThreadCount} threads still alive");
+        }
+
+        Assert.Equal(1, pool.PeakThreadCount);
     }
 
     [Fact]
