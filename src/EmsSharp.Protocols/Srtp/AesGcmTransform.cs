@@ -1,18 +1,17 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace EmsSharp.Protocols.Srtp;
 
 /// <summary>AEAD_AES_128_GCM for SRTP and SRTCP (RFC 7714 §8, §9) with a 16-byte tag.</summary>
 internal sealed class AesGcmTransform : ISrtpTransform
 {
-    private const int Tag = 16;
-    private readonly AesGcm _gcm;
+    private const int Tag = AesGcmCiphers.TagLength;
+    private readonly IAesGcmCipher _gcm;
     private readonly byte[] _salt = new byte[12];
 
     public AesGcmTransform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt)
     {
-        _gcm = new AesGcm(key, Tag);
+        _gcm = AesGcmCiphers.Create(key);
         salt[..12].CopyTo(_salt);
     }
 
@@ -24,7 +23,7 @@ internal sealed class AesGcmTransform : ISrtpTransform
         RtpIv(iv, ssrc, rolloverCounter, sequenceNumber);
         var payload = packet[headerLength..length];
         // RFC 7714 §8.2: the whole RTP header (with CSRCs and extensions) is the associated data.
-        _gcm.Encrypt(iv, payload, payload, packet.Slice(length, Tag), packet[..headerLength]);
+        _gcm.Encrypt(iv, payload, packet.Slice(length, Tag), packet[..headerLength]);
     }
 
     public bool TryUnprotectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint rolloverCounter, ushort sequenceNumber)
@@ -32,16 +31,7 @@ internal sealed class AesGcmTransform : ISrtpTransform
         Span<byte> iv = stackalloc byte[12];
         RtpIv(iv, ssrc, rolloverCounter, sequenceNumber);
         int body = length - Tag;
-        var payload = packet[headerLength..body];
-        try
-        {
-            _gcm.Decrypt(iv, payload, packet.Slice(body, Tag), payload, packet[..headerLength]);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return false;
-        }
+        return _gcm.TryDecrypt(iv, packet[headerLength..body], packet.Slice(body, Tag), packet[..headerLength]);
     }
 
     public void ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint index)
@@ -54,7 +44,7 @@ internal sealed class AesGcmTransform : ISrtpTransform
         packet[..8].CopyTo(aad);
         BinaryPrimitives.WriteUInt32BigEndian(aad[8..], word);
         var payload = packet[8..length];
-        _gcm.Encrypt(iv, payload, payload, packet.Slice(length, Tag), aad);
+        _gcm.Encrypt(iv, payload, packet.Slice(length, Tag), aad);
         BinaryPrimitives.WriteUInt32BigEndian(packet[(length + Tag)..], word);
     }
 
@@ -67,30 +57,19 @@ internal sealed class AesGcmTransform : ISrtpTransform
         RtcpIv(iv, ssrc, indexWord & 0x7FFF_FFFFu);
         int tagStart = length - 4 - Tag;
         var tag = packet.Slice(tagStart, Tag);
-        try
+        if ((indexWord & 0x8000_0000u) != 0)
         {
-            if ((indexWord & 0x8000_0000u) != 0)
-            {
-                Span<byte> aad = stackalloc byte[12];
-                packet[..8].CopyTo(aad);
-                BinaryPrimitives.WriteUInt32BigEndian(aad[8..], indexWord);
-                var payload = packet[8..tagStart];
-                _gcm.Decrypt(iv, payload, tag, payload, aad);
-            }
-            else
-            {
-                // RFC 7714 §9.2: unencrypted SRTCP authenticates the packet and E||index as AAD.
-                Span<byte> aad = stackalloc byte[tagStart + 4];
-                packet[..tagStart].CopyTo(aad);
-                BinaryPrimitives.WriteUInt32BigEndian(aad[tagStart..], indexWord);
-                _gcm.Decrypt(iv, [], tag, [], aad);
-            }
-            return true;
+            Span<byte> aad = stackalloc byte[12];
+            packet[..8].CopyTo(aad);
+            BinaryPrimitives.WriteUInt32BigEndian(aad[8..], indexWord);
+            return _gcm.TryDecrypt(iv, packet[8..tagStart], tag, aad);
         }
-        catch (AuthenticationTagMismatchException)
-        {
-            return false;
-        }
+
+        // RFC 7714 §9.2: unencrypted SRTCP authenticates the packet and E||index as AAD.
+        Span<byte> all = stackalloc byte[tagStart + 4];
+        packet[..tagStart].CopyTo(all);
+        BinaryPrimitives.WriteUInt32BigEndian(all[tagStart..], indexWord);
+        return _gcm.TryDecrypt(iv, [], tag, all);
     }
 
     private void RtpIv(Span<byte> iv, uint ssrc, uint rolloverCounter, ushort sequenceNumber)
