@@ -47,6 +47,41 @@ public sealed class DtlsTransportTests
     }
 
     [Fact]
+    public async Task Records_sealed_by_openssl_open_in_bouncycastles_own_gcm_and_back()
+    {
+        var clientCert = DtlsCertificate.Generate();
+        var serverCert = DtlsCertificate.Generate();
+        var c = new DtlsTestEndpoint();
+        var s = new DtlsTestEndpoint();
+        var openSsl = new OpenSslTlsCrypto(new Org.BouncyCastle.Security.SecureRandom());
+        var bouncyCastle = new Org.BouncyCastle.Tls.Crypto.Impl.BC.BcTlsCrypto(new Org.BouncyCastle.Security.SecureRandom());
+        using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c, DtlsHandshakePool.Shared, crypto: bouncyCastle);
+        using var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s, DtlsHandshakePool.Shared, crypto: openSsl);
+        c.Peer = server;
+        s.Peer = client;
+
+        server.Start(DtlsRole.Server);
+        client.Start(DtlsRole.Client);
+        await c.Connected.Task.WaitAsync(Timeout);
+        await s.Connected.Task.WaitAsync(Timeout);
+
+        // The handshake's Finished messages are the first records of the epoch; then application data both ways, up to
+        // the most one record takes here (the send limit, from the path MTU).
+        Assert.Equal(1, openSsl.OpenSslCiphers);
+        foreach (var length in new[] { 1, 15, 16, 17, 1000, client.SendLimit })
+        {
+            var data = new byte[length];
+            Random.Shared.NextBytes(data);
+            Assert.True(client.Send(data));
+            Assert.True(s.Received.TryTake(out var atServer, Timeout));
+            Assert.Equal(data, atServer);
+            Assert.True(server.Send(data));
+            Assert.True(c.Received.TryTake(out var atClient, Timeout));
+            Assert.Equal(data, atClient);
+        }
+    }
+
+    [Fact]
     public async Task Sessions_hold_no_thread_once_connected_so_many_share_a_small_handshake_pool()
     {
         const int pairs = 12;

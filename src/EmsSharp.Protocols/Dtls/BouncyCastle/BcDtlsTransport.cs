@@ -28,7 +28,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     private readonly IDtlsTransportHandler _handler;
     private readonly BcDatagramBridge _bridge;
     private readonly BcSrtpSupport _srtp;
-    private readonly BcTlsCrypto _crypto = new(new SecureRandom());
+    private readonly BcTlsCrypto _crypto;
     private readonly DtlsHandshakePool _pool;
     private readonly Lock _receiveGate = new();
     private readonly TaskCompletionSource _handshakeEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,12 +49,14 @@ public sealed class BcDtlsTransport : IDtlsTransport
     /// <summary>
     /// A transport whose handshake runs on <paramref name="pool"/> and starts each flight's retransmission timer at
     /// <paramref name="handshakeResendMillis"/>: only tests shorten it, so that a flight lost on purpose is
-    /// retransmitted in milliseconds instead of a second.
+    /// retransmitted in milliseconds instead of a second. Records are sealed by <paramref name="crypto"/>
+    /// (<see cref="OpenSslTlsCrypto"/> by default; tests pass BouncyCastle's own to check the two against each other).
     /// </summary>
     internal BcDtlsTransport(DtlsCertificate certificate, string remoteFingerprint, IDtlsTransportHandler handler,
-        DtlsHandshakePool pool, int handshakeResendMillis = DefaultHandshakeResendMillis)
+        DtlsHandshakePool pool, int handshakeResendMillis = DefaultHandshakeResendMillis, BcTlsCrypto? crypto = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(handshakeResendMillis);
+        _crypto = crypto ?? new OpenSslTlsCrypto(new SecureRandom());
         _pool = pool;
         _handshakeResendMillis = handshakeResendMillis;
         _handler = handler;
