@@ -24,6 +24,17 @@ public sealed partial class PeerSession
     private DataChannelManager? _dataChannels;
     private WebRtcOfferOptions? _localOffer;
     private byte[]? _sctpBuffer;
+
+    // DTLS records of one drain of the channels, sent as one batch (TransmitDtls). One batch per thread, like the srtp
+    // sender's video batch: a drain runs to its end without yielding, so the workers bound the memory, not the viewers.
+    private const int MaxBatchedRecords = 64;
+    private const int MaxRecord = 2048;
+
+    [ThreadStatic]
+    private static DatagramBatch? t_dtlsBatch;
+
+    private DatagramBatch? _dtlsBatch;
+    private int _dtlsBatchThread;
     private volatile int _remoteMaxMessageSize = 65536;
 
     /// <summary>
@@ -253,10 +264,23 @@ public sealed partial class PeerSession
                 Dispatch(ev);
             }
 
-            while (manager.TryPollTransmit(_sctpBuffer, now, out var length))
+            // The records of these SCTP packets leave together when the loop ends (a fragment of fMP4 is several
+            // packets): one sendmmsg, each run of full-size records one GSO message, as the srtp sender's frames.
+            var batch = t_dtlsBatch ??= new DatagramBatch(MaxBatchedRecords * MaxRecord, MaxBatchedRecords);
+            _dtlsBatch = batch;
+            _dtlsBatchThread = Environment.CurrentManagedThreadId;
+            try
             {
-                progress = true;
-                _dtls?.Send(_sctpBuffer.AsSpan(0, length));
+                while (manager.TryPollTransmit(_sctpBuffer, now, out var length))
+                {
+                    progress = true;
+                    _dtls?.Send(_sctpBuffer.AsSpan(0, length));
+                }
+            }
+            finally
+            {
+                _dtlsBatch = null;
+                FlushDtlsBatch(batch);
             }
         }
 
@@ -265,6 +289,39 @@ public sealed partial class PeerSession
             RefreshBuffered(channel);
         }
 
+    }
+
+    // A record the DTLS transport sends: into the batch while this session drains its channels on this thread,
+    // otherwise (a handshake flight, an alert) at once.
+    private void TransmitDtls(ReadOnlySpan<byte> datagram)
+    {
+        var selected = _selected;
+        if (_dtlsBatch is { } batch && _dtlsBatchThread == Environment.CurrentManagedThreadId)
+        {
+            if (!batch.HasRoomFor(datagram.Length))
+            {
+                FlushDtlsBatch(batch);
+            }
+
+            if (batch.HasRoomFor(datagram.Length))
+            {
+                datagram.CopyTo(batch.Free);
+                batch.Add(datagram.Length);
+                return;
+            }
+        }
+
+        selected?.Path.Send(datagram, selected.Remote);
+    }
+
+    private void FlushDtlsBatch(DatagramBatch batch)
+    {
+        if (batch.Count > 0 && _selected is { } selected)
+        {
+            selected.Path.SendBatch(batch.Datagrams, batch.Lengths, selected.Remote);
+        }
+
+        batch.Clear();
     }
 
     private void Dispatch(in DataChannelEvent ev)

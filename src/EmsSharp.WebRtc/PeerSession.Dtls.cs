@@ -63,11 +63,7 @@ public sealed partial class PeerSession
     /// <summary>Receives DTLS output (from a handshake thread or the session loop) and posts it to the session loop.</summary>
     private sealed class DtlsHandler(PeerSession session) : IDtlsTransportHandler
     {
-        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
-        {
-            var selected = session._selected;
-            selected?.Path.Send(datagram, selected.Remote);
-        }
+        public void OnDtlsTransmit(ReadOnlySpan<byte> datagram) => session.TransmitDtls(datagram);
 
         public void OnDtlsConnected(DtlsSrtpKeys keys) =>
             session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsConnected, Keys: keys));
