@@ -4,12 +4,27 @@ using Microsoft.Extensions.Time.Testing;
 namespace EmsSharp.Server.Tests.Api;
 
 /// <summary>
-/// A <see cref="FakeTimeProvider"/> that reports every timer it arms (the due time of each <c>Change</c>), so a test
-/// learns that the code under test has seen its input and set its deadline before the test moves the clock.
+/// A <see cref="FakeTimeProvider"/> that reports every timer it arms (the due time of each <c>Change</c>) and every
+/// timestamp read, so a test learns that the code under test has seen its input (set its deadline, or taken a turn of
+/// a loop that reads the clock once per turn) before the test moves the clock.
 /// </summary>
 internal sealed class ObservedTimeProvider : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
+    private int _timestampReads;
+
+    /// <summary>Notified on every timestamp read.</summary>
+    public ChangeSignal TimestampRead { get; } = new();
+
+    /// <summary>Timestamps read so far.</summary>
+    public int TimestampReads => Volatile.Read(ref _timestampReads);
+
+    public override long GetTimestamp()
+    {
+        Interlocked.Increment(ref _timestampReads);
+        TimestampRead.Notify();
+        return base.GetTimestamp();
+    }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), _armed.Writer);

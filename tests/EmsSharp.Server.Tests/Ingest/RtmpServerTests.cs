@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Tests.Api;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EmsSharp.Server.Tests.Ingest;
 
@@ -49,28 +49,18 @@ public class RtmpServerTests
     [Fact]
     public async Task Idle_connection_is_closed_after_the_timeout_of_the_time_provider()
     {
-        var time = new FakeTimeProvider();
-        var options = Options.Create(new IngestOptions
-        {
-            RtmpPort = 0,
-            RtmpAddress = "127.0.0.1",
-            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
-        });
-        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), time), time, NullLogger<RtmpServer>.Instance);
-        await server.StartAsync(CancellationToken.None);
+        var time = new ObservedTimeProvider();
+        using var server = await StartIdleTimeoutServerAsync(time);
         try
         {
             using var client = new TcpClient();
             await client.ConnectAsync(server.LocalEndPoint!);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var read = ReadToEndAsync(client.GetStream(), timeout.Token);
-            while (!read.IsCompleted && !timeout.IsCancellationRequested)
-            {
-                // Poll with a deadline: the connection arms its idle timer once it has started reading.
-                time.Advance(TimeSpan.FromSeconds(31));
-                await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System));
-            }
 
+            // The connection arms its idle timer once it starts reading; 31 s of its clock later it is closed.
+            await time.WaitForArmedAsync(TimeSpan.FromSeconds(30));
+            time.Advance(TimeSpan.FromSeconds(31));
             Assert.Equal(0, await read);
         }
         finally
@@ -82,30 +72,28 @@ public class RtmpServerTests
     [Fact]
     public async Task A_peer_trickling_bytes_without_completing_a_unit_is_closed_at_the_idle_timeout()
     {
-        var time = new FakeTimeProvider();
-        var options = Options.Create(new IngestOptions
-        {
-            RtmpPort = 0,
-            RtmpAddress = "127.0.0.1",
-            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
-        });
-        using var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), time), time, NullLogger<RtmpServer>.Instance);
-        await server.StartAsync(CancellationToken.None);
+        var time = new ObservedTimeProvider();
+        using var server = await StartIdleTimeoutServerAsync(time);
         try
         {
             using var client = new TcpClient();
             await client.ConnectAsync(server.LocalEndPoint!);
             var stream = client.GetStream();
-            await stream.WriteAsync(new byte[] { 3 }); // C0, then C1 a byte at a time, never whole
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var read = ReadToEndAsync(stream, timeout.Token);
+            _ = read.ContinueWith(_ => time.TimestampRead.Notify(), TaskScheduler.Default); // the close ends a wait below
+            await time.WaitForArmedAsync(TimeSpan.FromSeconds(30));
+
+            // C0, then C1 a byte at a time, never whole: each byte is read (a turn of the connection's read loop)
+            // before 5 s of its clock pass, so each arrives well within the 30 s timeout, and none completes a unit.
             var sent = 0;
-            while (!read.IsCompleted && !timeout.IsCancellationRequested && sent < 40)
+            while (!read.IsCompleted && sent < 40)
             {
-                // A byte every 5 s of the server's time: each arrives well within the 30 s timeout, none completes C1.
-                await stream.WriteAsync(new byte[] { 0 }, timeout.Token);
+                var turns = time.TimestampReads;
+                await stream.WriteAsync(new byte[] { sent == 0 ? (byte)3 : (byte)0 }, timeout.Token);
                 sent++;
-                await Task.WhenAny(read, Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System));
+                await time.TimestampRead.WaitUntilAsync(() => read.IsCompleted || time.TimestampReads > turns,
+                    "the connection did not read the byte");
                 time.Advance(TimeSpan.FromSeconds(5));
             }
 
@@ -116,6 +104,20 @@ public class RtmpServerTests
         {
             await server.StopAsync(CancellationToken.None);
         }
+    }
+
+    // A listener on 127.0.0.1 whose connections close after 30 s without a complete unit, on the given clock.
+    private static async Task<RtmpServer> StartIdleTimeoutServerAsync(TimeProvider time)
+    {
+        var options = Options.Create(new IngestOptions
+        {
+            RtmpPort = 0,
+            RtmpAddress = "127.0.0.1",
+            RtmpIdleTimeout = TimeSpan.FromSeconds(30),
+        });
+        var server = new RtmpServer(options, new PublishAuthorizer(options, new StreamHub(), time), time, NullLogger<RtmpServer>.Instance);
+        await server.StartAsync(CancellationToken.None);
+        return server;
     }
 
     [Fact]
