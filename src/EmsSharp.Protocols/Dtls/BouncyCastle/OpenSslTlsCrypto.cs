@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EmsSharp.Protocols.Srtp;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls;
@@ -28,8 +29,51 @@ internal sealed class OpenSslTlsCrypto(SecureRandom random) : BcTlsCrypto(random
         }
 
         Interlocked.Increment(ref _openSslCiphers);
-        return new TlsAeadCipher(cryptoParams, new RecordCipher(encrypting: true), new RecordCipher(encrypting: false),
-            cipherKeySize, macSize, TlsAeadCipher.AEAD_GCM);
+        var encrypt = new RecordCipher(encrypting: true);
+        return new RecordLayerCipher(cryptoParams, encrypt, new RecordCipher(encrypting: false), cipherKeySize, macSize);
+    }
+
+    /// <summary>
+    /// BouncyCastle's AEAD record cipher, but a DTLS 1.2 record (RFC 5288 nonce, no connection ID) is sealed into a
+    /// buffer of the sending thread instead of a new array: BouncyCastle sends the record before it returns
+    /// (DtlsRecordLayer.SendRecord) and keeps nothing of it. Data channels otherwise allocated about 1.3 KB per record.
+    /// </summary>
+    private sealed class RecordLayerCipher(TlsCryptoParameters cryptoParams, RecordCipher encrypt, RecordCipher decrypt,
+        int keySize, int macSize) : TlsAeadCipher(cryptoParams, encrypt, decrypt, keySize, macSize, AEAD_GCM)
+    {
+        private const int ExplicitNonce = 8;
+
+        [ThreadStatic]
+        private static byte[]? t_record;
+
+        public override TlsEncodeResult EncodePlaintext(long seqNo, short contentType, ProtocolVersion recordVersion,
+            int headerAllocation, ReadOnlySpan<byte> plaintext)
+        {
+            if (m_record_iv_length != ExplicitNonce || m_encryptUseInnerPlaintext || encrypt.Cipher is not { } cipher)
+            {
+                return base.EncodePlaintext(seqNo, contentType, recordVersion, headerAllocation, plaintext);
+            }
+
+            // RFC 5288 §3: nonce = salt (4, from the key block) || nonce_explicit (8, the record's sequence number here,
+            // as BouncyCastle does), sent before the ciphertext. RFC 5246 §6.2.3.3: additional data = seq_num || type ||
+            // version || length of the plaintext (for DTLS the sequence number carries the epoch, RFC 6347 §4.1.2.1).
+            var length = headerAllocation + ExplicitNonce + plaintext.Length + AesGcmCiphers.TagLength;
+            var output = t_record is { } reused && reused.Length >= length ? reused : t_record = new byte[Math.Max(length, 2048)];
+            Span<byte> nonce = stackalloc byte[12];
+            m_encryptNonce.CopyTo(nonce);
+            BinaryPrimitives.WriteInt64BigEndian(nonce[4..], seqNo);
+            nonce[4..].CopyTo(output.AsSpan(headerAllocation));
+            Span<byte> aad = stackalloc byte[13];
+            BinaryPrimitives.WriteInt64BigEndian(aad, seqNo);
+            aad[8] = (byte)contentType;
+            aad[9] = (byte)recordVersion.MajorVersion;
+            aad[10] = (byte)recordVersion.MinorVersion;
+            BinaryPrimitives.WriteUInt16BigEndian(aad[11..], (ushort)plaintext.Length);
+            var data = output.AsSpan(headerAllocation + ExplicitNonce, plaintext.Length);
+            plaintext.CopyTo(data);
+            cipher.Encrypt(nonce, data, output.AsSpan(headerAllocation + ExplicitNonce + plaintext.Length, AesGcmCiphers.TagLength), aad);
+            return new TlsEncodeResult(output, 0, length, contentType);
+        }
     }
 
     /// <summary>One direction of a record layer: the key once, then a nonce and a record at a time, in place.</summary>
@@ -37,6 +81,9 @@ internal sealed class OpenSslTlsCrypto(SecureRandom random) : BcTlsCrypto(random
     {
         private readonly byte[] _nonce = new byte[12];
         private OpenSslAesGcmCipher? _cipher;
+
+        /// <summary>The keyed cipher, once the record layer has set the key.</summary>
+        public OpenSslAesGcmCipher? Cipher => _cipher;
 
         public void SetKey(byte[] key, int keyOff, int keyLen) => SetKey(key.AsSpan(keyOff, keyLen));
 
