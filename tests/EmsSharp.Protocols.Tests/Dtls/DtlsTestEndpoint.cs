@@ -28,7 +28,21 @@ internal sealed class DtlsTestEndpoint : IDtlsTransportHandler
         Wire.Send(datagram.ToArray());
     }
 
-    public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult(keys);
+    /// <summary>This endpoint's own transport: when set, the connected callback sends on it at once, as a session does.</summary>
+    public IDtlsTransport? Own { get; set; }
+
+    /// <summary>What the connected callback saw of <see cref="Own"/>: its send limit and whether a send went.</summary>
+    public (int SendLimit, bool Sent)? AtConnected { get; private set; }
+
+    public void OnDtlsConnected(DtlsSrtpKeys keys)
+    {
+        if (Own is { } own)
+        {
+            AtConnected = (own.SendLimit, own.Send([9, 9]));
+        }
+
+        Connected.TrySetResult(keys);
+    }
 
     public void OnDtlsApplicationData(byte[] data) => Received.Add(data);
 

@@ -82,6 +82,36 @@ public sealed class DtlsTransportTests
     }
 
     [Fact]
+    public async Task A_session_can_send_from_the_moment_it_hears_it_is_connected()
+    {
+        // The session starts its data channels (and sends its SCTP INIT, sized by SendLimit) as soon as it is told it
+        // is connected, which may be before the handshake thread has handed the record layer to the receiving side:
+        // an fmp4 viewer in the NAT matrix never played when SendLimit was still 0 then.
+        var clientCert = DtlsCertificate.Generate();
+        var serverCert = DtlsCertificate.Generate();
+        var c = new DtlsTestEndpoint();
+        var s = new DtlsTestEndpoint();
+        using var client = new BcDtlsTransport(clientCert, serverCert.Fingerprint, c);
+        using var server = new BcDtlsTransport(serverCert, clientCert.Fingerprint, s);
+        c.Peer = server;
+        s.Peer = client;
+        c.Own = client;
+        s.Own = server;
+
+        server.Start(DtlsRole.Server);
+        client.Start(DtlsRole.Client);
+        await c.Connected.Task.WaitAsync(Timeout);
+        await s.Connected.Task.WaitAsync(Timeout);
+
+        foreach (var (own, peer) in new[] { (c, s), (s, c) })
+        {
+            Assert.True(own.AtConnected is { SendLimit: > 0, Sent: true }, $"at connected: {own.AtConnected}");
+            Assert.True(peer.Received.TryTake(out var data, Timeout));
+            Assert.Equal([9, 9], data);
+        }
+    }
+
+    [Fact]
     public async Task Sessions_hold_no_thread_once_connected_so_many_share_a_small_handshake_pool()
     {
         const int pairs = 12;

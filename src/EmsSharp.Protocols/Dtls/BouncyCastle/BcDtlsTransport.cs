@@ -35,6 +35,12 @@ public sealed class BcDtlsTransport : IDtlsTransport
     private readonly int _handshakeResendMillis;
     private byte[]? _receiveBuffer;
     private bool _started;
+    // The connected transport, for sending: set before the session hears it is connected, so the first thing it sends
+    // (its SCTP INIT, the moment it starts its data channels) goes out and SendLimit is known.
+    private volatile DtlsTransport? _connected;
+
+    // The same transport once records run on the receiving thread: set after the session heard it is connected, so no
+    // application data reaches the session before that.
     private volatile DtlsTransport? _transport;
     private volatile bool _closing;
     private bool _ended;
@@ -77,7 +83,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     }
 
     /// <inheritdoc/>
-    public int SendLimit => _transport?.GetSendLimit() ?? 0;
+    public int SendLimit => _connected?.GetSendLimit() ?? 0;
 
     /// <inheritdoc/>
     public bool HandleDatagram(ReadOnlySpan<byte> datagram)
@@ -98,7 +104,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     /// <inheritdoc/>
     public bool Send(ReadOnlySpan<byte> data)
     {
-        var transport = _transport;
+        var transport = _connected;
         if (transport is null || _closing || data.Length > transport.GetSendLimit())
         {
             return false;
@@ -127,7 +133,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
         try
         {
             // Sends close_notify (RFC 5246 §7.2.1) and closes the bridge, which ends a handshake in progress.
-            _transport?.Close();
+            _connected?.Close();
         }
         catch (IOException)
         {
@@ -173,6 +179,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
                 keys = client.Keys!;
             }
 
+            _connected = transport;
             _handler.OnDtlsConnected(keys);
             lock (_receiveGate)
             {
