@@ -230,10 +230,12 @@ public sealed partial class ErsClient : IAsyncDisposable
             }
 
             TimeSpan delay = Backoff(failures++, Options.MaxBackoff, Random.Shared.NextDouble());
+            // The wait is armed before it is announced: whoever sees "retrying in N ms" can count on the N ms running.
+            Task wait = Task.Delay(delay, _time, token);
             SetStatus(ErsClientStatus.Reconnecting, $"retrying in {delay.TotalMilliseconds:F0} ms");
             try
             {
-                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
