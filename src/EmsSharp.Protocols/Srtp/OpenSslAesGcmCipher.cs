@@ -23,21 +23,16 @@ internal sealed unsafe partial class OpenSslAesGcmCipher : IAesGcmCipher
 
     private static readonly Lazy<bool> Available = new(Probe);
 
-    private readonly CipherContext _encrypt;
-    private readonly CipherContext _decrypt;
+    // The key, until both directions are keyed: a context is made on the first use of its direction, since most users
+    // only ever seal (a viewer's SRTP, a record layer's sending half) or only open.
+    private byte[]? _key;
+    private CipherContext? _encrypt;
+    private CipherContext? _decrypt;
 
     public OpenSslAesGcmCipher(ReadOnlySpan<byte> key)
     {
-        _encrypt = CipherContext.Create(key, encrypt: true);
-        try
-        {
-            _decrypt = CipherContext.Create(key, encrypt: false);
-        }
-        catch
-        {
-            _encrypt.Dispose();
-            throw;
-        }
+        AesGcmCiphers.CheckKey(key);
+        _key = key.ToArray();
     }
 
     /// <summary>Whether libcrypto 3 loads here and encrypts a probe message exactly as .NET's <c>AesGcm</c> does.</summary>
@@ -45,7 +40,7 @@ internal sealed unsafe partial class OpenSslAesGcmCipher : IAesGcmCipher
 
     public void Encrypt(ReadOnlySpan<byte> nonce, Span<byte> data, Span<byte> tag, ReadOnlySpan<byte> aad)
     {
-        if (!Run(_encrypt, nonce, data, tag, aad, encrypt: true))
+        if (!Run(_encrypt ??= Keyed(encrypt: true), nonce, data, tag, aad, encrypt: true))
         {
             throw new CryptographicException("OpenSSL AES-GCM encryption failed");
         }
@@ -53,7 +48,7 @@ internal sealed unsafe partial class OpenSslAesGcmCipher : IAesGcmCipher
 
     public bool TryDecrypt(ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> aad)
     {
-        if (Run(_decrypt, nonce, data, tag, aad, encrypt: false))
+        if (Run(_decrypt ??= Keyed(encrypt: false), nonce, data, tag, aad, encrypt: false))
         {
             return true;
         }
@@ -64,8 +59,26 @@ internal sealed unsafe partial class OpenSslAesGcmCipher : IAesGcmCipher
 
     public void Dispose()
     {
-        _encrypt.Dispose();
-        _decrypt.Dispose();
+        _encrypt?.Dispose();
+        _decrypt?.Dispose();
+        if (_key is { } key)
+        {
+            CryptographicOperations.ZeroMemory(key);
+            _key = null;
+        }
+    }
+
+    private CipherContext Keyed(bool encrypt)
+    {
+        var key = _key ?? throw new ObjectDisposedException(nameof(OpenSslAesGcmCipher));
+        var context = CipherContext.Create(key, encrypt);
+        if (_encrypt is not null || _decrypt is not null)
+        {
+            CryptographicOperations.ZeroMemory(key); // the other direction is keyed already
+            _key = null;
+        }
+
+        return context;
     }
 
     // One packet in place: the nonce, the associated data, the data, then the tag out (encrypt) or in and compared by the
@@ -174,7 +187,6 @@ internal sealed unsafe partial class OpenSslAesGcmCipher : IAesGcmCipher
 
         public static CipherContext Create(ReadOnlySpan<byte> key, bool encrypt)
         {
-            AesGcmCiphers.CheckKey(key);
             var cipher = key.Length == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
             var context = new CipherContext();
             context.SetHandle(EVP_CIPHER_CTX_new());
