@@ -28,16 +28,20 @@ public sealed class LiveStream : IDisposable
     private bool _closed;
     private long _videoFrames;
     private long _audioFrames;
-    private long _bytes;
+    private long _videoBytes;
+    private long _audioBytes;
     private long _windowStart;
-    private long _windowBytes;
-    private long _bitsPerSecond;
+    private long _windowVideoBytes;
+    private long _windowAudioBytes;
+    private long _videoBitsPerSecond;
+    private long _audioBitsPerSecond;
 
-    internal LiveStream(StreamHub hub, long id, string name, LiveStreamOptions options, TimeProvider time)
+    internal LiveStream(StreamHub hub, long id, string name, StreamOrigin origin, LiveStreamOptions options, TimeProvider time)
     {
         _hub = hub;
         Id = id;
         Name = name;
+        Origin = origin;
         _time = time;
         _ring = new StreamRing<MediaFrame>(new StreamRingOptions
         {
@@ -54,6 +58,9 @@ public sealed class LiveStream : IDisposable
 
     /// <summary>The stream's name (e.g. the RTMP stream key).</summary>
     public string Name { get; }
+
+    /// <summary>Where the stream comes from (its EvoStream type tag and connection addresses).</summary>
+    public StreamOrigin Origin { get; }
 
     /// <summary>When the publisher started.</summary>
     public DateTimeOffset CreatedAt { get; }
@@ -129,8 +136,9 @@ public sealed class LiveStream : IDisposable
     {
         lock (_gate)
         {
-            return new LiveStreamStats(Id, Name, CreatedAt, _videoFrames, _audioFrames, _bytes,
-                _bitsPerSecond, _ring.ReaderCount, _ring.DroppedUnits);
+            return new LiveStreamStats(Id, Name, CreatedAt, _videoFrames, _audioFrames, _videoBytes + _audioBytes,
+                _videoBitsPerSecond + _audioBitsPerSecond, _videoBytes, _audioBytes, _videoBitsPerSecond,
+                _audioBitsPerSecond, _ring.ReaderCount, _ring.DroppedUnits);
         }
     }
 
@@ -154,23 +162,28 @@ public sealed class LiveStream : IDisposable
 
     private void Count(in MediaFrame frame)
     {
+        var length = frame.Payload.Length;
         if (frame.Kind == TrackKind.Video)
         {
             _videoFrames++;
+            _videoBytes += length;
+            _windowVideoBytes += length;
         }
         else
         {
             _audioFrames++;
+            _audioBytes += length;
+            _windowAudioBytes += length;
         }
 
-        _bytes += frame.Payload.Length;
-        _windowBytes += frame.Payload.Length;
         var now = _time.GetTimestamp();
         var elapsed = _time.GetElapsedTime(_windowStart, now);
         if (elapsed >= BitrateWindow)
         {
-            _bitsPerSecond = (long)(_windowBytes * 8 / elapsed.TotalSeconds);
-            _windowBytes = 0;
+            _videoBitsPerSecond = (long)(_windowVideoBytes * 8 / elapsed.TotalSeconds);
+            _audioBitsPerSecond = (long)(_windowAudioBytes * 8 / elapsed.TotalSeconds);
+            _windowVideoBytes = 0;
+            _windowAudioBytes = 0;
             _windowStart = now;
         }
     }

@@ -8,6 +8,10 @@ namespace EmsSharp.Media.Hub;
 /// <param name="AudioFrames">Audio frames published so far.</param>
 /// <param name="Bytes">Payload bytes published so far.</param>
 /// <param name="BitsPerSecond">Payload bit rate over the last measured second.</param>
+/// <param name="VideoBytes">Video payload bytes published so far.</param>
+/// <param name="AudioBytes">Audio payload bytes published so far.</param>
+/// <param name="VideoBitsPerSecond">Video payload bit rate over the last measured second.</param>
+/// <param name="AudioBitsPerSecond">Audio payload bit rate over the last measured second.</param>
 /// <param name="Readers">Readers attached now.</param>
 /// <param name="DroppedFrames">Frames dropped by readers that fell behind, including detached ones.</param>
 public readonly record struct LiveStreamStats(
@@ -18,5 +22,9 @@ public readonly record struct LiveStreamStats(
     long AudioFrames,
     long Bytes,
     long BitsPerSecond,
+    long VideoBytes,
+    long AudioBytes,
+    long VideoBitsPerSecond,
+    long AudioBitsPerSecond,
     int Readers,
     long DroppedFrames);

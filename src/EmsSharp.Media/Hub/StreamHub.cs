@@ -45,8 +45,10 @@ public sealed class StreamHub
     /// <summary>
     /// Creates the live stream <paramref name="name"/> and returns it as the publisher's handle; false when
     /// that name is already live (a second publisher is refused). Dispose the handle to end the stream.
+    /// <paramref name="origin"/> (default <see cref="StreamOrigin.Unspecified"/>) is what the API shows as its type and
+    /// addresses.
     /// </summary>
-    public bool TryPublish(string name, [NotNullWhen(true)] out LiveStream? stream)
+    public bool TryPublish(string name, [NotNullWhen(true)] out LiveStream? stream, StreamOrigin? origin = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         List<TaskCompletionSource<LiveStream>>? waiters;
@@ -58,7 +60,7 @@ public sealed class StreamHub
                 return false;
             }
 
-            stream = new LiveStream(this, ++_lastId, name, _options, _time);
+            stream = new LiveStream(this, ++_lastId, name, origin ?? StreamOrigin.Unspecified, _options, _time);
             _streams.Add(name, stream);
             _waiters.Remove(name, out waiters);
         }

@@ -24,7 +24,7 @@ internal sealed class FlvFileSource(string streamName, ReadOnlyMemory<byte> file
             return "not an FLV file";
         }
 
-        if (!hub.TryPublish(streamName, out var stream))
+        if (!hub.TryPublish(streamName, out var stream, new StreamOrigin(StreamOrigin.FlvFileTag)))
         {
             return "the stream name is already live";
         }

@@ -32,7 +32,8 @@ internal static class IngestServiceCollectionExtensions
     /// <summary>
     /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
     /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
-    /// stream commands (pullStream, listStreams, listStreamsIds, getStreamInfo, shutdownStream, isStreamRunning).
+    /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
+    /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning).
     /// </summary>
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
@@ -40,7 +41,16 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<PullStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
         services.AddSingleton<IApiCommand, PullStreamCommand>();
-        services.AddSingleton<IApiCommand, ListStreamsCommand>();
+        services.AddSingleton<IApiCommand>(sp => new ListStreamsCommand(sp.GetRequiredService<StreamHub>(),
+            sp.GetRequiredService<PullStreamManager>(), sp.GetRequiredService<TimeProvider>(), "listStreams", "Available streams"));
+        services.AddSingleton<IApiCommand>(sp => new ListStreamsCommand(sp.GetRequiredService<StreamHub>(),
+            sp.GetRequiredService<PullStreamManager>(), sp.GetRequiredService<TimeProvider>(), "listInboundStreams", "Available inbound streams"));
+        services.AddSingleton<IApiCommand, ListInboundStreamNamesCommand>();
+        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
+            "getStreamsCount", "streamCount", "Active streams count", "Counts the live streams: {streamCount}"));
+        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
+            "getInboundStreamsCount", "inboundStreamsCount", "Active inbound streams",
+            "Counts the live inbound streams: {inboundStreamsCount}"));
         services.AddSingleton<IApiCommand, ListStreamsIdsCommand>();
         services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
         services.AddSingleton<IApiCommand, ShutdownStreamCommand>();

@@ -85,10 +85,10 @@ internal sealed class PublishAuthorizer : IDisposable
     /// (with <see cref="IngestOptions.OverridePublisher"/>), the holder's stream is ended first, which closes its
     /// connection; pulls and file sources are never taken over.
     /// </summary>
-    public bool TryPublish(PublishDecision decision, [NotNullWhen(true)] out LiveStream? stream, out bool tookOver)
+    public bool TryPublish(PublishDecision decision, StreamOrigin origin, [NotNullWhen(true)] out LiveStream? stream, out bool tookOver)
     {
         tookOver = false;
-        if (!_hub.TryPublish(decision.Name, out stream))
+        if (!_hub.TryPublish(decision.Name, out stream, origin))
         {
             if (!CanTakeOver(decision, out var holder))
             {
@@ -97,7 +97,7 @@ internal sealed class PublishAuthorizer : IDisposable
 
             holder.Dispose();
             tookOver = true;
-            if (!_hub.TryPublish(decision.Name, out stream))
+            if (!_hub.TryPublish(decision.Name, out stream, origin))
             {
                 return false; // another publisher was faster
             }

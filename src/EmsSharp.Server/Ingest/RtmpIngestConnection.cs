@@ -160,7 +160,8 @@ internal sealed class RtmpIngestConnection(
             return;
         }
 
-        if (!publishers.TryPublish(decision, out var stream, out var tookOver))
+        var origin = new StreamOrigin(StreamOrigin.RtmpTag, socket.LocalEndPoint as IPEndPoint, _remote as IPEndPoint, _session.App);
+        if (!publishers.TryPublish(decision, origin, out var stream, out var tookOver))
         {
             IngestLog.RtmpPublishRefused(logger, _remote, name);
             _session.RejectPublish(messageStreamId, $"Stream {name} is already being published.");

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtmp;
@@ -32,6 +33,7 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
         try
         {
             await socket.ConnectAsync(uri.Host, uri.Port > 0 ? uri.Port : 1935, linked.Token).ConfigureAwait(false);
+            var from = new StreamOrigin(StreamOrigin.RtmpTag, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, app);
             var stream = new NetworkStream(socket, ownsSocket: false);
             await using (stream.ConfigureAwait(false))
             {
@@ -48,7 +50,7 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
                     var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
                     var ok = session.HandleInput(result.Buffer, out var consumed);
                     input.AdvanceTo(consumed, result.Buffer.End);
-                    publication = HandleEvents(session, publication, idle);
+                    publication = HandleEvents(session, publication, idle, from);
                     if (!ok)
                     {
                         throw new IOException(session.Error);
@@ -75,14 +77,14 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
         }
     }
 
-    private RtmpPublication? HandleEvents(RtmpClientSession session, RtmpPublication? publication, CancellationTokenSource idle)
+    private RtmpPublication? HandleEvents(RtmpClientSession session, RtmpPublication? publication, CancellationTokenSource idle, StreamOrigin origin)
     {
         while (session.TryPollEvent(out var e))
         {
             switch (e.Kind)
             {
                 case RtmpClientEventKind.Playing when publication is null:
-                    if (!hub.TryPublish(streamName, out var live))
+                    if (!hub.TryPublish(streamName, out var live, origin))
                     {
                         throw new IOException($"stream {streamName} is already live");
                     }

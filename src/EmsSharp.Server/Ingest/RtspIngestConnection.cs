@@ -245,7 +245,8 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, 455, "Method Not Valid in This State"), false);
         }
 
-        if (!publishers.TryPublish(_decision, out var stream, out var tookOver))
+        var origin = new StreamOrigin(StreamOrigin.RtspTag, socket.LocalEndPoint as IPEndPoint, _remote as IPEndPoint);
+        if (!publishers.TryPublish(_decision, origin, out var stream, out var tookOver))
         {
             IngestLog.RtspPublishRefused(logger, _remote, _decision.Name);
             return (Reply(request, 403, "Forbidden"), true);

@@ -60,7 +60,8 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
             var play = RtspMessage.CreateRequest("PLAY", _requestUri).AddHeader("Range", "npt=0.000-");
             await RequestAsync(play, closing.Token).ConfigureAwait(false);
 
-            if (!hub.TryPublish(streamName, out stream))
+            var origin = new StreamOrigin(StreamOrigin.RtspTag, _socket!.LocalEndPoint as IPEndPoint, _socket.RemoteEndPoint as IPEndPoint);
+            if (!hub.TryPublish(streamName, out stream, origin))
             {
                 throw new IOException($"stream {streamName} is already live");
             }

@@ -1,11 +1,15 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Ingest;
 
-/// <summary>Turns the hub's StreamCreated/StreamClosed into <c>inStreamCreated</c>/<c>inStreamClosed</c> events.</summary>
-internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events) : IHostedService
+/// <summary>
+/// Turns the hub's StreamCreated/StreamClosed into <c>inStreamCreated</c>/<c>inStreamClosed</c> events whose payload is the
+/// stream object of listStreams (EvoStream's events carry the stream's full stats).
+/// </summary>
+internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events, PullStreamManager pulls, TimeProvider time) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,9 +29,5 @@ internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events) :
 
     private void OnClosed(LiveStream stream) => events.Publish(EventTypes.InStreamClosed, Payload(stream));
 
-    private static JsonObject Payload(LiveStream stream) => new()
-    {
-        ["uniqueId"] = stream.Id,
-        ["name"] = stream.Name,
-    };
+    private JsonObject Payload(LiveStream stream) => StreamInfoJson.Create(stream, pulls, time);
 }

@@ -34,16 +34,19 @@ public class RtspPullInteropTests
             var list = await RunAsync(host, "listStreams");
             var info = Assert.Single(list.Data!.AsArray())!;
             Assert.Equal("cam", info["name"]!.GetValue<string>());
-            Assert.Equal("pull", info["type"]!.GetValue<string>());
-            Assert.Equal("H264", info["video"]!["codec"]!.GetValue<string>());
+            Assert.Equal("INP", info["type"]!.GetValue<string>()); // EvoStream's tag for RTSP/RTP in
+            Assert.Equal(1, info["connectionType"]!.GetValue<int>()); // pull
+            Assert.StartsWith("rtsp://", info["pullSettings"]!["uri"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("127.0.0.1", info["farIp"]!.GetValue<string>());
+            Assert.Equal("VH264", info["video"]!["codec"]!.GetValue<string>());
             Assert.Equal(320, info["video"]!["width"]!.GetValue<int>());
-            Assert.Equal("AAC", info["audio"]!["codec"]!.GetValue<string>());
+            Assert.Equal("AAAC", info["audio"]!["codec"]!.GetValue<string>());
             Assert.Equal(48_000, info["audio"]!["sampleRate"]!.GetValue<int>());
 
             // shutdownStream ends a pull for good: its configuration is gone and it does not come back.
             var shutdown = await RunAsync(host, "shutdownStream localStreamName=cam");
             Assert.True(shutdown.Success, shutdown.Description);
-            Assert.False((await RunAsync(host, "isStreamRunning localStreamName=cam")).Data!.GetValue<bool>());
+            Assert.False((await RunAsync(host, "isStreamRunning localStreamName=cam")).Data!["Running"]!.GetValue<bool>());
             Assert.Empty((await RunAsync(host, "listConfig")).Data!["pull"]!.AsArray());
         }
         finally

@@ -139,12 +139,12 @@ public sealed class PublishAuthorizerTests
     {
         using var authorizer = WithKeys(("cam", "s3cret"));
         var first = await Ask(authorizer, "cam?key=s3cret");
-        Assert.True(authorizer.TryPublish(first, out var old, out var tookOver));
+        Assert.True(authorizer.TryPublish(first, StreamOrigin.Unspecified, out var old, out var tookOver));
         Assert.False(tookOver);
 
         var second = await Ask(authorizer, "cam?key=s3cret");
         Assert.False(authorizer.IsHeldByAnother(second));
-        Assert.True(authorizer.TryPublish(second, out var current, out tookOver));
+        Assert.True(authorizer.TryPublish(second, StreamOrigin.Unspecified, out var current, out tookOver));
         Assert.True(tookOver);
         Assert.True(old.IsClosed);
         Assert.True(_hub.TryGetStream("cam", out var live));
@@ -159,10 +159,10 @@ public sealed class PublishAuthorizerTests
             o.PublishKeys["cam"] = "k";
             o.PublishUsers["cam"] = "bob:pw";
         });
-        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), out var held, out _));
+        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), StreamOrigin.Unspecified, out var held, out _));
         var other = await Ask(authorizer, "cam?user=bob&pass=pw");
         Assert.True(authorizer.IsHeldByAnother(other));
-        Assert.False(authorizer.TryPublish(other, out _, out _));
+        Assert.False(authorizer.TryPublish(other, StreamOrigin.Unspecified, out _, out _));
         Assert.False(held.IsClosed);
     }
 
@@ -170,8 +170,8 @@ public sealed class PublishAuthorizerTests
     public async Task Open_publishing_never_takes_a_live_name_over()
     {
         using var authorizer = With(_ => { });
-        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam"), out var held, out _));
-        Assert.False(authorizer.TryPublish(await Ask(authorizer, "cam"), out _, out _));
+        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam"), StreamOrigin.Unspecified, out var held, out _));
+        Assert.False(authorizer.TryPublish(await Ask(authorizer, "cam"), StreamOrigin.Unspecified, out _, out _));
         Assert.False(held.IsClosed);
     }
 
@@ -183,8 +183,8 @@ public sealed class PublishAuthorizerTests
             o.PublishKeys["cam"] = "k";
             o.OverridePublisher = false;
         });
-        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), out var held, out _));
-        Assert.False(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), out _, out _));
+        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), StreamOrigin.Unspecified, out var held, out _));
+        Assert.False(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), StreamOrigin.Unspecified, out _, out _));
         Assert.False(held.IsClosed);
     }
 
@@ -195,7 +195,7 @@ public sealed class PublishAuthorizerTests
         Assert.True(_hub.TryPublish("cam", out var pulled));
         var decision = await Ask(authorizer, "cam?key=k");
         Assert.True(authorizer.IsHeldByAnother(decision));
-        Assert.False(authorizer.TryPublish(decision, out _, out _));
+        Assert.False(authorizer.TryPublish(decision, StreamOrigin.Unspecified, out _, out _));
         Assert.False(pulled.IsClosed);
     }
 
@@ -207,9 +207,9 @@ public sealed class PublishAuthorizerTests
             o.PublishKeys["cam"] = "k";
             o.PublishUsers["cam"] = "bob:pw";
         });
-        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), out var held, out _));
+        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?key=k"), StreamOrigin.Unspecified, out var held, out _));
         held.Dispose();
-        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?user=bob&pass=pw"), out _, out var tookOver));
+        Assert.True(authorizer.TryPublish(await Ask(authorizer, "cam?user=bob&pass=pw"), StreamOrigin.Unspecified, out _, out var tookOver));
         Assert.False(tookOver);
     }
 }

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Configs;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Tests.Ingest;
 
@@ -26,16 +29,16 @@ public sealed class StreamCommandsTests : IDisposable
         var list = (await cli.JsonAsync("listStreams")).Data();
         var info = Assert.Single(list.EnumerateArray());
         Assert.Equal("cam1", info.GetProperty("name").GetString());
-        Assert.Equal("push", info.GetProperty("type").GetString());
-        Assert.Equal("OPUS", info.GetProperty("audio").GetProperty("codec").GetString());
+        Assert.Equal("INR", info.GetProperty("type").GetString());
+        Assert.Equal("AOPUS", info.GetProperty("audio").GetProperty("codec").GetString());
         Assert.Equal(stream.Id, (await cli.JsonAsync("listStreamsIds")).Data()[0].GetInt64());
         Assert.Equal("cam1", (await cli.JsonAsync($"getStreamInfo id={stream.Id}")).Data().GetProperty("name").GetString());
-        Assert.True((await cli.JsonAsync("isStreamRunning localStreamName=cam1")).Data().GetBoolean());
+        Assert.True((await cli.JsonAsync("isStreamRunning localStreamName=cam1")).Data().GetProperty("Running").GetBoolean());
 
         Assert.Equal("FAIL", (await cli.JsonAsync("getStreamInfo")).Status());
         Assert.Equal("FAIL", (await cli.JsonAsync("getStreamInfo localStreamName=nope")).Status());
         Assert.Equal("FAIL", (await cli.JsonAsync("isStreamRunning")).Status());
-        Assert.False((await cli.JsonAsync("isStreamRunning id=999")).Data().GetBoolean());
+        Assert.False((await cli.JsonAsync("isStreamRunning id=999")).Data().GetProperty("Running").GetBoolean());
 
         Assert.Equal("SUCCESS", (await cli.JsonAsync("shutdownStream localStreamName=cam1")).Status());
         Assert.True(stream.IsClosed);
@@ -86,7 +89,10 @@ public sealed class StreamCommandsTests : IDisposable
     {
         var hub = new StreamHub();
         var events = new RecordingPublisher();
-        var bridge = new StreamEventBridge(hub, events);
+        var store = new ConfigurationStore(Options.Create(new EmsOptions { DataFolder = _folder }), TimeProvider.System,
+            NullLogger<ConfigurationStore>.Instance);
+        var pulls = new PullStreamManager(store, hub, TimeProvider.System, NullLogger<PullStreamManager>.Instance);
+        var bridge = new StreamEventBridge(hub, events, pulls, TimeProvider.System);
         await bridge.StartAsync(CancellationToken.None);
         Assert.True(hub.TryPublish("s", out var stream));
         stream.Dispose();
@@ -95,6 +101,10 @@ public sealed class StreamCommandsTests : IDisposable
         Assert.Equal([EventTypes.InStreamCreated, EventTypes.InStreamClosed], events.Types);
         Assert.Equal("s", events.Payloads[1]["name"]!.GetValue<string>());
         Assert.Equal(stream.Id, events.Payloads[1]["uniqueId"]!.GetValue<long>());
+        // The payload is the full stream object (EvoStream's events carry the stream's stats; its web UI reads these).
+        Assert.Equal("INR", events.Payloads[0]["type"]!.GetValue<string>());
+        Assert.Equal("VUNK", events.Payloads[0]["video"]!["codec"]!.GetValue<string>());
+        Assert.Equal("AUNK", events.Payloads[0]["audio"]!["codec"]!.GetValue<string>());
     }
 
     private sealed class RecordingPublisher : IEventPublisher

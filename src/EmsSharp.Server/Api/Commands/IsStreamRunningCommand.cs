@@ -3,14 +3,17 @@ using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Api.Commands;
 
-/// <summary><c>isStreamRunning</c>: whether a stream (by id or localStreamName) is live; data true/false.</summary>
+/// <summary>
+/// <c>isStreamRunning</c>: whether a stream (by uniqueId <c>id</c>, or by <c>localStreamName</c>) is live, as EvoStream
+/// answers it: <c>{"Running": bool}</c> (capital R), SUCCESS with false for a stream that does not exist.
+/// </summary>
 internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
 {
     public string Name => "isStreamRunning";
 
     public bool ChangesState => false;
 
-    public string Description => "Tells whether a stream (by id or localstreamname) is live";
+    public string Description => "Tells whether a stream (by id or localstreamname) is live: {Running: true or false}";
 
     public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;
 
@@ -22,6 +25,6 @@ internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
         }
 
         var running = StreamInfoJson.TryFind(arguments, hub, out _, out _);
-        return ValueTask.FromResult(ApiReply.Ok(running ? "Stream is running" : "Stream is not running", JsonValue.Create(running)));
+        return ValueTask.FromResult(ApiReply.Ok("Stream status:", new JsonObject { ["Running"] = running }));
     }
 }

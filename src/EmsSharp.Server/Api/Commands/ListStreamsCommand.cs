@@ -4,14 +4,19 @@ using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
-/// <summary><c>listStreams</c>: every live stream with its codecs, bit rate, uptime and readers.</summary>
-internal sealed class ListStreamsCommand(StreamHub hub, PullStreamManager pulls, TimeProvider time) : IApiCommand
+/// <summary>
+/// <c>listStreams</c> and <c>listInboundStreams</c>: every live stream as EvoStream's stream object
+/// (<see cref="StreamInfoJson"/>). Every stream in the hub is inbound; viewers are not listed as outbound streams yet,
+/// so the two answer the same list under their documented descriptions.
+/// </summary>
+internal sealed class ListStreamsCommand(StreamHub hub, PullStreamManager pulls, TimeProvider time, string name, string replyDescription)
+    : IApiCommand
 {
-    public string Name => "listStreams";
+    public string Name => name;
 
     public bool ChangesState => false;
 
-    public string Description => "Lists the live streams (uniqueId, name, type, codecs, bitrate, upTime, readers)";
+    public string Description => "Lists the live streams as EvoStream's stream objects (uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings)";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];
 
@@ -23,6 +28,6 @@ internal sealed class ListStreamsCommand(StreamHub hub, PullStreamManager pulls,
             list.Add(StreamInfoJson.Create(stream, pulls, time));
         }
 
-        return ValueTask.FromResult(ApiReply.Ok("Available streams", list));
+        return ValueTask.FromResult(ApiReply.Ok(replyDescription, list));
     }
 }
