@@ -41,20 +41,30 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<PullStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
         services.AddSingleton<IApiCommand, PullStreamCommand>();
-        services.AddSingleton<IApiCommand>(sp => new ListStreamsCommand(sp.GetRequiredService<StreamHub>(),
-            sp.GetRequiredService<PullStreamManager>(), sp.GetRequiredService<TimeProvider>(), "listStreams", "Available streams"));
-        services.AddSingleton<IApiCommand>(sp => new ListStreamsCommand(sp.GetRequiredService<StreamHub>(),
-            sp.GetRequiredService<PullStreamManager>(), sp.GetRequiredService<TimeProvider>(), "listInboundStreams", "Available inbound streams"));
-        services.AddSingleton<IApiCommand, ListInboundStreamNamesCommand>();
+        const string ObjectsHelp =
+            "Lists the live streams as EvoStream's stream objects (uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings)";
+        services.AddSingleton<IApiCommand>(sp => StreamObjects(sp, "listStreams", ObjectsHelp, "Available streams"));
+        services.AddSingleton<IApiCommand>(sp => StreamObjects(sp, "listInboundStreams", ObjectsHelp, "Available inbound streams"));
+        services.AddSingleton<IApiCommand>(sp => new StreamListCommand(sp.GetRequiredService<StreamHub>(), "listStreamsIds",
+            "Lists the uniqueIds of the live streams", "Available stream IDs", static s => s.Id));
+        services.AddSingleton<IApiCommand>(sp => new StreamListCommand(sp.GetRequiredService<StreamHub>(), "listInboundStreamNames",
+            "Lists the names of the live inbound streams", "Inbound local stream names", static s => s.Name));
         services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
             "getStreamsCount", "streamCount", "Active streams count", "Counts the live streams: {streamCount}"));
         services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
             "getInboundStreamsCount", "inboundStreamsCount", "Active inbound streams",
             "Counts the live inbound streams: {inboundStreamsCount}"));
-        services.AddSingleton<IApiCommand, ListStreamsIdsCommand>();
         services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
         services.AddSingleton<IApiCommand, ShutdownStreamCommand>();
         services.AddSingleton<IApiCommand, IsStreamRunningCommand>();
         return services;
+    }
+
+    private static StreamListCommand StreamObjects(IServiceProvider services, string name, string description, string replyDescription)
+    {
+        var pulls = services.GetRequiredService<PullStreamManager>();
+        var time = services.GetRequiredService<TimeProvider>();
+        return new StreamListCommand(services.GetRequiredService<StreamHub>(), name, description, replyDescription,
+            s => StreamInfoJson.Create(s, pulls, time));
     }
 }
