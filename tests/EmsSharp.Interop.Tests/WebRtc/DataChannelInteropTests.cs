@@ -103,7 +103,16 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         Assert.Equal(262144, session.RemoteMaxMessageSize);
 
         // JSON both ways on emsCommandChannel: the page's hello reaches us; ours is echoed back.
-        Assert.True(serverIn.TryTake(out var pageHello, ConnectDeadline));
+        if (!serverIn.TryTake(out var pageHello, ConnectDeadline))
+        {
+            // Seen once in a full CI run (and a stall of the 100 MB once in eight in an earlier round), never alone:
+            // say where each side stood, for the next time.
+            var page = await chromium.Page.EvaluateAsync<string>(
+                "() => JSON.stringify({ cmd: window.cmd && window.cmd.readyState, pc: pc.connectionState, sctp: pc.sctp && pc.sctp.state })");
+            Assert.Fail($"no pageHello within {ConnectDeadline.TotalSeconds} s: session {session.State}, command channel {command.State}, " +
+                $"workers [{string.Join("; ", driver.WorkerStats)}], receive faults {driver.ReceiveFaults}; page {page}");
+        }
+
         using (var doc = JsonDocument.Parse(pageHello))
         {
             Assert.Equal("pageHello", doc.RootElement.GetProperty("type").GetString());
