@@ -67,6 +67,9 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
 
     public ViewerTrafficCounters Counters { get; } = new();
 
+    /// <summary>Test hook: raised on the session's worker when the viewer backed up and the sender stopped reading.</summary>
+    internal Action? Paused { get; set; }
+
     /// <summary>The stream the browser asked for, once it did.</summary>
     public string? RequestedStream { get; private set; }
 
@@ -167,6 +170,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             if (channel.BufferedAmount > HighWater)
             {
                 _draining = true; // OnDrained resumes at the next keyframe
+                Paused?.Invoke();
                 break;
             }
 

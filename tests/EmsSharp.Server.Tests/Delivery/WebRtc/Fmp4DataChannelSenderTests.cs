@@ -50,8 +50,12 @@ public sealed class Fmp4DataChannelSenderTests
 
             // The viewer's network goes dark: nothing it is sent is acknowledged, so the stream channel backs up past
             // its high-water mark (1 MiB) and the sender stops reading: the frames published meanwhile are skipped.
+            // The network comes back only once the sender has stopped (its worker may run later than this thread).
+            var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            sender.Paused = () => paused.TrySetResult();
             peers.ViewerPort.BeforeDispatch = _ => throw new IOException("the viewer's network is down");
             PublishFrames(stream, ref frame, 40);
+            await paused.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
             // Back: the channel drains (SCTP retransmits), the sender resumes at the next keyframe.
             peers.ViewerPort.BeforeDispatch = null;
