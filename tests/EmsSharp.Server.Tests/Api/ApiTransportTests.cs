@@ -196,8 +196,11 @@ public sealed class ApiTransportTests : IAsyncLifetime
 
         var list = await cli.JsonAsync("listConfig");
         Assert.Equal("Run-time configuration", list.Description());
-        foreach (var kind in new[] { "pull", "push", "record", "webrtc" })
-            Assert.Equal(JsonValueKind.Array, list.Data().GetProperty(kind).ValueKind);
+        // EvoStream 2.0's ten arrays, in its (alphabetical) order: its web UI reads every key.
+        Assert.Equal(["dash", "hds", "hls", "metalistener", "mss", "process", "pull", "push", "record", "webrtc"],
+            list.Data().EnumerateObject().Select(p => p.Name));
+        foreach (var kind in list.Data().EnumerateObject())
+            Assert.Equal(JsonValueKind.Array, kind.Value.ValueKind);
         Assert.Equal(id, list.Data().GetProperty("webrtc")[0].GetProperty("configId").GetInt64());
 
         var info = await cli.JsonAsync($"getConfigInfo id={id}");
@@ -234,23 +237,43 @@ public sealed class ApiTransportTests : IAsyncLifetime
 
         var version = await _ems.HttpAsync("version");
         Assert.Equal("SUCCESS", version.Status());
+        Assert.Equal("Version", version.Description());
+        // EvoStream 2.0's members and types (real 2.0.0 output: buildNumber is a string); the web UI reads releaseNumber.
+        foreach (var member in new[] { "banner", "branchName", "buildDate", "buildNumber", "codeName", "hash", "releaseNumber" })
+            Assert.Equal(JsonValueKind.String, version.Data().GetProperty(member).ValueKind);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Data().GetProperty("releaseNumber").GetString()!);
     }
 
     [Fact]
     public async Task Quit_ends_only_that_cli_session()
     {
         await using var cli = await _ems.ConnectJsonAsync();
-        Assert.Equal("SUCCESS", (await cli.JsonAsync("quit")).Status());
+        var bye = await cli.JsonAsync("quit");
+        Assert.Equal("SUCCESS", bye.Status());
+        Assert.Equal("Bye!", bye.Description());
+        Assert.Equal(JsonValueKind.Null, bye.Data().ValueKind);
         Assert.Null(await cli.ReadLineAsync());
         await using var other = await _ems.ConnectJsonAsync();
         Assert.Equal("SUCCESS", (await other.JsonAsync("version")).Status());
     }
 
     [Fact]
-    public async Task ShutdownServer_replies_then_stops_the_host()
+    public async Task ShutdownServer_answers_a_key_first_refuses_a_wrong_one_and_stops_with_it()
     {
         await using var cli = await _ems.ConnectJsonAsync();
-        Assert.Equal("SUCCESS", (await cli.JsonAsync("shutdownServer")).Status());
+        var first = await cli.JsonAsync("shutdownServer");
+        Assert.Equal("SUCCESS", first.Status());
+        Assert.Equal("Call shutdownserver again with the provided key", first.GetProperty("description").GetString());
+        var key = first.Data().GetProperty("key").GetString()!;
+        Assert.Matches("^[A-Za-z0-9]{16}$", key);
+        Assert.False(_ems.Host.ApplicationStopping.IsCancellationRequested); // the first call stops nothing
+
+        var wrong = await cli.JsonAsync("shutdownServer key=" + (key == "AAAAAAAAAAAAAAAA" ? "BBBBBBBBBBBBBBBB" : "AAAAAAAAAAAAAAAA"));
+        Assert.Equal("FAIL", wrong.Status());
+        Assert.Equal("Shutdown key provided is invalid", wrong.GetProperty("description").GetString());
+        Assert.False(_ems.Host.ApplicationStopping.IsCancellationRequested);
+
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("shutdownServer key=" + key)).Status());
         var stopping = new TaskCompletionSource();
         _ems.Host.ApplicationStopping.Register(stopping.SetResult);
         await stopping.Task.WaitAsync(TimeSpan.FromSeconds(10));

@@ -10,39 +10,40 @@ internal sealed class ListConfigCommand(ConfigurationStore store) : IApiCommand
 
     public bool ChangesState => false;
 
-    public string Description => "Lists the run-time configuration (pull, push, hls, record, webrtc)";
+    public string Description => "Lists the run-time configuration: dash, hds, hls, metalistener, mss, process, pull, push, record, webrtc";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
-        var pull = new JsonArray();
-        var push = new JsonArray();
-        var hls = new JsonArray();
-        var record = new JsonArray();
-        var webrtc = new JsonArray();
-        foreach (var entry in store.Snapshot())
+        // All ten arrays of EvoStream 2.0 (shared/EVOSTREAM-API.md §3), [] when empty: its web UI reads every key. The
+        // kinds EmsSharp has no command for yet (dash, hds, metalistener, mss, process) stay empty.
+        var data = new JsonObject();
+        foreach (var kind in Kinds)
         {
-            var target = entry.OperationType switch
-            {
-                OperationType.Pull => pull,
-                OperationType.Push => push,
-                OperationType.Hls => hls,
-                OperationType.Record => record,
-                OperationType.WebRtc => webrtc,
-                _ => null,
-            };
-            target?.Add(entry.CloneData());
+            data[kind] = new JsonArray();
         }
 
-        var data = new JsonObject
+        foreach (var entry in store.Snapshot())
         {
-            ["hls"] = hls,
-            ["pull"] = pull,
-            ["push"] = push,
-            ["record"] = record,
-            ["webrtc"] = webrtc,
-        };
+            if (KindOf(entry.OperationType) is { } kind)
+            {
+                data[kind]!.AsArray().Add(entry.CloneData());
+            }
+        }
+
         return ValueTask.FromResult(ApiReply.Ok("Run-time configuration", data));
     }
+
+    private static readonly string[] Kinds = ["dash", "hds", "hls", "metalistener", "mss", "process", "pull", "push", "record", "webrtc"];
+
+    private static string? KindOf(OperationType type) => type switch
+    {
+        OperationType.Pull => "pull",
+        OperationType.Push => "push",
+        OperationType.Hls => "hls",
+        OperationType.Record => "record",
+        OperationType.WebRtc => "webrtc",
+        _ => null,
+    };
 }

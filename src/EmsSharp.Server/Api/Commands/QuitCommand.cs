@@ -14,6 +14,6 @@ internal sealed class QuitCommand : IApiCommand
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         session.QuitRequested = true;
-        return ValueTask.FromResult(ApiReply.Ok("Bye"));
+        return ValueTask.FromResult(ApiReply.Ok("Bye!"));
     }
 }

@@ -1,15 +1,28 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Api.Commands;
 
-/// <summary><c>version</c>: the server's release.</summary>
+/// <summary>
+/// <c>version</c>: the server's release in EvoStream's members (shared/EVOSTREAM-API.md §4: <c>banner</c>, <c>branchName</c>,
+/// <c>buildDate</c>, <c>buildNumber</c> a string, <c>codeName</c>, <c>hash</c>, <c>releaseNumber</c>), and our <c>name</c>.
+/// </summary>
 internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
 {
-    private static readonly string Release =
+    // "1.2.3+<commit>": the SDK appends the source revision to the informational version.
+    private static readonly string Informational =
         typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(VersionCommand).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    private static readonly string Release = Informational.Split('+')[0];
+
+    private static readonly string Hash = Informational.Contains('+', StringComparison.Ordinal) ? Informational[(Informational.IndexOf('+', StringComparison.Ordinal) + 1)..] : "";
+
+    private static readonly string BuildDate = File.Exists(typeof(VersionCommand).Assembly.Location)
+        ? File.GetLastWriteTimeUtc(typeof(VersionCommand).Assembly.Location).ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture)
+        : "";
 
     public string Name => "version";
 
@@ -23,7 +36,11 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
         ValueTask.FromResult(ApiReply.Ok("Version", new JsonObject
         {
             ["banner"] = "EmsSharp " + Release,
+            ["branchName"] = "",
+            ["buildDate"] = BuildDate,
+            ["buildNumber"] = "",
             ["codeName"] = "EmsSharp",
+            ["hash"] = Hash,
             ["name"] = options.Value.ServerName,
             ["releaseNumber"] = Release,
         }));
