@@ -96,7 +96,7 @@ public sealed class ErsHost : IAsyncDisposable
 
         host.Completion = host.WaitAsync();
         ILogger logger = state.Logger;
-        ErsLog.Started(logger, $"{options.Server.BindIP}:{host.Port}", admin is null ? "disabled" : $"{options.Server.AdminIP}:{host.AdminPort}");
+        ErsLog.Started(logger, $"{options.Server.BindIP}:{host.Port}", admin is null ? "disabled" : $"{options.Server.EffectiveAdminBindIP}:{host.AdminPort}, callers allowed from {options.Server.AdminIP}");
         if (state.LoadedFromStateFile)
         {
             ErsLog.StateLoaded(logger, state.StateFile!.Path);
@@ -229,7 +229,7 @@ public sealed class ErsHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Parse(options.Server.AdminIP), options.Server.AdminPort, listen => CapConnections(
+            kestrel.Listen(IPAddress.Parse(options.Server.EffectiveAdminBindIP), options.Server.AdminPort, listen => CapConnections(
                 listen, kestrel, "admin", options.Limits.MaxAdminConnectionsPerIp, options.Limits.MaxAdminConnections, state));
         });
         WebApplication app = builder.Build();

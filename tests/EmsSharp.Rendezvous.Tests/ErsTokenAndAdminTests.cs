@@ -137,6 +137,32 @@ public class ErsTokenAndAdminTests
     }
 
     [Fact]
+    public async Task AdminIP_is_the_caller_allowed_not_the_address_to_bind()
+    {
+        // EvoStream documents adminIP as the one remote address allowed to use the admin API. 192.0.2.10 (TEST-NET-1)
+        // is on no interface here: as a bind address the ERS could not start; as the allowed caller it listens on its
+        // bind address and refuses everyone else, this machine included.
+        await using (ErsHost ers = await ErsTestHost.StartAsync(o => o.Server.AdminIP = "192.0.2.10"))
+        {
+            using HttpClient http = new();
+            using HttpResponseMessage refused = await http.GetAsync(new Uri($"http://127.0.0.1:{ers.AdminPort}/?c=version"));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        // adminBindIP (ours) chooses where it listens; adminIP 0.0.0.0 allows any caller.
+        await using (ErsHost open = await ErsTestHost.StartAsync(o =>
+        {
+            o.Server.AdminIP = "0.0.0.0";
+            o.Server.AdminBindIP = "127.0.0.1";
+        }))
+        {
+            Assert.Equal("SUCCESS", (await AdminAsync(open, "version")).GetProperty("status").GetString());
+        }
+
+        Assert.Throws<InvalidDataException>(() => ErsTestHost.Options(o => o.Server.AdminBindIP = "not-an-ip").Validate());
+    }
+
+    [Fact]
     public async Task PortInUse_StartFailsWithIOException()
     {
         await using ErsHost first = await ErsTestHost.StartAsync();

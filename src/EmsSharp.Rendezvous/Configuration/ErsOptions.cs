@@ -80,6 +80,11 @@ public sealed class ErsOptions
             throw new InvalidDataException($"server.adminIP is not an IP address: {Server.AdminIP}");
         }
 
+        if (Server.AdminBindIP is not null && !System.Net.IPAddress.TryParse(Server.AdminBindIP, out _))
+        {
+            throw new InvalidDataException($"server.adminBindIP is not an IP address: {Server.AdminBindIP}");
+        }
+
         if (!System.Net.IPAddress.TryParse(Server.BindIP, out _))
         {
             throw new InvalidDataException($"server.bindIP is not an IP address: {Server.BindIP}");

@@ -33,8 +33,21 @@ public sealed class ErsServerOptions
     /// <summary>Serve the admin API.</summary>
     public bool AdminAccessEnabled { get; set; } = true;
 
-    /// <summary>Address of the admin API; it only answers this address.</summary>
+    /// <summary>
+    /// The one remote address allowed to use the admin API, as EvoStream documents it (the machine that calls it);
+    /// <c>0.0.0.0</c> allows any. A loopback address allows any loopback caller.
+    /// </summary>
     public string AdminIP { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Address the admin API listens on (ours); null: loopback when <see cref="AdminIP"/> is a loopback address (only local
+    /// callers are allowed anyway), otherwise <see cref="BindIP"/>.
+    /// </summary>
+    public string? AdminBindIP { get; set; }
+
+    /// <summary>The address the admin API listens on: <see cref="AdminBindIP"/> or what it defaults to.</summary>
+    public string EffectiveAdminBindIP => AdminBindIP
+        ?? (System.Net.IPAddress.TryParse(AdminIP, out var admin) && System.Net.IPAddress.IsLoopback(admin) ? AdminIP : BindIP);
 
     /// <summary>
     /// Host names the admin API answers besides its address (ours): a request whose <c>Host</c> is neither is
