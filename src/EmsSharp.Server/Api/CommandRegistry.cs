@@ -1,3 +1,5 @@
+using EmsSharp.Server.Api.Commands;
+
 namespace EmsSharp.Server.Api;
 
 /// <summary>
@@ -15,6 +17,8 @@ internal sealed partial class CommandRegistry
         _logger = logger;
         foreach (var command in commands)
             _commands.Add(command.Name, command);
+        foreach (var (name, why) in EvoStreamCommands.NotYetAnswered)
+            _commands.TryAdd(name, new UnavailableCommand(name, why));
         Commands = [.. _commands.Values.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
     }
 

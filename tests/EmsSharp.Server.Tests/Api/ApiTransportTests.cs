@@ -244,6 +244,37 @@ public sealed class ApiTransportTests : IAsyncLifetime
         Assert.Matches(@"^\d+\.\d+\.\d+", version.Data().GetProperty("releaseNumber").GetString()!);
     }
 
+    // EvoStream 2.0's help: its 74 command names (EvoStream/node-webui data/help.json).
+    private const string EvoStreamCommandNames =
+        "pullStream pushStream createHLSStream createDASHStream createHDSStream createMSSStream record transcode listStreamsIds " +
+        "getStreamInfo listStreams getStreamsCount shutdownStream listConfig removeConfig getConfigInfo isStreamRunning " +
+        "addStreamAlias removeStreamAlias listStreamAliases flushStreamAliases addGroupNameAlias getGroupNameByAlias " +
+        "removeGroupNameAliases listGroupNameAliases flushGroupNameAliases listHTTPStreamingSessions createIngestPoint " +
+        "removeIngestPoint listIngestPoints startWebRTC stopWebRTC getMetadata pushMetadata shutdownMetadata launchProcess " +
+        "setTimer listTimers removeTimer generateLazyPullFile generateServerPlaylist insertPlaylistItem uploadMedia addStorage " +
+        "listStorage removeStorage setAuthentication setLogLevel version help shutdownServer getLicenseId listInboundStreamNames " +
+        "listInboundStreams getInboundStreamsCount getConnectionInfo listConnections listConnectionsIds clientsConnected " +
+        "httpClientsConnected getExtendedConnectionCounters resetMaxFdCounters resetTotalFdCounters getConnectionsCount " +
+        "setConnectionsCountLimit getConnectionsCountLimit setBandwidthLimit getBandwidth addMetadataListener " +
+        "listMetadataListeners createService enableService shutdownService listServices";
+
+    [Fact]
+    public async Task Every_EvoStream_command_is_answered_never_as_unknown()
+    {
+        var names = EvoStreamCommandNames.Split(' ');
+        Assert.Equal(74, names.Length);
+        var help = (await _ems.HttpAsync("help")).Data().EnumerateArray().Select(c => c.GetProperty("command").GetString()!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+            Assert.Contains(name, help);
+
+        // One that is not built yet says so and what would do instead; a name EvoStream never had is still unknown.
+        var record = await _ems.HttpAsync("record?localStreamName=cam&pathToFile=x.mp4");
+        Assert.Equal("FAIL", record.Status());
+        Assert.StartsWith("record is not available in EmsSharp yet: outputs", record.Description(), StringComparison.Ordinal);
+        Assert.StartsWith("getLicenseId is not available in EmsSharp yet: EmsSharp needs no licence", (await _ems.HttpAsync("getLicenseId")).Description(), StringComparison.Ordinal);
+        Assert.StartsWith("Unknown command: explode", (await _ems.HttpAsync("explode")).Description(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Quit_ends_only_that_cli_session()
     {

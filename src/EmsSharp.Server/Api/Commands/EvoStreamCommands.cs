@@ -1,0 +1,75 @@
+namespace EmsSharp.Server.Api.Commands;
+
+/// <summary>
+/// EvoStream 2.0's command names (its <c>help</c>: 74 commands, shared/EVOSTREAM-API.md) that EmsSharp has no
+/// implementation of yet, each with what it would take. The registry answers each with an <see cref="UnavailableCommand"/>
+/// unless a real command of that name is registered.
+/// </summary>
+internal static class EvoStreamCommands
+{
+    private const string Outputs = "outputs (push, HLS, DASH, HDS, MSS, record) are planned";
+    private const string Aliases = "stream and group name aliases are planned";
+    private const string Connections = "connection listing and counters are planned";
+    private const string NotPlanned = "EmsSharp has no such feature";
+
+    public static IReadOnlyList<(string Name, string Why)> NotYetAnswered { get; } =
+    [
+        ("pushStream", Outputs),
+        ("createHLSStream", Outputs),
+        ("createDASHStream", Outputs),
+        ("createHDSStream", Outputs),
+        ("createMSSStream", Outputs),
+        ("record", Outputs),
+        ("listHTTPStreamingSessions", Outputs),
+        ("addStreamAlias", Aliases),
+        ("removeStreamAlias", Aliases),
+        ("listStreamAliases", Aliases),
+        ("flushStreamAliases", Aliases),
+        ("addGroupNameAlias", Aliases),
+        ("getGroupNameByAlias", Aliases),
+        ("removeGroupNameAlias", Aliases),
+        ("removeGroupNameAliases", Aliases),
+        ("listGroupNameAliases", Aliases),
+        ("flushGroupNameAliases", Aliases),
+        ("listConnections", Connections),
+        ("listConnectionsIds", Connections),
+        ("getConnectionInfo", Connections),
+        ("getConnectionsCount", Connections),
+        ("clientsConnected", Connections),
+        ("httpClientsConnected", Connections),
+        ("getExtendedConnectionCounters", Connections),
+        ("setLogLevel", "changing the log level at run time is planned; set Logging:LogLevel in appsettings.json"),
+        ("setAuthentication", "publishing is authorized by the Ingest:PublishKeys setting (docs/OPERATIONS.md, Publishing)"),
+        ("getLicenseId", "EmsSharp needs no licence"),
+        ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
+        ("createIngestPoint", NotPlanned),
+        ("removeIngestPoint", NotPlanned),
+        ("listIngestPoints", NotPlanned),
+        ("getMetadata", NotPlanned),
+        ("pushMetadata", NotPlanned),
+        ("shutdownMetadata", NotPlanned),
+        ("addMetadataListener", NotPlanned),
+        ("listMetadataListeners", NotPlanned),
+        ("launchProcess", NotPlanned),
+        ("setTimer", NotPlanned),
+        ("listTimers", NotPlanned),
+        ("removeTimer", NotPlanned),
+        ("generateLazyPullFile", NotPlanned),
+        ("generateServerPlaylist", NotPlanned),
+        ("insertPlaylistItem", NotPlanned),
+        ("uploadMedia", NotPlanned),
+        ("addStorage", NotPlanned),
+        ("listStorage", NotPlanned),
+        ("removeStorage", NotPlanned),
+        ("resetMaxFdCounters", NotPlanned),
+        ("resetTotalFdCounters", NotPlanned),
+        ("setConnectionsCountLimit", NotPlanned + " (the connection caps are settings: docs/OPERATIONS.md)"),
+        ("getConnectionsCountLimit", NotPlanned + " (the connection caps are settings: docs/OPERATIONS.md)"),
+        ("setBandwidthLimit", NotPlanned),
+        ("getBandwidth", NotPlanned),
+        ("createService", NotPlanned),
+        ("enableService", NotPlanned),
+        ("shutdownService", NotPlanned),
+        ("listServices", NotPlanned),
+    ];
+}
