@@ -53,8 +53,15 @@ public sealed partial class PeerSession
     /// <see cref="PeerDataChannel.State"/>. The session must offer or accept data channels (an
     /// <c>m=application</c>); otherwise the channel closes when DTLS connects.
     /// </summary>
+    /// <param name="label">The channel's label.</param>
+    /// <param name="options">Ordering, reliability, protocol and priority (defaults: reliable and ordered).</param>
+    /// <param name="beforeOpen">
+    /// Runs before the channel can open, on the calling thread: attach here the handlers that must see its first message.
+    /// Once this returns, the session's worker may open the channel and deliver the peer's messages at once, before the
+    /// caller's next line runs.
+    /// </param>
     /// <exception cref="ArgumentException">Both partial-reliability limits are set.</exception>
-    public PeerDataChannel CreateDataChannel(string label, DataChannelOptions? options = null)
+    public PeerDataChannel CreateDataChannel(string label, DataChannelOptions? options = null, Action<PeerDataChannel>? beforeOpen = null)
     {
         ArgumentNullException.ThrowIfNull(label);
         options ??= new DataChannelOptions();
@@ -64,6 +71,7 @@ public sealed partial class PeerSession
         }
 
         var channel = new PeerDataChannel(this, label, options);
+        beforeOpen?.Invoke(channel);
         Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => OpenOnLoop(channel)));
         return channel;
     }

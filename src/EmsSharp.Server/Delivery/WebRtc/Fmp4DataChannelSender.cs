@@ -76,11 +76,13 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     public void Start(PeerSession session, DtlsSrtpKeys keys)
     {
         // The stock player sends its request as soon as any channel opens: the command channel goes first.
+        // Handlers go on before the channels can open: the session's worker opens a channel as soon as it is created,
+        // and the player's request can come back before this thread's next line (it did, under load, in a test whose
+        // request was then lost: the handler was attached after CreateDataChannel returned).
         _session = session;
-        _command = session.CreateDataChannel(CommandChannelLabel);
-        _stream = session.CreateDataChannel(StreamChannelLabel);
-        _command.MessageReceived += OnCommand;
         session.DataChannelOpenedByPeer += (_, channel) => channel.MessageReceived += OnCommand;
+        _command = session.CreateDataChannel(CommandChannelLabel, beforeOpen: channel => channel.MessageReceived += OnCommand);
+        _stream = session.CreateDataChannel(StreamChannelLabel);
     }
 
     private void OnCommand(PeerDataChannel channel, PeerDataChannelMessage message)
