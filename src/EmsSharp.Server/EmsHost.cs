@@ -95,6 +95,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
 
         services.AddSingleton<IApiCommand, HelpCommand>();
         services.AddSingleton<IApiCommand, VersionCommand>();
+        services.AddSingleton<IApiCommand, GetLicenseIdCommand>();
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();
