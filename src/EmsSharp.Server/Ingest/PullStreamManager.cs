@@ -102,6 +102,39 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
         return pull;
     }
 
+    /// <summary>
+    /// Stops a pull and starts it afresh from the same configuration, which stays saved (<c>shutdownStream
+    /// permanently=0</c>: the stream ends and comes back). False when there is no such pull, or it was removed meanwhile.
+    /// </summary>
+    public async ValueTask<bool> RestartAsync(long configId)
+    {
+        PullStream? old;
+        lock (_gate)
+        {
+            if (!_pulls.TryGetValue(configId, out old))
+            {
+                return false;
+            }
+        }
+
+        await old.StopAsync().ConfigureAwait(false);
+        PullStream fresh;
+        lock (_gate)
+        {
+            if (!_pulls.TryGetValue(configId, out var current) || !ReferenceEquals(current, old) ||
+                !TryParseUri(old.Configuration.Uri, out var uri, out _))
+            {
+                return false;
+            }
+
+            fresh = new PullStream(old.Configuration, uri, hub, time, logger);
+            _pulls[configId] = fresh;
+        }
+
+        Launch(fresh);
+        return true;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         store.Load();

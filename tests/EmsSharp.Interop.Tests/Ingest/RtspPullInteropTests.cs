@@ -91,6 +91,43 @@ public class RtspPullInteropTests
         }
     }
 
+    [Fact]
+    public async Task ShutdownStream_permanently_0_ends_a_pull_that_comes_back_and_1_ends_it_for_good()
+    {
+        await using var shim = await RtspSourceShim.StartAsync(0, 30);
+        var (host, folder) = await StartEmsAsync();
+        await using var _ = host;
+        try
+        {
+            Assert.True((await RunAsync(host, $"pullStream uri=rtsp://127.0.0.1:{shim.Port}/live/cam forceTcp=1")).Success);
+            var hub = host.Services.GetRequiredService<StreamHub>();
+            var first = await hub.WaitForStreamAsync("cam", TimeSpan.FromSeconds(20));
+            Assert.True(first is not null, "no stream; ffmpeg said: " + shim.FfmpegErrors);
+
+            // permanently=0: the stream ends, the configuration stays, the pull starts again (EvoStream's keepAlive).
+            var reply = await RunAsync(host, "shutdownStream localStreamName=cam permanently=0");
+            Assert.True(reply.Success, reply.Description);
+            Assert.Equal("cam", reply.Data!["streamInfo"]!["name"]!.GetValue<string>()); // EvoStream's {streamInfo}
+            using (var ended = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+            {
+                await first.Completion.WaitAsync(ended.Token);
+            }
+
+            var second = await hub.WaitForStreamAsync("cam", TimeSpan.FromSeconds(20));
+            Assert.True(second is not null, "the pull did not come back");
+            Assert.NotEqual(first.Id, second.Id);
+            Assert.Single((await RunAsync(host, "listConfig")).Data!["pull"]!.AsArray());
+
+            // The default (permanently=1): gone with its configuration.
+            Assert.True((await RunAsync(host, "shutdownStream localStreamName=cam")).Success);
+            Assert.Empty((await RunAsync(host, "listConfig")).Data!["pull"]!.AsArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task<(EmsHost Host, string Folder)> StartEmsAsync()
     {
         var folder = Path.Combine(Path.GetTempPath(), "ems-pull-" + Guid.NewGuid().ToString("N"));

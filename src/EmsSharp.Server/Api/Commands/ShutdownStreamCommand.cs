@@ -1,11 +1,14 @@
+using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
-/// <c>shutdownStream</c>: ends a live stream. A pulled stream's configuration is removed, so it stays down
-/// ("permanently"); a pushed stream ends and its publisher may publish again.
+/// <c>shutdownStream</c>: ends a live stream (by uniqueId <c>id</c> or <c>localStreamName</c>). With <c>permanently</c>
+/// (EvoStream's default, 1) a pulled stream's configuration is removed too, so it stays down; with 0 a keepAlive pull
+/// starts again at once and its configuration stays. A pushed stream ends and its publisher may publish again. The reply's
+/// <c>data</c> is <c>{streamInfo}</c>, the stream object as it was, as EvoStream answers it.
 /// </summary>
 internal sealed class ShutdownStreamCommand(StreamHub hub, PullStreamManager pulls, TimeProvider time) : IApiCommand
 {
@@ -13,9 +16,13 @@ internal sealed class ShutdownStreamCommand(StreamHub hub, PullStreamManager pul
 
     public bool ChangesState => true;
 
-    public string Description => "Ends a live stream (by id or localstreamname); a pull's configuration is removed";
+    public string Description => "Ends a live stream (by id or localstreamname); permanently=1 also removes a pull's configuration";
 
-    public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;
+    public IReadOnlyList<CommandParameter> Parameters { get; } =
+    [
+        .. StreamInfoJson.SelectorParameters,
+        new("permanently", ParameterKind.Boolean, false, "true", "also remove a pull's configuration; 0: a keepAlive pull comes back"),
+    ];
 
     public async ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
@@ -27,10 +34,14 @@ internal sealed class ShutdownStreamCommand(StreamHub hub, PullStreamManager pul
         var info = StreamInfoJson.Create(stream, pulls, time);
         if (pulls.FindByStreamName(stream.Name) is { } pull)
         {
-            await pulls.RemoveAsync(pull.Configuration.ConfigId).ConfigureAwait(false);
+            var keep = arguments.GetBoolean("permanently") == false && pull.Configuration.KeepAlive;
+            if (!keep || !await pulls.RestartAsync(pull.Configuration.ConfigId).ConfigureAwait(false))
+            {
+                await pulls.RemoveAsync(pull.Configuration.ConfigId).ConfigureAwait(false);
+            }
         }
 
         stream.Dispose();
-        return ApiReply.Ok("Stream closed", info);
+        return ApiReply.Ok("Stream closed", new JsonObject { ["streamInfo"] = info });
     }
 }
