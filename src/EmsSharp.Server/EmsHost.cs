@@ -96,6 +96,10 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IApiCommand, HelpCommand>();
         services.AddSingleton<IApiCommand, VersionCommand>();
         services.AddSingleton<IApiCommand, GetLicenseIdCommand>();
+        services.AddSingleton<LogLevelSwitch>();
+        services.AddSingleton<IConfigureOptions<LoggerFilterOptions>>(sp => sp.GetRequiredService<LogLevelSwitch>());
+        services.AddSingleton<IOptionsChangeTokenSource<LoggerFilterOptions>>(sp => sp.GetRequiredService<LogLevelSwitch>());
+        services.AddSingleton<IApiCommand, SetLogLevelCommand>();
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();

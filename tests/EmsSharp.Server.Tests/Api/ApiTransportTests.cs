@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EmsSharp.Server.Tests.Api;
 
@@ -274,6 +276,26 @@ public sealed class ApiTransportTests : IAsyncLifetime
         var licence = await _ems.HttpAsync("getLicenseId");
         Assert.Equal(("SUCCESS", "EmsSharp needs no licence"), (licence.Status(), licence.Description()));
         Assert.StartsWith("Unknown command: explode", (await _ems.HttpAsync("explode")).Description(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetLogLevel_changes_the_default_level_at_run_time_on_EvoStreams_scale()
+    {
+        var logger = _ems.Host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Server.Tests.Probe");
+        Assert.False(logger.IsEnabled(LogLevel.Debug));
+
+        var set = await _ems.HttpAsync("setLogLevel?level=4"); // debug
+        Assert.Equal(("SUCCESS", "Log level is set"), (set.Status(), set.Description()));
+        Assert.True(logger.IsEnabled(LogLevel.Debug));
+
+        Assert.Equal("SUCCESS", (await _ems.HttpAsync("setLogLevel?level=1")).Status()); // error
+        Assert.False(logger.IsEnabled(LogLevel.Warning));
+        Assert.True(logger.IsEnabled(LogLevel.Error));
+
+        var bad = await _ems.HttpAsync("setLogLevel?level=9");
+        Assert.Equal("FAIL", bad.Status());
+        Assert.Contains("level", bad.Description(), StringComparison.Ordinal);
+        Assert.Equal("SUCCESS", (await _ems.HttpAsync("setLogLevel?level=3")).Status());
     }
 
     [Fact]

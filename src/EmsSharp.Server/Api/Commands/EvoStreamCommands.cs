@@ -38,7 +38,6 @@ internal static class EvoStreamCommands
         ("clientsConnected", Connections),
         ("httpClientsConnected", Connections),
         ("getExtendedConnectionCounters", Connections),
-        ("setLogLevel", "changing the log level at run time is planned; set Logging:LogLevel in appsettings.json"),
         ("setAuthentication", "publishing is authorized by the Ingest:PublishKeys setting (docs/OPERATIONS.md, Publishing)"),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
         ("createIngestPoint", NotPlanned),
