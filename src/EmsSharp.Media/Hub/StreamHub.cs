@@ -65,6 +65,8 @@ public sealed class StreamHub
             _waiters.Remove(name, out waiters);
         }
 
+        // Listeners first (the inStreamCreated event, a pull's status): whoever waited for the stream then finds them done.
+        StreamCreated?.Invoke(stream);
         if (waiters is not null)
         {
             foreach (var waiter in waiters)
@@ -73,7 +75,6 @@ public sealed class StreamHub
             }
         }
 
-        StreamCreated?.Invoke(stream);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Ingest;
@@ -12,29 +13,83 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
     private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
+    private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
+    private Status _current = new(PullStatusCode.Connecting, time.GetUtcNow(), 0);
+    private Status? _previous;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
 
     /// <summary>Completes when the pull has ended for good (stopped, or failed without keepAlive).</summary>
     public Task Completion => _run;
 
-    public void Start() => _run = RunAsync();
+    public void Start()
+    {
+        hub.StreamCreated += OnStreamCreated;
+        _run = RunAsync();
+    }
 
     public async Task StopAsync()
     {
+        hub.StreamCreated -= OnStreamCreated;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(false);
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// EvoStream's <c>status</c> of the configuration: <c>{current, previous}</c>, each <c>{code, description, timestamp
+    /// (unix s), uniqueStreamId}</c> (the live stream's uniqueId, or 0); <c>previous</c> is null before the first change.
+    /// </summary>
+    public JsonObject StatusToJson()
+    {
+        lock (_gate)
+        {
+            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
+        }
+    }
+
+    private void OnStreamCreated(LiveStream stream)
+    {
+        if (string.Equals(stream.Name, Configuration.LocalStreamName, StringComparison.Ordinal))
+        {
+            SetStatus(PullStatusCode.Streaming, stream.Id);
+        }
+    }
+
+    private void SetStatus(PullStatusCode code, long streamId = 0)
+    {
+        lock (_gate)
+        {
+            _previous = _current;
+            _current = new Status(code, time.GetUtcNow(), streamId);
+        }
+    }
+
+    // An attempt that ends after its stream was live is a disconnection; before, a failed connection.
+    private void SetEnded()
+    {
+        lock (_gate)
+        {
+            var code = _current.Code == PullStatusCode.Streaming ? PullStatusCode.Disconnected : PullStatusCode.ConnectionFailed;
+            _previous = _current;
+            _current = new Status(code, time.GetUtcNow(), 0);
+        }
     }
 
     private async Task RunAsync()
     {
         await Task.Yield();
         var token = _stop.Token;
+        var attempts = 0;
         while (!token.IsCancellationRequested)
         {
             IngestLog.PullStarted(logger, Configuration.ConfigId, _redacted, Configuration.LocalStreamName);
+            if (attempts++ > 0)
+            {
+                SetStatus(PullStatusCode.Connecting); // the first attempt starts in the initial status
+            }
+
             try
             {
                 var run = uri.Scheme.Equals("rtmp", StringComparison.OrdinalIgnoreCase)
@@ -52,6 +107,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
                 IngestLog.PullFailed(logger, Configuration.ConfigId, _redacted, e.Message);
             }
 
+            SetEnded();
             if (!Configuration.KeepAlive)
             {
                 return;
@@ -66,5 +122,22 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
                 return;
             }
         }
+    }
+
+    private sealed record Status(PullStatusCode Code, DateTimeOffset At, long StreamId)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["code"] = (int)Code,
+            ["description"] = Code switch
+            {
+                PullStatusCode.Streaming => "Streaming",
+                PullStatusCode.Connecting => "Connecting",
+                PullStatusCode.Disconnected => "Disconnected",
+                _ => "Connection failed",
+            },
+            ["timestamp"] = At.ToUnixTimeSeconds(),
+            ["uniqueStreamId"] = StreamId,
+        };
     }
 }

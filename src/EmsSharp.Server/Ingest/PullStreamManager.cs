@@ -63,6 +63,15 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
         return pull;
     }
 
+    /// <summary>The pull of configuration <paramref name="configId"/>, or null.</summary>
+    public PullStream? Find(long configId)
+    {
+        lock (_gate)
+        {
+            return _pulls.GetValueOrDefault(configId);
+        }
+    }
+
     /// <summary>The pull publishing <paramref name="streamName"/>, or null.</summary>
     public PullStream? FindByStreamName(string streamName)
     {

@@ -99,10 +99,21 @@ public class RtspPullInteropTests
         await using var _ = host;
         try
         {
-            Assert.True((await RunAsync(host, $"pullStream uri=rtsp://127.0.0.1:{shim.Port}/live/cam forceTcp=1")).Success);
+            var pull = await RunAsync(host, $"pullStream uri=rtsp://127.0.0.1:{shim.Port}/live/cam forceTcp=1");
+            Assert.True(pull.Success);
             var hub = host.Services.GetRequiredService<StreamHub>();
             var first = await hub.WaitForStreamAsync("cam", TimeSpan.FromSeconds(20));
             Assert.True(first is not null, "no stream; ffmpeg said: " + shim.FfmpegErrors);
+
+            // getConfigInfo's status in EvoStream's codes: connecting (1) before, streaming (0) now, with the stream's
+            // uniqueId; timestamps in unix seconds.
+            var configId = pull.Data!["configId"]!.GetValue<long>();
+            var status = (await RunAsync(host, $"getConfigInfo id={configId}")).Data!["status"]!;
+            Assert.Equal(0, status["current"]!["code"]!.GetValue<int>());
+            Assert.Equal("Streaming", status["current"]!["description"]!.GetValue<string>());
+            Assert.Equal(first.Id, status["current"]!["uniqueStreamId"]!.GetValue<long>());
+            Assert.InRange(status["current"]!["timestamp"]!.GetValue<long>(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+            Assert.Equal(1, status["previous"]!["code"]!.GetValue<int>());
 
             // permanently=0: the stream ends, the configuration stays, the pull starts again (EvoStream's keepAlive).
             var reply = await RunAsync(host, "shutdownStream localStreamName=cam permanently=0");

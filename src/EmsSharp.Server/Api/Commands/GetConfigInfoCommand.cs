@@ -1,11 +1,12 @@
 using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
-internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager) : IApiCommand
+internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls) : IApiCommand
 {
     public string Name => "getConfigInfo";
 
@@ -27,6 +28,8 @@ internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServi
         var data = entry.CloneData();
         if (manager.Find(id) is { } service)
             data["status"] = service.StatusToJson();
+        else if (pulls.Find(id) is { } pull)
+            data["status"] = pull.StatusToJson(); // EvoStream's codes (0 streaming, 1 connecting, 4 disconnected, 5 failed), unix seconds
         return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
     }
 }
