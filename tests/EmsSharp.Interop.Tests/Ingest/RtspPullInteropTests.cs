@@ -114,6 +114,8 @@ public class RtspPullInteropTests
             Assert.Equal(first.Id, status["current"]!["uniqueStreamId"]!.GetValue<long>());
             Assert.InRange(status["current"]!["timestamp"]!.GetValue<long>(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
             Assert.Equal(1, status["previous"]!["code"]!.GetValue<int>());
+            var listed = Assert.Single((await RunAsync(host, "listConfig")).Data!["pull"]!.AsArray())!;
+            Assert.Equal(0, listed["status"]!["current"]!["code"]!.GetValue<int>()); // listConfig's pull entries too
 
             // permanently=0: the stream ends, the configuration stays, the pull starts again (EvoStream's keepAlive).
             var reply = await RunAsync(host, "shutdownStream localStreamName=cam permanently=0");

@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
-internal sealed class ListConfigCommand(ConfigurationStore store) : IApiCommand
+internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls) : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -28,7 +29,14 @@ internal sealed class ListConfigCommand(ConfigurationStore store) : IApiCommand
         {
             if (KindOf(entry.OperationType) is { } kind)
             {
-                data[kind]!.AsArray().Add(entry.CloneData());
+                // A pull's entry carries its status, as EvoStream's real listConfig does (the web UI's Config tables).
+                var item = entry.CloneData();
+                if (entry.OperationType == OperationType.Pull && pulls.Find(entry.ConfigId) is { } pull)
+                {
+                    item["status"] = pull.StatusToJson();
+                }
+
+                data[kind]!.AsArray().Add(item);
             }
         }
 
