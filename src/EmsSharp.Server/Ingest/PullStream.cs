@@ -61,8 +61,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     {
         lock (_gate)
         {
-            _previous = _current;
-            _current = new Status(code, time.GetUtcNow(), streamId);
+            Transition(code, streamId);
         }
     }
 
@@ -71,10 +70,15 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     {
         lock (_gate)
         {
-            var code = _current.Code == PullStatusCode.Streaming ? PullStatusCode.Disconnected : PullStatusCode.ConnectionFailed;
-            _previous = _current;
-            _current = new Status(code, time.GetUtcNow(), 0);
+            Transition(_current.Code == PullStatusCode.Streaming ? PullStatusCode.Disconnected : PullStatusCode.ConnectionFailed, 0);
         }
+    }
+
+    // Under _gate.
+    private void Transition(PullStatusCode code, long streamId)
+    {
+        _previous = _current;
+        _current = new Status(code, time.GetUtcNow(), streamId);
     }
 
     private async Task RunAsync()
