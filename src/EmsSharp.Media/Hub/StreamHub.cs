@@ -43,6 +43,12 @@ public sealed class StreamHub
     }
 
     /// <summary>
+    /// A new uniqueId from the streams' own sequence, for an outbound stream (a viewer, an output) that the API lists beside
+    /// the live streams: EvoStream numbers inbound and outbound streams in one space, so an id names one stream of either.
+    /// </summary>
+    public long AllocateId() => Interlocked.Increment(ref _lastId);
+
+    /// <summary>
     /// Creates the live stream <paramref name="name"/> and returns it as the publisher's handle; false when
     /// that name is already live (a second publisher is refused). Dispose the handle to end the stream.
     /// <paramref name="origin"/> (default <see cref="StreamOrigin.Unspecified"/>) is what the API shows as its type and
@@ -60,7 +66,7 @@ public sealed class StreamHub
                 return false;
             }
 
-            stream = new LiveStream(this, ++_lastId, name, origin ?? StreamOrigin.Unspecified, _options, _time);
+            stream = new LiveStream(this, Interlocked.Increment(ref _lastId), name, origin ?? StreamOrigin.Unspecified, _options, _time);
             _streams.Add(name, stream);
             _waiters.Remove(name, out waiters);
         }

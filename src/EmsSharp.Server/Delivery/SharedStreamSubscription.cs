@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmsSharp.Media.Hub;
 using EmsSharp.Media.Ring;
 
 namespace EmsSharp.Server.Delivery;
@@ -25,6 +26,9 @@ internal abstract class SharedStreamSubscription<TUnit> : IDisposable
 
     /// <summary>The live stream's name.</summary>
     public string StreamName => _source.StreamName;
+
+    /// <summary>The live stream this viewer reads.</summary>
+    public LiveStream Stream => _source.Stream;
 
     /// <summary>How many times this viewer skipped to the next keyframe (it fell behind, or its transport backed up).</summary>
     public long KeyframeSkips => Reader.KeyframeSkips;

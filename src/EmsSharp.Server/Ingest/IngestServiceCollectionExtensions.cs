@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
+using EmsSharp.Server.Delivery;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -41,17 +43,20 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<PullStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
         services.AddSingleton<IApiCommand, PullStreamCommand>();
-        const string ObjectsHelp =
-            "Lists the live streams as EvoStream's stream objects (uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings)";
-        services.AddSingleton<IApiCommand>(sp => StreamObjects(sp, "listStreams", ObjectsHelp, "Available streams"));
-        services.AddSingleton<IApiCommand>(sp => StreamObjects(sp, "listInboundStreams", ObjectsHelp, "Available inbound streams"));
-        services.AddSingleton<IApiCommand>(sp => new StreamListCommand(sp.GetRequiredService<StreamHub>(), "listStreamsIds",
-            "Lists the uniqueIds of the live streams", "Available stream IDs", static s => s.Id));
-        services.AddSingleton<IApiCommand>(sp => new StreamListCommand(sp.GetRequiredService<StreamHub>(), "listInboundStreamNames",
+        services.TryAddSingleton<OutboundStreamRegistry>();
+        services.TryAddSingleton<StreamDirectory>();
+        const string ObjectsHelp = "Lists the live streams, inbound and outbound (the viewers), as EvoStream's stream objects "
+            + "(uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings, outStreamsUniqueIds, inStreamUniqueId)";
+        const string InboundHelp = "Lists the live inbound streams as EvoStream's stream objects";
+        services.AddSingleton<IApiCommand>(sp => StreamList(sp, false, "listStreams", ObjectsHelp, "Available streams", null));
+        services.AddSingleton<IApiCommand>(sp => StreamList(sp, true, "listInboundStreams", InboundHelp, "Available inbound streams", null));
+        services.AddSingleton<IApiCommand>(sp => StreamList(sp, false, "listStreamsIds",
+            "Lists the uniqueIds of the live streams, inbound and outbound", "Available stream IDs", static s => s.Id));
+        services.AddSingleton<IApiCommand>(sp => StreamList(sp, true, "listInboundStreamNames",
             "Lists the names of the live inbound streams", "Inbound local stream names", static s => s.Name));
-        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
-            "getStreamsCount", "streamCount", "Active streams count", "Counts the live streams: {streamCount}"));
-        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamHub>(),
+        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamDirectory>(), false,
+            "getStreamsCount", "streamCount", "Active streams count", "Counts the live streams, inbound and outbound: {streamCount}"));
+        services.AddSingleton<IApiCommand>(sp => new StreamCountCommand(sp.GetRequiredService<StreamDirectory>(), true,
             "getInboundStreamsCount", "inboundStreamsCount", "Active inbound streams",
             "Counts the live inbound streams: {inboundStreamsCount}"));
         services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
@@ -60,11 +65,11 @@ internal static class IngestServiceCollectionExtensions
         return services;
     }
 
-    private static StreamListCommand StreamObjects(IServiceProvider services, string name, string description, string replyDescription)
+    // One list command; item null: each stream's object.
+    private static StreamListCommand StreamList(
+        IServiceProvider services, bool inboundOnly, string name, string description, string replyDescription, Func<ListedStream, JsonNode>? item)
     {
-        var pulls = services.GetRequiredService<PullStreamManager>();
-        var time = services.GetRequiredService<TimeProvider>();
-        return new StreamListCommand(services.GetRequiredService<StreamHub>(), name, description, replyDescription,
-            s => StreamInfoJson.Create(s, pulls, time));
+        var streams = services.GetRequiredService<StreamDirectory>();
+        return new StreamListCommand(streams, inboundOnly, name, description, replyDescription, item ?? streams.ToJson);
     }
 }

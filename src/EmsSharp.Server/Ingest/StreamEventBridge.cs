@@ -9,7 +9,7 @@ namespace EmsSharp.Server.Ingest;
 /// Turns the hub's StreamCreated/StreamClosed into <c>inStreamCreated</c>/<c>inStreamClosed</c> events whose payload is the
 /// stream object of listStreams (EvoStream's events carry the stream's full stats).
 /// </summary>
-internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events, PullStreamManager pulls, TimeProvider time) : IHostedService
+internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events, StreamDirectory streams) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,5 +29,5 @@ internal sealed class StreamEventBridge(StreamHub hub, IEventPublisher events, P
 
     private void OnClosed(LiveStream stream) => events.Publish(EventTypes.InStreamClosed, Payload(stream));
 
-    private JsonObject Payload(LiveStream stream) => StreamInfoJson.Create(stream, pulls, time);
+    private JsonObject Payload(LiveStream stream) => streams.ToJson(new ListedStream(stream, null));
 }

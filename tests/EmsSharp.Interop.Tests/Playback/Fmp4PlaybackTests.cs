@@ -34,12 +34,38 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         Assert.Equal("Connected", peer.GetProperty("state").GetString());
         Assert.True(peer.GetProperty("bytesSent").GetInt64() > 100_000);
 
+        // The viewer is an outbound stream of the source in EvoStream's listStreams: ONFMP4, reading it.
+        var streams = (await rig.CommandAsync("listStreams")).GetProperty("data").EnumerateArray().ToList();
+        output.WriteLine(string.Join("\n", streams));
+        var source = Assert.Single(streams, s => s.GetProperty("type").GetString()![0] == 'I');
+        var viewer = Assert.Single(streams, s => s.GetProperty("type").GetString() == "ONFMP4");
+        var viewerId = viewer.GetProperty("uniqueId").GetInt64();
+        Assert.Equal(source.GetProperty("uniqueId").GetInt64(), viewer.GetProperty("inStreamUniqueId").GetInt64());
+        Assert.Equal([viewerId], source.GetProperty("outStreamsUniqueIds").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(peer.GetProperty("id").GetString(), viewer.GetProperty("peerId").GetString());
+        Assert.Equal(9, viewer.GetProperty("connectionType").GetInt32());
+        Assert.True(viewer.GetProperty("bytes").GetInt64() > 100_000);
+        Assert.NotEqual(0, viewer.GetProperty("farPort").GetInt32());
+
         // Server-added latency of the live fragments handed to the data channel.
         var delivery = await rig.CommandAsync("getDeliveryStats");
         output.WriteLine(delivery.GetProperty("data").ToString());
         var fmp4 = delivery.GetProperty("data").GetProperty("fmp4");
         Assert.True(fmp4.GetProperty("count").GetInt64() > 30);
         Assert.InRange(fmp4.GetProperty("p50Us").GetInt64(), 1, 1_000_000);
+
+        // shutdownStream of the output disconnects that viewer; the source goes on.
+        var shut = await rig.CommandAsync($"shutdownStream?id={viewerId}");
+        Assert.Equal("SUCCESS", shut.GetProperty("status").GetString());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await rig.CommandAsync("listStreamsIds")).GetProperty("data").EnumerateArray().Any(e => e.GetInt64() == viewerId))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the shut down viewer is still listed");
+            await Task.Delay(100);
+        }
+
+        Assert.True((await rig.CommandAsync($"isStreamRunning?id={source.GetProperty("uniqueId").GetInt64()}"))
+            .GetProperty("data").GetProperty("Running").GetBoolean());
     }
 
     [Fact]

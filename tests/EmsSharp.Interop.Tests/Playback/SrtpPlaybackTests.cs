@@ -66,6 +66,23 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
             Assert.True(peer.GetProperty("packetsSent").GetInt64() > 100);
         }
 
+        // Each viewer is an outbound stream of the source in EvoStream's listStreams: ONP (native media is RTP), reading it.
+        var streams = (await rig.CommandAsync("listStreams")).GetProperty("data").EnumerateArray().ToList();
+        output.WriteLine(string.Join("\n", streams));
+        var source = Assert.Single(streams, s => s.GetProperty("type").GetString()![0] == 'I');
+        var outputs = streams.Where(s => s.GetProperty("type").GetString() == "ONP").ToList();
+        Assert.Equal(list.Select(p => p.GetProperty("id").GetString()).Order(), outputs.Select(o => o.GetProperty("peerId").GetString()).Order());
+        Assert.Equal(outputs.Select(o => o.GetProperty("uniqueId").GetInt64()).Order(),
+            source.GetProperty("outStreamsUniqueIds").EnumerateArray().Select(e => e.GetInt64()));
+        foreach (var viewer in outputs)
+        {
+            Assert.Equal(source.GetProperty("uniqueId").GetInt64(), viewer.GetProperty("inStreamUniqueId").GetInt64());
+            Assert.Equal(9, viewer.GetProperty("connectionType").GetInt32());
+            Assert.Equal("VH264", viewer.GetProperty("video").GetProperty("codec").GetString());
+            Assert.True(viewer.GetProperty("video").GetProperty("packetsCount").GetInt64() > 100);
+            Assert.NotEqual(0, viewer.GetProperty("farPort").GetInt32());
+        }
+
         // Server-added latency of the live frames sent (hub arrival to each viewer's last packet of the frame).
         var delivery = await rig.CommandAsync("getDeliveryStats");
         output.WriteLine(delivery.GetProperty("data").ToString());
@@ -88,6 +105,13 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         while ((await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")[0].GetProperty("peers").GetArrayLength() != 1)
         {
             Assert.True(DateTime.UtcNow < deadline, "the closed page's peer was not removed");
+            await Task.Delay(100);
+        }
+
+        // ... and its outbound stream.
+        while ((await rig.CommandAsync("getStreamsCount")).GetProperty("data").GetProperty("streamCount").GetInt32() != 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the closed page's outbound stream was not removed");
             await Task.Delay(100);
         }
     }

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Events;
 using EmsSharp.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,7 +49,7 @@ public sealed class EvoStreamStreamObjectTests : IDisposable
         Assert.True(stream.Publish(new MediaFrame(TrackKind.Audio, MediaCodec.Aac, 0, 0, true, new byte[100])));
         time.Advance(TimeSpan.FromMilliseconds(2000));
 
-        var info = StreamInfoJson.Create(stream, Pulls(hub, time), time);
+        var info = Directory(hub, time).ToJson(new ListedStream(stream, null));
 
         foreach (var member in AlwaysPresent)
         {
@@ -102,7 +105,7 @@ public sealed class EvoStreamStreamObjectTests : IDisposable
         var hub = new StreamHub(time);
         Assert.True(hub.TryPublish("bare", out var stream, new StreamOrigin(StreamOrigin.RtspTag)));
 
-        var info = StreamInfoJson.Create(stream, Pulls(hub, time), time);
+        var info = Directory(hub, time).ToJson(new ListedStream(stream, null));
 
         Assert.Equal("INP", info["type"]!.GetValue<string>());
         Assert.Equal("VUNK", info["video"]!["codec"]!.GetValue<string>());
@@ -195,7 +198,138 @@ public sealed class EvoStreamStreamObjectTests : IDisposable
         Assert.Equal(pull.Data().GetProperty("configId").GetInt64(), settings.GetProperty("configId").GetInt64());
     }
 
-    private PullStreamManager Pulls(StreamHub hub, TimeProvider time) => new(
-        new ConfigurationStore(Options.Create(new EmsOptions { DataFolder = _folder }), time, NullLogger<ConfigurationStore>.Instance),
-        hub, time, NullLogger<PullStreamManager>.Instance);
+    [Fact]
+    public void A_viewer_is_an_outbound_stream_of_its_source_in_the_same_id_space_with_its_events()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var hub = new StreamHub(time);
+        var events = new RecordingPublisher();
+        var outputs = new OutboundStreamRegistry(hub, events, time);
+        var streams = Directory(hub, time, outputs);
+        Assert.True(hub.TryPublish("cam", out var stream, new StreamOrigin(StreamOrigin.RtmpTag, AppName: "live")));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, new byte[] { 1, 66, 0xC0, 30 }, 640, 360));
+        stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Opus, new byte[] { 0 }, 48_000, 2));
+        var counters = new ViewerTrafficCounters();
+        var shutdowns = 0;
+        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.RtpTag, OperationType.WebRtc, counters,
+            () => (new IPEndPoint(IPAddress.Parse("10.0.0.1"), 5000), new IPEndPoint(IPAddress.Parse("::ffff:192.0.2.7"), 61000)),
+            () => new JsonObject { ["peerId"] = "p1" }, () => shutdowns++));
+        Assert.True(hub.TryPublish("other", out var other));
+        // One id space: the output's id is neither stream's, and ids keep growing across both kinds.
+        Assert.True(stream.Id < output.Id && output.Id < other.Id);
+
+        counters.AddPackets(10, 12_000);
+        counters.AddAudioPacket(100);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var info = streams.ToJson(new ListedStream(null, output));
+        foreach (var member in AlwaysPresent)
+        {
+            Assert.True(info.ContainsKey(member), member);
+        }
+
+        Assert.Equal("ONP", info["type"]!.GetValue<string>());
+        Assert.Equal(StreamOrigin.TagNumber("ONP"), info["typeNumeric"]!.GetValue<ulong>());
+        Assert.Equal(output.Id, info["uniqueId"]!.GetValue<long>());
+        Assert.Equal(stream.Id, info["inStreamUniqueId"]!.GetValue<long>());
+        Assert.Equal(("cam", "live"), (info["name"]!.GetValue<string>(), info["appName"]!.GetValue<string>()));
+        Assert.Equal(9, info["connectionType"]!.GetValue<int>());
+        Assert.True(info["canDropFrames"]!.GetValue<bool>());
+        Assert.Equal(("192.0.2.7", 61000), (info["farIp"]!.GetValue<string>(), info["farPort"]!.GetValue<int>()));
+        Assert.Equal(("10.0.0.1", 5000), (info["nearIp"]!.GetValue<string>(), info["nearPort"]!.GetValue<int>()));
+        Assert.Equal(2000, info["upTime"]!.GetValue<double>());
+        Assert.Equal("p1", info["peerId"]!.GetValue<string>());
+        // Its tracks are its source's codecs; srtp sends each track in its own packets, so each has its own counters.
+        Assert.Equal(("VH264", 10L, 12_000L), (info["video"]!["codec"]!.GetValue<string>(),
+            info["video"]!["packetsCount"]!.GetValue<long>(), info["video"]!["bytesCount"]!.GetValue<long>()));
+        Assert.Equal(("AOPUS", 1L, 100L), (info["audio"]!["codec"]!.GetValue<string>(),
+            info["audio"]!["packetsCount"]!.GetValue<long>(), info["audio"]!["bytesCount"]!.GetValue<long>()));
+        var names = info.Select(kv => kv.Key).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+
+        // The source names its readers.
+        var source = streams.ToJson(new ListedStream(stream, null));
+        Assert.Equal([output.Id], source["outStreamsUniqueIds"]!.AsArray().Select(n => n!.GetValue<long>()));
+        Assert.Null(streams.ToJson(new ListedStream(other, null))["outStreamsUniqueIds"]);
+        Assert.Equal([stream.Id, output.Id, other.Id], streams.List(inboundOnly: false).Select(s => s.Id));
+        Assert.Equal([stream.Id, other.Id], streams.List(inboundOnly: true).Select(s => s.Id));
+        Assert.Equal((3, 2), (streams.Count(inboundOnly: false), streams.Count(inboundOnly: true)));
+
+        // outStreamCreated carried the object; outStreamClosed carries it as it ended, with the closer's figures, once.
+        var created = Assert.Single(events.Payloads);
+        Assert.Equal(EventTypes.OutStreamCreated, events.Types[0]);
+        Assert.Equal(("ONP", stream.Id), (created["type"]!.GetValue<string>(), created["inStreamUniqueId"]!.GetValue<long>()));
+        outputs.Close(output, new JsonObject { ["deliveredPackets"] = 11 });
+        outputs.Close(output);
+        Assert.Equal([EventTypes.OutStreamCreated, EventTypes.OutStreamClosed], events.Types);
+        Assert.Equal(11, events.Payloads[1]["deliveredPackets"]!.GetValue<int>());
+        Assert.Equal(12_100, events.Payloads[1]["bytes"]!.GetValue<long>());
+        Assert.Null(streams.ToJson(new ListedStream(stream, null))["outStreamsUniqueIds"]);
+        Assert.Equal(0, shutdowns);
+    }
+
+    [Fact]
+    public void An_fmp4_output_counts_its_totals_only_as_its_fragments_carry_both_tracks()
+    {
+        var time = new FakeTimeProvider();
+        var hub = new StreamHub(time);
+        var outputs = new OutboundStreamRegistry(hub, new RecordingPublisher(), time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        var counters = new ViewerTrafficCounters();
+        counters.AddPackets(3, 3000);
+        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.Fmp4Tag, null, counters, () => (null, null),
+            () => [], () => { }));
+
+        var info = Directory(hub, time, outputs).ToJson(new ListedStream(null, output));
+
+        Assert.Equal(("ONFMP4", 0), (info["type"]!.GetValue<string>(), info["connectionType"]!.GetValue<int>()));
+        Assert.Equal((3000L, 3L), (info["bytes"]!.GetValue<long>(), info["packets"]!.GetValue<long>()));
+        Assert.Equal(0, info["video"]!["bytesCount"]!.GetValue<long>());
+        Assert.Equal(("", 0), (info["farIp"]!.GetValue<string>(), info["farPort"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Commands_list_count_find_and_end_outputs_beside_the_inbound_streams()
+    {
+        await using var ems = await TestEms.StartAsync(_folder);
+        await using var cli = await ems.ConnectJsonAsync();
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        var outputs = ems.Host.Services.GetRequiredService<OutboundStreamRegistry>();
+        Assert.True(hub.TryPublish("cam1", out var stream));
+        var shutdowns = 0;
+        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.Fmp4Tag, null, new ViewerTrafficCounters(),
+            () => (null, null), () => [], () => Interlocked.Increment(ref shutdowns)));
+
+        Assert.Equal(2, (await cli.JsonAsync("getStreamsCount")).Data().GetProperty("streamCount").GetInt32());
+        Assert.Equal(1, (await cli.JsonAsync("getInboundStreamsCount")).Data().GetProperty("inboundStreamsCount").GetInt32());
+        Assert.Equal([stream.Id, output.Id], (await cli.JsonAsync("listStreamsIds")).Data().EnumerateArray().Select(e => e.GetInt64()));
+        var all = (await cli.JsonAsync("listStreams")).Data().EnumerateArray().ToList();
+        // EvoStream's web UI puts each in its table by type.charAt(0).
+        Assert.Equal("IO", string.Concat(all.Select(s => s.GetProperty("type").GetString()![0])));
+        Assert.Equal(stream.Id, all[1].GetProperty("inStreamUniqueId").GetInt64());
+        Assert.Equal([output.Id], all[0].GetProperty("outStreamsUniqueIds").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("cam1", Assert.Single((await cli.JsonAsync("listInboundStreams")).Data().EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(["cam1"], (await cli.JsonAsync("listInboundStreamNames")).Data().EnumerateArray().Select(e => e.GetString()));
+
+        var info = await cli.JsonAsync($"getStreamInfo id={output.Id}");
+        Assert.Equal("ONFMP4", info.Data().GetProperty("type").GetString());
+        Assert.True((await cli.JsonAsync($"isStreamRunning id={output.Id}")).Data().GetProperty("Running").GetBoolean());
+
+        // shutdownStream of an output ends that viewer only: the stream goes on.
+        var shut = await cli.JsonAsync($"shutdownStream id={output.Id}");
+        Assert.Equal("SUCCESS", shut.Status());
+        Assert.Equal(output.Id, shut.Data().GetProperty("streamInfo").GetProperty("uniqueId").GetInt64());
+        Assert.Equal(1, shutdowns);
+        Assert.True(hub.TryGetStream(stream.Id, out _));
+
+        // Every FAIL names what it looked for.
+        Assert.Equal("No stream has id 424242; see listStreamsIds", (await cli.JsonAsync("getStreamInfo id=424242")).Description());
+        Assert.Equal("No stream has localStreamName nope; see listStreams",
+            (await cli.JsonAsync("getStreamInfo localStreamName=nope")).Description());
+    }
+
+    private StreamDirectory Directory(StreamHub hub, TimeProvider time, OutboundStreamRegistry? outputs = null) => new(hub,
+        new PullStreamManager(
+            new ConfigurationStore(Options.Create(new EmsOptions { DataFolder = _folder }), time, NullLogger<ConfigurationStore>.Instance),
+            hub, time, NullLogger<PullStreamManager>.Instance),
+        outputs ?? new OutboundStreamRegistry(hub, new RecordingPublisher(), time), time);
 }

@@ -1,6 +1,7 @@
-using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection;
@@ -92,7 +93,8 @@ public sealed class StreamCommandsTests : IDisposable
         var store = new ConfigurationStore(Options.Create(new EmsOptions { DataFolder = _folder }), TimeProvider.System,
             NullLogger<ConfigurationStore>.Instance);
         var pulls = new PullStreamManager(store, hub, TimeProvider.System, NullLogger<PullStreamManager>.Instance);
-        var bridge = new StreamEventBridge(hub, events, pulls, TimeProvider.System);
+        var bridge = new StreamEventBridge(hub, events,
+            new StreamDirectory(hub, pulls, new OutboundStreamRegistry(hub, events, TimeProvider.System), TimeProvider.System));
         await bridge.StartAsync(CancellationToken.None);
         Assert.True(hub.TryPublish("s", out var stream));
         stream.Dispose();
@@ -105,18 +107,5 @@ public sealed class StreamCommandsTests : IDisposable
         Assert.Equal("INR", events.Payloads[0]["type"]!.GetValue<string>());
         Assert.Equal("VUNK", events.Payloads[0]["video"]!["codec"]!.GetValue<string>());
         Assert.Equal("AUNK", events.Payloads[0]["audio"]!["codec"]!.GetValue<string>());
-    }
-
-    private sealed class RecordingPublisher : IEventPublisher
-    {
-        public List<string> Types { get; } = [];
-
-        public List<JsonObject> Payloads { get; } = [];
-
-        public void Publish(string type, JsonObject payload)
-        {
-            Types.Add(type);
-            Payloads.Add(payload);
-        }
     }
 }

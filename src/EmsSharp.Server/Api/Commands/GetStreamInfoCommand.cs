@@ -1,21 +1,18 @@
-using EmsSharp.Media.Hub;
-using EmsSharp.Server.Ingest;
-
 namespace EmsSharp.Server.Api.Commands;
 
-/// <summary><c>getStreamInfo</c>: one live stream, by id or localStreamName.</summary>
-internal sealed class GetStreamInfoCommand(StreamHub hub, PullStreamManager pulls, TimeProvider time) : IApiCommand
+/// <summary><c>getStreamInfo</c>: one stream, inbound or outbound by id, inbound by localStreamName.</summary>
+internal sealed class GetStreamInfoCommand(StreamDirectory streams) : IApiCommand
 {
     public string Name => "getStreamInfo";
 
     public bool ChangesState => false;
 
-    public string Description => "Shows one live stream (by id or localstreamname)";
+    public string Description => "Shows one stream (an inbound stream by id or localstreamname, an output by id)";
 
-    public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;
+    public IReadOnlyList<CommandParameter> Parameters => StreamDirectory.SelectorParameters;
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(StreamInfoJson.TryFind(arguments, hub, out var stream, out var failure)
-            ? ApiReply.Ok("Stream information", StreamInfoJson.Create(stream, pulls, time))
+        ValueTask.FromResult(streams.TryFind(arguments, out var stream, out var failure)
+            ? ApiReply.Ok("Stream information", streams.ToJson(stream))
             : failure);
 }

@@ -1,13 +1,12 @@
 using System.Text.Json.Nodes;
-using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
-/// <c>isStreamRunning</c>: whether a stream (by uniqueId <c>id</c>, or by <c>localStreamName</c>) is live, as EvoStream
+/// <c>isStreamRunning</c>: whether a stream (an inbound stream or an output by uniqueId <c>id</c>, an inbound stream by <c>localStreamName</c>) is live, as EvoStream
 /// answers it: <c>{"Running": bool}</c> (capital R), SUCCESS with false for a stream that does not exist.
 /// </summary>
-internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
+internal sealed class IsStreamRunningCommand(StreamDirectory streams) : IApiCommand
 {
     public string Name => "isStreamRunning";
 
@@ -15,7 +14,7 @@ internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
 
     public string Description => "Tells whether a stream (by id or localstreamname) is live: {Running: true or false}";
 
-    public IReadOnlyList<CommandParameter> Parameters => StreamInfoJson.SelectorParameters;
+    public IReadOnlyList<CommandParameter> Parameters => StreamDirectory.SelectorParameters;
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
@@ -24,7 +23,7 @@ internal sealed class IsStreamRunningCommand(StreamHub hub) : IApiCommand
             return ValueTask.FromResult(ApiReply.Fail("Missing parameter: give id or localstreamname"));
         }
 
-        var running = StreamInfoJson.TryFind(arguments, hub, out _, out _);
+        var running = streams.TryFind(arguments, out _, out _);
         return ValueTask.FromResult(ApiReply.Ok("Stream status:", new JsonObject { ["Running"] = running }));
     }
 }

@@ -1,14 +1,13 @@
 using System.Text.Json.Nodes;
-using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
 /// <c>getStreamsCount</c> (<c>{streamCount}</c>) and <c>getInboundStreamsCount</c> (<c>{inboundStreamsCount}</c>): how many
-/// streams are live. EvoStream's web UI dashboard waits for both. Every stream in the hub is inbound; viewers are not
-/// counted as outbound streams yet.
+/// streams are live: all of them (inbound streams and their outputs, the viewers) or the inbound ones. EvoStream's web UI
+/// dashboard waits for both.
 /// </summary>
-internal sealed class StreamCountCommand(StreamHub hub, string name, string member, string replyDescription, string description)
+internal sealed class StreamCountCommand(StreamDirectory streams, bool inboundOnly, string name, string member, string replyDescription, string description)
     : IApiCommand
 {
     public string Name => name;
@@ -20,5 +19,5 @@ internal sealed class StreamCountCommand(StreamHub hub, string name, string memb
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(ApiReply.Ok(replyDescription, new JsonObject { [member] = hub.Count }));
+        ValueTask.FromResult(ApiReply.Ok(replyDescription, new JsonObject { [member] = streams.Count(inboundOnly) }));
 }

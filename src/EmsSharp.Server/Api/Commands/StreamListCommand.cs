@@ -1,15 +1,14 @@
 using System.Text.Json.Nodes;
-using EmsSharp.Media.Hub;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
-/// A command that answers one item per live stream: <c>listStreams</c> and <c>listInboundStreams</c> (EvoStream's stream
-/// objects, <see cref="StreamInfoJson"/>), <c>listStreamsIds</c> (uniqueIds) and <c>listInboundStreamNames</c> (names).
-/// Every stream in the hub is inbound; viewers are not listed as outbound streams yet, so the inbound lists answer the
-/// same streams as the general ones, under their documented descriptions.
+/// A command that answers one item per live stream, in uniqueId order: <c>listStreams</c> (every stream's object, inbound
+/// and outbound), <c>listInboundStreams</c> (the inbound ones), <c>listStreamsIds</c> (every uniqueId) and
+/// <c>listInboundStreamNames</c> (the inbound names).
 /// </summary>
-internal sealed class StreamListCommand(StreamHub hub, string name, string description, string replyDescription, Func<LiveStream, JsonNode> item)
+internal sealed class StreamListCommand(
+    StreamDirectory streams, bool inboundOnly, string name, string description, string replyDescription, Func<ListedStream, JsonNode> item)
     : IApiCommand
 {
     public string Name => name;
@@ -23,7 +22,7 @@ internal sealed class StreamListCommand(StreamHub hub, string name, string descr
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         var list = new JsonArray();
-        foreach (var stream in hub.GetStreams())
+        foreach (var stream in streams.List(inboundOnly))
         {
             list.Add(item(stream));
         }

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Server.Api;
-using EmsSharp.Server.Events;
 using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,7 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
     Fmp4SourceManager sources,
-    IEventPublisher events,
+    OutboundStreamRegistry outputs,
     IOptions<WsFmp4Options> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -37,7 +36,6 @@ internal sealed partial class WsFmp4Endpoint(
     private readonly LogThrottle _refusals = new(time);
     private ListenOptions? _listen;
     private ListenOptions? _secureListen;
-    private long _lastViewerId;
 
     /// <summary>The bound listener endpoint once the host started (the real port when configured as 0), else null.</summary>
     public IPEndPoint? BoundEndPoint => Bound(_listen);
@@ -158,10 +156,13 @@ internal sealed partial class WsFmp4Endpoint(
     private async Task ServeAsync(
         WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, ViewerSlot slot, CancellationToken aborted)
     {
-        var id = Interlocked.Increment(ref _lastViewerId);
-        events.Publish(EventTypes.OutStreamCreated, Payload(id, name, connection));
-        LogViewerJoined(logger, id, name, connection.RemoteIpAddress);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var counters = new ViewerTrafficCounters();
+        var output = outputs.Open(new OutboundStreamSpec(subscription.Stream, OutboundStream.Fmp4Tag, null, counters,
+            () => (Endpoint(connection.LocalIpAddress, connection.LocalPort), Endpoint(connection.RemoteIpAddress, connection.RemotePort)),
+            () => Extra(connection), () => CancelQuietly(stop)));
+        var id = output.Id;
+        LogViewerJoined(logger, id, name, connection.RemoteIpAddress);
         var receive = ReceiveUntilCloseAsync(socket, stop);
         var ended = false;
         try
@@ -171,6 +172,8 @@ internal sealed partial class WsFmp4Endpoint(
                 while (subscription.TryReadPacket(out var packet))
                 {
                     await socket.SendAsync(packet.Bytes, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
+                    counters.AddPacket(packet.Bytes.Length);
+                    counters.SetDroppedFrames(subscription.DroppedFragments);
                     if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
                     {
                         sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
@@ -195,11 +198,12 @@ internal sealed partial class WsFmp4Endpoint(
         }
 
         await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var payload = Payload(id, name, connection);
-        payload["droppedFragments"] = subscription.DroppedFragments;
-        payload["deliveredPackets"] = subscription.DeliveredPackets;
         slot.Dispose(); // free before telling anyone the viewer left: whoever reacts to outStreamClosed finds the slot free
-        events.Publish(EventTypes.OutStreamClosed, payload);
+        outputs.Close(output, new JsonObject
+        {
+            ["droppedFragments"] = subscription.DroppedFragments,
+            ["deliveredPackets"] = subscription.DeliveredPackets,
+        });
         LogViewerLeft(logger, id, name, subscription.DeliveredPackets, subscription.DroppedFragments, subscription.KeyframeSkips);
     }
 
@@ -280,14 +284,28 @@ internal sealed partial class WsFmp4Endpoint(
         return string.Concat(reason.AsSpan(0, length), "...");
     }
 
-    private static JsonObject Payload(long id, string name, ConnectionInfo connection) => new()
+    // Our members of a WS-FMP4 viewer's stream object (and its events), beside EvoStream's.
+    private static JsonObject Extra(ConnectionInfo connection) => new()
     {
-        ["uniqueId"] = id,
-        ["name"] = name,
         ["protocol"] = "wsfmp4",
         ["remoteIp"] = connection.RemoteIpAddress?.ToString() ?? string.Empty,
         ["remotePort"] = connection.RemotePort,
     };
+
+    private static IPEndPoint? Endpoint(IPAddress? address, int port) => address is null ? null : new IPEndPoint(address, port);
+
+    // shutdownStream may find the viewer in the list just as it leaves, after its token source was disposed.
+    private static void CancelQuietly(CancellationTokenSource stop)
+    {
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the viewer is gone already
+        }
+    }
 
     [LoggerMessage(1, LogLevel.Information, "WS-FMP4 viewer {ViewerId} of {StreamName} from {Remote} joined")]
     private static partial void LogViewerJoined(ILogger logger, long viewerId, string streamName, IPAddress? remote);

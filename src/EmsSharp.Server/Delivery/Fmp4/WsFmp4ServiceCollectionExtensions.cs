@@ -20,6 +20,7 @@ internal static class WsFmp4ServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WsFmp4Options>, WsFmp4OptionsValidator>());
         services.TryAddSingleton<DeliveryStats>();
         services.TryAddSingleton<Fmp4SourceManager>();
+        services.TryAddSingleton<OutboundStreamRegistry>();
         services.TryAddSingleton<WsFmp4Endpoint>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, WsFmp4KestrelSetup>();
         services.AddSingleton<IStartupFilter, WsFmp4StartupFilter>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.DataChannels;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Sdp;
@@ -62,6 +63,8 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     }
 
     public event Action<IViewerMediaSender, string>? Ended;
+
+    public event Action<IViewerMediaSender, LiveStream>? Streaming;
 
     public WebRtcOfferOptions OfferOptions { get; } = new() { DataChannel = true };
 
@@ -149,6 +152,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             LogStreaming(_logger, _peerId, name);
             _name = name;
             _subscription = subscription;
+            Streaming?.Invoke(this, subscription.Stream);
             var channel = _stream!;
             channel.BufferedAmountLowThreshold = LowWater;
             channel.BufferedAmountLow += OnDrained;

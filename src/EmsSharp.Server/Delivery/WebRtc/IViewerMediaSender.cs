@@ -1,3 +1,4 @@
+using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.WebRtc;
@@ -16,6 +17,12 @@ internal interface IViewerMediaSender : IAsyncDisposable
 
     /// <summary>Packets and bytes sent so far (for <c>listWebrtcPeers</c>).</summary>
     ViewerTrafficCounters Counters { get; }
+
+    /// <summary>
+    /// The sender began sending <c>the stream</c> (srtp: once the peer connection is up; fmp4: once the browser's request
+    /// found it). Raised once, on any thread.
+    /// </summary>
+    event Action<IViewerMediaSender, LiveStream>? Streaming;
 
     /// <summary>The media ended for good (the stream closed); the argument says why in plain words.</summary>
     event Action<IViewerMediaSender, string>? Ended;

@@ -99,6 +99,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
 
     public event Action<IViewerMediaSender, string>? Ended;
 
+    public event Action<IViewerMediaSender, LiveStream>? Streaming;
+
     public WebRtcOfferOptions OfferOptions { get; }
 
     public ViewerTrafficCounters Counters { get; } = new();
@@ -141,6 +143,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         if (_subscription is null)
             return; // the server is stopping
         LogSending(_logger, _peerId, _stream.Name);
+        Streaming?.Invoke(this, _stream);
         session.RtpOrRtcpReceived += OnRtpOrRtcp;
         session.AddMediaPump(_subscription.Ring, this);
         if (_transcoded is not null)
@@ -358,7 +361,7 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         if (sender.TryWritePacket(item.Payload, false, item.Timestamp, now, packet, out var written)
             && session.SendRtpOrRtcp(packet.AsSpan(0, written)))
         {
-            Counters.AddPacket(written);
+            Counters.AddAudioPacket(written);
         }
 
         if (now - _lastAudioReport >= ReportInterval && sender.TryWriteSenderReport(now, _time.GetUtcNow(), packet, out written))

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Server.Configs;
 using EmsSharp.Server.Events;
 using EmsSharp.WebRtc;
 
@@ -25,6 +27,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private readonly Lock _gate = new();
     private PeerSession? _peer;
     private IViewerMediaSender? _sender;
+    private OutboundStream? _output;
     private Task _start = Task.CompletedTask;
     private int _closed;
 
@@ -114,6 +117,11 @@ internal sealed partial class ViewerSession : IAsyncDisposable
 
         if (sender is not null)
             await sender.DisposeAsync().ConfigureAwait(false);
+        OutboundStream? output;
+        lock (_gate)
+            output = _output;
+        if (output is not null)
+            _room.Outputs.Close(output);
         if (peer is not null)
             await peer.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
@@ -149,6 +157,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         }
 
         sender.Ended += OnMediaEnded;
+        sender.Streaming += OnStreaming;
         peer.StateChanged += OnStateChanged;
         peer.DtlsConnected += OnDtlsConnected;
         peer.LocalCandidate += OnLocalCandidate;
@@ -242,6 +251,34 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     }
 
     private void OnMediaEnded(IViewerMediaSender sender, string description) => _ = EndAsync(description, error: false);
+
+    // The viewer is an outbound stream of the server from now until it closes: ONFMP4 over data channels (what EvoStream's
+    // WebRTC sent), ONP for native media (SRTP is RTP), connectionType 9 (webrtc).
+    private void OnStreaming(IViewerMediaSender sender, LiveStream stream)
+    {
+        var spec = new OutboundStreamSpec(stream, Transport == "srtp" ? OutboundStream.RtpTag : OutboundStream.Fmp4Tag,
+            OperationType.WebRtc, sender.Counters, Addresses, Extra, () => _room.Remove(this));
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _closed) == 0 && _output is null)
+                _output = _room.Outputs.Open(spec);
+        }
+    }
+
+    // Far: the browser's end of the selected pair; near: the shared UDP port when that is the pair's path.
+    private (IPEndPoint? Near, IPEndPoint? Far) Addresses()
+    {
+        var peer = _peer;
+        return (peer?.SelectedPathKind == "udp" ? _room.Port.BoundDriver?.LocalEndPoint : null, peer?.RemoteEndPoint);
+    }
+
+    private JsonObject Extra() => new()
+    {
+        ["peerId"] = PeerId,
+        ["roomId"] = _room.Configuration.RoomId,
+        ["transport"] = Transport,
+        ["configId"] = _room.Configuration.ConfigId,
+    };
 
     private void OnDtlsConnected(PeerSession peer, DtlsSrtpKeys keys) => _sender?.Start(peer, keys);
 

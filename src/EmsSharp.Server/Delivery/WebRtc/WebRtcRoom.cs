@@ -30,7 +30,8 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
-        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, WebRtcOptions options, IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, OutboundStreamRegistry outputs, WebRtcOptions options,
+        IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _service = service;
         Client = client;
@@ -39,6 +40,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         Transcoders = transcoders;
         Fmp4Sources = fmp4Sources;
         RtpSources = rtpSources;
+        Outputs = outputs;
         Options = options;
         _events = events;
         Time = time;
@@ -65,6 +67,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     /// <summary>The shared per-stream RTP sources (the srtp transport packetizes once per stream).</summary>
     public RtpSourceManager RtpSources { get; }
+
+    /// <summary>Where each viewer is listed as an outbound stream once it sends its stream.</summary>
+    public OutboundStreamRegistry Outputs { get; }
 
     public WebRtcOptions Options { get; }
 

@@ -14,7 +14,7 @@ public sealed class WsFmp4EndpointTests
     [Fact]
     public async Task Viewer_gets_the_init_then_fragments_from_a_keyframe_and_out_stream_events_are_published()
     {
-        var events = new RecordingPublisher();
+        var events = new WaitablePublisher();
         await using var ems = await TestEms.StartAsync(services: s => s.AddSingleton<IEventPublisher>(events));
         var hub = ems.Host.Services.GetRequiredService<StreamHub>();
         Assert.True(hub.TryPublish("test", out var stream));
@@ -44,12 +44,55 @@ public sealed class WsFmp4EndpointTests
         Assert.Equal("test", (string?)closed["name"]);
         Assert.Equal("wsfmp4", (string?)closed["protocol"]);
         Assert.Contains(EventTypes.OutStreamCreated, events.Types);
+        // EvoStream's outbound stream object: ONFMP4, reading the stream, with what it sent.
+        Assert.Equal("ONFMP4", (string?)closed["type"]);
+        Assert.Equal(stream.Id, (long?)closed["inStreamUniqueId"]);
+        Assert.True((long?)closed["packets"] >= 5);
+        Assert.Equal("127.0.0.1", (string?)closed["farIp"]);
+    }
+
+    [Fact]
+    public async Task A_viewer_is_listed_as_an_outbound_stream_of_its_source_and_shutdownStream_ends_it_only()
+    {
+        var events = new WaitablePublisher();
+        await using var ems = await TestEms.StartAsync(services: s => s.AddSingleton<IEventPublisher>(events));
+        await using var cli = await ems.ConnectJsonAsync();
+        var (stream, socket) = await ConnectViewerAsync(ems);
+        using var _ = socket;
+
+        var created = await events.WaitAsync(EventTypes.OutStreamCreated);
+        var id = (long)created["uniqueId"]!;
+        var source = (await cli.JsonAsync($"getStreamInfo id={stream.Id}")).Data();
+        Assert.Equal([id], source.GetProperty("outStreamsUniqueIds").EnumerateArray().Select(e => e.GetInt64()));
+        var output = (await cli.JsonAsync($"getStreamInfo id={id}")).Data();
+        Assert.Equal(("ONFMP4", stream.Id), (output.GetProperty("type").GetString(), output.GetProperty("inStreamUniqueId").GetInt64()));
+        Assert.Equal("127.0.0.1", output.GetProperty("farIp").GetString());
+        Assert.NotEqual(0, output.GetProperty("farPort").GetInt32());
+
+        Assert.Equal("SUCCESS", (await cli.JsonAsync($"shutdownStream id={id}")).Status());
+        await events.WaitAsync(EventTypes.OutStreamClosed);
+        try
+        {
+            while ((await socket.ReceiveAsync(new byte[64 * 1024], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).MessageType
+                   != WebSocketMessageType.Close)
+            {
+                // what was sent before the shutdown
+            }
+        }
+        catch (WebSocketException)
+        {
+            // the server dropped the connection
+        }
+
+        Assert.NotEqual(WebSocketState.Open, socket.State);
+        Assert.True((await cli.JsonAsync($"isStreamRunning id={stream.Id}")).Data().GetProperty("Running").GetBoolean());
+        Assert.False((await cli.JsonAsync($"isStreamRunning id={id}")).Data().GetProperty("Running").GetBoolean());
     }
 
     [Fact]
     public async Task Viewers_beyond_the_per_address_cap_get_429_and_a_freed_slot_serves_again()
     {
-        var events = new RecordingPublisher();
+        var events = new WaitablePublisher();
         await using var ems = await TestEms.StartAsync(services: s => s
             .AddSingleton<IEventPublisher>(events)
             .Configure<WsFmp4Options>(o => o.MaxViewersPerAddress = 2));
@@ -98,14 +141,8 @@ public sealed class WsFmp4EndpointTests
     public async Task Server_shutdown_closes_viewers_with_going_away_instead_of_waiting_on_them()
     {
         var ems = await TestEms.StartAsync();
-        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
-        Assert.True(hub.TryPublish("test", out var stream));
-        SetTracks(stream);
-        Publish(stream, 0, 3, gop: 5);
-        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/test"), CancellationToken.None);
-        Assert.True(IsInit(await ReceiveAsync(socket)));
+        var (_, socket) = await ConnectViewerAsync(ems);
+        using var _ = socket;
 
         var disposing = ems.DisposeAsync().AsTask();
         WebSocketReceiveResult result;
@@ -132,7 +169,21 @@ public sealed class WsFmp4EndpointTests
         Assert.Equal("SUCCESS", (await ems.HttpAsync("version")).Status());
     }
 
-    private sealed class RecordingPublisher : IEventPublisher
+    // A live stream "test" of three frames and a viewer of it that got the init packet.
+    private static async Task<(LiveStream Stream, ClientWebSocket Socket)> ConnectViewerAsync(TestEms ems)
+    {
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("test", out var stream));
+        SetTracks(stream);
+        Publish(stream, 0, 3, gop: 5);
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/test"), CancellationToken.None);
+        Assert.True(IsInit(await ReceiveAsync(socket)));
+        return (stream, socket);
+    }
+
+    private sealed class WaitablePublisher : IEventPublisher
     {
         private readonly ConcurrentQueue<(string Type, JsonObject Payload)> _events = new();
         private readonly SemaphoreSlim _published = new(0);
