@@ -248,6 +248,16 @@ public sealed partial class PeerSession : IAsyncDisposable
         _dtls?.Dispose();
     }
 
+    /// <summary>
+    /// Where the session stands, read on its worker (so it waits for the worker's queue: a caller that wants an answer
+    /// from a stuck worker gives it a timeout). Faults with <see cref="ObjectDisposedException"/> once the session closed.
+    /// </summary>
+    public Task<PeerSessionSnapshot> GetSnapshotAsync() => InvokeAsync(() =>
+    {
+        var (wakeIn, queuedIn, timerIn) = _worker.TimerState(this);
+        return new PeerSessionSnapshot(_state, wakeIn, queuedIn, timerIn, _worker.Stats.Queued, _dataChannels?.Association.Snapshot(Now));
+    });
+
     /// <summary>When the worker should next wake the session (worker time); null when no deadline is pending.</summary>
     internal TimeSpan? WakeAt { get; set; }
 

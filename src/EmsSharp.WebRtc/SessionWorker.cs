@@ -122,6 +122,16 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The session's timer as its worker holds it (worker loop only): its deadline, its earliest queued entry, and when the
+    /// worker's timer fires, each relative to now.
+    /// </summary>
+    internal (TimeSpan? WakeIn, TimeSpan? QueuedWakeIn, TimeSpan? TimerIn) TimerState(PeerSession session)
+    {
+        var now = Now;
+        return (session.WakeAt - now, session.QueuedWakeAt - now, _armedFor - now);
+    }
+
     private async Task RunAsync()
     {
         var reader = _inputs.Reader;

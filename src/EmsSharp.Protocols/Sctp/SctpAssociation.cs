@@ -97,6 +97,12 @@ public sealed partial class SctpAssociation
     /// <summary>Counters for tests and metrics.</summary>
     internal SctpStatistics Statistics { get; } = new();
 
+    /// <summary>Where the sender stands at <paramref name="now"/> (call from the association's own thread).</summary>
+    public SctpAssociationSnapshot Snapshot(TimeSpan now) => new(
+        _state, _flightSize, _cwnd, _peerRwnd, unchecked(_nextTsn - 1 - _peerCumAck), _queuedMessages,
+        _t3Deadline - now, NextTimeout - now, _rto, now - _lastActivity, Statistics.PacketsSent, Statistics.PacketsReceived,
+        Statistics.Retransmissions, Statistics.FastRetransmits, Statistics.T3Expiries);
+
     internal int CongestionWindow => _cwnd;
 
     internal uint LocalVerificationTag => _localTag;

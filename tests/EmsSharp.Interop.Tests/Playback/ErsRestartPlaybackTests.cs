@@ -18,7 +18,7 @@ public sealed class ErsRestartPlaybackTests(ITestOutputHelper output)
         await rig.StartWebrtcAsync();
         var page = rig.Chromium.Page;
         await page.GotoAsync(rig.PlayerUrl("test", transport));
-        await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 10, TimeSpan.FromSeconds(20));
+        await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 10, TimeSpan.FromSeconds(20), rig);
         var navigations = 0;
         page.FrameNavigated += (_, _) => navigations++;
         var oldEms = await page.EvaluateAsync<string>("() => window.player.emsId");
@@ -28,7 +28,7 @@ public sealed class ErsRestartPlaybackTests(ITestOutputHelper output)
         {
             // While the ERS is down the media path is direct: the page keeps decoding and says it is playing.
             var down = (await PlaybackRig.StatsAsync(page)).GetProperty("framesDecoded").GetInt32();
-            var during = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= down + 25, TimeSpan.FromSeconds(10));
+            var during = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= down + 25, TimeSpan.FromSeconds(10), rig);
             Assert.Equal("playing", during.GetProperty("state").GetString());
             output.WriteLine($"ERS down {restart.ElapsedMilliseconds} ms: frames {down} -> {during.GetProperty("framesDecoded").GetInt32()}, status: {await page.TextContentAsync("#status")}");
         });
@@ -47,7 +47,7 @@ public sealed class ErsRestartPlaybackTests(ITestOutputHelper output)
         }
 
         var start = (await PlaybackRig.StatsAsync(page)).GetProperty("framesDecoded").GetInt32();
-        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 50, TimeSpan.FromSeconds(15));
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 50, TimeSpan.FromSeconds(15), rig);
         output.WriteLine($"{restart.ElapsedMilliseconds} ms after restart: frames {start} -> {later.GetProperty("framesDecoded").GetInt32()}, status: {await page.TextContentAsync("#status")}");
         Assert.Equal(0, navigations);
 

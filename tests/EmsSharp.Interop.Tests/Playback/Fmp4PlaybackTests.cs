@@ -33,6 +33,14 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         Assert.Equal("fmp4", peer.GetProperty("transport").GetString());
         Assert.Equal("Connected", peer.GetProperty("state").GetString());
         Assert.True(peer.GetProperty("bytesSent").GetInt64() > 100_000);
+        // Where the session stands, read on its worker: its state, its timer (not asserted: a read in the turn that woke
+        // it finds no deadline until the turn ends) and its data channels' SCTP sender.
+        var state = peer.GetProperty("session");
+        Assert.Equal("Connected", state.GetProperty("state").GetString());
+        Assert.True(state.TryGetProperty("wakeInMs", out _));
+        var sctp = state.GetProperty("sctp");
+        Assert.Equal("Established", sctp.GetProperty("state").GetString());
+        Assert.True(sctp.GetProperty("packetsSent").GetInt64() > 50);
 
         // The viewer is an outbound stream of the source in EvoStream's listStreams: ONFMP4, reading it.
         var streams = (await rig.CommandAsync("listStreams")).GetProperty("data").EnumerateArray().ToList();

@@ -22,7 +22,7 @@ public sealed class ManyViewersPlaybackTests(ITestOutputHelper output)
             for (var i = 0; i < 10; i++)
                 pages.Add(await rig.OpenPlayerAsync("test", i % 2 == 0 ? "fmp4" : "srtp"));
             foreach (var page in pages)
-                await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(40));
+                await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(40), rig);
             Assert.Equal(10, await rig.CountPeersAsync());
 
             var closed = Stopwatch.StartNew();
@@ -44,7 +44,7 @@ public sealed class ManyViewersPlaybackTests(ITestOutputHelper output)
             for (var i = 0; i < pages.Count; i++)
             {
                 var start = before[i];
-                var after = await PlaybackRig.WaitForStatsAsync(pages[i], s => s.GetProperty("framesDecoded").GetInt32() >= start + 25, TimeSpan.FromSeconds(15));
+                var after = await PlaybackRig.WaitForStatsAsync(pages[i], s => s.GetProperty("framesDecoded").GetInt32() >= start + 25, TimeSpan.FromSeconds(15), rig);
                 output.WriteLine($"page {i + 1}: frames {start} -> {after.GetProperty("framesDecoded").GetInt32()}, state {after.GetProperty("state")}");
                 Assert.Equal("playing", after.GetProperty("state").GetString());
             }

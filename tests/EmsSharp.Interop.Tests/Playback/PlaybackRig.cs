@@ -175,8 +175,13 @@ internal sealed class PlaybackRig : IAsyncDisposable
     public string PlayerUrl(string stream, string transport = "srtp") =>
         $"http://127.0.0.1:{Ers.Port}/evowrtcclient.html?ers=127.0.0.1:{Ers.Port}&room={Room}&stream={stream}&transport={transport}";
 
-    /// <summary>Polls the page's <c>player.stats()</c> until <paramref name="condition"/> holds, failing at the deadline.</summary>
-    public static async Task<JsonElement> WaitForStatsAsync(Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout)
+    /// <summary>
+    /// Polls the page's <c>player.stats()</c> until <paramref name="condition"/> holds, failing at the deadline with the
+    /// page's state, the server's log tail and, given the <paramref name="rig"/>, where the server's sessions stood
+    /// (listWebrtcPeers: each session's next wake-up, its worker's timer and its SCTP sender).
+    /// </summary>
+    public static async Task<JsonElement> WaitForStatsAsync(
+        Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout, PlaybackRig? rig = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -187,7 +192,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
                 return stats;
             Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
                 + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''")
-                + "\nlast server log lines:\n" + RecentServerLog.Tail(40));
+                + "\nlast server log lines:\n" + RecentServerLog.Tail(40)
+                + (rig is null ? "" : "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")));
             await Task.Delay(200);
         }
     }

@@ -1,12 +1,15 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.WebRtc;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
 /// <c>listWebrtcPeers [roomid=...]</c> <b>(ours)</b>: the browsers of each WebRTC service with their stream,
-/// transport, state, selected candidate and traffic.
+/// transport, state, selected candidate and traffic, and where each session stands on its worker (<c>session</c>: its
+/// next wake-up, the worker's timer and queue, its data channels' SCTP sender), read on the worker with a timeout so a
+/// stuck worker shows as such instead of hanging the command.
 /// </summary>
 internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiCommand
 {
@@ -21,7 +24,10 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
         new("roomId", ParameterKind.NonEmptyString, false, null, "only this room's peers"),
     ];
 
-    public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
+    /// <summary>How long a session's worker has to answer for its <c>session</c> member.</summary>
+    private static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(1);
+
+    public async ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         var roomId = arguments.GetString("roomId");
         var services = new JsonArray();
@@ -32,7 +38,7 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
                 continue;
             var peers = new JsonArray();
             foreach (var viewer in room.GetViewers())
-                peers.Add(ToJson(viewer));
+                peers.Add(await ToJsonAsync(viewer, cancellationToken).ConfigureAwait(false));
             services.Add(new JsonObject
             {
                 ["configId"] = c.ConfigId,
@@ -44,15 +50,16 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             });
         }
 
-        return ValueTask.FromResult(ApiReply.Ok("WebRTC peers", services));
+        return ApiReply.Ok("WebRTC peers", services);
     }
 
-    private static JsonObject ToJson(ViewerSession viewer)
+    private static async Task<JsonObject> ToJsonAsync(ViewerSession viewer, CancellationToken cancellationToken)
     {
         var peer = viewer.Peer;
         var counters = viewer.Counters;
         return new JsonObject
         {
+            ["session"] = peer is null ? null : await SnapshotAsync(peer, cancellationToken).ConfigureAwait(false),
             ["id"] = viewer.PeerId,
             ["streamName"] = viewer.StreamName,
             ["transport"] = viewer.Transport,
@@ -77,4 +84,55 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             ["createdAt"] = viewer.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         };
     }
+
+    private static async Task<JsonNode> SnapshotAsync(PeerSession peer, CancellationToken cancellationToken)
+    {
+        PeerSessionSnapshot snapshot;
+        try
+        {
+            snapshot = await peer.GetSnapshotAsync().WaitAsync(SnapshotTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return $"its worker did not answer within {SnapshotTimeout.TotalSeconds:0} s";
+        }
+        catch (ObjectDisposedException)
+        {
+            return "closed";
+        }
+
+        var json = new JsonObject
+        {
+            ["state"] = snapshot.State.ToString(),
+            ["wakeInMs"] = Ms(snapshot.WakeIn),
+            ["queuedWakeInMs"] = Ms(snapshot.QueuedWakeIn),
+            ["workerTimerInMs"] = Ms(snapshot.WorkerTimerIn),
+            ["workerQueued"] = snapshot.WorkerQueued,
+        };
+        if (snapshot.Sctp is { } sctp)
+        {
+            json["sctp"] = new JsonObject
+            {
+                ["state"] = sctp.State.ToString(),
+                ["flightSize"] = sctp.FlightSize,
+                ["cwnd"] = sctp.CongestionWindow,
+                ["peerRwnd"] = sctp.PeerReceiveWindow,
+                ["outstandingTsns"] = sctp.OutstandingTsns,
+                ["queuedMessages"] = sctp.QueuedMessages,
+                ["t3InMs"] = Ms(sctp.RetransmissionTimerIn),
+                ["nextTimeoutInMs"] = Ms(sctp.NextTimeoutIn),
+                ["rtoMs"] = Ms(sctp.Rto),
+                ["lastHeardMsAgo"] = Ms(sctp.LastActivityAgo),
+                ["packetsSent"] = sctp.PacketsSent,
+                ["packetsReceived"] = sctp.PacketsReceived,
+                ["retransmissions"] = sctp.Retransmissions,
+                ["fastRetransmits"] = sctp.FastRetransmits,
+                ["t3Expiries"] = sctp.T3Expiries,
+            };
+        }
+
+        return json;
+    }
+
+    private static double? Ms(TimeSpan? span) => span is { } s ? Math.Round(s.TotalMilliseconds, 1) : null;
 }
