@@ -82,6 +82,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<EventDispatcher>();
         services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
+        services.AddHostedService<ServerLifecycleEvents>();
         services.AddOptions<WebRtcOptions>().Bind(builder.Configuration.GetSection(WebRtcOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebRtcOptions>, WebRtcOptionsValidator>();
         services.AddSingleton<WebRtcPort>();

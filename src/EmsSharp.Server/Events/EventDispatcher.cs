@@ -1,13 +1,16 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Server.Api;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Events;
 
 /// <summary>
 /// Fans events out to the configured <see cref="EventSink"/>s (PROTOCOL.md §1.7). Each sink has its own queue
-/// and loop, so one dead sink delays no other sink and no publisher.
+/// and loop, so one dead sink delays no other sink and no publisher. The body is EvoStream's (shared/EVOSTREAM-API.md
+/// §5.1): <c>{id, payload, processId, timestamp, type}</c>, <c>id</c> counting the server's events from 1, <c>timestamp</c>
+/// in unix seconds, and the payload carrying <c>PID</c> and <c>customData</c>, members in byte order (§0).
 /// </summary>
 internal sealed partial class EventDispatcher : IEventPublisher, IHostedService, IDisposable
 {
@@ -16,13 +19,18 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
     private readonly HttpClient _client;
     private readonly EventSink[] _sinks;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _time;
+    private readonly string? _customData;
     private readonly ILogger<EventDispatcher> _logger;
     private Task[] _loops = [];
+    private long _lastId;
 
-    public EventDispatcher(IOptions<EmsOptions> options, ILogger<EventDispatcher> logger)
+    public EventDispatcher(IOptions<EmsOptions> options, TimeProvider time, ILogger<EventDispatcher> logger)
     {
+        _time = time;
         _logger = logger;
         var events = options.Value.Events;
+        _customData = events.CustomData;
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
         {
             Timeout = Timeout.InfiniteTimeSpan, // each sink applies its own per-request limit
@@ -38,7 +46,16 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
     {
         if (_sinks.Length == 0)
             return;
-        var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["type"] = type, ["payload"] = payload }, SerializerOptions);
+        payload["PID"] = Environment.ProcessId;
+        payload["customData"] = _customData;
+        var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["id"] = Interlocked.Increment(ref _lastId),
+            ["payload"] = EvoStreamJson.Sorted(payload),
+            ["processId"] = Environment.ProcessId,
+            ["timestamp"] = _time.GetUtcNow().ToUnixTimeSeconds(),
+            ["type"] = type,
+        }, SerializerOptions);
         foreach (var sink in _sinks)
             sink.Enqueue(body);
     }
@@ -55,10 +72,23 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
         return Task.CompletedTask;
     }
 
+    // Events queued at stop (serverStopping, the last streams' closes) get this long to go out; a dead sink cannot hold
+    // the stop longer.
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var sink in _sinks)
             sink.Complete();
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(DrainTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // what is still queued is abandoned
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -3,6 +3,12 @@ namespace EmsSharp.Server.Events;
 /// <summary>Event <c>type</c> names (PROTOCOL.md §1.7).</summary>
 public static class EventTypes
 {
+    /// <summary>The server is up and serving (payload: the version object, as <c>version</c> answers it).</summary>
+    public const string ServerStarted = "serverStarted";
+
+    /// <summary>The server begins to stop (payload: the version object).</summary>
+    public const string ServerStopping = "serverStopping";
+
     /// <summary>A WebRTC service was started (payload configId, ersIp, ersPort, roomId).</summary>
     public const string WebRtcServiceStarted = "webRtcServiceStarted";
 

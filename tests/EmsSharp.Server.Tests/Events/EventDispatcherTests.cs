@@ -53,7 +53,7 @@ public sealed class EventDispatcherTests
         options.Events.QueueCapacity = capacity;
         foreach (var sink in sinks)
             options.Events.Sinks.Add(sink.ToString());
-        return new EventDispatcher(Options.Create(options), NullLogger<EventDispatcher>.Instance);
+        return new EventDispatcher(Options.Create(options), TimeProvider.System, NullLogger<EventDispatcher>.Instance);
     }
 
     [Fact]
@@ -108,6 +108,56 @@ public sealed class EventDispatcherTests
     }
 
     [Fact]
+    public async Task The_body_is_EvoStreams_envelope_with_PID_and_customData_in_the_payload()
+    {
+        await using var sink = await Sink.StartAsync();
+        var options = new EmsOptions();
+        options.Events.Sinks.Add(sink.Url.ToString());
+        options.Events.CustomData = "proxy"; // EvoStream's stats tools filter on payload.customData == 'proxy'
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        using var dispatcher = new EventDispatcher(Options.Create(options), time, NullLogger<EventDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        dispatcher.Publish(EventTypes.InStreamCreated, new JsonObject { ["name"] = "cam", ["audio"] = new JsonObject() });
+        dispatcher.Publish(EventTypes.InStreamClosed, new JsonObject { ["name"] = "cam" });
+        await sink.Changed.WaitUntilAsync(() => sink.Received.Count >= 2, "the sink did not get both events");
+
+        var first = sink.Received.First();
+        // shared/EVOSTREAM-API.md §5.1: {id, payload, processId, timestamp (unix s), type}, members in byte order (§0).
+        Assert.Equal(["id", "payload", "processId", "timestamp", "type"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([1L, 2L], sink.Received.Select(e => e.GetProperty("id").GetInt64()));
+        Assert.Equal(Environment.ProcessId, first.GetProperty("processId").GetInt32());
+        Assert.Equal(time.GetUtcNow().ToUnixTimeSeconds(), first.GetProperty("timestamp").GetInt64());
+        var payload = first.GetProperty("payload");
+        Assert.Equal(["PID", "audio", "customData", "name"], payload.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Environment.ProcessId, payload.GetProperty("PID").GetInt32());
+        Assert.Equal("proxy", payload.GetProperty("customData").GetString());
+        await dispatcher.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task The_server_says_it_started_and_that_it_is_stopping_with_its_version()
+    {
+        await using var sink = await Sink.StartAsync();
+        var ems = await TestEms.StartAsync(configure: o => o.Events.Sinks.Add(sink.Url.ToString()));
+        try
+        {
+            await sink.Changed.WaitUntilAsync(() => !sink.Received.IsEmpty, "no serverStarted");
+            var started = sink.Received.First();
+            Assert.Equal("serverStarted", started.GetProperty("type").GetString());
+            Assert.Equal(JsonValueKind.String, started.GetProperty("payload").GetProperty("releaseNumber").ValueKind);
+            Assert.Equal(JsonValueKind.Null, started.GetProperty("payload").GetProperty("customData").ValueKind);
+
+            // Sent as the stop begins, and delivered before the dispatcher stops.
+            await ems.DisposeAsync();
+            Assert.Equal("serverStopping", sink.Received.Last().GetProperty("type").GetString());
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    [Fact]
     public async Task Server_emits_started_and_stopped_events()
     {
         await using var sink = await Sink.StartAsync();
@@ -116,9 +166,9 @@ public sealed class EventDispatcherTests
         {
             Assert.Equal("SUCCESS", (await ems.HttpAsync("startWebrtc?ersip=e&ersport=5&roomid=ev")).Status());
             Assert.Equal("SUCCESS", (await ems.HttpAsync("stopWebrtc?roomid=ev")).Status());
-            await sink.Changed.WaitUntilAsync(() => sink.Received.Count >= 2, "the sink did not get both events");
+            await sink.Changed.WaitUntilAsync(() => sink.Received.Count >= 3, "the sink did not get the three events");
             var types = sink.Received.Select(e => e.GetProperty("type").GetString()).ToList();
-            Assert.Equal(["webRtcServiceStarted", "webRtcServiceStopped"], types);
+            Assert.Equal(["serverStarted", "webRtcServiceStarted", "webRtcServiceStopped"], types);
             Assert.Equal("ev", sink.Received.Last().GetProperty("payload").GetProperty("roomId").GetString());
         }
         finally

@@ -45,9 +45,9 @@ internal static class StreamInfoJson
 
         var video = Video(stream.Video, new TrackCounters(stats.VideoBytes, stats.VideoFrames, stats.VideoBitsPerSecond), upTime);
         video["aveFrameRate"] = upTime > 0 ? stats.VideoFrames / (upTime / 1000) : 0.0;
-        info["video"] = Sorted(video);
+        info["video"] = EvoStreamJson.Sorted(video);
         info["videoFrames"] = stats.VideoFrames;
-        return Sorted(info);
+        return EvoStreamJson.Sorted(info);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ internal static class StreamInfoJson
         info["droppedFrames"] = counters.DroppedFrames;
         info["inStreamUniqueId"] = source.Id;
         info["packets"] = counters.Packets;
-        info["video"] = Sorted(Video(source.Video, video, upTime));
+        info["video"] = EvoStreamJson.Sorted(Video(source.Video, video, upTime));
         foreach (var (key, value) in output.CreateExtra())
         {
             info[key] = value?.DeepClone();
@@ -87,7 +87,7 @@ internal static class StreamInfoJson
             }
         }
 
-        return Sorted(info);
+        return EvoStreamJson.Sorted(info);
     }
 
     // The members every stream object has (RMS BaseStream::GetStats), in and out alike.
@@ -119,15 +119,6 @@ internal static class StreamInfoJson
             ["uniqueId"] = id,
             ["upTime"] = upTime,
         };
-    }
-
-    // EvoStream writes members in byte order (RMS serializes a std::map); so do we, whatever order they were added in.
-    private static JsonObject Sorted(JsonObject json)
-    {
-        var members = json.ToList();
-        json.Clear();
-        members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new JsonObject(members);
     }
 
     // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d; EvoStream's clients expect the dotted quad.

@@ -33,15 +33,18 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(ApiReply.Ok("Version", new JsonObject
-        {
-            ["banner"] = "EmsSharp " + Release,
-            ["branchName"] = "",
-            ["buildDate"] = BuildDate,
-            ["buildNumber"] = "",
-            ["codeName"] = "EmsSharp",
-            ["hash"] = Hash,
-            ["name"] = options.Value.ServerName,
-            ["releaseNumber"] = Release,
-        }));
+        ValueTask.FromResult(ApiReply.Ok("Version", Describe(options.Value)));
+
+    /// <summary>The version object (also the payload of <c>serverStarted</c>/<c>serverStopping</c>, as EvoStream sends it).</summary>
+    public static JsonObject Describe(EmsOptions options) => new()
+    {
+        ["banner"] = "EmsSharp " + Release,
+        ["branchName"] = "",
+        ["buildDate"] = BuildDate,
+        ["buildNumber"] = "",
+        ["codeName"] = "EmsSharp",
+        ["hash"] = Hash,
+        ["name"] = options.ServerName,
+        ["releaseNumber"] = Release,
+    };
 }
