@@ -68,7 +68,16 @@ internal sealed class ErsState : IDisposable
     /// <summary>Cancelled when the host stops: every open socket closes at once.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public void Stop() => _stopping.Cancel();
+    /// <summary>
+    /// Stops: the rooms stop announcing leaves first, then every socket closes. A peer the ERS disconnects by stopping has
+    /// not left its room: the ems must keep that browser's session (its media path is direct) and both rejoin when the ERS
+    /// is back.
+    /// </summary>
+    public void Stop()
+    {
+        Rooms.Close();
+        _stopping.Cancel();
+    }
 
     /// <summary>Saves the rooms and tokens to the state file, if any; returns why it failed, or null.</summary>
     public string? SaveAdminState()

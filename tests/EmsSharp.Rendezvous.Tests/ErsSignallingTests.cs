@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EmsSharp.Protocols.SocketIo;
+using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Rendezvous.Rooms;
+using EmsSharp.Rendezvous.SocketIo;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EmsSharp.Rendezvous.Tests;
@@ -145,6 +148,57 @@ public class ErsSignallingTests
         Assert.True(ems.HasNoEvent("message"));
         Assert.True(b.HasNoEvent("message"));
         Assert.True(other.HasNoEvent("message"));
+    }
+
+    [Fact]
+    public void A_closed_registry_announces_no_leave_so_the_ems_keeps_its_viewers()
+    {
+        var options = new ErsOptions();
+        var rooms = new RoomRegistry(options, new TokenStore(AdminState.FromOptions(options)), TimeProvider.System);
+        var ems = new RecordingPeer("ems");
+        var browser = new RecordingPeer("b1");
+        var other = new RecordingPeer("b2");
+        Assert.Equal(JsonValueKind.Null, rooms.Join(ems, "r", JsonSerializer.SerializeToElement(new { role = "ems" })).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, rooms.Join(browser, "r", JsonSerializer.SerializeToElement(new { streamName = "s" })).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, rooms.Join(other, "r", JsonSerializer.SerializeToElement(new { streamName = "s" })).Error.ValueKind);
+
+        // A browser that leaves while the ERS runs is announced.
+        rooms.Leave(other);
+        Assert.Equal(["remove"], ems.Events);
+
+        // The ERS stops: its sockets close in any order, and the ems, whose socket may close last, hears no "remove" for
+        // a browser that did not leave (it would end that viewer's media session, which runs without the ERS).
+        rooms.Close();
+        rooms.Leave(browser);
+        rooms.Leave(ems);
+        Assert.Equal(["remove"], ems.Events);
+    }
+
+    private sealed class RecordingPeer(string id) : IRoomPeer
+    {
+        public List<string> Events { get; } = [];
+
+        public string Id => id;
+
+        public string? RoomName { get; set; }
+
+        public bool IsEms { get; set; }
+
+        public string StreamName { get; set; } = "";
+
+        public string Transport { get; set; } = "";
+
+        public bool TrySendEvent(string name, JsonElement arg)
+        {
+            if (name == "remove")
+            {
+                Events.Add(name);
+            }
+
+            return true;
+        }
+
+        public OutboxAdmission TryRelay(string senderId, JsonElement message) => OutboxAdmission.Accepted;
     }
 
     [Fact]
