@@ -35,7 +35,7 @@ internal static class IngestServiceCollectionExtensions
     /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
     /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
     /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
-    /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning).
+    /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning) and the stream and group name aliases with their commands.
     /// </summary>
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
@@ -62,7 +62,27 @@ internal static class IngestServiceCollectionExtensions
         services.AddSingleton<IApiCommand, GetStreamInfoCommand>();
         services.AddSingleton<IApiCommand, ShutdownStreamCommand>();
         services.AddSingleton<IApiCommand, IsStreamRunningCommand>();
+        services.AddEmsAliases();
         return services;
+    }
+
+    // The stream aliases every viewer entry point resolves through, the group name aliases, and their commands
+    // (shared/EVOSTREAM-API.md §4, Aliases).
+    private static void AddEmsAliases(this IServiceCollection services)
+    {
+        services.TryAddSingleton<StreamAliases>();
+        services.TryAddSingleton<GroupNameAliases>();
+        services.AddSingleton<IApiCommand, AddStreamAliasCommand>();
+        services.AddSingleton<IApiCommand, ListStreamAliasesCommand>();
+        services.AddSingleton<IApiCommand, RemoveStreamAliasCommand>();
+        services.AddSingleton<IApiCommand>(sp => new FlushCommand("flushStreamAliases", "Removes every stream alias",
+            "All aliases are flushed", sp.GetRequiredService<StreamAliases>().Flush));
+        services.AddSingleton<IApiCommand, AddGroupNameAliasCommand>();
+        services.AddSingleton<IApiCommand, ListGroupNameAliasesCommand>();
+        foreach (var (name, remove) in new[] { ("getGroupNameByAlias", false), ("removeGroupNameAlias", true), ("removeGroupNameAliases", true) })
+            services.AddSingleton<IApiCommand>(sp => new GroupNameByAliasCommand(sp.GetRequiredService<GroupNameAliases>(), name, remove));
+        services.AddSingleton<IApiCommand>(sp => new FlushCommand("flushGroupNameAliases", "Removes every group name alias",
+            "All group name aliases are flushed", sp.GetRequiredService<GroupNameAliases>().Flush));
     }
 
     // One list command; item null: each stream's object.

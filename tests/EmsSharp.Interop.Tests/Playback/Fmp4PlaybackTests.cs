@@ -77,6 +77,27 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Chromium_plays_the_stream_through_a_one_shot_alias_over_data_channels()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        await rig.StartWebrtcAsync();
+        var added = await rig.CommandAsync("addStreamAlias?localstreamname=test&aliasname=guest-1234&expireperiod=-120");
+        Assert.Equal("SUCCESS", added.GetProperty("status").GetString());
+        var page = rig.Chromium.Page;
+        await page.GotoAsync(rig.PlayerUrl("guest-1234", "fmp4"));
+
+        // The fmp4Request names the alias; the server sends the stream it stands for.
+        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        output.WriteLine($"frames decoded through the alias: {playing.GetProperty("framesDecoded").GetInt32()}");
+        var viewer = Assert.Single((await rig.CommandAsync("listStreams")).GetProperty("data").EnumerateArray(),
+            s => s.GetProperty("type").GetString() == "ONFMP4");
+        Assert.Equal("test", viewer.GetProperty("name").GetString());
+
+        // One-shot: this viewer used it up.
+        Assert.Equal(0, (await rig.CommandAsync("listStreamAliases")).GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
     public async Task An_unknown_stream_gets_an_fmp4Response_fail_shown_in_plain_words()
     {
         await using var rig = await PlaybackRig.StartAsync("--WebRtc:StreamWaitTimeout", "00:00:02");

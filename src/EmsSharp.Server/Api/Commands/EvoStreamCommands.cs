@@ -8,7 +8,6 @@ namespace EmsSharp.Server.Api.Commands;
 internal static class EvoStreamCommands
 {
     private const string Outputs = "outputs (push, HLS, DASH, HDS, MSS, record) are planned";
-    private const string Aliases = "stream and group name aliases are planned";
     private const string Connections = "connection listing and counters are planned";
     private const string NotPlanned = "EmsSharp has no such feature";
 
@@ -21,16 +20,6 @@ internal static class EvoStreamCommands
         ("createMSSStream", Outputs),
         ("record", Outputs),
         ("listHTTPStreamingSessions", Outputs),
-        ("addStreamAlias", Aliases),
-        ("removeStreamAlias", Aliases),
-        ("listStreamAliases", Aliases),
-        ("flushStreamAliases", Aliases),
-        ("addGroupNameAlias", Aliases),
-        ("getGroupNameByAlias", Aliases),
-        ("removeGroupNameAlias", Aliases),
-        ("removeGroupNameAliases", Aliases),
-        ("listGroupNameAliases", Aliases),
-        ("flushGroupNameAliases", Aliases),
         ("listConnections", Connections),
         ("listConnectionsIds", Connections),
         ("getConnectionInfo", Connections),

@@ -18,10 +18,12 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// closed with 1008 (policy violation) and <c>stream not found: &lt;name&gt;</c>. The same endpoint answers
 /// <c>wss://&lt;ems&gt;:8420/</c> when a certificate is configured. With <see cref="WsFmp4Options.ReadKeys"/> a viewer
 /// names its key in the query (<c>/cam1?key=SECRET</c>) and is refused before the upgrade without the right one.
+/// The name may be a stream alias (<see cref="StreamAliases"/>): the viewer then gets, and needs the key of, its stream.
 /// </summary>
 internal sealed partial class WsFmp4Endpoint(
     Fmp4SourceManager sources,
     OutboundStreamRegistry outputs,
+    StreamAliases aliases,
     IOptions<WsFmp4Options> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -64,8 +66,11 @@ internal sealed partial class WsFmp4Endpoint(
             return;
         }
 
+        // An alias (addStreamAlias) names another stream: the read key that counts is that stream's, and a one-shot
+        // alias is consumed only once the viewer is admitted, so a refused viewer does not use it up.
         var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (!IsAdmitted(context, name, address))
+        var alias = aliases.TryPeek(name, out var found) ? found : null;
+        if (!IsAdmitted(context, alias?.LocalStreamName ?? name, address))
         {
             return;
         }
@@ -88,6 +93,19 @@ internal sealed partial class WsFmp4Endpoint(
         }
 
         using var slot = new ViewerSlot(this, address);
+        if (alias is not null)
+        {
+            if (!aliases.TryUse(alias, "WS-FMP4 viewer from " + address))
+            {
+                // Consumed by another viewer (or removed) since the key check: its key was checked for the alias's
+                // stream, not for a stream of this name, so nothing is served.
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            name = alias.LocalStreamName;
+        }
+
         await ServeAsync(context, name, slot).ConfigureAwait(false);
     }
 

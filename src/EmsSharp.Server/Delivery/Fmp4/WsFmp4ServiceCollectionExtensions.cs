@@ -21,6 +21,7 @@ internal static class WsFmp4ServiceCollectionExtensions
         services.TryAddSingleton<DeliveryStats>();
         services.TryAddSingleton<Fmp4SourceManager>();
         services.TryAddSingleton<OutboundStreamRegistry>();
+        services.TryAddSingleton<StreamAliases>(); // the endpoint resolves aliases, also when registered without the stream commands
         services.TryAddSingleton<WsFmp4Endpoint>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, WsFmp4KestrelSetup>();
         services.AddSingleton<IStartupFilter, WsFmp4StartupFilter>();

@@ -15,7 +15,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// </summary>
 internal sealed class ErsConnector(
     StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources,
-    OutboundStreamRegistry outputs, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
+    OutboundStreamRegistry outputs, StreamAliases aliases, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
     ILoggerFactory loggerFactory) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
@@ -41,7 +41,8 @@ internal sealed class ErsConnector(
             KeepAlive = c.KeepAlive,
             OverSsl = c.ErsOverSsl,
         }, loggerFactory.CreateLogger<ErsClient>(), time);
-        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, rtpSources, outputs, options.Value, events, time, loggerFactory);
+        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, rtpSources, outputs, aliases, options.Value, events, time,
+            loggerFactory);
         _rooms[c.ConfigId] = room;
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
         service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");

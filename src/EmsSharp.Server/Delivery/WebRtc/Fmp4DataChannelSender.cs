@@ -19,7 +19,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// runs when the stream's ring has new fragments. Back-pressure: when the stream channel's buffered amount passes
 /// <see cref="HighWater"/> the viewer stops reading until it drained below <see cref="LowWater"/>, then skips to the
 /// next keyframe fragment, so a slow viewer catches up with live instead of falling behind, and never delays another
-/// viewer.
+/// viewer. The requested name may be a stream alias (<see cref="StreamAliases"/>).
 /// </summary>
 internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMediaPump
 {
@@ -39,6 +39,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     private const int MaxChunk = 64 * 1024;
 
     private readonly Fmp4SourceManager _sources;
+    private readonly StreamAliases _aliases;
     private readonly string _peerId;
     private readonly TimeSpan _streamWait;
     private readonly ILogger _logger;
@@ -54,9 +55,10 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     private bool _draining;
     private bool _ended;
 
-    public Fmp4DataChannelSender(Fmp4SourceManager sources, string peerId, TimeSpan streamWait, ILogger logger)
+    public Fmp4DataChannelSender(Fmp4SourceManager sources, StreamAliases aliases, string peerId, TimeSpan streamWait, ILogger logger)
     {
         _sources = sources;
+        _aliases = aliases;
         _peerId = peerId;
         _streamWait = streamWait;
         _logger = logger;
@@ -139,8 +141,11 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
                 return;
             }
 
+            // The requested name may be an alias (a one-shot one is used up here, by this viewer); the answer names what
+            // the browser asked for, as its player matches the reply against its request.
             var session = _session!;
-            var subscription = await _sources.SubscribeAsync(name, _streamWait, token, session.MediaListener).ConfigureAwait(false);
+            var streamName = _aliases.Resolve(name, "WebRTC viewer " + _peerId);
+            var subscription = await _sources.SubscribeAsync(streamName, _streamWait, token, session.MediaListener).ConfigureAwait(false);
             if (subscription is null)
             {
                 LogStreamNotFound(_logger, _peerId, name);
@@ -149,7 +154,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             }
 
             Respond(name, success: true, "Stream " + name + " is being sent");
-            LogStreaming(_logger, _peerId, name);
+            LogStreaming(_logger, _peerId, streamName);
             _name = name;
             _subscription = subscription;
             Streaming?.Invoke(this, subscription.Stream);

@@ -209,16 +209,19 @@ internal sealed partial class ViewerSession : IAsyncDisposable
 
     /// <summary>
     /// The media sender for the joined transport: srtp needs the stream now (its tracks shape the offer); fmp4
-    /// offers data channels at once and looks the stream up when the browser's fmp4Request names it (§4.1).
+    /// offers data channels at once and looks the stream up when the browser's fmp4Request names it (§4.1). Either
+    /// name may be a stream alias (<see cref="StreamAliases"/>).
     /// </summary>
     private async Task<IViewerMediaSender?> CreateSenderAsync(CancellationToken token)
     {
         switch (Transport)
         {
             case "fmp4":
-                return new Fmp4DataChannelSender(_room.Fmp4Sources, PeerId, _room.Options.StreamWaitTimeout, _logger);
+                return new Fmp4DataChannelSender(_room.Fmp4Sources, _room.Aliases, PeerId, _room.Options.StreamWaitTimeout, _logger);
             case "srtp":
-                var stream = await _room.Hub.WaitForStreamAsync(StreamName, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
+                // The joined name may be an alias (a one-shot one is used up here, by this viewer).
+                var name = _room.Aliases.Resolve(StreamName, "WebRTC viewer " + PeerId);
+                var stream = await _room.Hub.WaitForStreamAsync(name, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
                 if (stream is not null)
                     return new SrtpMediaSender(stream, _room.RtpSources, _room.Transcoders, PeerId, _room.Time, _logger);
                 await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);

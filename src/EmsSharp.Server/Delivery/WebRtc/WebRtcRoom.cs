@@ -30,7 +30,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
-        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, OutboundStreamRegistry outputs, WebRtcOptions options,
+        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, OutboundStreamRegistry outputs, StreamAliases aliases, WebRtcOptions options,
         IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _service = service;
@@ -41,6 +41,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         Fmp4Sources = fmp4Sources;
         RtpSources = rtpSources;
         Outputs = outputs;
+        Aliases = aliases;
         Options = options;
         _events = events;
         Time = time;
@@ -70,6 +71,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     /// <summary>Where each viewer is listed as an outbound stream once it sends its stream.</summary>
     public OutboundStreamRegistry Outputs { get; }
+
+    /// <summary>The stream aliases a viewer's name may be (addStreamAlias): resolved where the viewer names its stream.</summary>
+    public StreamAliases Aliases { get; }
 
     public WebRtcOptions Options { get; }
 

@@ -77,10 +77,15 @@ public sealed class WsFmp4ReadKeyTests
         Assert.DoesNotContain(ems.Logs.Lines, line => line.Contains(name, StringComparison.Ordinal));
     }
 
-    private static async Task<TestEms> StartWithLiveTestStreamAsync(params (string Name, string Key)[] keys)
+    private static Task<TestEms> StartWithLiveTestStreamAsync(params (string Name, string Key)[] keys) =>
+        StartWithLiveTestStreamAsync(null, keys);
+
+    /// <summary>A server with these read keys (and this stream wait, if given) and a live stream <c>test</c>.</summary>
+    internal static async Task<TestEms> StartWithLiveTestStreamAsync(TimeSpan? streamWait, params (string Name, string Key)[] keys)
     {
         var ems = await TestEms.StartAsync(services: s => s.Configure<WsFmp4Options>(o =>
         {
+            o.StreamWaitTimeout = streamWait ?? o.StreamWaitTimeout;
             foreach (var (name, key) in keys)
                 o.ReadKeys[name] = key;
         }));
@@ -90,11 +95,11 @@ public sealed class WsFmp4ReadKeyTests
         return ems;
     }
 
-    private static Uri Url(TestEms ems, string pathAndQuery) =>
+    internal static Uri Url(TestEms ems, string pathAndQuery) =>
         new($"ws://127.0.0.1:{ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!.Port}{pathAndQuery}");
 
     /// <summary>Connects, expecting the upgrade and the stream's init packet first.</summary>
-    private static async Task<ClientWebSocket> ServedAsync(Uri url)
+    internal static async Task<ClientWebSocket> ServedAsync(Uri url)
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(url, CancellationToken.None);
@@ -103,7 +108,7 @@ public sealed class WsFmp4ReadKeyTests
     }
 
     /// <summary>Connects, expecting the server to refuse the upgrade; the HTTP status and the 401 challenge, if any.</summary>
-    private static async Task<(HttpStatusCode Status, string? Challenge)> RefusedAsync(Uri url)
+    internal static async Task<(HttpStatusCode Status, string? Challenge)> RefusedAsync(Uri url)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;

@@ -29,7 +29,7 @@ public sealed class Fmp4DataChannelSenderTests
 
         using var sources = new Fmp4SourceManager(hub, Options.Create(new Fmp4SourceOptions()), new DeliveryStats(TimeProvider.System),
             NullLogger<Fmp4StreamSource>.Instance);
-        var sender = new Fmp4DataChannelSender(sources, "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
+        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
         var received = 0L;
         var arrived = new ChangeSignal();
         peers.Viewer.DataChannelOpenedByPeer += (_, channel) =>
