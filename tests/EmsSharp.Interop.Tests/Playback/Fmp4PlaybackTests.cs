@@ -25,6 +25,7 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; latency {later.GetProperty("latencyMs")} ms");
         Assert.Equal("playing", later.GetProperty("state").GetString());
         output.WriteLine($"candidate {later.GetProperty("candidateType")}; path {later.GetProperty("path")}; gathered {later.GetProperty("candidates")}");
+        output.WriteLine("browser candidate pairs: " + await PlaybackRig.CandidatePairsAsync(page));
         Assert.Equal("direct (host)", later.GetProperty("path").GetString());
 
         var peers = await rig.CommandAsync($"listWebrtcPeers?roomid={PlaybackRig.Room}");

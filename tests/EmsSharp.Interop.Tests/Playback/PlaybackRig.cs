@@ -192,11 +192,37 @@ internal sealed class PlaybackRig : IAsyncDisposable
                 return stats;
             Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
                 + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''")
+                + "\nbrowser candidate pairs: " + await CandidatePairsAsync(page)
                 + "\nlast server log lines:\n" + RecentServerLog.Tail(40)
                 + (rig is null ? "" : "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")));
             await Task.Delay(200);
         }
     }
+
+    /// <summary>
+    /// The browser's side of the path (for failure reports): every candidate pair that got past checking, with its
+    /// addresses and traffic, so a server that sends where the browser does not receive shows as such.
+    /// </summary>
+    public static Task<string> CandidatePairsAsync(Microsoft.Playwright.IPage page) => page.EvaluateAsync<string>(CandidatePairsScript);
+
+    private const string CandidatePairsScript = """
+        async () => {
+          const pc = window.player && window.player.pc;
+          if (!pc) return 'no peer connection';
+          const report = await pc.getStats();
+          const byId = {};
+          report.forEach(s => { byId[s.id] = s; });
+          const out = [];
+          report.forEach(s => {
+            if (s.type !== 'candidate-pair' || s.state === 'waiting' || s.state === 'frozen') return;
+            const l = byId[s.localCandidateId] || {}, r = byId[s.remoteCandidateId] || {};
+            out.push(`${l.candidateType} ${l.address}:${l.port} -> ${r.candidateType} ${r.address}:${r.port} ${s.state}`
+              + `${s.nominated ? ' nominated' : ''} rx ${s.packetsReceived}/${s.bytesReceived} B tx ${s.packetsSent}/${s.bytesSent} B`
+              + ` last rx ${s.lastPacketReceivedTimestamp ? Math.round(performance.timeOrigin + performance.now() - s.lastPacketReceivedTimestamp) + ' ms ago' : 'never'}`);
+          });
+          return out.join('; ');
+        }
+        """;
 
     public async ValueTask DisposeAsync()
     {
