@@ -43,17 +43,56 @@ internal sealed class CliClient : IAsyncDisposable
         return Envelope.Parse(reply);
     }
 
-    /// <summary>Sends a line to the ASCII CLI and returns the reply lines (up to the empty line).</summary>
+    /// <summary>
+    /// Sends a line to the ASCII CLI and returns the reply's lines in EvoStream's layout: the header (<c>Command entered
+    /// successfully!</c> or <c>Command failed!</c>), the description, then the data lines as they are (indented).
+    /// </summary>
     public async Task<List<string>> AsciiAsync(string line)
     {
         await SendLineAsync(line);
-        var lines = new List<string>();
+        var header = await ReadAsciiLineAsync();
+        var lines = new List<string> { header, await ReadAsciiLineAsync() };
+        Assert.Equal("", await ReadAsciiLineAsync()); // the empty line after the description
+        if (header == "Command failed!")
+        {
+            Assert.Equal("", await ReadAsciiLineAsync());
+            return lines;
+        }
+
+        // Data lines until the reply's end: an empty line ended by LF alone.
         while (true)
         {
-            var l = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            if (l is null || l.Length == 0)
+            var data = await ReadAsciiLineAsync(untilLf: true);
+            if (data.Length == 0)
                 return lines;
-            lines.Add(l);
+            lines.Add(data);
+        }
+    }
+
+    // One line ended by LF CR (EvoStream's order); untilLf: an empty line is the reply's end, which a lone LF follows.
+    private async Task<string> ReadAsciiLineAsync(bool untilLf = false)
+    {
+        var line = new StringBuilder();
+        var buffer = new char[1];
+        while (true)
+        {
+            Assert.Equal(1, await _reader.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            if (buffer[0] != '\n')
+            {
+                line.Append(buffer[0]);
+                continue;
+            }
+
+            Assert.Equal(1, await _reader.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal('\r', buffer[0]);
+            if (untilLf && line.Length == 0)
+            {
+                // The reply's end: an empty line, then a lone LF.
+                Assert.Equal(1, await _reader.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+                Assert.Equal('\n', buffer[0]);
+            }
+
+            return line.ToString();
         }
     }
 

@@ -42,46 +42,71 @@ internal static class ReplyFormatter
     public static string ToJson(ApiReply reply) => Encoding.UTF8.GetString(ToJsonUtf8(reply));
 
     /// <summary>
-    /// The ASCII CLI form: <c>key: value</c> lines indented by nesting, scalars in JSON notation
-    /// (so <c>""</c>, <c>3535</c> and <c>"3535"</c> stay distinguishable), ended by an empty line.
+    /// The ASCII CLI form, EvoStream's layout (shared/EVOSTREAM-API.md §6): <c>Command entered successfully!</c> or
+    /// <c>Command failed!</c>, the description, then the data as <c>key: value</c> lines indented 4 spaces and 2 more per
+    /// level (an object's or array's key printed <c>key: </c> with its children below, array items <c>-- item</c>, an empty
+    /// array <c>[]</c>), scalars as they are (strings unquoted, null empty). Lines end with LF CR, as EvoStream's do; a
+    /// reply ends with LF CR LF (success) or LF CR LF CR (failure) after an empty line.
     /// </summary>
     public static string ToAscii(ApiReply reply)
     {
         var sb = new StringBuilder();
-        sb.Append("status: ").Append(reply.Status).Append('\n');
-        sb.Append("description: ").Append(reply.Description).Append('\n');
-        sb.Append("data:");
-        AppendNode(sb, reply.Data, 1);
-        sb.Append("\n\n");
+        if (!reply.Success)
+        {
+            sb.Append("Command failed!").Append(AsciiEnd).Append(reply.Description).Append(AsciiEnd).Append(AsciiEnd).Append(AsciiEnd);
+            return sb.ToString();
+        }
+
+        sb.Append("Command entered successfully!").Append(AsciiEnd).Append(reply.Description).Append(AsciiEnd).Append(AsciiEnd);
+        AppendNode(sb, null, reply.Data, 4);
+        sb.Append(AsciiEnd).Append('\n');
         return sb.ToString();
     }
 
-    private static void AppendNode(StringBuilder sb, JsonNode? node, int depth)
+    // EvoStream's ASCII CLI ends its lines with LF CR (RMS inboundasciicliprotocol.cpp).
+    private const string AsciiEnd = "\n\r";
+
+    // One line per scalar; an object's or array's key on a line of its own ("key: ", trailing space), its children 2 deeper.
+    private static void AppendNode(StringBuilder sb, string? key, JsonNode? node, int indent)
     {
+        var prefix = key is null ? "" : key + ": ";
         switch (node)
         {
-            case JsonObject obj when obj.Count > 0:
-                foreach (var (key, value) in obj)
-                {
-                    sb.Append('\n').Append(' ', depth * 2).Append(key).Append(':');
-                    AppendNode(sb, value, depth + 1);
-                }
-
+            case JsonObject obj:
+                if (key is not null)
+                    sb.Append(' ', indent).Append(prefix).Append(AsciiEnd);
+                foreach (var (name, value) in obj)
+                    AppendNode(sb, name, value, key is null ? indent : indent + 2);
                 break;
-            case JsonArray array when array.Count > 0:
+            case JsonArray array:
+                var inner = key is null ? indent : indent + 2;
+                if (key is not null)
+                    sb.Append(' ', indent).Append(prefix).Append(array.Count == 0 ? "[]" : "").Append(AsciiEnd);
                 foreach (var item in array)
                 {
-                    sb.Append('\n').Append(' ', depth * 2).Append('-');
-                    AppendNode(sb, item, depth + 1);
+                    if (item is JsonObject or JsonArray)
+                    {
+                        sb.Append(' ', inner).Append("-- ").Append(AsciiEnd);
+                        AppendNode(sb, null, item, inner + 2);
+                    }
+                    else
+                    {
+                        sb.Append(' ', inner).Append("-- ").Append(Scalar(item)).Append(AsciiEnd);
+                    }
                 }
 
                 break;
-            case null:
-                sb.Append(" null");
-                break;
             default:
-                sb.Append(' ').Append(node.ToJsonString(ScalarOptions));
+                if (key is not null || node is not null)
+                    sb.Append(' ', indent).Append(prefix).Append(Scalar(node)).Append(AsciiEnd);
                 break;
         }
     }
+
+    private static string Scalar(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => node.ToJsonString(ScalarOptions),
+    };
 }

@@ -33,7 +33,7 @@ internal static class NormalClients
         await using var cli = await CliClient.ConnectAsync(rig.AsciiCli, IPAddress.Loopback);
         var lines = await cli.AsciiAsync("version");
         rig.Replies.Add("ASCII CLI", string.Join('\n', lines));
-        Assert.Equal("status: SUCCESS", lines[0]);
+        Assert.Equal("Command entered successfully!", lines[0]);
     });
 
     public static readonly NormalClient JsonCli = new("JSON CLI", async (rig, token) =>

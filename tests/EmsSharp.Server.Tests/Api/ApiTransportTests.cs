@@ -81,16 +81,16 @@ public sealed class ApiTransportTests : IAsyncLifetime
     {
         await using var cli = await _ems.ConnectAsciiAsync();
         var lines = await cli.AsciiAsync(Start);
-        Assert.Equal("status: SUCCESS", lines[0]);
-        Assert.Equal("description: Started WebRTC Negotiation Service", lines[1]);
-        Assert.Equal("data:", lines[2]);
-        Assert.Contains("  ersip: \"52.6.14.61\"", lines);
-        Assert.Contains("  ersport: 3535", lines);
-        Assert.Contains("  keepAlive: true", lines);
-        Assert.Contains("  operationType: 9", lines);
-        Assert.Contains(lines, l => l.StartsWith("  configId: ", StringComparison.Ordinal));
+        // EvoStream's layout (shared/EVOSTREAM-API.md §6): header, description, keys indented 4, strings unquoted.
+        Assert.Equal("Command entered successfully!", lines[0]);
+        Assert.Equal("Started WebRTC Negotiation Service", lines[1]);
+        Assert.Contains("    ersip: 52.6.14.61", lines);
+        Assert.Contains("    ersport: 3535", lines);
+        Assert.Contains("    keepAlive: true", lines);
+        Assert.Contains("    operationType: 9", lines);
+        Assert.Contains(lines, l => l.StartsWith("    configId: ", StringComparison.Ordinal));
         var again = await cli.AsciiAsync("startwebrtc ersip=52.6.14.61 ersport=3535 roomid=testRoom");
-        Assert.Equal("status: FAIL", again[0]);
+        Assert.Equal("Command failed!", again[0]);
         Assert.Contains("configId", again[1], StringComparison.Ordinal);
     }
 
@@ -127,7 +127,7 @@ public sealed class ApiTransportTests : IAsyncLifetime
 
         await using var ascii = await _ems.ConnectAsciiAsync();
         var lines = await ascii.AsciiAsync(line);
-        Assert.Equal("status: FAIL", lines[0]);
+        Assert.Equal("Command failed!", lines[0]);
         Assert.Contains(expected, lines[1], StringComparison.Ordinal);
     }
 

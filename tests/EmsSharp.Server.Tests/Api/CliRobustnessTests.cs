@@ -21,7 +21,7 @@ public sealed class CliRobustnessTests : IAsyncLifetime
         await using var json = await _ems.ConnectJsonAsync();
         Assert.Equal("SUCCESS", (await json.JsonAsync("version")).Status());
         await using var ascii = await _ems.ConnectAsciiAsync();
-        Assert.Equal("status: SUCCESS", (await ascii.AsciiAsync("version"))[0]);
+        Assert.Equal("Command entered successfully!", (await ascii.AsciiAsync("version"))[0]);
         Assert.Equal("SUCCESS", (await _ems.HttpAsync("version")).Status());
     }
 
@@ -76,7 +76,7 @@ public sealed class CliRobustnessTests : IAsyncLifetime
 
         if (first is not null)
         {
-            Assert.Contains(ascii ? "status: FAIL" : "\"status\":\"FAIL\"", first, StringComparison.Ordinal);
+            Assert.Contains(ascii ? "Command failed!" : "\"status\":\"FAIL\"", first, StringComparison.Ordinal);
         }
 
         await _ems.Logs.WaitForAsync("longer than 65536 bytes");
