@@ -25,6 +25,11 @@ public sealed partial class PeerSession
     private WebRtcOfferOptions? _localOffer;
     private byte[]? _sctpBuffer;
 
+    // For the snapshot: SCTP packets the DTLS transport would not take (worker only), and DTLS datagrams handed to the
+    // path (any thread: the handshake's flights come from its thread).
+    private long _sctpPacketsRefused;
+    private long _dtlsRecordsSent;
+
     // DTLS records of one drain of the channels, sent as one batch (TransmitDtls). One batch per thread, like the srtp
     // sender's video batch: a drain runs to its end without yielding, so the workers bound the memory, not the viewers.
     private const int MaxBatchedRecords = 64;
@@ -282,7 +287,10 @@ public sealed partial class PeerSession
                 while (manager.TryPollTransmit(_sctpBuffer, now, out var length))
                 {
                     progress = true;
-                    _dtls?.Send(_sctpBuffer.AsSpan(0, length));
+                    if (_dtls?.Send(_sctpBuffer.AsSpan(0, length)) != true)
+                    {
+                        _sctpPacketsRefused++; // SCTP counts it sent and will retransmit it; the snapshot shows the loss
+                    }
                 }
             }
             finally
@@ -303,6 +311,7 @@ public sealed partial class PeerSession
     // otherwise (a handshake flight, an alert) at once.
     private void TransmitDtls(ReadOnlySpan<byte> datagram)
     {
+        Interlocked.Increment(ref _dtlsRecordsSent);
         var selected = _selected;
         if (_dtlsBatch is { } batch && _dtlsBatchThread == Environment.CurrentManagedThreadId)
         {

@@ -255,7 +255,8 @@ public sealed partial class PeerSession : IAsyncDisposable
     public Task<PeerSessionSnapshot> GetSnapshotAsync() => InvokeAsync(() =>
     {
         var (wakeIn, queuedIn, timerIn) = _worker.TimerState(this);
-        return new PeerSessionSnapshot(_state, wakeIn, queuedIn, timerIn, _worker.Stats.Queued, _dataChannels?.Association.Snapshot(Now));
+        return new PeerSessionSnapshot(_state, wakeIn, queuedIn, timerIn, _worker.Stats.Queued, _dataChannels?.Association.Snapshot(Now),
+            Interlocked.Read(ref _dtlsRecordsSent), _sctpPacketsRefused);
     });
 
     /// <summary>When the worker should next wake the session (worker time); null when no deadline is pending.</summary>

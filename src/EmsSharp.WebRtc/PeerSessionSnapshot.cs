@@ -13,10 +13,14 @@ namespace EmsSharp.WebRtc;
 /// <param name="WorkerTimerIn">When the worker's one timer is set to fire; null when it is not set.</param>
 /// <param name="WorkerQueued">Inputs waiting on the worker.</param>
 /// <param name="Sctp">The data channels' association, once they started.</param>
+/// <param name="DtlsDatagramsSent">DTLS datagrams handed to the selected path (handshake flights and records).</param>
+/// <param name="SctpPacketsRefused">SCTP packets the DTLS transport did not take (closed, or over its send limit).</param>
 public readonly record struct PeerSessionSnapshot(
     PeerSessionState State,
     TimeSpan? WakeIn,
     TimeSpan? QueuedWakeIn,
     TimeSpan? WorkerTimerIn,
     int WorkerQueued,
-    SctpAssociationSnapshot? Sctp);
+    SctpAssociationSnapshot? Sctp,
+    long DtlsDatagramsSent,
+    long SctpPacketsRefused);

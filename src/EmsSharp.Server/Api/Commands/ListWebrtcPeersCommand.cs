@@ -108,6 +108,8 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             ["queuedWakeInMs"] = Ms(snapshot.QueuedWakeIn),
             ["workerTimerInMs"] = Ms(snapshot.WorkerTimerIn),
             ["workerQueued"] = snapshot.WorkerQueued,
+            ["dtlsDatagramsSent"] = snapshot.DtlsDatagramsSent,
+            ["sctpPacketsRefused"] = snapshot.SctpPacketsRefused,
         };
         if (snapshot.Sctp is { } sctp)
         {
