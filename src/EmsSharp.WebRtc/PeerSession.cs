@@ -16,7 +16,7 @@ namespace EmsSharp.WebRtc;
 /// <see cref="DtlsApplicationDataReceived"/>. Events are raised on the worker's loop, one at a time: handlers must not
 /// block.
 /// </summary>
-public sealed partial class PeerSession : IAsyncDisposable
+public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
 {
     private const int MaxQueuedDatagrams = 1024;
 
@@ -259,11 +259,11 @@ public sealed partial class PeerSession : IAsyncDisposable
             Interlocked.Read(ref _dtlsRecordsSent), _sctpPacketsRefused);
     });
 
-    /// <summary>When the worker should next wake the session (worker time); null when no deadline is pending.</summary>
-    internal TimeSpan? WakeAt { get; set; }
+    /// <inheritdoc/>
+    TimeSpan? IWakeupMember.WakeAt { get; set; }
 
-    /// <summary>The session's earliest entry in its worker's timer queue, if any.</summary>
-    internal TimeSpan? QueuedWakeAt { get; set; }
+    /// <inheritdoc/>
+    TimeSpan? IWakeupMember.QueuedWakeAt { get; set; }
 
     /// <summary>
     /// Hands a received datagram to the session (copied into a pooled buffer). Called by the driver of the path it
@@ -544,7 +544,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         _dtls?.Close();
         _host.Detach(this);
         SetState(PeerSessionState.Closed);
-        WakeAt = null;
+        _worker.Schedule(this, null);
         _worker.Detach();
         _closed.TrySetResult();
     }

@@ -10,9 +10,10 @@ namespace EmsSharp.WebRtc;
 /// worker's loop, so a handler must not block (it would hold up every session of the worker).
 /// </summary>
 /// <remarks>
-/// The timer queue keeps, per session, only its earliest wake-up: a session whose deadline moves later keeps its
-/// earlier entry and is woken early, which its cores treat as a no-op (they act on what is due at the time given), and
-/// then asks again. So the queue holds about one entry per session however often its deadlines move.
+/// Deadlines live in a <see cref="WakeupQueue{T}"/>: one entry per session, and the timer armed for the earliest live
+/// deadline only. The loop runs as a task on the thread pool; a thread of its own was measured (round 4 in
+/// docs/BENCHMARKS.md: srtp p99 about 1 ms lower at 250 viewers) and left out, because its quicker turns exposed orderings
+/// that the pool's hop had hidden (one found and fixed: a data channel handler attached after the channel could open).
 /// </remarks>
 internal sealed partial class SessionWorker : IAsyncDisposable
 {
@@ -22,7 +23,7 @@ internal sealed partial class SessionWorker : IAsyncDisposable
 
     private readonly Channel<WorkItem> _inputs =
         Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly PriorityQueue<PeerSession, TimeSpan> _wakeups = new();
+    private readonly WakeupQueue<PeerSession> _wakeups = new();
     private readonly HashSet<PeerSession> _touched = [];
     private readonly List<PeerSession> _due = [];
     private readonly ITimer _timer;
@@ -98,29 +99,8 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     /// Wakes <paramref name="session"/> after <paramref name="delay"/> (null: no deadline). Worker loop only; called by
     /// the session at the end of each of its turns.
     /// </summary>
-    internal void Schedule(PeerSession session, TimeSpan? delay)
-    {
-        if (delay is not { } d)
-        {
-            session.WakeAt = null;
-            return;
-        }
-
-        var at = Now + (d < TimeSpan.Zero ? TimeSpan.Zero : d);
-        session.WakeAt = at;
-        EnqueueIfEarlier(session, at);
-    }
-
-    // Queues a wake-up only when it is earlier than the session's earliest queued one: the later entry would find the
-    // session already woken and rescheduled.
-    private void EnqueueIfEarlier(PeerSession session, TimeSpan at)
-    {
-        if (session.QueuedWakeAt is not { } queued || at < queued)
-        {
-            _wakeups.Enqueue(session, at);
-            session.QueuedWakeAt = at;
-        }
-    }
+    internal void Schedule(PeerSession session, TimeSpan? delay) =>
+        _wakeups.Schedule(session, delay is { } d ? Now + (d < TimeSpan.Zero ? TimeSpan.Zero : d) : null);
 
     /// <summary>
     /// The session's timer as its worker holds it (worker loop only): its deadline, its earliest queued entry, and when the
@@ -129,7 +109,8 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     internal (TimeSpan? WakeIn, TimeSpan? QueuedWakeIn, TimeSpan? TimerIn) TimerState(PeerSession session)
     {
         var now = Now;
-        return (session.WakeAt - now, session.QueuedWakeAt - now, _armedFor - now);
+        IWakeupMember member = session;
+        return (member.WakeAt - now, member.QueuedWakeAt - now, _armedFor - now);
     }
 
     private async Task RunAsync()
@@ -183,34 +164,10 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         }
     }
 
-    // Wakes every session whose deadline passed (once each, however many stale entries it has in the queue).
+    // Wakes every session whose deadline passed.
     private void CollectDue()
     {
-        var now = Now;
-        while (_wakeups.TryPeek(out var session, out var at) && at <= now)
-        {
-            _wakeups.Dequeue();
-            if (session.QueuedWakeAt == at)
-            {
-                session.QueuedWakeAt = null;
-            }
-
-            if (session.WakeAt is not { } wake)
-            {
-                continue;
-            }
-
-            if (wake <= now)
-            {
-                session.WakeAt = null;
-                _due.Add(session);
-            }
-            else
-            {
-                EnqueueIfEarlier(session, wake);
-            }
-        }
-
+        _wakeups.CollectDue(Now, _due);
         Interlocked.Add(ref _sessionWakeups, _due.Count);
         foreach (var session in _due)
         {
@@ -221,22 +178,21 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         _due.Clear();
     }
 
-    // One timer for the whole worker, set to its earliest wake-up.
+    // One timer for the whole worker, set to its earliest live wake-up: moved later too (or stopped) when that wake-up
+    // went, so a fire that nobody needs costs at most a wake of the runtime's timer thread, not a pool thread's and the
+    // loop's as well. Before, the timer was armed for the queue's raw head: at 250 fmp4 viewers, whose SCTP timers move
+    // with every SACK, the worker timers fired about 1,250 times a second for about 25 sessions actually due.
     private void Arm()
     {
-        if (!_wakeups.TryPeek(out _, out var first))
-        {
-            return;
-        }
-
-        if (_armedFor is { } armed && armed <= first)
+        var first = _wakeups.Next();
+        if (_armedFor == first)
         {
             return;
         }
 
         _armedFor = first;
         var due = first - Now;
-        _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        _timer.Change(due is not { } d ? Timeout.InfiniteTimeSpan : d < TimeSpan.Zero ? TimeSpan.Zero : d, Timeout.InfiniteTimeSpan);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session worker {Index}: a media pump failed")]
