@@ -181,47 +181,55 @@ internal sealed partial class WsFmp4Endpoint(
             () => Extra(connection), () => CancelQuietly(stop)));
         var id = output.Id;
         LogViewerJoined(logger, id, name, connection.RemoteIpAddress);
-        var receive = ReceiveUntilCloseAsync(socket, stop);
-        var ended = false;
+        // Whatever ends the viewer, it leaves the list of outputs (with outStreamClosed) exactly once.
         try
         {
-            while (await subscription.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+            var receive = ReceiveUntilCloseAsync(socket, stop);
+            var ended = false;
+            try
             {
-                while (subscription.TryReadPacket(out var packet))
+                while (await subscription.WaitToReadAsync(stop.Token).ConfigureAwait(false))
                 {
-                    await socket.SendAsync(packet.Bytes, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
-                    counters.AddPacket(packet.Bytes.Length);
-                    counters.SetDroppedFrames(subscription.DroppedFragments);
-                    if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
+                    while (subscription.TryReadPacket(out var packet))
                     {
-                        sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
+                        await socket.SendAsync(packet.Bytes, WebSocketMessageType.Binary, endOfMessage: true, stop.Token).ConfigureAwait(false);
+                        counters.AddPacket(packet.Bytes.Length);
+                        counters.SetDroppedFrames(subscription.DroppedFragments);
+                        if (packet.ArrivalTimestamp >= subscription.SubscribedAt)
+                        {
+                            sources.Stats.Fmp4.RecordSince(packet.ArrivalTimestamp);
+                        }
                     }
                 }
+
+                ended = true;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+            {
+                // the viewer left or the server is stopping
             }
 
-            ended = true;
+            var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+            await CloseAfterServingAsync(socket, ended || stopping,
+                stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure,
+                stopping ? "server stopping" : "stream ended", receive).ConfigureAwait(false);
+            if (socket.State != WebSocketState.Closed)
+            {
+                socket.Abort(); // ends the pending receive
+            }
+
+            await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        finally
         {
-            // the viewer left or the server is stopping
+            slot.Dispose(); // free before telling anyone the viewer left: whoever reacts to outStreamClosed finds the slot free
+            outputs.Close(output, new JsonObject
+            {
+                ["droppedFragments"] = subscription.DroppedFragments,
+                ["deliveredPackets"] = subscription.DeliveredPackets,
+            });
         }
 
-        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
-        await CloseAfterServingAsync(socket, ended || stopping,
-            stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure,
-            stopping ? "server stopping" : "stream ended", receive).ConfigureAwait(false);
-        if (socket.State != WebSocketState.Closed)
-        {
-            socket.Abort(); // ends the pending receive
-        }
-
-        await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        slot.Dispose(); // free before telling anyone the viewer left: whoever reacts to outStreamClosed finds the slot free
-        outputs.Close(output, new JsonObject
-        {
-            ["droppedFragments"] = subscription.DroppedFragments,
-            ["deliveredPackets"] = subscription.DeliveredPackets,
-        });
         LogViewerLeft(logger, id, name, subscription.DeliveredPackets, subscription.DroppedFragments, subscription.KeyframeSkips);
     }
 
