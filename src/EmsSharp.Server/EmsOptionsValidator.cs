@@ -46,8 +46,10 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
             errors.Add("Events:RequestTimeout must be > 0 and <= 5 minutes.");
         foreach (var sink in options.Events.Sinks)
         {
-            if (!Uri.TryCreate(sink, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                errors.Add($"Events:Sinks: '{sink}' is not an absolute http(s) URL.");
+            if (!Uri.TryCreate(sink.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                errors.Add($"Events:Sinks: '{sink.Url}' is not an absolute http(s) URL.");
+            if (sink.EnabledEvents.Any(string.IsNullOrWhiteSpace))
+                errors.Add($"Events:Sinks: '{sink.Url}' has an empty name in EnabledEvents.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -75,7 +75,7 @@ public class EmsOptionsValidatorTests
                 ["ServerName"] = "myems",
                 ["DataFolder"] = folder,
                 ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0,"AllowedHosts":["ems.lan"]},"CliIdleTimeout":"00:02:00"}"""),
-                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events"],"RequestTimeout":"00:00:02"}"""),
+                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events",{"Url":"http://127.0.0.1:9/stats","EnabledEvents":["outStreamCreated","outStreamClosed"],"CustomData":"proxy"}],"RequestTimeout":"00:00:02"}"""),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
                 ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
             };
@@ -84,7 +84,13 @@ public class EmsOptionsValidatorTests
             {
                 await host.StartAsync(CancellationToken.None);
                 Assert.Equal("myems", host.Options.ServerName);
-                Assert.Equal(["http://127.0.0.1:9/events"], host.Options.Events.Sinks);
+                // A sink is a URL, or EvoStream's RPC sink with its own events and customData (§5.2), in one list.
+                var sinks = host.Options.Events.Sinks;
+                Assert.Equal(["http://127.0.0.1:9/events", "http://127.0.0.1:9/stats"], sinks.Select(s => s.Url));
+                Assert.Empty(sinks[0].EnabledEvents);
+                Assert.Null(sinks[0].CustomData);
+                Assert.Equal(["outStreamCreated", "outStreamClosed"], sinks[1].EnabledEvents);
+                Assert.Equal("proxy", sinks[1].CustomData);
                 Assert.Equal(TimeSpan.FromSeconds(2), host.Options.Events.RequestTimeout);
                 Assert.Equal(["ems.lan"], host.Options.Api.Http.AllowedHosts);
                 Assert.Equal(TimeSpan.FromMinutes(2), host.Options.Api.CliIdleTimeout);

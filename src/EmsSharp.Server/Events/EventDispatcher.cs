@@ -37,7 +37,13 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
         };
         _sinks = new EventSink[events.Sinks.Count];
         for (var i = 0; i < _sinks.Length; i++)
-            _sinks[i] = new EventSink(new Uri(events.Sinks[i]), events.QueueCapacity, events.RequestTimeout, _client, logger);
+        {
+            var sink = events.Sinks[i];
+            _sinks[i] = new EventSink(new Uri(sink.Url), events.QueueCapacity, events.RequestTimeout, _client, logger)
+            {
+                Options = sink,
+            };
+        }
     }
 
     public IReadOnlyList<EventSink> Sinks => _sinks;
@@ -46,18 +52,34 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
     {
         if (_sinks.Length == 0)
             return;
+        // One id per event, whichever sinks take it; a body per distinct customData (sinks may set their own, §5.1).
+        var id = Interlocked.Increment(ref _lastId);
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
         payload["PID"] = Environment.ProcessId;
-        payload["customData"] = _customData;
-        var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
-        {
-            ["id"] = Interlocked.Increment(ref _lastId),
-            ["payload"] = EvoStreamJson.Sorted(payload),
-            ["processId"] = Environment.ProcessId,
-            ["timestamp"] = _time.GetUtcNow().ToUnixTimeSeconds(),
-            ["type"] = type,
-        }, SerializerOptions);
+        string? lastCustomData = null;
+        byte[]? lastBody = null;
         foreach (var sink in _sinks)
-            sink.Enqueue(body);
+        {
+            if (!sink.Options.Accepts(type))
+                continue;
+            var customData = sink.Options.CustomData ?? _customData;
+            if (lastBody is null || !string.Equals(customData, lastCustomData, StringComparison.Ordinal))
+            {
+                var withCustomData = payload.DeepClone().AsObject();
+                withCustomData["customData"] = customData;
+                lastBody = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+                {
+                    ["id"] = id,
+                    ["payload"] = EvoStreamJson.Sorted(withCustomData),
+                    ["processId"] = Environment.ProcessId,
+                    ["timestamp"] = timestamp,
+                    ["type"] = type,
+                }, SerializerOptions);
+                lastCustomData = customData;
+            }
+
+            sink.Enqueue(lastBody);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -3,8 +3,8 @@ namespace EmsSharp.Server.Events;
 /// <summary>HTTP event sinks (PROTOCOL.md §1.7).</summary>
 internal sealed class EventOptions
 {
-    /// <summary>URLs that receive each event as an HTTP POST of <c>{"type":...,"payload":{...}}</c>.</summary>
-    public IList<string> Sinks { get; } = [];
+    /// <summary>Sinks that receive events as HTTP POSTs: URLs, or objects with their own events and customData.</summary>
+    public IList<EventSinkOptions> Sinks { get; } = [];
 
     /// <summary>Events queued per sink; further events are dropped and counted while the queue is full.</summary>
     public int QueueCapacity { get; set; } = 1024;

@@ -34,6 +34,9 @@ internal sealed partial class EventSink
 
     public Uri Url { get; }
 
+    /// <summary>What the configuration says of this sink (its events and customData).</summary>
+    public EventSinkOptions Options { get; init; } = new();
+
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public long Delivered => Interlocked.Read(ref _delivered);

@@ -135,6 +135,34 @@ public sealed class EventDispatcherTests
     }
 
     [Fact]
+    public async Task Each_sink_gets_its_enabled_events_with_its_own_customData()
+    {
+        await using var all = await Sink.StartAsync();
+        await using var stats = await Sink.StartAsync();
+        var options = new EmsOptions();
+        options.Events.CustomData = "global";
+        options.Events.Sinks.Add(all.Url.ToString());
+        var filtered = new EventSinkOptions { Url = stats.Url.ToString(), CustomData = "proxy" };
+        filtered.EnabledEvents.Add("OUTSTREAMCLOSED"); // names match without regard to case
+        options.Events.Sinks.Add(filtered);
+        using var dispatcher = new EventDispatcher(Options.Create(options), TimeProvider.System, NullLogger<EventDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        dispatcher.Publish(EventTypes.InStreamCreated, new JsonObject { ["name"] = "cam" });
+        dispatcher.Publish(EventTypes.OutStreamClosed, new JsonObject { ["name"] = "cam" });
+        await all.Changed.WaitUntilAsync(() => all.Received.Count >= 2, "the unfiltered sink did not get both events");
+        await stats.Changed.WaitUntilAsync(() => !stats.Received.IsEmpty, "the filtered sink got nothing");
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["inStreamCreated", "outStreamClosed"], all.Received.Select(e => e.GetProperty("type").GetString()));
+        Assert.All(all.Received, e => Assert.Equal("global", e.GetProperty("payload").GetProperty("customData").GetString()));
+        var only = Assert.Single(stats.Received);
+        Assert.Equal("outStreamClosed", only.GetProperty("type").GetString());
+        Assert.Equal("proxy", only.GetProperty("payload").GetProperty("customData").GetString());
+        // One event, one id, whichever sinks take it.
+        Assert.Equal(all.Received.Last().GetProperty("id").GetInt64(), only.GetProperty("id").GetInt64());
+    }
+
+    [Fact]
     public async Task The_server_says_it_started_and_that_it_is_stopping_with_its_version()
     {
         await using var sink = await Sink.StartAsync();
