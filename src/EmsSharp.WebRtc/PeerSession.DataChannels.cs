@@ -26,9 +26,13 @@ public sealed partial class PeerSession
     private byte[]? _sctpBuffer;
 
     // For the snapshot: SCTP packets the DTLS transport would not take (worker only), and DTLS datagrams handed to the
-    // path (any thread: the handshake's flights come from its thread).
+    // path (any thread: the handshake's flights come from its thread). Received: DTLS datagrams handed to the transport
+    // and those it refused (queue full or closed), and application-data records it delivered (worker only).
     private long _sctpPacketsRefused;
     private long _dtlsRecordsSent;
+    private long _dtlsDatagramsReceived;
+    private long _dtlsDatagramsRefused;
+    private long _dtlsRecordsDelivered;
 
     // DTLS records of one drain of the channels, sent as one batch (TransmitDtls). One batch per thread, like the srtp
     // sender's video batch: a drain runs to its end without yielding, so the workers bound the memory, not the viewers.

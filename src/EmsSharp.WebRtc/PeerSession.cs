@@ -256,7 +256,8 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
     {
         var (wakeIn, queuedIn, timerIn) = _worker.TimerState(this);
         return new PeerSessionSnapshot(_state, wakeIn, queuedIn, timerIn, _worker.Stats.Queued, _dataChannels?.Association.Snapshot(Now),
-            Interlocked.Read(ref _dtlsRecordsSent), _sctpPacketsRefused);
+            Interlocked.Read(ref _dtlsRecordsSent), _sctpPacketsRefused, _dtlsDatagramsReceived, _dtlsDatagramsRefused,
+            _dtlsRecordsDelivered);
     });
 
     /// <inheritdoc/>
@@ -403,6 +404,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
                 OnDtlsConnected(input.Keys!);
                 break;
             case PeerSessionInputKind.DtlsData:
+                _dtlsRecordsDelivered++;
                 if (_state == PeerSessionState.Connected)
                 {
                     _dataChannels?.HandleInbound(input.Data, Now);
@@ -436,7 +438,12 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
             case PacketKind.Dtls:
                 // The peer may finish ICE first and send its ClientHello before our nomination completes.
                 _selected ??= new SelectedPath(localBase, path, from);
-                _dtls?.HandleDatagram(datagram);
+                _dtlsDatagramsReceived++;
+                if (_dtls?.HandleDatagram(datagram) == false)
+                {
+                    _dtlsDatagramsRefused++;
+                }
+
                 break;
             case PacketKind.RtpOrRtcp:
                 if (_state == PeerSessionState.Connected)

@@ -15,6 +15,9 @@ namespace EmsSharp.WebRtc;
 /// <param name="Sctp">The data channels' association, once they started.</param>
 /// <param name="DtlsDatagramsSent">DTLS datagrams handed to the selected path (handshake flights and records).</param>
 /// <param name="SctpPacketsRefused">SCTP packets the DTLS transport did not take (closed, or over its send limit).</param>
+/// <param name="DtlsDatagramsReceived">DTLS datagrams from the peer handed to the DTLS transport.</param>
+/// <param name="DtlsDatagramsRefused">Of those, the ones it refused (its queue full, or it closed).</param>
+/// <param name="DtlsRecordsDelivered">Application-data records the DTLS transport delivered (SCTP packets in).</param>
 public readonly record struct PeerSessionSnapshot(
     PeerSessionState State,
     TimeSpan? WakeIn,
@@ -23,4 +26,7 @@ public readonly record struct PeerSessionSnapshot(
     int WorkerQueued,
     SctpAssociationSnapshot? Sctp,
     long DtlsDatagramsSent,
-    long SctpPacketsRefused);
+    long SctpPacketsRefused,
+    long DtlsDatagramsReceived,
+    long DtlsDatagramsRefused,
+    long DtlsRecordsDelivered);

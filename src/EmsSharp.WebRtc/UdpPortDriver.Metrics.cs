@@ -18,6 +18,7 @@ public sealed partial class UdpPortDriver
     internal Meter? Meter => _meter;
     private long _sendtoCalls;
     private long _batchedDatagrams;
+    private long _unroutedDatagrams;
 
     /// <summary>Each session worker's counters, in index order.</summary>
     public IReadOnlyList<SessionWorkerStats> WorkerStats
@@ -60,6 +61,8 @@ public sealed partial class UdpPortDriver
             description: "Datagrams sent on the shared UDP port");
         _meter.CreateObservableCounter("ems.webrtc.udp.send_calls", () => SendStats.SystemCalls,
             description: "System calls that sent them (sendto, sendmmsg)");
+        _meter.CreateObservableCounter("ems.webrtc.udp.unrouted", () => UnroutedDatagrams,
+            description: "Datagrams other than connectivity checks from an address no session sent to (dropped)");
     }
 
     private Measurement<long>[] Measure(Func<SessionWorkerStats, long> figure)

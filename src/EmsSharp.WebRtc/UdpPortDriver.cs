@@ -171,6 +171,12 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         DetachTcp(session);
     }
 
+    /// <summary>
+    /// Datagrams other than connectivity checks from an address no session has sent to (dropped): a peer's DTLS or media
+    /// from an address ICE never used, or a stray sender.
+    /// </summary>
+    public long UnroutedDatagrams => Interlocked.Read(ref _unroutedDatagrams);
+
     /// <summary>Datagrams whose receive or dispatch threw unexpectedly (the loop goes on).</summary>
     internal long ReceiveFaults => Interlocked.Read(ref _receiveFaults);
 
@@ -246,6 +252,10 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         if (_byAddress.TryGetValue(from, out var session))
         {
             session.DeliverDatagram(datagram, from);
+        }
+        else
+        {
+            Interlocked.Increment(ref _unroutedDatagrams);
         }
     }
 

@@ -40,6 +40,30 @@ public sealed class UdpPortDriverTests
     }
 
     [Fact]
+    public async Task Datagrams_from_an_address_no_session_sent_to_are_dropped_and_counted()
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var seen = 0;
+        var third = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // One thread receives and dispatches in order: when the third arrives, the first two went their way.
+        port.BeforeDispatch = _ =>
+        {
+            if (Interlocked.Increment(ref seen) == 3)
+            {
+                third.TrySetResult(port.UnroutedDatagrams);
+            }
+        };
+        using var sender = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        for (var i = 0; i < 3; i++)
+        {
+            await sender.SendAsync(new byte[] { 0x17, 0xFE, 0xFD, 0, 1 }, port.LocalEndPoint); // a DTLS record's start
+        }
+
+        Assert.Equal(2, await third.Task.WaitAsync(Deadline));
+    }
+
+    [Fact]
     public async Task Two_sessions_on_one_port_each_connect_to_their_own_peer()
     {
         await using var serverPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });

@@ -194,7 +194,8 @@ internal sealed class PlaybackRig : IAsyncDisposable
                 + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''")
                 + "\nbrowser candidate pairs: " + await CandidatePairsAsync(page)
                 + "\nlast server log lines:\n" + RecentServerLog.Tail(40)
-                + (rig is null ? "" : "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")));
+                + (rig is null ? "" : "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")
+                    + "\nserver delivery: " + (await rig.CommandAsync("getDeliveryStats")).GetProperty("data")));
             await Task.Delay(200);
         }
     }

@@ -61,6 +61,22 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         }
         """;
 
+    // Where the page stands, for a failure report: its channels, and the DTLS transport and selected pair as it counts them.
+    private const string PageStateScript = """
+        async () => {
+            const stats = [];
+            (await pc.getStats()).forEach(r => {
+                if (r.type === 'transport' || (r.type === 'candidate-pair' && r.nominated)) {
+                    stats.push({ type: r.type, state: r.state, dtlsState: r.dtlsState, packetsSent: r.packetsSent,
+                        packetsReceived: r.packetsReceived, bytesReceived: r.bytesReceived,
+                        msSinceLastReceived: r.lastPacketReceivedTimestamp && Math.round(performance.timeOrigin + performance.now() - r.lastPacketReceivedTimestamp),
+                        msSinceLastSent: r.lastPacketSentTimestamp && Math.round(performance.timeOrigin + performance.now() - r.lastPacketSentTimestamp) });
+                }
+            });
+            return JSON.stringify({ cmd: window.cmd && window.cmd.readyState, pc: pc.connectionState, sctp: pc.sctp && pc.sctp.state, stats });
+        }
+        """;
+
     [Fact]
     public async Task Chromium_receives_ems_channels_round_trips_json_and_100MB_with_backpressure()
     {
@@ -107,10 +123,10 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         {
             // Seen once in a full CI run (and a stall of the 100 MB once in eight in an earlier round), never alone:
             // say where each side stood, for the next time.
-            var page = await chromium.Page.EvaluateAsync<string>(
-                "() => JSON.stringify({ cmd: window.cmd && window.cmd.readyState, pc: pc.connectionState, sctp: pc.sctp && pc.sctp.state })");
+            var page = await chromium.Page.EvaluateAsync<string>(PageStateScript);
             Assert.Fail($"no pageHello within {ConnectDeadline.TotalSeconds} s: session {session.State}, command channel {command.State}, " +
-                $"workers [{string.Join("; ", driver.WorkerStats)}], receive faults {driver.ReceiveFaults}; page {page}");
+                $"workers [{string.Join("; ", driver.WorkerStats)}], receive faults {driver.ReceiveFaults}, unrouted datagrams " +
+                $"{driver.UnroutedDatagrams}; session {await session.GetSnapshotAsync()}; page {page}");
         }
 
         using (var doc = JsonDocument.Parse(pageHello))

@@ -53,6 +53,7 @@ internal sealed class GetDeliveryStatsCommand(DeliveryStats stats, DeliveryMetri
 
             var sends = driver.SendStats;
             data["workers"] = workers;
+            data["udpUnrouted"] = driver.UnroutedDatagrams;
             data["udpSends"] = new JsonObject
             {
                 ["path"] = sends.Path,

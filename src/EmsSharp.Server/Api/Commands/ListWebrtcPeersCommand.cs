@@ -110,6 +110,9 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             ["workerQueued"] = snapshot.WorkerQueued,
             ["dtlsDatagramsSent"] = snapshot.DtlsDatagramsSent,
             ["sctpPacketsRefused"] = snapshot.SctpPacketsRefused,
+            ["dtlsDatagramsReceived"] = snapshot.DtlsDatagramsReceived,
+            ["dtlsDatagramsRefused"] = snapshot.DtlsDatagramsRefused,
+            ["dtlsRecordsDelivered"] = snapshot.DtlsRecordsDelivered,
         };
         if (snapshot.Sctp is { } sctp)
         {
