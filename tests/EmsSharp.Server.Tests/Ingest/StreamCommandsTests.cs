@@ -64,6 +64,12 @@ public sealed class StreamCommandsTests : IDisposable
             Assert.Equal("cam", data.GetProperty("localStreamName").GetString());
             Assert.Equal(1, data.GetProperty("operationType").GetInt32());
             Assert.True(data.GetProperty("forceTcp").GetBoolean());
+            var uri = data.GetProperty("uri"); // EvoStream's object (shared/EVOSTREAM-API.md §4)
+            Assert.Equal("rtsp://127.0.0.1:9/live/cam", uri.GetProperty("originalUri").GetString());
+            Assert.Equal("127.0.0.1", uri.GetProperty("ip").GetString());
+            Assert.Equal(9, uri.GetProperty("port").GetInt32());
+            Assert.True(uri.GetProperty("portSpecified").GetBoolean());
+            Assert.Equal("/live/", uri.GetProperty("documentPath").GetString());
             Assert.Equal("FAIL", (await cli.JsonAsync("pullStream uri=rtsp://127.0.0.1:9/other/cam")).Status());
 
             var help = await cli.JsonAsync("help");

@@ -20,22 +20,30 @@ internal sealed class PullStreamCommand(PullStreamManager pulls) : IApiCommand
         new("forceTcp", ParameterKind.Boolean, false, "false", "RTSP only: RTP interleaved on the RTSP connection instead of UDP"),
     ];
 
-    public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
+    // The reply's `ip` waits this long at most for the host to resolve (the pull itself resolves again as it connects).
+    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
+
+    public async ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         var text = arguments.GetString("uri")!;
         if (!PullStreamManager.TryParseUri(text, out var uri, out var defaultName))
         {
-            return ValueTask.FromResult(ApiReply.Fail("Invalid value for uri: expected rtsp://host[:port]/path or rtmp://host[:port]/app/stream"));
+            return ApiReply.Fail("Invalid value for uri: expected rtsp://host[:port]/path or rtmp://host[:port]/app/stream");
         }
 
         var name = arguments.GetString("localStreamName") ?? defaultName;
         var pull = pulls.TryStart(uri, text, name, arguments.GetBoolean("keepAlive")!.Value, arguments.GetBoolean("forceTcp")!.Value, out var existing);
         if (pull is null)
         {
-            return ValueTask.FromResult(ApiReply.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"Stream {name} is already pulled by configId {existing}; use another localstreamname or removeConfig id={existing}")));
+            return ApiReply.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"Stream {name} is already pulled by configId {existing}; use another localstreamname or removeConfig id={existing}"));
         }
 
-        return ValueTask.FromResult(ApiReply.Ok($"Stream {text} enqueued for pulling", pull.Configuration.ToJson()));
+        // EvoStream's reply: the pull's settings with `uri` spelled out as an object (shared/EVOSTREAM-API.md §4); the
+        // settings in listConfig and pullSettings keep the text, which EvoStream's web UI reads as a string.
+        var data = pull.Configuration.ToJson();
+        var ip = await EvoStreamUri.ResolveAsync(uri, ResolveTimeout, cancellationToken).ConfigureAwait(false);
+        data["uri"] = EvoStreamUri.ToJson(uri, text, ip);
+        return ApiReply.Ok($"Stream {text} enqueued for pulling", data);
     }
 }
