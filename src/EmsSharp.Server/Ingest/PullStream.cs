@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Configs;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -15,7 +16,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
     private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
-    private Status _current = new(PullStatusCode.Connecting, time.GetUtcNow(), 0);
+    private Status _current = new(ConfigStatusCode.Connecting, time.GetUtcNow(), 0);
     private Status? _previous;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
@@ -53,11 +54,11 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     {
         if (string.Equals(stream.Name, Configuration.LocalStreamName, StringComparison.Ordinal))
         {
-            SetStatus(PullStatusCode.Streaming, stream.Id);
+            SetStatus(ConfigStatusCode.Streaming, stream.Id);
         }
     }
 
-    private void SetStatus(PullStatusCode code, long streamId = 0)
+    private void SetStatus(ConfigStatusCode code, long streamId = 0)
     {
         lock (_gate)
         {
@@ -70,12 +71,12 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
     {
         lock (_gate)
         {
-            Transition(_current.Code == PullStatusCode.Streaming ? PullStatusCode.Disconnected : PullStatusCode.ConnectionFailed, 0);
+            Transition(_current.Code == ConfigStatusCode.Streaming ? ConfigStatusCode.Disconnected : ConfigStatusCode.ConnectionFailed, 0);
         }
     }
 
     // Under _gate.
-    private void Transition(PullStatusCode code, long streamId)
+    private void Transition(ConfigStatusCode code, long streamId)
     {
         _previous = _current;
         _current = new Status(code, time.GetUtcNow(), streamId);
@@ -91,7 +92,7 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
             IngestLog.PullStarted(logger, Configuration.ConfigId, _redacted, Configuration.LocalStreamName);
             if (attempts++ > 0)
             {
-                SetStatus(PullStatusCode.Connecting); // the first attempt starts in the initial status
+                SetStatus(ConfigStatusCode.Connecting); // the first attempt starts in the initial status
             }
 
             try
@@ -128,16 +129,16 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
         }
     }
 
-    private sealed record Status(PullStatusCode Code, DateTimeOffset At, long StreamId)
+    private sealed record Status(ConfigStatusCode Code, DateTimeOffset At, long StreamId)
     {
         public JsonObject ToJson() => new()
         {
             ["code"] = (int)Code,
             ["description"] = Code switch
             {
-                PullStatusCode.Streaming => "Streaming",
-                PullStatusCode.Connecting => "Connecting",
-                PullStatusCode.Disconnected => "Disconnected",
+                ConfigStatusCode.Streaming => "Streaming",
+                ConfigStatusCode.Connecting => "Connecting",
+                ConfigStatusCode.Disconnected => "Disconnected",
                 _ => "Connection failed",
             },
             ["timestamp"] = At.ToUnixTimeSeconds(),

@@ -20,13 +20,13 @@ public sealed class ErsConnectorTests
             var start = $"startWebrtc?ersip=127.0.0.1&ersport={ers.Port}&roomid=held";
 
             var idA = (await GetAsync(a, start)).GetProperty("data").GetProperty("configId").GetInt64();
-            await WaitForStatusAsync(a, idA, 2, "joined room held on ERS 127.0.0.1:");
+            await WaitForStatusAsync(a, idA, 3, "joined room held on ERS 127.0.0.1:"); // EvoStream's 3 Connected
             var idB = (await GetAsync(b, start)).GetProperty("data").GetProperty("configId").GetInt64();
-            await WaitForStatusAsync(b, idB, 3, "room taken");
+            await WaitForStatusAsync(b, idB, 5, "room taken"); // 5 Connection failed
 
             // The holder leaves cleanly; the second one's keepAlive retry then gets the room.
             await GetAsync(a, "stopWebrtc?roomid=held");
-            await WaitForStatusAsync(b, idB, 2, "joined room held");
+            await WaitForStatusAsync(b, idB, 3, "joined room held");
         }
         finally
         {

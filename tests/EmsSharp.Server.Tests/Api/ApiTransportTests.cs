@@ -212,7 +212,11 @@ public sealed class ApiTransportTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Number, current.GetProperty("code").ValueKind);
         // The real ERS client runs in the background (host "h" does not resolve): the status moves on its own.
         Assert.Equal(JsonValueKind.String, current.GetProperty("description").ValueKind);
-        Assert.Equal(JsonValueKind.String, current.GetProperty("timestamp").ValueKind);
+        // EvoStream's entry (shared/EVOSTREAM-API.md §3): unix seconds and a uniqueStreamId; our finer code beside it.
+        Assert.InRange(current.GetProperty("timestamp").GetInt64(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal(0, current.GetProperty("uniqueStreamId").GetInt64());
+        Assert.InRange(current.GetProperty("code").GetInt32(), 0, 5);
+        Assert.Equal(JsonValueKind.Number, current.GetProperty("ersCode").ValueKind);
         Assert.Equal(JsonValueKind.Object, status.GetProperty("previous").ValueKind);
 
         var removed = await cli.JsonAsync($"removeConfig id={id}");

@@ -76,7 +76,8 @@ public sealed class WebRtcServiceHardeningTests : IDisposable
             Assert.True(ems.Logs.Contains($"Saved WebRTC configuration {poison} not started: Invalid value for ersip: 127.0.0.1:9"));
             Assert.Equal([good], _connector.Started);
             var status = (await ems.HttpAsync($"getConfigInfo?id={poison}")).Data().GetProperty("status").GetProperty("current");
-            Assert.Equal((int)WebRtcServiceStatusCode.Failed, status.GetProperty("code").GetInt32());
+            Assert.Equal(5, status.GetProperty("code").GetInt32()); // EvoStream's Connection failed
+            Assert.Equal((int)WebRtcServiceStatusCode.Failed, status.GetProperty("ersCode").GetInt32());
             Assert.Equal(2, (await ems.HttpAsync("listConfig")).Data().GetProperty("webrtc").GetArrayLength());
 
             var stopped = await ems.HttpAsync("stopWebrtc?roomid=old");
