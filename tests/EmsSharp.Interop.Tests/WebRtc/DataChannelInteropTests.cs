@@ -73,7 +73,7 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
                         msSinceLastSent: r.lastPacketSentTimestamp && Math.round(performance.timeOrigin + performance.now() - r.lastPacketSentTimestamp) });
                 }
             });
-            return JSON.stringify({ cmd: window.cmd && window.cmd.readyState, pc: pc.connectionState, sctp: pc.sctp && pc.sctp.state, stats });
+            return JSON.stringify({ cmd: window.cmd && window.cmd.readyState, pc: pc.connectionState, sctp: pc.sctp && pc.sctp.state, rx: window.rx, stats });
         }
         """;
 
@@ -95,6 +95,13 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
             serverIn.Add(m.Text);
         };
         var pageChannel = new TaskCompletionSource<PeerDataChannel>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Where each side stands, for a failure report: the server's session (its DTLS and SCTP counters) and port, the
+        // page's channels and its view of the DTLS transport and selected pair.
+        async Task<string> DescribeAsync() =>
+            $"session {session.State}, stream channel buffered {stream.BufferedAmount} B, workers [{string.Join("; ", driver.WorkerStats)}], receive faults {driver.ReceiveFaults}, " +
+            $"unrouted datagrams {driver.UnroutedDatagrams}; session {await session.GetSnapshotAsync()}; " +
+            $"page {await chromium.Page.EvaluateAsync<string>(PageStateScript)}";
         session.DataChannelOpenedByPeer += (_, ch) => pageChannel.TrySetResult(ch);
 
         var offer = await session.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
@@ -113,7 +120,7 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
 
             var labels = await chromium.Page.EvaluateAsync<string[]>("() => labels");
             return labels.Length == 2 && stream.State == DataChannelState.Open && pageChannel.Task.IsCompleted;
-        }, ConnectDeadline, "both ems channels at the page and the page's channel at the server");
+        }, ConnectDeadline, "both ems channels at the page and the page's channel at the server", DescribeAsync);
         Assert.Equal(["emsCommandChannel", "emsStreamChannel"], await chromium.Page.EvaluateAsync<string[]>("() => labels"));
         Assert.Equal("pageChannel", (await pageChannel.Task).Label);
         Assert.Equal(262144, session.RemoteMaxMessageSize);
@@ -123,10 +130,7 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         {
             // Seen once in a full CI run (and a stall of the 100 MB once in eight in an earlier round), never alone:
             // say where each side stood, for the next time.
-            var page = await chromium.Page.EvaluateAsync<string>(PageStateScript);
-            Assert.Fail($"no pageHello within {ConnectDeadline.TotalSeconds} s: session {session.State}, command channel {command.State}, " +
-                $"workers [{string.Join("; ", driver.WorkerStats)}], receive faults {driver.ReceiveFaults}, unrouted datagrams " +
-                $"{driver.UnroutedDatagrams}; session {await session.GetSnapshotAsync()}; page {page}");
+            Assert.Fail($"no pageHello within {ConnectDeadline.TotalSeconds} s: command channel {command.State}, {await DescribeAsync()}");
         }
 
         using (var doc = JsonDocument.Parse(pageHello))
@@ -175,7 +179,7 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         {
             Assert.False(sender.IsFaulted, sender.Exception?.ToString());
             return await chromium.Page.EvaluateAsync<long>("() => rx") >= TotalBytes;
-        }, TransferDeadline, "100 MB at the page");
+        }, TransferDeadline, "100 MB at the page", DescribeAsync);
         clock.Stop();
         await sender;
 
@@ -198,12 +202,16 @@ public sealed class DataChannelInteropTests(ITestOutputHelper output)
         return hash;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what, Func<Task<string>> describe)
     {
         var start = DateTime.UtcNow;
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow - start < deadline, "Timed out waiting for: " + what);
+            if (DateTime.UtcNow - start >= deadline)
+            {
+                Assert.Fail($"Timed out waiting for: {what}; {await describe()}");
+            }
+
             await Task.Delay(100);
         }
     }
