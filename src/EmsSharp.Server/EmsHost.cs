@@ -101,6 +101,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IConfigureOptions<LoggerFilterOptions>>(sp => sp.GetRequiredService<LogLevelSwitch>());
         services.AddSingleton<IOptionsChangeTokenSource<LoggerFilterOptions>>(sp => sp.GetRequiredService<LogLevelSwitch>());
         services.AddSingleton<IApiCommand, SetLogLevelCommand>();
+        services.AddSingleton<IApiCommand, SetAuthenticationCommand>();
         services.AddSingleton<IApiCommand, StartWebrtcCommand>();
         services.AddSingleton<IApiCommand, StopWebrtcCommand>();
         services.AddSingleton<IApiCommand, ListWebrtcPeersCommand>();

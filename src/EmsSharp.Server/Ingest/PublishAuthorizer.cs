@@ -31,8 +31,23 @@ internal sealed class PublishAuthorizer : IDisposable
         _callback = string.IsNullOrEmpty(_options.PublishCallback.Url) ? null : new PublishCallback(_options.PublishCallback, time);
     }
 
+    private volatile bool _enforced = true;
+
     /// <summary>True when nothing is required to publish (the server warns at start).</summary>
-    public bool IsOpen => _options.PublishKeys.Count == 0 && _options.PublishUsers.Count == 0 && _callback is null;
+    public bool IsOpen => !_enforced || !IsConfigured;
+
+    /// <summary>True when keys, users or a callback are configured: something to enforce.</summary>
+    public bool IsConfigured => _options.PublishKeys.Count > 0 || _options.PublishUsers.Count > 0 || _callback is not null;
+
+    /// <summary>
+    /// Whether the configured keys, users and callback are checked (<c>setAuthentication</c>; on at every start). Off,
+    /// anyone may publish any valid free name and nobody takes a name over, as with nothing configured.
+    /// </summary>
+    public bool Enforced
+    {
+        get => _enforced;
+        set => _enforced = value;
+    }
 
     /// <summary>
     /// Decides one publish. The stream name is always the part of <see cref="PublishRequest.Requested"/> before the
@@ -49,6 +64,11 @@ internal sealed class PublishAuthorizer : IDisposable
         if (query.Length > MaxQueryLength)
         {
             return PublishDecision.Refuse(name, $"the publish query is longer than {MaxQueryLength} characters");
+        }
+
+        if (!_enforced)
+        {
+            return new PublishDecision(true, name, string.Empty, null);
         }
 
         string? credential = null;

@@ -57,6 +57,23 @@ public sealed class PublishAuthorizerTests
     }
 
     [Fact]
+    public async Task Not_enforced_anyone_publishes_and_nobody_takes_a_name_over()
+    {
+        using var authorizer = WithKeys(("cam", "s3cret"));
+        authorizer.Enforced = false;
+        Assert.True(authorizer.IsOpen);
+        Assert.True(authorizer.IsConfigured);
+        var open = await Ask(authorizer, "cam");
+        Assert.True(open.Allowed);
+        Assert.Null(open.Credential); // no credential: no takeover, as with open publishing
+
+        authorizer.Enforced = true;
+        Assert.False(authorizer.IsOpen);
+        Assert.False((await Ask(authorizer, "cam")).Allowed);
+        Assert.True((await Ask(authorizer, "cam?key=s3cret")).Allowed);
+    }
+
+    [Fact]
     public async Task Nothing_presented_is_told_apart_from_a_wrong_key()
     {
         using var authorizer = WithKeys(("cam", "s3cret"));

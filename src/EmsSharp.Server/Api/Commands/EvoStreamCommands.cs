@@ -27,7 +27,6 @@ internal static class EvoStreamCommands
         ("clientsConnected", Connections),
         ("httpClientsConnected", Connections),
         ("getExtendedConnectionCounters", Connections),
-        ("setAuthentication", "publishing is authorized by the Ingest:PublishKeys setting (docs/OPERATIONS.md, Publishing)"),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
         ("createIngestPoint", NotPlanned),
         ("removeIngestPoint", NotPlanned),
