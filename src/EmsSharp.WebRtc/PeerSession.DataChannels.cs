@@ -291,9 +291,11 @@ public sealed partial class PeerSession
                 while (manager.TryPollTransmit(_sctpBuffer, now, out var length))
                 {
                     progress = true;
-                    if (_dtls?.Send(_sctpBuffer.AsSpan(0, length)) != true)
+                    if (_dtls?.Send(_sctpBuffer.AsSpan(0, length)) != true && _sctpPacketsRefused++ == 0)
                     {
-                        _sctpPacketsRefused++; // SCTP counts it sent and will retransmit it; the snapshot shows the loss
+                        // SCTP counts it sent and will retransmit it; the snapshot counts each. Once, the first time: it
+                        // means a fault of ours (a packet past the record limit, or DTLS closing under it).
+                        LogSctpPacketRefused(_logger, LocalUfrag, length, _dtls?.SendLimit ?? 0);
                     }
                 }
             }
@@ -446,6 +448,9 @@ public sealed partial class PeerSession
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Data channel '{Label}' of {Ufrag} dropped a message: {Reason}")]
     private static partial void LogDataChannelSendFailed(ILogger logger, string ufrag, string label, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SCTP packet of {Ufrag} ({Length} B) refused by its DTLS transport (record limit {Limit} B); counted as sctpPacketsRefused in listWebrtcPeers")]
+    private static partial void LogSctpPacketRefused(ILogger logger, string ufrag, int length, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data channel of {Ufrag}: {Reason}")]
     private static partial void LogPeerChannelRefused(ILogger logger, string ufrag, string? reason);

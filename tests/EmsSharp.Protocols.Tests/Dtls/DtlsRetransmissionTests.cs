@@ -21,6 +21,7 @@ public sealed class DtlsRetransmissionTests
     private const int ResendMillis = 20;
     private const int ToServer = 0;
     private const int ToClient = 1;
+    private const int BcDatagramBridgeSendLimit = 1200;
     private static readonly DtlsCertificate ServerCertificate = DtlsCertificate.Generate();
     private static readonly DtlsCertificate ClientCertificate = DtlsCertificate.Generate();
 
@@ -71,6 +72,28 @@ public sealed class DtlsRetransmissionTests
         Assert.InRange(lostToServer + lostToClient, 2, int.MaxValue); // the seed loses more than the forced Finished
         Assert.InRange(Copies(pair.Client.Wire, "Finished"), 2, int.MaxValue);
         pair.ExchangeData();
+    }
+
+    [Fact]
+    public async Task The_send_limit_stays_the_ciphers_while_the_last_flight_is_sent_again()
+    {
+        // The server's Finished is lost: the client sends its last flight again and the connected server answers with its
+        // own again (ChangeCipherSpec, Finished), which BouncyCastle writes from the old epoch (no cipher, so a larger
+        // plaintext limit). A session that read the limit then sized its SCTP packets 24 bytes too large for every
+        // record after, and each full packet was refused for good: an fmp4 viewer that stalled under load.
+        using var pair = new Pair(
+            peer => new LossyWire(peer),
+            peer => new LossyWire(peer) { Drops = static (key, copy) => key.Name == "Finished" && copy == 0 });
+        pair.Server.Watched = pair.ServerTransport;
+        await pair.ConnectAsync();
+        pair.ExchangeData(); // the client has the server's Finished: the flight went again
+
+        Assert.Equal(2, Copies(pair.Server.Wire, "Finished"));
+        var limit = pair.ServerTransport.SendLimit;
+        Assert.InRange(limit, 1, BcDatagramBridgeSendLimit - 13 - 8 - 16); // a 13-byte header, GCM's nonce and tag
+        Assert.NotEmpty(pair.Server.SendLimitsSeen);
+        Assert.All(pair.Server.SendLimitsSeen, seen => Assert.Equal(limit, seen));
+        Assert.True(pair.ServerTransport.Send(new byte[limit]));
     }
 
     [Fact]
@@ -186,6 +209,8 @@ public sealed class DtlsRetransmissionTests
         public DtlsTestEndpoint Client { get; }
 
         public DtlsTestEndpoint Server { get; }
+
+        public BcDtlsTransport ServerTransport => _serverTransport;
 
         public async Task ConnectAsync()
         {

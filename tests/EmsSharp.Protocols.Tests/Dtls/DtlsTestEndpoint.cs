@@ -22,9 +22,20 @@ internal sealed class DtlsTestEndpoint : IDtlsTransportHandler
 
     public BlockingCollection<byte[]> Received { get; } = [];
 
+    /// <summary>When set, each transmit records this transport's send limit once it is known (<see cref="SendLimitsSeen"/>).</summary>
+    public IDtlsTransport? Watched { get; set; }
+
+    /// <summary>The send limits <see cref="Watched"/> reported while its datagrams went out, in order.</summary>
+    public ConcurrentQueue<int> SendLimitsSeen { get; } = new();
+
     public void OnDtlsTransmit(ReadOnlySpan<byte> datagram)
     {
         Assert.True(DtlsRecordPeek.IsDtlsRecord(datagram));
+        if (Watched is { SendLimit: > 0 and var limit })
+        {
+            SendLimitsSeen.Enqueue(limit);
+        }
+
         Wire.Send(datagram.ToArray());
     }
 

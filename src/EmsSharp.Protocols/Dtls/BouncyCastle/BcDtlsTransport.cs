@@ -39,6 +39,13 @@ public sealed class BcDtlsTransport : IDtlsTransport
     // (its SCTP INIT, the moment it starts its data channels) goes out and SendLimit is known.
     private volatile DtlsTransport? _connected;
 
+    // The largest record plaintext of the negotiated cipher, read once as the handshake returns (before _connected
+    // publishes the transport, so nothing else touches the record layer yet). BouncyCastle computes its own limit from
+    // the epoch it writes in, and while it sends its last flight again (the peer's came again: ours was lost) that is
+    // the old epoch, without a cipher: 24 bytes more under AES-GCM. Read then, it would size every later SCTP packet
+    // past what the cipher's records carry, and each full packet would be refused for good.
+    private int _sendLimit;
+
     // The same transport once records run on the receiving thread: set after the session heard it is connected, so no
     // application data reaches the session before that.
     private volatile DtlsTransport? _transport;
@@ -83,7 +90,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
     }
 
     /// <inheritdoc/>
-    public int SendLimit => _connected?.GetSendLimit() ?? 0;
+    public int SendLimit => _connected is null ? 0 : _sendLimit;
 
     /// <inheritdoc/>
     public bool HandleDatagram(ReadOnlySpan<byte> datagram)
@@ -105,14 +112,22 @@ public sealed class BcDtlsTransport : IDtlsTransport
     public bool Send(ReadOnlySpan<byte> data)
     {
         var transport = _connected;
-        if (transport is null || _closing || data.Length > transport.GetSendLimit())
+        if (transport is null || _closing || data.Length > _sendLimit)
         {
             return false;
         }
 
         try
         {
-            transport.Send(data);
+            // Under the receive gate: BouncyCastle's record layer writes application data in the epoch its last
+            // handshake flight is in, and a flight sent again (by the handshake thread's last receive, while the
+            // session already sends) switches to the old epoch until its Finished: a record sent then would go out as
+            // plaintext handshake data the peer discards.
+            lock (_receiveGate)
+            {
+                transport.Send(data);
+            }
+
             return true;
         }
         catch (IOException)
@@ -179,6 +194,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
                 keys = client.Keys!;
             }
 
+            _sendLimit = transport.GetSendLimit();
             _connected = transport;
             _handler.OnDtlsConnected(keys);
             lock (_receiveGate)
