@@ -2,6 +2,7 @@ using System.Net;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
@@ -73,6 +74,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<IValidateOptions<EmsOptions>, EmsOptionsValidator>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConnectionRegistry>();
 
         services.AddSingleton(sp => DtlsIdentityLoader.LoadOrCreate(
             sp.GetRequiredService<IOptions<EmsOptions>>().Value,

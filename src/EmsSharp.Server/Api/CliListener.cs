@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
 using EmsSharp.Protocols.Net;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Api;
 
@@ -27,8 +28,10 @@ internal sealed partial class CliListener(
     CommandRegistry registry,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    ConnectionRegistry? connections = null) : IAsyncDisposable
 {
+    private readonly ConnectionRegistry _registry = connections ?? new ConnectionRegistry(time);
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<int, Task> _connections = new();
@@ -90,7 +93,10 @@ internal sealed partial class CliListener(
         await Task.Yield();
         var remote = socket.RemoteEndPoint;
         var address = (remote as IPEndPoint)?.Address ?? IPAddress.None;
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        // Listed from accept to close (a refused one too, for the moment it takes to tell it why).
+        using var connection = _registry.Open(ConnectionSpec.ForSocket(ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, remote as IPEndPoint,
+            false, "TCP", transport == ApiTransport.AsciiCli ? "IASCCLI" : "IJSONCLI"));
+        var stream = new CountingStream(new NetworkStream(socket, ownsSocket: true), connection);
         ConnectionSlot? slot = null;
         try
         {
@@ -124,7 +130,7 @@ internal sealed partial class CliListener(
     /// The first command (or the authentication) proves the client: from then on its slot is never taken for another;
     /// until then an eviction ends the read at once.
     /// </summary>
-    private async Task ServeAsync(NetworkStream stream, EndPoint? remote, ConnectionSlot slot, CancellationToken cancellationToken)
+    private async Task ServeAsync(Stream stream, EndPoint? remote, ConnectionSlot slot, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, slot.Evicted);
@@ -237,7 +243,7 @@ internal sealed partial class CliListener(
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
-    private async Task CloseTimedOutAsync(NetworkStream stream, EndPoint? remote, bool lineExpired, CancellationToken cancellationToken)
+    private async Task CloseTimedOutAsync(Stream stream, EndPoint? remote, bool lineExpired, CancellationToken cancellationToken)
     {
         var reason = lineExpired
             ? $"Line not completed within {api.CliLineTimeout.TotalSeconds:0.###} s; connection closed"
@@ -250,7 +256,7 @@ internal sealed partial class CliListener(
     /// The first line when <see cref="ApiOptions.CliPassword"/> is set: <c>auth &lt;password&gt;</c>. True: accepted;
     /// null: an empty line, still waiting; false: refused (the reply says why and the connection is closed).
     /// </summary>
-    private async Task<bool?> AuthenticateAsync(ReadOnlySequence<byte> line, NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
+    private async Task<bool?> AuthenticateAsync(ReadOnlySequence<byte> line, Stream stream, EndPoint? remote, CancellationToken cancellationToken)
     {
         var text = Encoding.UTF8.GetString(line);
         if (string.IsNullOrWhiteSpace(text))
@@ -286,13 +292,13 @@ internal sealed partial class CliListener(
         return await registry.ExecuteLineAsync(text, session, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RejectLongLineAsync(NetworkStream stream, EndPoint? remote, CancellationToken cancellationToken)
+    private async Task RejectLongLineAsync(Stream stream, EndPoint? remote, CancellationToken cancellationToken)
     {
         LogLineTooLong(logger, transport, remote, api.MaxLineLength);
         await WriteReplyAsync(stream, transport, ApiReply.Fail($"Line too long (max {api.MaxLineLength} bytes); connection closed"), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteReplyAsync(NetworkStream stream, ApiTransport transport, ApiReply reply, CancellationToken cancellationToken)
+    private static async Task WriteReplyAsync(Stream stream, ApiTransport transport, ApiReply reply, CancellationToken cancellationToken)
     {
         byte[] bytes;
         if (transport == ApiTransport.JsonCli)

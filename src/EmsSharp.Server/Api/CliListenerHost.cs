@@ -1,4 +1,5 @@
 using System.Net;
+using EmsSharp.Server.Connections;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Api;
@@ -9,7 +10,8 @@ internal sealed class CliListenerHost(
     CommandRegistry registry,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
-    ILoggerFactory loggerFactory) : IHostedService
+    ILoggerFactory loggerFactory,
+    ConnectionRegistry connections) : IHostedService
 {
     private CliListener? _ascii;
     private CliListener? _json;
@@ -24,14 +26,14 @@ internal sealed class CliListenerHost(
         var logger = loggerFactory.CreateLogger<CliListener>();
         if (api.AsciiCli.Enabled)
         {
-            _ascii = new CliListener(ApiTransport.AsciiCli, api.AsciiCli, api, registry, lifetime, time, logger);
+            _ascii = new CliListener(ApiTransport.AsciiCli, api.AsciiCli, api, registry, lifetime, time, logger, connections);
             _ascii.Start();
             AsciiEndPoint = _ascii.LocalEndPoint;
         }
 
         if (api.JsonCli.Enabled)
         {
-            _json = new CliListener(ApiTransport.JsonCli, api.JsonCli, api, registry, lifetime, time, logger);
+            _json = new CliListener(ApiTransport.JsonCli, api.JsonCli, api, registry, lifetime, time, logger, connections);
             _json.Start();
             JsonEndPoint = _json.LocalEndPoint;
         }

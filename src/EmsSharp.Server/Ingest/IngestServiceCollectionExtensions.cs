@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new StreamHub(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<PublishAuthorizer>();
+        services.TryAddSingleton<ConnectionRegistry>(); // publishers are listed as connections
         services.TryAddSingleton<RtmpServer>();
         services.AddHostedService(sp => sp.GetRequiredService<RtmpServer>());
         services.TryAddSingleton<RtspServer>();
@@ -35,7 +37,8 @@ internal static class IngestServiceCollectionExtensions
     /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
     /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
     /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
-    /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning) and the stream and group name aliases with their commands.
+    /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning), the connection commands (listConnections,
+    /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected) and the stream and group name aliases with their commands.
     /// </summary>
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
@@ -45,6 +48,13 @@ internal static class IngestServiceCollectionExtensions
         services.AddSingleton<IApiCommand, PullStreamCommand>();
         services.TryAddSingleton<OutboundStreamRegistry>();
         services.TryAddSingleton<StreamDirectory>();
+        services.TryAddSingleton<ConnectionRegistry>();
+        services.TryAddSingleton<ConnectionDirectory>();
+        services.AddSingleton<IApiCommand>(sp => new ListConnectionsCommand(sp.GetRequiredService<ConnectionDirectory>(), false));
+        services.AddSingleton<IApiCommand>(sp => new ListConnectionsCommand(sp.GetRequiredService<ConnectionDirectory>(), true));
+        services.AddSingleton<IApiCommand, GetConnectionInfoCommand>();
+        services.AddSingleton<IApiCommand, GetConnectionsCountCommand>();
+        services.AddSingleton<IApiCommand, ClientsConnectedCommand>();
         const string ObjectsHelp = "Lists the live streams, inbound and outbound (the viewers), as EvoStream's stream objects "
             + "(uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings, outStreamsUniqueIds, inStreamUniqueId)";
         const string InboundHelp = "Lists the live inbound streams as EvoStream's stream objects";

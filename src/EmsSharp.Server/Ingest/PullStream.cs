@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
+using System.Net;
+using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -8,7 +11,8 @@ namespace EmsSharp.Server.Ingest;
 /// One running pull: runs the client until it ends and, with keepAlive, starts it again one second later
 /// (forever, until stopped). Without keepAlive it runs once.
 /// </summary>
-internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri, StreamHub hub, TimeProvider time, ILogger logger)
+internal sealed class PullStream(
+    PullStreamConfiguration configuration, Uri uri, StreamHub hub, TimeProvider time, ILogger logger, ConnectionRegistry connections)
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
@@ -49,6 +53,12 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
             return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
         }
     }
+
+    // A connected attempt's entry in the connection list (layers TCP and the client's tag, OR or RTSP), with this pull's
+    // pullSettings; the client disposes it when the attempt ends.
+    private Connection OpenConnection(Socket socket, string stackTag) => connections.Open(
+        ConnectionSpec.ForSocket(ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, true, "TCP", stackTag)
+            with { Settings = ("pullSettings", Configuration.ToJson) });
 
     private void OnStreamCreated(LiveStream stream)
     {
@@ -98,8 +108,9 @@ internal sealed class PullStream(PullStreamConfiguration configuration, Uri uri,
             try
             {
                 var run = uri.Scheme.Equals("rtmp", StringComparison.OrdinalIgnoreCase)
-                    ? new RtmpPullClient(uri, Configuration.LocalStreamName, hub, time, DataTimeout).RunAsync(token)
-                    : new RtspPullClient(uri, Configuration.LocalStreamName, Configuration.ForceTcp, hub, time, DataTimeout).RunAsync(token);
+                    ? new RtmpPullClient(uri, Configuration.LocalStreamName, hub, time, DataTimeout, OpenConnection).RunAsync(token)
+                    : new RtspPullClient(uri, Configuration.LocalStreamName, Configuration.ForceTcp, hub, time, DataTimeout, OpenConnection)
+                        .RunAsync(token);
                 await run.ConfigureAwait(false);
                 IngestLog.PullFailed(logger, Configuration.ConfigId, _redacted, "session ended");
             }

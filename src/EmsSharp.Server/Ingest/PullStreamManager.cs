@@ -1,5 +1,6 @@
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -7,9 +8,11 @@ namespace EmsSharp.Server.Ingest;
 /// The running pulls, one per pull configuration (operationType 1) of the <see cref="ConfigurationStore"/>.
 /// Replays saved configurations at start-up and stops every pull (keeping saved configurations) at shutdown.
 /// </summary>
-internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub, TimeProvider time, ILogger<PullStreamManager> logger)
+internal sealed class PullStreamManager(
+    ConfigurationStore store, StreamHub hub, TimeProvider time, ILogger<PullStreamManager> logger, ConnectionRegistry? connections = null)
     : IHostedService
 {
+    private readonly ConnectionRegistry _connections = connections ?? new ConnectionRegistry(time);
     private readonly Lock _gate = new();
     private readonly Dictionary<long, PullStream> _pulls = [];
 
@@ -54,7 +57,7 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
                 configuration = new PullStreamConfiguration(id, text, localStreamName, keepAlive, forceTcp);
                 return configuration.ToJson();
             });
-            pull = new PullStream(configuration!, uri, hub, time, logger);
+            pull = new PullStream(configuration!, uri, hub, time, logger, _connections);
             _pulls.Add(configuration!.ConfigId, pull);
         }
 
@@ -136,7 +139,7 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
                 return false;
             }
 
-            fresh = new PullStream(old.Configuration, uri, hub, time, logger);
+            fresh = new PullStream(old.Configuration, uri, hub, time, logger, _connections);
             _pulls[configId] = fresh;
         }
 
@@ -164,7 +167,7 @@ internal sealed class PullStreamManager(ConfigurationStore store, StreamHub hub,
                     continue;
                 }
 
-                var pull = new PullStream(configuration, uri, hub, time, logger);
+                var pull = new PullStream(configuration, uri, hub, time, logger, _connections);
                 _pulls.Add(configuration.ConfigId, pull);
                 restored.Add(pull);
             }

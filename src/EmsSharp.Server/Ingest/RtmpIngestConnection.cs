@@ -5,6 +5,7 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Protocols.Rtmp.Amf0;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -13,7 +14,8 @@ namespace EmsSharp.Server.Ingest;
 /// closes only this connection, with a log line; its streams end.
 /// </summary>
 internal sealed class RtmpIngestConnection(
-    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot,
+    Connection connection)
 {
     private readonly Dictionary<uint, RtmpPublication> _publications = [];
     private readonly RtmpServerSession _session = new(limits);
@@ -25,7 +27,7 @@ internal sealed class RtmpIngestConnection(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = new CountingStream(new NetworkStream(socket, ownsSocket: true), connection);
         await using (stream.ConfigureAwait(false))
         {
             var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
@@ -174,6 +176,7 @@ internal sealed class RtmpIngestConnection(
         }
 
         _publications[messageStreamId] = new RtmpPublication(stream);
+        connection.AttachStream(stream.Id);
         _session.AcceptPublish(messageStreamId, name);
         slot.MarkProven(); // a publisher is never closed to admit another connection
         IngestLog.RtmpPublishStarted(logger, _remote, name, _session.App, stream.Id);
@@ -214,6 +217,7 @@ internal sealed class RtmpIngestConnection(
         }
 
         publication.Stream.Dispose();
+        connection.DetachStream(publication.Stream.Id);
     }
 
     private static int ReadInt(Amf0Value metadata, string name) =>

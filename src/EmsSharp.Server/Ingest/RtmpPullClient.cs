@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Protocols.Rtmp.Amf0;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -12,7 +13,8 @@ namespace EmsSharp.Server.Ingest;
 /// socket and hands the FLV tag bodies to an <see cref="RtmpPublication"/> (the same path as RTMP publishers).
 /// <see cref="RunAsync"/> returns or throws <see cref="IOException"/> when the session ends.
 /// </summary>
-internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, TimeProvider time, TimeSpan dataTimeout)
+internal sealed class RtmpPullClient(
+    Uri uri, string streamName, StreamHub hub, TimeProvider time, TimeSpan dataTimeout, Func<Socket, string, Connection> openConnection)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -30,11 +32,13 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
         using var idle = new CancellationTokenSource(dataTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
         RtmpPublication? publication = null;
+        Connection? connection = null;
         try
         {
             await socket.ConnectAsync(uri.Host, uri.Port > 0 ? uri.Port : 1935, linked.Token).ConfigureAwait(false);
             var from = new StreamOrigin(StreamOrigin.RtmpTag, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, app);
-            var stream = new NetworkStream(socket, ownsSocket: false);
+            connection = openConnection(socket, "OR");
+            var stream = new CountingStream(new NetworkStream(socket, ownsSocket: false), connection);
             await using (stream.ConfigureAwait(false))
             {
                 var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
@@ -50,7 +54,7 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
                     var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
                     var ok = session.HandleInput(result.Buffer, out var consumed);
                     input.AdvanceTo(consumed, result.Buffer.End);
-                    publication = HandleEvents(session, publication, idle, from);
+                    publication = HandleEvents(session, publication, idle, from, connection);
                     if (!ok)
                     {
                         throw new IOException(session.Error);
@@ -74,10 +78,12 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
         finally
         {
             publication?.Stream.Dispose();
+            connection?.Dispose();
         }
     }
 
-    private RtmpPublication? HandleEvents(RtmpClientSession session, RtmpPublication? publication, CancellationTokenSource idle, StreamOrigin origin)
+    private RtmpPublication? HandleEvents(
+        RtmpClientSession session, RtmpPublication? publication, CancellationTokenSource idle, StreamOrigin origin, Connection connection)
     {
         while (session.TryPollEvent(out var e))
         {
@@ -90,6 +96,7 @@ internal sealed class RtmpPullClient(Uri uri, string streamName, StreamHub hub, 
                     }
 
                     publication = new RtmpPublication(live);
+                    connection.AttachStream(live.Id);
                     break;
                 case RtmpClientEventKind.Metadata when publication is not null:
                     publication.Publisher.SetDimensions(ReadInt(e.Metadata, "width"), ReadInt(e.Metadata, "height"));

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
+using EmsSharp.Server.Connections;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
@@ -12,8 +13,9 @@ namespace EmsSharp.Server.Ingest;
 /// <see cref="StreamHub"/>.
 /// </summary>
 internal sealed class RtmpServer(
-    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger)
-    : TcpIngestListener(time, publishers, logger)
+    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger,
+    ConnectionRegistry? connections = null)
+    : TcpIngestListener(time, publishers, logger, connections)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
@@ -28,10 +30,12 @@ internal sealed class RtmpServer(
 
     protected override string Protocol => "RTMP";
 
+    protected override string StackTag => "IR";
+
     protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtmpListening(Logger, endPoint);
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(Logger, remote, reason);
 
-    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, Publishers, Time, _limits, _options.RtmpIdleTimeout, Logger, slot).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, Connection connection, CancellationToken cancellationToken) =>
+        new RtmpIngestConnection(socket, Publishers, Time, _limits, _options.RtmpIdleTimeout, Logger, slot, connection).RunAsync(cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using EmsSharp.Protocols.Rtsp;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -7,7 +8,7 @@ namespace EmsSharp.Server.Ingest;
 /// The receive side of an RTSP connection (server or client): one fixed buffer sized for the largest unit
 /// <see cref="RtspLimits"/> allows, filled from the socket and split by <see cref="RtspStreamParser"/>.
 /// </summary>
-internal sealed class RtspConnectionReader(Socket socket, RtspLimits limits)
+internal sealed class RtspConnectionReader(Socket socket, RtspLimits limits, Connection connection)
 {
     private readonly byte[] _buffer = new byte[limits.MaxUnitBytes];
     private int _start;
@@ -45,6 +46,7 @@ internal sealed class RtspConnectionReader(Socket socket, RtspLimits limits)
             }
 
             int read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            connection.AddReceived(read);
             if (read == 0)
             {
                 return (RtspReadStatus.NeedMore, null, default, default);

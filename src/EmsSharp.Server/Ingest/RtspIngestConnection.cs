@@ -6,6 +6,7 @@ using System.Text;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -16,7 +17,8 @@ namespace EmsSharp.Server.Ingest;
 /// 403. Malformed input closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
-    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot)
+    Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot,
+    Connection connection)
 {
     private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
@@ -36,7 +38,7 @@ internal sealed class RtspIngestConnection(
         await Task.Yield();
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _closing = closing;
-        var reader = new RtspConnectionReader(socket, limits);
+        var reader = new RtspConnectionReader(socket, limits, connection);
         _lastActivity = time.GetTimestamp();
         var watchdog = WatchIdleAsync(closing);
         string? reason = null;
@@ -114,7 +116,7 @@ internal sealed class RtspIngestConnection(
             "TEARDOWN" => (Ok(request), true),
             _ => (Reply(request, 405, "Method Not Allowed").AddHeader("Allow", Methods), false),
         };
-        await socket.SendAsync(response.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        connection.AddSent(await socket.SendAsync(response.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false));
         return close ? "teardown" : null;
     }
 
@@ -258,6 +260,7 @@ internal sealed class RtspIngestConnection(
         }
 
         _stream = stream;
+        connection.AttachStream(stream.Id);
         slot.MarkProven(); // a publisher is never closed to admit another connection
         foreach (var track in _tracks)
         {

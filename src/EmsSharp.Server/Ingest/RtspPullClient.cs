@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtsp;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -13,7 +14,9 @@ namespace EmsSharp.Server.Ingest;
 /// keep-alive (GET_PARAMETER when offered, else OPTIONS) at half the session timeout (RFC 2326 §12.37).
 /// <see cref="RunAsync"/> returns (or throws) when the session ends; the pull manager retries.
 /// </summary>
-internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, StreamHub hub, TimeProvider time, TimeSpan dataTimeout)
+internal sealed class RtspPullClient(
+    Uri uri, string streamName, bool forceTcp, StreamHub hub, TimeProvider time, TimeSpan dataTimeout,
+    Func<Socket, string, Connection> openConnection)
 {
     private const int DefaultSessionTimeoutSeconds = 60;
     private readonly List<(RtspServerTrack Track, string Control)> _tracks = [];
@@ -27,6 +30,7 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
     private int _sessionTimeout = DefaultSessionTimeoutSeconds;
     private bool _getParameterAllowed;
     private long _lastData;
+    private Connection? _connection;
 
     /// <summary>Runs the session to its end: throws <see cref="IOException"/> with the reason on any failure.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -52,7 +56,8 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
                 await socket.ConnectAsync(uri.Host, uri.Port > 0 ? uri.Port : 554, connect.Token).ConfigureAwait(false);
             }
 
-            _reader = new RtspConnectionReader(socket, RtspLimits.Default);
+            _connection = openConnection(socket, "RTSP");
+            _reader = new RtspConnectionReader(socket, RtspLimits.Default, _connection);
             var options = await RequestAsync("OPTIONS", _requestUri, null, closing.Token).ConfigureAwait(false);
             _getParameterAllowed = options.GetHeader("Public")?.Contains("GET_PARAMETER", StringComparison.OrdinalIgnoreCase) == true;
             await DescribeAsync(closing.Token).ConfigureAwait(false);
@@ -65,6 +70,8 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
             {
                 throw new IOException($"stream {streamName} is already live");
             }
+
+            _connection.AttachStream(stream.Id);
 
             foreach (var (track, _) in _tracks)
             {
@@ -104,6 +111,7 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
 
             await Task.WhenAll(receivers).ConfigureAwait(false);
             stream?.Dispose();
+            _connection?.Dispose();
         }
     }
 
@@ -347,7 +355,7 @@ internal sealed class RtspPullClient(Uri uri, string streamName, bool forceTcp, 
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _socket!.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            _connection!.AddSent(await _socket!.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false));
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
+using EmsSharp.Server.Connections;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
@@ -12,8 +13,9 @@ namespace EmsSharp.Server.Ingest;
 /// interleaved or UDP) and publishes them into the <see cref="StreamHub"/>.
 /// </summary>
 internal sealed class RtspServer(
-    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtspServer> logger)
-    : TcpIngestListener(time, publishers, logger)
+    IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtspServer> logger,
+    ConnectionRegistry? connections = null)
+    : TcpIngestListener(time, publishers, logger, connections)
 {
     private readonly IngestOptions _options = options.Value;
 
@@ -27,10 +29,12 @@ internal sealed class RtspServer(
 
     protected override string Protocol => "RTSP";
 
+    protected override string StackTag => "RTSP";
+
     protected override void LogListening(IPEndPoint endPoint) => IngestLog.RtspListening(Logger, endPoint);
 
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtspConnectionRefused(Logger, remote, reason);
 
-    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken) =>
-        new RtspIngestConnection(socket, Publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, Logger, slot).RunAsync(cancellationToken);
+    protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, Connection connection, CancellationToken cancellationToken) =>
+        new RtspIngestConnection(socket, Publishers, Time, RtspLimits.Default, _options.RtspIdleTimeout, Logger, slot, connection).RunAsync(cancellationToken);
 }

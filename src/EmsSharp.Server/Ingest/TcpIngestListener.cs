@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Protocols.Net;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -13,8 +14,10 @@ namespace EmsSharp.Server.Ingest;
 /// cannot lock publishers out with connections that do nothing either. A connection proves itself, and is never
 /// closed so, by calling <see cref="ConnectionSlot.MarkProven"/> when it starts publishing.
 /// </summary>
-internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer publishers, ILogger logger) : BackgroundService
+internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer publishers, ILogger logger, ConnectionRegistry? connections)
+    : BackgroundService
 {
+    private readonly ConnectionRegistry _registry = connections ?? new ConnectionRegistry(time);
     private readonly HashSet<Task> _connections = [];
     private ConnectionSlots? _slots;
     private Socket? _listener;
@@ -36,6 +39,9 @@ internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer p
     /// <summary>The protocol's name in shared log lines (<c>RTMP</c>, <c>RTSP</c>).</summary>
     protected abstract string Protocol { get; }
 
+    /// <summary>The protocol's layer in <c>listConnections</c> (EvoStream's tag: <c>IR</c>, <c>RTSP</c>).</summary>
+    protected abstract string StackTag { get; }
+
     /// <summary>Who may publish (the connections decide with it; the listener warns at start when anyone may).</summary>
     protected PublishAuthorizer Publishers { get; } = publishers;
 
@@ -47,9 +53,10 @@ internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer p
 
     /// <summary>
     /// Runs one accepted connection to its end (it owns the socket); <paramref name="cancellationToken"/> is cancelled
-    /// when the server stops or the connection is evicted.
+    /// when the server stops or the connection is evicted. <paramref name="connection"/> is its entry in the connection list
+    /// (bytes to count, streams to attach); the listener removes it when this returns.
     /// </summary>
-    protected abstract Task RunConnectionAsync(Socket socket, ConnectionSlot slot, CancellationToken cancellationToken);
+    protected abstract Task RunConnectionAsync(Socket socket, ConnectionSlot slot, Connection connection, CancellationToken cancellationToken);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -161,8 +168,10 @@ internal abstract class TcpIngestListener(TimeProvider time, PublishAuthorizer p
     {
         using (slot)
         {
+            using var connection = _registry.Open(ConnectionSpec.ForSocket(
+                ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, true, "TCP", StackTag));
             using var closing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, slot.Evicted);
-            await RunConnectionAsync(socket, slot, closing.Token).ConfigureAwait(false);
+            await RunConnectionAsync(socket, slot, connection, closing.Token).ConfigureAwait(false);
         }
     }
 }

@@ -8,7 +8,7 @@ namespace EmsSharp.Server.Api.Commands;
 internal static class EvoStreamCommands
 {
     private const string Outputs = "outputs (push, HLS, DASH, HDS, MSS, record) are planned";
-    private const string Connections = "connection listing and counters are planned";
+    private const string Connections = "connection counters are planned";
     private const string NotPlanned = "EmsSharp has no such feature";
 
     public static IReadOnlyList<(string Name, string Why)> NotYetAnswered { get; } =
@@ -20,11 +20,6 @@ internal static class EvoStreamCommands
         ("createMSSStream", Outputs),
         ("record", Outputs),
         ("listHTTPStreamingSessions", Outputs),
-        ("listConnections", Connections),
-        ("listConnectionsIds", Connections),
-        ("getConnectionInfo", Connections),
-        ("getConnectionsCount", Connections),
-        ("clientsConnected", Connections),
         ("httpClientsConnected", Connections),
         ("getExtendedConnectionCounters", Connections),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),

@@ -7,9 +7,10 @@ namespace EmsSharp.Server.Api.Commands;
 /// (EvoStream's default, 1) a pulled stream's configuration is removed too, so it stays down; with 0 a keepAlive pull
 /// starts again at once and its configuration stays. A pushed stream ends and its publisher may publish again. An
 /// output's id ends that output: its viewer is disconnected, the stream goes on. The reply's <c>data</c> is
-/// <c>{streamInfo}</c>, the stream object as it was, as EvoStream answers it.
+/// <c>{protocolStackInfo, streamInfo}</c> as EvoStream answers it: the stream's connection as <c>listConnections</c> shows it
+/// (<c>{carrier, stack}</c>; null for a stream no connection carries, a file source) and the stream object, both as they were.
 /// </summary>
-internal sealed class ShutdownStreamCommand(StreamDirectory streams) : IApiCommand
+internal sealed class ShutdownStreamCommand(StreamDirectory streams, ConnectionDirectory connections) : IApiCommand
 {
     public string Name => "shutdownStream";
 
@@ -31,11 +32,11 @@ internal sealed class ShutdownStreamCommand(StreamDirectory streams) : IApiComma
             return failure;
         }
 
-        var info = streams.ToJson(found);
+        var closed = new JsonObject { ["protocolStackInfo"] = connections.StackInfoOfStream(found.Id), ["streamInfo"] = streams.ToJson(found) };
         if (found.Outbound is { } output)
         {
             output.Shutdown();
-            return ApiReply.Ok("Stream closed", new JsonObject { ["streamInfo"] = info });
+            return ApiReply.Ok("Stream closed", closed);
         }
 
         var stream = found.Inbound!;
@@ -50,6 +51,6 @@ internal sealed class ShutdownStreamCommand(StreamDirectory streams) : IApiComma
         }
 
         stream.Dispose();
-        return ApiReply.Ok("Stream closed", new JsonObject { ["streamInfo"] = info });
+        return ApiReply.Ok("Stream closed", closed);
     }
 }

@@ -45,6 +45,45 @@ internal sealed class StreamDirectory(StreamHub hub, PullStreamManager pulls, Ou
         ? StreamInfoJson.Create(inbound, pulls, outputs, time)
         : StreamInfoJson.Create(stream.Outbound!, time);
 
+    /// <summary>The live stream of uniqueId <paramref name="id"/>, inbound or outbound.</summary>
+    public bool TryGet(long id, out ListedStream stream)
+    {
+        if (hub.TryGetStream(id, out var inbound))
+        {
+            stream = new ListedStream(inbound, null);
+            return true;
+        }
+
+        if (outputs.TryGet(id, out var output))
+        {
+            stream = new ListedStream(null, output);
+            return true;
+        }
+
+        stream = default;
+        return false;
+    }
+
+    /// <summary>How many outputs (viewers) are live: of every stream, or of the inbound stream named <paramref name="name"/>.</summary>
+    public int CountOutputs(string? name)
+    {
+        if (name is null)
+        {
+            return outputs.Count;
+        }
+
+        var count = 0;
+        foreach (var output in outputs.GetStreams())
+        {
+            if (string.Equals(output.Source.Name, name, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>
     /// Finds the stream named by <c>id</c> (inbound or outbound) or <c>localStreamName</c> (an inbound stream's name);
     /// the FAIL reply, naming the parameter, when there is none.
@@ -55,15 +94,8 @@ internal sealed class StreamDirectory(StreamHub hub, PullStreamManager pulls, Ou
         failure = null!;
         if (arguments.GetInt64("id") is { } id)
         {
-            if (hub.TryGetStream(id, out var inbound))
+            if (TryGet(id, out stream))
             {
-                stream = new ListedStream(inbound, null);
-                return true;
-            }
-
-            if (outputs.TryGet(id, out var output))
-            {
-                stream = new ListedStream(null, output);
                 return true;
             }
 

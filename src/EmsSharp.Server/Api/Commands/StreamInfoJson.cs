@@ -121,8 +121,8 @@ internal static class StreamInfoJson
         };
     }
 
-    // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d; EvoStream's clients expect the dotted quad.
-    private static string Ip(IPEndPoint? endPoint) => endPoint?.Address switch
+    /// <summary>An end point's address as EvoStream writes it: a dual-stack socket's IPv4 peer (::ffff:a.b.c.d) as the dotted quad, "" when none.</summary>
+    public static string Ip(IPEndPoint? endPoint) => endPoint?.Address switch
     {
         null => "",
         { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Server.Api;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -167,12 +168,13 @@ internal sealed partial class WsFmp4Endpoint(
 
         using (subscription)
         {
-            await ServeAsync(socket, subscription, name, context.Connection, slot, aborted).ConfigureAwait(false);
+            await ServeAsync(socket, subscription, name, context.Connection, context.Features.Get<Connection>(), slot, aborted).ConfigureAwait(false);
         }
     }
 
     private async Task ServeAsync(
-        WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, ViewerSlot slot, CancellationToken aborted)
+        WebSocket socket, Fmp4Subscription subscription, string name, ConnectionInfo connection, Connection? listed, ViewerSlot slot,
+        CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var counters = new ViewerTrafficCounters();
@@ -180,6 +182,7 @@ internal sealed partial class WsFmp4Endpoint(
             () => (Endpoint(connection.LocalIpAddress, connection.LocalPort), Endpoint(connection.RemoteIpAddress, connection.RemotePort)),
             () => Extra(connection), () => CancelQuietly(stop)));
         var id = output.Id;
+        listed?.AttachStream(id);
         LogViewerJoined(logger, id, name, connection.RemoteIpAddress);
         // Whatever ends the viewer, it leaves the list of outputs (with outStreamClosed) exactly once.
         try

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -14,7 +15,8 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// per-address connection cap (taken before TLS, so a stalled handshake counts).
 /// </summary>
 internal sealed class WsFmp4KestrelSetup(
-    IOptions<WsFmp4Options> options, WsFmp4Endpoint endpoint, TimeProvider time, ILogger<WsFmp4KestrelSetup> logger)
+    IOptions<WsFmp4Options> options, WsFmp4Endpoint endpoint, TimeProvider time, ILogger<WsFmp4KestrelSetup> logger,
+    ConnectionRegistry connections)
     : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -30,6 +32,7 @@ internal sealed class WsFmp4KestrelSetup(
         {
             endpoint.Attach(listen);
             listen.UseConnectionCap("WS-FMP4", o.ConnectionsPerAddress, int.MaxValue, time, logger);
+            listen.UseConnectionList(connections, true, "TCP", "IWSFMP4");
         });
         if (o.Secure)
         {
@@ -39,6 +42,7 @@ internal sealed class WsFmp4KestrelSetup(
             kestrel.Listen(address, o.SecurePort, listen =>
             {
                 listen.UseConnectionCap("WS-FMP4 (wss)", o.ConnectionsPerAddress, int.MaxValue, time, logger);
+                listen.UseConnectionList(connections, true, "TCP", "ISSL", "IWSFMP4");
                 listen.UseHttps(https);
                 endpoint.AttachSecure(listen);
             });

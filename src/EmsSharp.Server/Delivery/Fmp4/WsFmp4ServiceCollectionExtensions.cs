@@ -1,3 +1,4 @@
+using EmsSharp.Server.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal static class WsFmp4ServiceCollectionExtensions
         services.TryAddSingleton<DeliveryStats>();
         services.TryAddSingleton<Fmp4SourceManager>();
         services.TryAddSingleton<OutboundStreamRegistry>();
+        services.TryAddSingleton<ConnectionRegistry>(); // viewers are listed as connections
         services.TryAddSingleton<StreamAliases>(); // the endpoint resolves aliases, also when registered without the stream commands
         services.TryAddSingleton<WsFmp4Endpoint>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, WsFmp4KestrelSetup>();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
@@ -16,7 +17,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 internal sealed class ErsConnector(
     StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources,
     OutboundStreamRegistry outputs, StreamAliases aliases, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
-    ILoggerFactory loggerFactory) : IErsConnector
+    ILoggerFactory loggerFactory, ConnectionRegistry connections) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
 
@@ -42,7 +43,7 @@ internal sealed class ErsConnector(
             OverSsl = c.ErsOverSsl,
         }, loggerFactory.CreateLogger<ErsClient>(), time);
         var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, rtpSources, outputs, aliases, options.Value, events, time,
-            loggerFactory);
+            loggerFactory, connections);
         _rooms[c.ConfigId] = room;
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
         service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Events;
 using EmsSharp.WebRtc;
 
@@ -28,6 +29,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private PeerSession? _peer;
     private IViewerMediaSender? _sender;
     private OutboundStream? _output;
+    private Connection? _connection;
     private Task _start = Task.CompletedTask;
     private int _closed;
 
@@ -118,10 +120,16 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         if (sender is not null)
             await sender.DisposeAsync().ConfigureAwait(false);
         OutboundStream? output;
+        Connection? connection;
         lock (_gate)
+        {
             output = _output;
+            connection = _connection;
+        }
+
         if (output is not null)
             _room.Outputs.Close(output);
+        connection?.Dispose();
         if (peer is not null)
             await peer.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
@@ -154,6 +162,12 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         {
             _sender = sender;
             _peer = peer;
+            // Listed as a connection from its offer until it closes (DisposeAsync removes it).
+            _connection = _room.Connections.Open(new ConnectionSpec(ConnectionCarrier.Udp, ConnectionStack, Addresses, true)
+            {
+                CurrentCarrier = () => IsTcpPath(_peer?.SelectedPathKind) ? ConnectionCarrier.Tcp : ConnectionCarrier.Udp,
+                Traffic = () => (0, _sender?.Counters.Bytes ?? 0),
+            });
         }
 
         sender.Ended += OnMediaEnded;
@@ -264,7 +278,10 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         lock (_gate)
         {
             if (Volatile.Read(ref _closed) == 0 && _output is null)
+            {
                 _output = _room.Outputs.Open(spec);
+                _connection?.AttachStream(_output.Id);
+            }
         }
     }
 
@@ -274,6 +291,14 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         var peer = _peer;
         return (peer?.SelectedPathKind == "udp" ? _room.Port.BoundDriver?.LocalEndPoint : null, peer?.RemoteEndPoint);
     }
+
+    // EvoStream's WebRTC layers: the carrier, ICE over it, DTLS, SCTP for data channels, the WebRTC connection.
+    private IReadOnlyList<string> ConnectionStack() => IsTcpPath(_peer?.SelectedPathKind)
+        ? Transport == "fmp4" ? ["TCP", "ICET", "IDTLS", "SCTP", "WRTCCNX"] : ["TCP", "ICET", "IDTLS", "WRTCCNX"]
+        : Transport == "fmp4" ? ["UDP", "ICEU", "IDTLS", "SCTP", "WRTCCNX"] : ["UDP", "ICEU", "IDTLS", "WRTCCNX"];
+
+    // ICE-TCP, and a TURN relay reached over TCP or TLS.
+    private static bool IsTcpPath(string? kind) => kind is "tcp" or "turn/tcp" or "turn/tls";
 
     private JsonObject Extra() => new()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.Ers;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
@@ -31,8 +32,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     public WebRtcRoom(
         WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
         Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, OutboundStreamRegistry outputs, StreamAliases aliases, WebRtcOptions options,
-        IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory)
+        IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory, ConnectionRegistry connections)
     {
+        Connections = connections;
         _service = service;
         Client = client;
         Hub = hub;
@@ -76,6 +78,9 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     public StreamAliases Aliases { get; }
 
     public WebRtcOptions Options { get; }
+
+    /// <summary>Where each viewer's session is listed as a connection (listConnections) while it lives.</summary>
+    public ConnectionRegistry Connections { get; }
 
     public TimeProvider Time { get; }
 
