@@ -13,6 +13,9 @@ internal sealed class ConnectionRegistry(TimeProvider time)
     private readonly ConcurrentDictionary<long, Connection> _open = new();
     private long _lastId;
 
+    /// <summary>Raised after a connection opened or closed (on that thread; keep handlers short).</summary>
+    public event Action? Changed;
+
     /// <summary>Connections open now.</summary>
     public int Count => _open.Count;
 
@@ -22,6 +25,7 @@ internal sealed class ConnectionRegistry(TimeProvider time)
         ArgumentNullException.ThrowIfNull(spec);
         var connection = new Connection(this, Interlocked.Increment(ref _lastId), time.GetUtcNow(), spec);
         _open[connection.Id] = connection;
+        Changed?.Invoke();
         return connection;
     }
 
@@ -50,5 +54,11 @@ internal sealed class ConnectionRegistry(TimeProvider time)
         return null;
     }
 
-    internal void Remove(Connection connection) => _open.TryRemove(new KeyValuePair<long, Connection>(connection.Id, connection));
+    internal void Remove(Connection connection)
+    {
+        if (_open.TryRemove(new KeyValuePair<long, Connection>(connection.Id, connection)))
+        {
+            Changed?.Invoke();
+        }
+    }
 }
