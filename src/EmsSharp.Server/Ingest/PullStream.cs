@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Connections;
@@ -56,9 +56,12 @@ internal sealed class PullStream(
 
     // A connected attempt's entry in the connection list (layers TCP and the client's tag, OR or RTSP), with this pull's
     // pullSettings; the client disposes it when the attempt ends.
-    private Connection OpenConnection(Socket socket, string stackTag) => connections.Open(
-        ConnectionSpec.ForSocket(ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, true, "TCP", stackTag)
-            with { Settings = ("pullSettings", Configuration.ToJson) });
+    private Connection OpenConnection(Socket socket, string stackTag)
+    {
+        var spec = ConnectionSpec.ForSocket(
+            ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, true, "TCP", stackTag);
+        return connections.Open(spec with { Settings = ("pullSettings", Configuration.ToJson) });
+    }
 
     private void OnStreamCreated(LiveStream stream)
     {

@@ -1,5 +1,4 @@
 using EmsSharp.Media.Hub;
-using EmsSharp.Server;
 using EmsSharp.Server.Api;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,19 +12,9 @@ public class RtmpPullInteropTests
         int port = FreePort.Get();
         var url = $"rtmp://127.0.0.1:{port}/app/x";
         using var ffmpeg = FfmpegProcess.Start(RtspTestMedia.Arguments(30, "aac", "-f", "flv", "-listen", "1", url));
-        var folder = Path.Combine(Path.GetTempPath(), "ems-rtmp-pull-" + Guid.NewGuid().ToString("N"));
-        var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0"],
-            o =>
-            {
-                o.DataFolder = folder;
-                o.Api.AsciiCli.Port = 0;
-                o.Api.JsonCli.Port = 0;
-                o.Api.Http.Port = 0;
-            });
+        var (host, folder) = await InteropEms.StartAsync();
         await using (host)
         {
-            await host.StartAsync(CancellationToken.None);
             try
             {
                 var registry = host.Services.GetRequiredService<CommandRegistry>();

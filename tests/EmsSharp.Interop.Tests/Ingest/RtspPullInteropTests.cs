@@ -13,7 +13,7 @@ public class RtspPullInteropTests
     public async Task PullStream_with_digest_auth_gets_h264_and_aac_and_keeps_the_session_alive(bool forceTcp)
     {
         await using var shim = await RtspSourceShim.StartAsync(0, 30, "user", "s3cret");
-        var (host, folder) = await StartEmsAsync();
+        var (host, folder) = await InteropEms.StartAsync();
         await using var _ = host;
         try
         {
@@ -60,7 +60,7 @@ public class RtspPullInteropTests
     {
         var shim = await RtspSourceShim.StartAsync(0, 30);
         int port = shim.Port;
-        var (host, folder) = await StartEmsAsync();
+        var (host, folder) = await InteropEms.StartAsync();
         await using var _ = host;
         try
         {
@@ -95,7 +95,7 @@ public class RtspPullInteropTests
     public async Task ShutdownStream_permanently_0_ends_a_pull_that_comes_back_and_1_ends_it_for_good()
     {
         await using var shim = await RtspSourceShim.StartAsync(0, 30);
-        var (host, folder) = await StartEmsAsync();
+        var (host, folder) = await InteropEms.StartAsync();
         await using var _ = host;
         try
         {
@@ -139,22 +139,6 @@ public class RtspPullInteropTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static async Task<(EmsHost Host, string Folder)> StartEmsAsync()
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "ems-pull-" + Guid.NewGuid().ToString("N"));
-        var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0"],
-            o =>
-            {
-                o.DataFolder = folder;
-                o.Api.AsciiCli.Port = 0;
-                o.Api.JsonCli.Port = 0;
-                o.Api.Http.Port = 0;
-            });
-        await host.StartAsync(CancellationToken.None);
-        return (host, folder);
     }
 
     private static async Task<ApiReply> RunAsync(EmsHost host, string line) =>
