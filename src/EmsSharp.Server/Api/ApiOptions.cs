@@ -7,7 +7,7 @@ internal sealed class ApiOptions
     public EndpointOptions AsciiCli { get; set; } = new() { Port = 1222 };
 
     /// <summary>JSON CLI (newline framed), TCP 1112 by default.</summary>
-    public EndpointOptions JsonCli { get; set; } = new() { Port = 1112 };
+    public JsonCliOptions JsonCli { get; set; } = new() { Port = 1112 };
 
     /// <summary>HTTP API, TCP 7777 by default.</summary>
     public HttpEndpointOptions Http { get; set; } = new() { Port = 7777 };

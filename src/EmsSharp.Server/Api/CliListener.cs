@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
@@ -167,6 +168,11 @@ internal sealed partial class CliListener(
                 while (TryReadLine(ref buffer, out var line))
                 {
                     lineStartedAt = null;
+                    if (line.IsEmpty)
+                    {
+                        continue; // the LF of a CR LF, or a blank line: nothing to run, and no password attempt
+                    }
+
                     if (line.Length > api.MaxLineLength)
                     {
                         await RejectLongLineAsync(stream, remote, cancellationToken).ConfigureAwait(false);
@@ -298,10 +304,20 @@ internal sealed partial class CliListener(
         await WriteReplyAsync(stream, transport, ApiReply.Fail($"Line too long (max {api.MaxLineLength} bytes); connection closed"), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteReplyAsync(Stream stream, ApiTransport transport, ApiReply reply, CancellationToken cancellationToken)
+    private async Task WriteReplyAsync(Stream stream, ApiTransport transport, ApiReply reply, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        if (transport == ApiTransport.JsonCli)
+        if (transport == ApiTransport.JsonCli && endpoint is JsonCliOptions { LengthPadding: true })
+        {
+            // EvoStream's framing with useLengthPadding (shared/EVOSTREAM-API.md §6): a 4-byte big-endian length of
+            // what follows, the JSON, then CR LF CR LF.
+            var json = ReplyFormatter.ToJsonUtf8(reply);
+            bytes = new byte[4 + json.Length + 4];
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)(json.Length + 4));
+            json.CopyTo(bytes, 4);
+            "\r\n\r\n"u8.CopyTo(bytes.AsSpan(4 + json.Length));
+        }
+        else if (transport == ApiTransport.JsonCli)
         {
             var json = ReplyFormatter.ToJsonUtf8(reply);
             bytes = new byte[json.Length + 1];
@@ -319,13 +335,16 @@ internal sealed partial class CliListener(
         await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
     }
 
+    // A line ends at CR or LF, as EvoStream's CLI reads it (shared/EVOSTREAM-API.md §6): clients send LF, CR LF, or CR
+    // alone. The LF of a CR LF comes out as an empty line when it arrives apart.
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
     {
         var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out line, (byte)'\n'))
+        if (!reader.TryReadToAny(out line, "\r\n"u8, advancePastDelimiter: false))
             return false;
-        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
-            line = line.Slice(0, line.Length - 1);
+        reader.TryRead(out var end);
+        if (end == (byte)'\r' && reader.TryPeek(out var next) && next == (byte)'\n')
+            reader.Advance(1);
         buffer = buffer.Slice(reader.Position);
         return true;
     }

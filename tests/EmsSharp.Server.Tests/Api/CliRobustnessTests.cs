@@ -26,6 +26,22 @@ public sealed class CliRobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_line_ends_at_cr_lf_or_both_as_evostreams_cli_reads_it()
+    {
+        await using var cli = await _ems.ConnectJsonAsync();
+        await cli.Stream.WriteAsync("version\rversion\r\nversion\n\n\r\nversion"u8.ToArray());
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("SUCCESS", Envelope.Parse((await cli.ReadLineAsync())!).Status());
+        }
+
+        // The blank lines ran nothing: the next reply is the fourth command's, once its line ends.
+        await cli.Stream.WriteAsync("\r"u8.ToArray());
+        Assert.Equal("Version", Envelope.Parse((await cli.ReadLineAsync())!).Description());
+        Assert.Equal("SUCCESS", (await cli.JsonAsync("version")).Status());
+    }
+
+    [Fact]
     public async Task Binary_lines_get_a_fail_and_the_session_continues()
     {
         await using var cli = await _ems.ConnectJsonAsync();
@@ -34,7 +50,7 @@ public sealed class CliRobustnessTests : IAsyncLifetime
         garbage[^1] = (byte)'\n';
         for (var i = 0; i < garbage.Length - 1; i++)
         {
-            if (garbage[i] == (byte)'\n')
+            if (garbage[i] is (byte)'\n' or (byte)'\r') // one line: CR ends a line too
                 garbage[i] = 0xFF;
         }
 
