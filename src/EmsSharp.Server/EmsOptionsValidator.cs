@@ -40,17 +40,7 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
         ValidateHttpExposure(errors, options.Api.Http);
         if (string.IsNullOrEmpty(options.Api.Username) != string.IsNullOrEmpty(options.Api.Password))
             errors.Add("Api:Username and Api:Password must be given together.");
-        if (options.Events.QueueCapacity is < 1 or > 1_000_000)
-            errors.Add("Events:QueueCapacity must be 1..1000000.");
-        if (options.Events.RequestTimeout <= TimeSpan.Zero || options.Events.RequestTimeout > TimeSpan.FromMinutes(5))
-            errors.Add("Events:RequestTimeout must be > 0 and <= 5 minutes.");
-        foreach (var sink in options.Events.Sinks)
-        {
-            if (!Uri.TryCreate(sink.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                errors.Add($"Events:Sinks: '{sink.Url}' is not an absolute http(s) URL.");
-            if (sink.EnabledEvents.Any(string.IsNullOrWhiteSpace))
-                errors.Add($"Events:Sinks: '{sink.Url}' has an empty name in EnabledEvents.");
-        }
+        Events.EventOptionsValidation.Validate(options.Events, errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -1,3 +1,5 @@
+using EmsSharp.Server.Events;
+
 namespace EmsSharp.Server.Tests;
 
 public class EmsOptionsValidatorTests
@@ -28,6 +30,29 @@ public class EmsOptionsValidatorTests
         var text = result.FailureMessage;
         foreach (var expected in new[] { "ServerName", "SslCert", "Api:JsonCli:Port", "Api:Http:BindAddress", "Api:Username", "ftp://x" })
             Assert.Contains(expected, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Event_sinks_are_checked_and_named()
+    {
+        var options = new EmsOptions();
+        options.Events.Sinks.Add(new EventSinkOptions { Url = "http://127.0.0.1:9/e", SerializerType = "yaml" });
+        options.Events.Sinks.Add(new EventSinkOptions { Type = "file", Format = "csv", MaxFiles = 0 });
+        options.Events.Sinks.Add(new EventSinkOptions { Type = "mail" });
+        options.Events.FeedStoppedAfter = TimeSpan.Zero;
+        var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;
+        foreach (var expected in new[]
+        {
+            "Events:Sinks:0:SerializerType", "Events:Sinks:1: a file sink needs FileName", "Events:Sinks:1:Format", "Events:Sinks:1:MaxFiles",
+            "Events:Sinks:2:Type", "Events:FeedStoppedAfter",
+        })
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+
+        var valid = new EmsOptions();
+        valid.Events.Sinks.Add("http://127.0.0.1:9/e");
+        valid.Events.Sinks.Add(new EventSinkOptions { Url = "http://127.0.0.1:9/x", SerializerType = "XmlRpc" });
+        valid.Events.Sinks.Add(new EventSinkOptions { Type = "FILE", FileName = "logs/events.log", Format = "W3C" });
+        Assert.True(new EmsOptionsValidator().Validate(null, valid).Succeeded);
     }
 
     [Fact]
@@ -75,7 +100,7 @@ public class EmsOptionsValidatorTests
                 ["ServerName"] = "myems",
                 ["DataFolder"] = folder,
                 ["Api"] = System.Text.Json.Nodes.JsonNode.Parse("""{"AsciiCli":{"Port":0},"JsonCli":{"Port":0},"Http":{"Port":0,"AllowedHosts":["ems.lan"]},"CliIdleTimeout":"00:02:00"}"""),
-                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events",{"Url":"http://127.0.0.1:9/stats","EnabledEvents":["outStreamCreated","outStreamClosed"],"CustomData":"proxy"}],"RequestTimeout":"00:00:02"}"""),
+                ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events",{"Url":"http://127.0.0.1:9/stats","EnabledEvents":["outStreamCreated","outStreamClosed"],"CustomData":"proxy"},{"Url":"http://127.0.0.1:9/xml","SerializerType":"XMLRPC"},{"Type":"file","FileName":"FILE","Format":"w3c","MaxFiles":2}],"RequestTimeout":"00:00:02"}""".Replace("FILE", Path.Combine(folder, "events.log").Replace("\\", "/", StringComparison.Ordinal), StringComparison.Ordinal)),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
                 ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
             };
@@ -86,7 +111,10 @@ public class EmsOptionsValidatorTests
                 Assert.Equal("myems", host.Options.ServerName);
                 // A sink is a URL, or EvoStream's RPC sink with its own events and customData (§5.2), in one list.
                 var sinks = host.Options.Events.Sinks;
-                Assert.Equal(["http://127.0.0.1:9/events", "http://127.0.0.1:9/stats"], sinks.Select(s => s.Url));
+                Assert.Equal(["http://127.0.0.1:9/events", "http://127.0.0.1:9/stats", "http://127.0.0.1:9/xml", ""], sinks.Select(s => s.Url));
+                Assert.Equal(EventSerializerType.XmlRpc, sinks[2].Serializer);
+                Assert.True(sinks[3].IsFile);
+                Assert.Equal((EventFileFormat.W3c, 2), (sinks[3].FileFormat, sinks[3].MaxFiles));
                 Assert.Empty(sinks[0].EnabledEvents);
                 Assert.Null(sinks[0].CustomData);
                 Assert.Equal(["outStreamCreated", "outStreamClosed"], sinks[1].EnabledEvents);

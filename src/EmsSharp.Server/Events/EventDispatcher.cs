@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Api;
 using Microsoft.Extensions.Options;
@@ -7,17 +5,17 @@ using Microsoft.Extensions.Options;
 namespace EmsSharp.Server.Events;
 
 /// <summary>
-/// Fans events out to the configured <see cref="EventSink"/>s (PROTOCOL.md §1.7). Each sink has its own queue
-/// and loop, so one dead sink delays no other sink and no publisher. The body is EvoStream's (shared/EVOSTREAM-API.md
-/// §5.1): <c>{id, payload, processId, timestamp, type}</c>, <c>id</c> counting the server's events from 1, <c>timestamp</c>
-/// in unix seconds, and the payload carrying <c>PID</c> and <c>customData</c>, members in byte order (§0).
+/// Fans events out to the configured sinks (PROTOCOL.md §1.7): RPC sinks (<see cref="EventSink"/>) and file sinks
+/// (<see cref="FileEventSink"/>). Each sink has its own queue and loop, so one dead sink delays no other sink and no
+/// publisher. The event is EvoStream's (shared/EVOSTREAM-API.md §5.1, <see cref="EventEnvelope"/>): <c>{id, payload,
+/// processId, timestamp, type}</c>, <c>id</c> counting the server's events from 1, <c>timestamp</c> in unix seconds, and the
+/// payload carrying <c>PID</c> and <c>customData</c>, members in byte order (§0).
 /// </summary>
 internal sealed partial class EventDispatcher : IEventPublisher, IHostedService, IDisposable
 {
-    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly HttpClient _client;
-    private readonly EventSink[] _sinks;
+    private readonly IEventSink[] _sinks;
+    private readonly EventSink[] _rpcSinks;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly string? _customData;
@@ -35,50 +33,49 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
         {
             Timeout = Timeout.InfiniteTimeSpan, // each sink applies its own per-request limit
         };
-        _sinks = new EventSink[events.Sinks.Count];
+        _sinks = new IEventSink[events.Sinks.Count];
         for (var i = 0; i < _sinks.Length; i++)
         {
             var sink = events.Sinks[i];
-            _sinks[i] = new EventSink(new Uri(sink.Url), events.QueueCapacity, events.RequestTimeout, _client, logger)
-            {
-                Options = sink,
-            };
+            _sinks[i] = sink.IsFile
+                ? new FileEventSink(sink, events.QueueCapacity, time, logger)
+                : new EventSink(new Uri(sink.Url), events.QueueCapacity, events.RequestTimeout, _client, logger) { Options = sink };
         }
+
+        _rpcSinks = [.. _sinks.OfType<EventSink>()];
     }
 
-    public IReadOnlyList<EventSink> Sinks => _sinks;
+    /// <summary>The RPC sinks, in configuration order.</summary>
+    public IReadOnlyList<EventSink> Sinks => _rpcSinks;
+
+    /// <summary>The file sinks, in configuration order.</summary>
+    public IReadOnlyList<FileEventSink> FileSinks => [.. _sinks.OfType<FileEventSink>()];
 
     public void Publish(string type, JsonObject payload)
     {
         if (_sinks.Length == 0)
             return;
-        // One id per event, whichever sinks take it; a body per distinct customData (sinks may set their own, §5.1).
+        // One id per event, whichever sinks take it; an envelope per distinct customData (sinks may set their own, §5.1),
+        // whose serialized bodies the sinks of that customData share.
         var id = Interlocked.Increment(ref _lastId);
         var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
         payload["PID"] = Environment.ProcessId;
+        EventEnvelope? last = null;
         string? lastCustomData = null;
-        byte[]? lastBody = null;
         foreach (var sink in _sinks)
         {
             if (!sink.Options.Accepts(type))
                 continue;
             var customData = sink.Options.CustomData ?? _customData;
-            if (lastBody is null || !string.Equals(customData, lastCustomData, StringComparison.Ordinal))
+            if (last is null || !string.Equals(customData, lastCustomData, StringComparison.Ordinal))
             {
                 var withCustomData = payload.DeepClone().AsObject();
                 withCustomData["customData"] = customData;
-                lastBody = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
-                {
-                    ["id"] = id,
-                    ["payload"] = EvoStreamJson.Sorted(withCustomData),
-                    ["processId"] = Environment.ProcessId,
-                    ["timestamp"] = timestamp,
-                    ["type"] = type,
-                }, SerializerOptions);
+                last = new EventEnvelope(id, timestamp, type, EvoStreamJson.Sorted(withCustomData));
                 lastCustomData = customData;
             }
 
-            sink.Enqueue(lastBody);
+            sink.Enqueue(last);
         }
     }
 
@@ -87,28 +84,40 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
         _loops = new Task[_sinks.Length];
         for (var i = 0; i < _sinks.Length; i++)
         {
-            _loops[i] = _sinks[i].RunAsync(_stopping.Token);
-            LogSink(_logger, _sinks[i].Url);
+            var sink = _sinks[i];
+            if (sink is FileEventSink)
+            {
+                // A file sink is not cut short at stop (a local write does not hang the way a dead receiver does): it ends
+                // when its queue is written, or when the host gives up waiting.
+                _loops[i] = sink.RunAsync(CancellationToken.None);
+                LogFileSink(_logger, sink.Options.FileName!, sink.Options.Format);
+            }
+            else
+            {
+                _loops[i] = sink.RunAsync(_stopping.Token);
+                LogSink(_logger, ((EventSink)sink).Url, sink.Options.Serializer);
+            }
         }
 
         return Task.CompletedTask;
     }
 
-    // Events queued at stop (serverStopping, the last streams' closes) get this long to go out; a dead sink cannot hold
-    // the stop longer.
+    // Events queued at stop (serverStopping, the last streams' closes) get this long to go out to RPC sinks; a dead sink
+    // cannot hold the stop longer.
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var sink in _sinks)
             sink.Complete();
+        var rpcLoops = _loops.Where((_, i) => _sinks[i] is EventSink).ToArray();
         try
         {
-            await Task.WhenAll(_loops).WaitAsync(DrainTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(rpcLoops).WaitAsync(DrainTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // what is still queued is abandoned
+            // what is still queued for RPC sinks is abandoned
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -121,6 +130,9 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
         _client.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Events are posted to {Url}")]
-    private static partial void LogSink(ILogger logger, Uri url);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Events are posted to {Url} ({Serializer})")]
+    private static partial void LogSink(ILogger logger, Uri url, EventSerializerType serializer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Events are written to {File}_<time> ({Format})")]
+    private static partial void LogFileSink(ILogger logger, string file, string format);
 }

@@ -1,9 +1,9 @@
 namespace EmsSharp.Server.Events;
 
-/// <summary>HTTP event sinks (PROTOCOL.md §1.7).</summary>
+/// <summary>Event sinks (PROTOCOL.md §1.7, shared/EVOSTREAM-API.md §5).</summary>
 internal sealed class EventOptions
 {
-    /// <summary>Sinks that receive events as HTTP POSTs: URLs, or objects with their own events and customData.</summary>
+    /// <summary>Sinks: URLs (RPC sinks), or objects with their type, serializer or file, events and customData.</summary>
     public IList<EventSinkOptions> Sinks { get; } = [];
 
     /// <summary>Events queued per sink; further events are dropped and counted while the queue is full.</summary>
@@ -17,4 +17,12 @@ internal sealed class EventOptions
 
     /// <summary>Time limit of one POST.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long an inbound stream that had audio (video) may receive none, while it lives on, before
+    /// <c>audioFeedStopped</c> (<c>videoFeedStopped</c>) is sent. Five seconds: far above any gap a live feed has
+    /// (audio frames come every 20-60 ms, video at 1 fps or more, and a keyframe interval is rarely over 4 s), so a
+    /// jittery network never raises it, yet short enough for a monitor to act while the publisher is still connected.
+    /// </summary>
+    public TimeSpan FeedStoppedAfter { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -4,12 +4,14 @@ using System.Threading.Channels;
 namespace EmsSharp.Server.Events;
 
 /// <summary>
-/// One HTTP sink: a bounded queue drained by one loop that POSTs each event with a time limit.
+/// One RPC (HTTP) sink: a bounded queue drained by one loop that POSTs each event with a time limit, in the sink's
+/// serializer (JSON as <c>application/json</c>; XML and XMLRPC as <c>application/xml</c>, shared/EVOSTREAM-API.md §5.1).
 /// A full queue drops the new event and counts it, so a dead or slow sink never blocks a publisher.
 /// </summary>
-internal sealed partial class EventSink
+internal sealed partial class EventSink : IEventSink
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+    private static readonly MediaTypeHeaderValue XmlType = new("application/xml");
 
     private readonly Channel<byte[]> _queue;
     private readonly HttpClient _client;
@@ -43,9 +45,9 @@ internal sealed partial class EventSink
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Enqueue(byte[] body)
+    public void Enqueue(EventEnvelope envelope)
     {
-        if (_queue.Writer.TryWrite(body))
+        if (_queue.Writer.TryWrite(envelope.Body(Options.Serializer)))
             return;
         EmsMetrics.EventsDropped.Add(1);
         if (Interlocked.Increment(ref _dropped) == 1)
@@ -74,7 +76,7 @@ internal sealed partial class EventSink
         try
         {
             using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = JsonType;
+            content.Headers.ContentType = Options.Serializer == EventSerializerType.Json ? JsonType : XmlType;
             using var response = await _client.PostAsync(Url, content, timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {

@@ -35,4 +35,22 @@ public static class EventTypes
 
     /// <summary>An outbound stream ended.</summary>
     public const string OutStreamClosed = "outStreamClosed";
+
+    /// <summary>An inbound stream's codecs became known or changed (payload: its stream object).</summary>
+    public const string InStreamCodecsUpdated = "inStreamCodecsUpdated";
+
+    /// <summary>An outbound stream's codecs (its source's) became known or changed (payload: its stream object).</summary>
+    public const string OutStreamCodecsUpdated = "outStreamCodecsUpdated";
+
+    /// <summary>An inbound stream that had audio has received none for a while, and lives on (payload id/streamId, localStreamName).</summary>
+    public const string AudioFeedStopped = "audioFeedStopped";
+
+    /// <summary>An inbound stream that had video has received none for a while, and lives on (payload id/streamId, localStreamName).</summary>
+    public const string VideoFeedStopped = "videoFeedStopped";
+
+    /// <summary>An API command arrived, on any transport (payload command, parameters; secrets masked).</summary>
+    public const string CliRequest = "cliRequest";
+
+    /// <summary>An API command was answered (payload: the reply envelope; secrets masked).</summary>
+    public const string CliResponse = "cliResponse";
 }

@@ -15,8 +15,8 @@ namespace EmsSharp.Server.Tests.Events;
 
 public sealed class EventDispatcherTests
 {
-    /// <summary>A Kestrel sink on an ephemeral loopback port that records every POST body.</summary>
-    private sealed class Sink : IAsyncDisposable
+    /// <summary>A Kestrel sink on an ephemeral loopback port that records every POST body (JSON parsed; XML as text).</summary>
+    internal sealed class Sink : IAsyncDisposable
     {
         private readonly WebApplication _app;
 
@@ -24,19 +24,31 @@ public sealed class EventDispatcherTests
 
         public ConcurrentQueue<JsonElement> Received { get; } = new();
 
+        /// <summary>The XML bodies (application/xml), as text.</summary>
+        public ConcurrentQueue<string> ReceivedXml { get; } = new();
+
         /// <summary>Notified after each POST is recorded.</summary>
         public ChangeSignal Changed { get; } = new();
 
         public Uri Url { get; private init; } = null!;
 
-        public static async Task<Sink> StartAsync()
+        public static async Task<Sink> StartAsync(string contentType = "application/json")
         {
             Sink? sink = null;
             var (app, baseAddress) = await LoopbackWebApp.StartAsync(app => app.MapPost("/events", async (HttpContext context) =>
             {
-                Assert.Equal("application/json", context.Request.ContentType);
-                using var document = await JsonDocument.ParseAsync(context.Request.Body);
-                sink!.Received.Enqueue(document.RootElement.Clone());
+                Assert.Equal(contentType, context.Request.ContentType);
+                if (contentType == "application/json")
+                {
+                    using var document = await JsonDocument.ParseAsync(context.Request.Body);
+                    sink!.Received.Enqueue(document.RootElement.Clone());
+                }
+                else
+                {
+                    using var reader = new StreamReader(context.Request.Body);
+                    sink!.ReceivedXml.Enqueue(await reader.ReadToEndAsync());
+                }
+
                 sink.Changed.Notify();
             }));
             sink = new Sink(app) { Url = new Uri(baseAddress + "/events") };
