@@ -1,20 +1,25 @@
 using EmsSharp.Server.Api.Commands;
+using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Api;
 
 /// <summary>
 /// The one command registry behind the ASCII CLI, the JSON CLI and the HTTP API: looks a command up,
 /// validates its arguments against the declared parameters (PROTOCOL.md §1.2) and runs it.
+/// Every command that parses raises <c>cliRequest</c> before it runs and <c>cliResponse</c> with its reply, whatever the
+/// transport (shared/EVOSTREAM-API.md §5.3; secrets masked, <see cref="CliEventPayloads"/>).
 /// Thread-safe: the table is immutable after construction.
 /// </summary>
 internal sealed partial class CommandRegistry
 {
     private readonly Dictionary<string, IApiCommand> _commands = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger<CommandRegistry> _logger;
+    private readonly IEventPublisher? _events;
 
-    public CommandRegistry(IEnumerable<IApiCommand> commands, ILogger<CommandRegistry> logger)
+    public CommandRegistry(IEnumerable<IApiCommand> commands, ILogger<CommandRegistry> logger, IEventPublisher? events = null)
     {
         _logger = logger;
+        _events = events;
         foreach (var command in commands)
             _commands.Add(command.Name, command);
         foreach (var (name, why) in EvoStreamCommands.NotYetAnswered)
@@ -36,8 +41,15 @@ internal sealed partial class CommandRegistry
     }
 
     /// <summary>Validates and runs an already parsed request (all transports end here).</summary>
-    public async ValueTask<ApiReply> ExecuteAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken) =>
-        EmsMetrics.Count(await ExecuteCoreAsync(request, session, cancellationToken).ConfigureAwait(false));
+    public async ValueTask<ApiReply> ExecuteAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken)
+    {
+        if (_events?.IsEnabled(EventTypes.CliRequest) == true)
+            _events.Publish(EventTypes.CliRequest, CliEventPayloads.Request(request));
+        var reply = EmsMetrics.Count(await ExecuteCoreAsync(request, session, cancellationToken).ConfigureAwait(false));
+        if (_events?.IsEnabled(EventTypes.CliResponse) == true)
+            _events.Publish(EventTypes.CliResponse, CliEventPayloads.Response(reply));
+        return reply;
+    }
 
     private async ValueTask<ApiReply> ExecuteCoreAsync(CommandRequest request, CommandSession session, CancellationToken cancellationToken)
     {

@@ -51,6 +51,8 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
     /// <summary>The file sinks, in configuration order.</summary>
     public IReadOnlyList<FileEventSink> FileSinks => [.. _sinks.OfType<FileEventSink>()];
 
+    public bool IsEnabled(string type) => _sinks.Any(s => s.Options.Accepts(type));
+
     public void Publish(string type, JsonObject payload)
     {
         if (_sinks.Length == 0)
