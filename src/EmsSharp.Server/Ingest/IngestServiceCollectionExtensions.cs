@@ -35,7 +35,8 @@ internal static class IngestServiceCollectionExtensions
 
     /// <summary>
     /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
-    /// the pulls (replayed from saved configurations at start), the inStreamCreated/inStreamClosed events, and the
+    /// the pulls (replayed from saved configurations at start), the stream events (created, closed, codecs updated, feed
+    /// stopped), and the
     /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
     /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning), the connection commands (listConnections,
     /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected) and the stream and group name aliases with their commands.
@@ -43,6 +44,7 @@ internal static class IngestServiceCollectionExtensions
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
         services.AddHostedService<StreamEventBridge>();
+        services.AddHostedService<FeedStoppedWatch>();
         services.TryAddSingleton<PullStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
         services.AddSingleton<IApiCommand, PullStreamCommand>();

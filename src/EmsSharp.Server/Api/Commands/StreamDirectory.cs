@@ -37,6 +37,19 @@ internal sealed class StreamDirectory(StreamHub hub, PullStreamManager pulls, Ou
         return list;
     }
 
+    /// <summary>The outputs that read <paramref name="source"/>, in uniqueId order.</summary>
+    public IReadOnlyList<ListedStream> OutputsOf(LiveStream source)
+    {
+        var list = new List<ListedStream>();
+        foreach (var id in outputs.ReadersOf(source))
+        {
+            if (outputs.TryGet(id, out var output))
+                list.Add(new ListedStream(null, output));
+        }
+
+        return list;
+    }
+
     /// <summary>How many streams are live: inbound only, or inbound and outbound.</summary>
     public int Count(bool inboundOnly) => hub.Count + (inboundOnly ? 0 : outputs.Count);
 
