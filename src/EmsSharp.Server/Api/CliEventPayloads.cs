@@ -45,19 +45,30 @@ internal static class CliEventPayloads
     {
         switch (node)
         {
+            // A node is put back only when it changed: one that still has its parent cannot be assigned again (a
+            // JsonArray throws, even at its own index).
             case JsonObject obj:
                 foreach (var key in obj.Select(p => p.Key).ToList())
                 {
-                    obj[key] = SecretNames.Contains(key) && obj[key] is JsonValue ? Mask : MaskSecrets(obj[key]);
+                    var child = obj[key];
+                    var replaced = SecretNames.Contains(key) && child is JsonValue ? Mask : MaskSecrets(child);
+                    if (!ReferenceEquals(replaced, child))
+                        obj[key] = replaced;
                 }
 
                 return obj;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
-                    array[i] = MaskSecrets(array[i]);
+                {
+                    var child = array[i];
+                    var replaced = MaskSecrets(child);
+                    if (!ReferenceEquals(replaced, child))
+                        array[i] = replaced;
+                }
+
                 return array;
-            case JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String:
-                var text = value.GetValue<string>();
+            // Only a value held as a string can hold a URI (a date or a number written as text cannot, and would throw).
+            case JsonValue value when value.TryGetValue<string>(out var text):
                 var masked = MaskUri(text);
                 return ReferenceEquals(masked, text) ? value : masked;
             default:

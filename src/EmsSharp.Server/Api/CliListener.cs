@@ -117,6 +117,12 @@ internal sealed partial class CliListener(
         {
             LogConnectionError(logger, transport, remote, ex.Message);
         }
+#pragma warning disable CA1031 // A fault of ours ends this client's session, never silently and never the listener.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogConnectionFault(logger, transport, remote, ex);
+        }
         finally
         {
             slot?.Dispose();
@@ -348,6 +354,9 @@ internal sealed partial class CliListener(
         buffer = buffer.Slice(reader.Position);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Transport}: the session of {Remote} ended on a fault of the server; its connection is closed")]
+    private static partial void LogConnectionFault(ILogger logger, ApiTransport transport, EndPoint? remote, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Transport} listening on {EndPoint}")]
     private static partial void LogListening(ILogger logger, ApiTransport transport, IPEndPoint endPoint);

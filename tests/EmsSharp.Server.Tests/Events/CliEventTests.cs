@@ -58,4 +58,25 @@ public sealed class CliEventTests
         Assert.Equal("rtmp://h/app", CliEventPayloads.MaskUri("rtmp://h/app"));
         Assert.Equal("rtmp://user@h/app", CliEventPayloads.MaskUri("rtmp://user@h/app"));
     }
+
+    [Fact]
+    public void A_reply_with_arrays_and_nested_objects_is_copied_whole_with_only_its_secrets_masked()
+    {
+        // getStreamInfo of a watched stream: arrays of numbers and of objects, nested objects, a date held as a date.
+        var data = new JsonObject
+        {
+            ["outStreamsUniqueIds"] = new JsonArray(7, 9),
+            ["pullSettings"] = new JsonObject { ["uri"] = "rtsp://u:pw@h/x", ["keepAlive"] = true },
+            ["peers"] = new JsonArray(new JsonObject { ["token"] = "t0p", ["createdAt"] = DateTimeOffset.UnixEpoch }),
+        };
+        var response = CliEventPayloads.Response(ApiReply.Ok("Stream information", data));
+
+        var copy = response["data"]!;
+        Assert.Equal([7, 9], copy["outStreamsUniqueIds"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Equal("rtsp://u:********@h/x", copy["pullSettings"]!["uri"]!.GetValue<string>());
+        Assert.True(copy["pullSettings"]!["keepAlive"]!.GetValue<bool>());
+        Assert.Equal(CliEventPayloads.Mask, copy["peers"]![0]!["token"]!.GetValue<string>());
+        Assert.Equal(DateTimeOffset.UnixEpoch, copy["peers"]![0]!["createdAt"]!.GetValue<DateTimeOffset>());
+        Assert.Equal("t0p", data["peers"]![0]!["token"]!.GetValue<string>()); // the client's reply is untouched
+    }
 }
