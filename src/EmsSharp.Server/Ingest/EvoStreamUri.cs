@@ -80,7 +80,8 @@ internal static class EvoStreamUri
         _ => -1,
     };
 
-    private static (string User, string Password) Credentials(Uri uri)
+    /// <summary>The user name and password of <paramref name="uri"/>'s user information, unescaped; empty when absent.</summary>
+    public static (string User, string Password) Credentials(Uri uri)
     {
         var info = uri.UserInfo;
         if (info.Length == 0)

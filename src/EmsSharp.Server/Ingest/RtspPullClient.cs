@@ -37,9 +37,7 @@ internal sealed class RtspPullClient(
     {
         if (uri.UserInfo.Length > 0)
         {
-            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-            var user = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
-            var password = colon < 0 ? "" : Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            var (user, password) = EvoStreamUri.Credentials(uri);
             _authenticator = new RtspAuthenticator(user, password, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()));
         }
 
