@@ -39,7 +39,7 @@ internal static class IngestServiceCollectionExtensions
     /// stopped), and the
     /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
     /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning), the connection commands (listConnections,
-    /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected) and the stream and group name aliases with their commands.
+    /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected, httpClientsConnected) and the stream and group name aliases with their commands.
     /// </summary>
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
@@ -57,6 +57,7 @@ internal static class IngestServiceCollectionExtensions
         services.AddSingleton<IApiCommand, GetConnectionInfoCommand>();
         services.AddSingleton<IApiCommand, GetConnectionsCountCommand>();
         services.AddSingleton<IApiCommand, ClientsConnectedCommand>();
+        services.AddSingleton<IApiCommand, HttpClientsConnectedCommand>();
         const string ObjectsHelp = "Lists the live streams, inbound and outbound (the viewers), as EvoStream's stream objects "
             + "(uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings, outStreamsUniqueIds, inStreamUniqueId)";
         const string InboundHelp = "Lists the live inbound streams as EvoStream's stream objects";

@@ -111,6 +111,15 @@ public sealed class ConnectionCommandsTests
         Assert.StartsWith("Invalid value for localstreamname", (await cli.JsonAsync("clientsConnected localStreamName=")).Description(),
             StringComparison.Ordinal);
 
+        // The viewer is EmsSharp's one HTTP streaming session; a group name matches none (there are no HLS/DASH groups).
+        var http = await cli.JsonAsync("httpClientsConnected");
+        Assert.Equal("Number of clients connected to Evostream Web Server", http.Description());
+        Assert.Equal(("", 1), (http.Data().GetProperty("groupName").GetString(), http.Data().GetProperty("httpStreamingSessionsCount").GetInt32()));
+        var group = await cli.JsonAsync("httpClientsConnected groupName=hls_group_1");
+        Assert.Equal("Number of clients connected to Evostream Web Server under groupname: hls_group_1", group.Description());
+        Assert.Equal(("hls_group_1", 0),
+            (group.Data().GetProperty("groupName").GetString(), group.Data().GetProperty("httpStreamingSessionsCount").GetInt32()));
+
         // shutdownStream answers the output's connection as EvoStream's protocolStackInfo; the inbound stream has none
         // (no connection carries a stream published in process).
         var shut = (await cli.JsonAsync($"shutdownStream id={outputId}")).Data();
@@ -120,6 +129,7 @@ public sealed class ConnectionCommandsTests
         Assert.Equal(outputId, shut.GetProperty("streamInfo").GetProperty("uniqueId").GetInt64());
         await changed.WaitUntilAsync(() => registry.List().All(c => c.Stack[^1] != "IWSFMP4"), "the ended viewer's connection is still listed");
         Assert.Equal(0, (await cli.JsonAsync("clientsConnected")).Data().GetProperty("outboundCount").GetInt32());
+        Assert.Equal(0, (await cli.JsonAsync("httpClientsConnected")).Data().GetProperty("httpStreamingSessionsCount").GetInt32());
         var inbound = (await cli.JsonAsync($"shutdownStream id={stream.Id}")).Data();
         Assert.Equal(JsonValueKind.Null, inbound.GetProperty("protocolStackInfo").ValueKind);
     }

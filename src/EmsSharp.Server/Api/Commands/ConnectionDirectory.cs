@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Connections;
+using EmsSharp.Server.Delivery.Fmp4;
 
 namespace EmsSharp.Server.Api.Commands;
 
@@ -32,6 +33,25 @@ internal sealed class ConnectionDirectory(ConnectionRegistry connections, Stream
     }
 
     public int Count => connections.Count;
+
+    /// <summary>
+    /// EvoStream's HTTP streaming sessions (<c>httpClientsConnected</c>): here the WS-FMP4 connections (ws and wss) that carry
+    /// a live output, so a connection still waiting for its stream, refused, or closing after its viewer left is none.
+    /// </summary>
+    public int CountHttpStreamingSessions()
+    {
+        var count = 0;
+        foreach (var connection in connections.List())
+        {
+            var stack = connection.Stack;
+            if (stack.Count > 0 && stack[^1] == WsFmp4Endpoint.ProtocolTag && CarriesLiveStream(connection))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>The connection of id <c>id</c>; the FAIL reply, naming the id, when there is none.</summary>
     public bool TryFind(CommandArguments arguments, out Connection connection, out ApiReply failure)
@@ -119,6 +139,19 @@ internal sealed class ConnectionDirectory(ConnectionRegistry connections, Stream
             ["tx"] = sent,
             ["type"] = carrier == ConnectionCarrier.Udp ? "IOHT_UDP_CARRIER" : "IOHT_TCP_CARRIER",
         };
+    }
+
+    private bool CarriesLiveStream(Connection connection)
+    {
+        foreach (var id in connection.GetStreamIds())
+        {
+            if (streams.TryGet(id, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The stream objects of the streams it carries that are still live.

@@ -20,7 +20,6 @@ internal static class EvoStreamCommands
         ("createMSSStream", Outputs),
         ("record", Outputs),
         ("listHTTPStreamingSessions", Outputs),
-        ("httpClientsConnected", Connections),
         ("getExtendedConnectionCounters", Connections),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
         ("createIngestPoint", NotPlanned),

@@ -30,6 +30,9 @@ internal sealed partial class WsFmp4Endpoint(
     TimeProvider time,
     ILogger<WsFmp4Endpoint> logger)
 {
+    /// <summary>The top layer of a WS-FMP4 connection in <c>listConnections</c> (EvoStream's tag for its WebSocket fMP4 protocol).</summary>
+    internal const string ProtocolTag = "IWSFMP4";
+
     private const int MaxCloseReasonBytes = 123; // RFC 6455 §5.5: control frame payload ≤ 125, 2 for the code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 

@@ -32,7 +32,7 @@ internal sealed class WsFmp4KestrelSetup(
         {
             endpoint.Attach(listen);
             listen.UseConnectionCap("WS-FMP4", o.ConnectionsPerAddress, int.MaxValue, time, logger);
-            listen.UseConnectionList(connections, true, "TCP", "IWSFMP4");
+            listen.UseConnectionList(connections, true, "TCP", WsFmp4Endpoint.ProtocolTag);
         });
         if (o.Secure)
         {
@@ -42,7 +42,7 @@ internal sealed class WsFmp4KestrelSetup(
             kestrel.Listen(address, o.SecurePort, listen =>
             {
                 listen.UseConnectionCap("WS-FMP4 (wss)", o.ConnectionsPerAddress, int.MaxValue, time, logger);
-                listen.UseConnectionList(connections, true, "TCP", "ISSL", "IWSFMP4");
+                listen.UseConnectionList(connections, true, "TCP", "ISSL", WsFmp4Endpoint.ProtocolTag);
                 listen.UseHttps(https);
                 endpoint.AttachSecure(listen);
             });
