@@ -38,6 +38,9 @@ internal sealed class Connection : IDisposable
     /// <summary>Whether a network socket carries it (false: an internal source, which has no carrier).</summary>
     public bool IsNetwork => _spec.Carrier != ConnectionCarrier.None;
 
+    /// <summary>The carrier it opened on: the registry counts it under this kind until it closes, whatever path it moves to.</summary>
+    public ConnectionCarrier OpenedCarrier => _spec.Carrier;
+
     /// <summary>The carrier's kind now (a WebRTC session's follows its selected path).</summary>
     public ConnectionCarrier Carrier => _spec.Carrier == ConnectionCarrier.None ? ConnectionCarrier.None : _spec.CurrentCarrier?.Invoke() ?? _spec.Carrier;
 

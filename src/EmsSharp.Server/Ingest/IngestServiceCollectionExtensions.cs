@@ -39,7 +39,8 @@ internal static class IngestServiceCollectionExtensions
     /// stopped), and the
     /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
     /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning), the connection commands (listConnections,
-    /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected, httpClientsConnected) and the stream and group name aliases with their commands.
+    /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected, httpClientsConnected,
+    /// getExtendedConnectionCounters, resetMaxFdCounters, resetTotalFdCounters) and the stream and group name aliases with their commands.
     /// </summary>
     public static IServiceCollection AddEmsStreamControl(this IServiceCollection services)
     {
@@ -58,6 +59,13 @@ internal static class IngestServiceCollectionExtensions
         services.AddSingleton<IApiCommand, GetConnectionsCountCommand>();
         services.AddSingleton<IApiCommand, ClientsConnectedCommand>();
         services.AddSingleton<IApiCommand, HttpClientsConnectedCommand>();
+        services.AddSingleton<IApiCommand, GetExtendedConnectionCountersCommand>();
+        services.AddSingleton<IApiCommand>(sp => new FlushCommand("resetMaxFdCounters",
+            "Restarts each connection high-water mark (max of getExtendedConnectionCounters) from the connections open now",
+            "Max counters are cleared", sp.GetRequiredService<ConnectionRegistry>().ResetMaxCounters));
+        services.AddSingleton<IApiCommand>(sp => new FlushCommand("resetTotalFdCounters",
+            "Restarts each cumulative connection total (total of getExtendedConnectionCounters) from the connections open now",
+            "Total counters are cleared", sp.GetRequiredService<ConnectionRegistry>().ResetTotalCounters));
         const string ObjectsHelp = "Lists the live streams, inbound and outbound (the viewers), as EvoStream's stream objects "
             + "(uniqueId, name, type, audio, video, upTime in ms, addresses, pullSettings, outStreamsUniqueIds, inStreamUniqueId)";
         const string InboundHelp = "Lists the live inbound streams as EvoStream's stream objects";

@@ -134,6 +134,63 @@ public sealed class ConnectionCommandsTests
         Assert.Equal(JsonValueKind.Null, inbound.GetProperty("protocolStackInfo").ValueKind);
     }
 
+    [Fact]
+    public async Task Connection_counters_keep_the_high_water_mark_and_the_total_until_reset()
+    {
+        await using var ems = await TestEms.StartAsync();
+        var registry = ems.Host.Services.GetRequiredService<ConnectionRegistry>();
+        var changed = new ChangeSignal();
+        registry.Changed += changed.Notify;
+        await using var cli = await ems.ConnectJsonAsync();
+        var first = await Counters(cli);
+        Assert.Equal("Connection counters", first.Description());
+        Assert.Equal(["origin", "total"], first.Data().EnumerateObject().Select(p => p.Name));
+        var origin = first.Data().GetProperty("origin");
+        Assert.Equal(["grandTotal", "managedNonTcpUdp", "managedTcp", "managedTcpAcceptors", "managedTcpConnectors", "managedUdp", "rawUdp"],
+            origin.EnumerateObject().Select(p => p.Name));
+        Assert.All(origin.EnumerateObject(), kind =>
+            Assert.Equal(["current", "inBytes", "max", "outBytes", "total"], kind.Value.EnumerateObject().Select(p => p.Name)));
+        var tcp = Kind(first, "managedTcp");
+        Assert.Equal(1, tcp.Current); // this CLI client, the only connection
+        Assert.Equal(tcp.Current, first.Data().GetProperty("total").GetInt64());
+        Assert.Equal(tcp, Kind(first, "grandTotal"));
+        Assert.True(tcp.InBytes >= "getExtendedConnectionCounters\n".Length);
+
+        // Two more clients come and go: the current count falls back, the maximum and the total keep them.
+        var others = new[] { await ems.ConnectJsonAsync(), await ems.ConnectJsonAsync() };
+        foreach (var other in others)
+            Assert.Equal("SUCCESS", (await other.JsonAsync("version")).Status());
+        var peak = Kind(await Counters(cli), "managedTcp");
+        Assert.Equal((tcp.Current + 2, tcp.Total + 2), (peak.Current, peak.Total));
+        Assert.True(peak.Max >= tcp.Current + 2);
+        var openBefore = registry.Count;
+        foreach (var other in others)
+            await other.DisposeAsync();
+        await changed.WaitUntilAsync(() => registry.Count == openBefore - 2, "the closed CLI connections are still counted");
+        var after = Kind(await Counters(cli), "managedTcp");
+        Assert.Equal((tcp.Current, peak.Max, peak.Total), (after.Current, after.Max, after.Total));
+        Assert.True(after.OutBytes > peak.OutBytes); // the closed clients' version replies stay counted
+
+        var resetMax = await cli.JsonAsync("resetMaxFdCounters");
+        Assert.Equal(("Max counters are cleared", JsonValueKind.Null), (resetMax.Description(), resetMax.Data().ValueKind));
+        var maxReset = await Counters(cli);
+        Assert.Equal((tcp.Current, peak.Total), (Kind(maxReset, "managedTcp").Max, Kind(maxReset, "managedTcp").Total));
+        Assert.Equal(tcp.Current, Kind(maxReset, "grandTotal").Max);
+        var resetTotal = await cli.JsonAsync("resetTotalFdCounters");
+        Assert.Equal(("Total counters are cleared", JsonValueKind.Null), (resetTotal.Description(), resetTotal.Data().ValueKind));
+        Assert.Equal(tcp.Current, Kind(await Counters(cli), "managedTcp").Total);
+        Assert.Equal(0, Kind(await Counters(cli), "rawUdp").Total);
+    }
+
+    private static async Task<JsonElement> Counters(CliClient cli) => await cli.JsonAsync("getExtendedConnectionCounters");
+
+    private static (long Current, long Max, long Total, long InBytes, long OutBytes) Kind(JsonElement reply, string kind)
+    {
+        var k = reply.Data().GetProperty("origin").GetProperty(kind);
+        return (k.GetProperty("current").GetInt64(), k.GetProperty("max").GetInt64(), k.GetProperty("total").GetInt64(),
+            k.GetProperty("inBytes").GetInt64(), k.GetProperty("outBytes").GetInt64());
+    }
+
     private static List<string?> Layers(JsonElement entry) =>
         [.. entry.GetProperty("stack").EnumerateArray().Select(l => l.GetProperty("type").GetString())];
 

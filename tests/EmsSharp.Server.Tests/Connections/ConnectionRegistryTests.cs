@@ -78,6 +78,62 @@ public sealed class ConnectionRegistryTests
         Assert.Equal((12, 15), connection.Traffic);
     }
 
+    [Fact]
+    public void Counters_follow_each_carrier_with_its_high_water_mark_total_and_bytes()
+    {
+        var registry = new ConnectionRegistry(TimeProvider.System);
+        var a = registry.Open(Tcp());
+        var b = registry.Open(Tcp());
+        using var webRtc = registry.Open(new ConnectionSpec(ConnectionCarrier.Udp, () => ["UDP", "WRTCCNX"], () => (null, null), true)
+        {
+            CurrentCarrier = () => ConnectionCarrier.Tcp, // ICE moved to TCP: still counted under UDP, where it opened
+            Traffic = () => (0, 500),
+        });
+        a.AddReceived(10);
+        a.AddSent(20);
+        b.AddReceived(1);
+        a.Dispose();
+
+        var counters = registry.ReadCounters();
+        Assert.Equal(new ConnectionCount(1, 2, 2, 11, 20), counters.Tcp); // a's bytes stay counted after it closed
+        Assert.Equal(new ConnectionCount(1, 1, 1, 0, 500), counters.Udp);
+        Assert.Equal(new ConnectionCount(0, 0, 0, 0, 0), counters.NonNetwork);
+        Assert.Equal(new ConnectionCount(2, 3, 3, 11, 520), counters.All); // three were open at once
+
+        registry.ResetMaxCounters();
+        counters = registry.ReadCounters();
+        Assert.Equal((1, 1, 2), (counters.Tcp.Max, counters.Udp.Max, counters.All.Max));
+        Assert.Equal(3, counters.All.Total); // totals are kept
+        registry.ResetTotalCounters();
+        counters = registry.ReadCounters();
+        Assert.Equal((1, 1, 2), (counters.Tcp.Total, counters.Udp.Total, counters.All.Total));
+        Assert.Equal(11, counters.Tcp.ReceivedBytes); // bytes are never reset
+
+        b.Dispose();
+        webRtc.Dispose();
+        counters = registry.ReadCounters();
+        Assert.Equal(new ConnectionCount(0, 2, 2, 11, 520), counters.All); // the closed ones' bytes stay
+    }
+
+    [Fact]
+    public async Task Counters_opened_and_closed_on_many_threads_come_back_to_zero()
+    {
+        var registry = new ConnectionRegistry(TimeProvider.System);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                using var connection = registry.Open(Tcp());
+                Assert.InRange(registry.ReadCounters().Tcp.Current, 1, 8);
+            }
+        })));
+
+        var counters = registry.ReadCounters();
+        Assert.Equal((0, 16_000), (counters.Tcp.Current, counters.Tcp.Total));
+        Assert.InRange(counters.Tcp.Max, 1, 8);
+        Assert.Equal(counters.Tcp.Max, counters.All.Max);
+    }
+
     private static ConnectionSpec Tcp() => ConnectionSpec.ForSocket(
         ConnectionCarrier.Tcp, new IPEndPoint(IPAddress.Loopback, 1935), new IPEndPoint(IPAddress.Loopback, 50000), true, "TCP", "IR");
 }

@@ -8,7 +8,6 @@ namespace EmsSharp.Server.Api.Commands;
 internal static class EvoStreamCommands
 {
     private const string Outputs = "outputs (push, HLS, DASH, HDS, MSS, record) are planned";
-    private const string Connections = "connection counters are planned";
     private const string NotPlanned = "EmsSharp has no such feature";
 
     public static IReadOnlyList<(string Name, string Why)> NotYetAnswered { get; } =
@@ -20,7 +19,6 @@ internal static class EvoStreamCommands
         ("createMSSStream", Outputs),
         ("record", Outputs),
         ("listHTTPStreamingSessions", Outputs),
-        ("getExtendedConnectionCounters", Connections),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
         ("createIngestPoint", NotPlanned),
         ("removeIngestPoint", NotPlanned),
@@ -41,8 +39,6 @@ internal static class EvoStreamCommands
         ("addStorage", NotPlanned),
         ("listStorage", NotPlanned),
         ("removeStorage", NotPlanned),
-        ("resetMaxFdCounters", NotPlanned),
-        ("resetTotalFdCounters", NotPlanned),
         ("setConnectionsCountLimit", NotPlanned + " (the connection caps are settings: docs/OPERATIONS.md)"),
         ("getConnectionsCountLimit", NotPlanned + " (the connection caps are settings: docs/OPERATIONS.md)"),
         ("setBandwidthLimit", NotPlanned),
