@@ -13,4 +13,7 @@ internal sealed record ApiReply(bool Success, string Description, JsonNode? Data
     public static ApiReply Fail(string description, JsonNode? data = null) => new(false, description, data);
 
     public string Status => Success ? "SUCCESS" : "FAIL";
+
+    /// <summary>The data members the ASCII CLI prints (the command's <see cref="IApiCommand.AsciiMembers"/>); null: all.</summary>
+    public IReadOnlySet<string>? AsciiMembers { get; init; }
 }

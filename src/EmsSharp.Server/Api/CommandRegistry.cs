@@ -61,7 +61,8 @@ internal sealed partial class CommandRegistry
 
         try
         {
-            return await command.ExecuteAsync(arguments, session, cancellationToken).ConfigureAwait(false);
+            var reply = await command.ExecuteAsync(arguments, session, cancellationToken).ConfigureAwait(false);
+            return command.AsciiMembers is { } members ? reply with { AsciiMembers = members } : reply;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -20,5 +20,11 @@ internal interface IApiCommand
 
     IReadOnlyList<CommandParameter> Parameters { get; }
 
+    /// <summary>
+    /// The members of the reply's data the ASCII CLI prints (EvoStream's per-command <c>asciiList</c>, shared/EVOSTREAM-API.md
+    /// §6), at every level of nesting; null, for every command whose subset EvoStream does not document: all of them.
+    /// </summary>
+    IReadOnlySet<string>? AsciiMembers => null;
+
     ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken);
 }

@@ -46,7 +46,9 @@ internal static class ReplyFormatter
     /// <c>Command failed!</c>, the description, then the data as <c>key: value</c> lines indented 4 spaces and 2 more per
     /// level (an object's or array's key printed <c>key: </c> with its children below, array items <c>-- item</c>, an empty
     /// array <c>[]</c>), scalars as they are (strings unquoted, null empty). Lines end with LF CR, as EvoStream's do; a
-    /// reply ends with LF CR LF (success) or LF CR LF CR (failure) after an empty line.
+    /// reply ends with LF CR LF (success) or LF CR LF CR (failure) after an empty line. With <see cref="ApiReply.AsciiMembers"/>,
+    /// only those members are printed, at every level (pullStream's <c>uri</c> prints its <c>fullUri</c>, <c>port</c> and
+    /// <c>scheme</c>), in the reply's order, as EvoStream's ASCII CLI prints its per-command subset.
     /// </summary>
     public static string ToAscii(ApiReply reply)
     {
@@ -58,7 +60,7 @@ internal static class ReplyFormatter
         }
 
         sb.Append("Command entered successfully!").Append(AsciiEnd).Append(reply.Description).Append(AsciiEnd).Append(AsciiEnd);
-        AppendNode(sb, null, reply.Data, 4);
+        AppendNode(sb, null, reply.Data, 4, reply.AsciiMembers);
         sb.Append(AsciiEnd).Append('\n');
         return sb.ToString();
     }
@@ -67,7 +69,7 @@ internal static class ReplyFormatter
     private const string AsciiEnd = "\n\r";
 
     // One line per scalar; an object's or array's key on a line of its own ("key: ", trailing space), its children 2 deeper.
-    private static void AppendNode(StringBuilder sb, string? key, JsonNode? node, int indent)
+    private static void AppendNode(StringBuilder sb, string? key, JsonNode? node, int indent, IReadOnlySet<string>? members)
     {
         var prefix = key is null ? "" : key + ": ";
         switch (node)
@@ -76,7 +78,11 @@ internal static class ReplyFormatter
                 if (key is not null)
                     sb.Append(' ', indent).Append(prefix).Append(AsciiEnd);
                 foreach (var (name, value) in obj)
-                    AppendNode(sb, name, value, key is null ? indent : indent + 2);
+                {
+                    if (members is null || members.Contains(name))
+                        AppendNode(sb, name, value, key is null ? indent : indent + 2, members);
+                }
+
                 break;
             case JsonArray array:
                 var inner = key is null ? indent : indent + 2;
@@ -87,7 +93,7 @@ internal static class ReplyFormatter
                     if (item is JsonObject or JsonArray)
                     {
                         sb.Append(' ', inner).Append("-- ").Append(AsciiEnd);
-                        AppendNode(sb, null, item, inner + 2);
+                        AppendNode(sb, null, item, inner + 2, members);
                     }
                     else
                     {

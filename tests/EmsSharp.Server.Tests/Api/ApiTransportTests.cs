@@ -94,6 +94,30 @@ public sealed class ApiTransportTests : IAsyncLifetime
         Assert.Contains("configId", again[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_ascii_cli_prints_EvoStreams_subset_of_version_and_pullStream_and_all_of_other_replies()
+    {
+        await using var cli = await _ems.ConnectAsciiAsync();
+        var version = await cli.AsciiAsync("version");
+        Assert.Equal(["banner", "buildDate", "buildNumber", "codeName", "releaseNumber"], // in the reply's (alphabetical) order
+            version.Skip(2).Select(l => l.Trim().Split(':')[0]));
+        await using var json = await _ems.ConnectJsonAsync();
+        Assert.True((await json.JsonAsync("version")).Data().TryGetProperty("hash", out _)); // the JSON reply keeps them all
+
+        var pull = await cli.AsciiAsync("pullStream uri=rtsp://127.0.0.1:9/cam localStreamName=subset keepAlive=0");
+        Assert.Equal("Command entered successfully!", pull[0]);
+        var configId = Assert.Single(pull, l => l.StartsWith("    configId: ", StringComparison.Ordinal))["    configId: ".Length..];
+        Assert.Equal(
+            [$"    configId: {configId}", "    forceTcp: false", "    keepAlive: false", "    localStreamName: subset", "    uri: ",
+                "      fullUri: rtsp://127.0.0.1:9/cam", "      port: 9", "      scheme: rtsp"],
+            pull.Skip(2));
+        Assert.Equal("Command entered successfully!", (await cli.AsciiAsync("removeConfig id=" + configId))[0]);
+
+        // A command without a documented subset prints every member.
+        var count = await cli.AsciiAsync("getStreamsCount");
+        Assert.Equal(["    streamCount: 0"], count.Skip(2));
+    }
+
     public static TheoryData<string, string> Failures => new()
     {
         { "startWebrtc ersip=52.6.14.61 ersport=3535", "Missing mandatory parameter: roomid" },

@@ -51,6 +51,37 @@ public sealed class AsciiReplyLayoutTests
     }
 
     [Fact]
+    public void A_member_subset_applies_at_every_level_in_the_reply_order()
+    {
+        var reply = ApiReply.Ok("Stream rtsp://h/x enqueued for pulling", new JsonObject
+        {
+            ["configId"] = 3,
+            ["forceTcp"] = false,
+            ["keepAlive"] = true,
+            ["localStreamName"] = "x",
+            ["operationType"] = 1,
+            ["uri"] = new JsonObject { ["fullUri"] = "rtsp://h/x", ["host"] = "h", ["port"] = 554, ["scheme"] = "rtsp" },
+        }) with
+        {
+            AsciiMembers = new HashSet<string> { "localStreamName", "configId", "keepAlive", "forceTcp", "uri", "scheme", "port", "fullUri" },
+        };
+
+        Assert.Equal(
+            "Command entered successfully!\n\rStream rtsp://h/x enqueued for pulling\n\r\n\r"
+            + "    configId: 3\n\r"
+            + "    forceTcp: false\n\r"
+            + "    keepAlive: true\n\r"
+            + "    localStreamName: x\n\r"
+            + "    uri: \n\r"
+            + "      fullUri: rtsp://h/x\n\r"
+            + "      port: 554\n\r"
+            + "      scheme: rtsp\n\r"
+            + "\n\r\n",
+            ReplyFormatter.ToAscii(reply));
+        Assert.Contains("\"operationType\":1", ReplyFormatter.ToJson(reply), StringComparison.Ordinal); // JSON keeps every member
+    }
+
+    [Fact]
     public void A_failure_prints_the_header_and_the_reason()
     {
         Assert.Equal("Command failed!\n\rShutdown key provided is invalid\n\r\n\r\n\r",

@@ -20,6 +20,10 @@ internal sealed class PullStreamCommand(PullStreamManager pulls) : IApiCommand
         new("forceTcp", ParameterKind.Boolean, false, "false", "RTSP only: RTP interleaved on the RTSP connection instead of UDP"),
     ];
 
+    // EvoStream's ASCII CLI subset (shared/EVOSTREAM-API.md §6); uri, an object here, prints its own three.
+    public IReadOnlySet<string>? AsciiMembers { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { "localStreamName", "configId", "keepAlive", "forceTcp", "uri", "scheme", "port", "fullUri" };
+
     // The reply's `ip` waits this long at most for the host to resolve (the pull itself resolves again as it connects).
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
 

@@ -27,6 +27,9 @@ internal sealed class ShutdownServerCommand : IApiCommand
         new("key", ParameterKind.NonEmptyString, false, null, "the key the first call answered"),
     ];
 
+    // EvoStream's ASCII CLI subset (shared/EVOSTREAM-API.md §6): the key alone, whatever else a reply may carry.
+    public IReadOnlySet<string>? AsciiMembers { get; } = new HashSet<string>(StringComparer.Ordinal) { "key" };
+
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         if (arguments.GetString("key") is not { } given)

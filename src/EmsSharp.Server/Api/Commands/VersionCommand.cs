@@ -32,6 +32,10 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
 
     public IReadOnlyList<CommandParameter> Parameters { get; } = [];
 
+    // EvoStream's ASCII CLI subset (shared/EVOSTREAM-API.md §6): no branchName, hash or name.
+    public IReadOnlySet<string>? AsciiMembers { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { "releaseNumber", "banner", "buildDate", "buildNumber", "codeName" };
+
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken) =>
         ValueTask.FromResult(ApiReply.Ok("Version", Describe(options.Value)));
 
