@@ -39,12 +39,18 @@ public class EmsOptionsValidatorTests
         options.Events.Sinks.Add(new EventSinkOptions { Url = "http://127.0.0.1:9/e", SerializerType = "yaml" });
         options.Events.Sinks.Add(new EventSinkOptions { Type = "file", Format = "csv", MaxFiles = 0 });
         options.Events.Sinks.Add(new EventSinkOptions { Type = "mail" });
+        options.Events.Sinks.Add(new EventSinkOptions { Type = "file", FileName = "e.log", FileChunkLength = 0, FileChunkTime = "25:00:00" });
+        options.Events.Sinks.Add(new EventSinkOptions { Type = "file", FileName = "e.log", FileChunkLength = 60, FileChunkTime = "18:00:00" });
+        options.Events.Sinks.Add(new EventSinkOptions { Url = "http://127.0.0.1:9/e", AppendInstance = true });
         options.Events.FeedStoppedAfter = TimeSpan.Zero;
         var text = new EmsOptionsValidator().Validate(null, options).FailureMessage;
         foreach (var expected in new[]
         {
             "Events:Sinks:0:SerializerType", "Events:Sinks:1: a file sink needs FileName", "Events:Sinks:1:Format", "Events:Sinks:1:MaxFiles",
             "Events:Sinks:2:Type", "Events:FeedStoppedAfter",
+            "Events:Sinks:3:FileChunkLength must be 1..31536000 seconds (got 0)",
+            "Events:Sinks:3:FileChunkTime must be HH:MM:SS or HH:MM, 00:00:00..23:59:59 (got '25:00:00')",
+            "Events:Sinks:4: set FileChunkLength or FileChunkTime, not both", "Events:Sinks:5: FileName, FileChunkLength, FileChunkTime and AppendInstance are for file sinks",
         })
             Assert.Contains(expected, text, StringComparison.Ordinal);
 
@@ -52,6 +58,8 @@ public class EmsOptionsValidatorTests
         valid.Events.Sinks.Add("http://127.0.0.1:9/e");
         valid.Events.Sinks.Add(new EventSinkOptions { Url = "http://127.0.0.1:9/x", SerializerType = "XmlRpc" });
         valid.Events.Sinks.Add(new EventSinkOptions { Type = "FILE", FileName = "logs/events.log", Format = "W3C" });
+        valid.Events.Sinks.Add(new EventSinkOptions { Type = "file", FileName = "a.log", FileChunkLength = 43200, AppendInstance = true });
+        valid.Events.Sinks.Add(new EventSinkOptions { Type = "file", FileName = "b.log", FileChunkTime = "18:00" });
         Assert.True(new EmsOptionsValidator().Validate(null, valid).Succeeded);
     }
 

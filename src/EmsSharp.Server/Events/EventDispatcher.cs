@@ -34,11 +34,12 @@ internal sealed partial class EventDispatcher : IEventPublisher, IHostedService,
             Timeout = Timeout.InfiniteTimeSpan, // each sink applies its own per-request limit
         };
         _sinks = new IEventSink[events.Sinks.Count];
+        var instance = Random.Shared.Next(10_000); // EvoStream's instance number: random per run, the same for every file sink
         for (var i = 0; i < _sinks.Length; i++)
         {
             var sink = events.Sinks[i];
             _sinks[i] = sink.IsFile
-                ? new FileEventSink(sink, events.QueueCapacity, time, logger)
+                ? new FileEventSink(sink, events.QueueCapacity, instance, logger)
                 : new EventSink(new Uri(sink.Url), events.QueueCapacity, events.RequestTimeout, _client, logger) { Options = sink };
         }
 

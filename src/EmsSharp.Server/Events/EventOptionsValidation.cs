@@ -32,8 +32,8 @@ internal static class EventOptionsValidation
             errors.Add($"{key}: '{sink.Url}' is not an absolute http(s) URL.");
         if (sink.SerializerType.ToUpperInvariant() is not ("JSON" or "XML" or "XMLRPC"))
             errors.Add($"{key}:SerializerType must be JSON, XML or XMLRPC (got '{sink.SerializerType}').");
-        if (sink.FileName is not null)
-            errors.Add($"{key}: FileName is for file sinks; set Type to file, or remove it.");
+        if (sink.FileName is not null || sink.FileChunkLength is not null || sink.FileChunkTime is not null || sink.AppendInstance)
+            errors.Add($"{key}: FileName, FileChunkLength, FileChunkTime and AppendInstance are for file sinks; set Type to file, or remove them.");
     }
 
     private static void ValidateFile(EventSinkOptions sink, string key, List<string> errors)
@@ -48,6 +48,12 @@ internal static class EventOptionsValidation
             errors.Add($"{key}:MaxFileSize must be 4096..1099511627776 bytes.");
         if (sink.MaxFiles is < 1 or > 10_000)
             errors.Add($"{key}:MaxFiles must be 1..10000.");
+        if (sink.FileChunkLength is < 1 or > 31_536_000)
+            errors.Add($"{key}:FileChunkLength must be 1..31536000 seconds (got {sink.FileChunkLength}).");
+        if (sink.FileChunkTime is not null && sink.ChunkTimeOfDay is null)
+            errors.Add($"{key}:FileChunkTime must be HH:MM:SS or HH:MM, 00:00:00..23:59:59 (got '{sink.FileChunkTime}').");
+        if (sink.FileChunkLength is not null && sink.FileChunkTime is not null)
+            errors.Add($"{key}: set FileChunkLength or FileChunkTime, not both (EvoStream ignores both then; say which cut you mean).");
         if (sink.Url.Length > 0)
             errors.Add($"{key}: Url is for RPC sinks; a file sink writes to FileName.");
     }

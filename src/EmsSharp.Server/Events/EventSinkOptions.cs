@@ -34,6 +34,22 @@ internal sealed class EventSinkOptions
     /// <summary>File: how many of this sink's files are kept; the oldest is deleted when a new one would exceed it.</summary>
     public int MaxFiles { get; set; } = 10;
 
+    /// <summary>File: EvoStream's <c>fileChunkLength</c>: a file is closed this many seconds after it opened (unset: no time limit).</summary>
+    public int? FileChunkLength { get; set; }
+
+    /// <summary>
+    /// File: EvoStream's <c>fileChunkTime</c>, <c>HH:MM:SS</c> (or <c>HH:MM</c>), UTC: the open file is closed each day at this
+    /// time (unset: no daily cut). At most one of this and <see cref="FileChunkLength"/>.
+    /// </summary>
+    public string? FileChunkTime { get; set; }
+
+    /// <summary>File: EvoStream's <c>appendInstance</c>: the file names carry this run's 4-digit instance number after the base.</summary>
+    public bool AppendInstance { get; set; }
+
+    /// <summary>The parsed <see cref="FileChunkTime"/>, or null when unset or unreadable (validation refuses that at load).</summary>
+    public TimeOnly? ChunkTimeOfDay =>
+        TimeOnly.TryParseExact(FileChunkTime, ["HH:mm:ss", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) ? time : null;
+
     /// <summary>Event types this sink receives, matched without regard to case; empty: every event (EvoStream's default).</summary>
     public IList<string> EnabledEvents { get; } = [];
 

@@ -8,22 +8,26 @@ namespace EmsSharp.Server.Events;
 /// <summary>
 /// A file sink (shared/EVOSTREAM-API.md §5.2): each event is formatted on the publisher's thread (so the entry numbers
 /// follow the publishing order) into a bounded queue, and one loop appends the lines to the file and flushes whenever the
-/// queue runs empty. The files are <c>&lt;base&gt;_&lt;yyyyMMdd_HHmmss&gt;&lt;ext&gt;</c> (UTC, <c>_1</c>, <c>_2</c>, ... added when
-/// that name exists); a file that reaches <see cref="EventSinkOptions.MaxFileSize"/> is closed and the next line starts a
-/// new one, and only the newest <see cref="EventSinkOptions.MaxFiles"/> of this name are kept, so the sink holds at most
-/// their product on disk. A write that fails (full disk, no permission) is counted and logged, and the next line tries a
+/// queue runs empty. The files are <c>&lt;base&gt;[_&lt;instance&gt;]_&lt;yyyyMMdd_HHmmss&gt;&lt;ext&gt;</c> (UTC, the time of the file's
+/// first event; the instance with <see cref="EventSinkOptions.AppendInstance"/>; <c>_1</c>, <c>_2</c>, ... added when that name
+/// exists); a file that reaches <see cref="EventSinkOptions.MaxFileSize"/>, or whose time is up
+/// (<see cref="EventSinkOptions.FileChunkLength"/> after it opened, or the next <see cref="EventSinkOptions.FileChunkTime"/>),
+/// is closed and the next line starts a new one. Time is the events' own (the dispatcher's clock when each was published),
+/// so an event goes to the file of the period it happened in and the sink needs no timer: a quiet period makes no empty
+/// file. Only the newest <see cref="EventSinkOptions.MaxFiles"/> of this name (any instance) are kept, so the sink holds at
+/// most <c>MaxFiles</c> × <c>MaxFileSize</c> on disk. A write that fails (full disk, no permission) is counted and logged, and the next line tries a
 /// new file; it never stops the server. At a clean stop every queued line is written and flushed.
 /// </summary>
 internal sealed partial class FileEventSink : IEventSink
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    private readonly Channel<string> _queue;
+    private readonly Channel<(string Line, DateTimeOffset At)> _queue;
     private readonly Lock _gate = new();
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _directory;
     private readonly string _base;
+    private readonly string _prefix;
     private readonly string _extension;
     private readonly Regex _ownFiles;
     private long _entries;
@@ -32,21 +36,23 @@ internal sealed partial class FileEventSink : IEventSink
     private long _failed;
     private FileStream? _file;
     private long _size;
+    private DateTimeOffset _cutAt = DateTimeOffset.MaxValue;
     private bool _failing;
     private string? _lastStamp;
     private int _lastNumber;
 
-    public FileEventSink(EventSinkOptions options, int capacity, TimeProvider time, ILogger logger)
+    /// <summary>A sink of <paramref name="options"/>; <paramref name="instance"/> is this run's instance number, 0..9999 (EvoStream's: random per run).</summary>
+    public FileEventSink(EventSinkOptions options, int capacity, int instance, ILogger logger)
     {
         Options = options;
-        _time = time;
         _logger = logger;
         var path = Path.GetFullPath(options.FileName!);
         _directory = Path.GetDirectoryName(path)!;
         _base = Path.GetFileNameWithoutExtension(path);
         _extension = Path.GetExtension(path);
-        _ownFiles = new Regex("^" + Regex.Escape(_base) + @"_(\d{8}_\d{6})(?:_(\d+))?" + Regex.Escape(_extension) + "$", RegexOptions.CultureInvariant);
-        _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(capacity)
+        _prefix = _base + (options.AppendInstance ? "_" + instance.ToString("D4", CultureInfo.InvariantCulture) : "") + "_";
+        _ownFiles = new Regex("^" + Regex.Escape(_base) + @"(?:_\d{4})?_(\d{8}_\d{6})(?:_(\d+))?" + Regex.Escape(_extension) + "$", RegexOptions.CultureInvariant);
+        _queue = Channel.CreateBounded<(string, DateTimeOffset)>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: refuse when full, so we can count the drop
             SingleReader = true,
@@ -73,7 +79,8 @@ internal sealed partial class FileEventSink : IEventSink
         lock (_gate)
         {
             // A dropped line still takes its number: the gap shows in the file.
-            if (_queue.Writer.TryWrite(EventFileFormatter.Format(Options.FileFormat, ++_entries, envelope)))
+            var line = EventFileFormatter.Format(Options.FileFormat, ++_entries, envelope);
+            if (_queue.Writer.TryWrite((line, DateTimeOffset.FromUnixTimeSeconds(envelope.Timestamp))))
                 return;
         }
 
@@ -90,8 +97,8 @@ internal sealed partial class FileEventSink : IEventSink
         {
             while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out var line))
-                    Write(line);
+                while (_queue.Reader.TryRead(out var entry))
+                    Write(entry.Line, entry.At);
                 Flush();
             }
         }
@@ -105,13 +112,13 @@ internal sealed partial class FileEventSink : IEventSink
         }
     }
 
-    private void Write(string line)
+    private void Write(string line, DateTimeOffset at)
     {
         var bytes = Utf8.GetBytes(line);
         try
         {
-            if (_file is null || (_size > 0 && _size + bytes.Length > Options.MaxFileSize))
-                OpenNewFile();
+            if (_file is null || (_size > 0 && _size + bytes.Length > Options.MaxFileSize) || at >= _cutAt)
+                OpenNewFile(at);
             _file!.Write(bytes);
             _size += bytes.Length;
             Interlocked.Increment(ref _written);
@@ -140,15 +147,15 @@ internal sealed partial class FileEventSink : IEventSink
         }
     }
 
-    private void OpenNewFile()
+    private void OpenNewFile(DateTimeOffset at)
     {
         CloseFile();
         Directory.CreateDirectory(_directory);
-        var stamp = _time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        var stamp = at.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         // Within one second the numbers only grow, so a name freed by the clean-up is never taken again by a newer file.
         for (var attempt = stamp == _lastStamp ? _lastNumber + 1 : 0; ; attempt++)
         {
-            var name = _base + "_" + stamp + (attempt == 0 ? "" : "_" + attempt.ToString(CultureInfo.InvariantCulture)) + _extension;
+            var name = _prefix + stamp + (attempt == 0 ? "" : "_" + attempt.ToString(CultureInfo.InvariantCulture)) + _extension;
             var path = Path.Combine(_directory, name);
             try
             {
@@ -165,7 +172,8 @@ internal sealed partial class FileEventSink : IEventSink
         }
 
         _size = 0;
-        var header = EventFileFormatter.Header(Options.FileFormat, _time.GetUtcNow());
+        _cutAt = CutTime(at);
+        var header = EventFileFormatter.Header(Options.FileFormat, at);
         if (header.Length > 0)
         {
             var bytes = Utf8.GetBytes(header);
@@ -174,6 +182,18 @@ internal sealed partial class FileEventSink : IEventSink
         }
 
         DeleteOldFiles();
+    }
+
+    // When a file opened at `opened` ends: FileChunkLength seconds later, or at the next FileChunkTime (UTC, as the names);
+    // never without either (validation allows one at most, as EvoStream chunks by one).
+    private DateTimeOffset CutTime(DateTimeOffset opened)
+    {
+        if (Options.FileChunkLength is { } seconds)
+            return opened.AddSeconds(seconds);
+        if (Options.ChunkTimeOfDay is not { } timeOfDay)
+            return DateTimeOffset.MaxValue;
+        var today = new DateTimeOffset(opened.UtcDateTime.Date + timeOfDay.ToTimeSpan(), TimeSpan.Zero);
+        return today > opened ? today : today.AddDays(1);
     }
 
     // Keeps the newest MaxFiles of this sink's files (the one just opened among them), ordered by their names' time and

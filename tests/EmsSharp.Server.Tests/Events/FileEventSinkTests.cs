@@ -16,17 +16,19 @@ public sealed class FileEventSinkTests : IDisposable
 
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
-    private EventDispatcher NewDispatcher(string format, long maxFileSize = 10 * 1024 * 1024, int maxFiles = 10)
+    private EventDispatcher NewDispatcher(string format, long maxFileSize = 10 * 1024 * 1024, int maxFiles = 10, Action<EventSinkOptions>? configure = null)
     {
         var options = new EmsOptions();
-        options.Events.Sinks.Add(new EventSinkOptions
+        var sink = new EventSinkOptions
         {
             Type = "File",
             FileName = Path.Combine(_folder, "logs", "events.log"),
             Format = format,
             MaxFileSize = maxFileSize,
             MaxFiles = maxFiles,
-        });
+        };
+        configure?.Invoke(sink);
+        options.Events.Sinks.Add(sink);
         return new EventDispatcher(Options.Create(options), _time, NullLogger<EventDispatcher>.Instance);
     }
 
@@ -141,4 +143,66 @@ public sealed class FileEventSinkTests : IDisposable
         // The newest survive: the last event is in one of them.
         Assert.Contains(files.SelectMany(Lines), l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64() == 40);
     }
+
+    [Fact]
+    public async Task FileChunkLength_starts_a_new_file_that_many_seconds_after_one_opened()
+    {
+        using var dispatcher = NewDispatcher("json", configure: s => s.FileChunkLength = 60);
+        await dispatcher.StartAsync(CancellationToken.None);
+        Publish(dispatcher, 1);
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Publish(dispatcher, 2); // 12:31:04, still in the first minute of the file
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Publish(dispatcher, 3); // 12:31:05: a new file
+        _time.Advance(TimeSpan.FromMinutes(10)); // a quiet spell makes no empty files
+        Publish(dispatcher, 4);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["events_20261206_123005.log", "events_20261206_123105.log", "events_20261206_124105.log"], Files());
+        Assert.Equal([[1, 2], [3], [4]], Files().Select(Ids));
+    }
+
+    [Fact]
+    public async Task FileChunkTime_cuts_every_day_at_that_UTC_time()
+    {
+        using var dispatcher = NewDispatcher("json", configure: s => s.FileChunkTime = "18:00:00");
+        await dispatcher.StartAsync(CancellationToken.None);
+        Publish(dispatcher, 1); // 2026-12-06 12:30:05
+        _time.SetUtcNow(new DateTimeOffset(2026, 12, 6, 17, 59, 59, TimeSpan.Zero));
+        Publish(dispatcher, 2);
+        _time.SetUtcNow(new DateTimeOffset(2026, 12, 6, 18, 0, 0, TimeSpan.Zero));
+        Publish(dispatcher, 3);
+        _time.SetUtcNow(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        Publish(dispatcher, 4); // the next day before 18:00: same file
+        _time.SetUtcNow(new DateTimeOffset(2026, 12, 8, 18, 0, 1, TimeSpan.Zero));
+        Publish(dispatcher, 5); // past the next cut (12-07 18:00)
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["events_20261206_123005.log", "events_20261206_180000.log", "events_20261208_180001.log"], Files());
+        Assert.Equal([[1, 2], [3, 4], [5]], Files().Select(Ids));
+    }
+
+    [Fact]
+    public async Task AppendInstance_puts_the_runs_instance_number_in_every_name_and_files_of_any_instance_share_MaxFiles()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "logs"));
+        File.WriteAllText(Path.Combine(_folder, "logs", "events_0042_20261201_000000.log"), "an earlier run's\n");
+        using var dispatcher = NewDispatcher("json", maxFiles: 2, configure: s => (s.AppendInstance, s.FileChunkLength) = (true, 1));
+        await dispatcher.StartAsync(CancellationToken.None);
+        Publish(dispatcher, 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Publish(dispatcher, 2);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        var files = Files();
+        Assert.Equal(2, files.Length); // the earlier run's file, the oldest, made room
+        var instance = Assert.Single(files.Select(f => f.Split('_')[1]).Distinct());
+        Assert.Matches("^[0-9]{4}$", instance);
+        Assert.Equal([$"events_{instance}_20261206_123005.log", $"events_{instance}_20261206_123006.log"], files);
+    }
+
+    private static void Publish(EventDispatcher dispatcher, int n) =>
+        dispatcher.Publish(EventTypes.InStreamCreated, new JsonObject { ["name"] = "cam" + n });
+
+    private long[] Ids(string file) => [.. Lines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64())];
 }
