@@ -1,5 +1,8 @@
 using System.Text.Json;
+using EmsSharp.Interop.Tests.Playback;
+using EmsSharp.Load.Viewers;
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Dtls;
 using EmsSharp.Server;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Ingest;
@@ -8,8 +11,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EmsSharp.Interop.Tests.Ingest;
 
 /// <summary>
-/// listConnections through the real HTTP API while ffmpeg publishes over RTMP, and while the ems pulls from ffmpeg: each is
-/// one connection in EvoStream's shape ({carrier, stack}, a pull's pullSettings), carrying its stream, gone once it ends.
+/// listConnections through the real HTTP API while ffmpeg publishes over RTMP, while the ems pulls from ffmpeg, and while a
+/// WebRTC viewer (the load tool's, through a real ers) plays: each is one connection in EvoStream's shape ({carrier, stack},
+/// a pull's pullSettings), carrying its stream, gone once it ends.
 /// </summary>
 public sealed class ConnectionsInteropTests
 {
@@ -68,6 +72,59 @@ public sealed class ConnectionsInteropTests
                 (settings.GetProperty("configId").GetInt64(), settings.GetProperty("uri").GetString(), settings.GetProperty("operationType").GetInt32()));
             Assert.Equal(stream.Id, Assert.Single(pull.GetProperty("stack")[1].GetProperty("streams").EnumerateArray()).GetProperty("uniqueId").GetInt64());
         });
+    }
+
+    [Fact]
+    public async Task A_WebRTC_viewer_is_listed_as_a_UDP_connection_carrying_its_output_until_it_leaves()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync();
+        await rig.StartWebrtcAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var signalling = new ErsViewerSignallingFactory(new ViewerOptions
+        {
+            Ers = new Uri($"http://127.0.0.1:{rig.Ers.Port}/"),
+            Room = PlaybackRig.Room,
+            Stream = "test",
+            Transport = ViewerTransport.Srtp,
+        });
+        var viewer = new SimulatedViewer(signalling.Create(), ViewerTransport.Srtp, "test", DtlsCertificate.Generate());
+        long id;
+        await using (viewer)
+        {
+            await viewer.JoinAsync(timeout.Token);
+            await viewer.WaitForPacketsAsync(1, timeout.Token); // media flows: the server made the viewer an output first
+
+            var session = Assert.Single((await GetAsync(rig.Api, "listConnections")).EnumerateArray(), c => Layers(c)[^1] == "WRTCCNX");
+            Assert.Equal("UDP ICEU IDTLS WRTCCNX", string.Join(' ', Layers(session)));
+            var carrier = session.GetProperty("carrier");
+            Assert.Equal(("IOHT_UDP_CARRIER", "127.0.0.1", viewer.LocalPort),
+                (carrier.GetProperty("type").GetString(), carrier.GetProperty("farIP").GetString(), carrier.GetProperty("farPort").GetInt32()));
+            Assert.True(carrier.GetProperty("nearPort").GetInt32() > 0, "no near port: the shared WebRTC port");
+            Assert.True(carrier.GetProperty("tx").GetInt64() > 0, "no media counted as sent");
+            var output = Assert.Single(session.GetProperty("stack")[3].GetProperty("streams").EnumerateArray());
+            Assert.Equal(("ONP", "test", 9),
+                (output.GetProperty("type").GetString(), output.GetProperty("name").GetString(), output.GetProperty("connectionType").GetInt32()));
+
+            id = carrier.GetProperty("id").GetInt64();
+            Assert.Contains(id, (await GetAsync(rig.Api, "listConnectionsIds")).EnumerateArray().Select(e => e.GetInt64()));
+            var info = await GetAsync(rig.Api, $"getConnectionInfo?id={id}");
+            Assert.Equal("UDP ICEU IDTLS WRTCCNX", string.Join(' ', Layers(info)));
+            Assert.Equal(output.GetProperty("uniqueId").GetInt64(),
+                Assert.Single(info.GetProperty("stack")[3].GetProperty("streams").EnumerateArray()).GetProperty("uniqueId").GetInt64());
+            var counters = (await GetAsync(rig.Api, "getExtendedConnectionCounters")).GetProperty("origin").GetProperty("managedUdp");
+            Assert.Equal((1, 1), (counters.GetProperty("current").GetInt64(), counters.GetProperty("total").GetInt64()));
+        }
+
+        // The viewer left (the ers tells the ems): its connection goes.
+        var registry = rig.Ems.Services.GetRequiredService<ConnectionRegistry>();
+        var gone = new SemaphoreSlim(0); // not disposed: the server may still raise Changed after the test
+        registry.Changed += () => gone.Release();
+        while (registry.TryGet(id, out _))
+        {
+            Assert.True(await gone.WaitAsync(TimeSpan.FromSeconds(10)), "the viewer's connection is still listed");
+        }
+
+        Assert.Equal("FAIL", (await rig.CommandAsync($"getConnectionInfo?id={id}")).GetProperty("status").GetString());
     }
 
     private static async Task WithEmsAsync(Func<EmsHost, HttpClient, Task> test)
