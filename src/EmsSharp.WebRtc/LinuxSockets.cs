@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace EmsSharp.WebRtc;
 
 /// <summary>
-/// The Linux socket call .NET does not wrap, <c>sendmmsg(2)</c>, with the C structures it takes laid out as on 64-bit
+/// The Linux socket calls .NET does not wrap, <c>sendmmsg(2)</c> and <c>recvmmsg(2)</c>, with the C structures it takes laid out as on 64-bit
 /// Linux (x64 and arm64 are both LP64 and little-endian: pointers and <c>size_t</c> 8 bytes, <c>int</c> and
 /// <c>socklen_t</c> 4, natural alignment), and the constants of <c>udp(7)</c> GSO.
 /// </summary>
@@ -12,6 +12,15 @@ internal static unsafe partial class LinuxSockets
 {
     /// <summary><c>MSG_DONTWAIT</c> (&lt;bits/socket.h&gt;): never block, report <c>EAGAIN</c> instead.</summary>
     public const int MsgDontWait = 0x40;
+
+    /// <summary><c>MSG_TRUNC</c> (&lt;bits/socket.h&gt;), in a received message's flags: the datagram was longer than its buffer.</summary>
+    public const int MsgTrunc = 0x20;
+
+    /// <summary>
+    /// <c>MSG_WAITFORONE</c> (&lt;bits/socket.h&gt;, Linux 2.6.34): <c>recvmmsg</c> blocks for the first message only and
+    /// then takes what is already queued.
+    /// </summary>
+    public const int MsgWaitForOne = 0x10000;
 
     /// <summary><c>SOL_UDP</c>, the level of UDP options: <c>IPPROTO_UDP</c>.</summary>
     public const int SolUdp = 17;
@@ -48,6 +57,14 @@ internal static unsafe partial class LinuxSockets
     [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
     public static partial int SendMmsg(SafeSocketHandle socket, MMsgHdr* messages, uint count, int flags);
 
+    /// <summary>
+    /// <c>int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout)</c>,
+    /// recvmmsg(2): receives up to <paramref name="count"/> messages and returns how many came (each one's length in
+    /// its <see cref="MMsgHdr.Length"/>), or -1 with errno when the first one failed.
+    /// </summary>
+    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMmsg(SafeSocketHandle socket, MMsgHdr* messages, uint count, int flags, void* timeout);
+
     /// <summary><c>struct iovec</c> (&lt;sys/uio.h&gt;), 16 bytes.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec
@@ -69,7 +86,9 @@ internal static unsafe partial class LinuxSockets
         public int Flags;
     }
 
-    /// <summary><c>struct mmsghdr</c> (sendmmsg(2)), 64 bytes: the message and the bytes the kernel sent of it.</summary>
+    /// <summary>
+    /// <c>struct mmsghdr</c> (sendmmsg(2), recvmmsg(2)), 64 bytes: the message and the bytes the kernel sent or received.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct MMsgHdr
     {

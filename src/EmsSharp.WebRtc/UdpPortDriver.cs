@@ -1,7 +1,9 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EmsSharp.Protocols.Ice;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,6 +19,13 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 {
     private const int MaxDatagram = 2048;
 
+    // Source endpoints the receive thread keeps, so a datagram from a known peer allocates none; cleared when full, so
+    // datagrams from many addresses (spoofed or not) cannot grow it.
+    private const int MaxCachedEndpoints = 4096;
+
+    // No WebRTC datagram is that long (browsers keep to about 1,200 bytes): such a datagram is dropped, as a fault.
+    private const string Oversized = "a datagram longer than 2048 bytes was dropped";
+
     private readonly Socket _socket;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -31,6 +40,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     private readonly Thread _receiveThread;
     private readonly List<IceCandidate> _hostCandidates;
     private readonly LinuxUdpBatchSender? _batchSender;
+    private readonly LinuxUdpBatchReceiver? _batchReceiver;
+    private readonly Dictionary<ulong, IPEndPoint> _endpoints = [];
     private readonly SessionWorkerPool _workers;
     private long _receiveFaults;
     private long _lastFaultLogged;
@@ -45,12 +56,14 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _hostCandidates = HostCandidateEnumerator.Enumerate(options, LocalEndPoint.Port);
         _batchSender = LinuxUdpBatchSender.TryCreate(_socket, options.BatchedSends, _logger);
+        _batchReceiver = LinuxUdpBatchReceiver.TryCreate(_socket, options.BatchedReceives, MaxDatagram, _logger);
         try
         {
             StartTcp(options);
         }
         catch
         {
+            _batchReceiver?.Dispose();
             _socket.Dispose();
             throw;
         }
@@ -72,6 +85,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     /// datagram). GSO turns off for good if the kernel refuses it (see <see cref="UdpPortDriverOptions.BatchedSends"/>).
     /// </summary>
     public string BatchedSendPath => _batchSender is null ? "sendto" : _batchSender.Gso ? "sendmmsg+gso" : "sendmmsg";
+
+    /// <summary>How datagrams are received, for logs: <c>recvmmsg</c> (many per call) or <c>recvfrom</c> (one per call).</summary>
+    public string ReceivePath => _batchReceiver is null ? "recvfrom" : "recvmmsg";
 
     /// <summary>System calls made by batched sends (<c>sendmmsg</c>); 0 on the one-call-per-datagram path.</summary>
     internal long BatchSendCalls => _batchSender?.Calls ?? 0;
@@ -99,8 +115,9 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose(); // unblocks the receive thread's ReceiveFrom (.NET shuts the socket down under it)
+        _socket.Dispose(); // unblocks the receive thread's call (.NET shuts the socket down under it)
         _receiveThread.Join();
+        _batchReceiver?.Dispose();
 
         await StopTcpAsync().ConfigureAwait(false);
         foreach (var s in _byUfrag.Values)
@@ -190,17 +207,25 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     // readable data only (receiver_wake_function), and sends never wait on this socket (MSG_DONTWAIT, poll).
     private void ReceiveLoop()
     {
-        var buffer = new byte[MaxDatagram];
+        if (_batchReceiver is { } batches)
+        {
+            ReceiveBatches(batches);
+            return;
+        }
+
+        var buffer = new byte[MaxDatagram + 1]; // one byte more, to tell a datagram that fits from one cut short
         var address = new SocketAddress(AddressFamily.InterNetwork);
-        var any = new IPEndPoint(IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 var received = _socket.ReceiveFrom(buffer, SocketFlags.None, address);
-                var from = (IPEndPoint)any.Create(address);
-                BeforeDispatch?.Invoke(from);
-                Dispatch(buffer.AsSpan(0, received), from);
+                if (received > MaxDatagram)
+                {
+                    throw new IOException(Oversized);
+                }
+
+                Receive(buffer.AsSpan(0, received), address.Buffer.Span[..address.Size]);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
@@ -217,6 +242,79 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
                 OnReceiveFault(e);
             }
         }
+    }
+
+    // The same with recvmmsg: every datagram queued, up to a batch, per call. A batch's datagrams are dispatched in
+    // order, so those for one session are posted to its worker back to back and wake it once.
+    private void ReceiveBatches(LinuxUdpBatchReceiver receiver)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            int count;
+            try
+            {
+                count = receiver.Receive();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // As above: an error of one call must not end receiving.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                OnReceiveFault(e);
+                continue;
+            }
+
+            for (var i = 0; i < count && !_stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    if (!receiver.TryGet(i, out var datagram, out var source))
+                    {
+                        throw new IOException(Oversized);
+                    }
+
+                    Receive(datagram, source);
+                }
+#pragma warning disable CA1031 // One bad datagram or session must not end receiving for every session on the port.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    OnReceiveFault(e);
+                }
+            }
+        }
+    }
+
+    // A datagram from the sockaddr_in `source` (receive thread only).
+    private void Receive(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source)
+    {
+        var from = EndpointOf(source);
+        BeforeDispatch?.Invoke(from);
+        Dispatch(datagram, from);
+    }
+
+    // The endpoint of a struct sockaddr_in (<netinet/in.h>: family, then the port and the address in network order), one
+    // instance per address while it stays cached (receive thread only).
+    private IPEndPoint EndpointOf(ReadOnlySpan<byte> sockaddrIn)
+    {
+        var port = BinaryPrimitives.ReadUInt16BigEndian(sockaddrIn[2..]);
+        var address = MemoryMarshal.Read<uint>(sockaddrIn[4..]); // IPAddress(long) takes the octets as they lie in memory
+        var key = ((ulong)address << 16) | port;
+        if (!_endpoints.TryGetValue(key, out var endpoint))
+        {
+            if (_endpoints.Count >= MaxCachedEndpoints)
+            {
+                _endpoints.Clear();
+            }
+
+            endpoint = new IPEndPoint(new IPAddress(address), port);
+            _endpoints.Add(key, endpoint);
+        }
+
+        return endpoint;
     }
 
     private void OnReceiveFault(Exception e)

@@ -37,6 +37,12 @@ public sealed record UdpPortDriverOptions
     public UdpBatchMode BatchedSends { get; init; }
 
     /// <summary>
+    /// Take every datagram already queued with one <c>recvmmsg(2)</c> call on 64-bit Linux (the default); false, or
+    /// elsewhere, one <c>recvfrom</c> per datagram.
+    /// </summary>
+    public bool BatchedReceives { get; init; } = true;
+
+    /// <summary>
     /// Session workers: loops that each own many sessions and run their ICE, DTLS and SCTP (mediasoup's model). 0, the
     /// default, means one per processor.
     /// </summary>

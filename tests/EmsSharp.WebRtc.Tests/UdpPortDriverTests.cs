@@ -10,10 +10,12 @@ public sealed class UdpPortDriverTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    [Fact]
-    public async Task Receive_loop_survives_a_fault_per_datagram_and_counts_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Receive_loop_survives_a_fault_per_datagram_and_counts_it(bool batched)
     {
-        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback, BatchedReceives = batched });
         var seen = 0;
         var allSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         port.BeforeDispatch = _ =>
@@ -37,6 +39,53 @@ public sealed class UdpPortDriverTests
 
         await allSeen.Task.WaitAsync(Deadline);
         Assert.Equal(3, port.ReceiveFaults);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Each_datagram_reaches_dispatch_in_order_with_its_own_source(bool batched)
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback, BatchedReceives = batched });
+        Assert.Equal(batched ? "recvmmsg" : "recvfrom", port.ReceivePath);
+        using var a = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        using var b = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        a.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        b.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        const int PerSender = 50; // more than one recvmmsg batch (32), sent before the port reads any
+        var seen = new List<IPEndPoint>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new ManualResetEventSlim();
+        port.BeforeDispatch = from =>
+        {
+            gate.Wait(Deadline); // holds the receive thread, so the rest queue up in the socket
+            lock (seen)
+            {
+                seen.Add(from);
+                if (seen.Count == (2 * PerSender) + 1)
+                {
+                    all.TrySetResult();
+                }
+            }
+        };
+
+        a.SendTo(new byte[] { 0x17, 0xFE, 0xFD, 0 }, port.LocalEndPoint);
+        a.SendTo(new byte[4000], port.LocalEndPoint); // longer than any WebRTC datagram: dropped and counted
+        for (var i = 0; i < PerSender; i++)
+        {
+            a.SendTo(new byte[] { 0x17, 0xFE, 0xFD, 1 }, port.LocalEndPoint);
+            b.SendTo(new byte[] { 0x17, 0xFE, 0xFD, 2 }, port.LocalEndPoint);
+        }
+
+        gate.Set();
+        await all.Task.WaitAsync(Deadline);
+        Assert.Equal(1, port.ReceiveFaults);
+        Assert.Equal(a.LocalEndPoint, seen[0]);
+        for (var i = 0; i < PerSender; i++)
+        {
+            Assert.Equal(a.LocalEndPoint, seen[1 + (2 * i)]);
+            Assert.Equal(b.LocalEndPoint, seen[2 + (2 * i)]);
+        }
     }
 
     [Fact]

@@ -42,6 +42,12 @@ internal sealed class WebRtcOptions
     public UdpBatchMode BatchedSends { get; set; }
 
     /// <summary>
+    /// Take every datagram already queued on the UDP port with one <c>recvmmsg</c> call (64-bit Linux; the default);
+    /// false: one <c>recvfrom</c> per datagram, the portable path.
+    /// </summary>
+    public bool BatchedReceives { get; set; } = true;
+
+    /// <summary>
     /// Session workers: loops that each own many viewers' sessions (ICE, DTLS, SCTP, their timers). 0 (the default)
     /// means one per processor.
     /// </summary>

@@ -57,10 +57,11 @@ internal sealed partial class WebRtcPort(
                         IncludeLoopback = o.IncludeLoopback,
                         CandidateAddresses = addresses.Count > 0 ? addresses : null,
                         BatchedSends = o.BatchedSends,
+                        BatchedReceives = o.BatchedReceives,
                         Workers = o.Workers,
                     }, time, loggerFactory);
                     LogBound(loggerFactory.CreateLogger<WebRtcPort>(), _driver.LocalEndPoint, _driver.TcpEndPoint?.ToString() ?? "off",
-                        _driver.HostCandidates.Count, _driver.BatchedSendPath);
+                        _driver.HostCandidates.Count, _driver.BatchedSendPath, _driver.ReceivePath);
                 }
 
                 return _driver;
@@ -92,6 +93,6 @@ internal sealed partial class WebRtcPort(
             await driver.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates; frames sent with {SendPath}")]
-    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count, string sendPath);
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates; frames sent with {SendPath}, datagrams received with {ReceivePath}")]
+    private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count, string sendPath, string receivePath);
 }
