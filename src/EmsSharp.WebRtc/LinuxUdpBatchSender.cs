@@ -15,8 +15,11 @@ namespace EmsSharp.WebRtc;
 /// </summary>
 internal sealed unsafe partial class LinuxUdpBatchSender
 {
-    // Messages one call hands the kernel (which takes up to UIO_MAXIOV, 1024): 128 × 104 bytes of headers on the stack.
+    // Messages one call hands the kernel (which takes up to UIO_MAXIOV, 1024): 128 × 144 bytes of headers on the stack.
     private const int MaxMessagesPerCall = 128;
+
+    // The largest socket address a message names: struct sockaddr_in6 (28 bytes), rounded up.
+    private const int MaxNameLength = 32;
 
     // UDP_MAX_SEGMENTS (include/linux/udp.h): 64 since 4.18 (later kernels allow more).
     private const int MaxGsoSegments = 64;
@@ -99,26 +102,45 @@ internal sealed unsafe partial class LinuxUdpBatchSender
     /// <see cref="SendBufferWait"/> drops the rest of the batch. Throws <see cref="ObjectDisposedException"/> once the
     /// socket is closed.
     /// </summary>
-    public void Send(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, SocketAddress address, IPEndPoint destination)
+    public void Send(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, SocketAddress address, IPEndPoint destination) =>
+        Send(datagrams, lengths, [new UdpSendGroup(lengths.Length, address, destination)]);
+
+    /// <summary>
+    /// The same for several destinations in one go: <paramref name="groups"/> take the datagrams in order, each its
+    /// <see cref="UdpSendGroup.Count"/> for its destination, and one <c>sendmmsg</c> carries messages to many of them.
+    /// </summary>
+    public void Send(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths, ReadOnlySpan<UdpSendGroup> groups)
     {
         var messages = stackalloc MMsgHdr[MaxMessagesPerCall];
         var vectors = stackalloc IoVec[MaxMessagesPerCall];
         var controls = stackalloc UdpSegmentMessage[MaxMessagesPerCall];
+        var names = stackalloc byte[MaxMessagesPerCall * MaxNameLength];
         Span<int> segments = stackalloc int[MaxMessagesPerCall];
-        ValidateLengths(datagrams.Length, lengths);
+        Span<int> messageGroups = stackalloc int[MaxMessagesPerCall];
+        ValidateLengths(datagrams.Length, lengths, groups);
         var gso = Gso;
         var retryingWithoutGso = false;
         fixed (byte* data = datagrams)
-        fixed (byte* name = address.Buffer.Span)
         {
+            // The first datagram not yet sent, its offset, and the group it belongs to.
             var next = 0;
             var offset = 0;
+            var group = 0;
+            var groupEnd = groups.Length > 0 ? groups[0].Count : 0;
             while (next < lengths.Length)
             {
                 var count = 0;
-                for (int d = next, o = offset; count < MaxMessagesPerCall && d < lengths.Length; count++)
+                for (int d = next, o = offset, g = group, end = groupEnd; count < MaxMessagesPerCall && d < lengths.Length; count++)
                 {
-                    var n = CountSegments(lengths, d, gso, out var bytes);
+                    while (d == end)
+                    {
+                        end += groups[++g].Count;
+                    }
+
+                    var n = CountSegments(lengths, d, end, gso, out var bytes);
+                    var address = groups[g].Address;
+                    var name = names + (count * MaxNameLength);
+                    address.Buffer.Span[..address.Size].CopyTo(new Span<byte>(name, MaxNameLength));
                     vectors[count] = new IoVec { Base = data + o, Length = (nuint)bytes };
                     messages[count] = new MMsgHdr
                     {
@@ -139,6 +161,7 @@ internal sealed unsafe partial class LinuxUdpBatchSender
                     }
 
                     segments[count] = n;
+                    messageGroups[count] = g;
                     d += n;
                     o += bytes;
                 }
@@ -150,8 +173,7 @@ internal sealed unsafe partial class LinuxUdpBatchSender
                     // sendmmsg(2): fewer than asked means the next message failed; the next call reports its error.
                     for (var i = 0; i < sent; i++)
                     {
-                        next += segments[i];
-                        offset += (int)vectors[i].Length;
+                        Advance(groups, segments[i], (int)vectors[i].Length, messageGroups[i], ref next, ref offset, ref group, ref groupEnd);
                     }
 
                     if (retryingWithoutGso)
@@ -178,26 +200,38 @@ internal sealed unsafe partial class LinuxUdpBatchSender
                 }
 
                 retryingWithoutGso = false;
-                LogSendFailed(_logger, destination, segments[0], Marshal.GetPInvokeErrorMessage(errno));
+                LogSendFailed(_logger, groups[messageGroups[0]].Destination, segments[0], Marshal.GetPInvokeErrorMessage(errno));
                 if (errno == Eagain)
                 {
                     return;
                 }
 
-                next += segments[0];
-                offset += (int)vectors[0].Length;
+                Advance(groups, segments[0], (int)vectors[0].Length, messageGroups[0], ref next, ref offset, ref group, ref groupEnd);
             }
         }
     }
 
-    // The datagrams, from `first`, that one message carries: one, or with GSO a run of equal sizes and at most one
-    // shorter datagram ending it, within the kernel's limits on segments and bytes.
-    private static int CountSegments(ReadOnlySpan<int> lengths, int first, bool gso, out int bytes)
+    // Moves past one message's datagrams, which belong to group `messageGroup`.
+    private static void Advance(ReadOnlySpan<UdpSendGroup> groups, int datagrams, int bytes, int messageGroup,
+        ref int next, ref int offset, ref int group, ref int groupEnd)
+    {
+        while (group < messageGroup)
+        {
+            groupEnd += groups[++group].Count;
+        }
+
+        next += datagrams;
+        offset += bytes;
+    }
+
+    // The datagrams, from `first` and before `end`, that one message carries: one, or with GSO a run of equal sizes and at
+    // most one shorter datagram ending it, within the kernel's limits on segments and bytes.
+    private static int CountSegments(ReadOnlySpan<int> lengths, int first, int end, bool gso, out int bytes)
     {
         var size = lengths[first];
         bytes = size;
         var n = 1;
-        while (gso && n < MaxGsoSegments && first + n < lengths.Length)
+        while (gso && n < MaxGsoSegments && first + n < end)
         {
             var length = lengths[first + n];
             if (length > size || bytes + length > MaxGsoBytes)
@@ -216,7 +250,7 @@ internal sealed unsafe partial class LinuxUdpBatchSender
         return n;
     }
 
-    private static void ValidateLengths(int available, ReadOnlySpan<int> lengths)
+    private static void ValidateLengths(int available, ReadOnlySpan<int> lengths, ReadOnlySpan<UdpSendGroup> groups)
     {
         var total = 0L;
         foreach (var length in lengths)
@@ -226,6 +260,18 @@ internal sealed unsafe partial class LinuxUdpBatchSender
         }
 
         ArgumentOutOfRangeException.ThrowIfGreaterThan(total, available, nameof(lengths));
+        var grouped = 0;
+        foreach (var group in groups)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(group.Count, nameof(groups));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(group.Address.Size, MaxNameLength, nameof(groups));
+            grouped += group.Count;
+        }
+
+        if (grouped != lengths.Length)
+        {
+            throw new ArgumentException("The groups must take every datagram.", nameof(groups));
+        }
     }
 
     private void DisableGso()

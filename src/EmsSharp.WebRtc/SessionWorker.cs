@@ -30,6 +30,7 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     private readonly List<PeerSession> _due = [];
     private readonly ITimer _timer;
     private readonly ILogger _logger;
+    private readonly DeferredUdpSends? _deferredSends;
     private readonly long _origin;
     private TimeSpan? _armedFor;
     private int _completing;
@@ -40,9 +41,10 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     private long _turns;
     private long _sessionWakeups;
 
-    public SessionWorker(int index, TimeProvider time, ILogger logger)
+    public SessionWorker(int index, TimeProvider time, ILogger logger, DeferredUdpSends? deferredSends = null)
     {
         Index = index;
+        _deferredSends = deferredSends;
         Time = time;
         _logger = logger;
         _origin = time.GetTimestamp();
@@ -180,7 +182,22 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         return true;
     }
 
+    // The UDP sends of a turn go out together at its end (DeferredUdpSends): a media pass's unit to every viewer of the
+    // worker leaves in a few sendmmsg calls rather than one per viewer.
     private void RunTurn()
+    {
+        _deferredSends?.Begin();
+        try
+        {
+            HandleInputs();
+        }
+        finally
+        {
+            _deferredSends?.End();
+        }
+    }
+
+    private void HandleInputs()
     {
         var handled = 0;
         while (handled < MaxInputsPerTurn && _inputs.TryDequeue(out var item))

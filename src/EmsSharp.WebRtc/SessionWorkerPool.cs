@@ -13,12 +13,13 @@ internal sealed class SessionWorkerPool : IAsyncDisposable
     /// <param name="count">Workers; 0 or less means one per processor.</param>
     /// <param name="time">The clock of every worker's timer and sessions.</param>
     /// <param name="logger">Where workers log a failing media pump.</param>
-    public SessionWorkerPool(int count, TimeProvider time, ILogger logger)
+    /// <param name="deferredSends">Makes each worker's holder of the UDP sends of a turn; null: every send goes at once.</param>
+    public SessionWorkerPool(int count, TimeProvider time, ILogger logger, Func<DeferredUdpSends>? deferredSends = null)
     {
         _workers = new SessionWorker[count > 0 ? count : Environment.ProcessorCount];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new SessionWorker(i, time, logger);
+            _workers[i] = new SessionWorker(i, time, logger, deferredSends?.Invoke());
         }
     }
 

@@ -68,7 +68,8 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             throw;
         }
 
-        _workers = new SessionWorkerPool(options.Workers, time, loggerFactory.CreateLogger<SessionWorker>());
+        _workers = new SessionWorkerPool(options.Workers, time, loggerFactory.CreateLogger<SessionWorker>(),
+            _batchSender is null ? null : () => CreateDeferredSends()!);
         StartMetrics();
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "udp-receive" };
         _receiveThread.Start();
@@ -137,6 +138,13 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
     /// <inheritdoc/>
     public void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
     {
+        if (DeferredUdpSends.Current is { } deferred && deferred.Port == this
+            && deferred.TryAdd(datagram, [datagram.Length], Serialized(destination), destination))
+        {
+            Interlocked.Increment(ref _batchedDatagrams);
+            return;
+        }
+
         try
         {
             Interlocked.Increment(ref _sendtoCalls);
@@ -160,15 +168,24 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
             return;
         }
 
+        Interlocked.Add(ref _batchedDatagrams, lengths.Length);
+        var address = Serialized(destination);
+        if (DeferredUdpSends.Current is { } deferred && deferred.Port == this && deferred.TryAdd(datagrams, lengths, address, destination))
+        {
+            return;
+        }
+
         try
         {
-            Interlocked.Add(ref _batchedDatagrams, lengths.Length);
-            _batchSender.Send(datagrams, lengths, Serialized(destination), destination);
+            _batchSender.Send(datagrams, lengths, address, destination);
         }
         catch (ObjectDisposedException)
         {
         }
     }
+
+    /// <summary>A holder of one worker's sends on this port (<see cref="DeferredUdpSends"/>); null without <c>sendmmsg</c>.</summary>
+    internal DeferredUdpSends? CreateDeferredSends() => _batchSender is { } sender ? new DeferredUdpSends(this, sender) : null;
 
     private SocketAddress Serialized(IPEndPoint destination) => _socketAddresses.GetValue(destination, static d => d.Serialize());
 

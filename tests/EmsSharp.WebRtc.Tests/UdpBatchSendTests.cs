@@ -54,6 +54,110 @@ public sealed class UdpBatchSendTests
     }
 
     [Fact]
+    public void Batches_to_several_destinations_leave_in_one_call_each_whole_and_in_order()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var sender = LinuxUdpBatchSender.TryCreate(socket, UdpBatchMode.Auto, new LogLines().CreateLogger("test"));
+        Assert.NotNull(sender);
+        using var a = Receiver();
+        using var b = Receiver();
+        var toA = (IPEndPoint)a.LocalEndPoint!;
+        var toB = (IPEndPoint)b.LocalEndPoint!;
+        // a's keyframe, b's small frame, an empty group, then a's next frame: equal sizes across a's groups do not join
+        // one GSO run, since b's datagrams lie between them.
+        var first = Batch(KeyframeShape, seed: 11);
+        var second = Batch([1_200, 1_200, 300], seed: 12);
+        var third = Batch([1_200, 1_200, 90], seed: 13);
+        var all = new DatagramBatch(first.Length + second.Length + third.Length, first.Count + second.Count + third.Count);
+        foreach (var batch in new[] { first, second, third })
+        {
+            var offset = 0;
+            foreach (var length in batch.Lengths)
+            {
+                batch.Datagrams.Slice(offset, length).CopyTo(all.Free);
+                all.Add(length);
+                offset += length;
+            }
+        }
+
+        UdpSendGroup[] groups =
+        [
+            new(first.Count, toA.Serialize(), toA),
+            new(second.Count, toB.Serialize(), toB),
+            new(0, toB.Serialize(), toB),
+            new(third.Count, toA.Serialize(), toA),
+        ];
+
+        sender.Send(all.Datagrams, all.Lengths, groups);
+
+        Assert.Equal(1, sender.Calls);
+        AssertReceived(a, [first, third]);
+        AssertReceived(b, [second]);
+        Assert.Throws<ArgumentException>(() => sender.Send(all.Datagrams, all.Lengths, groups.AsSpan(0, 2)));
+    }
+
+    [Fact]
+    public async Task Sends_held_for_a_worker_turn_leave_together_at_its_end_in_order()
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var held = port.CreateDeferredSends();
+        Assert.NotNull(held);
+        using var a = Receiver();
+        using var b = Receiver();
+        var toA = (IPEndPoint)a.LocalEndPoint!;
+        var toB = (IPEndPoint)b.LocalEndPoint!;
+        var first = Batch([1_200, 1_200, 300], seed: 21);
+        var check = Batch([120], seed: 22);
+        var second = Batch([1_200, 90], seed: 23);
+
+        held.Begin();
+        port.SendBatch(first.Datagrams, first.Lengths, toA);
+        port.Send(check.Datagrams, toB);
+        port.SendBatch(second.Datagrams, second.Lengths, toA);
+        port.SendBatch(second.Datagrams, second.Lengths, toA);
+        Assert.Equal(0, port.BatchSendCalls);
+        held.End();
+
+        Assert.Equal(1, port.BatchSendCalls);
+        AssertReceived(a, [first, second, second]);
+        AssertReceived(b, [check]);
+
+        // Past what it holds, what it held leaves first; outside a turn, a send goes at once.
+        var big = Batch([.. Enumerable.Repeat(1_200, 200)], seed: 24);
+        held.Begin();
+        port.SendBatch(big.Datagrams, big.Lengths, toA);
+        port.SendBatch(big.Datagrams, big.Lengths, toB);
+        Assert.Equal(2, port.BatchSendCalls);
+        held.End();
+        port.SendBatch(first.Datagrams, first.Lengths, toB);
+        Assert.Equal(4, port.BatchSendCalls);
+        AssertReceived(a, [big]);
+        AssertReceived(b, [big, first]);
+    }
+
+    [Fact]
+    public async Task Holding_and_sending_a_turns_sends_allocates_nothing()
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var held = port.CreateDeferredSends()!;
+        using var receiver = Receiver();
+        var destination = (IPEndPoint)receiver.LocalEndPoint!;
+        var batch = Batch(KeyframeShape, seed: 25);
+
+        void Turn()
+        {
+            held.Begin();
+            port.SendBatch(batch.Datagrams, batch.Lengths, destination);
+            port.Send(batch.Datagrams[..31], destination);
+            held.End();
+        }
+
+        Turn(); // caches the destination's SocketAddress
+        Assert.Equal(0, Allocations.Least(Turn));
+    }
+
+    [Fact]
     public void A_refused_gso_send_goes_out_without_gso_which_stays_off_logged_once()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -168,15 +272,20 @@ public sealed class UdpBatchSendTests
         return batch;
     }
 
-    private static void AssertReceived(Socket receiver, DatagramBatch batch)
+    private static void AssertReceived(Socket receiver, DatagramBatch batch) => AssertReceived(receiver, [batch]);
+
+    private static void AssertReceived(Socket receiver, DatagramBatch[] batches)
     {
         var buffer = new byte[2048];
-        var offset = 0;
-        foreach (var length in batch.Lengths)
+        foreach (var batch in batches)
         {
-            var received = receiver.Receive(buffer);
-            Assert.Equal(batch.Datagrams.Slice(offset, length).ToArray(), buffer[..received]);
-            offset += length;
+            var offset = 0;
+            foreach (var length in batch.Lengths)
+            {
+                var received = receiver.Receive(buffer);
+                Assert.Equal(batch.Datagrams.Slice(offset, length).ToArray(), buffer[..received]);
+                offset += length;
+            }
         }
 
         Assert.Equal(0, receiver.Available);
