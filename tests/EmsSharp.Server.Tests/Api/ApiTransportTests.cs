@@ -104,11 +104,13 @@ public sealed class ApiTransportTests : IAsyncLifetime
         await using var json = await _ems.ConnectJsonAsync();
         Assert.True((await json.JsonAsync("version")).Data().TryGetProperty("hash", out _)); // the JSON reply keeps them all
 
-        var pull = await cli.AsciiAsync("pullStream uri=rtsp://127.0.0.1:9/cam localStreamName=subset keepAlive=0");
+        // keepAlive=1: the pull of a port nobody listens on keeps its configuration (with 0 it goes as the pull fails), so
+        // the removeConfig below finds it however soon the first attempt fails.
+        var pull = await cli.AsciiAsync("pullStream uri=rtsp://127.0.0.1:9/cam localStreamName=subset keepAlive=1");
         Assert.Equal("Command entered successfully!", pull[0]);
         var configId = Assert.Single(pull, l => l.StartsWith("    configId: ", StringComparison.Ordinal))["    configId: ".Length..];
         Assert.Equal(
-            [$"    configId: {configId}", "    forceTcp: false", "    keepAlive: false", "    localStreamName: subset", "    uri: ",
+            [$"    configId: {configId}", "    forceTcp: false", "    keepAlive: true", "    localStreamName: subset", "    uri: ",
                 "      fullUri: rtsp://127.0.0.1:9/cam", "      port: 9", "      scheme: rtsp"],
             pull.Skip(2));
         Assert.Equal("Command entered successfully!", (await cli.AsciiAsync("removeConfig id=" + configId))[0]);
