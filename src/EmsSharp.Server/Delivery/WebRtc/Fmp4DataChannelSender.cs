@@ -44,6 +44,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     private readonly TimeSpan _streamWait;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _channelsCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PeerSession? _session;
     private PeerDataChannel? _command;
     private PeerDataChannel? _stream;
@@ -88,6 +89,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
         session.DataChannelOpenedByPeer += (_, channel) => channel.MessageReceived += OnCommand;
         _command = session.CreateDataChannel(CommandChannelLabel, beforeOpen: channel => channel.MessageReceived += OnCommand);
         _stream = session.CreateDataChannel(StreamChannelLabel);
+        _channelsCreated.TrySetResult();
     }
 
     private void OnCommand(PeerDataChannel channel, PeerDataChannelMessage message)
@@ -133,6 +135,10 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     {
         try
         {
+            // The request can come back before Start has created the stream channel (the worker opens the command channel
+            // as soon as it is created, and a viewer asks at once): it seemed lost, with a NullReferenceException here.
+            await _channelsCreated.Task.WaitAsync(token).ConfigureAwait(false);
+
             // The browser may ask before our side has seen the ACK of either channel (it sends as soon as its
             // side is open): a send before then would be refused, so wait for both.
             if (!await WaitOpenAsync(_command!, token).ConfigureAwait(false) || !await WaitOpenAsync(_stream!, token).ConfigureAwait(false))
