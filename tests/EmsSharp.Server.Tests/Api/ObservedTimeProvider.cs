@@ -4,14 +4,15 @@ using Microsoft.Extensions.Time.Testing;
 namespace EmsSharp.Server.Tests.Api;
 
 /// <summary>
-/// A <see cref="FakeTimeProvider"/> that reports every timer it arms (the due time of each <c>Change</c>) and every
-/// timestamp read, so a test learns that the code under test has seen its input (set its deadline, or taken a turn of
+/// A <see cref="FakeTimeProvider"/> that reports every timer it creates and arms (the due time of each <c>Change</c>) and
+/// every timestamp read, so a test learns that the code under test has seen its input (set its deadline, or taken a turn of
 /// a loop that reads the clock once per turn) before the test moves the clock.
 /// </summary>
 internal sealed class ObservedTimeProvider : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
     private int _timestampReads;
+    private int _timersCreated;
 
     /// <summary>Notified on every timestamp read.</summary>
     public ChangeSignal TimestampRead { get; } = new();
@@ -26,8 +27,19 @@ internal sealed class ObservedTimeProvider : FakeTimeProvider
         return base.GetTimestamp();
     }
 
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), _armed.Writer);
+    /// <summary>Notified on every timer created (a <c>Task.Delay</c> on this provider creates one, armed at once).</summary>
+    public ChangeSignal TimerCreated { get; } = new();
+
+    /// <summary>Timers created so far.</summary>
+    public int TimersCreated => Volatile.Read(ref _timersCreated);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), _armed.Writer);
+        Interlocked.Increment(ref _timersCreated);
+        TimerCreated.Notify();
+        return timer;
+    }
 
     /// <summary>Waits for a timer armed with <paramref name="dueTime"/>, skipping the arms before it; fails after 10 s.</summary>
     public async Task WaitForArmedAsync(TimeSpan dueTime)

@@ -1,6 +1,6 @@
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Ingest;
-using Microsoft.Extensions.Time.Testing;
+using EmsSharp.Server.Tests.Api;
 
 namespace EmsSharp.Server.Tests.Ingest;
 
@@ -9,8 +9,9 @@ public class FlvFileSourceTests
     [Fact]
     public async Task Plays_in_real_time_on_the_time_provider_and_loops_with_monotonic_timestamps()
     {
-        var time = new FakeTimeProvider();
-        var hub = new StreamHub(time);
+        // The source waits on the observed clock, the hub on the real one: every timer the test sees is the source's.
+        var time = new ObservedTimeProvider();
+        var hub = new StreamHub();
         var file = FlvTestFile.Create(videoFrames: 25, frameMs: 40, gop: 25, audio: true); // 1 s per pass
         var source = new FlvFileSource("demo", file, loop: true, hub, time);
         using var cts = new CancellationTokenSource();
@@ -22,8 +23,11 @@ public class FlvFileSourceTests
 
         // Step the fake clock 40 ms at a time through three passes; after each step exactly the frames due
         // by then have been published (waiting on the real clock only for the source's task to run).
+        // The clock moves only once the source waits for its next tag (its turn's delay is created): a move before that
+        // would make the delay run from the moved clock, 40 ms late.
         for (var step = 1; step <= 75; step++)
         {
+            await time.TimerCreated.WaitUntilAsync(() => time.TimersCreated >= step, "the source did not wait for its next tag");
             time.Advance(TimeSpan.FromMilliseconds(40));
             var expected = step + 1;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
