@@ -282,13 +282,7 @@
       if (self.requested || !self.commandChannel || self.commandChannel.readyState !== 'open') return;
       self.requested = true;
       self.commandChannel.send(JSON.stringify({ type: 'fmp4Request', payload: { name: self.o.stream } }));
-      var pc = self.pc;
-      self.answerTimer = setTimeout(function () {
-        if (pc !== self.pc || self.answered) return;
-        if (window.console) console.warn('ems-player: no fmp4Response in ' + FMP4_ANSWER_MS + ' ms; starting a new session');
-        self.teardownPeer();
-        self.fail('the stream server did not answer the stream request; retrying', true);
-      }, FMP4_ANSWER_MS);
+      self.awaitAnswer(FMP4_ANSWER_MS);
     };
     ch.onmessage = function (e) {
       if (typeof e.data === 'string') { self.onCommand(e.data); return; }
@@ -303,9 +297,29 @@
     if (ch.readyState === 'open') ch.onopen();
   };
 
+  // Gives the stream server `ms` to answer the fmp4Request; with no answer by then the session is stuck and a new one
+  // starts. An fmp4Waiting (the stream is not published yet) moves the deadline past the server's own wait, whose end
+  // is a FAIL that says the stream was not found.
+  EmsPlayer.prototype.awaitAnswer = function (ms) {
+    var self = this, pc = this.pc;
+    clearTimeout(this.answerTimer);
+    this.answerTimer = setTimeout(function () {
+      if (pc !== self.pc || self.answered) return;
+      if (window.console) console.warn('ems-player: no fmp4Response in ' + ms + ' ms; starting a new session');
+      self.teardownPeer();
+      self.fail('the stream server did not answer the stream request; retrying', true);
+    }, ms);
+  };
+
   EmsPlayer.prototype.onCommand = function (text) {
     var m;
     try { m = JSON.parse(text); } catch (e) { return; }
+    if (m.type === 'fmp4Waiting' && !this.answered) {
+      var wait = m.payload && typeof m.payload.waitMs === 'number' ? m.payload.waitMs : 0;
+      this.awaitAnswer(wait + FMP4_ANSWER_MS);
+      this.setState('connected', (m.payload && m.payload.description) || ('waiting for stream "' + this.o.stream + '" to start'));
+      return;
+    }
     if (m.type === 'fmp4Response') this.answered = true;
     if (m.type === 'fmp4Response' && m.payload && m.payload.status === 'FAIL') {
       this.fail(m.payload.description || ('stream "' + this.o.stream + '" was not found'), false);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
@@ -151,11 +152,17 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             // the browser asked for, as its player matches the reply against its request.
             var session = _session!;
             var streamName = _aliases.Resolve(name, "WebRTC viewer " + _peerId);
-            var subscription = await _sources.SubscribeAsync(streamName, _streamWait, token, session.MediaListener).ConfigureAwait(false);
+            var subscribing = _sources.SubscribeAsync(streamName, _streamWait, token, session.MediaListener);
+            if (!subscribing.IsCompleted)
+            {
+                SendWaiting(name); // the wait (and its timer) is set: the stream is not published yet
+            }
+
+            var subscription = await subscribing.ConfigureAwait(false);
             if (subscription is null)
             {
                 LogStreamNotFound(_logger, _peerId, name);
-                Respond(name, success: false, NotFoundDescription + " (stream \"" + name + "\" is not on this server)");
+                Respond(name, success: false, NotFoundDescription + " (stream \"" + name + "\" was not found on the server)");
                 return;
             }
 
@@ -270,6 +277,26 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
         }
 
         return true;
+    }
+
+    // Before the wait for a stream not yet published: the answer comes when it is (PROTOCOL.md §4.1 lets the EMS wait),
+    // at the latest after waitMs with a FAIL. A player that gives a silent server a few seconds would otherwise give up
+    // and start again before a FAIL could reach it, and never say the stream is unknown. EvoStream's own player hands a
+    // message of a type it does not know to the page's command hook, if any (docs/ARCHITECTURE.md §6).
+    private void SendWaiting(string name)
+    {
+        var waiting = new JsonObject
+        {
+            ["type"] = "fmp4Waiting",
+            ["payload"] = new JsonObject
+            {
+                ["name"] = name,
+                ["waitMs"] = (long)_streamWait.TotalMilliseconds,
+                ["description"] = "Waiting up to " + _streamWait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)
+                    + " s for stream \"" + name + "\" to be published",
+            },
+        };
+        _command?.SendText(waiting.ToJsonString());
     }
 
     private void Respond(string name, bool success, string description)

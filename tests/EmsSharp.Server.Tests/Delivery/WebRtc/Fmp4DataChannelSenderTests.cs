@@ -4,6 +4,7 @@ using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static EmsSharp.Server.Tests.Delivery.Fmp4.Fmp4TestStream;
 
 namespace EmsSharp.Server.Tests.Delivery.WebRtc;
@@ -64,6 +65,100 @@ public sealed class Fmp4DataChannelSenderTests
             await arrived.WaitUntilAsync(() => sender.Counters.DroppedFrames > 0 && Interlocked.Read(ref received) > before + (4 * FrameBytes),
                 "the sender did not resume at a keyframe after draining");
         }
+    }
+
+    [Fact]
+    public async Task A_stream_not_yet_published_is_announced_as_waited_for_then_answered_when_it_appears()
+    {
+        var (messages, _) = await RequestAsync(publishBefore: false, publishAfterWaiting: true);
+        Assert.Equal(2, messages.Count);
+        Assert.Contains("\"type\":\"fmp4Waiting\"", messages[0], StringComparison.Ordinal);
+        Assert.Contains("\"waitMs\":10000", messages[0], StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"SUCCESS\"", messages[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_live_stream_is_answered_at_once_without_a_wait()
+    {
+        var (messages, _) = await RequestAsync(publishBefore: true, publishAfterWaiting: false);
+        Assert.Contains("\"status\":\"SUCCESS\"", Assert.Single(messages), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_nobody_publishes_is_announced_as_waited_for_then_not_found_after_the_wait()
+    {
+        var (messages, time) = await RequestAsync(publishBefore: false, publishAfterWaiting: false);
+        Assert.Equal(2, messages.Count);
+        Assert.Contains("\"type\":\"fmp4Waiting\"", messages[0], StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"FAIL\"", messages[1], StringComparison.Ordinal);
+        Assert.Contains("was not found on the server", messages[1], StringComparison.Ordinal);
+        Assert.True(time.GetUtcNow() - time.Start >= TimeSpan.FromSeconds(10), "the FAIL came before the wait ended");
+    }
+
+    // A viewer asks for stream "s" (published before its request, after the ems says it waits, or never, the wait then
+    // run out on fake time); returns the command channel's messages up to the ems's answer.
+    private static async Task<(List<string> Messages, FakeTimeProvider Time)> RequestAsync(bool publishBefore, bool publishAfterWaiting)
+    {
+        await using var peers = LoopbackPeerPair.Create();
+        var time = new FakeTimeProvider();
+        var hub = new StreamHub(time);
+        LiveStream? stream = null;
+        void Publish()
+        {
+            Assert.True(hub.TryPublish("s", out stream));
+            SetTracks(stream);
+            var frame = 0;
+            PublishFrames(stream, ref frame, 3);
+        }
+
+        if (publishBefore)
+            Publish();
+        using var sources = new Fmp4SourceManager(hub, Options.Create(new Fmp4SourceOptions()), new DeliveryStats(TimeProvider.System),
+            NullLogger<Fmp4StreamSource>.Instance);
+        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
+        var messages = new List<string>();
+        var arrived = new ChangeSignal();
+        peers.Viewer.DataChannelOpenedByPeer += (_, channel) =>
+        {
+            if (channel.Label != Fmp4DataChannelSender.CommandChannelLabel)
+                return;
+            channel.MessageReceived += (_, message) =>
+            {
+                lock (messages)
+                    messages.Add(message.Text);
+                arrived.Notify();
+            };
+            Assert.True(channel.SendText("""{"type":"fmp4Request","payload":{"name":"s"}}"""));
+        };
+        bool Answered()
+        {
+            lock (messages)
+                return messages.Exists(static m => m.Contains("fmp4Response", StringComparison.Ordinal));
+        }
+
+        bool Waiting()
+        {
+            lock (messages)
+                return messages.Count > 0;
+        }
+
+        sender.Start(peers.Server, await peers.ConnectAsync(sender.OfferOptions));
+        await using (sender)
+        {
+            if (!publishBefore)
+            {
+                await arrived.WaitUntilAsync(Waiting, "no message came while the stream was missing");
+                if (publishAfterWaiting)
+                    Publish();
+                else
+                    time.Advance(TimeSpan.FromSeconds(10));
+            }
+
+            await arrived.WaitUntilAsync(Answered, "no fmp4Response came");
+        }
+
+        lock (messages)
+            return ([.. messages], time);
     }
 
     // Frames of 64 KiB, a keyframe every 30 (and the first when asked): 1 MiB is 16 of them.
