@@ -10,6 +10,7 @@ using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Metrics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -42,6 +43,9 @@ internal sealed partial class EmsHost : IAsyncDisposable
     /// <summary>Bound HTTP API endpoint, once started.</summary>
     public IPEndPoint? HttpEndPoint { get; private set; }
 
+    /// <summary>The metrics listener's bound endpoint (<c>GET /metrics</c>), or null when it is off.</summary>
+    public IPEndPoint? MetricsEndPoint => _app.Services.GetRequiredService<MetricsEndpoint>().BoundEndPoint;
+
     /// <summary>Triggered when the host begins to stop (Ctrl-C, SIGTERM, <c>shutdownServer</c>).</summary>
     public CancellationToken ApplicationStopping => _app.Lifetime.ApplicationStopping;
 
@@ -73,6 +77,10 @@ internal sealed partial class EmsHost : IAsyncDisposable
             services.PostConfigure(configureOptions);
         services.AddSingleton<IValidateOptions<EmsOptions>, EmsOptionsValidator>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        services.AddSingleton<MetricsEndpoint>();
+        services.AddSingleton<MetricsSetup>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<MetricsSetup>());
+        services.AddSingleton<IStartupFilter>(sp => sp.GetRequiredService<MetricsSetup>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConnectionRegistry>();
 
@@ -166,7 +174,9 @@ internal sealed partial class EmsHost : IAsyncDisposable
         _ = _app.Services.GetRequiredService<DtlsIdentity>(); // fail early on a bad certificate
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var wsFmp4 = _app.Services.GetRequiredService<WsFmp4Endpoint>();
-        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(), wsFmp4.IsListenerPort);
+        var metrics = _app.Services.GetRequiredService<MetricsEndpoint>();
+        HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(),
+            port => wsFmp4.IsListenerPort(port) || metrics.IsListenerPort(port));
         var logger = _app.Services.GetRequiredService<ILogger<EmsHost>>();
         LogStarted(logger, options.ServerName, options.DataFolderFullPath, AsciiCliEndPoint, JsonCliEndPoint, HttpEndPoint);
     }
@@ -198,14 +208,14 @@ internal sealed partial class EmsHost : IAsyncDisposable
         return null;
     }
 
-    /// <summary>The HTTP API's bound endpoint: the Kestrel address that is not a WS-FMP4 listener.</summary>
-    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses, Func<int, bool> isWsFmp4Port)
+    /// <summary>The HTTP API's bound endpoint: the Kestrel address that is not another listener (WS-FMP4, metrics).</summary>
+    private static IPEndPoint? ParseBound(IServerAddressesFeature? addresses, Func<int, bool> isOtherListener)
     {
         if (addresses is null)
             return null;
         foreach (var address in addresses.Addresses)
         {
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && !isWsFmp4Port(uri.Port)
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && !isOtherListener(uri.Port)
                 && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
                 return new IPEndPoint(ip, uri.Port);
         }

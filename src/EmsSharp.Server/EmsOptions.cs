@@ -31,6 +31,9 @@ internal sealed class EmsOptions
     /// <summary>HTTP event sinks.</summary>
     public EventOptions Events { get; set; } = new();
 
+    /// <summary>The Prometheus metrics endpoint (off by default).</summary>
+    public Metrics.MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>The data folder as an absolute path.</summary>
     public string DataFolderFullPath => Path.GetFullPath(DataFolder);
 }

@@ -18,6 +18,9 @@ internal sealed class EmsOptionsValidator : IValidateOptions<EmsOptions>
         ValidateEndpoint(errors, "Api:AsciiCli", options.Api.AsciiCli);
         ValidateEndpoint(errors, "Api:JsonCli", options.Api.JsonCli);
         ValidateEndpoint(errors, "Api:Http", options.Api.Http);
+        ValidateEndpoint(errors, "Metrics", options.Metrics);
+        if (options.Metrics.MaxConnections is < 1 or > 10_000)
+            errors.Add("Metrics:MaxConnections must be 1..10000.");
         if (!options.Api.Http.Enabled)
             errors.Add("Api:Http:Enabled=false is not supported yet (the HTTP API always runs).");
         if (options.Api.MaxLineLength is < 256 or > 16 * 1024 * 1024)
