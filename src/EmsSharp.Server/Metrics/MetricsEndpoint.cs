@@ -12,7 +12,8 @@ namespace EmsSharp.Server.Metrics;
 /// The ems's metrics in Prometheus text format (the OpenTelemetry Prometheus exporter) on the <see cref="MetricsOptions"/>
 /// listener: every EmsSharp meter (<see cref="EmsMetrics"/>, <see cref="DeliveryMetrics"/>, the WebRTC port's
 /// <see cref="UdpPortDriver.MeterName"/>) plus the .NET runtime's and the process's. Nothing listens to the meters while
-/// the endpoint is off, so their instruments cost nothing then.
+/// the endpoint is off, so their instruments cost nothing then. Meters are taken by name, so a process hosting several
+/// ems (tests do) reports them all together; a deployment runs one per process.
 /// </summary>
 internal sealed class MetricsEndpoint(IOptions<EmsOptions> options) : IDisposable
 {

@@ -6,8 +6,10 @@ namespace EmsSharp.Interop.Tests.Playback;
 
 /// <summary>
 /// The ems's Prometheus endpoint while a WebRTC viewer (the load tool's, through a real ers) joins and plays: the scrape
-/// parses, and the session and viewer gauges move from none to one.
+/// parses, and the session and viewer gauges move from none to one. Alone: the exporter reads every meter of the
+/// process by name, so another test's ems running meanwhile would add its sessions to these gauges.
 /// </summary>
+[Collection(PlaybackAloneCollection.Name)]
 public sealed class MetricsInteropTests
 {
     [Fact]
