@@ -23,13 +23,17 @@ public sealed class ErsHost : IAsyncDisposable
     private readonly ErsState _state;
     private readonly WebApplication _signalling;
     private readonly WebApplication? _admin;
+    private readonly WebApplication? _metricsApp;
+    private readonly ErsMetrics? _metrics;
     private int _stopped;
 
-    private ErsHost(ErsState state, WebApplication signalling, WebApplication? admin)
+    private ErsHost(ErsState state, WebApplication signalling, WebApplication? admin, ErsMetrics? metrics, WebApplication? metricsApp)
     {
         _state = state;
         _signalling = signalling;
         _admin = admin;
+        _metrics = metrics;
+        _metricsApp = metricsApp;
     }
 
     /// <summary>The options the host runs with.</summary>
@@ -40,6 +44,9 @@ public sealed class ErsHost : IAsyncDisposable
 
     /// <summary>The bound admin port, or null when the admin API is disabled.</summary>
     public int? AdminPort { get; private set; }
+
+    /// <summary>The bound metrics port (<c>GET /metrics</c>), or null when <c>metrics.enabled</c> is false.</summary>
+    public int? MetricsPort { get; private set; }
 
     /// <summary>The bound STUN/TURN port (UDP and TCP), or null when <c>turn.enabled</c> is false.</summary>
     public int? TurnPort => _state.Turn?.Port;
@@ -68,7 +75,9 @@ public sealed class ErsHost : IAsyncDisposable
         WebApplication signalling = BuildSignalling(state, loggerFactory);
         state.Logger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
         WebApplication? admin = options.Server.AdminAccessEnabled ? BuildAdmin(state, loggerFactory) : null;
-        ErsHost host = new(state, signalling, admin);
+        ErsMetrics? metrics = options.Metrics.Enabled ? new ErsMetrics(state) : null;
+        WebApplication? metricsApp = metrics is null ? null : BuildMetrics(state, metrics, loggerFactory);
+        ErsHost host = new(state, signalling, admin, metrics, metricsApp);
         try
         {
             if (options.Turn.Enabled)
@@ -86,6 +95,12 @@ public sealed class ErsHost : IAsyncDisposable
             {
                 await admin.StartAsync(cancellationToken).ConfigureAwait(false);
                 host.AdminPort = BoundPort(admin);
+            }
+
+            if (metricsApp is not null)
+            {
+                await metricsApp.StartAsync(cancellationToken).ConfigureAwait(false);
+                host.MetricsPort = BoundPort(metricsApp);
             }
         }
         catch
@@ -133,6 +148,11 @@ public sealed class ErsHost : IAsyncDisposable
         {
             await _admin.StopAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (_metricsApp is not null)
+        {
+            await _metricsApp.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
@@ -145,6 +165,12 @@ public sealed class ErsHost : IAsyncDisposable
             await _admin.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_metricsApp is not null)
+        {
+            await _metricsApp.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _metrics?.Dispose();
         _state.Dispose();
     }
 
@@ -235,6 +261,28 @@ public sealed class ErsHost : IAsyncDisposable
         WebApplication app = builder.Build();
         AdminApi api = new(state, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Admin"));
         app.Run(api.HandleAsync);
+        return app;
+    }
+
+    // GET /metrics in Prometheus text, and 404 for anything else, on a listener of its own.
+    private static WebApplication BuildMetrics(ErsState state, ErsMetrics metrics, ILoggerFactory? loggerFactory)
+    {
+        ErsMetricsOptions options = state.Options.Metrics;
+        WebApplicationBuilder builder = CreateBuilder(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Parse(options.BindIP), options.Port, listen => CapConnections(
+                listen, kestrel, "metrics", options.MaxConnections, options.MaxConnections, state));
+        });
+        WebApplication app = builder.Build();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(metrics.Provider, context => context.Request.Path == "/metrics",
+            path: null, configureBranchedPipeline: null, optionsName: null);
+        app.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
         return app;
     }
 

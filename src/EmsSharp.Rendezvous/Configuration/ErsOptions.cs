@@ -43,6 +43,9 @@ public sealed class ErsOptions
     /// <summary>Limits on everything a client controls (ours).</summary>
     public ErsLimitsOptions Limits { get; set; } = new();
 
+    /// <summary>The Prometheus metrics endpoint (ours; off by default).</summary>
+    public ErsMetricsOptions Metrics { get; set; } = new();
+
     /// <summary>The folder relative paths (key, cert, webRoot) are resolved against; the config file's folder.</summary>
     [JsonIgnore]
     public string BaseDirectory { get; set; } = AppContext.BaseDirectory;
@@ -73,7 +76,19 @@ public sealed class ErsOptions
         Server ??= new ErsServerOptions();
         Limits ??= new ErsLimitsOptions();
         Turn ??= new ErsTurnOptions();
+        Metrics ??= new ErsMetricsOptions();
         CheckPort(Server.Port, "server.port");
+        CheckPort(Metrics.Port, "metrics.port");
+        if (!System.Net.IPAddress.TryParse(Metrics.BindIP, out _))
+        {
+            throw new InvalidDataException($"metrics.bindIP is not an IP address: {Metrics.BindIP}");
+        }
+
+        if (Metrics.MaxConnections is < 1 or > 10_000)
+        {
+            throw new InvalidDataException($"metrics.maxConnections must be 1..10000, got {Metrics.MaxConnections}");
+        }
+
         CheckPort(Server.AdminPort, "server.adminPort");
         if (!System.Net.IPAddress.TryParse(Server.AdminIP, out _))
         {

@@ -23,6 +23,7 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private long _relayed;
     private bool _closed;
 
     /// <summary>Handles <c>join(roomName, options)</c>; returns the two ack arguments <c>(error, {"clients":{..}})</c>.</summary>
@@ -123,7 +124,33 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             target = room.Ems is { } ems && ems.Id == to ? ems : room.Browsers.GetValueOrDefault(to);
         }
 
-        return target?.TryRelay(from.Id, WithFrom(message, from.Id));
+        if (target is null)
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _relayed);
+        return target.TryRelay(from.Id, WithFrom(message, from.Id));
+    }
+
+    /// <summary>Messages relayed to a peer of the sender's room since the start (whatever the addressee's outbox made of them).</summary>
+    public long RelayedMessages => Interlocked.Read(ref _relayed);
+
+    /// <summary>Rooms now, the browsers in them and the rooms that have their EMS.</summary>
+    public (int Rooms, int Browsers, int Emss) Counts()
+    {
+        lock (_lock)
+        {
+            var browsers = 0;
+            var emss = 0;
+            foreach (Room room in _rooms.Values)
+            {
+                browsers += room.Browsers.Count;
+                emss += room.Ems is null ? 0 : 1;
+            }
+
+            return (_rooms.Count, browsers, emss);
+        }
     }
 
     /// <summary>Removes the peer from its room and tells the others with <c>remove</c>.</summary>

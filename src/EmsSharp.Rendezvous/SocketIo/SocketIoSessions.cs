@@ -38,6 +38,9 @@ internal sealed class SocketIoSessions : IDisposable
 
     public int PendingCount => _pending.Count;
 
+    /// <summary>Sockets open now (handshaken and connected).</summary>
+    public int OpenCount => _open.Count;
+
     /// <summary>
     /// Admits a handshake from <paramref name="ip"/>: returns false (refuse with 503) when the IP has too
     /// many sockets or would wait longer than allowed; otherwise the handshake counts against the IP from now on

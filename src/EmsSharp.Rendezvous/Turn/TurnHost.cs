@@ -35,6 +35,11 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<IPEndPoint, Socket> _relays = [];
+
+    // Kept by the loop; published after each of its inputs for readers on other threads (the metrics).
+    private long _relayedBytes;
+    private long _relayedBytesPublished;
+    private int _allocations;
     private readonly ConcurrentDictionary<TurnFiveTuple, TurnStreamConnection> _streams = new();
     private readonly List<Task> _tasks = [];
     private Socket? _udp;
@@ -66,6 +71,12 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
             options.DeniedPeerRanges.Select(IPNetwork.Parse));
         _core = new TurnServer(core, credentials, this, policy);
     }
+
+    /// <summary>TURN allocations now.</summary>
+    public int AllocationCount => Volatile.Read(ref _allocations);
+
+    /// <summary>Bytes relayed between clients and their peers (both ways, payloads only) since the start.</summary>
+    public long RelayedBytes => Interlocked.Read(ref _relayedBytesPublished);
 
     /// <summary>The bound UDP and TCP port.</summary>
     public int Port { get; private set; }
@@ -302,6 +313,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                         _core.HandleInbound(input.Data, input.Client, now);
                         break;
                     case InputKind.Relay:
+                        _relayedBytes += input.Data!.Length;
                         _core.HandleRelayInbound(input.Relay!, input.Peer!, input.Data, now);
                         break;
                     case InputKind.Closed:
@@ -312,7 +324,9 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                         break;
                 }
 
+                Volatile.Write(ref _allocations, _core.AllocationCount); // before the answers go: a client that got one sees it
                 Drain();
+                Interlocked.Exchange(ref _relayedBytesPublished, _relayedBytes);
             }
         }
         catch (OperationCanceledException)
@@ -331,6 +345,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                     if (_relays.TryGetValue(transmit.Relay!, out Socket? relay))
                     {
                         relay.SendTo(transmit.Payload.Span, SocketFlags.None, transmit.Peer!);
+                        _relayedBytes += transmit.Payload.Length;
                     }
                 }
                 else if (transmit.Client.Transport == TurnTransport.Udp)
