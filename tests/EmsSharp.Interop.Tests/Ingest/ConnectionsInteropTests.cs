@@ -80,13 +80,7 @@ public sealed class ConnectionsInteropTests
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync();
         await rig.StartWebrtcAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var signalling = new ErsViewerSignallingFactory(new ViewerOptions
-        {
-            Ers = new Uri($"http://127.0.0.1:{rig.Ers.Port}/"),
-            Room = PlaybackRig.Room,
-            Stream = "test",
-            Transport = ViewerTransport.Srtp,
-        });
+        using var signalling = rig.ViewerSignalling(ViewerTransport.Srtp);
         var viewer = new SimulatedViewer(signalling.Create(), ViewerTransport.Srtp, "test", DtlsCertificate.Generate());
         long id;
         await using (viewer)

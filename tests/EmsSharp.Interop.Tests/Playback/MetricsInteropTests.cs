@@ -24,13 +24,7 @@ public sealed class MetricsInteropTests
         Assert.Equal(0, before.GetValueOrDefault("ems_delivery_stream_viewers"));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var signalling = new ErsViewerSignallingFactory(new ViewerOptions
-        {
-            Ers = new Uri($"http://127.0.0.1:{rig.Ers.Port}/"),
-            Room = PlaybackRig.Room,
-            Stream = "test",
-            Transport = ViewerTransport.Srtp,
-        });
+        using var signalling = rig.ViewerSignalling(ViewerTransport.Srtp);
         await using var viewer = new SimulatedViewer(signalling.Create(), ViewerTransport.Srtp, "test", DtlsCertificate.Generate());
         await viewer.JoinAsync(timeout.Token);
         await viewer.WaitForPacketsAsync(1, timeout.Token);

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using EmsSharp.Interop.Tests.WebRtc;
+using EmsSharp.Load.Viewers;
 using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Server;
@@ -171,6 +172,15 @@ internal sealed class PlaybackRig : IAsyncDisposable
         var json = await page.EvaluateAsync<string>("() => window.player ? JSON.stringify(window.player.stats()) : '{}'");
         return JsonDocument.Parse(json).RootElement.Clone();
     }
+
+    /// <summary>Signalling for the load tool's simulated viewers of the rig's "test" stream, through its ers and room.</summary>
+    public ErsViewerSignallingFactory ViewerSignalling(ViewerTransport transport) => new(new ViewerOptions
+    {
+        Ers = new Uri($"http://127.0.0.1:{Ers.Port}/"),
+        Room = Room,
+        Stream = "test",
+        Transport = transport,
+    });
 
     public string PlayerUrl(string stream, string transport = "srtp") =>
         $"http://127.0.0.1:{Ers.Port}/evowrtcclient.html?ers=127.0.0.1:{Ers.Port}&room={Room}&stream={stream}&transport={transport}";
