@@ -171,6 +171,7 @@ public sealed class ErsHost : IAsyncDisposable
         }
 
         _metrics?.Dispose();
+        await _state.BackgroundSaves.ConfigureAwait(false);
         _state.Dispose();
     }
 

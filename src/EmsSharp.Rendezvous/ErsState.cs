@@ -13,6 +13,8 @@ namespace EmsSharp.Rendezvous;
 internal sealed class ErsState : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _saveGate = new();
+    private Task _backgroundSaves = Task.CompletedTask;
 
     /// <exception cref="InvalidDataException">The admin state file exists but is not readable as one.</exception>
     public ErsState(ErsOptions options, TimeProvider time)
@@ -29,7 +31,7 @@ internal sealed class ErsState : IDisposable
             : saved with { EmsTokenRequired = saved.EmsTokenRequired || options.Server.TokensEnabled };
         // A viewer token's first use is saved too (else a restart would make a used token fresh again), off
         // the room lock the use happens under: saves take their snapshot in turn, so the last one is the latest.
-        Tokens = new TokenStore(start, () => _ = Task.Run(SaveAdminState));
+        Tokens = new TokenStore(start, SaveInBackground);
         Rooms = new RoomRegistry(options, Tokens, time);
         Sessions = new SocketIoSessions(options.Limits, time);
         StunServers = JsonSerializer.SerializeToElement(options.StunServers);
@@ -96,6 +98,30 @@ internal sealed class ErsState : IDisposable
         {
             ErsLog.StateNotSaved(Logger, StateFile.Path, e.Message);
             return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// The saves started in the background so far, one after the other; the host waits for them before it is gone, so
+    /// none is lost at stop or writes into a folder being removed (a test's temporary folder once failed to delete so).
+    /// </summary>
+    public Task BackgroundSaves
+    {
+        get
+        {
+            lock (_saveGate)
+            {
+                return _backgroundSaves;
+            }
+        }
+    }
+
+    private void SaveInBackground()
+    {
+        lock (_saveGate)
+        {
+            _backgroundSaves = _backgroundSaves.ContinueWith(_ => SaveAdminState(), CancellationToken.None,
+                TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 
