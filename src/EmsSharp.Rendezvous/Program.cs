@@ -4,6 +4,12 @@ using EmsSharp.Rendezvous.Configuration;
 // ers [--config path]: the rendezvous server. With no --config, config/default.json next to the exe
 // is used when present, else built-in defaults (PROTOCOL.md §2.1).
 string? configPath = null;
+if (args is ["--help" or "-h"])
+{
+    await Console.Out.WriteAsync(ErsOptions.HelpText());
+    return 0;
+}
+
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] is "--config" or "-c" && i + 1 < args.Length)
@@ -12,7 +18,7 @@ for (int i = 0; i < args.Length; i++)
     }
     else
     {
-        await Console.Error.WriteLineAsync($"Unknown argument '{args[i]}'. Usage: ers [--config path/to/default.json]");
+        await Console.Error.WriteLineAsync($"Unknown argument '{args[i]}'. Usage: ers [--config path/to/default.json] | --help");
         return 2;
     }
 }

@@ -143,6 +143,12 @@ internal sealed partial class EmsHost : IAsyncDisposable
     /// <summary>Runs the server until Ctrl-C, SIGTERM or <c>shutdownServer</c>; the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["--help" or "-h"])
+        {
+            await Console.Out.WriteAsync(OptionsHelp.Text()).ConfigureAwait(false);
+            return 0;
+        }
+
         EmsHost host;
         try
         {

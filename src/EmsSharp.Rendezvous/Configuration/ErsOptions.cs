@@ -50,6 +50,25 @@ public sealed class ErsOptions
     [JsonIgnore]
     public string BaseDirectory { get; set; } = AppContext.BaseDirectory;
 
+    /// <summary>
+    /// <c>ers --help</c>: the usage, then every key with its default as the JSON of <c>config/default.json</c> (so the output,
+    /// saved and edited, is a configuration).
+    /// </summary>
+    public static string HelpText() => """
+        Usage: ers [--config path/to/default.json]
+
+        With no --config, config/default.json next to the executable is read when present, else the built-in defaults.
+        Each key and what it does: docs/OPERATIONS.md ("ers"). The defaults, as a configuration file:
+
+        """ + JsonSerializer.Serialize(new ErsOptions(), HelpJson) + Environment.NewLine;
+
+    private static readonly JsonSerializerOptions HelpJson = new()
+    {
+        WriteIndented = true,
+        IgnoreReadOnlyProperties = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
     /// <summary>Loads and validates a configuration file.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON or a value is out of range.</exception>
     public static ErsOptions Load(string path)
