@@ -36,9 +36,8 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<IPEndPoint, Socket> _relays = [];
 
-    // Kept by the loop; published after each of its inputs for readers on other threads (the metrics).
+    // Written by the loop only; read by other threads (the metrics).
     private long _relayedBytes;
-    private long _relayedBytesPublished;
     private int _allocations;
     private readonly ConcurrentDictionary<TurnFiveTuple, TurnStreamConnection> _streams = new();
     private readonly List<Task> _tasks = [];
@@ -76,7 +75,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
     public int AllocationCount => Volatile.Read(ref _allocations);
 
     /// <summary>Bytes relayed between clients and their peers (both ways, payloads only) since the start.</summary>
-    public long RelayedBytes => Interlocked.Read(ref _relayedBytesPublished);
+    public long RelayedBytes => Volatile.Read(ref _relayedBytes);
 
     /// <summary>The bound UDP and TCP port.</summary>
     public int Port { get; private set; }
@@ -313,7 +312,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                         _core.HandleInbound(input.Data, input.Client, now);
                         break;
                     case InputKind.Relay:
-                        _relayedBytes += input.Data!.Length;
+                        Volatile.Write(ref _relayedBytes, _relayedBytes + input.Data!.Length);
                         _core.HandleRelayInbound(input.Relay!, input.Peer!, input.Data, now);
                         break;
                     case InputKind.Closed:
@@ -326,7 +325,6 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
 
                 Volatile.Write(ref _allocations, _core.AllocationCount); // before the answers go: a client that got one sees it
                 Drain();
-                Interlocked.Exchange(ref _relayedBytesPublished, _relayedBytes);
             }
         }
         catch (OperationCanceledException)
@@ -345,7 +343,7 @@ internal sealed class TurnHost : IRelayPortAllocator, IAsyncDisposable
                     if (_relays.TryGetValue(transmit.Relay!, out Socket? relay))
                     {
                         relay.SendTo(transmit.Payload.Span, SocketFlags.None, transmit.Peer!);
-                        _relayedBytes += transmit.Payload.Length;
+                        Volatile.Write(ref _relayedBytes, _relayedBytes + transmit.Payload.Length);
                     }
                 }
                 else if (transmit.Client.Transport == TurnTransport.Udp)
