@@ -88,7 +88,9 @@ public sealed class DtlsRetransmissionTests
         await pair.ConnectAsync();
         pair.ExchangeData(); // the client has the server's Finished: the flight went again
 
-        Assert.Equal(2, Copies(pair.Server.Wire, "Finished"));
+        // At least twice: on a loaded machine the client's 20 ms timer may fire again before the second copy arrives,
+        // and the server answers each of its retransmissions (CI once saw 3; the class allows spurious resends).
+        Assert.InRange(Copies(pair.Server.Wire, "Finished"), 2, int.MaxValue);
         var limit = pair.ServerTransport.SendLimit;
         Assert.InRange(limit, 1, BcDatagramBridgeSendLimit - 13 - 8 - 16); // a 13-byte header, GCM's nonce and tag
         Assert.NotEmpty(pair.Server.SendLimitsSeen);
