@@ -7,6 +7,7 @@ using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.Server.Delivery.Whep;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
@@ -45,6 +46,9 @@ internal sealed partial class EmsHost : IAsyncDisposable
 
     /// <summary>The metrics listener's bound endpoint (<c>GET /metrics</c>), or null when it is off.</summary>
     public IPEndPoint? MetricsEndPoint => _app.Services.GetRequiredService<MetricsEndpoint>().BoundEndPoint;
+
+    /// <summary>The bound WHEP listener, once started (null when <c>Whep:Enabled</c> is false).</summary>
+    public IPEndPoint? WhepEndPoint => _app.Services.GetRequiredService<WhepEndpoint>().BoundEndPoint;
 
     /// <summary>Triggered when the host begins to stop (Ctrl-C, SIGTERM, <c>shutdownServer</c>).</summary>
     public CancellationToken ApplicationStopping => _app.Lifetime.ApplicationStopping;
@@ -99,6 +103,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<AudioTranscoders>();
         services.TryAddSingleton<DeliveryStats>();
         services.AddSingleton<RtpSourceManager>();
+        services.AddSingleton<ViewerResources>();
         services.AddSingleton<ErsConnector>();
         services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();
@@ -129,6 +134,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<CliListenerHost>());
         services.AddEmsIngest(builder.Configuration);
         services.AddEmsWsFmp4(builder.Configuration);
+        WhepSetup.AddTo(services, builder.Configuration);
         services.AddEmsStreamControl();
 
         configureServices?.Invoke(services);
@@ -182,7 +188,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         var wsFmp4 = _app.Services.GetRequiredService<WsFmp4Endpoint>();
         var metrics = _app.Services.GetRequiredService<MetricsEndpoint>();
         HttpEndPoint = ParseBound(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>(),
-            port => wsFmp4.IsListenerPort(port) || metrics.IsListenerPort(port));
+            port => wsFmp4.IsListenerPort(port) || metrics.IsListenerPort(port) || WhepEndPoint?.Port == port);
         var logger = _app.Services.GetRequiredService<ILogger<EmsHost>>();
         LogStarted(logger, options.ServerName, options.DataFolderFullPath, AsciiCliEndPoint, JsonCliEndPoint, HttpEndPoint);
     }

@@ -111,6 +111,7 @@ public class EmsOptionsValidatorTests
                 ["Events"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Sinks":["http://127.0.0.1:9/events",{"Url":"http://127.0.0.1:9/stats","EnabledEvents":["outStreamCreated","outStreamClosed"],"CustomData":"proxy"},{"Url":"http://127.0.0.1:9/xml","SerializerType":"XMLRPC"},{"Type":"file","FileName":"FILE","Format":"w3c","MaxFiles":2}],"RequestTimeout":"00:00:02"}""".Replace("FILE", Path.Combine(folder, "events.log").Replace("\\", "/", StringComparison.Ordinal), StringComparison.Ordinal)),
                 ["Ingest"] = System.Text.Json.Nodes.JsonNode.Parse("""{"RtmpPort":0,"RtspPort":0}"""),
                 ["WsFmp4"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
+                ["Whep"] = System.Text.Json.Nodes.JsonNode.Parse("""{"Port":0}"""),
             };
             await File.WriteAllTextAsync(config, json.ToJsonString());
             await using (var host = EmsHost.Create(["--config", config]))

@@ -18,6 +18,7 @@ public sealed class OptionsHelpTests
         Assert.Equal("00:00:10", root.GetProperty("WebRtc").GetProperty("StreamWaitTimeout").GetString());
         Assert.Equal("Auto", root.GetProperty("WebRtc").GetProperty("BatchedSends").GetString());
         Assert.Equal(1935, root.GetProperty("Ingest").GetProperty("RtmpPort").GetInt32());
+        Assert.Equal(8889, root.GetProperty("Whep").GetProperty("Port").GetInt32());
         Assert.True(root.TryGetProperty("WsFmp4", out _) && root.TryGetProperty("Fmp4", out _), "a section is missing");
 
         // Saved as a --config file, it is accepted as it is (the options are validated as the host is built).

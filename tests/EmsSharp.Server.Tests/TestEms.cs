@@ -37,7 +37,7 @@ internal sealed class TestEms : IAsyncDisposable
         var host = EmsHost.Create(
         [
             "--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1",
-            "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1", "--WebRtc:UdpPort", "0",
+            "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1", "--Whep:Port", "0", "--Whep:BindAddress", "127.0.0.1", "--WebRtc:UdpPort", "0",
         ], o =>
         {
             o.DataFolder = dataFolder;

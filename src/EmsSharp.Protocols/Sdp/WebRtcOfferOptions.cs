@@ -9,6 +9,12 @@ public sealed record WebRtcOfferOptions
     /// <summary>A send-only <c>m=audio</c> with Opus 48000/2, PCMU and PCMA.</summary>
     public bool Audio { get; init; }
 
+    /// <summary>
+    /// The audio encoding an answer accepts (<c>opus/48000</c>, <c>PCMU/8000</c> or <c>PCMA/8000</c>, the one the stream's
+    /// audio is sent in); null: the first of those the offer has, in that order.
+    /// </summary>
+    public string? AudioEncoding { get; init; }
+
     /// <summary>An <c>m=application</c> for data channels (SCTP over DTLS, RFC 8841).</summary>
     public bool DataChannel { get; init; }
 

@@ -46,8 +46,26 @@ public static class WebRtcSdpBuilder
     }
 
     /// <summary>
+    /// True when <see cref="CreateAnswer"/> would accept at least one m-section of <paramref name="offer"/> with
+    /// <paramref name="options"/>: an answer that rejects everything carries nothing.
+    /// </summary>
+    public static bool CanAnswer(WebRtcRemoteDescription offer, WebRtcOfferOptions options)
+    {
+        for (var i = 0; i < offer.Media.Count; i++)
+        {
+            if (Accepts(offer.Media[i], offer.Sdp.Media[i], options))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Answers a browser's offer (RFC 3264 §6): H.264 pm=1 video, Opus/PCMU/PCMA audio and data channels are
-    /// accepted, with the server only sending media; anything else is rejected with port 0.
+    /// accepted where <paramref name="options"/> has them, with the server only sending media; anything else is
+    /// rejected with port 0.
     /// </summary>
     public static SdpSessionDescription CreateAnswer(WebRtcRemoteDescription offer, WebRtcOfferOptions options,
         SdpLocalParameters local, ulong sessionId)
@@ -61,18 +79,14 @@ public static class WebRtcSdpBuilder
             var mid = remote.Mid ?? i.ToString(CultureInfo.InvariantCulture);
             var direction = AnswerDirection(remote.Direction);
             SdpMediaDescription? answer = null;
-            if (remote.Accepted && remote.Kind == "video" && FindH264(remote) is { } h264)
+            if (Accepts(remote, offered, options))
             {
-                answer = CreateVideo(mid, [h264], direction, options, local, remote);
-            }
-            else if (remote.Accepted && remote.Kind == "audio" && FindAudio(remote) is { } audio)
-            {
-                answer = CreateAudio(mid, [audio], direction, options, local, remote);
-            }
-            else if (remote.Accepted && remote.Kind == "application" &&
-                offered.Protocol.Contains("SCTP", StringComparison.Ordinal))
-            {
-                answer = CreateApplication(mid, options, local);
+                answer = remote.Kind switch
+                {
+                    "video" => CreateVideo(mid, [SelectH264(remote)!.Value], direction, options, local, remote),
+                    "audio" => CreateAudio(mid, [FindAudio(remote, options.AudioEncoding)!.Value], direction, options, local, remote),
+                    _ => CreateApplication(mid, options, local),
+                };
             }
 
             if (answer is null)
@@ -92,6 +106,15 @@ public static class WebRtcSdpBuilder
         AddSessionAttributes(sdp, mids, options);
         return sdp;
     }
+
+    private static bool Accepts(WebRtcRemoteMedia remote, SdpMediaDescription offered, WebRtcOfferOptions options) =>
+        remote.Accepted && remote.Kind switch
+        {
+            "video" => options.Video && SelectH264(remote) is not null,
+            "audio" => options.Audio && FindAudio(remote, options.AudioEncoding) is not null,
+            "application" => options.DataChannel && offered.Protocol.Contains("SCTP", StringComparison.Ordinal),
+            _ => false,
+        };
 
     private static SdpSessionDescription NewSession(ulong sessionId)
     {
@@ -238,7 +261,12 @@ public static class WebRtcSdpBuilder
         _ => "inactive",
     };
 
-    private static int? FindH264(WebRtcRemoteMedia media)
+    /// <summary>
+    /// The H.264 payload type an answer to <paramref name="media"/> takes: packetization-mode=1, Constrained Baseline
+    /// 3.1 (42e01f) when offered, else the first packetization-mode=1 one; null when there is none. For a section of an
+    /// answer to our offer, the one H.264 payload type in it.
+    /// </summary>
+    public static int? SelectH264(WebRtcRemoteMedia media)
     {
         int? any = null;
         foreach (var pt in media.PayloadTypes)
@@ -266,9 +294,9 @@ public static class WebRtcSdpBuilder
         return any;
     }
 
-    private static int? FindAudio(WebRtcRemoteMedia media)
+    private static int? FindAudio(WebRtcRemoteMedia media, string? encoding)
     {
-        foreach (var name in (ReadOnlySpan<string>)["opus/48000", "PCMU/8000", "PCMA/8000"])
+        foreach (var name in encoding is null ? (ReadOnlySpan<string>)["opus/48000", "PCMU/8000", "PCMA/8000"] : [encoding])
         {
             foreach (var pt in media.PayloadTypes)
             {

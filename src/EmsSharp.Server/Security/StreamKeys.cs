@@ -26,7 +26,14 @@ internal static class StreamKeys
     /// Decides a request for <paramref name="name"/> that carries <c>key=...</c> (or not) in <paramref name="query"/>
     /// against <paramref name="secrets"/>: empty admits everyone, else only the name's key (or the <c>*</c> one).
     /// </summary>
-    public static KeyCheck Check(IReadOnlyDictionary<string, string> secrets, string name, string query)
+    public static KeyCheck Check(IReadOnlyDictionary<string, string> secrets, string name, string query) =>
+        CheckKey(secrets, name, secrets.Count == 0 ? null : QueryValue(query, "key"));
+
+    /// <summary>
+    /// Decides a request for <paramref name="name"/> that presents <paramref name="given"/> (null: none) against
+    /// <paramref name="secrets"/>: empty admits everyone, else only the name's key (or the <c>*</c> one).
+    /// </summary>
+    public static KeyCheck CheckKey(IReadOnlyDictionary<string, string> secrets, string name, string? given)
     {
         if (secrets.Count == 0)
         {
@@ -38,7 +45,6 @@ internal static class StreamKeys
             return KeyCheck.NoKeyForName;
         }
 
-        var given = QueryValue(query, "key");
         return given is null ? KeyCheck.KeyMissing : SecretEquals(given, expected) ? KeyCheck.Admitted : KeyCheck.WrongKey;
     }
 

@@ -23,7 +23,7 @@ public sealed class WsFmp4ChromiumTests(ITestOutputHelper output) : IAsyncLifeti
     {
         _ems = EmsHost.Create(
             [
-                "--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1",
+                "--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1", "--Whep:Port", "0", "--Whep:BindAddress", "127.0.0.1",
                 "--WsFmp4:StreamWaitTimeout", "00:00:02",
                 "--Ingest:FileSources:0:Path", HeadlessChromium.FindRepositoryFile("samples/test.flv"),
                 "--Ingest:FileSources:0:StreamName", "test",

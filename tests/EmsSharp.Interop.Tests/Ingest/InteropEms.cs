@@ -10,7 +10,7 @@ internal static class InteropEms
     {
         var folder = Path.Combine(Path.GetTempPath(), "ems-interop-" + Guid.NewGuid().ToString("N"));
         var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0"],
+            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0", "--Whep:Port", "0"],
             o =>
             {
                 o.DataFolder = folder;

@@ -86,6 +86,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
             "--Ingest:RtmpPort", "0",
             "--Ingest:RtspPort", "0",
             "--WsFmp4:Port", "0",
+            "--Whep:Port", "0",
             "--Ingest:FileSources:0:StreamName", "test",
             "--Ingest:FileSources:0:Path", Path.Combine(root, "samples", "test.flv"),
             "--WebRtc:UdpPort", "0",

@@ -5,6 +5,8 @@ namespace EmsSharp.Protocols.Tests.Sdp;
 
 public sealed class SdpTests
 {
+    private static readonly WebRtcOfferOptions AllMedia = new() { Video = true, Audio = true, DataChannel = true };
+
     private const string Fingerprint =
         "67:2E:CE:8C:35:6A:10:CE:99:E5:A0:C0:AF:2E:37:84:69:AC:CB:10:DD:45:17:B3:AA:52:98:53:B6:D4:F1:69";
 
@@ -151,7 +153,7 @@ public sealed class SdpTests
     public void Answer_to_chromium_offer_picks_h264_pm1_and_keeps_extension_ids()
     {
         Assert.True(WebRtcRemoteDescription.TryParse(ChromiumOffer, out var offer));
-        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, new WebRtcOfferOptions(), Local("active"), 7).ToString();
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, AllMedia, Local("active"), 7).ToString();
 
         Assert.Contains("m=video 9 UDP/TLS/RTP/SAVPF 103\r\n", answer, StringComparison.Ordinal);
         Assert.Contains("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n", answer, StringComparison.Ordinal);
@@ -170,7 +172,7 @@ public sealed class SdpTests
             "a=fingerprint:sha-256 " + Fingerprint + "\r\na=setup:actpass\r\na=mid:a\r\na=recvonly\r\n" +
             "a=rtpmap:109 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n";
         Assert.True(WebRtcRemoteDescription.TryParse(offerText, out var offer));
-        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, new WebRtcOfferOptions(), Local("active"), 7).ToString();
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, AllMedia, Local("active"), 7).ToString();
         Assert.Contains("m=audio 9 UDP/TLS/RTP/SAVPF 109\r\n", answer, StringComparison.Ordinal);
         Assert.Contains("a=rtpmap:109 opus/48000/2\r\n", answer, StringComparison.Ordinal);
         Assert.Contains("a=fmtp:109 minptime=10;useinbandfec=1\r\n", answer, StringComparison.Ordinal);
@@ -183,8 +185,26 @@ public sealed class SdpTests
             "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
             "a=fingerprint:sha-256 " + Fingerprint + "\r\na=setup:actpass\r\na=mid:v\r\na=rtpmap:96 VP8/90000\r\n";
         Assert.True(WebRtcRemoteDescription.TryParse(offerText, out var offer));
-        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, new WebRtcOfferOptions(), Local("active"), 7).ToString();
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, AllMedia, Local("active"), 7).ToString();
         Assert.Contains("m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:v\r\n", answer, StringComparison.Ordinal);
         Assert.DoesNotContain("a=group:BUNDLE", answer, StringComparison.Ordinal);
+        Assert.False(WebRtcSdpBuilder.CanAnswer(offer!, AllMedia));
+    }
+
+    [Fact]
+    public void Answer_rejects_what_the_stream_does_not_have()
+    {
+        // An offer of video and data channels, answered for a stream with video only (a WHEP session): only the
+        // video section is accepted, and the answer bundles it alone.
+        Assert.True(WebRtcRemoteDescription.TryParse(ChromiumOffer, out var offer));
+        var videoOnly = new WebRtcOfferOptions { Video = true };
+        Assert.True(WebRtcSdpBuilder.CanAnswer(offer!, videoOnly));
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, videoOnly, Local("active"), 7).ToString();
+        Assert.Contains("m=video 9 UDP/TLS/RTP/SAVPF 103\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("m=application 0 ", answer, StringComparison.Ordinal);
+        Assert.Contains("a=group:BUNDLE 0\r\n", answer, StringComparison.Ordinal);
+
+        // The same offer, for a stream with audio only, has nothing to answer.
+        Assert.False(WebRtcSdpBuilder.CanAnswer(offer!, new WebRtcOfferOptions { Audio = true }));
     }
 }

@@ -94,7 +94,7 @@ public sealed class ParserMutationTests
             var text = new string(chars);
             if (WebRtcRemoteDescription.TryParse(text, out var remote))
             {
-                WebRtcSdpBuilder.CreateAnswer(remote!, new WebRtcOfferOptions(), local with { Setup = "active" }, 2);
+                WebRtcSdpBuilder.CreateAnswer(remote!, new WebRtcOfferOptions { Video = true, Audio = true, DataChannel = true }, local with { Setup = "active" }, 2);
             }
 
             foreach (var line in text.Split('\n'))

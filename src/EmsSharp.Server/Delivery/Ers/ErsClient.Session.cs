@@ -212,7 +212,8 @@ public sealed partial class ErsClient
                 string id = GetString(arg, "id");
                 if (id.Length > 0)
                 {
-                    Raise(ClientJoined, new ErsClientJoinedEventArgs(id, GetString(arg, "streamName"), GetString(arg, "transport")));
+                    var offers = arg.TryGetProperty("offers", out var o) && o.ValueKind == JsonValueKind.True;
+                    Raise(ClientJoined, new ErsClientJoinedEventArgs(id, GetString(arg, "streamName"), GetString(arg, "transport"), offers));
                 }
 
                 break;

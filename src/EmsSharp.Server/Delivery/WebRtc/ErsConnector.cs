@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using EmsSharp.Media.Hub;
-using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.Ers;
-using EmsSharp.Server.Delivery.Fmp4;
-using EmsSharp.Server.Delivery.Rtp;
-using EmsSharp.Server.Events;
-using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Delivery.WebRtc;
 
@@ -14,10 +8,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// its room and a <see cref="WebRtcRoom"/> that serves the browsers joining it, all on the one shared
 /// <see cref="WebRtcPort"/>.
 /// </summary>
-internal sealed class ErsConnector(
-    StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources,
-    OutboundStreamRegistry outputs, StreamAliases aliases, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
-    ILoggerFactory loggerFactory, ConnectionRegistry connections) : IErsConnector
+internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
 
@@ -41,9 +32,8 @@ internal sealed class ErsConnector(
             Name = c.Name,
             KeepAlive = c.KeepAlive,
             OverSsl = c.ErsOverSsl,
-        }, loggerFactory.CreateLogger<ErsClient>(), time);
-        var room = new WebRtcRoom(service, client, hub, port, transcoders, fmp4Sources, rtpSources, outputs, aliases, options.Value, events, time,
-            loggerFactory, connections);
+        }, resources.LoggerFactory.CreateLogger<ErsClient>(), resources.Time);
+        var room = new WebRtcRoom(service, client, resources);
         _rooms[c.ConfigId] = room;
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
         service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");

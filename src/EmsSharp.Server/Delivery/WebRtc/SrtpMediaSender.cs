@@ -91,6 +91,12 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         {
             Video = true,
             Audio = _audioCodec is not null,
+            AudioEncoding = _audioCodec switch
+            {
+                MediaCodec.Pcmu => "PCMU/8000",
+                MediaCodec.Pcma => "PCMA/8000",
+                _ => "opus/48000",
+            },
             VideoSsrc = RandomSsrc(),
             AudioSsrc = RandomSsrc(),
             StreamId = "ems-" + stream.Name,
@@ -128,7 +134,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         _video = new RtpTrackSender(new RtpTrackSenderOptions
         {
             Ssrc = OfferOptions.VideoSsrc,
-            PayloadType = (byte)FindPayloadType(video, "H264/", WebRtcPayloadTypes.H264),
+            // The payload type of our offer's answer, or the one our answer took from the viewer's offer (of several).
+            PayloadType = (byte)((video is null ? null : WebRtcSdpBuilder.SelectH264(video)) ?? FindPayloadType(video, "H264/", WebRtcPayloadTypes.H264)),
             ClockRate = VideoTrackConfig.ClockRate,
             Cname = OfferOptions.Cname,
             InitialSequenceNumber = (ushort)RandomNumberGenerator.GetInt32(0, 65536),

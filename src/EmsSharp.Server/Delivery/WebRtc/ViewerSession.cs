@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Sdp;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Events;
@@ -13,16 +14,22 @@ using EmsSharp.WebRtc;
 namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
-/// One browser in a room (PROTOCOL.md §3.3): waits for its stream, creates the peer connection on the shared
-/// port, offers what its <see cref="IViewerMediaSender"/> sends, trickles candidates both ways through the ERS,
-/// and hands the connected session to the sender. Ends on <c>remove</c>, ICE failure, consent expiry or close.
+/// One viewer in a room (PROTOCOL.md §3.3): waits for its stream, creates the peer connection on the shared
+/// port, offers what its <see cref="IViewerMediaSender"/> sends, trickles candidates both ways through the room,
+/// and hands the connected session to the sender. A viewer that offers itself (a WHEP player, directly or through the
+/// ERS) gets an answer instead, with every candidate known by then inline. Ends on <c>remove</c>, ICE failure,
+/// consent expiry or close.
 /// </summary>
 internal sealed partial class ViewerSession : IAsyncDisposable
 {
     /// <summary>How long the offer waits for the port's server-reflexive candidate (one STUN round trip is plenty).</summary>
     private static readonly TimeSpan ReflexiveWait = TimeSpan.FromSeconds(1);
 
-    private readonly WebRtcRoom _room;
+    /// <summary>How long a viewer that offers has to send its offer (a WHEP player sends it with its request).</summary>
+    private static readonly TimeSpan OfferWait = TimeSpan.FromSeconds(10);
+
+    private readonly IViewerRoom _room;
+    private readonly TaskCompletionSource<string>? _offer;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -33,15 +40,16 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private Task _start = Task.CompletedTask;
     private int _closed;
 
-    public ViewerSession(WebRtcRoom room, string peerId, string streamName, string transport, ILogger logger)
+    public ViewerSession(IViewerRoom room, string peerId, string streamName, string transport, bool offers, ILogger logger)
     {
         _room = room;
+        _offer = offers ? new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously) : null;
         PeerId = peerId;
         StreamName = streamName;
         Transport = transport;
         _logger = logger;
         SessionId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        CreatedAt = room.Time.GetUtcNow();
+        CreatedAt = room.Resources.Time.GetUtcNow();
     }
 
     public string PeerId { get; }
@@ -62,20 +70,27 @@ internal sealed partial class ViewerSession : IAsyncDisposable
 
     public ViewerTrafficCounters? Counters => _sender?.Counters;
 
-    /// <summary>Starts in the background: stream lookup, offer.</summary>
+    /// <summary>Starts in the background: stream lookup, then the offer, or the answer to the viewer's offer.</summary>
     public void Start() => _start = Task.Run(StartAsync);
 
-    /// <summary>A relayed message from this browser: its answer or a candidate.</summary>
+    /// <summary>A relayed message from this viewer: its answer (or its offer, when it offers) or a candidate.</summary>
     public void HandleMessage(string type, JsonElement payload)
     {
+        if (type == "offer")
+        {
+            if (_offer is not null && SdpOf(payload) is { } offer)
+                _offer.TrySetResult(offer);
+            return;
+        }
+
         var peer = _peer;
         if (peer is null)
             return;
         switch (type)
         {
             case "answer":
-                if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("sdp", out var sdp) && sdp.ValueKind == JsonValueKind.String)
-                    _ = ApplyAnswerAsync(peer, sdp.GetString()!);
+                if (_offer is null && SdpOf(payload) is { } answer)
+                    _ = ApplyAnswerAsync(peer, answer);
                 break;
             case "candidate":
                 if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("candidate", out var c))
@@ -128,7 +143,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         }
 
         if (output is not null)
-            _room.Outputs.Close(output);
+            Resources.Outputs.Close(output);
         connection?.Dispose();
         if (peer is not null)
             await peer.DisposeAsync().ConfigureAwait(false);
@@ -142,19 +157,35 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         if (sender is null)
             return;
 
+        string? offer = null;
+        if (_offer is not null)
+        {
+            try
+            {
+                offer = await _offer.Task.WaitAsync(OfferWait, Resources.Time, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await sender.DisposeAsync().ConfigureAwait(false);
+                await FailAsync($"no offer came within {OfferWait.TotalSeconds:0} s", ViewerRefusal.Failed).ConfigureAwait(false);
+                return;
+            }
+        }
+
         PeerSession peer;
         try
         {
-            peer = _room.Port.Driver.CreateSession(new PeerSessionOptions
+            peer = Resources.Port.Driver.CreateSession(new PeerSessionOptions
             {
-                Certificate = _room.Port.Certificate,
-                LoopbackOnly = _room.Port.LoopbackOnly,
+                Certificate = Resources.Port.Certificate,
+                LoopbackOnly = Resources.Port.LoopbackOnly,
+                AnswerOptions = sender.OfferOptions,
             });
         }
         catch (SocketException e)
         {
             await sender.DisposeAsync().ConfigureAwait(false);
-            await FailAsync("the server's WebRTC UDP port is not available: " + e.Message).ConfigureAwait(false);
+            await FailAsync("the server's WebRTC UDP port is not available: " + e.Message, ViewerRefusal.Unavailable).ConfigureAwait(false);
             return;
         }
 
@@ -163,7 +194,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             _sender = sender;
             _peer = peer;
             // Listed as a connection from its offer until it closes (DisposeAsync removes it).
-            _connection = _room.Connections.Open(new ConnectionSpec(ConnectionCarrier.Udp, ConnectionStack, Addresses, true)
+            _connection = Resources.Connections.Open(new ConnectionSpec(ConnectionCarrier.Udp, ConnectionStack, Addresses, true)
             {
                 CurrentCarrier = () => IsTcpPath(_peer?.SelectedPathKind) ? ConnectionCarrier.Tcp : ConnectionCarrier.Udp,
                 Traffic = () => (0, _sender?.Counters.Bytes ?? 0),
@@ -181,10 +212,10 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         // discovery gets a short wait to make it inline; a later answer trickles after the offer.
         var discoveries = new List<Task<ServerReflexiveResult>>();
         foreach (var server in await ResolveStunServersAsync(token).ConfigureAwait(false))
-            discoveries.Add(_room.Port.Driver.GetServerReflexiveAsync(server));
+            discoveries.Add(Resources.Port.Driver.GetServerReflexiveAsync(server));
         try
         {
-            await Task.WhenAll(discoveries).WaitAsync(ReflexiveWait, _room.Time, token).ConfigureAwait(false);
+            await Task.WhenAll(discoveries).WaitAsync(ReflexiveWait, Resources.Time, token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -211,14 +242,52 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         if (!udpAnswered && await _room.GetRelayAsync().WaitAsync(token).ConfigureAwait(false) is { } relay)
             relay.Attach(peer);
 
-        var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
-        LogOffer(_logger, PeerId, StreamName, Transport);
-        await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
+        if (offer is null)
+        {
+            var sdp = await peer.CreateOfferAsync(sender.OfferOptions).ConfigureAwait(false);
+            LogOffer(_logger, PeerId, StreamName, Transport);
+            await SendAsync("offer", new JsonObject { ["type"] = "offer", ["sdp"] = sdp }, token).ConfigureAwait(false);
+        }
+        else if (!await AnswerAsync(peer, sender.OfferOptions, offer, token).ConfigureAwait(false))
+        {
+            return;
+        }
+
         foreach (var discovery in late)
         {
             if ((await discovery.WaitAsync(token).ConfigureAwait(false)).Candidate is { } candidate)
                 peer.AddLocalCandidate(candidate);
         }
+    }
+
+    /// <summary>
+    /// Answers the viewer's offer (RFC 3264 §6) with what <paramref name="sending"/> says the stream has, every
+    /// candidate known so far inline (a WHEP player takes no trickle from the server). False when it could not.
+    /// </summary>
+    private async Task<bool> AnswerAsync(PeerSession peer, WebRtcOfferOptions sending, string offer, CancellationToken token)
+    {
+        try
+        {
+            await peer.SetRemoteDescriptionAsync(offer).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            await FailAsync("the offer was not usable: " + e.Message, ViewerRefusal.NotAcceptable).ConfigureAwait(false);
+            return false;
+        }
+
+        if (!WebRtcSdpBuilder.CanAnswer(peer.RemoteDescription!, sending))
+        {
+            var has = sending.Audio ? "H.264 video and Opus audio" : "H.264 video";
+            await FailAsync($"the offer asks for nothing stream \"{StreamName}\" can send: it has {has}, and the offer needs a receiving " +
+                "H.264 (packetization-mode=1) video or Opus/PCMU/PCMA audio section", ViewerRefusal.NotAcceptable).ConfigureAwait(false);
+            return false;
+        }
+
+        var answer = await peer.CreateAnswerAsync().ConfigureAwait(false);
+        LogAnswer(_logger, PeerId, StreamName, Transport);
+        await SendAsync("answer", new JsonObject { ["type"] = "answer", ["sdp"] = answer }, token).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -231,17 +300,17 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         switch (Transport)
         {
             case "fmp4":
-                return new Fmp4DataChannelSender(_room.Fmp4Sources, _room.Aliases, PeerId, _room.Options.StreamWaitTimeout, _logger);
+                return new Fmp4DataChannelSender(Resources.Fmp4Sources, Resources.Aliases, PeerId, Resources.Options.StreamWaitTimeout, _logger);
             case "srtp":
                 // The joined name may be an alias (a one-shot one is used up here, by this viewer).
-                var name = _room.Aliases.Resolve(StreamName, "WebRTC viewer " + PeerId);
-                var stream = await _room.Hub.WaitForStreamAsync(name, _room.Options.StreamWaitTimeout, token).ConfigureAwait(false);
+                var name = Resources.Aliases.Resolve(StreamName, "WebRTC viewer " + PeerId);
+                var stream = await Resources.Hub.WaitForStreamAsync(name, Resources.Options.StreamWaitTimeout, token).ConfigureAwait(false);
                 if (stream is not null)
-                    return new SrtpMediaSender(stream, _room.RtpSources, _room.Transcoders, PeerId, _room.Time, _logger);
-                await FailAsync($"stream \"{StreamName}\" was not found on the server").ConfigureAwait(false);
+                    return new SrtpMediaSender(stream, Resources.RtpSources, Resources.Transcoders, PeerId, Resources.Time, _logger);
+                await FailAsync($"stream \"{StreamName}\" was not found on the server", ViewerRefusal.NotFound).ConfigureAwait(false);
                 return null;
             default:
-                await FailAsync($"unknown transport \"{Transport}\": use fmp4 or srtp").ConfigureAwait(false);
+                await FailAsync($"unknown transport \"{Transport}\": use fmp4 or srtp", ViewerRefusal.NotAcceptable).ConfigureAwait(false);
                 return null;
         }
     }
@@ -254,7 +323,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ObjectDisposedException)
         {
-            await FailAsync("the browser's answer was not usable: " + e.Message).ConfigureAwait(false);
+            await FailAsync("the browser's answer was not usable: " + e.Message, ViewerRefusal.NotAcceptable).ConfigureAwait(false);
         }
     }
 
@@ -267,7 +336,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         _ = SendAsync("candidate", payload, CancellationToken.None);
     }
 
-    private void OnMediaEnded(IViewerMediaSender sender, string description) => _ = EndAsync(description, error: false);
+    private void OnMediaEnded(IViewerMediaSender sender, string description) => _ = EndAsync(description, null);
 
     // The viewer is an outbound stream of the server from now until it closes: ONFMP4 over data channels (what EvoStream's
     // WebRTC sent), ONP for native media (SRTP is RTP), connectionType 9 (webrtc).
@@ -279,7 +348,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         {
             if (Volatile.Read(ref _closed) == 0 && _output is null)
             {
-                _output = _room.Outputs.Open(spec);
+                _output = Resources.Outputs.Open(spec);
                 _connection?.AttachStream(_output.Id);
             }
         }
@@ -289,7 +358,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private (IPEndPoint? Near, IPEndPoint? Far) Addresses()
     {
         var peer = _peer;
-        return (peer?.SelectedPathKind == "udp" ? _room.Port.BoundDriver?.LocalEndPoint : null, peer?.RemoteEndPoint);
+        return (peer?.SelectedPathKind == "udp" ? Resources.Port.BoundDriver?.LocalEndPoint : null, peer?.RemoteEndPoint);
     }
 
     // EvoStream's WebRTC layers: the carrier, ICE over it, DTLS, SCTP for data channels, the WebRTC connection.
@@ -303,9 +372,9 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private JsonObject Extra() => new()
     {
         ["peerId"] = PeerId,
-        ["roomId"] = _room.Configuration.RoomId,
+        ["roomId"] = _room.RoomId,
         ["transport"] = Transport,
-        ["configId"] = _room.Configuration.ConfigId,
+        ["configId"] = _room.ConfigId,
     };
 
     private void OnDtlsConnected(PeerSession peer, DtlsSrtpKeys keys) => _sender?.Start(peer, keys);
@@ -335,36 +404,38 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Tells the browser (a <c>connectivityError</c> with a plain description), logs, raises the event, closes.</summary>
-    private Task FailAsync(string description) => EndAsync(description, error: true);
+    /// <summary>
+    /// Tells the viewer (a <c>connectivityError</c> with a plain description, and ours: <c>reason</c>, what kind of refusal
+    /// it is, which a WHEP endpoint answers with its HTTP status), logs, raises the event, closes.
+    /// </summary>
+    private Task FailAsync(string description, string reason) => EndAsync(description, reason);
 
-    private async Task EndAsync(string description, bool error)
+    // reason null: the media ended (the stream closed), no error.
+    private async Task EndAsync(string description, string? reason)
     {
         LogFailed(_logger, PeerId, StreamName, description);
-        if (error)
+        if (reason is not null)
             _room.Publish(EventTypes.WebRtcPeerError, this, description);
-        await SendAsync("connectivityError", new JsonObject { ["status"] = "FAIL", ["description"] = description }, CancellationToken.None)
-            .ConfigureAwait(false);
+        var payload = new JsonObject { ["status"] = "FAIL", ["description"] = description, ["reason"] = reason ?? ViewerRefusal.Ended };
+        await SendAsync("connectivityError", payload, CancellationToken.None).ConfigureAwait(false);
         _room.Remove(this);
     }
 
-    private Task<bool> SendAsync(string type, JsonObject payload, CancellationToken token) =>
-        _room.Client.SendMessageAsync(new JsonObject
-        {
-            ["to"] = PeerId,
-            ["sid"] = SessionId,
-            ["roomType"] = "video",
-            ["type"] = type,
-            ["payload"] = payload,
-            ["prefix"] = "webkit",
-        }, token);
+    private ViewerResources Resources => _room.Resources;
+
+    private Task<bool> SendAsync(string type, JsonObject payload, CancellationToken token) => _room.SendAsync(this, type, payload, token);
+
+    private static string? SdpOf(JsonElement payload) =>
+        payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("sdp", out var sdp) && sdp.ValueKind == JsonValueKind.String
+            ? sdp.GetString()
+            : null;
 
     // stunservers entries are {"url":"stun:host[:port]"} (or "urls"); RFC 7064 §3.1: the default port is 3478. A TURN
     // server over UDP answers Binding requests too (RFC 8656 §3), so turnservers' udp entries serve as well.
     private async Task<List<IPEndPoint>> ResolveStunServersAsync(CancellationToken token)
     {
         var result = new List<IPEndPoint>();
-        foreach (var entry in _room.Client.StunServers.Concat(_room.Client.TurnServers))
+        foreach (var entry in _room.IceServers)
         {
             if (entry.ValueKind != JsonValueKind.Object)
                 continue;
@@ -394,6 +465,9 @@ internal sealed partial class ViewerSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: offered stream {Stream} over {Transport}")]
     private static partial void LogOffer(ILogger logger, string peerId, string stream, string transport);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: answered its offer for stream {Stream} over {Transport}")]
+    private static partial void LogAnswer(ILogger logger, string peerId, string stream, string transport);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Viewer {PeerId}: {State}")]
     private static partial void LogState(ILogger logger, string peerId, PeerSessionState state);

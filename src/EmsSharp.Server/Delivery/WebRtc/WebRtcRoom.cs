@@ -1,9 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using EmsSharp.Media.Hub;
-using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.Ers;
-using EmsSharp.Server.Delivery.Fmp4;
-using EmsSharp.Server.Delivery.Rtp;
 using EmsSharp.Server.Events;
 using EmsSharp.WebRtc;
 
@@ -14,13 +11,11 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// browser. Maps the client's status onto <see cref="WebRtcService.SetStatus"/>; <c>clientJoined</c> creates a
 /// viewer, <c>message</c> goes to that viewer, <c>remove</c> closes it. Disposing leaves the room and closes all.
 /// </summary>
-internal sealed partial class WebRtcRoom : IAsyncDisposable
+internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
 {
     private static readonly TimeSpan RelayConnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly WebRtcService _service;
-    private readonly IEventPublisher _events;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ViewerSession> _viewers = new(StringComparer.Ordinal);
@@ -29,26 +24,12 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
     private Task<TurnRelay?>? _relay;
     private string? _refusal; // the ERS's reason while keepAlive retries a refused room
 
-    public WebRtcRoom(
-        WebRtcService service, ErsClient client, StreamHub hub, WebRtcPort port, AudioTranscoders transcoders,
-        Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources, OutboundStreamRegistry outputs, StreamAliases aliases, WebRtcOptions options,
-        IEventPublisher events, TimeProvider time, ILoggerFactory loggerFactory, ConnectionRegistry connections)
+    public WebRtcRoom(WebRtcService service, ErsClient client, ViewerResources resources)
     {
-        Connections = connections;
         _service = service;
         Client = client;
-        Hub = hub;
-        Port = port;
-        Transcoders = transcoders;
-        Fmp4Sources = fmp4Sources;
-        RtpSources = rtpSources;
-        Outputs = outputs;
-        Aliases = aliases;
-        Options = options;
-        _events = events;
-        Time = time;
-        _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger<WebRtcRoom>();
+        Resources = resources;
+        _logger = resources.LoggerFactory.CreateLogger<WebRtcRoom>();
         client.StatusChanged += OnStatusChanged;
         client.ClientJoined += OnClientJoined;
         client.MessageReceived += OnMessageReceived;
@@ -59,30 +40,14 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     public ErsClient Client { get; }
 
-    public StreamHub Hub { get; }
+    public ViewerResources Resources { get; }
 
-    public WebRtcPort Port { get; }
+    public string RoomId => Configuration.RoomId;
 
-    public AudioTranscoders Transcoders { get; }
+    public long? ConfigId => Configuration.ConfigId;
 
-    /// <summary>The shared per-stream fMP4 sources (the fmp4 transport reads them, as WS-FMP4 does).</summary>
-    public Fmp4SourceManager Fmp4Sources { get; }
-
-    /// <summary>The shared per-stream RTP sources (the srtp transport packetizes once per stream).</summary>
-    public RtpSourceManager RtpSources { get; }
-
-    /// <summary>Where each viewer is listed as an outbound stream once it sends its stream.</summary>
-    public OutboundStreamRegistry Outputs { get; }
-
-    /// <summary>The stream aliases a viewer's name may be (addStreamAlias): resolved where the viewer names its stream.</summary>
-    public StreamAliases Aliases { get; }
-
-    public WebRtcOptions Options { get; }
-
-    /// <summary>Where each viewer's session is listed as a connection (listConnections) while it lives.</summary>
-    public ConnectionRegistry Connections { get; }
-
-    public TimeProvider Time { get; }
+    /// <summary>The ERS's <c>stunservers</c>, then its <c>turnservers</c> (a TURN server over UDP answers Binding requests too).</summary>
+    public IEnumerable<JsonElement> IceServers => Client.StunServers.Concat(Client.TurnServers);
 
     /// <summary>
     /// The room's TURN relay over TCP or TLS on the ERS's relay (one allocation for all its viewers, like the UDP port),
@@ -123,8 +88,20 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         };
         if (reason is not null)
             payload["reason"] = reason;
-        _events.Publish(type, payload);
+        Resources.Events.Publish(type, payload);
     }
+
+    /// <summary>A <c>message</c> to the viewer's browser through the ERS (PROTOCOL.md §3.2), with the session's <c>sid</c>.</summary>
+    public Task<bool> SendAsync(ViewerSession viewer, string type, JsonObject payload, CancellationToken token) =>
+        Client.SendMessageAsync(new JsonObject
+        {
+            ["to"] = viewer.PeerId,
+            ["sid"] = viewer.SessionId,
+            ["roomType"] = "video",
+            ["type"] = type,
+            ["payload"] = payload,
+            ["prefix"] = "webkit",
+        }, token);
 
     /// <summary>Closes a viewer in the background (safe from the viewer's own callbacks).</summary>
     public void Remove(ViewerSession viewer)
@@ -172,10 +149,10 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
         {
             if (IceServerUrl.TryParseTurnStream(entry, Client.Options.AllowUntrustedCertificate) is not { } options)
                 continue;
-            using var timeout = new CancellationTokenSource(RelayConnectTimeout, Time);
+            using var timeout = new CancellationTokenSource(RelayConnectTimeout, Resources.Time);
             try
             {
-                return await TurnRelay.ConnectAsync(options, Port.Driver, Time, _loggerFactory.CreateLogger<TurnRelay>(), timeout.Token)
+                return await TurnRelay.ConnectAsync(options, Resources.Port.Driver, Resources.Time, Resources.LoggerFactory.CreateLogger<TurnRelay>(), timeout.Token)
                     .ConfigureAwait(false);
             }
             catch (TurnRelayException e)
@@ -211,7 +188,7 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
                 _refusal = e.Description;
                 _service.SetStatus(WebRtcServiceStatusCode.Refused, e.Description);
                 LogRefused(_logger, Configuration.RoomId, ers, e.Description);
-                _events.Publish(EventTypes.WebRtcPeerError, new JsonObject
+                Resources.Events.Publish(EventTypes.WebRtcPeerError, new JsonObject
                 {
                     ["configId"] = Configuration.ConfigId,
                     ["ersIp"] = Configuration.ErsIp,
@@ -242,8 +219,8 @@ internal sealed partial class WebRtcRoom : IAsyncDisposable
 
     private void OnClientJoined(object? sender, ErsClientJoinedEventArgs e)
     {
-        var viewer = new ViewerSession(this, e.Id, e.StreamName, e.Transport.Length == 0 ? "fmp4" : e.Transport,
-            _loggerFactory.CreateLogger<ViewerSession>());
+        var viewer = new ViewerSession(this, e.Id, e.StreamName, e.Transport.Length == 0 ? "fmp4" : e.Transport, e.Offers,
+            Resources.LoggerFactory.CreateLogger<ViewerSession>());
         ViewerSession? previous;
         lock (_gate)
         {

@@ -1,0 +1,331 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
+using EmsSharp.Protocols.Sdp;
+using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.Server.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace EmsSharp.Server.Delivery.Whep;
+
+/// <summary>
+/// WHEP (draft-ietf-wish-whep-03, which takes its HTTP usage from WHIP, RFC 9725) on a listener of its own:
+/// <list type="bullet">
+/// <item><c>POST /&lt;stream&gt;/whep</c> with an <c>application/sdp</c> offer: <c>201 Created</c>, the answer, a
+/// <c>Location</c> (<c>/&lt;stream&gt;/whep/&lt;session&gt;</c>), an <c>ETag</c> and the ICE servers as <c>Link</c> headers
+/// (RFC 9725 §4.2, §4.6); 404 for an unknown stream, 406 for an offer with nothing the stream can send.</item>
+/// <item><c>PATCH</c> on the session with an <c>application/trickle-ice-sdpfrag</c> (RFC 8840): the player's candidates,
+/// <c>204</c>; an ICE restart gets 422, which RFC 9725 §4.3.2 prescribes when only trickle is supported.</item>
+/// <item><c>DELETE</c> on the session ends it (§4.2); <c>OPTIONS</c> answers CORS preflights.</item>
+/// </list>
+/// A read key (<see cref="WhepOptions.ReadKeys"/>) is presented as a bearer token (§4.5). Every session is a viewer
+/// like a browser of an ERS room: srtp media from the stream's shared packetizer, listed as a connection and as an
+/// outbound stream.
+/// </summary>
+internal sealed partial class WhepEndpoint(WhepRoom room, IOptions<WhepOptions> options, IOptions<WebRtcOptions> webRtc, TimeProvider time,
+    ILogger<WhepEndpoint> logger)
+{
+    private const string SdpType = "application/sdp";
+    private const string TrickleType = "application/trickle-ice-sdpfrag";
+
+    // Past the stream wait and the offer wait a session has answered or failed; this is the backstop for a request.
+    private static readonly TimeSpan AnswerBackstop = TimeSpan.FromSeconds(15);
+
+    private readonly LogThrottle _refusals = new(time);
+    private ListenOptions? _listen;
+
+    /// <summary>The bound listener endpoint once the host started (the real port when configured as 0), else null.</summary>
+    public IPEndPoint? BoundEndPoint => _listen?.IPEndPoint is { Port: > 0 } bound ? bound : null;
+
+    internal void Attach(ListenOptions listen) => _listen = listen;
+
+    internal bool IsWhepRequest(HttpContext context) => BoundEndPoint?.Port == context.Connection.LocalPort;
+
+    /// <summary>Serves one request of the WHEP listener.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (!AllowOrigin(context))
+        {
+            await PlainAsync(response, StatusCodes.Status403Forbidden, "this origin may not use the WHEP endpoint (Whep:AllowedOrigins)").ConfigureAwait(false);
+            return;
+        }
+
+        if (!TryParsePath(request.Path.Value ?? string.Empty, out var stream, out var sessionId))
+        {
+            await PlainAsync(response, StatusCodes.Status404NotFound, "not a WHEP resource: POST /<stream>/whep").ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            // A CORS preflight (or a player asking what is allowed): RFC 9725 §4.2 says it needs no authentication.
+            response.Headers.AccessControlAllowMethods = sessionId is null ? "OPTIONS, POST" : "OPTIONS, PATCH, DELETE";
+            response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
+            response.Headers.AccessControlMaxAge = "86400";
+            if (sessionId is null)
+                response.Headers["Accept-Post"] = SdpType;
+            else
+                response.Headers["Accept-Patch"] = TrickleType;
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (!IsAdmitted(context, stream, address, out var refusal))
+        {
+            response.Headers.WWWAuthenticate = "Bearer";
+            await PlainAsync(response, refusal.Status, refusal.Text).ConfigureAwait(false);
+            return;
+        }
+
+        if (sessionId is null)
+        {
+            if (!HttpMethods.IsPost(request.Method))
+            {
+                response.Headers.Allow = "OPTIONS, POST";
+                await PlainAsync(response, StatusCodes.Status405MethodNotAllowed, "POST an SDP offer to this URL").ConfigureAwait(false);
+                return;
+            }
+
+            await OfferAsync(context, stream, address).ConfigureAwait(false);
+            return;
+        }
+
+        var viewer = room.Find(sessionId);
+        if (viewer is null || viewer.StreamName != stream)
+        {
+            await PlainAsync(response, StatusCodes.Status404NotFound, "no such WHEP session (it ended, or was never made)").ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsDelete(request.Method))
+        {
+            room.Remove(viewer);
+            response.StatusCode = StatusCodes.Status200OK;
+        }
+        else if (HttpMethods.IsPatch(request.Method))
+        {
+            await TrickleAsync(context, viewer).ConfigureAwait(false);
+        }
+        else
+        {
+            response.Headers.Allow = "OPTIONS, PATCH, DELETE";
+            await PlainAsync(response, StatusCodes.Status405MethodNotAllowed, "PATCH candidates to a WHEP session or DELETE it").ConfigureAwait(false);
+        }
+    }
+
+    private async Task OfferAsync(HttpContext context, string stream, IPAddress address)
+    {
+        var response = context.Response;
+        if (!IsContentType(context.Request, SdpType))
+        {
+            await PlainAsync(response, StatusCodes.Status415UnsupportedMediaType, "the offer must be sent as application/sdp").ConfigureAwait(false);
+            return;
+        }
+
+        var offer = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (offer is null)
+            return;
+        if (!WebRtcRemoteDescription.TryParse(offer, out _))
+        {
+            await PlainAsync(response, StatusCodes.Status400BadRequest,
+                "the body is not a WebRTC offer (SDP with ICE credentials and a sha-256 fingerprint)").ConfigureAwait(false);
+            return;
+        }
+
+        var outcome = room.OfferAsync(stream, offer, address, out var slotRefusal, out var id);
+        if (slotRefusal != AddressSlotRefusal.None)
+        {
+            if (_refusals.TryEnter(out var refusals))
+                LogFull(logger, address, slotRefusal == AddressSlotRefusal.Address ? "its share of sessions" : "every session slot", refusals);
+            var (status, text) = slotRefusal == AddressSlotRefusal.Address
+                ? (StatusCodes.Status429TooManyRequests, $"this address holds {options.Value.MaxSessionsPerAddress} WHEP sessions already")
+                : (StatusCodes.Status503ServiceUnavailable, "the server holds as many WHEP sessions as it takes");
+            await PlainAsync(response, status, text).ConfigureAwait(false);
+            return;
+        }
+
+        WhepOutcome result;
+        try
+        {
+            result = await outcome.WaitAsync(webRtc.Value.StreamWaitTimeout + AnswerBackstop, time, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // The player gave up (or, past every wait, nothing came): the session must not outlive its request.
+            if (room.Find(id) is { } abandoned)
+                room.Remove(abandoned);
+            if (e is TimeoutException)
+                await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the session did not answer in time").ConfigureAwait(false);
+            return;
+        }
+
+        if (!result.Answered)
+        {
+            var status = result.Reason switch
+            {
+                ViewerRefusal.NotFound => StatusCodes.Status404NotFound,
+                ViewerRefusal.NotAcceptable => StatusCodes.Status406NotAcceptable,
+                ViewerRefusal.Unavailable => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            };
+            await PlainAsync(response, status, result.Text ?? "the session failed").ConfigureAwait(false);
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status201Created;
+        response.ContentType = SdpType;
+        response.Headers.Location = $"/{Uri.EscapeDataString(stream)}/whep/{id}";
+        response.Headers.ETag = $"\"{id}\"";
+        response.Headers["Accept-Patch"] = TrickleType;
+        response.Headers.Link = LinkHeaders();
+        await response.WriteAsync(result.Text ?? string.Empty).ConfigureAwait(false);
+    }
+
+    // RFC 9725 §4.3.1: a fragment of the player's candidates (RFC 8840 §9, a=candidate lines after its ice-ufrag/ice-pwd);
+    // other ufrag/pwd than the session's is an ICE restart, §4.3.2's 422 when only trickle is supported.
+    private async Task TrickleAsync(HttpContext context, ViewerSession viewer)
+    {
+        var response = context.Response;
+        if (!IsContentType(context.Request, TrickleType))
+        {
+            await PlainAsync(response, StatusCodes.Status415UnsupportedMediaType, "candidates must be sent as " + TrickleType).ConfigureAwait(false);
+            return;
+        }
+
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != $"\"{viewer.PeerId}\"")
+        {
+            await PlainAsync(response, StatusCodes.Status412PreconditionFailed, "If-Match names another ICE session").ConfigureAwait(false);
+            return;
+        }
+
+        var fragment = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (fragment is null)
+            return;
+
+        var candidates = new List<string>();
+        string? ufrag = null;
+        foreach (var raw in fragment.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.StartsWith("a=ice-ufrag:", StringComparison.Ordinal))
+                ufrag = line["a=ice-ufrag:".Length..];
+            else if (line.StartsWith("a=candidate:", StringComparison.Ordinal))
+                candidates.Add(line[2..]);
+        }
+
+        if (ufrag is not null && viewer.Peer?.RemoteDescription is { } remote && ufrag != remote.IceUfrag)
+        {
+            await PlainAsync(response, StatusCodes.Status422UnprocessableEntity, "ICE restarts are not supported: start a new session").ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var candidate in candidates)
+            viewer.HandleMessage("candidate", JsonSerializer.SerializeToElement(new JsonObject { ["candidate"] = candidate }));
+        response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    // CORS (Fetch standard): a page of an allowed origin may read the replies and the Location, Link and ETag headers.
+    // A request without Origin (not a browser page: ffmpeg, OBS, aiortc) passes.
+    private bool AllowOrigin(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+            return true;
+        var allowed = options.Value.AllowedOrigins;
+        if (!allowed.Contains("*") && !allowed.Contains(origin, StringComparer.OrdinalIgnoreCase))
+            return false;
+        context.Response.Headers.AccessControlAllowOrigin = allowed.Contains("*") ? "*" : origin;
+        context.Response.Headers.AccessControlExposeHeaders = "Location, Link, ETag, Accept-Patch";
+        if (!allowed.Contains("*"))
+            context.Response.Headers.Vary = "Origin";
+        return true;
+    }
+
+    // RFC 9725 §4.5 (bearer token) against the read keys; RFC 9110 §15.5.2 401 without one, §15.5.4 403 for a wrong one.
+    private bool IsAdmitted(HttpContext context, string stream, IPAddress address, out (int Status, string Text) refusal)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        refusal = StreamKeys.CheckKey(options.Value.ReadKeys, stream, token) switch
+        {
+            KeyCheck.Admitted => (0, string.Empty),
+            KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (Authorization: Bearer <key>)"),
+            KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
+            _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"),
+        };
+        if (refusal.Status == 0)
+            return true;
+        if (_refusals.TryEnter(out var refusals))
+            LogRefused(logger, address, Api.CommandParser.Shorten(stream), refusal.Text, refusals);
+        return false;
+    }
+
+    // /<stream>/whep or /<stream>/whep/<session>; a stream name may hold '/' (live/cam1).
+    private static bool TryParsePath(string path, out string stream, out string? sessionId)
+    {
+        var match = WhepPath().Match(path);
+        stream = match.Success ? Uri.UnescapeDataString(match.Groups["stream"].Value) : string.Empty;
+        sessionId = match.Groups["session"] is { Success: true } session ? session.Value : null;
+        return match.Success && StreamName.IsValid(stream, out _);
+    }
+
+    [GeneratedRegex("^/(?<stream>.+)/whep(?:/(?<session>[0-9a-f]{32}))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex WhepPath();
+
+    private static bool IsContentType(HttpRequest request, string expected) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
+
+    // The body, at most MaxSdpBytes (413 past it), as UTF-8; null when a reply was written instead.
+    private async Task<string?> ReadBodyAsync(HttpContext context)
+    {
+        var limit = options.Value.MaxSdpBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            await PlainAsync(context.Response, StatusCodes.Status413PayloadTooLarge, $"larger than {limit} bytes").ConfigureAwait(false);
+            return null;
+        }
+
+        var buffer = new byte[limit + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false)) > 0)
+            length += read;
+        if (length > limit)
+        {
+            await PlainAsync(context.Response, StatusCodes.Status413PayloadTooLarge, $"larger than {limit} bytes").ConfigureAwait(false);
+            return null;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    private string[] LinkHeaders() =>
+    [
+        .. options.Value.IceServers.Select(static s => s.Username is null
+            ? $"<{s.Url}>; rel=\"ice-server\""
+            : $"<{s.Url}>; rel=\"ice-server\"; username=\"{s.Username}\"; credential=\"{s.Credential}\"; credential-type=\"password\""),
+    ];
+
+    private static Task PlainAsync(HttpResponse response, int status, string text)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(text + "\n");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WHEP player from {Address} refused for {Stream}: {Reason} ({Refusals} refusals since the last such line)")]
+    private static partial void LogRefused(ILogger logger, IPAddress address, string stream, string reason, long refusals);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WHEP player from {Address} refused: {Cap} is taken ({Refusals} refusals since the last such line)")]
+    private static partial void LogFull(ILogger logger, IPAddress address, string cap, long refusals);
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using EmsSharp.Interop.Tests.Playback;
+using Xunit.Abstractions;
+
+namespace EmsSharp.Interop.Tests.Whep;
+
+/// <summary>
+/// WHEP playback (draft-ietf-wish-whep over RFC 9725's HTTP usage) from the ems's own listener, played by peers we did
+/// not write: aiortc, an independent WebRTC stack, and Chromium from a WHEP page (web/whep.html) of another origin.
+/// </summary>
+public sealed class WhepInteropTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Aiortc_plays_a_stream_over_whep_and_its_delete_ends_the_session()
+    {
+        // The ems's WebRTC and WHEP defaults (every interface): aiortc gathers no loopback candidates.
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
+        var url = $"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/test/whep";
+
+        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        var answered = events["answered"];
+        Assert.Equal(201, answered.GetProperty("status").GetInt32());
+        Assert.Equal("application/sdp", answered.GetProperty("contentType").GetString());
+        var location = answered.GetProperty("location").GetString()!;
+        Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/test/whep/[0-9a-f]{32}$", location);
+        Assert.Equal($"\"{location[^32..]}\"", answered.GetProperty("etag").GetString());
+        // Decoded by aiortc: H.264 video from the sample, its AAC as Opus.
+        var played = events["played"];
+        Assert.InRange(played.GetProperty("video").GetInt32(), 60, int.MaxValue);
+        Assert.InRange(played.GetProperty("audio").GetInt32(), 1, int.MaxValue);
+        Assert.Equal(200, events["deleted"].GetProperty("status").GetInt32());
+
+        // Deleted, the session is gone: a trickle to it finds nothing.
+        using var http = new HttpClient();
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, location)
+        {
+            Content = new StringContent("a=ice-ufrag:x\r\na=ice-pwd:y\r\n", null, "application/trickle-ice-sdpfrag"),
+        };
+        using var response = await http.SendAsync(patch);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Read_keys_are_bearer_tokens_and_a_refused_player_is_told_why()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0", "--Whep:ReadKeys:test", "s3cret");
+        var url = $"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/test/whep";
+
+        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
+        output.WriteLine(log);
+        Assert.Equal(1, exitCode);
+        Assert.Equal(401, events["refused"].GetProperty("status").GetInt32());
+        Assert.Contains("Authorization: Bearer", events["refused"].GetProperty("body").GetString(), StringComparison.Ordinal);
+
+        (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url, token: "guess"));
+        Assert.Equal(403, events["refused"].GetProperty("status").GetInt32());
+
+        (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url, frames: 30, token: "s3cret"));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        Assert.InRange(events["played"].GetProperty("video").GetInt32(), 30, int.MaxValue);
+    }
+
+    [Fact]
+    public async Task An_offer_the_stream_cannot_answer_gets_406_and_an_unknown_stream_404_in_plain_words()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/") };
+        const string vp8Only = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
+            "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+            "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
+            "a=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n";
+
+        // Both at once: the unknown stream is told after the server's stream wait (10 s by default), as any viewer is.
+        var unknown = http.PostAsync("nosuch/whep", new StringContent(vp8Only, System.Text.Encoding.UTF8, "application/sdp"));
+        using var vp8 = await http.PostAsync("test/whep", new StringContent(vp8Only, System.Text.Encoding.UTF8, "application/sdp"));
+        Assert.Equal(HttpStatusCode.NotAcceptable, vp8.StatusCode);
+        Assert.Contains("H.264 (packetization-mode=1)", await vp8.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var missing = await unknown.WaitAsync(TimeSpan.FromSeconds(12));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("stream \"nosuch\" was not found on the server", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chromium_plays_over_whep_from_a_page_of_another_origin()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        var endpoint = $"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/test/whep";
+        var page = rig.Chromium.Page;
+        // The page comes from the ERS (another origin than the ems's WHEP listener): CORS lets it read the answer.
+        await page.GotoAsync($"http://127.0.0.1:{rig.Ers.Port}/whep.html?url={Uri.EscapeDataString(endpoint)}");
+        var stats = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 60, TimeSpan.FromSeconds(20));
+        output.WriteLine(stats.ToString());
+        Assert.Equal("playing", stats.GetProperty("state").GetString());
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text;
+using EmsSharp.Server.Delivery.Whep;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EmsSharp.Server.Tests.Delivery.Whep;
+
+/// <summary>
+/// The WHEP listener's HTTP rules (RFC 9725 §4, draft-ietf-wish-whep): what it refuses, with which status and in plain
+/// words, before any session exists. Playing over it is in the interop tests (aiortc, Chromium).
+/// </summary>
+public sealed class WhepEndpointTests
+{
+    // An offer as a WHEP player sends it: receive-only H.264 video, every candidate inline.
+    private const string Offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
+        "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+        "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
+        "a=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n" +
+        "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n" +
+        "a=candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host\r\n";
+
+    [Fact]
+    public Task Refusals_before_a_session_name_what_is_wrong() => WithWhepAsync(null, async http =>
+    {
+        await AssertStatusAsync(http, HttpMethod.Post, "/test/whep", new StringContent(Offer, Encoding.UTF8, "text/plain"), HttpStatusCode.UnsupportedMediaType, "application/sdp");
+        await AssertStatusAsync(http, HttpMethod.Post, "/test/whep", Sdp("not an offer"), HttpStatusCode.BadRequest, "not a WebRTC offer");
+        await AssertStatusAsync(http, HttpMethod.Post, "/test/whep", Sdp(Offer + new string('x', 64 * 1024)), HttpStatusCode.RequestEntityTooLarge, "larger than 65536 bytes");
+        var get = await AssertStatusAsync(http, HttpMethod.Get, "/test/whep", null, HttpStatusCode.MethodNotAllowed, "POST an SDP offer");
+        Assert.Equal("OPTIONS, POST", string.Join(", ", get.Content.Headers.Allow));
+        await AssertStatusAsync(http, HttpMethod.Post, "/test/other", Sdp(Offer), HttpStatusCode.NotFound, "POST /<stream>/whep");
+        await AssertStatusAsync(http, HttpMethod.Post, "/bad%20name/whep", Sdp(Offer), HttpStatusCode.NotFound, "POST /<stream>/whep");
+        await AssertStatusAsync(http, HttpMethod.Delete, "/test/whep/" + new string('a', 32), null, HttpStatusCode.NotFound, "no such WHEP session");
+        await AssertStatusAsync(http, HttpMethod.Delete, "/test/whep/NOTHEX", null, HttpStatusCode.NotFound, "POST /<stream>/whep");
+    });
+
+    [Fact]
+    public Task A_preflight_is_answered_for_any_page_by_default() => WithWhepAsync(null, async http =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, "/test/whep");
+        request.Headers.Add("Origin", "https://player.example");
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+        Assert.Contains("Authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.Ordinal);
+        Assert.Contains("Location", response.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.Ordinal);
+        Assert.Equal("application/sdp", response.Headers.GetValues("Accept-Post").Single());
+    });
+
+    [Fact]
+    public Task Only_the_allowed_origins_pages_may_use_it_when_they_are_named() => WithWhepAsync(o => o.AllowedOrigins = ["https://player.example"], async http =>
+    {
+        using var other = new HttpRequestMessage(HttpMethod.Post, "/test/whep") { Content = Sdp(Offer) };
+        other.Headers.Add("Origin", "https://evil.example");
+        using var refused = await http.SendAsync(other);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("Whep:AllowedOrigins", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var allowed = new HttpRequestMessage(HttpMethod.Options, "/test/whep");
+        allowed.Headers.Add("Origin", "https://player.example");
+        using var preflight = await http.SendAsync(allowed);
+        Assert.Equal("https://player.example", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Origin", preflight.Headers.Vary);
+    });
+
+    [Fact]
+    public Task A_player_past_its_share_of_sessions_gets_429() => WithWhepAsync(o => o.MaxSessionsPerAddress = 1, async http =>
+    {
+        // Two offers at once for a stream not (yet) live: whichever comes first holds its session while the stream is
+        // awaited (10 s), the other is refused at once.
+        using var cancel = new CancellationTokenSource();
+        var offers = new[] { http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token), http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token) };
+        var refused = await await Task.WhenAny(offers);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Contains("holds 1 WHEP sessions already", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var waiting = offers.Single(o => !o.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    });
+
+    private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
+
+    private static async Task<HttpResponseMessage> AssertStatusAsync(HttpClient http, HttpMethod method, string path, HttpContent? content, HttpStatusCode status, string text)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        var response = await http.SendAsync(request);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(text, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        return response;
+    }
+
+    private static async Task WithWhepAsync(Action<WhepOptions>? configure, Func<HttpClient, Task> test)
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WhepOptions>(o => configure?.Invoke(o)));
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            await test(http);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+}
