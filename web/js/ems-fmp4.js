@@ -12,7 +12,8 @@
  * starts at the GOP cache's keyframe, up to a GOP behind the live edge, and shows that frame at once; from then on the
  * player steers the latency to liveTarget (seconds, default 0.15): above it by more than 50 ms it plays faster (1 + the
  * excess in seconds, at most maxRate, default 1.5) and back at 1.0 once at the target; more than maxLatency (default
- * 1.0) behind, or stalled (waiting) with more than liveTarget buffered, it seeks to end - liveTarget. getStats() counts
+ * 1.0) behind, or after a stall (waiting) once media more than 50 ms past liveTarget is there, it seeks to
+ * end - liveTarget. It steers only with every received fragment appended, so a burst is judged whole. getStats() counts
  * the seeks (liveEdgeJumps) and the rate changes (rateChanges) and gives the current playbackRate.
  *
  * Framing: packets [type:1][size:3, big-endian][payload]. A chunk may hold several packets and a
@@ -108,7 +109,7 @@
     this._mediaSource = new MediaSource();
     var self = this;
     this._onSourceOpen = function () { self._setup(); };
-    this._onPlaying = function () { self._started = true; self._stalled = false; };
+    this._onPlaying = function () { self._started = true; };
     // A seek of ours also fires 'waiting': only a stall while playing counts.
     this._onStall = function () { if (self._started && !video.seeking) { self._stalled = true; self._steer(); } };
     this._mediaSource.addEventListener('sourceopen', this._onSourceOpen);
@@ -243,7 +244,9 @@
   };
 
   // Keeps playback near the live edge (see the header): before the first frame only starts inside the buffered media,
-  // at its keyframe; then seeks when far behind or stalled with media there, and otherwise sets the playback rate.
+  // at its keyframe; then, once every fragment received is appended (the live edge is known), seeks when far behind or
+  // when a stall (waiting) is followed by media to play, and otherwise sets the playback rate. A stall stays pending
+  // until it is answered by a seek or playback goes on with all received media appended.
   EmsFmp4Player.prototype._steer = function () {
     var v = this.video, b = this._sourceBuffer ? this._sourceBuffer.buffered : null;
     if (this._closed || !b || b.length === 0 || v.seeking) { return; }
@@ -252,7 +255,9 @@
       if (v.currentTime < b.start(0)) { v.currentTime = b.start(0); }
       return;
     }
-    if (latency > this.maxLatency || (this._stalled && latency > this.liveTarget)) {
+    if (this._queue.length > 0) { return; }
+    var excess = latency - this.liveTarget;
+    if (latency > this.maxLatency || (this._stalled && excess > RATE_MARGIN)) {
       this._stalled = false;
       this._setRate(1);
       v.currentTime = Math.max(b.start(0), end - this.liveTarget);
@@ -260,7 +265,7 @@
       return;
     }
     if (v.readyState < HAVE_FUTURE_DATA) { return; }
-    var excess = latency - this.liveTarget;
+    this._stalled = false;
     var wanted = Math.min(this.maxRate, Math.round((1 + excess) * 20) / 20);
     if (excess <= 0) { this._setRate(1); } else if (excess > RATE_MARGIN && wanted > v.playbackRate) { this._setRate(wanted); }
   };
