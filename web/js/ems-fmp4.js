@@ -3,10 +3,18 @@
  * Media Source Extensions. Dependency-free plain script: include it with <script src> and use
  * window.EmsFmp4Player (also exported through module.exports when present).
  *
- *   var player = new EmsFmp4Player(videoElement, { onError: function (err) {}, maxLatency: 1.0 });
+ *   var player = new EmsFmp4Player(videoElement, { onError: function (err) {}, liveTarget: 0.15, maxLatency: 1.0 });
  *   ws.binaryType = "arraybuffer";   // (RTCDataChannel too) - Blob chunks are not accepted
  *   ws.onmessage = function (e) { player.push(e.data); };   // ArrayBuffer / typed array chunks
  *   player.getStats();  player.close();
+ *
+ * Staying live: the latency is the media buffered ahead of playback (buffered end minus currentTime). A new viewer
+ * starts at the GOP cache's keyframe, up to a GOP behind the live edge, and shows that frame at once; from then on the
+ * player steers the latency to liveTarget (seconds, default 0.15): above it by more than 50 ms it plays faster (1 + the
+ * excess in seconds, at most maxRate, default 1.5) and back at 1.0 once at the target; more than maxLatency (default
+ * 1.0) behind, or after a stall (waiting) once media more than 50 ms past liveTarget is there, it seeks to
+ * end - liveTarget. It steers only with every received fragment appended, so a burst is judged whole. getStats() counts
+ * the seeks (liveEdgeJumps) and the rate changes (rateChanges) and gives the current playbackRate.
  *
  * Framing: packets [type:1][size:3, big-endian][payload]. A chunk may hold several packets and a
  * packet may span chunks. 250 HEADER_MOOV = flags byte (high nibble 0xF: 3 AVC bytes profile_idc,
@@ -21,6 +29,9 @@
   var BEGIN = 249, MOOV = 250, MOOF = 251, VIDEO = 252, AUDIO = 253, MDAT = 254, END = 255;
   var MAX_PACKET = 0xFFFFFF;
   var MAX_QUEUE = 300;
+  // Catching up starts this far (seconds) above liveTarget, so one frame of jitter does not flip the rate; it ends at it.
+  var RATE_MARGIN = 0.05;
+  var HAVE_FUTURE_DATA = 3;
 
   function hex2(b) { return (b < 16 ? '0' : '') + b.toString(16).toUpperCase(); }
 
@@ -76,11 +87,12 @@
     this.video = video;
     this.onError = options.onError || null;
     this.maxLatency = options.maxLatency !== undefined ? options.maxLatency : 1.0;
-    this.liveTarget = options.liveTarget !== undefined ? options.liveTarget : 0.3;
+    this.liveTarget = options.liveTarget !== undefined ? options.liveTarget : 0.15;
+    this.maxRate = options.maxRate !== undefined ? options.maxRate : 1.5;
     this.keepBehind = options.keepBehind !== undefined ? options.keepBehind : 10;
     this.stats = {
       packets: 0, bytes: 0, fragmentsReceived: 0, fragmentsAppended: 0, droppedPackets: 0,
-      droppedFragments: 0, liveEdgeJumps: 0, errors: 0, lastError: null, mime: null
+      droppedFragments: 0, liveEdgeJumps: 0, rateChanges: 0, errors: 0, lastError: null, mime: null
     };
     this._header = new Uint8Array(4);
     this._headerLength = 0;
@@ -92,10 +104,18 @@
     this._queue = [];
     this._sourceBuffer = null;
     this._closed = false;
+    this._started = false;
+    this._stalled = false;
     this._mediaSource = new MediaSource();
     var self = this;
     this._onSourceOpen = function () { self._setup(); };
+    this._onPlaying = function () { self._started = true; };
+    // A seek of ours also fires 'waiting': only a stall while playing counts.
+    this._onStall = function () { if (self._started && !video.seeking) { self._stalled = true; self._steer(); } };
     this._mediaSource.addEventListener('sourceopen', this._onSourceOpen);
+    video.addEventListener('playing', this._onPlaying);
+    video.addEventListener('waiting', this._onStall);
+    video.addEventListener('stalled', this._onStall);
     this._objectUrl = URL.createObjectURL(this._mediaSource);
     video.src = this._objectUrl;
   }
@@ -212,20 +232,48 @@
   };
 
   EmsFmp4Player.prototype._updateEnd = function () {
-    var v = this.video, b = this._sourceBuffer.buffered;
-    if (b.length > 0) {
-      var end = b.end(b.length - 1), start = b.start(0);
-      // Keep latency low: stay within maxLatency of the live edge; start inside the buffered range.
-      if (end - v.currentTime > this.maxLatency || v.currentTime < start) {
-        v.currentTime = Math.max(start, end - this.liveTarget);
-        this.stats.liveEdgeJumps++;
-      }
+    var v = this.video;
+    if (this._sourceBuffer.buffered.length > 0) {
+      this._steer();
       if (v.paused) {
         var played = v.play();
         if (played && played.catch) { played.catch(function () { /* autoplay may need a gesture */ }); }
       }
     }
     if (!this._trim(false)) { this._appendNext(); }
+  };
+
+  // Keeps playback near the live edge (see the header): before the first frame only starts inside the buffered media,
+  // at its keyframe; then, once every fragment received is appended (the live edge is known), seeks when far behind or
+  // when a stall (waiting) is followed by media to play, and otherwise sets the playback rate. A stall stays pending
+  // until it is answered by a seek or playback goes on with all received media appended.
+  EmsFmp4Player.prototype._steer = function () {
+    var v = this.video, b = this._sourceBuffer ? this._sourceBuffer.buffered : null;
+    if (this._closed || !b || b.length === 0 || v.seeking) { return; }
+    var end = b.end(b.length - 1), latency = end - v.currentTime;
+    if (!this._started) {
+      if (v.currentTime < b.start(0)) { v.currentTime = b.start(0); }
+      return;
+    }
+    if (this._queue.length > 0) { return; }
+    var excess = latency - this.liveTarget;
+    if (latency > this.maxLatency || (this._stalled && excess > RATE_MARGIN)) {
+      this._stalled = false;
+      this._setRate(1);
+      v.currentTime = Math.max(b.start(0), end - this.liveTarget);
+      this.stats.liveEdgeJumps++;
+      return;
+    }
+    if (v.readyState < HAVE_FUTURE_DATA) { return; }
+    this._stalled = false;
+    var wanted = Math.min(this.maxRate, Math.round((1 + excess) * 20) / 20);
+    if (excess <= 0) { this._setRate(1); } else if (excess > RATE_MARGIN && wanted > v.playbackRate) { this._setRate(wanted); }
+  };
+
+  EmsFmp4Player.prototype._setRate = function (rate) {
+    if (this.video.playbackRate === rate) { return; }
+    this.video.playbackRate = rate;
+    this.stats.rateChanges++;
   };
 
   // Removes media older than keepBehind seconds; returns true when a removal is running.
@@ -245,13 +293,14 @@
     if (this.onError) { try { this.onError(err); } catch (ignored) { /* the callback's own problem */ } }
   };
 
-  /** Counters plus the buffered range, playback position and latency to the live edge (seconds). */
+  /** Counters plus the buffered range, playback position and rate, and latency to the live edge (seconds). */
   EmsFmp4Player.prototype.getStats = function () {
     var s = {}, k;
     for (k in this.stats) { if (Object.prototype.hasOwnProperty.call(this.stats, k)) { s[k] = this.stats[k]; } }
     var b = this._sourceBuffer ? this._sourceBuffer.buffered : null;
     s.queued = this._queue.length;
     s.currentTime = this.video.currentTime;
+    s.playbackRate = this.video.playbackRate;
     s.bufferedStart = b && b.length ? b.start(0) : null;
     s.bufferedEnd = b && b.length ? b.end(b.length - 1) : null;
     s.latency = b && b.length ? b.end(b.length - 1) - this.video.currentTime : null;
@@ -264,6 +313,10 @@
     this._closed = true;
     this._queue.length = 0;
     this._mediaSource.removeEventListener('sourceopen', this._onSourceOpen);
+    this.video.removeEventListener('playing', this._onPlaying);
+    this.video.removeEventListener('waiting', this._onStall);
+    this.video.removeEventListener('stalled', this._onStall);
+    this.video.playbackRate = 1;
     try { if (this._mediaSource.readyState === 'open') { this._mediaSource.endOfStream(); } } catch (ignored) { /* closing */ }
     this.video.removeAttribute('src');
     this.video.load();

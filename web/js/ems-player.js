@@ -8,6 +8,12 @@
  *                           onState: function (state, text) {}, onError: function (text) {} });
  *   p.play(); ... p.stats(); ... p.stop();
  *
+ * fmp4 only: liveTarget, maxLatency and maxRate (seconds, seconds, rate) go to EmsFmp4Player, which keeps playback
+ * that far behind the live edge (defaults 0.15, 1.0, 1.5; see ems-fmp4.js).
+ *
+ * stats().latencyMs: fmp4, the media buffered ahead of playback (EmsFmp4Player's latency); srtp, the mean jitter
+ * buffer delay of the video frames emitted since the previous figure (once a second).
+ *
  * States: connecting, waiting (room has no stream server yet), negotiating, connected, playing,
  * reconnecting, stopped, error. Every error is reported in plain words through onError.
  *
@@ -45,7 +51,7 @@
     this.running = false;
     this.lastError = '';
     this.timing = { playAt: 0, joinedAt: 0, connectedAt: 0, firstFrameAt: 0 };
-    this.last = { bytes: 0, at: 0 };
+    this.last = { bytes: 0, at: 0, jitterDelay: 0, jitterEmitted: 0 };
     this.current = {
       state: 'stopped', iceState: '', candidateType: '', path: '', candidates: '', bitrateKbps: 0, framesDecoded: 0,
       latencyMs: 0, bytesReceived: 0, error: '', joinToFirstFrameMs: 0, audioPacketsReceived: 0, audioSamplesReceived: 0
@@ -288,7 +294,8 @@
       if (typeof e.data === 'string') { self.onCommand(e.data); return; }
       if (!self.fmp4) {
         self.fmp4 = new EmsFmp4Player(self.o.video, {
-          onError: function (text) { self.fail('the browser could not play the stream: ' + text, false); }
+          onError: function (text) { self.fail('the browser could not play the stream: ' + text, false); },
+          liveTarget: self.o.liveTarget, maxLatency: self.o.maxLatency, maxRate: self.o.maxRate
         });
         self.watchFirstFrame();
       }
@@ -363,7 +370,8 @@
     var self = this, pc = this.pc, v = this.o.video;
     if (v && v.getVideoPlaybackQuality && this.o.transport === 'fmp4') {
       this.current.framesDecoded = v.getVideoPlaybackQuality().totalVideoFrames;
-      if (v.buffered.length) this.current.latencyMs = Math.max(0, Math.round((v.buffered.end(v.buffered.length - 1) - v.currentTime) * 1000));
+      var latency = this.fmp4 ? this.fmp4.getStats().latency : null;
+      if (latency !== null) this.current.latencyMs = Math.max(0, Math.round(latency * 1000));
     }
     if (!pc) return;
     pc.getStats().then(function (report) {
@@ -377,14 +385,18 @@
         }
         else if (s.type === 'inbound-rtp' && s.kind === 'video') {
           self.current.framesDecoded = s.framesDecoded || 0;
-          if (s.jitterBufferEmittedCount) self.current.latencyMs = Math.round(1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount);
+          var emitted = (s.jitterBufferEmittedCount || 0) - self.last.jitterEmitted;
+          if (emitted > 0) self.current.latencyMs = Math.round(1000 * ((s.jitterBufferDelay || 0) - self.last.jitterDelay) / emitted);
+          self.last.jitterDelay = s.jitterBufferDelay || 0;
+          self.last.jitterEmitted = s.jitterBufferEmittedCount || 0;
         }
       });
       var route = EmsPlayer.readPath(report);
       if (route) { self.current.candidateType = route.candidateType; self.current.path = route.path; }
       var now = performance.now();
       if (self.last.at) self.current.bitrateKbps = Math.round((bytes - self.last.bytes) * 8 / (now - self.last.at));
-      self.last = { bytes: bytes, at: now };
+      self.last.bytes = bytes;
+      self.last.at = now;
       self.current.bytesReceived = bytes;
     });
   };
@@ -394,6 +406,13 @@
     var c = this.current, copy = {};
     for (var k in c) copy[k] = c[k];
     return copy;
+  };
+
+  /** A number from the page's query string (URLSearchParams), or undefined when absent or not a number: the default holds. */
+  EmsPlayer.numberOption = function (query, name) {
+    var text = query.get(name);
+    var value = text === null || text === '' ? NaN : Number(text);
+    return isNaN(value) ? undefined : value;
   };
 
   // ---- Network path and ICE diagnostics: pure functions of getStats() and of what gathering saw. ----

@@ -51,16 +51,7 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync();
-        var script = await File.ReadAllTextAsync(HeadlessChromium.FindRepositoryFile("web/js/ems-fmp4.js"));
-        await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
-        {
-            Origin + "/" => route.FulfillAsync(new() { ContentType = "text/html", Body = Page }),
-            Origin + "/ems-fmp4.js" => route.FulfillAsync(new() { ContentType = "text/javascript", Body = script }),
-            Origin + "/stream" => route.FulfillAsync(new() { ContentType = "application/octet-stream", BodyBytes = stream }),
-            _ => route.AbortAsync(),
-        });
-        await page.GotoAsync(Origin + "/");
+        var page = await OpenPageAsync(browser, Page, stream);
 
         var supported = await page.EvaluateAsync<bool>(
             "() => MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.64001E,mp4a.40.2\"')");
@@ -97,6 +88,118 @@ public sealed class Fmp4ChromiumPlaybackTests(ITestOutputHelper output) : IDispo
         Assert.True(state.GetProperty("fragmentsAppended").GetInt32() > 45, text);
         Assert.True(state.GetProperty("ranges").GetInt32() == 1, "a gap in the buffered media: " + text);
     }
+
+    /// <summary>
+    /// Live steering of ems-fmp4.js: the page feeds one fragment per frame interval (30 fps) after a join burst of
+    /// 0.5 s (less than maxLatency, though the feed goes on while the player starts: caught up by playback rate, with a
+    /// seek first if the start took over 0.5 s), then stops feeding for 1.5 s and sends what it owes at once (a stall,
+    /// then more than maxLatency buffered: a seek to the live edge). Each time the buffered latency must come back to
+    /// liveTarget (given, or the 0.15 s default) at rate 1.0.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0.5)]
+    public async Task Player_catches_up_to_the_live_target_by_rate_then_by_a_seek_after_a_stall(double? liveTarget)
+    {
+        var target = liveTarget ?? 0.15;
+        var clip = await FfmpegClip.EncodeAsync(_directory, seconds: 14, fps: 30, bFrames: 0);
+        var (stream, _, _) = clip.MuxToPacketStream();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await OpenPageAsync(browser, LivePage, stream);
+        await page.EvaluateAsync("options => window.startLive(options)", new { liveTarget, burst = 15 });
+
+        var caughtUp = await WaitForAsync(page, s => s.GetProperty("rateChanges").GetInt32() >= 2 && Settled(s, target), "caught up by rate");
+        output.WriteLine("caught up: " + caughtUp);
+        Assert.True(caughtUp.GetProperty("maxRate").GetDouble() > 1.05, caughtUp.ToString());
+        Assert.InRange(caughtUp.GetProperty("latency").GetDouble(), target - 0.1, target + 0.1);
+
+        await page.EvaluateAsync("() => window.stall(1500)");
+        var jumps = caughtUp.GetProperty("liveEdgeJumps").GetInt32();
+        var recovered = await WaitForAsync(page, s => s.GetProperty("liveEdgeJumps").GetInt32() > jumps && s.GetProperty("resumed").GetBoolean()
+            && Settled(s, target), "caught up after the stall");
+        output.WriteLine("after the stall: " + recovered);
+        Assert.InRange(recovered.GetProperty("latency").GetDouble(), target - 0.1, target + 0.1);
+        Assert.Equal(0, recovered.GetProperty("errors").GetInt32());
+    }
+
+    // Playing (HAVE_FUTURE_DATA or more) at rate 1.0 with everything received appended, near the target.
+    private static bool Settled(JsonElement state, double target) =>
+        state.GetProperty("readyState").GetInt32() >= 3 && state.GetProperty("queued").GetInt32() == 0
+        && state.GetProperty("playbackRate").GetDouble() == 1 && state.GetProperty("latency").GetDouble() < target + 0.1;
+
+    private static async Task<JsonElement> WaitForAsync(IPage page, Func<JsonElement, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var state = await page.EvaluateAsync<JsonElement>("() => window.probe()");
+            if (condition(state))
+            {
+                return state;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"not {what} in 10 s: {state}");
+            Assert.True(state.GetProperty("errors").GetInt32() == 0 && state.GetProperty("fed").GetBoolean() is false, $"not {what}: {state}");
+            await page.WaitForFunctionAsync("() => new Promise(r => setTimeout(() => r(true), 50))");
+        }
+    }
+
+    /// <summary>A page served from <see cref="Origin"/> with ems-fmp4.js and <paramref name="stream"/> at /stream.</summary>
+    private static async Task<IPage> OpenPageAsync(IBrowser browser, string html, byte[] stream)
+    {
+        var page = await browser.NewPageAsync();
+        var script = await File.ReadAllTextAsync(HeadlessChromium.FindRepositoryFile("web/js/ems-fmp4.js"));
+        await page.RouteAsync(Origin + "/**", route => route.Request.Url switch
+        {
+            Origin + "/" => route.FulfillAsync(new() { ContentType = "text/html", Body = html }),
+            Origin + "/ems-fmp4.js" => route.FulfillAsync(new() { ContentType = "text/javascript", Body = script }),
+            Origin + "/stream" => route.FulfillAsync(new() { ContentType = "application/octet-stream", BodyBytes = stream }),
+            _ => route.AbortAsync(),
+        });
+        await page.GotoAsync(Origin + "/");
+        return page;
+    }
+
+    // Splits the stream into the init packet and one chunk per fragment (BEGIN ... END), then pushes the init and `burst`
+    // fragments at once and from then on every fragment whose time (one per 1/30 s) has come. stall(ms) holds the feed
+    // back for ms; what fell due meanwhile goes out at once after it. fed: the stream ran out (too short for the test).
+    private const string LivePage = """
+        <!doctype html>
+        <html><body>
+        <video id="v" muted playsinline></video>
+        <script src="/ems-fmp4.js"></script>
+        <script>
+          var video = document.getElementById('v');
+          var player = null, pieces = [], sent = 0, startAt = 0, holdUntil = 0, stalledOnce = false, resumed = false, maxRate = 1;
+          window.startLive = async function (options) {
+            var bytes = new Uint8Array(await (await fetch('/stream')).arrayBuffer());
+            for (var pos = 0, from = 0; pos < bytes.length; ) {
+              var type = bytes[pos], size = (bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3];
+              pos += 4 + size;
+              if (type === 250 || type === 255) { pieces.push(bytes.slice(from, pos)); from = pos; }
+            }
+            player = new EmsFmp4Player(video, options.liveTarget === null ? {} : { liveTarget: options.liveTarget });
+            video.addEventListener('ratechange', function () { maxRate = Math.max(maxRate, video.playbackRate); });
+            for (; sent <= options.burst; sent++) { player.push(pieces[sent].buffer); }
+            startAt = performance.now() - options.burst * 1000 / 30;
+            setInterval(function () {
+              if (performance.now() < holdUntil) { return; }
+              var due = 1 + Math.floor((performance.now() - startAt) * 30 / 1000);
+              if (stalledOnce && due > sent) { resumed = true; }
+              for (; sent < Math.min(due, pieces.length); sent++) { player.push(pieces[sent].buffer); }
+            }, 10);
+          };
+          window.stall = function (ms) { holdUntil = performance.now() + ms; stalledOnce = true; };
+          window.probe = function () {
+            var s = player.getStats();
+            return { latency: s.latency === null ? -1 : s.latency, playbackRate: s.playbackRate, rateChanges: s.rateChanges,
+              liveEdgeJumps: s.liveEdgeJumps, queued: s.queued, errors: s.errors, lastError: s.lastError, maxRate: maxRate, resumed: resumed,
+              fed: sent >= pieces.length, currentTime: video.currentTime, readyState: video.readyState, paused: video.paused };
+          };
+        </script>
+        </body></html>
+        """;
 
     private const string Page = """
         <!doctype html>
