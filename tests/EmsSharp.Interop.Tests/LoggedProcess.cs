@@ -1,21 +1,20 @@
 using System.Diagnostics;
 
-namespace EmsSharp.Interop.Tests.Nat;
+namespace EmsSharp.Interop.Tests;
 
 /// <summary>
-/// A long-running child process inside a network namespace (<c>ip netns exec</c>, which execs the program in
-/// place, so the process is the program itself). Its stdout and stderr go to a ring buffer of recent lines for
-/// failure messages; readiness is awaited on a log line, never on a fixed sleep. Dispose kills it and its children.
+/// A long-running child process (a server). Its stdout and stderr go to a ring buffer of recent lines for failure
+/// messages; readiness is awaited on a log line, never on a fixed sleep. Dispose kills it and its children.
 /// </summary>
-internal sealed class NamespacedProcess : IDisposable
+internal sealed class LoggedProcess : IDisposable
 {
     private const int Capacity = 400;
 
     private readonly Process _process;
-    private readonly Queue<string> _lines = new();
-    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
+    private readonly Queue<(DateTime At, string Line)> _lines = new();
+    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waiters = [];
 
-    private NamespacedProcess(string name, Process process)
+    private LoggedProcess(string name, Process process)
     {
         Name = name;
         _process = process;
@@ -23,20 +22,15 @@ internal sealed class NamespacedProcess : IDisposable
 
     public string Name { get; }
 
-    public static NamespacedProcess Start(NetNsTopology topology, string netns, string name, string fileName, IEnumerable<string> arguments)
+    /// <summary>Starts <paramref name="info"/> (its output redirected here) as <paramref name="name"/>.</summary>
+    public static LoggedProcess Start(string name, ProcessStartInfo info)
     {
-        var command = topology.Exec(netns).Append(fileName).Concat(arguments).ToList();
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in command.Skip(1))
-            info.ArgumentList.Add(argument);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var result = new NamespacedProcess(name, process);
+        var result = new LoggedProcess(name, process);
         process.OutputDataReceived += (_, e) => result.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => result.OnLine(e.Data);
         process.Exited += (_, _) => result.OnExited();
@@ -46,14 +40,18 @@ internal sealed class NamespacedProcess : IDisposable
         return result;
     }
 
-    /// <summary>Waits until a line containing <paramref name="text"/> was printed (also before this call).</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    /// <summary>Waits until a line containing <paramref name="text"/> was printed (also before this call); returns it.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
     {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lines)
         {
-            if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
-                return;
+            foreach (var (_, line) in _lines)
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                    return line;
+            }
+
             if (_process.HasExited)
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before printing \"{text}\":\n{TailLocked(40)}");
             _waiters.Add((text, seen));
@@ -61,7 +59,7 @@ internal sealed class NamespacedProcess : IDisposable
 
         try
         {
-            await seen.Task.WaitAsync(timeout);
+            return await seen.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
@@ -79,7 +77,7 @@ internal sealed class NamespacedProcess : IDisposable
     public void Dispose() => _process.KillAndDispose();
 
     private string TailLocked(int count) =>
-        string.Join('\n', _lines.Skip(Math.Max(0, _lines.Count - count)).Select(l => Name + "| " + l));
+        string.Join('\n', _lines.Skip(Math.Max(0, _lines.Count - count)).Select(l => $"{Name}| {l.At:HH:mm:ss.fff} {l.Line}"));
 
     private void OnLine(string? line)
     {
@@ -87,14 +85,14 @@ internal sealed class NamespacedProcess : IDisposable
             return;
         lock (_lines)
         {
-            _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+            _lines.Enqueue((DateTime.UtcNow, line));
             while (_lines.Count > Capacity)
                 _lines.Dequeue();
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (line.Contains(_waiters[i].Text, StringComparison.Ordinal))
                 {
-                    _waiters[i].Seen.TrySetResult();
+                    _waiters[i].Seen.TrySetResult(line);
                     _waiters.RemoveAt(i);
                 }
             }
