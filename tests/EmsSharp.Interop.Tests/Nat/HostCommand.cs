@@ -32,23 +32,27 @@ internal static class HostCommand
     /// <summary>Runs the command and returns its exit code and output; the deadline throws.</summary>
     public static (int ExitCode, string Stdout, string Stderr) TryRun(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(fileName);
         foreach (var argument in arguments)
             info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + fileName);
+        return TryRun(info, timeout);
+    }
+
+    /// <summary>Runs <paramref name="info"/> (its environment and working directory as given) as <see cref="TryRun(string, IEnumerable{string}, TimeSpan?)"/>.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) TryRun(ProcessStartInfo info, TimeSpan? timeout = null)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + info.FileName);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? DefaultTimeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"`{fileName} {string.Join(' ', arguments)}` did not finish in {timeout ?? DefaultTimeout}");
+            throw new TimeoutException($"`{info.FileName} {string.Join(' ', info.ArgumentList)}` did not finish in {timeout ?? DefaultTimeout}");
         }
 
         process.WaitForExit();

@@ -51,8 +51,8 @@ internal sealed class NatRig : IAsyncDisposable
 
     private readonly string _folder = Directory.CreateTempSubdirectory("ems-nat-").FullName;
     private NetNsTopology? _topology;
-    private NamespacedProcess? _ers;
-    private NamespacedProcess? _ems;
+    private LoggedProcess? _ers;
+    private LoggedProcess? _ems;
     private NamespacedChromium? _chromium;
 
     private NatRig()

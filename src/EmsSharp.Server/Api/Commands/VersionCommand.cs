@@ -20,8 +20,8 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
 
     private static readonly string Hash = Informational.Contains('+', StringComparison.Ordinal) ? Informational[(Informational.IndexOf('+', StringComparison.Ordinal) + 1)..] : "";
 
-    private static readonly string BuildDate = File.Exists(typeof(VersionCommand).Assembly.Location)
-        ? File.GetLastWriteTimeUtc(typeof(VersionCommand).Assembly.Location).ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture)
+    private static readonly string BuildDate = BuiltFile() is { } file
+        ? File.GetLastWriteTimeUtc(file).ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture)
         : "";
 
     public string Name => "version";
@@ -38,6 +38,14 @@ internal sealed class VersionCommand(IOptions<EmsOptions> options) : IApiCommand
 
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken) =>
         ValueTask.FromResult(ApiReply.Ok("Version", Describe(options.Value)));
+
+    // The file the server was built into: ems.dll beside the host, or in a single-file package (scripts/package), where
+    // assemblies have no file of their own, the executable that holds them.
+    private static string? BuiltFile()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "ems.dll");
+        return File.Exists(dll) ? dll : Environment.ProcessPath;
+    }
 
     /// <summary>The version object (also the payload of <c>serverStarted</c>/<c>serverStopping</c>, as EvoStream sends it).</summary>
     public static JsonObject Describe(EmsOptions options) => new()
