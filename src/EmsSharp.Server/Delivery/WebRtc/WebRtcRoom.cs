@@ -18,9 +18,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
     private readonly WebRtcService _service;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, ViewerSession> _viewers = new(StringComparer.Ordinal);
-    private readonly List<Task> _closing = [];
-    private bool _disposed;
+    private readonly ViewerSessions<ViewerSession> _viewers;
     private Task<TurnRelay?>? _relay;
     private string? _refusal; // the ERS's reason while keepAlive retries a refused room
 
@@ -30,6 +28,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         Client = client;
         Resources = resources;
         _logger = resources.LoggerFactory.CreateLogger<WebRtcRoom>();
+        _viewers = new ViewerSessions<ViewerSession>(static viewer => viewer, CloseAsync);
         client.StatusChanged += OnStatusChanged;
         client.ClientJoined += OnClientJoined;
         client.MessageReceived += OnMessageReceived;
@@ -58,7 +57,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_disposed)
+            if (_viewers.IsClosed)
                 return Task.FromResult<TurnRelay?>(null);
             if (_relay is null || (_relay.IsCompleted && _relay.Result is not { IsAlive: true }))
                 _relay = ConnectRelayAsync();
@@ -67,11 +66,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
     }
 
     /// <summary>A snapshot of the viewers.</summary>
-    public ViewerSession[] GetViewers()
-    {
-        lock (_gate)
-            return [.. _viewers.Values];
-    }
+    public ViewerSession[] GetViewers() => _viewers.Snapshot();
 
     /// <summary>Raises a peer event with the room and viewer in its payload.</summary>
     public void Publish(string type, ViewerSession viewer, string? reason)
@@ -104,17 +99,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         }, token);
 
     /// <summary>Closes a viewer in the background (safe from the viewer's own callbacks).</summary>
-    public void Remove(ViewerSession viewer)
-    {
-        lock (_gate)
-        {
-            if (!_viewers.TryGetValue(viewer.PeerId, out var current) || !ReferenceEquals(current, viewer))
-                return;
-            _viewers.Remove(viewer.PeerId);
-            _closing.RemoveAll(static t => t.IsCompleted);
-            _closing.Add(Task.Run(() => CloseAsync(viewer)));
-        }
-    }
+    public void Remove(ViewerSession viewer) => _viewers.TryRemove(viewer, out _);
 
     public async ValueTask DisposeAsync()
     {
@@ -123,19 +108,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         Client.MessageReceived -= OnMessageReceived;
         Client.PeerRemoved -= OnPeerRemoved;
         await Client.DisposeAsync().ConfigureAwait(false);
-        ViewerSession[] viewers;
-        Task[] closing;
-        lock (_gate)
-        {
-            _disposed = true;
-            viewers = [.. _viewers.Values];
-            _viewers.Clear();
-            closing = [.. _closing];
-        }
-
-        foreach (var viewer in viewers)
-            await CloseAsync(viewer).ConfigureAwait(false);
-        await Task.WhenAll(closing).ConfigureAwait(false);
+        await _viewers.CloseAllAsync().ConfigureAwait(false); // from its start, GetRelayAsync makes no relay
         Task<TurnRelay?>? relay;
         lock (_gate)
             relay = _relay;
@@ -221,35 +194,20 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
     {
         var viewer = new ViewerSession(this, e.Id, e.StreamName, e.Transport.Length == 0 ? "fmp4" : e.Transport, e.Offers,
             Resources.LoggerFactory.CreateLogger<ViewerSession>());
-        ViewerSession? previous;
-        lock (_gate)
-        {
-            if (_disposed)
-                return;
-            _viewers.Remove(e.Id, out previous);
-            _viewers[e.Id] = viewer;
-        }
-
-        if (previous is not null)
-            _ = CloseAsync(previous);
+        if (!_viewers.TryAdd(viewer))
+            return;
         LogViewerJoined(_logger, Configuration.RoomId, e.Id, e.StreamName, viewer.Transport);
         viewer.Start();
     }
 
     private void OnMessageReceived(object? sender, ErsMessageEventArgs e)
     {
-        ViewerSession? viewer;
-        lock (_gate)
-            viewer = _viewers.GetValueOrDefault(e.From);
-        viewer?.HandleMessage(e.Type, e.Payload);
+        _viewers.Find(e.From)?.HandleMessage(e.Type, e.Payload);
     }
 
     private void OnPeerRemoved(object? sender, ErsPeerRemovedEventArgs e)
     {
-        ViewerSession? viewer;
-        lock (_gate)
-            viewer = _viewers.GetValueOrDefault(e.Id);
-        if (viewer is not null)
+        if (_viewers.Find(e.Id) is { } viewer)
             Remove(viewer);
     }
 

@@ -19,19 +19,17 @@ internal sealed partial class WhepRoom : IViewerRoom, IAsyncDisposable
     /// <summary>The <c>roomId</c> of WHEP viewers in events and outbound stream entries.</summary>
     public const string Name = "whep";
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
-    private readonly List<Task> _closing = [];
+    private readonly ViewerSessions<Entry> _sessions;
     private readonly AddressSlots _slots;
     private readonly ILogger _logger;
     private readonly JsonElement[] _iceServers;
-    private bool _disposed;
 
     public WhepRoom(ViewerResources resources, IOptions<WhepOptions> options)
     {
         Resources = resources;
         _slots = new AddressSlots(options.Value.MaxSessionsPerAddress, options.Value.MaxSessions);
         _logger = resources.LoggerFactory.CreateLogger<WhepRoom>();
+        _sessions = new ViewerSessions<Entry>(static entry => entry.Viewer, entry => CloseAsync(entry.Viewer));
         _iceServers = [.. options.Value.IceServers.Select(static s => JsonSerializer.SerializeToElement(new JsonObject { ["url"] = s.Url }))];
     }
 
@@ -54,16 +52,11 @@ internal sealed partial class WhepRoom : IViewerRoom, IAsyncDisposable
             return Task.FromResult(new WhepOutcome(false, null, null));
         var viewer = new ViewerSession(this, id, stream, "srtp", offers: true, Resources.LoggerFactory.CreateLogger<ViewerSession>());
         var entry = new Entry(viewer, address);
-        lock (_gate)
+        if (!_sessions.TryAdd(entry))
         {
-            if (_disposed)
-            {
-                _slots.Release(address);
-                refusal = AddressSlotRefusal.Total;
-                return Task.FromResult(new WhepOutcome(false, null, null));
-            }
-
-            _sessions[id] = entry;
+            _slots.Release(address);
+            refusal = AddressSlotRefusal.Total; // stopping
+            return Task.FromResult(new WhepOutcome(false, null, null));
         }
 
         LogSession(_logger, id, stream, address);
@@ -73,19 +66,13 @@ internal sealed partial class WhepRoom : IViewerRoom, IAsyncDisposable
     }
 
     /// <summary>The session <paramref name="id"/>, if it lives.</summary>
-    public ViewerSession? Find(string id)
-    {
-        lock (_gate)
-            return _sessions.GetValueOrDefault(id)?.Viewer;
-    }
+    public ViewerSession? Find(string id) => _sessions.Find(id)?.Viewer;
 
     public Task<TurnRelay?> GetRelayAsync() => Task.FromResult<TurnRelay?>(null);
 
     public Task<bool> SendAsync(ViewerSession viewer, string type, JsonObject payload, CancellationToken token)
     {
-        Entry? entry;
-        lock (_gate)
-            entry = _sessions.GetValueOrDefault(viewer.PeerId);
+        var entry = _sessions.Find(viewer.PeerId);
         switch (type)
         {
             case "answer":
@@ -117,36 +104,18 @@ internal sealed partial class WhepRoom : IViewerRoom, IAsyncDisposable
 
     public void Remove(ViewerSession viewer)
     {
-        lock (_gate)
-        {
-            if (!_sessions.Remove(viewer.PeerId, out var entry))
-                return;
-            _slots.Release(entry.Address);
-            entry.Outcome.TrySetResult(new WhepOutcome(false, "the session closed before it answered", ViewerRefusal.Failed));
-            _closing.RemoveAll(static t => t.IsCompleted);
-            _closing.Add(Task.Run(() => CloseAsync(viewer)));
-        }
+        if (!_sessions.TryRemove(viewer, out var entry))
+            return;
+        _slots.Release(entry!.Address);
+        entry.Outcome.TrySetResult(new WhepOutcome(false, "the session closed before it answered", ViewerRefusal.Failed));
     }
 
     public async ValueTask DisposeAsync()
     {
-        Entry[] sessions;
-        Task[] closing;
-        lock (_gate)
-        {
-            _disposed = true;
-            sessions = [.. _sessions.Values];
-            _sessions.Clear();
-            closing = [.. _closing];
-        }
-
-        foreach (var entry in sessions)
-        {
+        // A request still waiting for its answer is told first.
+        foreach (var entry in _sessions.Snapshot())
             entry.Outcome.TrySetResult(new WhepOutcome(false, "the server is stopping", ViewerRefusal.Unavailable));
-            await CloseAsync(entry.Viewer).ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(closing).ConfigureAwait(false);
+        await _sessions.CloseAllAsync().ConfigureAwait(false);
     }
 
     private async Task CloseAsync(ViewerSession viewer)
