@@ -43,6 +43,8 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     private readonly StreamAliases _aliases;
     private readonly string _peerId;
     private readonly TimeSpan _streamWait;
+    private readonly TimeProvider _time;
+    private readonly long _joinedAt;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _channelsCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,12 +59,18 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     private bool _draining;
     private bool _ended;
 
-    public Fmp4DataChannelSender(Fmp4SourceManager sources, StreamAliases aliases, string peerId, TimeSpan streamWait, ILogger logger)
+    /// <summary>
+    /// A sender for a viewer that joined now: its stream is awaited for <paramref name="streamWait"/> from this moment, as
+    /// an srtp viewer's is, however long its data channels take to open before it can name the stream.
+    /// </summary>
+    public Fmp4DataChannelSender(Fmp4SourceManager sources, StreamAliases aliases, string peerId, TimeSpan streamWait, TimeProvider time, ILogger logger)
     {
         _sources = sources;
         _aliases = aliases;
         _peerId = peerId;
         _streamWait = streamWait;
+        _time = time;
+        _joinedAt = time.GetTimestamp();
         _logger = logger;
     }
 
@@ -152,10 +160,14 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             // the browser asked for, as its player matches the reply against its request.
             var session = _session!;
             var streamName = _aliases.Resolve(name, "WebRTC viewer " + _peerId);
-            var subscribing = _sources.SubscribeAsync(streamName, _streamWait, token, session.MediaListener);
+            // What is left of the wait since the join: on a loaded server ICE, DTLS and SCTP may take seconds before the
+            // request comes, and the viewer is told within the wait of its join, not that plus the set-up.
+            var wait = _streamWait - _time.GetElapsedTime(_joinedAt);
+            wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            var subscribing = _sources.SubscribeAsync(streamName, wait, token, session.MediaListener);
             if (!subscribing.IsCompleted)
             {
-                SendWaiting(name); // the wait (and its timer) is set: the stream is not published yet
+                SendWaiting(name, wait); // the wait (and its timer) is set: the stream is not published yet
             }
 
             var subscription = await subscribing.ConfigureAwait(false);
@@ -283,7 +295,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
     // at the latest after waitMs with a FAIL. A player that gives a silent server a few seconds would otherwise give up
     // and start again before a FAIL could reach it, and never say the stream is unknown. EvoStream's own player hands a
     // message of a type it does not know to the page's command hook, if any (docs/ARCHITECTURE.md §6).
-    private void SendWaiting(string name)
+    private void SendWaiting(string name, TimeSpan wait)
     {
         var waiting = new JsonObject
         {
@@ -291,8 +303,8 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
             ["payload"] = new JsonObject
             {
                 ["name"] = name,
-                ["waitMs"] = (long)_streamWait.TotalMilliseconds,
-                ["description"] = "Waiting up to " + _streamWait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)
+                ["waitMs"] = (long)wait.TotalMilliseconds,
+                ["description"] = "Waiting up to " + wait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)
                     + " s for stream \"" + name + "\" to be published",
             },
         };

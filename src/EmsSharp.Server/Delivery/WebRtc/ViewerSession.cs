@@ -300,7 +300,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
         switch (Transport)
         {
             case "fmp4":
-                return new Fmp4DataChannelSender(Resources.Fmp4Sources, Resources.Aliases, PeerId, Resources.Options.StreamWaitTimeout, _logger);
+                return new Fmp4DataChannelSender(Resources.Fmp4Sources, Resources.Aliases, PeerId, Resources.Options.StreamWaitTimeout, Resources.Time, _logger);
             case "srtp":
                 // The joined name may be an alias (a one-shot one is used up here, by this viewer).
                 var name = Resources.Aliases.Resolve(StreamName, "WebRTC viewer " + PeerId);

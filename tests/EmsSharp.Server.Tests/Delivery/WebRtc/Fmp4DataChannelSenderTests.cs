@@ -30,7 +30,7 @@ public sealed class Fmp4DataChannelSenderTests
 
         using var sources = new Fmp4SourceManager(hub, Options.Create(new Fmp4SourceOptions()), new DeliveryStats(TimeProvider.System),
             NullLogger<Fmp4StreamSource>.Instance);
-        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
+        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), TimeProvider.System, NullLogger.Instance);
         var received = 0L;
         var arrived = new ChangeSignal();
         peers.Viewer.DataChannelOpenedByPeer += (_, channel) =>
@@ -95,9 +95,21 @@ public sealed class Fmp4DataChannelSenderTests
         Assert.True(time.GetUtcNow() - time.Start >= TimeSpan.FromSeconds(10), "the FAIL came before the wait ended");
     }
 
+    [Fact]
+    public async Task The_wait_counts_from_the_join_not_from_the_request()
+    {
+        // The request came 4 s after the join: 6 s of the 10 are left, and the FAIL comes 10 s after the join, as for an
+        // srtp viewer (whose wait starts at the join), not 10 s after the request.
+        var (messages, time) = await RequestAsync(publishBefore: false, publishAfterWaiting: false, setUp: TimeSpan.FromSeconds(4));
+        Assert.Contains("\"waitMs\":6000", messages[0], StringComparison.Ordinal);
+        Assert.Contains("was not found on the server", messages[1], StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(10), time.GetUtcNow() - time.Start);
+    }
+
     // A viewer asks for stream "s" (published before its request, after the ems says it waits, or never, the wait then
     // run out on fake time); returns the command channel's messages up to the ems's answer.
-    private static async Task<(List<string> Messages, FakeTimeProvider Time)> RequestAsync(bool publishBefore, bool publishAfterWaiting)
+    private static async Task<(List<string> Messages, FakeTimeProvider Time)> RequestAsync(bool publishBefore, bool publishAfterWaiting,
+        TimeSpan setUp = default)
     {
         await using var peers = LoopbackPeerPair.Create();
         var time = new FakeTimeProvider();
@@ -115,7 +127,8 @@ public sealed class Fmp4DataChannelSenderTests
             Publish();
         using var sources = new Fmp4SourceManager(hub, Options.Create(new Fmp4SourceOptions()), new DeliveryStats(TimeProvider.System),
             NullLogger<Fmp4StreamSource>.Instance);
-        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), NullLogger.Instance);
+        var sender = new Fmp4DataChannelSender(sources, new StreamAliases(TimeProvider.System, NullLogger<StreamAliases>.Instance), "viewer", TimeSpan.FromSeconds(10), time, NullLogger.Instance);
+        time.Advance(setUp); // from the join to the request: ICE, DTLS and SCTP, seconds on a loaded server
         var messages = new List<string>();
         var arrived = new ChangeSignal();
         peers.Viewer.DataChannelOpenedByPeer += (_, channel) =>
@@ -151,7 +164,7 @@ public sealed class Fmp4DataChannelSenderTests
                 if (publishAfterWaiting)
                     Publish();
                 else
-                    time.Advance(TimeSpan.FromSeconds(10));
+                    time.Advance(TimeSpan.FromSeconds(10) - setUp);
             }
 
             await arrived.WaitUntilAsync(Answered, "no fmp4Response came");
