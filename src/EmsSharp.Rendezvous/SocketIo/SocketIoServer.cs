@@ -3,8 +3,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using EmsSharp.Rendezvous.Configuration;
-using EmsSharp.Rendezvous.Rooms;
-using EmsSharp.Rendezvous.Turn;
 
 namespace EmsSharp.Rendezvous.SocketIo;
 
@@ -147,9 +145,7 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
             using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(
                 context.RequestAborted, state.Stopping);
             ErsConnection connection = new(sid, ip, state.Rooms, state.Options, state.Time, logger, linked.Token);
-            (JsonElement stun, JsonElement turn) = state.Turn is { } bundled && TurnHandout.Applies(state.Options)
-                ? TurnHandout.Build(bundled, state.TurnCredentials, sid, context, state.Options.Turn)
-                : (state.StunServers, TurnCredentials.Mint(state.Options.TurnServers, state.Time.GetUtcNow()));
+            (JsonElement stun, JsonElement turn) = state.IceServers(sid, context);
             await connection.RunAsync(socket, stun, turn).ConfigureAwait(false);
         }
         finally
@@ -158,7 +154,7 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
         }
     }
 
-    private static IPAddress RemoteIp(HttpContext context)
+    internal static IPAddress RemoteIp(HttpContext context)
     {
         IPAddress ip = context.Connection.RemoteIpAddress ?? IPAddress.None;
         return ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;

@@ -83,7 +83,7 @@ internal sealed class SocketIoSessions : IDisposable
         return sid;
     }
 
-    /// <summary>An admitted handshake ended before its session was created (the client left during the delay).</summary>
+    /// <summary>An admitted handshake ended before its session was created (the client left during the delay, or a WHEP offer was refused before it became a session).</summary>
     public void Abandon(IPAddress ip) => _socketsPerIp.Release(ip);
 
     /// <summary>Claims a pending session for its websocket; each session id opens at most one socket.</summary>
