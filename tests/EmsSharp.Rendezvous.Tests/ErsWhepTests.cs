@@ -69,7 +69,9 @@ public class ErsWhepTests
         // Late candidates of the EMS to the player are dropped, not refused: the ack tells no reason.
         long ackId = (await ems.EmitAsync("message", true, new
         {
-            to = id, type = "candidate", payload = new { candidate = new { candidate = "candidate:3 1 udp 3 10.0.0.1 5001 typ host", sdpMid = "0", sdpMLineIndex = 0 } },
+            to = id,
+            type = "candidate",
+            payload = new { candidate = new { candidate = "candidate:3 1 udp 3 10.0.0.1 5001 typ host", sdpMid = "0", sdpMLineIndex = 0 } },
         }))!.Value;
         SocketIoFrame ack = await ems.NextFrameAsync(f => f.Type == SocketIoFrameType.Ack
             && SocketIoPayload.TryParseAck(f.Data, out long a, out _) && a == ackId);

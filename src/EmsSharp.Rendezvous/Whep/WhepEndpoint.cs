@@ -212,7 +212,7 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
         }
         catch (OperationCanceledException)
         {
-            End(peer, "the player left before the answer");
+            End(peer, state.Stopping.IsCancellationRequested ? "the ERS stops" : "the player left before the answer");
             return;
         }
 
