@@ -206,6 +206,34 @@ public class ErsWhepTests
     }
 
     [Fact]
+    public async Task ASession_HoldsOneOfItsAddressesSockets_UntilItEnds()
+    {
+        // Two sockets per address: the EMS's, and one WHEP session.
+        await using ErsHost ers = await ErsTestHost.StartAsync(o => o.Limits.MaxSocketsPerIp = 2);
+        await using SocketIoTestClient ems = await JoinEmsAsync(ers, "r");
+        using HttpClient http = Http(ers);
+
+        Task<HttpResponseMessage> post = http.PostAsync(new Uri("r/cam1/whep", UriKind.Relative), Sdp(Offer));
+        string id = await ExpectOfferAsync(ems, "cam1");
+        await AnswerAsync(ems, id, "answer", new { type = "answer", sdp = Answer });
+        using HttpResponseMessage answered = await post;
+        Assert.Equal(HttpStatusCode.Created, answered.StatusCode);
+
+        await ExpectAsync(await http.PostAsync(new Uri("r/cam1/whep", UriKind.Relative), Sdp(Offer)),
+            HttpStatusCode.TooManyRequests, "this address holds as many sockets and WHEP sessions as it may, or opens them too fast\n");
+        Assert.True(ems.HasNoEvent("clientJoined"));
+
+        using HttpResponseMessage deleted = await http.DeleteAsync(answered.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        post = http.PostAsync(new Uri("r/cam1/whep", UriKind.Relative), Sdp(Offer));
+        string next = await ExpectOfferAsync(ems, "cam1");
+        Assert.NotEqual(id, next);
+        await AnswerAsync(ems, next, "answer", new { type = "answer", sdp = Answer });
+        using HttpResponseMessage again = await post;
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+    }
+
+    [Fact]
     public async Task WithTokensEnabled_TheBearerTokenIsTheViewerToken()
     {
         await using ErsHost ers = await ErsTestHost.StartAsync(o =>

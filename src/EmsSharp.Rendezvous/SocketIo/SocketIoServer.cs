@@ -76,24 +76,18 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
         }
 
         IPAddress ip = RemoteIp(context);
-        if (!state.Sessions.TryAdmit(ip, out TimeSpan delay))
+        try
         {
-            ErsLog.HandshakeRefused(logger, ip.ToString());
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        if (delay > TimeSpan.Zero)
-        {
-            try
+            if (!await state.Sessions.AdmitAsync(ip, context.RequestAborted).ConfigureAwait(false))
             {
-                await Task.Delay(delay, state.Time, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                state.Sessions.Abandon(ip); // the client left while its reply was held
+                ErsLog.HandshakeRefused(logger, ip.ToString());
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the client left while its reply was held
         }
 
         string sid = state.Sessions.Create(ip);

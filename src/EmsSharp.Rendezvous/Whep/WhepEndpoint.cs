@@ -129,25 +129,19 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
 
         // A session holds one of its address's sockets and takes a handshake's token, as a browser's socket does.
         IPAddress ip = SocketIoServer.RemoteIp(context);
-        if (!state.Sessions.TryAdmit(ip, out TimeSpan delay))
+        try
         {
-            ErsLog.WhepRefused(logger, ip.ToString(), room, stream, "too many sockets or handshakes from this address");
-            await PlainAsync(response, StatusCodes.Status429TooManyRequests,
-                "this address holds as many sockets and WHEP sessions as it may, or opens them too fast").ConfigureAwait(false);
-            return;
-        }
-
-        if (delay > TimeSpan.Zero)
-        {
-            try
+            if (!await state.Sessions.AdmitAsync(ip, context.RequestAborted).ConfigureAwait(false))
             {
-                await Task.Delay(delay, state.Time, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                state.Sessions.Abandon(ip); // the player left while its request was held
+                ErsLog.WhepRefused(logger, ip.ToString(), room, stream, "too many sockets or handshakes from this address");
+                await PlainAsync(response, StatusCodes.Status429TooManyRequests,
+                    "this address holds as many sockets and WHEP sessions as it may, or opens them too fast").ConfigureAwait(false);
                 return;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the player left while its request was held
         }
 
         string id = state.Sessions.Create(ip);
