@@ -5,6 +5,7 @@ using EmsSharp.Rendezvous.Admin;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.SocketIo;
 using EmsSharp.Rendezvous.Turn;
+using EmsSharp.Rendezvous.Whep;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.FileProviders;
 namespace EmsSharp.Rendezvous;
 
 /// <summary>
-/// A running ERS: the signalling listener (socket.io rev 1 + static web), the admin listener and the
+/// A running ERS: the signalling listener (socket.io rev 1, WHEP relayed to the rooms' EMSs, static web), the admin listener and the
 /// bundled STUN/TURN server. Start one in-process with <see cref="StartAsync"/>; ports 0 bind free ports,
 /// read back from <see cref="Port"/>, <see cref="AdminPort"/>, <see cref="TurnPort"/> and <see cref="TurnTlsPort"/>.
 /// </summary>
@@ -231,10 +232,12 @@ public sealed class ErsHost : IAsyncDisposable
         WebApplication app = builder.Build();
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.SocketIo");
         SocketIoServer socketIo = new(state, logger);
+        WhepEndpoint whep = new(state, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Whep"));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Use(async (context, next) =>
         {
-            if (!await socketIo.TryHandleAsync(context).ConfigureAwait(false))
+            if (!await socketIo.TryHandleAsync(context).ConfigureAwait(false)
+                && !await whep.TryHandleAsync(context).ConfigureAwait(false))
             {
                 await next(context).ConfigureAwait(false);
             }

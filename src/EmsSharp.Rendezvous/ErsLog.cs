@@ -50,4 +50,13 @@ internal static partial class ErsLog
 
     [LoggerMessage(16, LogLevel.Warning, "ERS {Listener}: closed a connection from {Ip}: {Cap} already ({Refused} refused since the last such line)")]
     public static partial void ConnectionsRefused(ILogger logger, string listener, string ip, string cap, long refused);
+
+    [LoggerMessage(17, LogLevel.Information, "WHEP player from {Ip} refused for {Room}/{Stream}: {Reason}")]
+    public static partial void WhepRefused(ILogger logger, string ip, string room, string stream, string reason);
+
+    [LoggerMessage(18, LogLevel.Information, "WHEP session {Sid} from {Ip}: {Room}/{Stream} answered by the EMS")]
+    public static partial void WhepAnswered(ILogger logger, string sid, string ip, string room, string stream);
+
+    [LoggerMessage(19, LogLevel.Information, "WHEP session {Sid} from {Ip} ended: {Reason}")]
+    public static partial void WhepEnded(ILogger logger, string sid, string ip, string reason);
 }

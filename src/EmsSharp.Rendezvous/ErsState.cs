@@ -67,6 +67,16 @@ internal sealed class ErsState : IDisposable
     /// <summary>The bundled STUN/TURN server, when enabled and started.</summary>
     public TurnHost? Turn { get; set; }
 
+    /// <summary>
+    /// The <c>stunservers</c> and <c>turnservers</c> for the client <paramref name="sid"/> (a socket, or a WHEP session) of
+    /// <paramref name="context"/>'s request: the configured lists (TURN <c>secret</c> entries minted), else the bundled
+    /// server with credentials that work while that client is open.
+    /// </summary>
+    public (JsonElement Stun, JsonElement Turn) IceServers(string sid, HttpContext context) =>
+        Turn is { } bundled && TurnHandout.Applies(Options)
+            ? TurnHandout.Build(bundled, TurnCredentials, sid, context, Options.Turn)
+            : (StunServers, EmsSharp.Rendezvous.Rooms.TurnCredentials.Mint(Options.TurnServers, Time.GetUtcNow()));
+
     /// <summary>Cancelled when the host stops: every open socket closes at once.</summary>
     public CancellationToken Stopping => _stopping.Token;
 

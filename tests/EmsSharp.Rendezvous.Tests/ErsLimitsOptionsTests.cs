@@ -20,4 +20,21 @@ public sealed class ErsLimitsOptionsTests
             Assert.Throws<InvalidDataException>(() => ErsOptions.Load(path));
         }
     }
+
+    [Fact]
+    public async Task Whep_answer_seconds_loads_from_the_limits_section_and_must_be_above_0()
+    {
+        using TempFolder temp = new("ers-limits");
+        string path = Path.Combine(temp.Path, "default.json");
+        Assert.Equal(20, new ErsLimitsOptions().WhepAnswerSeconds);
+
+        await File.WriteAllTextAsync(path, """{ "limits": { "whepAnswerSeconds": 30 } }""");
+        Assert.Equal(30, ErsOptions.Load(path).Limits.WhepAnswerSeconds);
+
+        foreach (string bad in new[] { "0", "-1" })
+        {
+            await File.WriteAllTextAsync(path, $$"""{ "limits": { "whepAnswerSeconds": {{bad}} } }""");
+            Assert.Throws<InvalidDataException>(() => ErsOptions.Load(path));
+        }
+    }
 }

@@ -76,6 +76,12 @@ public sealed class ErsLimitsOptions
     /// <summary>Bytes of one sender's relayed messages queued for one socket; beyond, the sender's messages are refused.</summary>
     public long MaxQueuedBytesPerSender { get; set; } = 512 * 1024;
 
+    /// <summary>
+    /// Seconds a WHEP offer posted to the ERS waits for the EMS's answer; past it the player gets 504 and the session is
+    /// removed. The ems itself waits up to its stream wait (10 s by default) before it answers or refuses.
+    /// </summary>
+    public double WhepAnswerSeconds { get; set; } = 20;
+
     /// <summary>The signalling listener's cap per IP: <see cref="MaxConnectionsPerIp"/> or its default.</summary>
     internal int SignallingConnectionsPerIp => MaxConnectionsPerIp ?? (int)Math.Min(int.MaxValue, 2L * MaxSocketsPerIp);
 
@@ -83,7 +89,7 @@ public sealed class ErsLimitsOptions
     {
         if (MaxFrameLength < 1024 || MaxSocketsPerIp < 1 || MaxRooms < 1 || MaxPeersPerRoom < 1 || MaxNameLength < 1
             || EventsPerSecond <= 0 || EventBurst < 1 || EventBytesPerSecond <= 0 || EventByteBurst < MaxFrameLength || HandshakesPerSecondPerIp <= 0 || HandshakeBurst < 1
-            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || TlsHandshakeSeconds <= 0 || TlsHandshakeSeconds > 300)
+            || MaxHandshakeDelaySeconds < 0 || PendingHandshakeSeconds <= 0 || WhepAnswerSeconds <= 0 || TlsHandshakeSeconds <= 0 || TlsHandshakeSeconds > 300)
         {
             throw new InvalidDataException("limits: a value is out of range (see ErsLimitsOptions)");
         }

@@ -21,6 +21,12 @@ internal interface IRoomPeer
     /// <summary>The transport the browser asked for at join.</summary>
     string Transport { get; set; }
 
+    /// <summary>
+    /// True for a viewer that sends the offer itself (a WHEP player relayed by the ERS; ours): the EMS hears it in
+    /// <c>clientJoined</c> and answers, and the viewer is admitted only to a room that has its EMS.
+    /// </summary>
+    bool Offers => false;
+
     /// <summary>Queues an event of the server's own to this peer without blocking; false when the peer is gone or too slow.</summary>
     bool TrySendEvent(string name, JsonElement arg);
 

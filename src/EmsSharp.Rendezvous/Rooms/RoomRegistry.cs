@@ -18,6 +18,7 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
     public const string RoomFull = "room full";
     public const string TooManyRooms = "too many rooms";
     public const string InvalidRoom = "invalid room";
+    public const string NoEms = "no EMS";
 
     private static readonly JsonElement NullElement = JsonSerializer.SerializeToElement<object?>(null);
 
@@ -77,6 +78,12 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             if (isEms)
             {
                 return JoinEmsLocked(peer, room);
+            }
+
+            // A viewer that offers cannot wait for an EMS as a browser page does: its offer needs an answer now.
+            if (peer.Offers && room.Ems is null)
+            {
+                return Refuse(NoEms);
             }
 
             // PROTOCOL.md §2.2: with tokensEnabled a browser needs a valid viewer token; it is bound
@@ -264,13 +271,21 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
-    private static JsonElement ClientJoinedArg(IRoomPeer browser) =>
-        JsonSerializer.SerializeToElement(new JsonObject
+    private static JsonElement ClientJoinedArg(IRoomPeer browser)
+    {
+        JsonObject arg = new()
         {
             ["id"] = browser.Id,
             ["streamName"] = browser.StreamName,
             ["transport"] = browser.Transport,
-        });
+        };
+        if (browser.Offers)
+        {
+            arg["offers"] = true;
+        }
+
+        return JsonSerializer.SerializeToElement(arg);
+    }
 
     private static JsonElement WithFrom(JsonElement message, string from)
     {

@@ -3,8 +3,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using EmsSharp.Rendezvous.Configuration;
-using EmsSharp.Rendezvous.Rooms;
-using EmsSharp.Rendezvous.Turn;
 
 namespace EmsSharp.Rendezvous.SocketIo;
 
@@ -78,24 +76,18 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
         }
 
         IPAddress ip = RemoteIp(context);
-        if (!state.Sessions.TryAdmit(ip, out TimeSpan delay))
+        try
         {
-            ErsLog.HandshakeRefused(logger, ip.ToString());
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        if (delay > TimeSpan.Zero)
-        {
-            try
+            if (!await state.Sessions.AdmitAsync(ip, context.RequestAborted).ConfigureAwait(false))
             {
-                await Task.Delay(delay, state.Time, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                state.Sessions.Abandon(ip); // the client left while its reply was held
+                ErsLog.HandshakeRefused(logger, ip.ToString());
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the client left while its reply was held
         }
 
         string sid = state.Sessions.Create(ip);
@@ -147,9 +139,7 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
             using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(
                 context.RequestAborted, state.Stopping);
             ErsConnection connection = new(sid, ip, state.Rooms, state.Options, state.Time, logger, linked.Token);
-            (JsonElement stun, JsonElement turn) = state.Turn is { } bundled && TurnHandout.Applies(state.Options)
-                ? TurnHandout.Build(bundled, state.TurnCredentials, sid, context, state.Options.Turn)
-                : (state.StunServers, TurnCredentials.Mint(state.Options.TurnServers, state.Time.GetUtcNow()));
+            (JsonElement stun, JsonElement turn) = state.IceServers(sid, context);
             await connection.RunAsync(socket, stun, turn).ConfigureAwait(false);
         }
         finally
@@ -158,7 +148,7 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
         }
     }
 
-    private static IPAddress RemoteIp(HttpContext context)
+    internal static IPAddress RemoteIp(HttpContext context)
     {
         IPAddress ip = context.Connection.RemoteIpAddress ?? IPAddress.None;
         return ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;

@@ -75,6 +75,33 @@ internal sealed class SocketIoSessions : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="TryAdmit"/>, then holds the caller for its delay; false when refused. A caller cancelled while held (the
+    /// client left) gets the cancellation, and its admission is given back.
+    /// </summary>
+    public async Task<bool> AdmitAsync(IPAddress ip, CancellationToken cancellationToken)
+    {
+        if (!TryAdmit(ip, out TimeSpan delay))
+        {
+            return false;
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Abandon(ip);
+                throw;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Creates a pending session for an admitted handshake.</summary>
     public string Create(IPAddress ip)
     {

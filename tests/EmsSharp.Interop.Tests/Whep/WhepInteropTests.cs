@@ -43,6 +43,39 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Aiortc_plays_through_the_ers_which_relays_its_offer_to_the_rooms_ems_and_its_delete_ends_the_viewer()
+    {
+        // The ems dials out to the ers and joins room demo; the player speaks WHEP to the ers only.
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
+        await rig.StartWebrtcAsync();
+        var url = $"http://127.0.0.1:{rig.Ers.Port}/{PlaybackRig.Room}/test/whep";
+
+        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        var answered = events["answered"];
+        Assert.Equal(201, answered.GetProperty("status").GetInt32());
+        Assert.Equal("application/sdp", answered.GetProperty("contentType").GetString());
+        var location = answered.GetProperty("location").GetString()!;
+        Assert.Matches($"^http://127\\.0\\.0\\.1:{rig.Ers.Port}/{PlaybackRig.Room}/test/whep/[0-9A-F]{{20}}$", location);
+        Assert.Equal($"\"{location[^20..]}\"", answered.GetProperty("etag").GetString());
+        // The ers's own bundled STUN/TURN, as its socket.io clients get them.
+        Assert.Contains($"<stun:127.0.0.1:{rig.Ers.TurnPort}>; rel=\"ice-server\"", answered.GetProperty("link").GetString(), StringComparison.Ordinal);
+        var played = events["played"];
+        Assert.InRange(played.GetProperty("video").GetInt32(), 60, int.MaxValue);
+        Assert.InRange(played.GetProperty("audio").GetInt32(), 1, int.MaxValue);
+        Assert.Equal(200, events["deleted"].GetProperty("status").GetInt32());
+
+        // The DELETE reached the ems as the player's remove: its viewer is gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await rig.CountPeersAsync() != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ems still lists the WHEP viewer after its DELETE");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task Read_keys_are_bearer_tokens_and_a_refused_player_is_told_why()
     {
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0", "--Whep:ReadKeys:test", "s3cret");
