@@ -75,6 +75,10 @@ async def play(args):
     except asyncio.TimeoutError:
         say(event="timeout", video=counts["video"], audio=counts["audio"], ice=pc.iceConnectionState)
         ok = False
+    if args.no_delete:
+        await pc.close()  # leaves as a player that vanishes: no DELETE
+        say(event="closed")
+        return 0 if ok else 1
     status, _, _ = await loop.run_in_executor(None, http, "DELETE", location, None, headers)
     say(event="deleted", status=status)
     await pc.close()
@@ -88,6 +92,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for them")
     parser.add_argument("--token", help="a bearer token (the stream's read key)")
     parser.add_argument("--no-audio", action="store_true", help="offer to receive video only")
+    parser.add_argument("--no-delete", action="store_true", help="close without DELETE, as a player that vanishes")
     sys.exit(asyncio.run(play(parser.parse_args())))
 
 

@@ -12,8 +12,13 @@ internal static class AiortcWhepPlayer
 {
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>Plays <paramref name="url"/> until <paramref name="frames"/> video frames are decoded (at most 30 s); returns the exit code and its events by name.</summary>
-    public static (int ExitCode, Dictionary<string, JsonElement> Events, string Log) Play(string url, int frames = 60, string? token = null)
+    /// <summary>
+    /// Plays <paramref name="url"/> until <paramref name="frames"/> video frames are decoded (at most 30 s), then DELETEs its
+    /// session (or, without <paramref name="delete"/>, just closes, as a player that vanishes); returns the exit code and
+    /// its events by name.
+    /// </summary>
+    public static (int ExitCode, Dictionary<string, JsonElement> Events, string Log) Play(string url, int frames = 60, string? token = null,
+        bool delete = true)
     {
         if (!File.Exists(Python))
             throw new FileNotFoundException("/usr/bin/python3 with python3-aiortc is required (scripts/setup installs it)", Python);
@@ -21,6 +26,8 @@ internal static class AiortcWhepPlayer
         List<string> arguments = [script, url, "--frames", frames.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "30"];
         if (token is not null)
             arguments.AddRange(["--token", token]);
+        if (!delete)
+            arguments.Add("--no-delete");
         var (exitCode, stdout, stderr) = HostCommand.TryRun(Python, arguments, TimeSpan.FromSeconds(90));
         var events = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -17,20 +17,9 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
         var url = $"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/test/whep";
 
-        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
-        output.WriteLine(log);
-        Assert.Equal(0, exitCode);
-        var answered = events["answered"];
-        Assert.Equal(201, answered.GetProperty("status").GetInt32());
-        Assert.Equal("application/sdp", answered.GetProperty("contentType").GetString());
-        var location = answered.GetProperty("location").GetString()!;
+        var (answered, location) = await PlayAndDeleteAsync(url);
         Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/test/whep/[0-9a-f]{32}$", location);
         Assert.Equal($"\"{location[^32..]}\"", answered.GetProperty("etag").GetString());
-        // Decoded by aiortc: H.264 video from the sample, its AAC as Opus.
-        var played = events["played"];
-        Assert.InRange(played.GetProperty("video").GetInt32(), 60, int.MaxValue);
-        Assert.InRange(played.GetProperty("audio").GetInt32(), 1, int.MaxValue);
-        Assert.Equal(200, events["deleted"].GetProperty("status").GetInt32());
 
         // Deleted, the session is gone: a trickle to it finds nothing.
         using var http = new HttpClient();
@@ -50,21 +39,11 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         await rig.StartWebrtcAsync();
         var url = $"http://127.0.0.1:{rig.Ers.Port}/{PlaybackRig.Room}/test/whep";
 
-        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
-        output.WriteLine(log);
-        Assert.Equal(0, exitCode);
-        var answered = events["answered"];
-        Assert.Equal(201, answered.GetProperty("status").GetInt32());
-        Assert.Equal("application/sdp", answered.GetProperty("contentType").GetString());
-        var location = answered.GetProperty("location").GetString()!;
+        var (answered, location) = await PlayAndDeleteAsync(url);
         Assert.Matches($"^http://127\\.0\\.0\\.1:{rig.Ers.Port}/{PlaybackRig.Room}/test/whep/[0-9A-F]{{20}}$", location);
         Assert.Equal($"\"{location[^20..]}\"", answered.GetProperty("etag").GetString());
         // The ers's own bundled STUN/TURN, as its socket.io clients get them.
         Assert.Contains($"<stun:127.0.0.1:{rig.Ers.TurnPort}>; rel=\"ice-server\"", answered.GetProperty("link").GetString(), StringComparison.Ordinal);
-        var played = events["played"];
-        Assert.InRange(played.GetProperty("video").GetInt32(), 60, int.MaxValue);
-        Assert.InRange(played.GetProperty("audio").GetInt32(), 1, int.MaxValue);
-        Assert.Equal(200, events["deleted"].GetProperty("status").GetInt32());
 
         // The DELETE reached the ems as the player's remove: its viewer is gone.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -73,6 +52,37 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, "the ems still lists the WHEP viewer after its DELETE");
             await Task.Delay(50);
         }
+    }
+
+    [Fact]
+    public async Task A_player_that_vanishes_without_its_delete_is_ended_at_the_ers_by_the_ems()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
+        await rig.StartWebrtcAsync();
+        var url = $"http://127.0.0.1:{rig.Ers.Port}/{PlaybackRig.Room}/test/whep";
+        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url, frames: 30, delete: false));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        var location = events["answered"].GetProperty("location").GetString()!;
+
+        // The ems ends its viewer (the player's DTLS close_notify, or ICE consent expiring: RFC 7675, 30 s) and tells the ERS,
+        // whose session then ends: a trickle to it finds nothing.
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        while (true)
+        {
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, location)
+            {
+                Content = new StringContent("a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n", null, "application/trickle-ice-sdpfrag"),
+            };
+            using var response = await http.SendAsync(patch);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                break;
+            Assert.True(DateTime.UtcNow < deadline, $"the ERS still holds the vanished player's session ({response.StatusCode})");
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(0, await rig.CountPeersAsync());
     }
 
     [Fact]
@@ -127,5 +137,22 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         var stats = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 60, TimeSpan.FromSeconds(20));
         output.WriteLine(stats.ToString());
         Assert.Equal("playing", stats.GetProperty("state").GetString());
+    }
+
+    // aiortc plays url until 60 video frames are decoded (H.264 from the sample, its AAC as Opus), then DELETEs its session:
+    // the 201's event and the session's absolute Location.
+    private async Task<(System.Text.Json.JsonElement Answered, string Location)> PlayAndDeleteAsync(string url)
+    {
+        var (exitCode, events, log) = await Task.Run(() => AiortcWhepPlayer.Play(url));
+        output.WriteLine(log);
+        Assert.Equal(0, exitCode);
+        var answered = events["answered"];
+        Assert.Equal(201, answered.GetProperty("status").GetInt32());
+        Assert.Equal("application/sdp", answered.GetProperty("contentType").GetString());
+        var played = events["played"];
+        Assert.InRange(played.GetProperty("video").GetInt32(), 60, int.MaxValue);
+        Assert.InRange(played.GetProperty("audio").GetInt32(), 1, int.MaxValue);
+        Assert.Equal(200, events["deleted"].GetProperty("status").GetInt32());
+        return (answered, answered.GetProperty("location").GetString()!);
     }
 }

@@ -389,11 +389,16 @@ internal sealed partial class ViewerSession : IAsyncDisposable
                 break;
             case PeerSessionState.Failed:
                 _room.Publish(EventTypes.WebRtcPeerError, this, peer.FailureReason ?? "peer connection failed");
+                TellOfferingPeer(peer.FailureReason ?? "peer connection failed");
                 _room.Remove(this);
                 break;
             case PeerSessionState.Closed:
                 if (Volatile.Read(ref _closed) == 0)
+                {
+                    TellOfferingPeer("the peer connection closed");
                     _room.Remove(this);
+                }
+
                 break;
             case PeerSessionState.New:
             case PeerSessionState.Checking:
@@ -402,6 +407,15 @@ internal sealed partial class ViewerSession : IAsyncDisposable
             default:
                 throw new InvalidOperationException("Unknown peer state.");
         }
+    }
+
+    // A viewer that offered (a WHEP player) has no connection of its own to the room: the ERS that relays it learns the
+    // session ended only from us, and frees its place (a browser's ERS socket closes with its page).
+    private void TellOfferingPeer(string description)
+    {
+        if (_offer is not null)
+            _ = SendAsync("connectivityError", new JsonObject { ["status"] = "FAIL", ["description"] = description, ["reason"] = ViewerRefusal.Ended },
+                CancellationToken.None);
     }
 
     /// <summary>
