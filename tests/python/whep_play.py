@@ -28,6 +28,8 @@ def http(method, url, body=None, headers=None):
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
+    except urllib.error.URLError as error:  # no HTTP reply at all (refused, unreachable): status 0
+        return 0, {}, str(error.reason)
 
 
 async def play(args):
