@@ -28,8 +28,8 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// like a browser of an ERS room: srtp media from the stream's shared packetizer, listed as a connection and as an
 /// outbound stream.
 /// </summary>
-internal sealed partial class WhepEndpoint(WhepRoom room, IOptions<WhepOptions> options, IOptions<WebRtcOptions> webRtc, TimeProvider time,
-    ILogger<WhepEndpoint> logger)
+internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases, IOptions<WhepOptions> options, IOptions<WebRtcOptions> webRtc,
+    TimeProvider time, ILogger<WhepEndpoint> logger)
 {
     private const string SdpType = "application/sdp";
     private const string TrickleType = "application/trickle-ice-sdpfrag";
@@ -252,11 +252,13 @@ internal sealed partial class WhepEndpoint(WhepRoom room, IOptions<WhepOptions> 
     }
 
     // RFC 9725 §4.5 (bearer token) against the read keys; RFC 9110 §15.5.2 401 without one, §15.5.4 403 for a wrong one.
+    // An alias (addStreamAlias) plays another stream: that stream's key is the one that counts, as over WS-FMP4.
     private bool IsAdmitted(HttpContext context, string stream, IPAddress address, out (int Status, string Text) refusal)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-        refusal = StreamKeys.CheckKey(options.Value.ReadKeys, stream, token) switch
+        var keyed = aliases.TryPeek(stream, out var alias) ? alias.LocalStreamName : stream;
+        refusal = StreamKeys.CheckKey(options.Value.ReadKeys, keyed, token) switch
         {
             KeyCheck.Admitted => (0, string.Empty),
             KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (Authorization: Bearer <key>)"),

@@ -79,6 +79,28 @@ public sealed class WhepEndpointTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     });
 
+    [Fact]
+    public async Task An_alias_needs_the_read_key_of_the_stream_it_plays()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WhepOptions>(o =>
+            o.ReadKeys = new(StringComparer.Ordinal) { ["cam1"] = "k1", ["*"] = "any" }));
+        try
+        {
+            Assert.Equal("SUCCESS", (await ems.HttpAsync("addStreamAlias?localStreamName=cam1&aliasName=a1&expirePeriod=0")).GetProperty("status").GetString());
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+
+            // The catch-all key opens the alias's own name, not cam1 behind it; cam1's key does (the body is then checked).
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "any");
+            await AssertStatusAsync(http, HttpMethod.Post, "/a1/whep", Sdp("not an offer"), HttpStatusCode.Forbidden, "wrong read key");
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "k1");
+            await AssertStatusAsync(http, HttpMethod.Post, "/a1/whep", Sdp("not an offer"), HttpStatusCode.BadRequest, "not a WebRTC offer");
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
     private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
 
     private static async Task<HttpResponseMessage> AssertStatusAsync(HttpClient http, HttpMethod method, string path, HttpContent? content, HttpStatusCode status, string text)
