@@ -136,7 +136,8 @@ public sealed record IceCandidate(
         return sb.ToString();
     }
 
-    private static string TypeName(IceCandidateType type) => type switch
+    /// <summary>The SDP name of a candidate type (RFC 8839 §5.1: host, srflx, prflx, relay).</summary>
+    public static string TypeName(IceCandidateType type) => type switch
     {
         IceCandidateType.Host => "host",
         IceCandidateType.ServerReflexive => "srflx",

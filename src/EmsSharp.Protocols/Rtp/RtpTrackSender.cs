@@ -6,22 +6,30 @@ namespace EmsSharp.Protocols.Rtp;
 /// <summary>
 /// One track sent to one viewer, sans-IO: maps media timestamps and sequence numbers onto this
 /// viewer's SSRC, adds header extensions, keeps the send history, answers NACKs (plain or RTX),
-/// surfaces PLI/FIR as a keyframe request, builds sender reports, and SRTP-protects everything into
-/// caller-owned buffers. One owner (the peer session loop); no allocation per media packet.
+/// surfaces PLI/FIR as a keyframe request, builds sender reports, reads the receiver's reports on this track (loss,
+/// jitter, round-trip time), and SRTP-protects everything into caller-owned buffers. One owner (the peer session loop);
+/// no allocation per media packet.
 /// </summary>
 public sealed class RtpTrackSender
 {
     private const int RetransmitQueueSize = 256;
 
+    // Sender reports remembered for the round-trip time: a receiver report echoes one of the last few (they go out once a
+    // second; a report may cross the next one).
+    private const int SentReportsKept = 4;
+
     private readonly RtpTrackSenderOptions _options;
     private readonly SrtpContext _srtp;
     private readonly ushort[] _retransmitQueue = new ushort[RetransmitQueueSize];
     private readonly ushort[] _nackScratch = new ushort[RetransmitQueueSize];
+    private readonly uint[] _sentReportNtp = new uint[SentReportsKept];
+    private readonly TimeSpan[] _sentReportAt = new TimeSpan[SentReportsKept];
     private int _queueHead;
     private int _queueCount;
     private ushort _nextSequence;
     private ushort _nextRtxSequence;
     private bool _keyframeRequested;
+    private int _sentReports;
 
     /// <summary>Creates a sender protecting with <paramref name="srtp"/> (the local context of the peer).</summary>
     public RtpTrackSender(RtpTrackSenderOptions options, SrtpContext srtp)
@@ -36,6 +44,9 @@ public sealed class RtpTrackSender
 
     /// <summary>SSRC of the track.</summary>
     public uint Ssrc => _options.Ssrc;
+
+    /// <summary>The track's RTP clock rate, in Hz.</summary>
+    public int ClockRate => _options.ClockRate;
 
     /// <summary>The send history.</summary>
     public RtpSendHistory History { get; }
@@ -56,7 +67,29 @@ public sealed class RtpTrackSender
     public long UnanswerableNacks { get; private set; }
 
     /// <summary>PLI and FIR received for this track.</summary>
-    public long KeyframeRequests { get; private set; }
+    public long KeyframeRequests => PlisReceived + FirsReceived;
+
+    /// <summary>Generic NACK messages received for this track (each may ask for several packets: <see cref="NackedPackets"/>).</summary>
+    public long NacksReceived { get; private set; }
+
+    /// <summary>Picture loss indications received for this track (RFC 4585 §6.3.1).</summary>
+    public long PlisReceived { get; private set; }
+
+    /// <summary>Full intra requests naming this track (RFC 5104 §4.3.1).</summary>
+    public long FirsReceived { get; private set; }
+
+    /// <summary>Reception report blocks about this track received (in receiver or sender reports, RFC 3550 §6.4).</summary>
+    public long ReceptionReports { get; private set; }
+
+    /// <summary>The latest reception report block about this track, once one came.</summary>
+    public RtcpReportBlock? LastReceptionReport { get; private set; }
+
+    /// <summary>
+    /// The latest round-trip time (RFC 3550 §6.4.1: the report's arrival less the echoed sender report's departure, LSR, and
+    /// the receiver's delay since it, DLSR), on the monotonic clock of the sends; null until a report echoed one of the
+    /// last sender reports. Never negative (DLSR is in 1/65536 s).
+    /// </summary>
+    public TimeSpan? RoundTripTime { get; private set; }
 
     /// <summary>
     /// Writes one RTP packet (header, extensions, <paramref name="payload"/>) into <paramref name="destination"/>,
@@ -88,16 +121,24 @@ public sealed class RtpTrackSender
     }
 
     /// <summary>
-    /// Takes in the feedback of a received (unprotected, parsed) compound RTCP packet: NACKs for this
-    /// SSRC queue retransmissions, PLI/FIR raise the keyframe request.
+    /// Takes in the feedback of a received (unprotected, parsed) compound RTCP packet that arrived at monotonic time
+    /// <paramref name="now"/>: NACKs for this SSRC queue retransmissions, PLI/FIR raise the keyframe request, reception
+    /// reports on it are kept (and give the round-trip time).
     /// </summary>
-    public void HandleRtcp(RtcpCompoundPacket compound)
+    public void HandleRtcp(RtcpCompoundPacket compound, TimeSpan now)
     {
         foreach (var packet in compound.Packets)
         {
             switch (packet)
             {
+                case RtcpReceiverReport rr:
+                    TakeReports(rr.ReportBlocks, now);
+                    break;
+                case RtcpSenderReport sr:
+                    TakeReports(sr.ReportBlocks, now);
+                    break;
                 case RtcpGenericNack nack when nack.MediaSsrc == _options.Ssrc:
+                    NacksReceived++;
                     int count = nack.CopyLostSequenceNumbers(_nackScratch);
                     for (int i = 0; i < count; i++)
                     {
@@ -105,10 +146,12 @@ public sealed class RtpTrackSender
                     }
                     break;
                 case RtcpPictureLossIndication pli when pli.MediaSsrc == _options.Ssrc:
-                    RequestKeyframe();
+                    PlisReceived++;
+                    _keyframeRequested = true;
                     break;
                 case RtcpFullIntraRequest fir when HasFirFor(fir):
-                    RequestKeyframe();
+                    FirsReceived++;
+                    _keyframeRequested = true;
                     break;
             }
         }
@@ -179,11 +222,15 @@ public sealed class RtpTrackSender
         written = 0;
         var report = Reports.Build(now, wallClock);
         var sdes = new RtcpSourceDescription { Chunks = [new RtcpSdesChunk(_options.Ssrc, _options.Cname)] };
-        if (!report.TryWrite(destination, out int srLength) || !sdes.TryWrite(destination[srLength..], out int sdesLength))
+        if (!report.TryWrite(destination, out int srLength) || !sdes.TryWrite(destination[srLength..], out int sdesLength)
+            || !_srtp.TryProtectRtcp(destination, srLength + sdesLength, out written))
         {
             return false;
         }
-        return _srtp.TryProtectRtcp(destination, srLength + sdesLength, out written);
+        int slot = _sentReports++ % SentReportsKept;
+        _sentReportNtp[slot] = NtpTimestamp.ToCompact(report.NtpTimestamp);
+        _sentReportAt[slot] = now;
+        return true;
     }
 
     private bool HasExtensions =>
@@ -273,9 +320,31 @@ public sealed class RtpTrackSender
         return false;
     }
 
-    private void RequestKeyframe()
+    // RFC 3550 §6.4.1: the blocks about this track; the round-trip time is A - LSR - DLSR, with A and LSR's departure on
+    // our monotonic clock (a wall-clock step between the two cannot skew it). LSR 0: no sender report reached the viewer yet.
+    private void TakeReports(RtcpReportBlock[] blocks, TimeSpan now)
     {
-        KeyframeRequests++;
-        _keyframeRequested = true;
+        foreach (var block in blocks)
+        {
+            if (block.Ssrc != _options.Ssrc)
+            {
+                continue;
+            }
+            ReceptionReports++;
+            LastReceptionReport = block;
+            if (block.LastSenderReport == 0)
+            {
+                continue;
+            }
+            for (int i = 0; i < Math.Min(_sentReports, SentReportsKept); i++)
+            {
+                if (_sentReportNtp[i] == block.LastSenderReport)
+                {
+                    var delay = TimeSpan.FromTicks((long)block.DelaySinceLastSenderReport * TimeSpan.TicksPerSecond / 65536);
+                    RoundTripTime = TimeSpan.FromTicks(Math.Max(0, (now - _sentReportAt[i] - delay).Ticks));
+                    break;
+                }
+            }
+        }
     }
 }

@@ -25,6 +25,7 @@ internal sealed class OutboundStream
     private readonly Func<(IPEndPoint? Near, IPEndPoint? Far)> _addresses;
     private readonly Func<JsonObject> _extra;
     private readonly Action _shutdown;
+    private readonly Func<ViewerRoute>? _route;
 
     internal OutboundStream(long id, DateTimeOffset createdAt, OutboundStreamSpec spec)
     {
@@ -37,6 +38,7 @@ internal sealed class OutboundStream
         _addresses = spec.Addresses;
         _extra = spec.Extra;
         _shutdown = spec.Shutdown;
+        _route = spec.Route;
     }
 
     /// <summary>The uniqueId (shared with the inbound streams' ids).</summary>
@@ -59,6 +61,9 @@ internal sealed class OutboundStream
     /// <summary>Our end and the viewer's end of the output's connection now (the selected ICE pair for WebRTC).</summary>
     public (IPEndPoint? Near, IPEndPoint? Far) Addresses => _addresses();
 
+    /// <summary>A WebRTC viewer's selected candidate pair now; null for other outputs.</summary>
+    public ViewerRoute? Route => _route?.Invoke();
+
     /// <summary>Our own members of the output's stream object (protocol, peer, room...), a new object each call.</summary>
     public JsonObject CreateExtra() => _extra();
 
@@ -74,6 +79,7 @@ internal sealed class OutboundStream
 /// <param name="Addresses">Our end and the viewer's end, read when listed.</param>
 /// <param name="Extra">Our own members, read when listed.</param>
 /// <param name="Shutdown">Ends it (for <c>shutdownStream</c>); must not block.</param>
+/// <param name="Route">A WebRTC viewer's selected pair, read when measured; null for other outputs.</param>
 internal sealed record OutboundStreamSpec(
     LiveStream Source,
     string TypeTag,
@@ -81,4 +87,10 @@ internal sealed record OutboundStreamSpec(
     ViewerTrafficCounters Counters,
     Func<(IPEndPoint? Near, IPEndPoint? Far)> Addresses,
     Func<JsonObject> Extra,
-    Action Shutdown);
+    Action Shutdown,
+    Func<ViewerRoute>? Route = null);
+
+/// <summary>How a WebRTC viewer is reached: its selected candidate pair.</summary>
+/// <param name="CandidateType">The viewer's candidate (RFC 8839 §5.1: host, srflx, prflx, relay); null before ICE connected.</param>
+/// <param name="Path">Our end's path (<c>udp</c>: the shared port, <c>tcp</c>: ICE-TCP, <c>turn/tcp</c>, <c>turn/tls</c>: our relay).</param>
+internal readonly record struct ViewerRoute(string? CandidateType, string? Path);

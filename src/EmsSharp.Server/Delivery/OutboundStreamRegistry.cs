@@ -9,11 +9,18 @@ namespace EmsSharp.Server.Delivery;
 /// <summary>
 /// The live outputs (<see cref="OutboundStream"/>) the API lists beside the inbound streams: each viewer registers here
 /// once it reads a stream and leaves when it stops, and the registry raises <c>outStreamCreated</c> and
-/// <c>outStreamClosed</c> with the output's stream object, as EvoStream does for each of its outbound streams. Thread-safe.
+/// <c>outStreamClosed</c> with the output's stream object, as EvoStream does for each of its outbound streams. It also
+/// keeps what the outputs that left had sent (<see cref="Totals"/>), so the metrics' counters never go back when a viewer
+/// goes. Thread-safe.
 /// </summary>
 internal sealed class OutboundStreamRegistry(StreamHub hub, IEventPublisher events, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, OutboundStream> _streams = new();
+
+    // Per stream name and type tag, the last counters of the outputs that closed; one entry per name ever read. Closing
+    // and totalling hold the lock, so a total never counts a closing output twice or not at all.
+    private readonly Dictionary<(string Stream, string TypeTag), ViewerTotals> _departed = [];
+    private readonly Lock _departedGate = new();
 
     /// <summary>Live outputs.</summary>
     public int Count => _streams.Count;
@@ -35,13 +42,38 @@ internal sealed class OutboundStreamRegistry(StreamHub hub, IEventPublisher even
     public void Close(OutboundStream stream, JsonObject? final = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (!_streams.TryRemove(new KeyValuePair<long, OutboundStream>(stream.Id, stream)))
+        lock (_departedGate)
         {
-            return;
+            if (!_streams.TryRemove(new KeyValuePair<long, OutboundStream>(stream.Id, stream)))
+            {
+                return;
+            }
+
+            var key = (stream.Source.Name, stream.TypeTag);
+            _departed[key] = _departed.GetValueOrDefault(key).Plus(stream.Counters);
         }
 
         var payload = StreamInfoJson.Create(stream, time, final);
         events.Publish(EventTypes.OutStreamClosed, payload);
+    }
+
+    /// <summary>
+    /// Per stream name and type tag, what every output that ever read it sent and heard: the live ones' counters now plus
+    /// the closed ones' last. Each figure only grows (but for a viewer's reported loss, which RFC 3550 lets shrink).
+    /// </summary>
+    public Dictionary<(string Stream, string TypeTag), ViewerTotals> Totals()
+    {
+        lock (_departedGate)
+        {
+            var totals = new Dictionary<(string Stream, string TypeTag), ViewerTotals>(_departed);
+            foreach (var stream in _streams.Values)
+            {
+                var key = (stream.Source.Name, stream.TypeTag);
+                totals[key] = totals.GetValueOrDefault(key).Plus(stream.Counters);
+            }
+
+            return totals;
+        }
     }
 
     /// <summary>A snapshot of the live outputs, in uniqueId order.</summary>

@@ -45,6 +45,10 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public static Task<PlaybackRig> StartAsync(params string[] extraArgs) => StartAsync(launchBrowser: true, extraArgs);
 
+    /// <summary>The rig with Chromium, its ers configured further by <paramref name="configureErs"/>.</summary>
+    public static Task<PlaybackRig> StartAsync(Action<ErsOptions> configureErs, params string[] extraArgs) =>
+        StartAsync(launchBrowser: true, extraArgs, configureErs);
+
     /// <summary>The rig without Chromium, for peers the tests bring themselves (the load tool's viewers).</summary>
     public static Task<PlaybackRig> StartWithoutBrowserAsync(params string[] extraArgs) => StartAsync(launchBrowser: false, extraArgs);
 

@@ -237,7 +237,7 @@ public sealed partial class H264MediaInteropTests(ITestOutputHelper output)
         var retransmission = new byte[sender.RequiredBufferSize];
         lock (sender)
         {
-            sender.HandleRtcp(compound);
+            sender.HandleRtcp(compound, now);
             while (sender.TryPollRetransmission(now, retransmission, out var n))
             {
                 session.SendRtpOrRtcp(retransmission.AsSpan(0, n));

@@ -77,7 +77,7 @@ public class RtpTrackSenderTests
                 Assert.True(remote.TryUnprotectRtp(buffer, written, out _)); // the others are lost on the way
             }
         }
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65535, 1])] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65535, 1])] }, TimeSpan.Zero);
 
         var retransmitted = new List<byte[]>();
         while (sender.TryPollRetransmission(TimeSpan.FromMilliseconds(100), buffer, out int written))
@@ -107,7 +107,7 @@ public class RtpTrackSenderTests
         Assert.True(sender.TryWritePacket(new byte[] { 0x41, 1, 2, 3 }, true, 0, TimeSpan.Zero, buffer, out int written));
         var original = buffer[..written];
         Assert.True(sender.TryWritePacket(new byte[] { 0x41, 4 }, true, 0, TimeSpan.Zero, buffer, out _));
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534])] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534])] }, TimeSpan.Zero);
 
         Assert.True(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out int retransmitted));
 
@@ -121,7 +121,7 @@ public class RtpTrackSenderTests
         var sender = new RtpTrackSender(Options(rtx: true), local);
         var buffer = new byte[sender.RequiredBufferSize];
         Assert.True(sender.TryWritePacket(new byte[] { 0x41, 9 }, true, 0, TimeSpan.Zero, buffer, out _));
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534, 3])] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [65534, 3])] }, TimeSpan.Zero);
 
         Assert.True(sender.TryPollRetransmission(TimeSpan.Zero, buffer, out int written));
         Assert.True(remote.TryUnprotectRtp(buffer, written, out int length));
@@ -142,16 +142,68 @@ public class RtpTrackSenderTests
         var sender = new RtpTrackSender(Options(), local);
         Assert.False(sender.TryTakeKeyframeRequest());
 
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpPictureLossIndication { MediaSsrc = 999 }] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpPictureLossIndication { MediaSsrc = 999 }] }, TimeSpan.Zero);
         Assert.False(sender.TryTakeKeyframeRequest());
 
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpPictureLossIndication { MediaSsrc = 0x1234 }] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpPictureLossIndication { MediaSsrc = 0x1234 }] }, TimeSpan.Zero);
         Assert.True(sender.TryTakeKeyframeRequest());
         Assert.False(sender.TryTakeKeyframeRequest());
 
-        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpFullIntraRequest { Entries = [new RtcpFirEntry(0x1234, 1)] }] });
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpFullIntraRequest { Entries = [new RtcpFirEntry(0x1234, 1)] }] }, TimeSpan.Zero);
         Assert.True(sender.TryTakeKeyframeRequest());
         Assert.Equal(2, sender.KeyframeRequests);
+        Assert.Equal(1, sender.PlisReceived);
+        Assert.Equal(1, sender.FirsReceived);
+    }
+
+    [Fact]
+    public void Nacks_AreCountedPerMessage_AndPerPacketAskedFor()
+    {
+        var (local, _) = Contexts(0x0007);
+        var sender = new RtpTrackSender(Options(), local);
+
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x1234, [1, 2, 3])] }, TimeSpan.Zero);
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [RtcpGenericNack.FromSequenceNumbers(1, 0x9999, [4])] }, TimeSpan.Zero);
+
+        Assert.Equal(1, sender.NacksReceived);
+        Assert.Equal(3, sender.NackedPackets);
+    }
+
+    [Fact]
+    public void ReceiverReport_GivesLossJitterAndTheRoundTripTime_FromTheEchoedSenderReport()
+    {
+        var (local, _) = Contexts(0x0007);
+        var sender = new RtpTrackSender(Options(), local);
+        var buffer = new byte[sender.RequiredBufferSize];
+        Assert.True(sender.TryWritePacket(new byte[100], true, 0, TimeSpan.FromSeconds(1), buffer, out _));
+        var wall = new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero);
+        Assert.True(sender.TryWriteSenderReport(TimeSpan.FromSeconds(2), wall, buffer, out _));
+        Assert.True(sender.TryWriteSenderReport(TimeSpan.FromSeconds(3), wall.AddSeconds(1), buffer, out _));
+        Assert.Null(sender.RoundTripTime);
+
+        // The viewer echoes the first report (sent at 2 s) and held it 0.5 s: at 2.75 s the round trip took 0.25 s.
+        uint lsr = NtpTimestamp.ToCompact(NtpTimestamp.FromDateTimeOffset(wall));
+        var echo = new RtcpReportBlock(0x1234, 64, 5, 70000, 900, lsr, 0x8000);
+        var other = new RtcpReportBlock(0x9999, 255, 1000, 1, 1, 0, 0);
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpReceiverReport { Ssrc = 1, ReportBlocks = [other, echo] }] },
+            TimeSpan.FromSeconds(2.75));
+
+        Assert.Equal(1, sender.ReceptionReports);
+        Assert.Equal(echo, sender.LastReceptionReport);
+        Assert.Equal(TimeSpan.FromSeconds(0.25), sender.RoundTripTime);
+
+        // A report before any sender report reached the viewer (LSR 0), or echoing one we never sent, keeps the last time.
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpReceiverReport { Ssrc = 1, ReportBlocks = [echo with { LastSenderReport = 0 }] }] },
+            TimeSpan.FromSeconds(4));
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpReceiverReport { Ssrc = 1, ReportBlocks = [echo with { LastSenderReport = 7 }] }] },
+            TimeSpan.FromSeconds(4));
+        Assert.Equal(3, sender.ReceptionReports);
+        Assert.Equal(TimeSpan.FromSeconds(0.25), sender.RoundTripTime);
+
+        // A DLSR longer than the time since the report (it is rounded to 1/65536 s) is a round trip of 0, not negative.
+        sender.HandleRtcp(new RtcpCompoundPacket { Packets = [new RtcpReceiverReport { Ssrc = 1, ReportBlocks = [echo with { DelaySinceLastSenderReport = 0x10000 }] }] },
+            TimeSpan.FromSeconds(2.5));
+        Assert.Equal(TimeSpan.Zero, sender.RoundTripTime);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class GetDeliveryStatsCommandTests : IDisposable
         _stats = new DeliveryStats(_time);
         _rtp = new RtpSourceManager(_stats, NullLogger<RtpStreamSource>.Instance);
         _fmp4 = new Fmp4SourceManager(_hub, Options.Create(new Fmp4SourceOptions()), _stats, NullLogger<Fmp4StreamSource>.Instance);
-        _metrics = new DeliveryMetrics(_rtp, _fmp4);
+        _metrics = new DeliveryMetrics(_rtp, _fmp4, _hub, new OutboundStreamRegistry(_hub, new RecordingPublisher(), _time));
         _registry = new CommandRegistry([new GetDeliveryStatsCommand(_stats, _metrics, () => _port)], NullLogger<CommandRegistry>.Instance);
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using EmsSharp.Protocols.Ice;
 using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.WebRtc;
 
@@ -64,23 +63,24 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
             ["streamName"] = viewer.StreamName,
             ["transport"] = viewer.Transport,
             ["state"] = viewer.State,
-            ["candidateType"] = peer?.SelectedCandidateType switch
-            {
-                // RFC 8839 §5.1 candidate-types
-                IceCandidateType.Host => "host",
-                IceCandidateType.ServerReflexive => "srflx",
-                IceCandidateType.PeerReflexive => "prflx",
-                IceCandidateType.Relayed => "relay",
-                _ => null,
-            },
+            ["candidateType"] = viewer.Route.CandidateType,
             ["remoteEndPoint"] = peer?.RemoteEndPoint?.ToString(),
             // The selected pair's local path: udp (the shared port), tcp (ICE-TCP), turn/tcp or turn/tls (our relay).
-            ["path"] = peer?.SelectedPathKind,
+            ["path"] = viewer.Route.Path,
             ["packetsSent"] = counters?.Packets ?? 0,
             ["bytesSent"] = counters?.Bytes ?? 0,
             ["retransmissions"] = counters?.Retransmissions ?? 0,
             ["keyframeRequests"] = counters?.KeyframeRequests ?? 0,
             ["droppedFrames"] = counters?.DroppedFrames ?? 0,
+            // srtp: the viewer's RTCP on its video track (its latest reception report's loss and jitter, RFC 3550 §6.4.1).
+            ["nacks"] = counters?.Nacks ?? 0,
+            ["plis"] = counters?.Plis ?? 0,
+            ["firs"] = counters?.Firs ?? 0,
+            ["receptionReports"] = counters?.ReceptionReports ?? 0,
+            ["packetsLost"] = counters?.PacketsLost ?? 0,
+            ["fractionLost"] = counters?.FractionLost ?? 0,
+            ["jitterMs"] = Math.Round((counters?.JitterSeconds ?? 0) * 1000, 1),
+            ["rttMs"] = counters?.RoundTripSeconds is { } rtt ? Math.Round(rtt * 1000, 1) : null,
             ["createdAt"] = viewer.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         };
     }

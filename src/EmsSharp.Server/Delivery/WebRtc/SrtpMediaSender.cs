@@ -259,8 +259,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         return fallback;
     }
 
-    // On the session's worker: unprotect, parse, let the track sender take what it asks for (NACK, PLI, reports), and
-    // answer at once.
+    // On the session's worker: unprotect, parse, let the track sender take what it asks for (NACK, PLI, reports), copy
+    // its feedback figures into the counters the metrics read, and answer at once.
     private void OnRtpOrRtcp(PeerSession session, ReadOnlySpan<byte> packet)
     {
         // RFC 5761 §4: a send-only peer only receives RTCP; anything else is ignored.
@@ -271,7 +271,8 @@ internal sealed partial class SrtpMediaSender : IViewerMediaSender, IMediaPump
         if (_remote.TryUnprotectRtcp(buffer, packet.Length, out var length)
             && RtcpCompoundPacket.TryRead(buffer.AsSpan(0, length), out var compound, out _))
         {
-            video.HandleRtcp(compound);
+            video.HandleRtcp(compound, Now);
+            Counters.RecordFeedback(video);
             ServiceRtcp(video, session);
         }
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Connections;
@@ -69,6 +70,11 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     public PeerSession? Peer => _peer;
 
     public ViewerTrafficCounters? Counters => _sender?.Counters;
+
+    /// <summary>The selected candidate pair now (nulls before ICE connected).</summary>
+    public ViewerRoute Route => _peer is { } peer
+        ? new ViewerRoute(peer.SelectedCandidateType is { } type ? IceCandidate.TypeName(type) : null, peer.SelectedPathKind)
+        : default;
 
     /// <summary>Starts in the background: stream lookup, then the offer, or the answer to the viewer's offer.</summary>
     public void Start() => _start = Task.Run(StartAsync);
@@ -343,7 +349,7 @@ internal sealed partial class ViewerSession : IAsyncDisposable
     private void OnStreaming(IViewerMediaSender sender, LiveStream stream)
     {
         var spec = new OutboundStreamSpec(stream, Transport == "srtp" ? OutboundStream.RtpTag : OutboundStream.Fmp4Tag,
-            OperationType.WebRtc, sender.Counters, Addresses, Extra, () => _room.Remove(this));
+            OperationType.WebRtc, sender.Counters, Addresses, Extra, () => _room.Remove(this), () => Route);
         lock (_gate)
         {
             if (Volatile.Read(ref _closed) == 0 && _output is null)
