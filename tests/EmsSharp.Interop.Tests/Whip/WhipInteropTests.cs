@@ -21,7 +21,7 @@ public sealed class WhipInteropTests(ITestOutputHelper output)
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
         var port = rig.Ems.WhepEndPoint!.Port;
         var hub = rig.Ems.Services.GetRequiredService<StreamHub>();
-        await using var publisher = AiortcWhipPublisher.Start($"http://127.0.0.1:{port}/cam1/whip", seconds: 30);
+        await using var publisher = AiortcWhipPublisher.Start($"http://127.0.0.1:{port}/cam1/whip", seconds: 15);
         try
         {
             var answered = await publisher.NextAsync("answered", Wait);
@@ -85,6 +85,36 @@ public sealed class WhipInteropTests(ITestOutputHelper output)
             await publisher.NextAsync("connected", Wait);
             await publisher.NextAsync("published", Wait);
             Assert.Equal(200, (await publisher.NextAsync("deleted", Wait)).GetProperty("status").GetInt32());
+        }
+        finally
+        {
+            output.WriteLine(publisher.Log);
+        }
+    }
+
+    [Fact]
+    public async Task Chromium_plays_a_whip_published_stream_over_srtp_with_its_opus_and_over_fmp4()
+    {
+        await using var rig = await PlaybackRig.StartAsync("--WebRtc:BindAddress", "0.0.0.0");
+        await rig.StartWebrtcAsync();
+        await using var publisher = AiortcWhipPublisher.Start($"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/cam1/whip", seconds: 60);
+        try
+        {
+            await publisher.NextAsync("answered", Wait);
+            await publisher.NextAsync("connected", Wait);
+
+            // srtp: the H.264 as published, and the Opus passed through.
+            var srtp = await rig.OpenPlayerAsync("cam1", "srtp");
+            var video = await PlaybackRig.WaitForStatsAsync(srtp, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
+            Assert.Equal("playing", video.GetProperty("state").GetString());
+            var audio = await PlaybackRig.WaitForStatsAsync(srtp, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10), rig);
+            output.WriteLine($"srtp audio: {audio.GetProperty("audioPacketsReceived")} packets");
+            await srtp.CloseAsync();
+
+            // fmp4: the video (its muxer carries AAC audio only, so the Opus is left out).
+            var fmp4 = await rig.OpenPlayerAsync("cam1", "fmp4");
+            var played = await PlaybackRig.WaitForStatsAsync(fmp4, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
+            Assert.Equal("playing", played.GetProperty("state").GetString());
         }
         finally
         {
