@@ -9,30 +9,15 @@ endpoint did not answer 201. Exit code 0 when everything went as asked, 1 otherw
 """
 import argparse
 import asyncio
-import json
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import av
-from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import RTCPeerConnection, VideoStreamTrack
 from aiortc.mediastreams import AudioStreamTrack
 
+from wish import delete, post_offer, say
+
 WIDTH, HEIGHT = 320, 240
-
-
-def say(**fields):
-    print(json.dumps(fields), flush=True)
-
-
-def http(method, url, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
 
 
 class TestPattern(VideoStreamTrack):
@@ -73,22 +58,9 @@ async def publish(args):
         elif pc.connectionState in ("failed", "closed"):
             ended.set()
 
-    # aiortc gathers its candidates before setLocalDescription returns: the offer holds them all (no trickle).
-    await pc.setLocalDescription(await pc.createOffer())
-    headers = {"Content-Type": "application/sdp"}
-    if args.token:
-        headers["Authorization"] = "Bearer " + args.token
-    loop = asyncio.get_running_loop()
-    status, response_headers, body = await loop.run_in_executor(
-        None, http, "POST", args.url, pc.localDescription.sdp.encode(), headers)
-    if status != 201:
-        say(event="refused", status=status, body=body.strip())
-        await pc.close()
+    session = await post_offer(pc, args.url, args.token)
+    if session is None:
         return 1
-    location = urllib.parse.urljoin(args.url, response_headers.get("Location", ""))
-    say(event="answered", status=status, location=location, etag=response_headers.get("ETag"),
-        contentType=response_headers.get("Content-Type"), answer=body)
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     try:
         await asyncio.wait_for(connected.wait(), args.timeout)
     except asyncio.TimeoutError:
@@ -103,8 +75,7 @@ async def publish(args):
         return 1
     except asyncio.TimeoutError:
         say(event="published", frames=video.frames)
-    status, _, _ = await loop.run_in_executor(None, http, "DELETE", location, None, headers)
-    say(event="deleted", status=status)
+    status = await delete(*session)
     await pc.close()
     return 0 if status == 200 else 1
 
