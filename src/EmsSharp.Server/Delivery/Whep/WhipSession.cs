@@ -36,7 +36,8 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     private readonly WhipRoom _room;
     private readonly ILogger _logger;
     private readonly uint _ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-    private readonly Dictionary<int, Track> _tracks = [];
+    // By payload type: made once from the answer, before any media can come, and only read after.
+    private IReadOnlyDictionary<int, Track> _tracks = new Dictionary<int, Track>();
     private readonly byte[] _packet = new byte[MaxPacketLength];
     private readonly byte[] _rtcp = new byte[MaxRtcpOut];
     private PeerSession? _peer;
@@ -140,7 +141,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     {
         if (!WebRtcRemoteDescription.TryParse(answer, out var sent))
             return false;
-        var video = false;
+        var tracks = new Dictionary<int, Track>();
         foreach (var media in sent!.Media)
         {
             if (!media.Accepted || media.PayloadTypes.Count == 0 || !media.RtpMaps.TryGetValue(media.PayloadTypes[0], out var map))
@@ -155,11 +156,11 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
             if (!RtpTrackIngest.TryCreate(description, out var ingest, out _))
                 continue;
             ingest.Attach(Stream);
-            _tracks[description.PayloadType] = new Track(ingest);
-            video |= ingest.IsVideo;
+            tracks[description.PayloadType] = new Track(ingest);
         }
 
-        return video;
+        Volatile.Write(ref _tracks, tracks); // read on the session's worker
+        return tracks.Values.Any(static t => t.Ingest.IsVideo);
     }
 
     // On the session's worker: DTLS gave the keys; SRTP from now on (RFC 5764 §4.2).
@@ -182,8 +183,14 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     // track of its payload type, then a keyframe request and a report go out when due.
     private void OnRtpOrRtcp(PeerSession peer, ReadOnlySpan<byte> packet)
     {
-        if (_remote is not { } remote || packet.Length > MaxPacketLength)
+        if (_remote is not { } remote)
             return;
+        if (packet.Length > MaxPacketLength)
+        {
+            DroppedPackets++;
+            return;
+        }
+
         packet.CopyTo(_packet);
         if (RtcpPacketType.IsRtcp(packet))
         {
@@ -202,7 +209,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 
         if (!remote.TryUnprotectRtp(_packet, packet.Length, out var length)
             || !RtpHeader.TryRead(_packet.AsSpan(0, length), out var header, out _)
-            || !_tracks.TryGetValue(header.PayloadType, out var track))
+            || !Volatile.Read(ref _tracks).TryGetValue(header.PayloadType, out var track))
         {
             DroppedPackets++;
             return;
@@ -236,7 +243,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
             return;
         _lastReport = now;
         var blocks = new List<RtcpReportBlock>();
-        foreach (var item in _tracks.Values)
+        foreach (var item in Volatile.Read(ref _tracks).Values)
         {
             if (item.Stats is { } stats)
                 blocks.Add(stats.Report(Time, now));
@@ -254,7 +261,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 
     private Track? FindTrack(uint ssrc)
     {
-        foreach (var track in _tracks.Values)
+        foreach (var track in Volatile.Read(ref _tracks).Values)
         {
             if (track.Stats?.Ssrc == ssrc)
                 return track;
