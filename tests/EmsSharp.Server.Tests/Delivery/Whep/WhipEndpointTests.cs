@@ -13,13 +13,8 @@ namespace EmsSharp.Server.Tests.Delivery.Whep;
 /// </summary>
 public sealed class WhipEndpointTests
 {
-    // An offer as a WHIP publisher sends it: send-only H.264 video, every candidate inline.
-    private const string Offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
-        "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
-        "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n" +
-        "a=setup:actpass\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n" +
-        "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n" +
-        "a=candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host\r\n";
+    // An offer as a WHIP publisher sends it: a WHEP player's, sending instead of receiving.
+    private static readonly string Offer = WhepEndpointTests.Offer.Replace("a=recvonly", "a=sendonly", StringComparison.Ordinal);
 
     [Fact]
     public Task The_publish_key_is_the_bearer_token() => WithEmsAsync(["cam1"], async (http, _) =>
@@ -45,7 +40,7 @@ public sealed class WhipEndpointTests
         Assert.False(held.IsClosed);
 
         // A player's offer (receive-only), or video in another codec: nothing to publish, and the name stays free.
-        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", Sdp(Offer.Replace("a=sendonly", "a=recvonly", StringComparison.Ordinal)), null,
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", Sdp(WhepEndpointTests.Offer), null,
             HttpStatusCode.NotAcceptable, "the offer sends no H.264 video the server takes");
         await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", Sdp(Offer.Replace("H264/90000", "VP8/90000", StringComparison.Ordinal)), null,
             HttpStatusCode.NotAcceptable, "packetization-mode=1");
