@@ -63,6 +63,24 @@ public sealed class WhipInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_publisher_gone_without_its_delete_ends_the_stream_when_consent_expires()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0");
+        var hub = rig.Ems.Services.GetRequiredService<StreamHub>();
+        LiveStream? live;
+        await using (var publisher = AiortcWhipPublisher.Start($"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/cam1/whip", seconds: 60))
+        {
+            await publisher.NextAsync("answered", Wait);
+            await publisher.NextAsync("connected", Wait);
+            Assert.True(hub.TryGetStream("cam1", out live));
+        } // killed: no DELETE, no more consent answers
+
+        // RFC 7675 §5.1: 30 s without an answer to consent checks, then the session fails and the stream ends.
+        await live.Completion.WaitAsync(TimeSpan.FromSeconds(45));
+        Assert.False(hub.TryGetStream("cam1", out _));
+    }
+
+    [Fact]
     public async Task The_publish_key_is_the_bearer_token()
     {
         await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:BindAddress", "0.0.0.0", "--Ingest:PublishKeys:cam1", "s3cret");
