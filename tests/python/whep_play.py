@@ -8,28 +8,11 @@ endpoint did not answer 201. Exit code 0 when everything went as asked, 1 otherw
 """
 import argparse
 import asyncio
-import json
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection
 
-
-def say(**fields):
-    print(json.dumps(fields), flush=True)
-
-
-def http(method, url, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-    except urllib.error.URLError as error:  # no HTTP reply at all (refused, unreachable): status 0
-        return 0, {}, str(error.reason)
+from wish import delete, post_offer, say
 
 
 async def play(args):
@@ -54,22 +37,9 @@ async def play(args):
 
         asyncio.ensure_future(consume())
 
-    # aiortc gathers its candidates before setLocalDescription returns: the offer holds them all (no trickle).
-    await pc.setLocalDescription(await pc.createOffer())
-    headers = {"Content-Type": "application/sdp"}
-    if args.token:
-        headers["Authorization"] = "Bearer " + args.token
-    loop = asyncio.get_running_loop()
-    status, response_headers, body = await loop.run_in_executor(
-        None, http, "POST", args.url, pc.localDescription.sdp.encode(), headers)
-    if status != 201:
-        say(event="refused", status=status, body=body.strip())
-        await pc.close()
+    session = await post_offer(pc, args.url, args.token)
+    if session is None:
         return 1
-    location = urllib.parse.urljoin(args.url, response_headers.get("Location", ""))
-    say(event="answered", status=status, location=location, etag=response_headers.get("ETag"),
-        link=response_headers.get("Link"), contentType=response_headers.get("Content-Type"))
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     ok = True
     try:
         await asyncio.wait_for(enough.wait(), args.timeout)
@@ -81,8 +51,7 @@ async def play(args):
         await pc.close()  # leaves as a player that vanishes: no DELETE
         say(event="closed")
         return 0 if ok else 1
-    status, _, _ = await loop.run_in_executor(None, http, "DELETE", location, None, headers)
-    say(event="deleted", status=status)
+    status = await delete(*session)
     await pc.close()
     return 0 if ok and status == 200 else 1
 

@@ -15,6 +15,13 @@ public sealed record WebRtcOfferOptions
     /// </summary>
     public string? AudioEncoding { get; init; }
 
+    /// <summary>
+    /// The answer receives media instead of sending it (a WHIP publisher's offer, RFC 9725 §4.2): its sending sections
+    /// (<c>sendonly</c>, <c>sendrecv</c>) are answered <c>recvonly</c> (RFC 3264 §6.1), sections that would not send
+    /// are rejected.
+    /// </summary>
+    public bool Receives { get; init; }
+
     /// <summary>An <c>m=application</c> for data channels (SCTP over DTLS, RFC 8841).</summary>
     public bool DataChannel { get; init; }
 

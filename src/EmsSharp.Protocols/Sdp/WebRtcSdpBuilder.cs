@@ -77,7 +77,7 @@ public static class WebRtcSdpBuilder
             var remote = offer.Media[i];
             var offered = offer.Sdp.Media[i];
             var mid = remote.Mid ?? i.ToString(CultureInfo.InvariantCulture);
-            var direction = AnswerDirection(remote.Direction);
+            var direction = AnswerDirection(remote.Direction, options.Receives);
             SdpMediaDescription? answer = null;
             if (Accepts(remote, offered, options))
             {
@@ -108,7 +108,7 @@ public static class WebRtcSdpBuilder
     }
 
     private static bool Accepts(WebRtcRemoteMedia remote, SdpMediaDescription offered, WebRtcOfferOptions options) =>
-        remote.Accepted && remote.Kind switch
+        remote.Accepted && (!options.Receives || remote.Direction is "sendonly" or "sendrecv") && remote.Kind switch
         {
             "video" => options.Video && SelectH264(remote) is not null,
             "audio" => options.Audio && FindAudio(remote, options.AudioEncoding) is not null,
@@ -254,8 +254,10 @@ public static class WebRtcSdpBuilder
         return m;
     }
 
-    private static string AnswerDirection(string offered) => offered switch
+    // RFC 3264 §6.1: the answer's direction mirrors the offer's; a receiving answer only receives.
+    private static string AnswerDirection(string offered, bool receives) => offered switch
     {
+        "sendonly" or "sendrecv" when receives => "recvonly",
         "recvonly" or "sendrecv" => "sendonly",
         "sendonly" => "recvonly",
         _ => "inactive",

@@ -207,4 +207,32 @@ public sealed class SdpTests
         // The same offer, for a stream with audio only, has nothing to answer.
         Assert.False(WebRtcSdpBuilder.CanAnswer(offer!, new WebRtcOfferOptions { Audio = true }));
     }
+
+    [Fact]
+    public void A_receiving_answer_takes_what_a_whip_publisher_sends_and_sends_nothing()
+    {
+        // A publisher's offer (RFC 9725 §4.2): sendrecv H.264 (aiortc's default), sendonly Opus, and a recvonly section
+        // that would have the server send.
+        var offerText = ChromiumOffer.Replace("a=recvonly", "a=sendrecv", StringComparison.Ordinal).Replace(
+            "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n" +
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:2\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n", StringComparison.Ordinal);
+        Assert.True(WebRtcRemoteDescription.TryParse(offerText, out var offer));
+        var receiving = new WebRtcOfferOptions { Video = true, Audio = true, Receives = true };
+        Assert.True(WebRtcSdpBuilder.CanAnswer(offer!, receiving));
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, receiving, Local("active"), 7).ToString();
+
+        Assert.Contains("m=video 9 UDP/TLS/RTP/SAVPF 103\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("m=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=mid:2\r\n", answer, StringComparison.Ordinal);
+        Assert.Equal(2, answer.Split("a=recvonly\r\n").Length - 1);
+        Assert.DoesNotContain("a=sendonly", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("a=msid:", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("a=ssrc:", answer, StringComparison.Ordinal);
+        Assert.Contains("a=group:BUNDLE 0 1\r\n", answer, StringComparison.Ordinal);
+
+        // A player's offer (receive-only) has nothing for a receiving answer.
+        Assert.True(WebRtcRemoteDescription.TryParse(ChromiumOffer, out var player));
+        Assert.False(WebRtcSdpBuilder.CanAnswer(player!, receiving));
+    }
 }

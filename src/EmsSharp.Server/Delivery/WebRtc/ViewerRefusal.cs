@@ -15,6 +15,9 @@ internal static class ViewerRefusal
     /// <summary>The server cannot take viewers now (HTTP 503).</summary>
     public const string Unavailable = "unavailable";
 
+    /// <summary>A WHIP publisher's stream name is published by another publisher (HTTP 409).</summary>
+    public const string Conflict = "conflict";
+
     /// <summary>Anything else that failed (HTTP 500 before an answer).</summary>
     public const string Failed = "failed";
 

@@ -21,7 +21,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// ERS) gets an answer instead, with every candidate known by then inline. Ends on <c>remove</c>, ICE failure,
 /// consent expiry or close.
 /// </summary>
-internal sealed partial class ViewerSession : IAsyncDisposable
+internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
 {
     /// <summary>How long the offer waits for the port's server-reflexive candidate (one STUN round trip is plenty).</summary>
     private static readonly TimeSpan ReflexiveWait = TimeSpan.FromSeconds(1);

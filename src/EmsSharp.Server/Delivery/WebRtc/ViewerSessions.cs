@@ -1,11 +1,11 @@
 namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
-/// The viewers of one room by peer id (an ERS room's browsers, the WHEP sessions), each an entry of
-/// <typeparamref name="T"/> around its <see cref="ViewerSession"/>: added, found, removed and closed in the background
-/// (so a viewer may remove itself from its own callbacks), and all closed, awaited, when the room goes.
+/// The sessions of one room by peer id (an ERS room's browsers, the WHEP players, the WHIP publishers), each an entry
+/// of <typeparamref name="T"/> around its <see cref="IRoomSession"/>: added, found, removed and closed in the background
+/// (so a session may remove itself from its own callbacks), and all closed, awaited, when the room goes.
 /// </summary>
-internal sealed class ViewerSessions<T>(Func<T, ViewerSession> viewerOf, Func<T, Task> close) where T : class
+internal sealed class ViewerSessions<T>(Func<T, IRoomSession> viewerOf, Func<T, Task> close) where T : class
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, T> _entries = new(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ internal sealed class ViewerSessions<T>(Func<T, ViewerSession> viewerOf, Func<T,
     }
 
     /// <summary>Removes <paramref name="viewer"/>'s entry if it is still the current one and closes it in the background.</summary>
-    public bool TryRemove(ViewerSession viewer, out T? removed)
+    public bool TryRemove(IRoomSession viewer, out T? removed)
     {
         lock (_gate)
         {
@@ -90,4 +90,10 @@ internal sealed class ViewerSessions<T>(Func<T, ViewerSession> viewerOf, Func<T,
         _closing.RemoveAll(static t => t.IsCompleted);
         _closing.Add(Task.Run(() => close(entry)));
     }
+}
+
+/// <summary>A session of a room, known by its peer id (a <see cref="ViewerSession"/>, a WHIP publisher).</summary>
+internal interface IRoomSession
+{
+    string PeerId { get; }
 }

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Server.Delivery.WebRtc;
+using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Security;
+using EmsSharp.WebRtc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -15,7 +15,7 @@ using Microsoft.Net.Http.Headers;
 namespace EmsSharp.Server.Delivery.Whep;
 
 /// <summary>
-/// WHEP (draft-ietf-wish-whep-03, which takes its HTTP usage from WHIP, RFC 9725) on a listener of its own:
+/// WHEP (draft-ietf-wish-whep-03, which takes its HTTP usage from WHIP, RFC 9725) and WHIP on a listener of its own:
 /// <list type="bullet">
 /// <item><c>POST /&lt;stream&gt;/whep</c> with an <c>application/sdp</c> offer: <c>201 Created</c>, the answer, a
 /// <c>Location</c> (<c>/&lt;stream&gt;/whep/&lt;session&gt;</c>), an <c>ETag</c> and the ICE servers as <c>Link</c> headers
@@ -23,14 +23,19 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// <item><c>PATCH</c> on the session with an <c>application/trickle-ice-sdpfrag</c> (RFC 8840): the player's candidates,
 /// <c>204</c>; an ICE restart gets 422, which RFC 9725 §4.3.2 prescribes when only trickle is supported.</item>
 /// <item><c>DELETE</c> on the session ends it (§4.2); <c>OPTIONS</c> answers CORS preflights.</item>
+/// <item><c>POST /&lt;stream&gt;/whip</c> publishes the stream from the offer (RFC 9725 §4.2): the same statuses and
+/// headers, with <c>/&lt;stream&gt;/whip/&lt;session&gt;</c> for PATCH and DELETE; 409 when another publisher holds the
+/// name, 406 for an offer that sends no H.264.</item>
 /// </list>
-/// A read key (<see cref="WhepOptions.ReadKeys"/>) is presented as a bearer token (§4.5). Every session is a viewer
-/// like a browser of an ERS room: srtp media from the stream's shared packetizer, listed as a connection and as an
-/// outbound stream.
+/// A read key (<see cref="WhepOptions.ReadKeys"/>), or for WHIP the stream's publish key (<c>Ingest:PublishKeys</c>,
+/// <see cref="PublishAuthorizer"/>), is presented as a bearer token (§4.5). Every WHEP session is a viewer like a
+/// browser of an ERS room: srtp media from the stream's shared packetizer, listed as a connection and as an outbound
+/// stream; every WHIP session a publisher (<see cref="WhipRoom"/>).
 /// </summary>
-internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases, IOptions<WhepOptions> options, IOptions<WebRtcOptions> webRtc,
-    TimeProvider time, ILogger<WhepEndpoint> logger)
+internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, PublishAuthorizer publishers, StreamAliases aliases, IOptions<WhepOptions> options,
+    IOptions<WebRtcOptions> webRtc, TimeProvider time, ILogger<WhepEndpoint> logger)
 {
+    private const string Whip = "whip";
     private const string SdpType = "application/sdp";
     private const string TrickleType = "application/trickle-ice-sdpfrag";
 
@@ -58,9 +63,10 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
             return;
         }
 
-        if (!TryParsePath(request.Path.Value ?? string.Empty, out var stream, out var sessionId))
+        if (!TryParsePath(request.Path.Value ?? string.Empty, out var stream, out var kind, out var sessionId))
         {
-            await PlainAsync(response, StatusCodes.Status404NotFound, "not a WHEP resource: POST /<stream>/whep").ConfigureAwait(false);
+            await PlainAsync(response, StatusCodes.Status404NotFound, "not a WHEP or WHIP resource: POST /<stream>/whep or /<stream>/whip")
+                .ConfigureAwait(false);
             return;
         }
 
@@ -79,7 +85,8 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
         }
 
         var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (!IsAdmitted(context, stream, address, out var refusal))
+        var (refusal, decision) = await AdmitAsync(context, stream, kind, address).ConfigureAwait(false);
+        if (refusal.Status != 0)
         {
             response.Headers.WWWAuthenticate = "Bearer";
             await PlainAsync(response, refusal.Status, refusal.Text).ConfigureAwait(false);
@@ -95,34 +102,51 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
                 return;
             }
 
-            await OfferAsync(context, stream, address).ConfigureAwait(false);
+            // A granted publisher (decision) goes to the WHIP room, a player to the WHEP one.
+            Starter start = decision is null
+                ? (string offer, out AddressSlotRefusal slot, out string id) => room.OfferAsync(stream, offer, address, out slot, out id)
+                : (string offer, out AddressSlotRefusal slot, out string id) => whip.OfferAsync(decision, offer, address, out slot, out id);
+            await OfferAsync(context, stream, kind, address, start).ConfigureAwait(false);
             return;
         }
 
-        var viewer = room.Find(sessionId);
-        if (viewer is null || viewer.StreamName != stream)
+        var session = Find(kind, sessionId);
+        if (session is null || session.Stream != stream)
         {
-            await PlainAsync(response, StatusCodes.Status404NotFound, "no such WHEP session (it ended, or was never made)").ConfigureAwait(false);
+            await PlainAsync(response, StatusCodes.Status404NotFound, $"no such {Upper(kind)} session (it ended, or was never made)").ConfigureAwait(false);
             return;
         }
 
         if (HttpMethods.IsDelete(request.Method))
         {
-            room.Remove(viewer);
+            session.Remove();
             response.StatusCode = StatusCodes.Status200OK;
         }
         else if (HttpMethods.IsPatch(request.Method))
         {
-            await TrickleAsync(context, viewer).ConfigureAwait(false);
+            await TrickleAsync(context, session).ConfigureAwait(false);
         }
         else
         {
             response.Headers.Allow = "OPTIONS, PATCH, DELETE";
-            await PlainAsync(response, StatusCodes.Status405MethodNotAllowed, "PATCH candidates to a WHEP session or DELETE it").ConfigureAwait(false);
+            await PlainAsync(response, StatusCodes.Status405MethodNotAllowed, $"PATCH candidates to a {Upper(kind)} session or DELETE it")
+                .ConfigureAwait(false);
         }
     }
 
-    private async Task OfferAsync(HttpContext context, string stream, IPAddress address)
+    // Starts the session of an offer in the WHEP or the WHIP room (no session when a cap refused it).
+    private delegate Task<WhepOutcome> Starter(string offer, out AddressSlotRefusal refusal, out string id);
+
+    // A live session of either room, as the HTTP resource of its Location.
+    private sealed record Resource(string Id, string Stream, PeerSession? Peer, Action Remove);
+
+    private Resource? Find(string kind, string id) => kind == Whip
+        ? whip.Find(id) is { } publisher ? new Resource(publisher.PeerId, publisher.Stream.Name, publisher.Peer, () => whip.Remove(publisher)) : null
+        : room.Find(id) is { } viewer ? new Resource(viewer.PeerId, viewer.StreamName, viewer.Peer, () => room.Remove(viewer)) : null;
+
+    private static string Upper(string kind) => kind.ToUpperInvariant();
+
+    private async Task OfferAsync(HttpContext context, string stream, string kind, IPAddress address, Starter start)
     {
         var response = context.Response;
         if (!IsContentType(context.Request, SdpType))
@@ -141,14 +165,14 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
             return;
         }
 
-        var outcome = room.OfferAsync(stream, offer, address, out var slotRefusal, out var id);
+        var outcome = start(offer, out var slotRefusal, out var id);
         if (slotRefusal != AddressSlotRefusal.None)
         {
             if (_refusals.TryEnter(out var refusals))
-                LogFull(logger, address, slotRefusal == AddressSlotRefusal.Address ? "its share of sessions" : "every session slot", refusals);
+                LogFull(logger, Upper(kind), address, slotRefusal == AddressSlotRefusal.Address ? "its share of sessions" : "every session slot", refusals);
             var (status, text) = slotRefusal == AddressSlotRefusal.Address
-                ? (StatusCodes.Status429TooManyRequests, $"this address holds {options.Value.MaxSessionsPerAddress} WHEP sessions already")
-                : (StatusCodes.Status503ServiceUnavailable, "the server holds as many WHEP sessions as it takes");
+                ? (StatusCodes.Status429TooManyRequests, $"this address holds {options.Value.MaxSessionsPerAddress} {Upper(kind)} sessions already")
+                : (StatusCodes.Status503ServiceUnavailable, $"the server holds as many {Upper(kind)} sessions as it takes");
             await PlainAsync(response, status, text).ConfigureAwait(false);
             return;
         }
@@ -161,8 +185,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             // The player gave up (or, past every wait, nothing came): the session must not outlive its request.
-            if (room.Find(id) is { } abandoned)
-                room.Remove(abandoned);
+            Find(kind, id)?.Remove();
             if (e is TimeoutException)
                 await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the session did not answer in time").ConfigureAwait(false);
             return;
@@ -175,6 +198,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
                 ViewerRefusal.NotFound => StatusCodes.Status404NotFound,
                 ViewerRefusal.NotAcceptable => StatusCodes.Status406NotAcceptable,
                 ViewerRefusal.Unavailable => StatusCodes.Status503ServiceUnavailable,
+                ViewerRefusal.Conflict => StatusCodes.Status409Conflict,
                 _ => StatusCodes.Status500InternalServerError,
             };
             await PlainAsync(response, status, result.Text ?? "the session failed").ConfigureAwait(false);
@@ -183,7 +207,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
 
         response.StatusCode = StatusCodes.Status201Created;
         response.ContentType = SdpType;
-        response.Headers.Location = $"/{Uri.EscapeDataString(stream)}/whep/{id}";
+        response.Headers.Location = $"/{Uri.EscapeDataString(stream)}/{kind}/{id}";
         response.Headers.ETag = $"\"{id}\"";
         response.Headers["Accept-Patch"] = TrickleType;
         response.Headers.Link = LinkHeaders();
@@ -192,7 +216,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
 
     // RFC 9725 §4.3.1: a fragment of the player's candidates (RFC 8840 §9, a=candidate lines after its ice-ufrag/ice-pwd);
     // other ufrag/pwd than the session's is an ICE restart, §4.3.2's 422 when only trickle is supported.
-    private async Task TrickleAsync(HttpContext context, ViewerSession viewer)
+    private async Task TrickleAsync(HttpContext context, Resource session)
     {
         var response = context.Response;
         if (!IsContentType(context.Request, TrickleType))
@@ -202,7 +226,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
         }
 
         var ifMatch = context.Request.Headers.IfMatch.ToString();
-        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != $"\"{viewer.PeerId}\"")
+        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != $"\"{session.Id}\"")
         {
             await PlainAsync(response, StatusCodes.Status412PreconditionFailed, "If-Match names another ICE session").ConfigureAwait(false);
             return;
@@ -223,14 +247,14 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
                 candidates.Add(line[2..]);
         }
 
-        if (ufrag is not null && viewer.Peer?.RemoteDescription is { } remote && ufrag != remote.IceUfrag)
+        if (ufrag is not null && session.Peer?.RemoteDescription is { } remote && ufrag != remote.IceUfrag)
         {
             await PlainAsync(response, StatusCodes.Status422UnprocessableEntity, "ICE restarts are not supported: start a new session").ConfigureAwait(false);
             return;
         }
 
         foreach (var candidate in candidates)
-            viewer.HandleMessage("candidate", JsonSerializer.SerializeToElement(new JsonObject { ["candidate"] = candidate }));
+            session.Peer?.AddRemoteCandidate(candidate);
         response.StatusCode = StatusCodes.Status204NoContent;
     }
 
@@ -251,38 +275,55 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
         return true;
     }
 
-    // RFC 9725 §4.5 (bearer token) against the read keys; RFC 9110 §15.5.2 401 without one, §15.5.4 403 for a wrong one.
-    // An alias (addStreamAlias) plays another stream: that stream's key is the one that counts, as over WS-FMP4.
-    private bool IsAdmitted(HttpContext context, string stream, IPAddress address, out (int Status, string Text) refusal)
+    // RFC 9725 §4.5 (bearer token): against the read keys for WHEP, the publish authorization (Ingest:PublishKeys, the
+    // publish callback; the token is the ?key= of an RTMP or RTSP publisher) for WHIP. RFC 9110 §15.5.2 401 without
+    // one, §15.5.4 403 for a wrong one. A WHIP request also gets the publish decision (null for WHEP). A WHEP alias
+    // (addStreamAlias) plays another stream: that stream's read key is the one that counts, as over WS-FMP4.
+    private async Task<((int Status, string Text) Refusal, PublishDecision? Decision)> AdmitAsync(HttpContext context, string stream, string kind,
+        IPAddress address)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-        var keyed = aliases.TryPeek(stream, out var alias) ? alias.LocalStreamName : stream;
-        refusal = StreamKeys.CheckKey(options.Value.ReadKeys, keyed, token) switch
+        (int Status, string Text) refusal;
+        PublishDecision? decision = null;
+        if (kind == Whip)
         {
-            KeyCheck.Admitted => (0, string.Empty),
-            KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (Authorization: Bearer <key>)"),
-            KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
-            _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"),
-        };
-        if (refusal.Status == 0)
-            return true;
-        if (_refusals.TryEnter(out var refusals))
-            LogRefused(logger, address, Api.CommandParser.Shorten(stream), refusal.Text, refusals);
-        return false;
+            var requested = token is null ? stream : stream + "?key=" + Uri.EscapeDataString(token);
+            decision = await publishers.AuthorizeAsync(new PublishRequest("WHIP", requested, new IPEndPoint(address, context.Connection.RemotePort)),
+                context.RequestAborted).ConfigureAwait(false);
+            refusal = decision.Allowed ? (0, string.Empty)
+                : decision.CredentialsMissing ? (StatusCodes.Status401Unauthorized, "a publish key is required (Authorization: Bearer <key>)")
+                : (StatusCodes.Status403Forbidden, decision.Reason);
+        }
+        else
+        {
+            var keyed = aliases.TryPeek(stream, out var alias) ? alias.LocalStreamName : stream;
+            refusal = StreamKeys.CheckKey(options.Value.ReadKeys, keyed, token) switch
+            {
+                KeyCheck.Admitted => (0, string.Empty),
+                KeyCheck.KeyMissing => (StatusCodes.Status401Unauthorized, "a read key is required (Authorization: Bearer <key>)"),
+                KeyCheck.WrongKey => (StatusCodes.Status403Forbidden, "wrong read key"),
+                _ => (StatusCodes.Status403Forbidden, "no read key is configured for this stream"),
+            };
+        }
+
+        if (refusal.Status != 0 && _refusals.TryEnter(out var refusals))
+            LogRefused(logger, kind == Whip ? "WHIP publisher" : "WHEP player", address, Api.CommandParser.Shorten(stream), refusal.Text, refusals);
+        return (refusal, decision);
     }
 
-    // /<stream>/whep or /<stream>/whep/<session>; a stream name may hold '/' (live/cam1).
-    private static bool TryParsePath(string path, out string stream, out string? sessionId)
+    // /<stream>/whep or /<stream>/whep/<session>, the same with whip; a stream name may hold '/' (live/cam1).
+    private static bool TryParsePath(string path, out string stream, out string kind, out string? sessionId)
     {
-        var match = WhepPath().Match(path);
+        var match = ResourcePath().Match(path);
         stream = match.Success ? Uri.UnescapeDataString(match.Groups["stream"].Value) : string.Empty;
+        kind = match.Groups["kind"].Value;
         sessionId = match.Groups["session"] is { Success: true } session ? session.Value : null;
         return match.Success && StreamName.IsValid(stream, out _);
     }
 
-    [GeneratedRegex("^/(?<stream>.+)/whep(?:/(?<session>[0-9a-f]{32}))?$", RegexOptions.CultureInvariant)]
-    private static partial Regex WhepPath();
+    [GeneratedRegex("^/(?<stream>.+)/(?<kind>whep|whip)(?:/(?<session>[0-9a-f]{32}))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ResourcePath();
 
     private static bool IsContentType(HttpRequest request, string expected) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
@@ -325,9 +366,9 @@ internal sealed partial class WhepEndpoint(WhepRoom room, StreamAliases aliases,
         return response.WriteAsync(text + "\n");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WHEP player from {Address} refused for {Stream}: {Reason} ({Refusals} refusals since the last such line)")]
-    private static partial void LogRefused(ILogger logger, IPAddress address, string stream, string reason, long refusals);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Who} from {Address} refused for {Stream}: {Reason} ({Refusals} refusals since the last such line)")]
+    private static partial void LogRefused(ILogger logger, string who, IPAddress address, string stream, string reason, long refusals);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WHEP player from {Address} refused: {Cap} is taken ({Refusals} refusals since the last such line)")]
-    private static partial void LogFull(ILogger logger, IPAddress address, string cap, long refusals);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} client from {Address} refused: {Cap} is taken ({Refusals} refusals since the last such line)")]
+    private static partial void LogFull(ILogger logger, string kind, IPAddress address, string cap, long refusals);
 }

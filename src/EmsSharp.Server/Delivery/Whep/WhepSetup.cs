@@ -37,6 +37,7 @@ internal sealed class WhepSetup(IOptions<WhepOptions> options, WhepEndpoint endp
         services.AddOptions<WhepOptions>().Bind(configuration.GetSection(WhepOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WhepOptions>, WhepOptionsValidator>());
         services.AddSingleton<WhepRoom>();
+        services.AddSingleton<WhipRoom>();
         services.AddSingleton<WhepEndpoint>();
         services.AddSingleton<WhepSetup>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => sp.GetRequiredService<WhepSetup>());

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EmsSharp.Server.Tests.Delivery.Whep;
+
+/// <summary>
+/// WHIP (RFC 9725) on the WHEP listener: the publish key as bearer token, a name held by another publisher, offers that
+/// send nothing the server takes, and a session's life from its 201 to its DELETE, which unpublishes the stream.
+/// Publishing media over it is in the interop tests (aiortc).
+/// </summary>
+public sealed class WhipEndpointTests
+{
+    // An offer as a WHIP publisher sends it: a WHEP player's, sending instead of receiving.
+    private static readonly string Offer = WhepEndpointTests.Offer.Replace("a=recvonly", "a=sendonly", StringComparison.Ordinal);
+
+    [Fact]
+    public Task The_publish_key_is_the_bearer_token() => WithEmsAsync(["cam1"], async (http, _) =>
+    {
+        var missing = await AssertStatusAsync(http, HttpMethod.Post, "/cam1/whip", Sdp(Offer), null, HttpStatusCode.Unauthorized, "a publish key is required");
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam1/whip", Sdp(Offer), "guess", HttpStatusCode.Forbidden, "wrong publish key");
+        await AssertStatusAsync(http, HttpMethod.Post, "/other/whip", Sdp(Offer), "s3cret", HttpStatusCode.Forbidden,
+            "no publish credentials are configured for stream other");
+        // The session's resource asks for the key too (RFC 9725 §4.5).
+        await AssertStatusAsync(http, HttpMethod.Delete, "/cam1/whip/" + new string('a', 32), null, null, HttpStatusCode.Unauthorized, "publish key");
+        await AssertStatusAsync(http, HttpMethod.Delete, "/cam1/whip/" + new string('a', 32), null, "s3cret", HttpStatusCode.NotFound, "no such WHIP session");
+        // Admitted, the offer itself is checked.
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam1/whip", Sdp("not an offer"), "s3cret", HttpStatusCode.BadRequest, "not a WebRTC offer");
+    });
+
+    [Fact]
+    public Task Refusals_name_what_is_wrong() => WithEmsAsync([], async (http, hub) =>
+    {
+        Assert.True(hub.TryPublish("taken", out var held));
+        await AssertStatusAsync(http, HttpMethod.Post, "/taken/whip", Sdp(Offer), null, HttpStatusCode.Conflict,
+            "stream \"taken\" is being published by another publisher");
+        Assert.False(held.IsClosed);
+
+        // A player's offer (receive-only), or video in another codec: nothing to publish, and the name stays free.
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", Sdp(WhepEndpointTests.Offer), null,
+            HttpStatusCode.NotAcceptable, "the offer sends no H.264 video the server takes");
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", Sdp(Offer.Replace("H264/90000", "VP8/90000", StringComparison.Ordinal)), null,
+            HttpStatusCode.NotAcceptable, "packetization-mode=1");
+        Assert.False(hub.TryGetStream("cam2", out _));
+
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whip", new StringContent(Offer, Encoding.UTF8, "text/plain"), null,
+            HttpStatusCode.UnsupportedMediaType, "application/sdp");
+        var get = await AssertStatusAsync(http, HttpMethod.Get, "/cam2/whip", null, null, HttpStatusCode.MethodNotAllowed, "POST an SDP offer");
+        Assert.Equal("OPTIONS, POST", string.Join(", ", get.Content.Headers.Allow));
+        await AssertStatusAsync(http, HttpMethod.Delete, "/cam2/whip/" + new string('a', 32), null, null, HttpStatusCode.NotFound, "no such WHIP session");
+        await AssertStatusAsync(http, HttpMethod.Post, "/cam2/whipx", Sdp(Offer), null, HttpStatusCode.NotFound, "/<stream>/whip");
+
+        using var preflight = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/cam2/whip"));
+        Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
+        Assert.Equal("application/sdp", preflight.Headers.GetValues("Accept-Post").Single());
+    });
+
+    [Fact]
+    public Task A_session_publishes_its_stream_until_its_delete() => WithEmsAsync([], async (http, hub) =>
+    {
+        using var created = await http.PostAsync("/live/cam3/whip", Sdp(Offer));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.OriginalString;
+        Assert.Matches("^/live%2Fcam3/whip/[0-9a-f]{32}$", location);
+        Assert.Equal($"\"{location[^32..]}\"", created.Headers.ETag!.Tag);
+        var answer = await created.Content.ReadAsStringAsync();
+        Assert.Contains("a=recvonly", answer, StringComparison.Ordinal);
+        Assert.Contains("a=rtpmap:102 H264/90000", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("a=msid:", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("a=ssrc:", answer, StringComparison.Ordinal);
+
+        // Published from the answer on: a second publisher of the name is refused, a player finds it.
+        Assert.True(hub.TryGetStream("live/cam3", out var live));
+        await AssertStatusAsync(http, HttpMethod.Post, "/live/cam3/whip", Sdp(Offer), null, HttpStatusCode.Conflict, "another publisher");
+
+        // A trickled candidate is taken, an ICE restart is not (RFC 9725 §4.3.2).
+        await AssertStatusAsync(http, HttpMethod.Patch, location,
+            new StringContent("a=ice-ufrag:other\r\na=ice-pwd:otherotherotherotherother\r\n", null, "application/trickle-ice-sdpfrag"), null,
+            HttpStatusCode.UnprocessableEntity, "ICE restarts are not supported");
+        using var trickle = await http.PatchAsync(location,
+            new StringContent("a=ice-ufrag:abcd\r\na=candidate:2 1 udp 2122260222 127.0.0.1 40001 typ host\r\n", null, "application/trickle-ice-sdpfrag"));
+        Assert.Equal(HttpStatusCode.NoContent, trickle.StatusCode);
+
+        using var deleted = await http.DeleteAsync(location);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        await live.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(hub.TryGetStream("live/cam3", out _));
+        await AssertStatusAsync(http, HttpMethod.Delete, location, null, null, HttpStatusCode.NotFound, "no such WHIP session");
+    });
+
+    private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
+
+    private static async Task<HttpResponseMessage> AssertStatusAsync(HttpClient http, HttpMethod method, string path, HttpContent? content, string? token,
+        HttpStatusCode status, string text)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(text, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        return response;
+    }
+
+    // keyed: the names that get the publish key s3cret (none: publishing is open).
+    private static async Task WithEmsAsync(string[] keyed, Func<HttpClient, StreamHub, Task> test)
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<IngestOptions>(o =>
+        {
+            foreach (var name in keyed)
+                o.PublishKeys[name] = "s3cret";
+        }));
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            await test(http, ems.Host.Services.GetRequiredService<StreamHub>());
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+}
