@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -338,18 +339,27 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
             return null;
         }
 
-        var buffer = new byte[limit + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false)) > 0)
-            length += read;
-        if (length > limit)
+        // A pooled buffer: a limit's worth (64 KiB by default) for every offer of a few KiB would be garbage per request.
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        try
         {
-            await PlainAsync(context.Response, StatusCodes.Status413PayloadTooLarge, $"larger than {limit} bytes").ConfigureAwait(false);
-            return null;
-        }
+            var length = 0;
+            int read;
+            while (length <= limit && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted)
+                .ConfigureAwait(false)) > 0)
+                length += read;
+            if (length > limit)
+            {
+                await PlainAsync(context.Response, StatusCodes.Status413PayloadTooLarge, $"larger than {limit} bytes").ConfigureAwait(false);
+                return null;
+            }
 
-        return Encoding.UTF8.GetString(buffer, 0, length);
+            return Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private string[] LinkHeaders() =>
