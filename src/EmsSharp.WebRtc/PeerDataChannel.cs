@@ -105,6 +105,23 @@ public sealed class PeerDataChannel
     /// <summary>Sends a binary message; see <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
     public bool Send(ReadOnlyMemory<byte> data) => Send(data.Span);
 
+    /// <summary>
+    /// Sends a binary message whose owner never writes <paramref name="data"/> again (a fan-out buffer that every viewer
+    /// of a stream sends). On the session's worker the SCTP core references it until acknowledged: no copy and no post.
+    /// From any other thread it is copied as <see cref="Send(ReadOnlySpan{byte})"/> does. Returns false when the channel
+    /// is not open.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Larger than the peer's <c>a=max-message-size</c>.</exception>
+    public bool SendImmutable(ReadOnlyMemory<byte> data)
+    {
+        if (!_session.IsOnLoop)
+        {
+            return Send(data.Span);
+        }
+
+        return CanSend(data.Length) && _session.SendImmutableOnLoop(this, data);
+    }
+
     /// <summary>Sends a text message as UTF-8. Any thread. Returns false when the channel is not open.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Larger than the peer's <c>a=max-message-size</c>.</exception>
     public bool SendText(string text)

@@ -89,6 +89,35 @@ public sealed partial class PeerSession
         _worker.Post(this, new PeerSessionInput(PeerSessionInputKind.DataChannelSend, buffer, length,
             Channel: channel, IsText: isText));
 
+    /// <summary>True on the session's worker thread, where <see cref="SendImmutableOnLoop"/> may run.</summary>
+    internal bool IsOnLoop => _worker.IsLoopThread;
+
+    /// <summary>
+    /// Worker loop only: hands <paramref name="data"/> (never written again by its owner) straight to the channel's SCTP
+    /// core, which references it until acknowledged: no copy, no post. Its packets leave at the end of the worker's turn.
+    /// </summary>
+    internal bool SendImmutableOnLoop(PeerDataChannel channel, ReadOnlyMemory<byte> data)
+    {
+        if (channel.Core is not { State: DataChannelState.Open } core)
+        {
+            return false;
+        }
+
+        try
+        {
+            core.SendImmutable(data);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            LogDataChannelSendFailed(_logger, LocalUfrag, channel.Label, e.Message);
+            return false;
+        }
+
+        channel.UpdateBuffered(0, core.BufferedAmount);
+        _worker.Touch(this);
+        return true;
+    }
+
     internal void PostDataChannelClose(PeerDataChannel channel) =>
         Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => CloseOnLoop(channel)));
 

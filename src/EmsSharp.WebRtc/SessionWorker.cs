@@ -32,7 +32,9 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly DeferredUdpSends? _deferredSends;
     private readonly long _origin;
+    private readonly int _threadId;
     private TimeSpan? _armedFor;
+    private bool _endingTurns;
     private int _completing;
     private int _asleep;
     private int _sessions;
@@ -51,8 +53,13 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         MediaListener = new WorkerMediaListener(this);
         _timer = time.CreateTimer(static s => ((SessionWorker)s!).Post(null, new PeerSessionInput(PeerSessionInputKind.Timer)),
             this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        new Thread(Run) { IsBackground = true, Name = "session-worker-" + index }.Start();
+        var thread = new Thread(Run) { IsBackground = true, Name = "session-worker-" + index };
+        _threadId = thread.ManagedThreadId;
+        thread.Start();
     }
+
+    /// <summary>True on the worker's own thread: a session's core may be driven directly, without a post.</summary>
+    public bool IsLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
     /// <summary>The worker's one listener on the stream rings its sessions' media senders read.</summary>
     public WorkerMediaListener MediaListener { get; }
@@ -222,13 +229,27 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         Interlocked.Add(ref _queued, -handled);
         Interlocked.Add(ref _inputsHandled, handled);
         Interlocked.Increment(ref _turns);
+        _endingTurns = true;
         foreach (var session in _touched)
         {
             session.EndTurn();
         }
 
+        _endingTurns = false;
         _touched.Clear();
         Arm();
+    }
+
+    /// <summary>
+    /// Worker loop only: <paramref name="session"/> was driven directly (a media pump sent on it) and runs its output
+    /// phase at the end of this turn. A session already in its output phase drains what it was given there.
+    /// </summary>
+    internal void Touch(PeerSession session)
+    {
+        if (!_endingTurns)
+        {
+            _touched.Add(session);
+        }
     }
 
     /// <summary>Runs one media pump (worker loop only); a throwing pump is logged and the worker goes on.</summary>

@@ -20,12 +20,9 @@ public sealed class PeerSessionDataChannelTests
     [Fact]
     public async Task Channels_open_both_ways_exchange_text_and_binary_and_close()
     {
-        var time = new FakeTimeProvider();
-        var net = new InMemoryPeerNetwork();
-        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
-        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
-        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
-            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        var (time, server, browser) = CreateSessions(seed: 1);
+        await using var serverLifetime = server;
+        await using var browserLifetime = browser;
 
         // Opened before any negotiation, in call order.
         var command = server.CreateDataChannel("emsCommandChannel");
@@ -141,12 +138,9 @@ public sealed class PeerSessionDataChannelTests
     [Fact]
     public async Task Channel_of_a_session_without_data_channels_closes_on_connect()
     {
-        var time = new FakeTimeProvider();
-        var net = new InMemoryPeerNetwork();
-        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 3 };
-        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
-        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
-            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 4 }, time);
+        var (time, server, browser) = CreateSessions(seed: 3);
+        await using var serverLifetime = server;
+        await using var browserLifetime = browser;
         var channel = server.CreateDataChannel("emsCommandChannel");
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.Closed += _ => closed.TrySetResult();
@@ -162,6 +156,73 @@ public sealed class PeerSessionDataChannelTests
             new DataChannelOptions { MaxRetransmits = 1, MaxPacketLifeTime = TimeSpan.FromSeconds(1) }));
     }
 
+    [Fact]
+    public async Task Immutable_sends_go_to_sctp_by_reference_on_the_loop_and_as_copies_from_elsewhere()
+    {
+        var (time, server, browser) = CreateSessions(seed: 5);
+        await using var serverLifetime = server;
+        await using var browserLifetime = browser;
+        var command = server.CreateDataChannel("emsCommandChannel");
+        var stream = server.CreateDataChannel("emsStreamChannel");
+        var received = new BlockingCollection<byte[]>();
+        var browserCommand = new TaskCompletionSource<PeerDataChannel>(TaskCreationOptions.RunContinuationsAsynchronously);
+        browser.DataChannelOpenedByPeer += (_, ch) =>
+        {
+            if (ch.Label == "emsStreamChannel")
+            {
+                ch.MessageReceived += (_, m) => received.Add(m.Data);
+            }
+            else
+            {
+                browserCommand.TrySetResult(ch);
+            }
+        };
+
+        // A fan-out buffer: each message is a slice of it, never written again.
+        var shared = new byte[200_000];
+        new Random(9).NextBytes(shared);
+        var onLoop = shared.AsMemory(100, 70_000);
+        var offLoop = shared.AsMemory(90_000, 70_000);
+        var sentOnLoop = new TaskCompletionSource<(bool OnLoop, bool Sent, long Buffered)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        command.MessageReceived += (_, _) =>
+        {
+            // Raised on the server's worker: the message goes straight to the SCTP core, whose buffered amount shows it.
+            var sent = stream.SendImmutable(onLoop);
+            sentOnLoop.TrySetResult((server.IsOnLoop, sent, stream.BufferedAmount));
+        };
+
+        var offer = await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true });
+        await browser.SetRemoteDescriptionAsync(offer);
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        var peerCommand = await StepUntilAsync(time, browserCommand.Task);
+        await StepUntilAsync(time, Until(() => stream.State == DataChannelState.Open));
+
+        Assert.False(server.IsOnLoop);
+        Assert.True(stream.SendImmutable(offLoop));
+        Assert.True(peerCommand.SendText("go"));
+        var (wasOnLoop, sentThere, bufferedThere) = await StepUntilAsync(time, sentOnLoop.Task);
+        Assert.True(wasOnLoop);
+        Assert.True(sentThere);
+        Assert.True(bufferedThere >= onLoop.Length, $"buffered {bufferedThere} right after the send on the loop");
+
+        var first = await TakeAsync(time, received);
+        var second = await TakeAsync(time, received);
+        Assert.Equal(offLoop.ToArray(), first);
+        Assert.Equal(onLoop.ToArray(), second);
+        await StepUntilAsync(time, Until(() => stream.BufferedAmount == 0));
+    }
+
+    private static (FakeTimeProvider Time, PeerSession Server, PeerSession Browser) CreateSessions(int seed)
+    {
+        var time = new FakeTimeProvider();
+        var net = new InMemoryPeerNetwork();
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = seed };
+        var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = seed + 1 }, time);
+        return (time, server, browser);
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         var start = DateTime.UtcNow;
@@ -173,9 +234,9 @@ public sealed class PeerSessionDataChannelTests
         }
     }
 
-    private static async Task<string> TakeAsync(FakeTimeProvider time, BlockingCollection<string> queue)
+    private static async Task<T> TakeAsync<T>(FakeTimeProvider time, BlockingCollection<T> queue)
     {
-        string? item = null;
+        T? item = default;
         await StepUntilAsync(time, Until(() => queue.TryTake(out item)));
         return item!;
     }

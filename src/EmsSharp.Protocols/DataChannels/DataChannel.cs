@@ -83,6 +83,14 @@ public sealed class DataChannel
     /// <exception cref="ArgumentOutOfRangeException">The message is larger than the peer's max-message-size.</exception>
     public void Send(ReadOnlySpan<byte> data) => _manager.SendOnChannel(this, data, isText: false);
 
+    /// <summary>
+    /// Sends a binary message whose bytes are referenced until acknowledged, not copied: the caller must never write
+    /// <paramref name="data"/> again (a fan-out buffer shared by many channels). Otherwise as <see cref="Send"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The channel is not open.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The message is larger than the peer's max-message-size.</exception>
+    public void SendImmutable(ReadOnlyMemory<byte> data) => _manager.SendImmutableOnChannel(this, data);
+
     /// <summary>Sends a text message as UTF-8 (PPID 51; an empty one as PPID 56).</summary>
     /// <exception cref="InvalidOperationException">The channel is not open.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The encoded message is larger than the peer's max-message-size.</exception>

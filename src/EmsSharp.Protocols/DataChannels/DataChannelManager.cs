@@ -162,23 +162,7 @@ public sealed class DataChannelManager
 
     internal void SendOnChannel(DataChannel channel, ReadOnlySpan<byte> data, bool isText)
     {
-        if (channel.State != DataChannelState.Open)
-        {
-            throw new InvalidOperationException($"Data channel '{channel.Label}' (id {channel.Id}) is {channel.State}, not open.");
-        }
-
-        if (_options.RemoteMaxMessageSize > 0 && data.Length > _options.RemoteMaxMessageSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(data), data.Length,
-                $"Message of {data.Length} bytes exceeds the peer's max-message-size of {_options.RemoteMaxMessageSize} bytes (a=max-message-size).");
-        }
-
-        var options = new SctpSendOptions
-        {
-            Unordered = !channel.Ordered,
-            MaxRetransmits = channel.MaxRetransmits,
-            Lifetime = channel.MaxPacketLifeTime,
-        };
+        var options = CheckSend(channel, data.Length);
         if (data.IsEmpty)
         {
             // RFC 8831 §6.6: an empty message is one zero byte with the "empty" PPID.
@@ -188,6 +172,40 @@ public sealed class DataChannelManager
         {
             Association.Send(channel.Id, isText ? DataChannelPpid.String : DataChannelPpid.Binary, data, options);
         }
+    }
+
+    internal void SendImmutableOnChannel(DataChannel channel, ReadOnlyMemory<byte> data)
+    {
+        var options = CheckSend(channel, data.Length);
+        if (data.IsEmpty)
+        {
+            Association.Send(channel.Id, DataChannelPpid.BinaryEmpty, [0], options);
+        }
+        else
+        {
+            Association.SendImmutable(channel.Id, DataChannelPpid.Binary, data, options);
+        }
+    }
+
+    private SctpSendOptions CheckSend(DataChannel channel, int length)
+    {
+        if (channel.State != DataChannelState.Open)
+        {
+            throw new InvalidOperationException($"Data channel '{channel.Label}' (id {channel.Id}) is {channel.State}, not open.");
+        }
+
+        if (_options.RemoteMaxMessageSize > 0 && length > _options.RemoteMaxMessageSize)
+        {
+            throw new ArgumentOutOfRangeException("data", length,
+                $"Message of {length} bytes exceeds the peer's max-message-size of {_options.RemoteMaxMessageSize} bytes (a=max-message-size).");
+        }
+
+        return new SctpSendOptions
+        {
+            Unordered = !channel.Ordered,
+            MaxRetransmits = channel.MaxRetransmits,
+            Lifetime = channel.MaxPacketLifeTime,
+        };
     }
 
     internal void CloseChannel(DataChannel channel)

@@ -222,7 +222,7 @@ public sealed partial class SctpAssociation
                 return;
             }
 
-            var chunk = new SctpDataChunk(c.Flags, tsn, m.Stream.Id, m.Ssn, m.Ppid, m.Buffer.AsSpan(c.Offset, c.Length));
+            var chunk = new SctpDataChunk(c.Flags, tsn, m.Stream.Id, m.Ssn, m.Ppid, m.Data.Span.Slice(c.Offset, c.Length));
             chunk.TryWrite(packet[o..], out var w);
             o += w;
             c.State = SctpInflightState.InFlight;
@@ -281,7 +281,7 @@ public sealed partial class SctpAssociation
             var flags = (byte)((m.Offset == 0 ? SctpDataChunk.BeginningFlag : 0)
                 | (m.Offset + length == m.Length ? SctpDataChunk.EndingFlag : 0)
                 | (m.Unordered ? SctpDataChunk.UnorderedFlag : 0));
-            var chunk = new SctpDataChunk(flags, tsn, m.Stream.Id, m.Ssn, m.Ppid, m.Buffer.AsSpan(m.Offset, length));
+            var chunk = new SctpDataChunk(flags, tsn, m.Stream.Id, m.Ssn, m.Ppid, m.Data.Span.Slice(m.Offset, length));
             chunk.TryWrite(packet[o..], out var w);
             o += w;
             InflightSlot(tsn) = new SctpInflightChunk

@@ -155,8 +155,27 @@ public sealed partial class SctpAssociation
     public void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> data, SctpSendOptions options = default) =>
         Send(streamId, ppid, data, options, countBuffered: true);
 
+    /// <summary>
+    /// Queues a message whose bytes are referenced, not copied: one fan-out buffer serves every association that sends
+    /// it. The caller must never write <paramref name="data"/> again; it is held until acknowledged or abandoned.
+    /// Otherwise as <see cref="Send(ushort, uint, ReadOnlySpan{byte}, SctpSendOptions)"/>.
+    /// </summary>
+    public void SendImmutable(ushort streamId, uint ppid, ReadOnlyMemory<byte> data, SctpSendOptions options = default)
+    {
+        var stream = CheckSend(streamId, data.Span);
+        Enqueue(stream, data, pooled: null, ppid, options, countBuffered: true);
+    }
+
     /// <summary>As the public overload; <paramref name="countBuffered"/> false keeps protocol messages (DCEP) out of the buffered amount.</summary>
     internal void Send(ushort streamId, uint ppid, ReadOnlySpan<byte> data, SctpSendOptions options, bool countBuffered)
+    {
+        var stream = CheckSend(streamId, data);
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        Enqueue(stream, buffer.AsMemory(0, data.Length), buffer, ppid, options, countBuffered);
+    }
+
+    private SctpOutboundStream CheckSend(ushort streamId, ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
         {
@@ -178,13 +197,16 @@ public sealed partial class SctpAssociation
             throw new InvalidOperationException($"Stream {streamId} is being reset; wait for OutgoingStreamsReset.");
         }
 
-        var stream = GetOutboundStream(streamId);
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(buffer);
+        return GetOutboundStream(streamId);
+    }
+
+    private void Enqueue(SctpOutboundStream stream, ReadOnlyMemory<byte> data, byte[]? pooled, uint ppid, SctpSendOptions options, bool countBuffered)
+    {
         var message = new SctpOutboundMessage
         {
             Stream = stream,
-            Buffer = buffer,
+            Data = data,
+            Pooled = pooled,
             Length = data.Length,
             Ppid = ppid,
             Unordered = options.Unordered,
@@ -379,7 +401,7 @@ public sealed partial class SctpAssociation
 
         for (var i = 0; i < _inflight.Length; i++)
         {
-            if (_inflight[i].Message is { } m && m.Buffer.Length > 0)
+            if (_inflight[i].Message is { } m)
             {
                 ReturnBuffer(m);
             }
@@ -400,10 +422,11 @@ public sealed partial class SctpAssociation
 
     private static void ReturnBuffer(SctpOutboundMessage m)
     {
-        if (m.Buffer.Length > 0)
+        m.Data = default;
+        if (m.Pooled is { } pooled)
         {
-            ArrayPool<byte>.Shared.Return(m.Buffer);
-            m.Buffer = [];
+            ArrayPool<byte>.Shared.Return(pooled);
+            m.Pooled = null;
         }
     }
 

@@ -1,13 +1,18 @@
 namespace EmsSharp.Protocols.Sctp;
 
 /// <summary>
-/// A queued user message. Its bytes live in one pooled buffer that is returned once every fragment is
-/// fragmented and acknowledged or abandoned. Fragments get consecutive TSNs (RFC 9260 §6.9).
+/// A queued user message. Its bytes are either a copy in one pooled buffer (<see cref="Pooled"/>), returned once every
+/// fragment is acknowledged or abandoned, or the sender's own immutable bytes, referenced until then. Fragments get
+/// consecutive TSNs (RFC 9260 §6.9).
 /// </summary>
 internal sealed class SctpOutboundMessage
 {
     public required SctpOutboundStream Stream;
-    public required byte[] Buffer;
+    /// <summary>The message's bytes; empty once acknowledged or abandoned.</summary>
+    public required ReadOnlyMemory<byte> Data;
+
+    /// <summary>The pooled buffer <see cref="Data"/> lies in, when the bytes were copied; null when referenced.</summary>
+    public byte[]? Pooled;
     public int Length;
     public uint Ppid;
     public bool Unordered;

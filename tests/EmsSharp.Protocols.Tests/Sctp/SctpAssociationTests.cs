@@ -324,6 +324,44 @@ public sealed class SctpAssociationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ImmutableMessage_ReferencedSliceRetransmittedUnderLoss_ArrivesWholeAndIsReleased()
+    {
+        var (a, b) = CreatePair(43);
+        var net = Connect(a, b, bothInitiate: false);
+        net = new SimulatedNetwork(a, b, 17) { Loss = 0.1, Delay = TimeSpan.FromMilliseconds(10) };
+
+        // A fan-out buffer: the message is a slice of it, sent by reference by two streams.
+        var shared = new byte[100_000];
+        new Random(3).NextBytes(shared);
+        var slice = shared.AsMemory(1234, 65_000);
+        a.Association.SendImmutable(0, 53, slice);
+        a.Association.SendImmutable(1, 53, slice);
+        var got = new List<byte[]>();
+        net.RunUntil(() => got.Count == 2 && a.Association.GetBufferedAmount(0) == 0 && a.Association.GetBufferedAmount(1) == 0,
+            TimeSpan.FromSeconds(60), () =>
+            {
+                while (b.Association.TryPollEvent(out var ev))
+                {
+                    if (ev.Kind == SctpEventKind.MessageReceived)
+                    {
+                        got.Add(ev.Data!);
+                    }
+                }
+            });
+
+        Assert.All(got, m => Assert.Equal(slice.ToArray(), m));
+        Assert.True(a.Association.Statistics.Retransmissions > 0, "10 % loss must have made the referenced bytes go again");
+    }
+
+    [Fact]
+    public void ImmutableMessage_Empty_IsRefused()
+    {
+        var (a, b) = CreatePair(44);
+        Connect(a, b, bothInitiate: false);
+        Assert.Throws<ArgumentException>(() => a.Association.SendImmutable(0, 53, ReadOnlyMemory<byte>.Empty));
+    }
+
+    [Fact]
     public void MessageOverOurMaxMessageSize_AbortsAssociation()
     {
         var a = new AssociationPeer(new SctpAssociation(new SctpAssociationOptions { RandomSeed = 1 }));

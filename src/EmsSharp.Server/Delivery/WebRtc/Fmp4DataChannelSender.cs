@@ -283,7 +283,7 @@ internal sealed partial class Fmp4DataChannelSender : IViewerMediaSender, IMedia
         for (var offset = 0; offset < packet.Length; offset += MaxChunk)
         {
             var chunk = packet.Slice(offset, Math.Min(MaxChunk, packet.Length - offset));
-            if (!channel.Send(chunk.Span))
+            if (!channel.SendImmutable(chunk)) // the packet's bytes are immutable and shared by every viewer
                 return false;
             Counters.AddPacket(chunk.Length);
         }
