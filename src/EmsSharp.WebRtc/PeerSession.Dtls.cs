@@ -46,6 +46,17 @@ public sealed partial class PeerSession
         StartDataChannels(keys);
     }
 
+    // A DTLS record's application data (an SCTP packet), on the loop.
+    private void HandleDtlsData(ReadOnlySpan<byte> data)
+    {
+        _dtlsRecordsDelivered++;
+        if (_state == PeerSessionState.Connected)
+        {
+            _dataChannels?.HandleInbound(data, Now);
+            DtlsApplicationDataReceived?.Invoke(this, data);
+        }
+    }
+
     private void OnDtlsClosed(string? error)
     {
         LogDtlsClosed(_logger, LocalUfrag, error);
@@ -68,8 +79,20 @@ public sealed partial class PeerSession
         public void OnDtlsConnected(DtlsSrtpKeys keys) =>
             session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsConnected, Keys: keys));
 
-        public void OnDtlsApplicationData(byte[] data) =>
-            session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsData, data, data.Length));
+        // On the loop once connected (records run on the thread that hands datagrams in), each record goes straight to
+        // the session: no copy, no post. From the handshake thread, or before the session heard it is connected, it
+        // is copied and queued behind DtlsConnected.
+        public void OnDtlsApplicationData(ReadOnlySpan<byte> data)
+        {
+            if (session.IsOnLoop && session._state == PeerSessionState.Connected)
+            {
+                session.HandleDtlsData(data);
+                return;
+            }
+
+            var copy = data.ToArray();
+            session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsData, copy, copy.Length));
+        }
 
         public void OnDtlsClosed(string? error) =>
             session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsClosed, Error: error));

@@ -404,13 +404,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
                 OnDtlsConnected(input.Keys!);
                 break;
             case PeerSessionInputKind.DtlsData:
-                _dtlsRecordsDelivered++;
-                if (_state == PeerSessionState.Connected)
-                {
-                    _dataChannels?.HandleInbound(input.Data, Now);
-                    DtlsApplicationDataReceived?.Invoke(this, input.Data);
-                }
-
+                HandleDtlsData(input.Data.AsSpan(0, input.Length));
                 break;
             case PeerSessionInputKind.DataChannelSend:
                 HandleDataChannelSend(input);

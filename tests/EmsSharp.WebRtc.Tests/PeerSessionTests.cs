@@ -212,7 +212,7 @@ public sealed class PeerSessionTests
         {
         }
 
-        public void OnDtlsApplicationData(byte[] data)
+        public void OnDtlsApplicationData(ReadOnlySpan<byte> data)
         {
         }
 

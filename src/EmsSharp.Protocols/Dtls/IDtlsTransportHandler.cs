@@ -9,8 +9,8 @@ public interface IDtlsTransportHandler
     /// <summary>The handshake completed and the peer's fingerprint matched.</summary>
     void OnDtlsConnected(DtlsSrtpKeys keys);
 
-    /// <summary>Application data (e.g. an SCTP packet) arrived.</summary>
-    void OnDtlsApplicationData(byte[] data);
+    /// <summary>Application data (e.g. an SCTP packet) arrived; the span is valid only during the call.</summary>
+    void OnDtlsApplicationData(ReadOnlySpan<byte> data);
 
     /// <summary>The transport closed: null for a clean close, otherwise the reason it failed.</summary>
     void OnDtlsClosed(string? error);

@@ -26,7 +26,7 @@ public sealed class DtlsMalformedRecordTests
         {
         }
 
-        public void OnDtlsApplicationData(byte[] data)
+        public void OnDtlsApplicationData(ReadOnlySpan<byte> data)
         {
         }
 
@@ -202,7 +202,7 @@ public sealed class DtlsMalformedRecordTests
 
         public void OnDtlsConnected(DtlsSrtpKeys keys) => Connected.TrySetResult();
 
-        public void OnDtlsApplicationData(byte[] data)
+        public void OnDtlsApplicationData(ReadOnlySpan<byte> data)
         {
         }
 

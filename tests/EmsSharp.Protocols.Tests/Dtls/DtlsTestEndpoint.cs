@@ -55,7 +55,7 @@ internal sealed class DtlsTestEndpoint : IDtlsTransportHandler
         Connected.TrySetResult(keys);
     }
 
-    public void OnDtlsApplicationData(byte[] data) => Received.Add(data);
+    public void OnDtlsApplicationData(ReadOnlySpan<byte> data) => Received.Add(data.ToArray());
 
     public void OnDtlsClosed(string? error) => Closed.TrySetResult(error);
 }

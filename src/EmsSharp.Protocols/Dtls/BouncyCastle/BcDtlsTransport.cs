@@ -95,13 +95,30 @@ public sealed class BcDtlsTransport : IDtlsTransport
     /// <inheritdoc/>
     public bool HandleDatagram(ReadOnlySpan<byte> datagram)
     {
-        if (!_bridge.Enqueue(datagram))
+        if (_transport is null)
         {
-            return false;
+            // The handshake thread reads it from the queue; if the handshake returned meanwhile, it is read here.
+            if (!_bridge.Enqueue(datagram))
+            {
+                return false;
+            }
+
+            if (_transport is not null)
+            {
+                ProcessReceived();
+            }
+
+            return true;
         }
 
-        if (_transport is not null)
+        // Connected: no queue. The record layer reads the datagram held out, on this thread, right now.
+        lock (_receiveGate)
         {
+            if (!_bridge.Hold(datagram))
+            {
+                return false;
+            }
+
             ProcessReceived();
         }
 
@@ -264,7 +281,7 @@ public sealed class BcDtlsTransport : IDtlsTransport
             return false;
         }
 
-        _handler.OnDtlsApplicationData(_receiveBuffer.AsSpan(0, length).ToArray());
+        _handler.OnDtlsApplicationData(_receiveBuffer.AsSpan(0, length));
         return true;
     }
 
