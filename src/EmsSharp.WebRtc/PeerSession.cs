@@ -559,6 +559,9 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
     [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote} ({Type}) over {Path}")]
     private static partial void LogIceConnected(ILogger logger, string ufrag, IPEndPoint remote, IceCandidateType type, string path);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "ICE restart of {Ufrag}: now {NewUfrag}, media stays on the selected pair until a new one is")]
+    private static partial void LogIceRestarted(ILogger logger, string ufrag, string newUfrag);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "ICE failed for {Ufrag}")]
     private static partial void LogIceFailed(ILogger logger, string ufrag);
 
