@@ -148,9 +148,13 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
     {
         if (IceCandidate.TryParse(candidate, out var c))
         {
-            Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddRemoteCandidate(c!, Now)));
+            AddRemoteCandidate(c!);
         }
     }
+
+    /// <summary>Adds a trickled remote candidate.</summary>
+    public void AddRemoteCandidate(IceCandidate candidate) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddRemoteCandidate(candidate, Now)));
 
     /// <summary>
     /// Adds a local candidate beyond the port's host ones (a server-reflexive address the port discovered). Before
