@@ -120,7 +120,7 @@ public sealed partial class PeerSession
                 _ice.AddRemoteCandidate(c, now);
             }
 
-            _iceRestarts++;
+            Interlocked.Increment(ref _iceRestarts);
             LogIceRestarted(_logger, previous, LocalUfrag);
             return WebRtcSdpBuilder.CreateIceFragment(Answer());
         });
