@@ -15,6 +15,12 @@ internal interface IPeerSessionHost : IPacketPath
     /// <summary>Datagrams from <paramref name="remote"/> belong to <paramref name="session"/> from now on.</summary>
     void Route(IPEndPoint remote, PeerSession session);
 
+    /// <summary>
+    /// The session's local ufrag changed (an ICE restart): checks that name the new one reach it, and
+    /// <paramref name="previousUfrag"/> routes nothing any more.
+    /// </summary>
+    void ChangeUfrag(PeerSession session, string previousUfrag);
+
     /// <summary>The session is gone: drop its routes.</summary>
     void Detach(PeerSession session);
 }

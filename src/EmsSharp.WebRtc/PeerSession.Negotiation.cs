@@ -12,6 +12,7 @@ public sealed partial class PeerSession
     private readonly ulong _sdpSessionId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2;
     private bool _offered;
     private bool _described;
+    private int _iceRestarts;
 
     /// <summary>
     /// Creates the server's offer (we are ICE-controlling, <c>a=setup:actpass</c>). The candidates known so far are inline;
@@ -88,10 +89,53 @@ public sealed partial class PeerSession
         }
 
         _described = true;
-        var local = LocalParameters(SdpLocalParameters.SetupFor(_dtlsRole));
-        return WebRtcSdpBuilder.CreateAnswer(RemoteDescription, _options.AnswerOptions, local, _sdpSessionId)
-            .ToString();
+        return Answer().ToString();
     });
+
+    /// <summary>
+    /// ICE restart of a session that answered (RFC 8445 §9, RFC 8839 §4.4.1.1.1), with the peer's new credentials and
+    /// candidates as a WHIP or WHEP PATCH carries them (RFC 9725 §4.3.2): new local credentials, under which the port now
+    /// routes the peer's checks, and new checks, while the pair selected so far carries media until the restart selects
+    /// one. DTLS, SRTP and SCTP go on as they are: no new handshake.
+    /// </summary>
+    /// <returns>The answer as a trickle-ice-sdpfrag: the new ice-ufrag, ice-pwd and local candidates (RFC 8840 §9).</returns>
+    /// <exception cref="InvalidOperationException">The session has not answered an offer, or it failed.</exception>
+    public Task<string> RestartIceAsync(string remoteUfrag, string remotePassword, IEnumerable<IceCandidate> remoteCandidates) =>
+        InvokeAsync(() =>
+        {
+            if (_offered || !_described || _state == PeerSessionState.Failed)
+            {
+                throw new InvalidOperationException(_state == PeerSessionState.Failed
+                    ? "The session failed; start a new one."
+                    : "Only a session that answered an offer restarts ICE with the peer's new credentials.");
+            }
+
+            var previous = _ice.LocalUfrag;
+            _ice.Restart();
+            _host.ChangeUfrag(this, previous);
+            var now = Now;
+            _ice.SetRemoteCredentials(remoteUfrag, remotePassword, now);
+            foreach (var c in remoteCandidates)
+            {
+                _ice.AddRemoteCandidate(c, now);
+            }
+
+            Interlocked.Increment(ref _iceRestarts);
+            LogIceRestarted(_logger, previous, LocalUfrag);
+            return WebRtcSdpBuilder.CreateIceFragment(Answer());
+        });
+
+    /// <summary>
+    /// ICE restarts so far (<see cref="RestartIceAsync"/>): 0 for the first ICE session. Read from any thread.
+    /// </summary>
+    public int IceRestarts => Volatile.Read(ref _iceRestarts);
+
+    /// <summary>The peer's current ICE username fragment (from its offer, or its latest restart). Read from any thread.</summary>
+    public string? RemoteIceUfrag => _ice.RemoteUfrag;
+
+    // The answer to RemoteDescription with the current local credentials and candidates.
+    private SdpSessionDescription Answer() => WebRtcSdpBuilder.CreateAnswer(RemoteDescription!, _options.AnswerOptions,
+        LocalParameters(SdpLocalParameters.SetupFor(_dtlsRole)), _sdpSessionId);
 
     private SdpLocalParameters LocalParameters(string setup) =>
         new(_ice.LocalUfrag, _ice.LocalPassword, _options.Certificate.Fingerprint, setup, _ice.LocalCandidates);

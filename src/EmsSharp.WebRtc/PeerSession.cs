@@ -148,9 +148,13 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
     {
         if (IceCandidate.TryParse(candidate, out var c))
         {
-            Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddRemoteCandidate(c!, Now)));
+            AddRemoteCandidate(c!);
         }
     }
+
+    /// <summary>Adds a trickled remote candidate.</summary>
+    public void AddRemoteCandidate(IceCandidate candidate) =>
+        Post(new PeerSessionInput(PeerSessionInputKind.Command, Command: () => _ice.AddRemoteCandidate(candidate, Now)));
 
     /// <summary>
     /// Adds a local candidate beyond the port's host ones (a server-reflexive address the port discovered). Before
@@ -552,6 +556,9 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ICE connected for {Ufrag} to {Remote} ({Type}) over {Path}")]
     private static partial void LogIceConnected(ILogger logger, string ufrag, IPEndPoint remote, IceCandidateType type, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ICE restart of {Ufrag}: now {NewUfrag}, media stays on the selected pair until a new one is")]
+    private static partial void LogIceRestarted(ILogger logger, string ufrag, string newUfrag);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ICE failed for {Ufrag}")]
     private static partial void LogIceFailed(ILogger logger, string ufrag);

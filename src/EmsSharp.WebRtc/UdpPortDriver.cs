@@ -191,6 +191,12 @@ public sealed partial class UdpPortDriver : IPeerSessionHost, IAsyncDisposable
 
     void IPeerSessionHost.Route(IPEndPoint remote, PeerSession session) => _byAddress[remote] = session;
 
+    void IPeerSessionHost.ChangeUfrag(PeerSession session, string previousUfrag)
+    {
+        _byUfrag[session.LocalUfrag] = session;
+        _byUfrag.TryRemove(new KeyValuePair<string, PeerSession>(previousUfrag, session));
+    }
+
     void IPeerSessionHost.Detach(PeerSession session)
     {
         _byUfrag.TryRemove(new KeyValuePair<string, PeerSession>(session.LocalUfrag, session));

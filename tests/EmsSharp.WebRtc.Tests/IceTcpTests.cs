@@ -182,6 +182,10 @@ public sealed class IceTcpTests
         {
         }
 
+        public void ChangeUfrag(PeerSession session, string previousUfrag)
+        {
+        }
+
         public void Detach(PeerSession session)
         {
         }

@@ -255,6 +255,10 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         {
         }
 
+        public void ChangeUfrag(PeerSession session, string previousUfrag)
+        {
+        }
+
         public void Detach(PeerSession session)
         {
         }

@@ -163,4 +163,36 @@ public sealed class UdpPortDriverTests
         await pairs[0].Server.DisposeAsync();
         Assert.Equal(1, serverPort.SessionCount);
     }
+
+    [Fact]
+    public async Task An_ice_restart_moves_the_sessions_ufrag_route_and_leaves_no_entry_behind()
+    {
+        await using var port = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        await using var peerPort = UdpPortDriver.Start(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), LoopbackOnly = true };
+        var server = port.CreateSession(options);
+        var peer = peerPort.CreateSession(options with { Certificate = DtlsCertificate.Generate() });
+        await server.SetRemoteDescriptionAsync(await peer.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await peer.SetRemoteDescriptionAsync(await server.CreateAnswerAsync());
+        var first = server.LocalUfrag;
+
+        var fragment = await server.RestartIceAsync("newufrag", "newpasswordnewpassword12", []);
+        Assert.NotEqual(first, server.LocalUfrag);
+        Assert.Contains("a=ice-ufrag:" + server.LocalUfrag + "\r\n", fragment, StringComparison.Ordinal);
+        Assert.Equal(1, server.IceRestarts);
+        Assert.Equal("newufrag", server.RemoteIceUfrag);
+        Assert.True(port.TryGetSession(server.LocalUfrag, out var routed));
+        Assert.Same(server, routed);
+        Assert.False(port.TryGetSession(first, out _));
+        Assert.Equal(1, port.SessionCount);
+
+        // Only an answering session restarts from the peer's credentials.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.RestartIceAsync("x", "yyyyyyyyyyyyyyyyyyyyyy", []));
+
+        var current = server.LocalUfrag;
+        await server.DisposeAsync();
+        Assert.Equal(0, port.SessionCount);
+        Assert.False(port.TryGetSession(current, out _));
+        await peer.DisposeAsync();
+    }
 }

@@ -85,6 +85,11 @@ internal sealed class ViewerSocket : IPeerSessionHost
     {
     }
 
+    // One session per socket: nothing is routed by ufrag.
+    void IPeerSessionHost.ChangeUfrag(PeerSession session, string previousUfrag)
+    {
+    }
+
     void IPeerSessionHost.Detach(PeerSession session) => Interlocked.CompareExchange(ref _session, null, session);
 
     /// <summary>

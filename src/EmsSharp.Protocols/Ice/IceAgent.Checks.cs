@@ -104,8 +104,8 @@ public sealed partial class IceAgent
             if (_consentTransactions[i].Id.AsSpan().SequenceEqual(response.TransactionId))
             {
                 _consentTransactions.RemoveAt(i);
-                if (response.Class == StunClass.SuccessResponse && _selected is not null &&
-                    _selected.Base == localBase && _selected.RemoteEndPoint.Equals(from))
+                if (response.Class == StunClass.SuccessResponse && MediaPair is { } media &&
+                    media.Base == localBase && media.RemoteEndPoint.Equals(from))
                 {
                     // RFC 7675 §5.1: a response refreshes consent.
                     _lastConsent = now;
@@ -350,7 +350,7 @@ public sealed partial class IceAgent
 
     private void RunConsent(TimeSpan now)
     {
-        if (_selected is null)
+        if (MediaPair is not { } media)
         {
             return;
         }
@@ -362,7 +362,8 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (now < _nextConsent)
+        // Between a restart and the peer's new credentials there is nothing to sign a check with; the timeout still runs.
+        if (now < _nextConsent || _remoteKey is null)
         {
             return;
         }
@@ -377,7 +378,7 @@ public sealed partial class IceAgent
 
         var id = StunMessage.NewTransactionId();
         _consentTransactions.Add((id, now + ConsentTimeout));
-        _transmits.Enqueue(new IceTransmit(BuildCheck(id, nominate: false), _selected.RemoteEndPoint, _selected.Base));
+        _transmits.Enqueue(new IceTransmit(BuildCheck(id, nominate: false), media.RemoteEndPoint, media.Base));
         _nextConsent = now + JitteredConsentInterval();
     }
 

@@ -27,6 +27,10 @@ public sealed partial class IceAgent
     private byte[] _localKey;
     private byte[]? _remoteKey;
     private IceCandidatePair? _selected;
+
+    // During an ICE restart, the pair selected before it: media and consent stay on it until the restart selects a pair
+    // (RFC 8445 §9).
+    private IceCandidatePair? _previous;
     private IceCandidatePair? _nominating;
     private TimeSpan? _firstValidAt;
     private TimeSpan _nextCheck;
@@ -62,14 +66,14 @@ public sealed partial class IceAgent
     /// <summary>Remote username fragment, once known.</summary>
     public string? RemoteUfrag { get; private set; }
 
-    /// <summary>The selected pair's remote address, once connected.</summary>
-    public IPEndPoint? SelectedRemoteEndPoint => _selected?.RemoteEndPoint;
+    /// <summary>The selected pair's remote address, once connected (during a restart, the pair selected before it).</summary>
+    public IPEndPoint? SelectedRemoteEndPoint => MediaPair?.RemoteEndPoint;
 
-    /// <summary>The selected pair's local base, once connected.</summary>
-    public int? SelectedBase => _selected?.Base;
+    /// <summary>The selected pair's local base, once connected (during a restart, the pair selected before it).</summary>
+    public int? SelectedBase => MediaPair?.Base;
 
-    /// <summary>The selected pair's remote candidate, once connected.</summary>
-    public IceCandidate? SelectedRemoteCandidate => _selected?.Remote;
+    /// <summary>The selected pair's remote candidate, once connected (during a restart, the pair selected before it).</summary>
+    public IceCandidate? SelectedRemoteCandidate => MediaPair?.Remote;
 
     /// <summary>Local candidates to signal (host and server-reflexive ones, supplied by the driver).</summary>
     public IReadOnlyList<IceCandidate> LocalCandidates => _localCandidates;
@@ -107,6 +111,9 @@ public sealed partial class IceAgent
 
     /// <summary>Earliest time at which <see cref="HandleTimeout"/> has work, or null.</summary>
     public TimeSpan? NextTimeout => ComputeNextTimeout();
+
+    // Where media and consent checks go: the selected pair, or during a restart the pair selected before it.
+    private IceCandidatePair? MediaPair => _selected ?? _previous;
 
     /// <summary>
     /// Reads the local ufrag a request is addressed to (USERNAME = <c>local:remote</c>, RFC 8445 §7.2.2),
@@ -207,6 +214,11 @@ public sealed partial class IceAgent
         if (_nominating?.Base == id)
         {
             _nominating = null;
+        }
+
+        if (_previous?.Base == id)
+        {
+            _previous = null; // the restart goes on; media waits for the pair it selects
         }
 
         if (selectedGone && State == IceAgentState.Connected)
@@ -350,20 +362,33 @@ public sealed partial class IceAgent
     /// <summary>Takes the next event.</summary>
     public bool TryPollEvent(out IceEvent iceEvent) => _events.TryDequeue(out iceEvent);
 
-    /// <summary>ICE restart (RFC 8445 §9): new local credentials, remote state forgotten.</summary>
+    /// <summary>
+    /// ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): new local credentials, and the peer's credentials, candidates
+    /// and the check list forgotten until <see cref="SetRemoteCredentials"/> and <see cref="AddRemoteCandidate"/> give
+    /// the new ones, with which the local candidates and bases are paired again. The role stays. The pair selected so
+    /// far keeps carrying media (<see cref="SelectedRemoteEndPoint"/>) and consent checks until the restart selects a
+    /// pair; checks that name the old local ufrag are no longer answered.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The agent is closed.</exception>
     public void Restart()
     {
+        if (State == IceAgentState.Closed)
+        {
+            throw new InvalidOperationException("A closed agent does not restart.");
+        }
+
         (LocalUfrag, LocalPassword) = NewCredentials();
         _localKey = Encoding.UTF8.GetBytes(LocalPassword);
         RemoteUfrag = null;
         _remoteKey = null;
+        _previous = MediaPair;
         _pairs.Clear();
         _signalled.Clear();
-        _consentTransactions.Clear();
+        _consentTransactions.Clear(); // their responses would be checked against the peer's old password
         _selected = null;
         _nominating = null;
         _firstValidAt = null;
-        State = IceAgentState.New;
+        State = _previous is null ? IceAgentState.New : IceAgentState.Checking;
     }
 
     /// <summary>Stops all checks.</summary>
@@ -434,6 +459,7 @@ public sealed partial class IceAgent
         }
 
         _selected = pair;
+        _previous = null;
         _nominating = null;
         State = IceAgentState.Connected;
         _lastConsent = now;
@@ -445,6 +471,7 @@ public sealed partial class IceAgent
     {
         State = IceAgentState.Failed;
         _selected = null;
+        _previous = null;
         _events.Enqueue(new IceEvent(IceEventKind.Failed, null, null));
     }
 
@@ -479,9 +506,13 @@ public sealed partial class IceAgent
             Min(firstValid + NominationWait);
         }
 
-        if (_selected is not null)
+        if (MediaPair is not null)
         {
-            Min(_nextConsent);
+            if (_remoteKey is not null)
+            {
+                Min(_nextConsent);
+            }
+
             Min(_lastConsent + ConsentTimeout);
         }
 

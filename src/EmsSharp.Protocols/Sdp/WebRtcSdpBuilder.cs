@@ -137,6 +137,26 @@ public static class WebRtcSdpBuilder
         sdp.Lines.Add(new SdpLine('a', "msid-semantic: WMS " + options.StreamId));
     }
 
+    /// <summary>
+    /// The ICE part of a local description as an <c>application/trickle-ice-sdpfrag</c> body (RFC 8840 §9, RFC 9725
+    /// §4.3.2's answer to an ICE restart): the BUNDLE group, then the bundle-tagged (first accepted) m-section's m= line
+    /// with only its mid, ice-ufrag, ice-pwd and candidates, which every bundled section shares (RFC 8843 §7).
+    /// </summary>
+    /// <exception cref="ArgumentException">No m-section of <paramref name="description"/> carries ICE credentials.</exception>
+    public static string CreateIceFragment(SdpSessionDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        var tagged = description.Media.Find(static m => m.GetAttribute("ice-ufrag") is not null)
+            ?? throw new ArgumentException("No m-section has ICE credentials.", nameof(description));
+        var fragment = new SdpSessionDescription();
+        fragment.Lines.AddRange(description.Lines.FindAll(static l => l.Type == 'a' && l.AttributeName == "group"));
+        var section = new SdpMediaDescription(tagged.Media, tagged.Port, tagged.Protocol, tagged.Formats);
+        section.Lines.AddRange(tagged.Lines.FindAll(static l =>
+            l.Type == 'a' && l.AttributeName is "mid" or "ice-ufrag" or "ice-pwd" or "candidate"));
+        fragment.Media.Add(section);
+        return fragment.ToString();
+    }
+
     private static SdpMediaDescription NewSection(string kind, string protocol, IEnumerable<string> formats, string mid,
         SdpLocalParameters local)
     {

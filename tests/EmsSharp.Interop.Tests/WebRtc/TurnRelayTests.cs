@@ -147,6 +147,10 @@ public sealed class TurnRelayTests
         {
         }
 
+        public void ChangeUfrag(PeerSession session, string previousUfrag)
+        {
+        }
+
         public void Detach(PeerSession session)
         {
         }

@@ -139,6 +139,48 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         Assert.Equal("playing", stats.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task Chromium_restarts_ice_over_whep_and_keeps_playing_on_the_same_session()
+    {
+        await using var rig = await PlaybackRig.StartAsync();
+        var endpoint = $"http://127.0.0.1:{rig.Ems.WhepEndPoint!.Port}/test/whep";
+        var page = rig.Chromium.Page;
+        await page.GotoAsync($"http://127.0.0.1:{rig.Ers.Port}/whep.html?url={Uri.EscapeDataString(endpoint)}");
+        var before = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30 && Connected(s) &&
+            s.TryGetProperty("ufrag", out _), TimeSpan.FromSeconds(20), rig);
+        output.WriteLine("before: " + before);
+        var ufrag = before.GetProperty("ufrag").GetString();
+        var pairChanges = before.GetProperty("pairChanges").GetInt32();
+        var etag = before.GetProperty("etag").GetString()!;
+
+        // pc.restartIce(), a new offer, its ICE part PATCHed (RFC 9725 §4.3.2) and the server's reply applied (web/whep.html).
+        await page.EvaluateAsync("() => window.player.restart()");
+
+        // The transport runs on new credentials over a newly selected pair, the session's entity tag names the new ICE
+        // session, and the video goes on: DTLS and SRTP were not renegotiated.
+        var after = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("ufrag").GetString() != ufrag && Connected(s) &&
+            s.GetProperty("pairChanges").GetInt32() > pairChanges, TimeSpan.FromSeconds(20), rig);
+        output.WriteLine("after: " + after);
+        Assert.Equal(etag[..^1] + ".1\"", after.GetProperty("etag").GetString());
+        var frames = after.GetProperty("framesDecoded").GetInt32();
+        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > frames + 60,
+            TimeSpan.FromSeconds(20), rig);
+        Assert.Equal("playing", playing.GetProperty("state").GetString());
+        Assert.True(Connected(playing), playing.ToString());
+
+        // Consent freshness (RFC 7675 §5.1: 30 s without a response ends a session) holds on the new pair: past that
+        // long since the restart, frames still arrive.
+        var restarted = DateTime.UtcNow;
+        var past = await PlaybackRig.WaitForStatsAsync(page, _ => DateTime.UtcNow - restarted > TimeSpan.FromSeconds(32), TimeSpan.FromSeconds(40), rig);
+        frames = past.GetProperty("framesDecoded").GetInt32();
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > frames + 30, TimeSpan.FromSeconds(20), rig);
+        output.WriteLine("later: " + later);
+        Assert.True(Connected(later), later.ToString());
+        Assert.Equal(after.GetProperty("ufrag").GetString(), later.GetProperty("ufrag").GetString());
+
+        static bool Connected(System.Text.Json.JsonElement stats) => stats.GetProperty("ice").GetString() is "connected" or "completed";
+    }
+
     // aiortc plays url until 60 video frames are decoded (H.264 from the sample, its AAC as Opus), then DELETEs its session:
     // the 201's event and the session's absolute Location.
     private async Task<(System.Text.Json.JsonElement Answered, string Location)> PlayAndDeleteAsync(string url)

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text;
 using EmsSharp.Protocols.Ice;
+using EmsSharp.Protocols.Stun;
 
 namespace EmsSharp.Protocols.Tests.Ice;
 
@@ -284,19 +286,147 @@ public sealed class IceAgentTests
     }
 
     [Fact]
-    public void Mdns_candidates_are_ignored_and_restart_forgets_the_peer()
+    public void Mdns_candidates_are_ignored()
     {
         var (a, _) = NewPair();
         Assert.True(IceCandidate.TryParse(
             "candidate:1 1 udp 2122260223 0f1e2d3c-aaaa-bbbb-cccc-1234567890ab.local 54321 typ host", out var mdns));
         Assert.True(mdns!.IsMdns);
         Assert.False(a.AddRemoteCandidate(mdns, TimeSpan.Zero));
+    }
 
+    [Fact]
+    public void Restart_before_checks_forgets_the_peer()
+    {
+        var (a, _) = NewPair();
         var ufrag = a.LocalUfrag;
         a.SetRemoteCredentials("r", "remotepasswordremotepassword", TimeSpan.Zero);
         a.Restart();
         Assert.NotEqual(ufrag, a.LocalUfrag);
         Assert.Null(a.RemoteUfrag);
         Assert.Equal(IceAgentState.New, a.State);
+        a.Close();
+        Assert.Throws<InvalidOperationException>(a.Restart);
+    }
+
+    // Two agents connected on host candidates (a controlling at PublicA, b controlled at PublicB), events drained.
+    private static (IceAgent A, IceAgent B, IceTestNetwork Net, TimeSpan Now) Connected()
+    {
+        var (a, b) = NewPair();
+        var net = new IceTestNetwork();
+        net.AddPublic(a, PublicA);
+        net.AddPublic(b, PublicB);
+        ExchangeCredentials(a, b, TimeSpan.Zero);
+        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
+        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
+        var now = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
+            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        Assert.Equal(IceAgentState.Connected, b.State);
+        Drain(a);
+        Drain(b);
+        return (a, b, net, now);
+    }
+
+    [Fact]
+    public void Restart_connects_on_new_credentials_while_the_old_pair_carries_media()
+    {
+        var (a, b, net, now) = Connected();
+        var (oldA, oldB) = (a.LocalUfrag, b.LocalUfrag);
+
+        // RFC 8445 §9: both sides restart (new credentials exchanged in an offer/answer or a WHIP/WHEP PATCH).
+        a.Restart();
+        b.Restart();
+        Assert.NotEqual(oldA, a.LocalUfrag);
+        Assert.NotEqual(oldB, b.LocalUfrag);
+        Assert.Equal(IceAgentState.Checking, a.State);
+        Assert.Equal(PublicB, a.SelectedRemoteEndPoint); // media keeps its pair
+        Assert.Equal(PublicA, b.SelectedRemoteEndPoint);
+        ExchangeCredentials(a, b, now);
+        a.AddRemoteCandidate(Host(PublicB), now);
+        b.AddRemoteCandidate(Host(PublicA), now);
+
+        var connectedAt = Run(net, a, b, now, now + TimeSpan.FromSeconds(5), () =>
+        {
+            // At every step until the new pair is selected, media still has somewhere to go.
+            Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+            Assert.Equal(PublicA, b.SelectedRemoteEndPoint);
+            return a.State == IceAgentState.Connected && b.State == IceAgentState.Connected;
+        });
+
+        Assert.True(connectedAt - now < TimeSpan.FromSeconds(1), "reconnected in " + (connectedAt - now));
+        Assert.Equal(IceRole.Controlling, a.Role); // RFC 8445 §9: a restart keeps the roles
+        Assert.Equal(IceRole.Controlled, b.Role);
+        Assert.Contains(Drain(a), e => e.Kind == IceEventKind.Connected);
+        Assert.Contains(Drain(b), e => e.Kind == IceEventKind.Connected);
+
+        // Consent freshness (RFC 7675) runs on the new pair: a minute later the agents are still connected.
+        Run(net, a, b, connectedAt, connectedAt + TimeSpan.FromSeconds(60), () => a.State != IceAgentState.Connected || b.State != IceAgentState.Connected);
+        Assert.Equal(IceAgentState.Connected, a.State);
+        Assert.Equal(IceAgentState.Connected, b.State);
+        Assert.Empty(Drain(a));
+    }
+
+    [Fact]
+    public void Restart_moves_media_to_the_peers_new_address_once_a_new_pair_is_selected()
+    {
+        // The peer changed networks (the usual reason to restart): its new address takes over from the old pair only
+        // when the controlling side nominates it.
+        var (a, b, net, now) = Connected();
+        var moved = new IPEndPoint(IPAddress.Parse("192.0.2.30"), 7100);
+        net.Move(b, moved);
+        a.Restart();
+        b.Restart();
+        ExchangeCredentials(a, b, now);
+        a.AddRemoteCandidate(Host(moved), now);
+        b.AddRemoteCandidate(Host(PublicA), now);
+
+        Run(net, a, b, now, now + TimeSpan.FromSeconds(5), () =>
+        {
+            if (a.State != IceAgentState.Connected)
+            {
+                Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
+            }
+
+            return a.State == IceAgentState.Connected && b.State == IceAgentState.Connected;
+        });
+
+        Assert.Equal(moved, a.SelectedRemoteEndPoint);
+        Assert.Equal(PublicA, b.SelectedRemoteEndPoint);
+    }
+
+    [Fact]
+    public void Checks_on_the_old_credentials_are_refused_after_a_restart()
+    {
+        var (a, b, _, now) = Connected();
+        var (oldUfrag, oldPassword) = (b.LocalUfrag, b.LocalPassword);
+        b.Restart();
+        b.SetRemoteCredentials(a.LocalUfrag, a.LocalPassword, now);
+        while (b.TryPollTransmit(out _))
+        {
+        }
+
+        // A check as a's consent checks were signed before the restart: no answer, no peer-reflexive pair.
+        Assert.True(b.HandleStun(Check(oldUfrag, a.LocalUfrag, oldPassword), PublicA, now));
+        Assert.False(b.TryPollTransmit(out _));
+        Assert.Equal(PublicA, b.SelectedRemoteEndPoint);
+
+        // The same on the new credentials is answered (RFC 8445 §7.3.1.2).
+        Assert.True(b.HandleStun(Check(b.LocalUfrag, a.LocalUfrag, b.LocalPassword), PublicA, now));
+        Assert.True(b.TryPollTransmit(out var answer));
+        Assert.True(StunMessage.TryRead(answer.Data, out var response, out _));
+        Assert.Equal(StunClass.SuccessResponse, response!.Class);
+    }
+
+    // A controlling agent's check to the agent whose ufrag is `to` (RFC 8445 §7.2.2).
+    private static byte[] Check(string to, string from, string password)
+    {
+        var request = new StunMessage(StunClass.Request, StunMessage.BindingMethod, StunMessage.NewTransactionId())
+        {
+            IntegrityKey = Encoding.UTF8.GetBytes(password),
+            AddFingerprint = true,
+        };
+        request.AddUsername(to + ":" + from);
+        request.AddUInt64(StunAttributeType.IceControlling, 2);
+        return request.ToArray();
     }
 }

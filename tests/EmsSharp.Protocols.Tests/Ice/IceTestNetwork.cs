@@ -25,6 +25,13 @@ internal sealed class IceTestNetwork
         _addressOf[agent] = address;
     }
 
+    /// <summary>Moves a public <paramref name="agent"/> to <paramref name="address"/>: nothing reaches it at the old one.</summary>
+    public void Move(IceAgent agent, IPEndPoint address)
+    {
+        _public.Remove(_addressOf[agent]);
+        AddPublic(agent, address);
+    }
+
     /// <summary>Puts <paramref name="agent"/> at a private address behind a NAT that maps it to <paramref name="mapped"/>.</summary>
     public void AddBehindNat(IceAgent agent, IPEndPoint privateAddress, IPEndPoint mapped)
     {

@@ -235,4 +235,26 @@ public sealed class SdpTests
         Assert.True(WebRtcRemoteDescription.TryParse(ChromiumOffer, out var player));
         Assert.False(WebRtcSdpBuilder.CanAnswer(player!, receiving));
     }
+
+    [Fact]
+    public void Ice_fragment_of_an_answer_is_its_bundle_tagged_sections_transport()
+    {
+        // An offer of data channels then video, answered for a stream with video only: the rejected data section comes
+        // first, so the fragment (RFC 8840 §9, RFC 9725 §4.3.2) is the video section's, the one the BUNDLE group tags.
+        var offerText = ChromiumOffer.Replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 1 0", StringComparison.Ordinal);
+        var data = offerText[offerText.IndexOf("m=application", StringComparison.Ordinal)..];
+        offerText = offerText.Replace(data, string.Empty, StringComparison.Ordinal)
+            .Replace("m=video", data + "m=video", StringComparison.Ordinal);
+        Assert.True(WebRtcRemoteDescription.TryParse(offerText, out var offer));
+        var answer = WebRtcSdpBuilder.CreateAnswer(offer!, new WebRtcOfferOptions { Video = true }, Local("active"), 7);
+        Assert.Equal(0, answer.Media[0].Port);
+
+        Assert.Equal(
+            "a=group:BUNDLE 0\r\n" +
+            "m=video 9 UDP/TLS/RTP/SAVPF 103\r\n" +
+            "a=ice-ufrag:ufrg\r\na=ice-pwd:passwordpasswordpassword\r\na=mid:0\r\n" +
+            "a=candidate:h0 1 udp 2130706431 127.0.0.1 40000 typ host\r\n",
+            WebRtcSdpBuilder.CreateIceFragment(answer));
+        Assert.Throws<ArgumentException>(() => WebRtcSdpBuilder.CreateIceFragment(new SdpSessionDescription()));
+    }
 }

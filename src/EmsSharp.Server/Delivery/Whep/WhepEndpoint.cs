@@ -21,8 +21,11 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// <item><c>POST /&lt;stream&gt;/whep</c> with an <c>application/sdp</c> offer: <c>201 Created</c>, the answer, a
 /// <c>Location</c> (<c>/&lt;stream&gt;/whep/&lt;session&gt;</c>), an <c>ETag</c> and the ICE servers as <c>Link</c> headers
 /// (RFC 9725 §4.2, §4.6); 404 for an unknown stream, 406 for an offer with nothing the stream can send.</item>
-/// <item><c>PATCH</c> on the session with an <c>application/trickle-ice-sdpfrag</c> (RFC 8840): the player's candidates,
-/// <c>204</c>; an ICE restart gets 422, which RFC 9725 §4.3.2 prescribes when only trickle is supported.</item>
+/// <item><c>PATCH</c> on the session with an <c>application/trickle-ice-sdpfrag</c> (RFC 8840): the client's candidates,
+/// <c>204</c> (RFC 9725 §4.3.1); one with a new <c>a=ice-ufrag</c>/<c>a=ice-pwd</c> and <c>If-Match: "*"</c> restarts ICE
+/// (§4.3.2), <c>200</c> with the server's new credentials and candidates as a trickle-ice-sdpfrag and the new ICE
+/// session's <c>ETag</c>; media stays on the old pair until the new one is selected, DTLS and SRTP go on. 412 for an
+/// <c>If-Match</c> that names another ICE session, 428 for a restart without one, 400 for a malformed fragment.</item>
 /// <item><c>DELETE</c> on the session ends it (§4.2); <c>OPTIONS</c> answers CORS preflights.</item>
 /// <item><c>POST /&lt;stream&gt;/whip</c> publishes the stream from the offer (RFC 9725 §4.2): the same statuses and
 /// headers, with <c>/&lt;stream&gt;/whip/&lt;session&gt;</c> for PATCH and DELETE; 409 when another publisher holds the
@@ -125,7 +128,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
         }
         else if (HttpMethods.IsPatch(request.Method))
         {
-            await TrickleAsync(context, session).ConfigureAwait(false);
+            await PatchAsync(context, session).ConfigureAwait(false);
         }
         else
         {
@@ -209,15 +212,15 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
         response.StatusCode = StatusCodes.Status201Created;
         response.ContentType = SdpType;
         response.Headers.Location = $"/{Uri.EscapeDataString(stream)}/{kind}/{id}";
-        response.Headers.ETag = $"\"{id}\"";
+        response.Headers.ETag = $"\"{id}\""; // the first ICE session's (EntityTag)
         response.Headers["Accept-Patch"] = TrickleType;
         response.Headers.Link = LinkHeaders();
         await response.WriteAsync(result.Text ?? string.Empty).ConfigureAwait(false);
     }
 
-    // RFC 9725 §4.3.1: a fragment of the player's candidates (RFC 8840 §9, a=candidate lines after its ice-ufrag/ice-pwd);
-    // other ufrag/pwd than the session's is an ICE restart, §4.3.2's 422 when only trickle is supported.
-    private async Task TrickleAsync(HttpContext context, Resource session)
+    // RFC 9725 §4.3: a trickle-ice-sdpfrag (RFC 8840 §9) with the client's candidates is trickle (§4.3.1), 204; one that
+    // names another ufrag than the session's peer has now is an ICE restart (§4.3.2), answered by RestartAsync.
+    private async Task PatchAsync(HttpContext context, Resource session)
     {
         var response = context.Response;
         if (!IsContentType(context.Request, TrickleType))
@@ -227,37 +230,84 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
         }
 
         var ifMatch = context.Request.Headers.IfMatch.ToString();
-        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != $"\"{session.Id}\"")
+        if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != EntityTag(session))
         {
             await PlainAsync(response, StatusCodes.Status412PreconditionFailed, "If-Match names another ICE session").ConfigureAwait(false);
             return;
         }
 
-        var fragment = await ReadBodyAsync(context).ConfigureAwait(false);
-        if (fragment is null)
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (body is null)
             return;
-
-        var candidates = new List<string>();
-        string? ufrag = null;
-        foreach (var raw in fragment.Split('\n'))
+        if (!TrickleIceFragment.TryParse(body, out var fragment, out var malformed))
         {
-            var line = raw.TrimEnd('\r');
-            if (line.StartsWith("a=ice-ufrag:", StringComparison.Ordinal))
-                ufrag = line["a=ice-ufrag:".Length..];
-            else if (line.StartsWith("a=candidate:", StringComparison.Ordinal))
-                candidates.Add(line[2..]);
-        }
-
-        if (ufrag is not null && session.Peer?.RemoteDescription is { } remote && ufrag != remote.IceUfrag)
-        {
-            await PlainAsync(response, StatusCodes.Status422UnprocessableEntity, "ICE restarts are not supported: start a new session").ConfigureAwait(false);
+            await PlainAsync(response, StatusCodes.Status400BadRequest, malformed).ConfigureAwait(false);
             return;
         }
 
-        foreach (var candidate in candidates)
+        if (session.Peer is { RemoteIceUfrag: { } current } peer && fragment!.IsRestartOf(current))
+        {
+            await RestartAsync(context, session, peer, fragment, ifMatch).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var candidate in fragment!.Candidates)
             session.Peer?.AddRemoteCandidate(candidate);
         response.StatusCode = StatusCodes.Status204NoContent;
     }
+
+    // RFC 9725 §4.3.2: the restart PATCH carries If-Match: "*" (428 without one, RFC 6585 §3), the client's new ufrag, pwd
+    // and candidates; the answer is 200 with the server's new ones as a trickle-ice-sdpfrag and the new ICE session's
+    // entity tag. A restart the session cannot make leaves it as it was (§4.3.2: it is not ended).
+    private async Task RestartAsync(HttpContext context, Resource session, PeerSession peer, TrickleIceFragment fragment, string ifMatch)
+    {
+        var response = context.Response;
+        if (ifMatch.Length == 0)
+        {
+            await PlainAsync(response, StatusCodes.Status428PreconditionRequired,
+                "an ICE restart (a new a=ice-ufrag) must be sent with If-Match: \"*\" (RFC 9725 §4.3.2)").ConfigureAwait(false);
+            return;
+        }
+
+        if (!fragment.TryGetRestartCredentials(out var ufrag, out var password, out var malformed))
+        {
+            await PlainAsync(response, StatusCodes.Status400BadRequest, malformed).ConfigureAwait(false);
+            return;
+        }
+
+        string answer;
+        try
+        {
+            answer = await peer.RestartIceAsync(ufrag, password, fragment.Candidates).WaitAsync(AnswerBackstop, time, context.RequestAborted)
+                .ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            await PlainAsync(response, StatusCodes.Status404NotFound, "the session ended").ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidOperationException e)
+        {
+            await PlainAsync(response, StatusCodes.Status409Conflict, "this session cannot restart ICE: " + e.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the session did not restart ICE in time").ConfigureAwait(false);
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = TrickleType;
+        response.Headers.ETag = EntityTag(session);
+        await response.WriteAsync(answer).ConfigureAwait(false);
+    }
+
+    // RFC 9725 §4.3.1: a strong entity tag names the ICE session: the session id for the first, then ".<n>" after the n-th
+    // restart.
+    private static string EntityTag(Resource session) => session.Peer?.IceRestarts is int restarts and > 0
+        ? $"\"{session.Id}.{restarts}\""
+        : $"\"{session.Id}\"";
 
     // CORS (Fetch standard): a page of an allowed origin may read the replies and the Location, Link and ETag headers.
     // A request without Origin (not a browser page: ffmpeg, OBS, aiortc) passes.

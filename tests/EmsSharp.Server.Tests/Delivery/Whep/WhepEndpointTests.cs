@@ -1,13 +1,16 @@
 using System.Net;
 using System.Text;
+using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Whep;
+using EmsSharp.Server.Tests.Delivery.Fmp4;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmsSharp.Server.Tests.Delivery.Whep;
 
 /// <summary>
 /// The WHEP listener's HTTP rules (RFC 9725 §4, draft-ietf-wish-whep): what it refuses, with which status and in plain
-/// words, before any session exists. Playing over it is in the interop tests (aiortc, Chromium).
+/// words, before any session exists, and a session's ICE restart (§4.3.2). Playing over it is in the interop tests
+/// (aiortc, Chromium).
 /// </summary>
 public sealed class WhepEndpointTests
 {
@@ -94,6 +97,48 @@ public sealed class WhepEndpointTests
             await AssertStatusAsync(http, HttpMethod.Post, "/a1/whep", Sdp("not an offer"), HttpStatusCode.Forbidden, "wrong read key");
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "k1");
             await AssertStatusAsync(http, HttpMethod.Post, "/a1/whep", Sdp("not an offer"), HttpStatusCode.BadRequest, "not a WebRTC offer");
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    [Fact]
+    public async Task A_player_restarts_ice_with_a_patch_and_gets_the_servers_new_credentials()
+    {
+        await using var ems = await TestEms.StartAsync();
+        try
+        {
+            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
+            stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            using var created = await http.PostAsync("/cam/whep", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var location = created.Headers.Location!.OriginalString;
+            var answer = await created.Content.ReadAsStringAsync();
+
+            // RFC 9725 §4.3.2: the player's new ufrag, pwd and candidates under If-Match: "*".
+            using var restart = new HttpRequestMessage(HttpMethod.Patch, location)
+            {
+                Content = new StringContent("a=ice-ufrag:efgh\r\na=ice-pwd:efghijklmnopqrstuvwxyz01\r\n" +
+                    "a=candidate:3 1 udp 2122260221 127.0.0.1 40002 typ host\r\n", null, "application/trickle-ice-sdpfrag"),
+            };
+            restart.Headers.TryAddWithoutValidation("If-Match", "*");
+            using var restarted = await http.SendAsync(restart);
+            var fragment = await restarted.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, restarted.StatusCode);
+            Assert.Equal("application/trickle-ice-sdpfrag", restarted.Content.Headers.ContentType!.MediaType);
+            Assert.Equal($"\"{location[^32..]}.1\"", restarted.Headers.ETag!.Tag);
+            Assert.StartsWith("a=group:BUNDLE 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n", fragment, StringComparison.Ordinal);
+            Assert.Contains("\r\na=candidate:", fragment, StringComparison.Ordinal);
+            var ufrag = fragment[fragment.IndexOf("a=ice-ufrag:", StringComparison.Ordinal)..].Split("\r\n")[0];
+            Assert.DoesNotContain(ufrag, answer, StringComparison.Ordinal);
+
+            // The same ufrag again is trickle.
+            using var trickle = await http.PatchAsync(location, new StringContent("a=ice-ufrag:efgh\r\n" +
+                "a=candidate:4 1 udp 2122260220 127.0.0.1 40003 typ host\r\n", null, "application/trickle-ice-sdpfrag"));
+            Assert.Equal(HttpStatusCode.NoContent, trickle.StatusCode);
         }
         finally
         {

@@ -76,13 +76,38 @@ public sealed class WhipEndpointTests
         Assert.True(hub.TryGetStream("live/cam3", out var live));
         await AssertStatusAsync(http, HttpMethod.Post, "/live/cam3/whip", Sdp(Offer), null, HttpStatusCode.Conflict, "another publisher");
 
-        // A trickled candidate is taken, an ICE restart is not (RFC 9725 §4.3.2).
-        await AssertStatusAsync(http, HttpMethod.Patch, location,
-            new StringContent("a=ice-ufrag:other\r\na=ice-pwd:otherotherotherotherother\r\n", null, "application/trickle-ice-sdpfrag"), null,
-            HttpStatusCode.UnprocessableEntity, "ICE restarts are not supported");
-        using var trickle = await http.PatchAsync(location,
-            new StringContent("a=ice-ufrag:abcd\r\na=candidate:2 1 udp 2122260222 127.0.0.1 40001 typ host\r\n", null, "application/trickle-ice-sdpfrag"));
-        Assert.Equal(HttpStatusCode.NoContent, trickle.StatusCode);
+        // A trickled candidate is taken (RFC 9725 §4.3.1), under the session's entity tag or none.
+        var id = location[^32..];
+        await AssertPatchAsync(http, location, "a=ice-ufrag:abcd\r\na=candidate:2 1 udp 2122260222 127.0.0.1 40001 typ host\r\n", null,
+            HttpStatusCode.NoContent, string.Empty);
+        await AssertPatchAsync(http, location, "a=ice-ufrag:abcd\r\n", $"\"{id}\"", HttpStatusCode.NoContent, string.Empty);
+
+        // An ICE restart (§4.3.2): a new ufrag, with its pwd, under If-Match: "*".
+        const string restart = "a=ice-ufrag:efgh\r\na=ice-pwd:efghijklmnopqrstuvwxyz01\r\n" +
+            "a=candidate:3 1 udp 2122260221 127.0.0.1 40002 typ host\r\n";
+        await AssertPatchAsync(http, location, restart, null, HttpStatusCode.PreconditionRequired, "must be sent with If-Match: \"*\"");
+        await AssertPatchAsync(http, location, "a=ice-ufrag:efgh\r\n", "*", HttpStatusCode.BadRequest, "needs its a=ice-pwd");
+        await AssertPatchAsync(http, location, "a=ice-ufrag:efgh\r\na=ice-pwd:" + new string('p', 300) + "\r\n", "*", HttpStatusCode.BadRequest,
+            "a=ice-pwd must be 22 to 256 characters");
+        await AssertPatchAsync(http, location, "a=ice-ufrag:abcd\r\na=ice-ufrag:efgh\r\n", "*", HttpStatusCode.BadRequest, "two a=ice-ufrag");
+        var restarted = await AssertPatchAsync(http, location, restart, "*", HttpStatusCode.OK, "a=ice-ufrag:");
+        Assert.Equal("application/trickle-ice-sdpfrag", restarted.Content.Headers.ContentType!.MediaType);
+        Assert.Equal($"\"{id}.1\"", restarted.Headers.ETag!.Tag);
+        var fragment = await restarted.Content.ReadAsStringAsync();
+        Assert.Matches("^a=group:BUNDLE 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n", fragment);
+        Assert.Matches("\r\na=ice-pwd:[A-Za-z0-9+/]{22,256}\r\n", fragment);
+        Assert.Contains("\r\na=candidate:", fragment, StringComparison.Ordinal);
+        Assert.DoesNotContain(Ufrag(answer), fragment, StringComparison.Ordinal); // new credentials, not the answer's
+        Assert.DoesNotContain("a=fingerprint", fragment, StringComparison.Ordinal); // DTLS goes on as it was
+
+        // The first ICE session's tag is stale now; the new one's takes trickle, and a second restart gets the next tag.
+        await AssertPatchAsync(http, location, "a=ice-ufrag:efgh\r\n", $"\"{id}\"", HttpStatusCode.PreconditionFailed, "another ICE session");
+        await AssertPatchAsync(http, location, "a=ice-ufrag:efgh\r\na=candidate:4 1 udp 2122260220 127.0.0.1 40003 typ host\r\n",
+            $"\"{id}.1\"", HttpStatusCode.NoContent, string.Empty);
+        using var again = await AssertPatchAsync(http, location, restart.Replace("efgh", "ijkl", StringComparison.Ordinal), "*", HttpStatusCode.OK, "a=ice-ufrag:");
+        Assert.Equal($"\"{id}.2\"", again.Headers.ETag!.Tag);
+        Assert.DoesNotContain(Ufrag(fragment), await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        restarted.Dispose();
 
         using var deleted = await http.DeleteAsync(location);
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
@@ -92,6 +117,23 @@ public sealed class WhipEndpointTests
     });
 
     private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
+
+    private static string Ufrag(string sdp) => sdp[sdp.IndexOf("a=ice-ufrag:", StringComparison.Ordinal)..].Split("\r\n")[0];
+
+    private static async Task<HttpResponseMessage> AssertPatchAsync(HttpClient http, string location, string fragment, string? ifMatch,
+        HttpStatusCode status, string text)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, location)
+        {
+            Content = new StringContent(fragment, null, "application/trickle-ice-sdpfrag"),
+        };
+        if (ifMatch is not null)
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        var response = await http.SendAsync(request);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(text, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        return response;
+    }
 
     private static async Task<HttpResponseMessage> AssertStatusAsync(HttpClient http, HttpMethod method, string path, HttpContent? content, string? token,
         HttpStatusCode status, string text)
