@@ -94,7 +94,7 @@ public sealed partial class PeerSession
 
     /// <summary>
     /// ICE restart of a session that answered (RFC 8445 §9, RFC 8839 §4.4.1.1.1), with the peer's new credentials and
-    /// candidates as a WHIP or WHEP PATCH carries them (RFC 9725 §4.3.2): new local credentials, under which the port now
+    /// candidates as a WHIP or WHEP PATCH carries them (RFC 9725 §4.3.3): new local credentials, under which the port now
     /// routes the peer's checks, and new checks, while the pair selected so far carries media until the restart selects
     /// one. DTLS, SRTP and SCTP go on as they are: no new handshake.
     /// </summary>

@@ -60,7 +60,7 @@ public class ErsWhepTests
         Assert.Equal("1", inner.GetProperty("sdpMid").GetString());
         Assert.Equal(1, inner.GetProperty("sdpMLineIndex").GetInt32());
 
-        // RFC 9725 §4.3.2: another ufrag is an ICE restart, which the relay cannot carry to the EMS: 422, saying where it works.
+        // RFC 9725 §4.3.1, §4.3.3: another ufrag is an ICE restart, which the relay cannot carry to the EMS: 422, saying where it works.
         using HttpResponseMessage restart = await http.PatchAsync(session, Trickle("a=ice-ufrag:zzzz\r\na=ice-pwd:yyyyyyyyyyyyyyyyyyyyyyyy\r\n"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, restart.StatusCode);
         Assert.Contains("ICE restarts are not relayed by the ERS", await restart.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -85,7 +85,7 @@ public sealed class TrickleIceFragment
 
     /// <summary>
     /// Whether the fragment asks for an ICE restart of a session whose peer's ufrag is <paramref name="remoteUfrag"/>:
-    /// it names another ufrag (RFC 8839 §4.4.1.1.1, RFC 9725 §4.3.2).
+    /// it names another ufrag (RFC 8839 §4.4.1.1.1, RFC 9725 §4.3.3).
     /// </summary>
     public bool IsRestartOf(string remoteUfrag) => Ufrag is not null && Ufrag != remoteUfrag;
 

@@ -139,7 +139,7 @@ public static class WebRtcSdpBuilder
 
     /// <summary>
     /// The ICE part of a local description as an <c>application/trickle-ice-sdpfrag</c> body (RFC 8840 §9, RFC 9725
-    /// §4.3.2's answer to an ICE restart): the BUNDLE group, then the bundle-tagged (first accepted) m-section's m= line
+    /// §4.3.3's answer to an ICE restart): the BUNDLE group, then the bundle-tagged (first accepted) m-section's m= line
     /// with only its mid, ice-ufrag, ice-pwd and candidates, which every bundled section shares (RFC 8843 §7).
     /// </summary>
     /// <exception cref="ArgumentException">No m-section of <paramref name="description"/> carries ICE credentials.</exception>

@@ -21,7 +21,7 @@ namespace EmsSharp.Rendezvous.Whep;
 /// <c>ETag</c> and the ERS's STUN/TURN entries as <c>Link</c> headers (§4.2, §4.6); its <c>connectivityError</c>'s reason
 /// maps to 404, 406, 503 or 500 with its description.</item>
 /// <item><c>PATCH</c> relays the candidates of an <c>application/trickle-ice-sdpfrag</c> (RFC 8840) to the EMS, 204; an ICE
-/// restart gets §4.3.2's 422: the relay's messages (<c>offer</c>, <c>answer</c>, <c>candidate</c>,
+/// restart gets §4.3.1's 422: the relay's messages (<c>offer</c>, <c>answer</c>, <c>candidate</c>,
 /// <c>connectivityError</c>, PROTOCOL.md §3.2) have none that takes the player's new credentials to the EMS and brings
 /// the EMS's new ones back on a session already answered. <c>DELETE</c> ends the session (the EMS hears <c>remove</c>);
 /// <c>OPTIONS</c> answers CORS.</item>
@@ -246,8 +246,8 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
         await response.WriteAsync(sdp, context.RequestAborted).ConfigureAwait(false);
     }
 
-    // RFC 9725 §4.3.1: the player's candidates (RFC 8840 §9: a=candidate lines, each after the a=mid of its media); another
-    // ufrag than the offer's is an ICE restart, §4.3.2's 422 when only trickle is supported, as here (the class says why).
+    // RFC 9725 §4.3.2: the player's candidates (RFC 8840 §9: a=candidate lines, each after the a=mid of its media); another
+    // ufrag than the offer's is an ICE restart (§4.3.3), §4.3.1's 422 when only trickle is supported, as here (the class says why).
     private async Task TrickleAsync(HttpContext context, WhepPeer peer)
     {
         HttpResponse response = context.Response;

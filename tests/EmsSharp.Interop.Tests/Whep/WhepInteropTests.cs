@@ -153,7 +153,7 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         var pairChanges = before.GetProperty("pairChanges").GetInt32();
         var etag = before.GetProperty("etag").GetString()!;
 
-        // pc.restartIce(), a new offer, its ICE part PATCHed (RFC 9725 §4.3.2) and the server's reply applied (web/whep.html).
+        // pc.restartIce(), a new offer, its ICE part PATCHed (RFC 9725 §4.3.3) and the server's reply applied (web/whep.html).
         await page.EvaluateAsync("() => window.player.restart()");
 
         // The transport runs on new credentials over a newly selected pair, the session's entity tag names the new ICE

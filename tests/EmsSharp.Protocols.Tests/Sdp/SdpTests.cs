@@ -240,7 +240,7 @@ public sealed class SdpTests
     public void Ice_fragment_of_an_answer_is_its_bundle_tagged_sections_transport()
     {
         // An offer of data channels then video, answered for a stream with video only: the rejected data section comes
-        // first, so the fragment (RFC 8840 §9, RFC 9725 §4.3.2) is the video section's, the one the BUNDLE group tags.
+        // first, so the fragment (RFC 8840 §9, RFC 9725 §4.3.3) is the video section's, the one the BUNDLE group tags.
         var offerText = ChromiumOffer.Replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 1 0", StringComparison.Ordinal);
         var data = offerText[offerText.IndexOf("m=application", StringComparison.Ordinal)..];
         offerText = offerText.Replace(data, string.Empty, StringComparison.Ordinal)

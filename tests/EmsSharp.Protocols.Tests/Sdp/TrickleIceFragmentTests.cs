@@ -8,9 +8,9 @@ public sealed class TrickleIceFragmentTests
 
     public static TheoryData<string, string?, string?, int> Fragments => new()
     {
-        // RFC 9725 §4.3.1 trickle, as Chromium's candidates are PATCHed: the session's ufrag and a candidate per line.
+        // RFC 9725 §4.3.2 trickle, as Chromium's candidates are PATCHed: the session's ufrag and a candidate per line.
         { "a=ice-ufrag:abcd\r\n" + Candidate, "abcd", null, 1 },
-        // RFC 9725 §4.3.2 restart, with the m= line and mid of RFC 8840 §9's grammar, LF line ends, an end-of-candidates.
+        // RFC 9725 §4.3.3 restart, with the m= line and mid of RFC 8840 §9's grammar, LF line ends, an end-of-candidates.
         { "a=group:BUNDLE 0\nm=video 9 UDP/TLS/RTP/SAVPF 102\na=mid:0\na=ice-ufrag:efgh\na=ice-pwd:efghijklmnopqrstuvwxyz01\n" +
           Candidate.Replace("\r", string.Empty, StringComparison.Ordinal) + "a=end-of-candidates\n", "efgh", "efghijklmnopqrstuvwxyz01", 1 },
         // Candidates without credentials, and one that does not parse (skipped, as trickle always skipped it).

@@ -22,8 +22,8 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// <c>Location</c> (<c>/&lt;stream&gt;/whep/&lt;session&gt;</c>), an <c>ETag</c> and the ICE servers as <c>Link</c> headers
 /// (RFC 9725 §4.2, §4.6); 404 for an unknown stream, 406 for an offer with nothing the stream can send.</item>
 /// <item><c>PATCH</c> on the session with an <c>application/trickle-ice-sdpfrag</c> (RFC 8840): the client's candidates,
-/// <c>204</c> (RFC 9725 §4.3.1); one with a new <c>a=ice-ufrag</c>/<c>a=ice-pwd</c> and <c>If-Match: "*"</c> restarts ICE
-/// (§4.3.2), <c>200</c> with the server's new credentials and candidates as a trickle-ice-sdpfrag and the new ICE
+/// <c>204</c> (RFC 9725 §4.3.2); one with a new <c>a=ice-ufrag</c>/<c>a=ice-pwd</c> and <c>If-Match: "*"</c> restarts ICE
+/// (§4.3.3), <c>200</c> with the server's new credentials and candidates as a trickle-ice-sdpfrag and the new ICE
 /// session's <c>ETag</c>; media stays on the old pair until the new one is selected, DTLS and SRTP go on. 412 for an
 /// <c>If-Match</c> that names another ICE session, 428 for a restart without one, 400 for a malformed fragment.</item>
 /// <item><c>DELETE</c> on the session ends it (§4.2); <c>OPTIONS</c> answers CORS preflights.</item>
@@ -218,8 +218,8 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
         await response.WriteAsync(result.Text ?? string.Empty).ConfigureAwait(false);
     }
 
-    // RFC 9725 §4.3: a trickle-ice-sdpfrag (RFC 8840 §9) with the client's candidates is trickle (§4.3.1), 204; one that
-    // names another ufrag than the session's peer has now is an ICE restart (§4.3.2), answered by RestartAsync.
+    // RFC 9725 §4.3: a trickle-ice-sdpfrag (RFC 8840 §9) with the client's candidates is trickle (§4.3.2), 204; one that
+    // names another ufrag than the session's peer has now is an ICE restart (§4.3.3), answered by RestartAsync.
     private async Task PatchAsync(HttpContext context, Resource session)
     {
         var response = context.Response;
@@ -256,16 +256,16 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
         response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    // RFC 9725 §4.3.2: the restart PATCH carries If-Match: "*" (428 without one, RFC 6585 §3), the client's new ufrag, pwd
+    // RFC 9725 §4.3.3: the restart PATCH carries If-Match: "*" (428 without one, RFC 6585 §3), the client's new ufrag, pwd
     // and candidates; the answer is 200 with the server's new ones as a trickle-ice-sdpfrag and the new ICE session's
-    // entity tag. A restart the session cannot make leaves it as it was (§4.3.2: it is not ended).
+    // entity tag. A restart the session cannot make leaves it as it was (§4.3.3: it is not ended).
     private async Task RestartAsync(HttpContext context, Resource session, PeerSession peer, TrickleIceFragment fragment, string ifMatch)
     {
         var response = context.Response;
         if (ifMatch.Length == 0)
         {
             await PlainAsync(response, StatusCodes.Status428PreconditionRequired,
-                "an ICE restart (a new a=ice-ufrag) must be sent with If-Match: \"*\" (RFC 9725 §4.3.2)").ConfigureAwait(false);
+                "an ICE restart (a new a=ice-ufrag) must be sent with If-Match: \"*\" (RFC 9725 §4.3.3)").ConfigureAwait(false);
             return;
         }
 

@@ -9,7 +9,7 @@ namespace EmsSharp.Server.Tests.Delivery.Whep;
 
 /// <summary>
 /// The WHEP listener's HTTP rules (RFC 9725 §4, draft-ietf-wish-whep): what it refuses, with which status and in plain
-/// words, before any session exists, and a session's ICE restart (§4.3.2). Playing over it is in the interop tests
+/// words, before any session exists, and a session's ICE restart (§4.3.3). Playing over it is in the interop tests
 /// (aiortc, Chromium).
 /// </summary>
 public sealed class WhepEndpointTests
@@ -118,7 +118,7 @@ public sealed class WhepEndpointTests
             var location = created.Headers.Location!.OriginalString;
             var answer = await created.Content.ReadAsStringAsync();
 
-            // RFC 9725 §4.3.2: the player's new ufrag, pwd and candidates under If-Match: "*".
+            // RFC 9725 §4.3.3: the player's new ufrag, pwd and candidates under If-Match: "*".
             using var restart = new HttpRequestMessage(HttpMethod.Patch, location)
             {
                 Content = new StringContent("a=ice-ufrag:efgh\r\na=ice-pwd:efghijklmnopqrstuvwxyz01\r\n" +

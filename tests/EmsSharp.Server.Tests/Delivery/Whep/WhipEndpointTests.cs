@@ -76,13 +76,13 @@ public sealed class WhipEndpointTests
         Assert.True(hub.TryGetStream("live/cam3", out var live));
         await AssertStatusAsync(http, HttpMethod.Post, "/live/cam3/whip", Sdp(Offer), null, HttpStatusCode.Conflict, "another publisher");
 
-        // A trickled candidate is taken (RFC 9725 §4.3.1), under the session's entity tag or none.
+        // A trickled candidate is taken (RFC 9725 §4.3.2), under the session's entity tag or none.
         var id = location[^32..];
         await AssertPatchAsync(http, location, "a=ice-ufrag:abcd\r\na=candidate:2 1 udp 2122260222 127.0.0.1 40001 typ host\r\n", null,
             HttpStatusCode.NoContent, string.Empty);
         await AssertPatchAsync(http, location, "a=ice-ufrag:abcd\r\n", $"\"{id}\"", HttpStatusCode.NoContent, string.Empty);
 
-        // An ICE restart (§4.3.2): a new ufrag, with its pwd, under If-Match: "*".
+        // An ICE restart (§4.3.3): a new ufrag, with its pwd, under If-Match: "*".
         const string restart = "a=ice-ufrag:efgh\r\na=ice-pwd:efghijklmnopqrstuvwxyz01\r\n" +
             "a=candidate:3 1 udp 2122260221 127.0.0.1 40002 typ host\r\n";
         await AssertPatchAsync(http, location, restart, null, HttpStatusCode.PreconditionRequired, "must be sent with If-Match: \"*\"");
