@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using EmsSharp.Load.Viewers;
+using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Srtp;
 using EmsSharp.WebRtc;
@@ -106,6 +107,31 @@ public class ViewerReceiveTests
         Assert.True(receiver.TryPollTransmit(out _));
         Assert.False(receiver.TryPollTransmit(out _));
         Assert.False(receiver.Receive(Convert.FromHexString("81c80006"), Now, 0, out _)); // the server's RTCP: not counted
+    }
+
+    [Fact]
+    public void Receiver_ReportsTheLastSenderReportAndTheDelaySince_SoTheServerMeasuresTheRoundTrip()
+    {
+        using var sender = Context();
+        using var receiver = Receiver(checkEvery: 16);
+        Assert.True(receiver.Receive(Protect(sender, 1, Video, Idr), Now, 0, out _));
+        const ulong ntp = 0xE5A1_2345_6789_ABCDUL;
+        byte[] sr = new byte[128];
+        Assert.True(new RtcpSenderReport { Ssrc = ServerSsrc, NtpTimestamp = ntp, RtpTimestamp = 3000 }.TryWrite(sr, out int written));
+        Assert.True(sender.TryProtectRtcp(sr, written, out int protectedLength));
+        Assert.False(receiver.Receive(sr.AsSpan(0, protectedLength), Now, 0, out _)); // RTCP is not a counted packet
+
+        // The report due a second in: LSR is the middle 32 bits of the SR's NTP time, DLSR the 0.5 s since it came.
+        Assert.True(receiver.Receive(Protect(sender, 2, Video, Slice), Now + TimeSpan.FromSeconds(0.5), 0, out _));
+        Assert.True(receiver.Receive(Protect(sender, 3, Video, Slice), TimeSpan.FromSeconds(1), 0, out _));
+        Assert.True(receiver.TryPollTransmit(out ReadOnlySpan<byte> report));
+        byte[] clear = report.ToArray();
+        using var viewerKeys = SrtpContext.FromMasterKey(SrtpProtectionProfile.Aes128CmHmacSha1_80, new byte[16], new byte[14]);
+        Assert.True(viewerKeys.TryUnprotectRtcp(clear, clear.Length, out int length));
+        Assert.True(RtcpReceiverReport.TryRead(clear.AsSpan(0, length), out RtcpReceiverReport rr, out _));
+        RtcpReportBlock block = Assert.Single(rr.ReportBlocks);
+        Assert.Equal(0x2345_6789u, block.LastSenderReport);
+        Assert.Equal(32768u, block.DelaySinceLastSenderReport);
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace EmsSharp.Load.Viewers;
 /// One viewer's srtp receive side, sans-IO: per-SSRC sequence accounting of every packet from its clear RTP header
 /// (RFC 3550 §A.1), SRTP authentication and decryption (RFC 3711 §3.3) of a sample (<see cref="SrtpSampler"/>: all
 /// until the first IDR, then one in N), generic NACK for gaps (RFC 4585 §6.2.1) and a receiver report about every
-/// second (RFC 3550 §6.4.2), both drained with <see cref="TryPollTransmit"/>. Time is an input. One owner: whichever
+/// second (RFC 3550 §6.4.2) with LSR and DLSR from the server's sender reports (so the server measures the round trip),
+/// both drained with <see cref="TryPollTransmit"/>. Time is an input. One owner: whichever
 /// thread delivers the viewer's RTP (a pool receive thread, or the session's worker). No allocation per packet; only a NACK
 /// or a report allocates its RTCP object.
 /// </summary>
@@ -28,6 +29,8 @@ internal sealed class SrtpReceiver : IDisposable
     private readonly int _dropEveryNthVideoPacket;
     private readonly RtpSequenceTracker?[] _trackers = new RtpSequenceTracker?[MaxTrackedSsrcs];
     private readonly bool[] _trackerIsVideo = new bool[MaxTrackedSsrcs];
+    private readonly uint[] _lastSenderReport = new uint[MaxTrackedSsrcs];
+    private readonly TimeSpan[] _lastSenderReportAt = new TimeSpan[MaxTrackedSsrcs];
     private readonly byte[] _rtp = new byte[MaxDatagram];
     private readonly byte[] _outbox = new byte[2 * MaxDatagram]; // a NACK and a report at most per packet
     private readonly int[] _outboxLengths = new int[2];
@@ -114,8 +117,18 @@ internal sealed class SrtpReceiver : IDisposable
     {
         firstKeyframe = false;
         // RFC 5761 §4: the server's sender reports share the port; only RTP is counted.
-        if (RtcpPacketType.IsRtcp(datagram) || datagram.Length > _rtp.Length
-            || !RtpHeader.TryRead(datagram, out RtpHeader header, out _))
+        if (datagram.Length > _rtp.Length)
+        {
+            return false;
+        }
+
+        if (RtcpPacketType.IsRtcp(datagram))
+        {
+            TakeSenderReports(datagram, now);
+            return false;
+        }
+
+        if (!RtpHeader.TryRead(datagram, out RtpHeader header, out _))
         {
             return false;
         }
@@ -163,7 +176,7 @@ internal sealed class SrtpReceiver : IDisposable
         if (now - _lastReport >= ReportInterval)
         {
             _lastReport = now;
-            QueueReceiverReport();
+            QueueReceiverReport(now);
         }
 
         return true;
@@ -252,8 +265,38 @@ internal sealed class SrtpReceiver : IDisposable
         }
     }
 
-    // RFC 3550 §6.4.2: one block per source; jitter and LSR/DLSR are left 0 (nobody here needs them).
-    private void QueueReceiverReport()
+    // RFC 3550 §6.4.1: a sender report's middle 32 NTP bits and when it came, for the next report's LSR and DLSR (about one
+    // a second per source: every one is unprotected, unlike the sampled RTP).
+    private void TakeSenderReports(ReadOnlySpan<byte> datagram, TimeSpan now)
+    {
+        datagram.CopyTo(_rtp);
+        if (!_remote.TryUnprotectRtcp(_rtp, datagram.Length, out int length)
+            || !RtcpCompoundPacket.TryRead(_rtp.AsSpan(0, length), out RtcpCompoundPacket compound, out _))
+        {
+            return;
+        }
+
+        foreach (RtcpPacket packet in compound.Packets)
+        {
+            if (packet is not RtcpSenderReport sr)
+            {
+                continue;
+            }
+
+            for (int i = 0; i < _trackers.Length && _trackers[i] is { } tracker; i++)
+            {
+                if (tracker.Ssrc == sr.Ssrc)
+                {
+                    _lastSenderReport[i] = NtpTimestamp.ToCompact(sr.NtpTimestamp);
+                    _lastSenderReportAt[i] = now;
+                }
+            }
+        }
+    }
+
+    // RFC 3550 §6.4.2: one block per source; jitter is left 0 (nobody here needs it); LSR 0 and DLSR 0 before a sender
+    // report of the source came.
+    private void QueueReceiverReport(TimeSpan now)
     {
         int sources = 0;
         while (sources < _trackers.Length && _trackers[sources] is not null)
@@ -265,7 +308,9 @@ internal sealed class SrtpReceiver : IDisposable
         for (int i = 0; i < sources; i++)
         {
             RtpSequenceTracker tracker = _trackers[i]!;
-            blocks[i] = new RtcpReportBlock(tracker.Ssrc, 0, (int)Math.Min(tracker.Lost, int.MaxValue), tracker.ExtendedHighest, 0, 0, 0);
+            uint delay = _lastSenderReport[i] == 0 ? 0 : (uint)Math.Min(uint.MaxValue, (now - _lastSenderReportAt[i]).TotalSeconds * 65536);
+            blocks[i] = new RtcpReportBlock(tracker.Ssrc, 0, (int)Math.Min(tracker.Lost, int.MaxValue), tracker.ExtendedHighest, 0,
+                _lastSenderReport[i], delay);
         }
 
         Queue(new RtcpReceiverReport { Ssrc = _ssrc, ReportBlocks = blocks }.TryWrite);
