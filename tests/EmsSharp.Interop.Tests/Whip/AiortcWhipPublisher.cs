@@ -9,7 +9,7 @@ namespace EmsSharp.Interop.Tests.Whip;
 
 /// <summary>
 /// tests/python/whip_publish.py running: a WHIP publisher on aiortc (Debian's python3-aiortc, a WebRTC stack we did
-/// not write) that POSTs its offer, sends a generated test pattern (H.264) and silent audio (Opus) for a while, then
+/// not write) that POSTs its offer, sends a generated test pattern (H.264) and a 440 Hz tone (Opus) for a while, then
 /// DELETEs its session. Its events (one JSON object a line) are read as they come.
 /// </summary>
 internal sealed class AiortcWhipPublisher : IAsyncDisposable

@@ -129,14 +129,32 @@ public sealed class WhipInteropTests(ITestOutputHelper output)
             output.WriteLine($"srtp audio: {audio.GetProperty("audioPacketsReceived")} packets");
             await srtp.CloseAsync();
 
-            // fmp4: the video (its muxer carries AAC audio only, so the Opus is left out).
+            // fmp4: the video and the Opus in its 'Opus' sample entry, which the player names 'opus' in its MSE type.
             var fmp4 = await rig.OpenPlayerAsync("cam1", "fmp4");
             var played = await PlaybackRig.WaitForStatsAsync(fmp4, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
             Assert.Equal("playing", played.GetProperty("state").GetString());
+            var mime = await fmp4.EvaluateAsync<string>("() => window.player.fmp4.getStats().mime");
+            Assert.Matches("^video/mp4; codecs=\"avc1\\.[0-9A-Fa-f]{6},opus\"$", mime);
+
+            // Chromium's decoder takes the Opus: the bytes it decoded for the media element (HTMLMediaElement's
+            // webkitAudioDecodedByteCount) keep growing while it plays.
+            var first = await WaitForAudioDecodedAsync(fmp4, 0);
+            var later = await WaitForAudioDecodedAsync(fmp4, first);
+            output.WriteLine($"fmp4 {mime}: {first} then {later} audio bytes decoded");
+            Assert.True(await fmp4.EvaluateAsync<double>("() => window.player.o.video.currentTime") > 0);
         }
         finally
         {
             output.WriteLine(publisher.Log);
         }
+    }
+
+    // Until the page's media element has decoded more than <paramref name="than"/> audio bytes (Chromium's count).
+    private static async Task<long> WaitForAudioDecodedAsync(Microsoft.Playwright.IPage page, long than)
+    {
+        var handle = await page.WaitForFunctionAsync(
+            "than => { const n = window.player.o.video.webkitAudioDecodedByteCount; return n > than ? n : false; }",
+            than, new Microsoft.Playwright.PageWaitForFunctionOptions { Timeout = 20_000 });
+        return (long)await handle.JsonValueAsync<double>();
     }
 }
