@@ -9,6 +9,7 @@ using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Rtsp;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Protocols.Srtp;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Ingest;
 using EmsSharp.WebRtc;
@@ -20,7 +21,8 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// publishes what arrives into its <see cref="LiveStream"/> through an <see cref="RtpTrackIngest"/> per answered
 /// payload type (H.264 RFC 6184, Opus RFC 7587, G.711), as an RTSP publisher's tracks are. It asks for a keyframe
 /// (RTCP PLI, RFC 4585 §6.3.1) until the stream has one, and sends receiver reports (RFC 3550 §6.4.2) once a second
-/// of media. All media and RTCP work runs on the session's worker, which hands it the packets.
+/// of media. All media and RTCP work runs on the session's worker, which hands it the packets. From its offer until it
+/// closes it is listed as a connection (listConnections) carrying its stream, as an RTMP or RTSP publisher's socket is.
 /// </summary>
 internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 {
@@ -41,6 +43,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     private readonly byte[] _packet = new byte[MaxPacketLength];
     private readonly byte[] _rtcp = new byte[MaxRtcpOut];
     private PeerSession? _peer;
+    private Connection? _connection;
     private SrtpContext? _local;
     private SrtpContext? _remote;
     private long _lastReport;
@@ -92,6 +95,8 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         }
 
         _peer = peer;
+        _connection = _room.Resources.Connections.Open(PeerConnectionListing.Create(port, () => _peer, dataChannels: false));
+        _connection.AttachStream(Stream.Id);
         peer.StateChanged += OnStateChanged;
         peer.DtlsConnected += OnDtlsConnected;
         peer.RtpOrRtcpReceived += OnRtpOrRtcp;
@@ -127,6 +132,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         Interlocked.Exchange(ref _closed, 1);
         if (_peer is { } peer)
             await peer.DisposeAsync().ConfigureAwait(false); // the worker calls none of this session's handlers after it
+        _connection?.Dispose();
         Stream.Dispose();
         _local?.Dispose();
         _remote?.Dispose();
@@ -185,6 +191,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     {
         if (_remote is not { } remote)
             return;
+        _connection!.AddReceived(packet.Length);
         if (packet.Length > MaxPacketLength)
         {
             DroppedPackets++;
@@ -256,7 +263,10 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     private void Send(PeerSession peer, RtcpPacket packet)
     {
         if (_local is { } local && packet.TryWrite(_rtcp, out var written) && local.TryProtectRtcp(_rtcp, written, out var length))
+        {
             peer.SendRtpOrRtcp(_rtcp.AsSpan(0, length));
+            _connection!.AddSent(length);
+        }
     }
 
     private Track? FindTrack(uint ssrc)
