@@ -38,17 +38,23 @@ internal sealed class AiortcWhipPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts publishing to <paramref name="url"/> for <paramref name="seconds"/> once connected.</summary>
-    public static AiortcWhipPublisher Start(string url, int seconds, string? token = null)
+    /// <summary>
+    /// Starts publishing to <paramref name="url"/> for <paramref name="seconds"/> once connected; inside the namespace of
+    /// <paramref name="link"/> when one is given.
+    /// </summary>
+    public static AiortcWhipPublisher Start(string url, int seconds, string? token = null, LossyLink? link = null)
     {
         if (!File.Exists(Python))
             throw new FileNotFoundException("/usr/bin/python3 with python3-aiortc is required (scripts/setup installs it)", Python);
-        var info = new ProcessStartInfo(Python)
+        string[] command = link is null ? [Python] : [.. link.Exec(), Python];
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in command.Skip(1))
+            info.ArgumentList.Add(part);
         info.ArgumentList.Add(Path.Combine(PlaybackRig.FindRepositoryRoot(), "tests", "python", "whip_publish.py"));
         info.ArgumentList.Add(url);
         info.ArgumentList.Add("--seconds");
