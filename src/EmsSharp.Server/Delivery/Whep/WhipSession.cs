@@ -24,8 +24,9 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// (RFC 4585 §6.2.1) for the missing ones, and a PLI (§6.3.1) for a keyframe when one is given up on. It also asks for a
 /// keyframe until the stream has one, and sends receiver reports (RFC 3550 §6.4.2) once a second of media. All media and
 /// RTCP work runs on the session's worker, which hands it the packets; the session has no timer of its own, so NACK
-/// and give-up deadlines are checked on each packet it receives (audio every 20 ms, video more often). From its offer until it
-/// closes it is listed as a connection (listConnections) carrying its stream, as an RTMP or RTSP publisher's socket is.
+/// and give-up deadlines are checked on each packet it receives (audio every 20 ms, video more often). From its offer
+/// until it closes it is listed as a connection (listConnections) carrying its stream, as an RTMP or RTSP publisher's
+/// socket is.
 /// </summary>
 internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 {
@@ -46,6 +47,8 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     private readonly uint _ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
     // By payload type: made once from the answer, before any media can come, and only read after.
     private IReadOnlyDictionary<int, Track> _tracks = new Dictionary<int, Track>();
+    // The video tracks of _tracks (made and read as it is): walked on every packet, without an enumerator to allocate.
+    private Track[] _videoTracks = [];
     private readonly byte[] _packet = new byte[MaxPacketLength];
     private readonly byte[] _rtcp = new byte[MaxRtcpOut];
     private PeerSession? _peer;
@@ -149,7 +152,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         if (_peer is { } peer)
             await peer.DisposeAsync().ConfigureAwait(false); // the worker calls none of this session's handlers after it
         _connection?.Dispose();
-        foreach (var track in Volatile.Read(ref _tracks).Values)
+        foreach (var track in Volatile.Read(ref _videoTracks))
             track.Recovery?.Dispose();
         Stream.Dispose();
         _local?.Dispose();
@@ -183,8 +186,9 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
             tracks[description.PayloadType] = new Track(ingest, ingest.IsVideo ? new RtpLossRecovery() : null);
         }
 
+        Volatile.Write(ref _videoTracks, [.. tracks.Values.Where(static t => t.Ingest.IsVideo)]);
         Volatile.Write(ref _tracks, tracks); // read on the session's worker
-        return tracks.Values.Any(static t => t.Ingest.IsVideo);
+        return _videoTracks.Length > 0;
     }
 
     // On the session's worker: DTLS gave the keys; SRTP from now on (RFC 5764 §4.2).
@@ -262,7 +266,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     // due), then a receiver report when one is due.
     private void RecoverAndReport(PeerSession peer, long now)
     {
-        foreach (var track in Volatile.Read(ref _tracks).Values)
+        foreach (var track in Volatile.Read(ref _videoTracks))
         {
             if (track.Recovery is { } recovery && track.Stats is { } stats)
                 Recover(peer, track, recovery, stats.Ssrc, now);
