@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""A WHIP publisher on aiortc (an independent WebRTC stack): offers to send a generated test pattern (and silent
-audio), POSTs the offer to a WHIP endpoint (RFC 9725), sends for a while, then DELETEs its session.
+"""A WHIP publisher on aiortc (an independent WebRTC stack): offers to send a generated test pattern (and a 440 Hz
+tone, Opus-encoded by aiortc), POSTs the offer to a WHIP endpoint (RFC 9725), sends for a while, then DELETEs its session.
 
 Prints one JSON object per line: {"event": "answered", ...} after the POST, {"event": "connected", ...} once the
 peer connection is up, {"event": "published", ...} when the time is over, {"event": "deleted", ...} after the
@@ -9,7 +9,9 @@ endpoint did not answer 201. Exit code 0 when everything went as asked, 1 otherw
 """
 import argparse
 import asyncio
+import math
 import sys
+from array import array
 
 import av
 from aiortc import RTCPeerConnection, VideoStreamTrack
@@ -42,12 +44,28 @@ class TestPattern(VideoStreamTrack):
         return frame
 
 
+class Tone(AudioStreamTrack):
+    """A 440 Hz sine at a quarter of full scale: the base class paces the 20 ms frames, this fills them."""
+
+    def __init__(self):
+        super().__init__()
+        self.samples = 0
+
+    async def recv(self):
+        frame = await super().recv()
+        rate, count = frame.sample_rate, frame.samples
+        wave = array("h", (int(8192 * math.sin(2 * math.pi * 440 * (self.samples + i) / rate)) for i in range(count)))
+        frame.planes[0].update(wave.tobytes())
+        self.samples += count
+        return frame
+
+
 async def publish(args):
     pc = RTCPeerConnection()
     video = TestPattern()
     pc.addTransceiver(video, direction="sendonly")
     if not args.no_audio:
-        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        pc.addTransceiver(Tone(), direction="sendonly")
     connected = asyncio.Event()
     ended = asyncio.Event()
 

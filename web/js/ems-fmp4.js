@@ -53,7 +53,7 @@
   function type4(b, i) { return String.fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3]); }
 
   // Finds the body of the first box of a given type by walking the containers on the way (ISO/IEC 14496-12).
-  var CONTAINERS = { moov: 8, trak: 8, mdia: 8, minf: 8, stbl: 8, stsd: 16, avc1: 86, mp4a: 36 };
+  var CONTAINERS = { moov: 8, trak: 8, mdia: 8, minf: 8, stbl: 8, stsd: 16, avc1: 86, mp4a: 36, Opus: 36 };
   function findBox(b, start, end, wanted) {
     var i = start;
     while (i + 8 <= end) {
@@ -187,8 +187,13 @@
       codecs.push('avc1.' + hex2(p[0]) + hex2(p[1]) + hex2(p[2]));
     }
     if (mask & 2) {
-      var esds = findBox(init, 0, init.length, 'esds');
-      codecs.push('mp4a.40.' + (esds ? aacObjectType(init, esds) : 2));
+      // Opus: the 'Opus' sample entry with its 'dOps' box ("Encapsulation of Opus in ISO Base Media File Format" §4.3),
+      // which MSE names 'opus'; else AAC, mp4a.40.<object type> from the esds.
+      if (findBox(init, 0, init.length, 'dOps')) { codecs.push('opus'); }
+      else {
+        var esds = findBox(init, 0, init.length, 'esds');
+        codecs.push('mp4a.40.' + (esds ? aacObjectType(init, esds) : 2));
+      }
     }
     if (codecs.length === 0) { this._fail(new Error('HEADER_MOOV announces no track')); return; }
     this.stats.mime = ((mask & 1) ? 'video' : 'audio') + '/mp4; codecs="' + codecs.join(',') + '"';

@@ -1,23 +1,38 @@
 using EmsSharp.Media.Aac;
+using EmsSharp.Media.Opus;
 
 namespace EmsSharp.Media.Fmp4;
 
-/// <summary>An AAC track for the muxer: the raw AudioSpecificConfig; timescale = sampling frequency.</summary>
+/// <summary>
+/// An audio track for the muxer: AAC (its AudioSpecificConfig; timescale = sampling frequency) or Opus (its identification
+/// header; timescale 48000, as "Encapsulation of Opus in ISO Base Media File Format" §4.3.1 recommends and RTP's Opus
+/// clock is).
+/// </summary>
 public sealed class Fmp4AudioTrack
 {
-    private Fmp4AudioTrack(AudioSpecificConfig config) => Config = config;
+    private Fmp4AudioTrack(AudioSpecificConfig? aac, OpusHeader? opus)
+    {
+        Aac = aac;
+        Opus = opus;
+    }
 
     /// <summary>track_ID used in the init segment and fragments.</summary>
     public const uint TrackId = 2;
 
-    /// <summary>The parsed AudioSpecificConfig (its <see cref="AudioSpecificConfig.Raw"/> goes into esds).</summary>
-    public AudioSpecificConfig Config { get; }
+    /// <summary>The Opus timescale: every Opus stream decodes at 48 kHz (RFC 6716 §2).</summary>
+    public const uint OpusTimescale = 48_000;
 
-    /// <summary>Media timescale: DTS are in 1/SamplingFrequency s.</summary>
-    public uint Timescale => (uint)Config.SamplingFrequency;
+    /// <summary>The parsed AudioSpecificConfig of an AAC track (its <see cref="AudioSpecificConfig.Raw"/> goes into esds); null for Opus.</summary>
+    public AudioSpecificConfig? Aac { get; }
 
-    /// <summary>Channel count for the sample entry (2 when the config defers to a PCE).</summary>
-    public int ChannelCount => Config.ChannelConfiguration switch
+    /// <summary>The identification header of an Opus track (it becomes the dOps box); null for AAC.</summary>
+    public OpusHeader? Opus { get; }
+
+    /// <summary>Media timescale: DTS are in 1/SamplingFrequency s for AAC, 1/48000 s for Opus.</summary>
+    public uint Timescale => Aac is { } aac ? (uint)aac.SamplingFrequency : OpusTimescale;
+
+    /// <summary>Channel count for the sample entry (for AAC 2 when the config defers to a PCE).</summary>
+    public int ChannelCount => Aac is null ? Opus!.ChannelCount : Aac.ChannelConfiguration switch
     {
         0 => 2,
         7 => 8,
@@ -25,10 +40,16 @@ public sealed class Fmp4AudioTrack
         _ => 2,
     };
 
-    /// <summary>mp4a.40.&lt;object type&gt;.</summary>
-    public string CodecString => Config.CodecString;
+    /// <summary>
+    /// A sample's duration in the timescale when nothing follows it to tell: an AAC frame, or 20 ms of Opus (the frame
+    /// duration WebRTC senders use; RFC 7587 §4.2 leaves it to the sender).
+    /// </summary>
+    public int SamplesPerFrame => Aac?.SamplesPerFrame ?? 960;
 
-    /// <summary>Builds a track from AudioSpecificConfig bytes. False when they do not parse.</summary>
+    /// <summary>The RFC 6381 codecs parameter: mp4a.40.&lt;object type&gt;, or <c>opus</c> (as MSE names it).</summary>
+    public string CodecString => Aac?.CodecString ?? "opus";
+
+    /// <summary>Builds an AAC track from AudioSpecificConfig bytes. False when they do not parse.</summary>
     public static bool TryCreate(ReadOnlySpan<byte> audioSpecificConfig, out Fmp4AudioTrack track)
     {
         track = null!;
@@ -37,7 +58,36 @@ public sealed class Fmp4AudioTrack
             return false;
         }
 
-        track = new Fmp4AudioTrack(config);
+        track = new Fmp4AudioTrack(config, null);
+        return true;
+    }
+
+    /// <summary>
+    /// Builds an Opus track from the stream's identification header (RFC 7845 §5.1) or, when it has none (WebRTC's RTP
+    /// carries none), from its channel count with <see cref="OpusHeader.DefaultPreSkip"/>. False when a header is there
+    /// but does not parse, or there is none and the channel count is not 1 or 2.
+    /// </summary>
+    public static bool TryCreateOpus(ReadOnlySpan<byte> opusHead, int channelCount, out Fmp4AudioTrack track)
+    {
+        track = null!;
+        OpusHeader header;
+        if (!opusHead.IsEmpty)
+        {
+            if (!OpusHeader.TryRead(opusHead, out header, out _))
+            {
+                return false;
+            }
+        }
+        else if (channelCount is 1 or 2)
+        {
+            header = OpusHeader.CreateDefault(channelCount);
+        }
+        else
+        {
+            return false;
+        }
+
+        track = new Fmp4AudioTrack(null, header);
         return true;
     }
 }

@@ -1,3 +1,6 @@
+using EmsSharp.Media.Aac;
+using EmsSharp.Media.Opus;
+
 namespace EmsSharp.Media.Fmp4;
 
 /// <summary>
@@ -8,7 +11,7 @@ namespace EmsSharp.Media.Fmp4;
 /// moov
 ///   mvhd                      timescale 1000, duration 0, next_track_ID 3
 ///   trak (video, id 1)        tkhd, mdia(mdhd 90000, hdlr vide, minf(vmhd, dinf/dref/url, stbl(stsd avc1+avcC, stts, stsc, stsz, stco)))
-///   trak (audio, id 2)        tkhd, mdia(mdhd rate, hdlr soun, minf(smhd, dinf/dref/url, stbl(stsd mp4a+esds, ...)))
+///   trak (audio, id 2)        tkhd, mdia(mdhd rate, hdlr soun, minf(smhd, dinf/dref/url, stbl(stsd mp4a+esds or Opus+dOps, ...)))
 ///   mvex                      trex per track
 /// </code>
 /// Built once per stream, so it returns a new array.
@@ -26,7 +29,7 @@ public static class Fmp4InitSegment
             throw new ArgumentException("At least one track is required.", nameof(video));
         }
 
-        var scratch = new byte[2048 + (video?.AvcC.Length ?? 0) + (audio?.Config.Raw.Length ?? 0)];
+        var scratch = new byte[2048 + (video?.AvcC.Length ?? 0) + (audio is null ? 0 : Math.Max(AudioSpecificConfig.MaxSize, OpusHeader.MaxSize))];
         var w = new BoxWriter(scratch);
 
         // §4.3 FileTypeBox.
@@ -168,9 +171,13 @@ public static class Fmp4InitSegment
         {
             WriteAvc1(ref w, video);
         }
+        else if (audio!.Opus is { } opus)
+        {
+            WriteOpus(ref w, opus);
+        }
         else
         {
-            WriteMp4a(ref w, audio!);
+            WriteMp4a(ref w, audio);
         }
 
         w.EndBox(stsd);
@@ -217,15 +224,9 @@ public static class Fmp4InitSegment
     private static void WriteMp4a(ref BoxWriter w, Fmp4AudioTrack audio)
     {
         var mp4a = w.BeginBox(BoxWriter.FourCc("mp4a"));
-        w.WriteZeros(6); // reserved
-        w.WriteUInt16(1); // data_reference_index
-        w.WriteZeros(8); // reserved
-        w.WriteUInt16((ushort)audio.ChannelCount);
-        w.WriteUInt16(16); // samplesize
-        w.WriteUInt32(0); // pre_defined, reserved
-        w.WriteUInt32(audio.Timescale > ushort.MaxValue ? 0 : audio.Timescale << 16); // samplerate 16.16
+        WriteAudioSampleEntryFields(ref w, audio.ChannelCount, audio.Timescale);
 
-        var asc = audio.Config.Raw;
+        var asc = audio.Aac!.Raw;
         var esds = w.BeginFullBox(BoxWriter.FourCc("esds"), 0, 0);
         // ES_Descriptor (tag 3): ES_ID, flags, DecoderConfigDescriptor (tag 4), SLConfigDescriptor (tag 6).
         var decoderSpecificLength = 2 + asc.Length;
@@ -249,6 +250,43 @@ public static class Fmp4InitSegment
         w.WriteByte(2);
         w.EndBox(esds);
         w.EndBox(mp4a);
+    }
+
+    // "Encapsulation of Opus in ISO Base Media File Format" (opus-codec.org/docs/opus_in_isobmff.html) §4.3.1: the
+    // AudioSampleEntry 'Opus' with channelcount = OutputChannelCount, samplesize 16 and samplerate 48000 << 16, holding
+    // the OpusSpecificBox 'dOps' of §4.3.2: the OpusHead fields (RFC 7845 §5.1) without its magic, big-endian, Version 0.
+    private static void WriteOpus(ref BoxWriter w, OpusHeader opus)
+    {
+        var entry = w.BeginBox(BoxWriter.FourCc("Opus"));
+        WriteAudioSampleEntryFields(ref w, opus.ChannelCount, Fmp4AudioTrack.OpusTimescale);
+        var dOps = w.BeginBox(BoxWriter.FourCc("dOps"));
+        w.WriteByte(0); // Version
+        w.WriteByte((byte)opus.ChannelCount); // OutputChannelCount
+        w.WriteUInt16(opus.PreSkip); // PreSkip
+        w.WriteUInt32(opus.InputSampleRate); // InputSampleRate
+        w.WriteUInt16((ushort)opus.OutputGain); // OutputGain, signed Q7.8
+        w.WriteByte(opus.MappingFamily); // ChannelMappingFamily
+        if (opus.MappingFamily != 0)
+        {
+            w.WriteByte(opus.StreamCount);
+            w.WriteByte(opus.CoupledCount);
+            w.WriteBytes(opus.ChannelMapping); // ChannelMapping[OutputChannelCount]
+        }
+
+        w.EndBox(dOps);
+        w.EndBox(entry);
+    }
+
+    // §12.2.3 AudioSampleEntry: SampleEntry's reserved and data_reference_index, then the audio fields.
+    private static void WriteAudioSampleEntryFields(ref BoxWriter w, int channelCount, uint sampleRate)
+    {
+        w.WriteZeros(6); // reserved
+        w.WriteUInt16(1); // data_reference_index
+        w.WriteZeros(8); // reserved
+        w.WriteUInt16((ushort)channelCount);
+        w.WriteUInt16(16); // samplesize
+        w.WriteUInt32(0); // pre_defined, reserved
+        w.WriteUInt32(sampleRate > ushort.MaxValue ? 0 : sampleRate << 16); // samplerate 16.16
     }
 
     private static void WriteTrex(ref BoxWriter w, uint trackId)

@@ -6,7 +6,7 @@ namespace EmsSharp.Media.Fmp4;
 /// Incremental fragmented-MP4 muxer (ISO/IEC 14496-12 §8.8) for one live stream, sans-IO.
 /// <para>
 /// Input, as the stream hub stores it: video AVCC access units (4-byte lengths) with DTS/PTS in
-/// 90 kHz and a keyframe flag; audio raw AAC frames (no ADTS) with DTS in the sampling rate. Output:
+/// 90 kHz and a keyframe flag; audio raw AAC frames (no ADTS) with DTS in the sampling rate, or Opus packets with DTS in 48 kHz. Output:
 /// <see cref="InitSegment"/> once, then <see cref="Fmp4Fragment"/>s drained with <see cref="TryPollFragment"/>.
 /// </para>
 /// <para>
@@ -113,7 +113,7 @@ public sealed class Fmp4Muxer
         v.Add(accessUnit, relative, pts - _videoOrigin, isKeyframe);
     }
 
-    /// <summary>Adds a raw AAC frame; <paramref name="dts"/> in the audio sampling rate.</summary>
+    /// <summary>Adds a raw AAC frame or an Opus packet; <paramref name="dts"/> in the track's <see cref="Fmp4AudioTrack.Timescale"/>.</summary>
     public void PushAudio(ReadOnlySpan<byte> frame, long dts)
     {
         ReleasePolled();
@@ -170,7 +170,7 @@ public sealed class Fmp4Muxer
     {
         ReleasePolled();
         CompleteLast(_videoSamples, 3000);
-        CompleteLast(_audioSamples, (uint)(_audio?.Config.SamplesPerFrame ?? 1024));
+        CompleteLast(_audioSamples, (uint)(_audio?.SamplesPerFrame ?? 1024));
         _readyVideo = _videoSamples.Count;
         _readyAudio = _audioSamples.Count;
     }

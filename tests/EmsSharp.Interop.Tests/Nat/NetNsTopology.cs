@@ -63,7 +63,7 @@ internal sealed class NetNsTopology : IDisposable
     /// <summary>Builds the topology; a failure part way removes what was made and throws with the command's stderr.</summary>
     public static NetNsTopology Create(NetworkKind ems, NetworkKind viewer)
     {
-        RemoveStale();
+        RemoveStale(Prefix);
         var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Interlocked.Increment(ref s_sequence)}");
         var topology = new NetNsTopology(name, ems, viewer);
         try
@@ -170,23 +170,26 @@ internal sealed class NetNsTopology : IDisposable
 
     private void Ip(params string[] arguments) => HostCommand.Run(_ip, arguments);
 
-    /// <summary>Deletes the namespaces of this prefix whose process is gone (left by a run that crashed).</summary>
-    private static void RemoveStale()
+    /// <summary>
+    /// Deletes the namespaces named <paramref name="prefix"/><c>&lt;pid&gt;-...</c> whose process is gone (left by a run
+    /// that crashed).
+    /// </summary>
+    internal static void RemoveStale(string prefix)
     {
         var ip = HostCommand.Tool("ip");
         foreach (var line in HostCommand.Run(ip, ["netns", "list"]).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var netns = line.Split(' ')[0];
-            if (!netns.StartsWith(Prefix, StringComparison.Ordinal))
+            if (!netns.StartsWith(prefix, StringComparison.Ordinal))
                 continue;
-            var pid = netns[Prefix.Length..].Split('-')[0];
+            var pid = netns[prefix.Length..].Split('-')[0];
             if (pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture) && !Directory.Exists("/proc/" + pid))
                 Delete(ip, netns);
         }
     }
 
     /// <summary>Kills what still runs in the namespace (children of a test, never anything else), then deletes it.</summary>
-    private static void Delete(string ip, string netns)
+    internal static void Delete(string ip, string netns)
     {
         var (_, pids, _) = HostCommand.TryRun(ip, ["netns", "pids", netns]);
         foreach (var pid in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -9,7 +9,7 @@ namespace EmsSharp.Interop.Tests.Whip;
 
 /// <summary>
 /// tests/python/whip_publish.py running: a WHIP publisher on aiortc (Debian's python3-aiortc, a WebRTC stack we did
-/// not write) that POSTs its offer, sends a generated test pattern (H.264) and silent audio (Opus) for a while, then
+/// not write) that POSTs its offer, sends a generated test pattern (H.264) and a 440 Hz tone (Opus) for a while, then
 /// DELETEs its session. Its events (one JSON object a line) are read as they come.
 /// </summary>
 internal sealed class AiortcWhipPublisher : IAsyncDisposable
@@ -38,17 +38,23 @@ internal sealed class AiortcWhipPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts publishing to <paramref name="url"/> for <paramref name="seconds"/> once connected.</summary>
-    public static AiortcWhipPublisher Start(string url, int seconds, string? token = null)
+    /// <summary>
+    /// Starts publishing to <paramref name="url"/> for <paramref name="seconds"/> once connected; inside the namespace of
+    /// <paramref name="link"/> when one is given.
+    /// </summary>
+    public static AiortcWhipPublisher Start(string url, int seconds, string? token = null, LossyLink? link = null)
     {
         if (!File.Exists(Python))
             throw new FileNotFoundException("/usr/bin/python3 with python3-aiortc is required (scripts/setup installs it)", Python);
-        var info = new ProcessStartInfo(Python)
+        string[] command = link is null ? [Python] : [.. link.Exec(), Python];
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in command.Skip(1))
+            info.ArgumentList.Add(part);
         info.ArgumentList.Add(Path.Combine(PlaybackRig.FindRepositoryRoot(), "tests", "python", "whip_publish.py"));
         info.ArgumentList.Add(url);
         info.ArgumentList.Add("--seconds");

@@ -1,18 +1,21 @@
 using EmsSharp.Interop.Tests.Playback;
 using EmsSharp.Interop.Tests.Whep;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Tests.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace EmsSharp.Interop.Tests.Whip;
 
 /// <summary>
-/// WHIP ingest (RFC 9725) on the ems's WHEP listener, published by aiortc (an independent WebRTC stack) and played back
-/// by aiortc over WHEP: what a WHIP publisher sends is a stream of the hub like any other.
+/// WHIP ingest (RFC 9725) on the ems's WHEP listener, published by aiortc (an independent WebRTC stack), through a lossy
+/// link too, and played back by aiortc over WHEP and Chromium: what a WHIP publisher sends is a stream of the hub like
+/// any other.
 /// </summary>
 public sealed class WhipInteropTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
+    private static readonly Uri MetricsPath = new("metrics", UriKind.Relative);
 
     [Fact]
     public async Task Aiortc_publishes_over_whip_aiortc_plays_it_over_whep_and_the_delete_ends_the_stream()
@@ -129,14 +132,79 @@ public sealed class WhipInteropTests(ITestOutputHelper output)
             output.WriteLine($"srtp audio: {audio.GetProperty("audioPacketsReceived")} packets");
             await srtp.CloseAsync();
 
-            // fmp4: the video (its muxer carries AAC audio only, so the Opus is left out).
+            // fmp4: the video and the Opus in its 'Opus' sample entry, which the player names 'opus' in its MSE type.
             var fmp4 = await rig.OpenPlayerAsync("cam1", "fmp4");
             var played = await PlaybackRig.WaitForStatsAsync(fmp4, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
             Assert.Equal("playing", played.GetProperty("state").GetString());
+            var mime = await fmp4.EvaluateAsync<string>("() => window.player.fmp4.getStats().mime");
+            Assert.Matches("^video/mp4; codecs=\"avc1\\.[0-9A-Fa-f]{6},opus\"$", mime);
+
+            // Chromium's decoder takes the Opus: the bytes it decoded for the media element (HTMLMediaElement's
+            // webkitAudioDecodedByteCount) keep growing while it plays.
+            var first = await WaitForAudioDecodedAsync(fmp4, 0);
+            var later = await WaitForAudioDecodedAsync(fmp4, first);
+            output.WriteLine($"fmp4 {mime}: {first} then {later} audio bytes decoded");
+            Assert.True(await fmp4.EvaluateAsync<double>("() => window.player.o.video.currentTime") > 0);
         }
         finally
         {
             output.WriteLine(publisher.Log);
         }
+    }
+
+    [Fact]
+    public async Task Under_loss_the_session_nacks_the_publisher_retransmits_and_chromium_still_plays()
+    {
+        // aiortc publishes from a namespace whose UDP out is dropped at random, 5% (the ems sees it on the host end of the
+        // link: its WebRTC port and WHEP listener on every interface); Chromium plays on loopback, without loss.
+        using var link = LossyLink.Create(probability: 0.05);
+        await using var rig = await PlaybackRig.StartAsync("--WebRtc:BindAddress", "0.0.0.0", "--Metrics:Enabled", "true", "--Metrics:Port", "0");
+        await rig.StartWebrtcAsync();
+        using var metrics = new HttpClient { BaseAddress = new Uri($"http://{rig.Ems.MetricsEndPoint}/") };
+        var before = await PrometheusText.ScrapeAsync(metrics, MetricsPath);
+        await using var publisher = AiortcWhipPublisher.Start($"http://{link.HostAddress}:{rig.Ems.WhepEndPoint!.Port}/cam1/whip", seconds: 60, link: link);
+        try
+        {
+            await publisher.NextAsync("answered", Wait);
+            await publisher.NextAsync("connected", Wait);
+            var fmp4 = await rig.OpenPlayerAsync("cam1", "fmp4");
+            var played = await PlaybackRig.WaitForStatsAsync(fmp4, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
+
+            // The ems NACKed what was lost (RFC 4585 §6.2.1) and aiortc sent it again.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            Dictionary<string, double> now;
+            while (true)
+            {
+                now = await PrometheusText.ScrapeAsync(metrics, MetricsPath);
+                if (Delta(now, before, "ems_whip_nacks_total") > 0 && Delta(now, before, "ems_whip_retransmissions_total") > 0)
+                    break;
+                Assert.True(DateTime.UtcNow < deadline, "no NACK answered within 30 s: " + string.Join(", ", now.Where(p => p.Key.StartsWith("ems_whip", StringComparison.Ordinal))));
+                await Task.Delay(500);
+            }
+
+            output.WriteLine($"NACKs {Delta(now, before, "ems_whip_nacks_total")}, retransmissions {Delta(now, before, "ems_whip_retransmissions_total")}, " +
+                $"given up {Delta(now, before, "ems_whip_packets_lost_total")}");
+
+            // And the picture goes on: another 90 frames decoded (3 s of the 30 fps pattern) with the loss going on.
+            var frames = played.GetProperty("framesDecoded").GetInt32();
+            var later = await PlaybackRig.WaitForStatsAsync(fmp4, s => s.GetProperty("framesDecoded").GetInt32() > frames + 90, TimeSpan.FromSeconds(20), rig);
+            Assert.Equal("playing", later.GetProperty("state").GetString());
+        }
+        finally
+        {
+            output.WriteLine(publisher.Log);
+        }
+    }
+
+    private static double Delta(Dictionary<string, double> now, Dictionary<string, double> before, string name) =>
+        now.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+
+    // Until the page's media element has decoded more than <paramref name="than"/> audio bytes (Chromium's count).
+    private static async Task<long> WaitForAudioDecodedAsync(Microsoft.Playwright.IPage page, long than)
+    {
+        var handle = await page.WaitForFunctionAsync(
+            "than => { const n = window.player.o.video.webkitAudioDecodedByteCount; return n > than ? n : false; }",
+            than, new Microsoft.Playwright.PageWaitForFunctionOptions { Timeout = 20_000 });
+        return (long)await handle.JsonValueAsync<double>();
     }
 }

@@ -6,7 +6,7 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 /// <summary>
 /// Sans-IO: turns one live stream's hub frames into framed §4.2 packets (PROTOCOL.md), once per stream.
 /// Builds the <see cref="Fmp4Muxer"/> from the stream's track configurations and rebuilds it (with a new
-/// HEADER_MOOV packet) when a configuration's bytes change. H.264 video and AAC audio are carried; frames
+/// HEADER_MOOV packet) when a configuration's bytes change. H.264 video and AAC or Opus audio are carried; frames
 /// of other codecs, or before any usable configuration, are dropped and counted.
 /// </summary>
 internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
@@ -57,7 +57,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         {
             muxer.PushVideo(frame.Payload.Span, frame.Dts, frame.Pts, frame.IsKeyframe);
         }
-        else if (frame.Kind == TrackKind.Audio && muxer.Audio is not null && frame.Codec == MediaCodec.Aac)
+        else if (frame.Kind == TrackKind.Audio && muxer.Audio is not null && frame.Codec == _audio!.Codec)
         {
             muxer.PushAudio(frame.Payload.Span, frame.Dts);
         }
@@ -108,6 +108,10 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         if (audio is { Codec: MediaCodec.Aac } && Fmp4AudioTrack.TryCreate(audio.DecoderConfiguration.Span, out var a))
         {
             audioTrack = a;
+        }
+        else if (audio is { Codec: MediaCodec.Opus } && Fmp4AudioTrack.TryCreateOpus(audio.DecoderConfiguration.Span, audio.Channels, out var opus))
+        {
+            audioTrack = opus;
         }
 
         if (videoTrack is null && audioTrack is null)

@@ -200,9 +200,8 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
             _sender = sender;
             _peer = peer;
             // Listed as a connection from its offer until it closes (DisposeAsync removes it).
-            _connection = Resources.Connections.Open(new ConnectionSpec(ConnectionCarrier.Udp, ConnectionStack, Addresses, true)
+            _connection = Resources.Connections.Open(PeerConnectionListing.Create(Resources.Port, () => _peer, Transport == "fmp4") with
             {
-                CurrentCarrier = () => IsTcpPath(_peer?.SelectedPathKind) ? ConnectionCarrier.Tcp : ConnectionCarrier.Udp,
                 Traffic = () => (0, _sender?.Counters.Bytes ?? 0),
             });
         }
@@ -360,20 +359,7 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
         }
     }
 
-    // Far: the browser's end of the selected pair; near: the shared UDP port when that is the pair's path.
-    private (IPEndPoint? Near, IPEndPoint? Far) Addresses()
-    {
-        var peer = _peer;
-        return (peer?.SelectedPathKind == "udp" ? Resources.Port.BoundDriver?.LocalEndPoint : null, peer?.RemoteEndPoint);
-    }
-
-    // EvoStream's WebRTC layers: the carrier, ICE over it, DTLS, SCTP for data channels, the WebRTC connection.
-    private IReadOnlyList<string> ConnectionStack() => IsTcpPath(_peer?.SelectedPathKind)
-        ? Transport == "fmp4" ? ["TCP", "ICET", "IDTLS", "SCTP", "WRTCCNX"] : ["TCP", "ICET", "IDTLS", "WRTCCNX"]
-        : Transport == "fmp4" ? ["UDP", "ICEU", "IDTLS", "SCTP", "WRTCCNX"] : ["UDP", "ICEU", "IDTLS", "WRTCCNX"];
-
-    // ICE-TCP, and a TURN relay reached over TCP or TLS.
-    private static bool IsTcpPath(string? kind) => kind is "tcp" or "turn/tcp" or "turn/tls";
+    private (IPEndPoint? Near, IPEndPoint? Far) Addresses() => PeerConnectionListing.Addresses(Resources.Port, _peer);
 
     private JsonObject Extra() => new()
     {

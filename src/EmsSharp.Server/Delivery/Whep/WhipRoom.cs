@@ -100,7 +100,8 @@ internal sealed partial class WhipRoom : IAsyncDisposable
     private async Task CloseAsync(WhipSession session)
     {
         await session.DisposeAsync().ConfigureAwait(false);
-        LogClosed(_logger, session.PeerId, session.Stream.Name, session.DroppedPackets);
+        LogClosed(_logger, session.PeerId, session.Stream.Name, session.DroppedPackets, session.NacksSent, session.RetransmissionsReceived,
+            session.PacketsLost);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WHIP session {Id} publishes stream {Stream} from {Address}")]
@@ -109,6 +110,7 @@ internal sealed partial class WhipRoom : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "WHIP publisher from {Address} refused: stream {Stream} is published by another")]
     private static partial void LogConflict(ILogger logger, IPAddress address, string stream);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WHIP session {Id} closed; stream {Stream} ended ({Dropped} packets dropped)")]
-    private static partial void LogClosed(ILogger logger, string id, string stream, long dropped);
+    [LoggerMessage(Level = LogLevel.Information, Message = "WHIP session {Id} closed; stream {Stream} ended ({Dropped} packets dropped; " +
+        "{Nacks} NACKs sent, {Retransmissions} retransmissions received, {Lost} video packets given up on)")]
+    private static partial void LogClosed(ILogger logger, string id, string stream, long dropped, long nacks, long retransmissions, long lost);
 }

@@ -9,6 +9,7 @@ using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Rtsp;
 using EmsSharp.Protocols.Sdp;
 using EmsSharp.Protocols.Srtp;
+using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Ingest;
 using EmsSharp.WebRtc;
@@ -18,9 +19,14 @@ namespace EmsSharp.Server.Delivery.Whep;
 /// <summary>
 /// One WHIP publisher (RFC 9725): a <see cref="PeerSession"/> that answers the publisher's offer receiving only, and
 /// publishes what arrives into its <see cref="LiveStream"/> through an <see cref="RtpTrackIngest"/> per answered
-/// payload type (H.264 RFC 6184, Opus RFC 7587, G.711), as an RTSP publisher's tracks are. It asks for a keyframe
-/// (RTCP PLI, RFC 4585 §6.3.1) until the stream has one, and sends receiver reports (RFC 3550 §6.4.2) once a second
-/// of media. All media and RTCP work runs on the session's worker, which hands it the packets.
+/// payload type (H.264 RFC 6184, Opus RFC 7587, G.711), as an RTSP publisher's tracks are. Video goes through an
+/// <see cref="RtpLossRecovery"/> first, as a browser's receiver does: packets in sequence order, generic NACKs
+/// (RFC 4585 §6.2.1) for the missing ones, and a PLI (§6.3.1) for a keyframe when one is given up on. It also asks for a
+/// keyframe until the stream has one, and sends receiver reports (RFC 3550 §6.4.2) once a second of media. All media and
+/// RTCP work runs on the session's worker, which hands it the packets; the session has no timer of its own, so NACK
+/// and give-up deadlines are checked on each packet it receives (audio every 20 ms, video more often). From its offer
+/// until it closes it is listed as a connection (listConnections) carrying its stream, as an RTMP or RTSP publisher's
+/// socket is.
 /// </summary>
 internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 {
@@ -33,18 +39,25 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     private const int MaxPacketLength = 2048;
     private const int MaxRtcpOut = 512;
 
+    // Sequence numbers one generic NACK names at most: 100 entries of 4 bytes at worst, within MaxRtcpOut.
+    private const int MaxNackedPerMessage = 100;
+
     private readonly WhipRoom _room;
     private readonly ILogger _logger;
     private readonly uint _ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
     // By payload type: made once from the answer, before any media can come, and only read after.
     private IReadOnlyDictionary<int, Track> _tracks = new Dictionary<int, Track>();
+    // The video tracks of _tracks (made and read as it is): walked on every packet, without an enumerator to allocate.
+    private Track[] _videoTracks = [];
     private readonly byte[] _packet = new byte[MaxPacketLength];
     private readonly byte[] _rtcp = new byte[MaxRtcpOut];
     private PeerSession? _peer;
+    private Connection? _connection;
     private SrtpContext? _local;
     private SrtpContext? _remote;
     private long _lastReport;
     private long? _lastKeyframeRequest;
+    private long _connectedAt;
     private int _closed;
 
     public WhipSession(WhipRoom room, string id, LiveStream stream, IPAddress address, ILogger logger)
@@ -66,6 +79,15 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
 
     /// <summary>RTP packets dropped: not authenticated, not RTP, or of no answered payload type.</summary>
     public long DroppedPackets { get; private set; }
+
+    /// <summary>Generic NACK messages sent for the video's missing packets.</summary>
+    public long NacksSent { get; private set; }
+
+    /// <summary>Video packets that filled a gap after they were NACKed: the publisher's retransmissions.</summary>
+    public long RetransmissionsReceived { get; private set; }
+
+    /// <summary>Missing video packets given up on (each then asks for a keyframe).</summary>
+    public long PacketsLost { get; private set; }
 
     private TimeProvider Time => _room.Resources.Time;
 
@@ -92,6 +114,8 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         }
 
         _peer = peer;
+        _connection = _room.Resources.Connections.Open(PeerConnectionListing.Create(port, () => _peer, dataChannels: false));
+        _connection.AttachStream(Stream.Id);
         peer.StateChanged += OnStateChanged;
         peer.DtlsConnected += OnDtlsConnected;
         peer.RtpOrRtcpReceived += OnRtpOrRtcp;
@@ -127,6 +151,9 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         Interlocked.Exchange(ref _closed, 1);
         if (_peer is { } peer)
             await peer.DisposeAsync().ConfigureAwait(false); // the worker calls none of this session's handlers after it
+        _connection?.Dispose();
+        foreach (var track in Volatile.Read(ref _videoTracks))
+            track.Recovery?.Dispose();
         Stream.Dispose();
         _local?.Dispose();
         _remote?.Dispose();
@@ -156,11 +183,12 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
             if (!RtpTrackIngest.TryCreate(description, out var ingest, out _))
                 continue;
             ingest.Attach(Stream);
-            tracks[description.PayloadType] = new Track(ingest);
+            tracks[description.PayloadType] = new Track(ingest, ingest.IsVideo ? new RtpLossRecovery() : null);
         }
 
+        Volatile.Write(ref _videoTracks, [.. tracks.Values.Where(static t => t.Ingest.IsVideo)]);
         Volatile.Write(ref _tracks, tracks); // read on the session's worker
-        return tracks.Values.Any(static t => t.Ingest.IsVideo);
+        return _videoTracks.Length > 0;
     }
 
     // On the session's worker: DTLS gave the keys; SRTP from now on (RFC 5764 §4.2).
@@ -176,6 +204,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         _local = local;
         _remote = remote;
         _lastReport = Time.GetTimestamp();
+        _connectedAt = _lastReport;
         LogPublishing(_logger, PeerId, Stream.Name, Stream.Id);
     }
 
@@ -185,6 +214,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
     {
         if (_remote is not { } remote)
             return;
+        _connection!.AddReceived(packet.Length);
         if (packet.Length > MaxPacketLength)
         {
             DroppedPackets++;
@@ -204,6 +234,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
                 }
             }
 
+            RecoverAndReport(peer, Time.GetTimestamp());
             return;
         }
 
@@ -223,20 +254,22 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         }
 
         track.Stats.OnPacket(header.SequenceNumber);
-        track.Ingest.HandleRtp(_packet.AsSpan(0, length));
-        SendFeedback(peer, track);
+        var now = Time.GetTimestamp();
+        if (track.Recovery is { } recovery)
+            recovery.Push(_packet.AsSpan(0, length), header.SequenceNumber, Time.GetElapsedTime(_connectedAt, now));
+        else
+            track.Ingest.HandleRtp(_packet.AsSpan(0, length));
+        RecoverAndReport(peer, now);
     }
 
-    private void SendFeedback(PeerSession peer, Track track)
+    // The video's loss recovery as time passed (its packets in order to the ingest, NACKs and keyframe requests when
+    // due), then a receiver report when one is due.
+    private void RecoverAndReport(PeerSession peer, long now)
     {
-        var now = Time.GetTimestamp();
-
-        // RFC 4585 §6.3.1: a picture loss indication asks the encoder for a keyframe. Until the stream has its first
-        // (its decoder configuration comes with it) one a second, as the PLI or its keyframe may be lost.
-        if (track.Ingest.IsVideo && Stream.Video is null && (_lastKeyframeRequest is not { } last || Time.GetElapsedTime(last, now) >= ReportInterval))
+        foreach (var track in Volatile.Read(ref _videoTracks))
         {
-            _lastKeyframeRequest = now;
-            Send(peer, new RtcpPictureLossIndication { SenderSsrc = _ssrc, MediaSsrc = track.Stats!.Ssrc });
+            if (track.Recovery is { } recovery && track.Stats is { } stats)
+                Recover(peer, track, recovery, stats.Ssrc, now);
         }
 
         if (Time.GetElapsedTime(_lastReport, now) < ReportInterval)
@@ -252,11 +285,54 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         Send(peer, new RtcpReceiverReport { Ssrc = _ssrc, ReportBlocks = [.. blocks] });
     }
 
+    private void Recover(PeerSession peer, Track track, RtpLossRecovery recovery, uint ssrc, long now)
+    {
+        var elapsed = Time.GetElapsedTime(_connectedAt, now);
+        recovery.HandleTimeout(elapsed);
+        while (recovery.TryPollPacket(out var released))
+            track.Ingest.HandleRtp(released.Span);
+
+        Span<ushort> lost = stackalloc ushort[MaxNackedPerMessage];
+        var count = recovery.PollNacks(lost, elapsed);
+        if (count > 0)
+        {
+            Send(peer, RtcpGenericNack.FromSequenceNumbers(_ssrc, ssrc, lost[..count]));
+            NacksSent++;
+            EmsMetrics.WhipNacks.Add(1);
+        }
+
+        var recovered = recovery.RecoveredPackets - RetransmissionsReceived;
+        var given = recovery.LostPackets - PacketsLost;
+        if (recovered + given > 0)
+        {
+            RetransmissionsReceived = recovery.RecoveredPackets;
+            PacketsLost = recovery.LostPackets;
+            EmsMetrics.WhipRetransmissions.Add(recovered);
+            EmsMetrics.WhipPacketsLost.Add(given);
+        }
+
+        // RFC 4585 §6.3.1: a picture loss indication asks the encoder for a keyframe. Until the stream has its first
+        // (its decoder configuration comes with it) one a second, as the PLI or its keyframe may be lost; after a packet
+        // was given up on (the frames from it on cannot be decoded) at once, unless one went out within a round trip.
+        track.KeyframeWanted |= recovery.TakeKeyframeRequest();
+        var first = Stream.Video is null;
+        var spacing = first ? ReportInterval : recovery.RoundTrip;
+        if ((first || track.KeyframeWanted) && (_lastKeyframeRequest is not { } last || Time.GetElapsedTime(last, now) >= spacing))
+        {
+            _lastKeyframeRequest = now;
+            track.KeyframeWanted = false;
+            Send(peer, new RtcpPictureLossIndication { SenderSsrc = _ssrc, MediaSsrc = ssrc });
+        }
+    }
+
     // A reduced-size RTCP packet (RFC 5506, a=rtcp-rsize in the answer), SRTCP-protected (RFC 3711 §3.4).
     private void Send(PeerSession peer, RtcpPacket packet)
     {
         if (_local is { } local && packet.TryWrite(_rtcp, out var written) && local.TryProtectRtcp(_rtcp, written, out var length))
+        {
             peer.SendRtpOrRtcp(_rtcp.AsSpan(0, length));
+            _connection!.AddSent(length);
+        }
     }
 
     private Track? FindTrack(uint ssrc)
@@ -278,12 +354,19 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
             _room.Remove(this);
     }
 
-    /// <summary>One received track: its ingest, and its source's reception statistics once a packet came.</summary>
-    private sealed class Track(RtpTrackIngest ingest)
+    /// <summary>
+    /// One received track: its ingest, its loss recovery (video), its source's reception statistics once a packet came,
+    /// and whether a keyframe request waits to go out.
+    /// </summary>
+    private sealed class Track(RtpTrackIngest ingest, RtpLossRecovery? recovery)
     {
         public RtpTrackIngest Ingest { get; } = ingest;
 
+        public RtpLossRecovery? Recovery { get; } = recovery;
+
         public RtpReceptionStats? Stats { get; set; }
+
+        public bool KeyframeWanted { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WHIP session {Id}: answered the offer for stream {Stream}")]

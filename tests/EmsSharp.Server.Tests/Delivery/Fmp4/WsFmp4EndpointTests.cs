@@ -52,6 +52,57 @@ public sealed class WsFmp4EndpointTests
     }
 
     [Fact]
+    public async Task An_opus_stream_is_served_with_its_opus_sample_entry_and_its_audio()
+    {
+        // What a WHIP publisher's stream holds: H.264 and Opus from RTP (no OpusHead), at 48 kHz.
+        await using var ems = await TestEms.StartAsync();
+        var hub = ems.Host.Services.GetRequiredService<StreamHub>();
+        Assert.True(hub.TryPublish("whip", out var stream));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, AvcC(), 1280, 720));
+        stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Opus, ReadOnlyMemory<byte>.Empty, 48_000, 2));
+        PublishWithOpus(stream, 0, 7);
+
+        var endpoint = ems.Host.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!;
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{endpoint.Port}/whip"), CancellationToken.None);
+        var init = await ReceiveAsync(socket);
+        Assert.True(IsInit(init));
+        Assert.Equal(0xF3, init[4]); // HEADER_MOOV flags: video and audio
+        Assert.True(init.AsSpan().IndexOf("dOps"u8) > 0);
+        Assert.Equal((5, true), FirstVideo(await ReceiveAsync(socket)));
+
+        // Each fragment carries the Opus packets complete (the next one came) before its video ends, in order.
+        PublishWithOpus(stream, 7, 10);
+        var audio = new List<byte>();
+        for (var i = 0; i < 3; i++)
+            audio.AddRange(AudioBuffer(await ReceiveAsync(socket)));
+        Assert.Equal([0xFC, 6, 0xFC, 7], audio.Skip(audio.IndexOf(6) - 1).Take(4));
+    }
+
+    // Video frames [from, to) at 30 fps (a keyframe every 5) with an Opus packet at each frame's time.
+    private static void PublishWithOpus(LiveStream stream, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            Assert.True(stream.Publish(VideoFrame(i, key: i % 5 == 0)));
+            Assert.True(stream.Publish(new MediaFrame(TrackKind.Audio, MediaCodec.Opus, i * 1600L, i * 1600L, true, new byte[] { 0xFC, (byte)i })));
+        }
+    }
+
+    private static byte[] AudioBuffer(byte[] fragment)
+    {
+        ReadOnlySpan<byte> rest = fragment;
+        while (EmsSharp.Media.Fmp4.Fmp4StreamPacket.TryRead(rest, out var packet, out var consumed))
+        {
+            if (packet.Type == EmsSharp.Media.Fmp4.Fmp4StreamPacketType.AudioBuffer)
+                return packet.Payload.ToArray();
+            rest = rest[consumed..];
+        }
+
+        return [];
+    }
+
+    [Fact]
     public async Task A_viewer_is_listed_as_an_outbound_stream_of_its_source_and_shutdownStream_ends_it_only()
     {
         var events = new WaitablePublisher();

@@ -116,6 +116,46 @@ public sealed class WhipEndpointTests
         await AssertStatusAsync(http, HttpMethod.Delete, location, null, null, HttpStatusCode.NotFound, "no such WHIP session");
     });
 
+    [Fact]
+    public async Task A_session_is_listed_as_a_connection_carrying_its_inbound_stream_until_its_delete()
+    {
+        await using var ems = await TestEms.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            await using var cli = await ems.ConnectJsonAsync();
+            using var created = await http.PostAsync("/cam4/whip", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryGetStream("cam4", out var live));
+
+            // EvoStream's WebRTC layers over the UDP carrier (no SCTP: a publisher has no data channels), the top one
+            // carrying the published stream: RTP, so an INP inbound stream as an RTSP publisher's is.
+            var entry = Assert.Single((await cli.JsonAsync("listConnections")).Data().EnumerateArray(), c => Top(c) == "WRTCCNX");
+            Assert.Equal(["UDP", "ICEU", "IDTLS", "WRTCCNX"], entry.GetProperty("stack").EnumerateArray().Select(l => l.GetProperty("type").GetString()));
+            Assert.Equal("IOHT_UDP_CARRIER", entry.GetProperty("carrier").GetProperty("type").GetString());
+            Assert.Equal(0, entry.GetProperty("carrier").GetProperty("rx").GetInt64()); // its media and RTCP count, and none came
+            var stream = Assert.Single(entry.GetProperty("stack").EnumerateArray().Last().GetProperty("streams").EnumerateArray());
+            Assert.Equal(live.Id, stream.GetProperty("uniqueId").GetInt64());
+            Assert.Equal("cam4", stream.GetProperty("name").GetString());
+            Assert.Equal("INP", stream.GetProperty("type").GetString());
+
+            // Its id finds it until the DELETE, which takes it off the list.
+            var id = entry.GetProperty("carrier").GetProperty("id").GetInt64();
+            Assert.Equal("SUCCESS", (await cli.JsonAsync($"getConnectionInfo id={id}")).Status());
+            using var deleted = await http.DeleteAsync(created.Headers.Location);
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+            await live.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.DoesNotContain((await cli.JsonAsync("listConnections")).Data().EnumerateArray(), c => Top(c) == "WRTCCNX");
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    private static string? Top(System.Text.Json.JsonElement entry) =>
+        entry.GetProperty("stack").EnumerateArray().Last().GetProperty("type").GetString();
+
     private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
 
     private static string Ufrag(string sdp) => sdp[sdp.IndexOf("a=ice-ufrag:", StringComparison.Ordinal)..].Split("\r\n")[0];
