@@ -21,17 +21,31 @@ internal static class EmsMetrics
     public static readonly Counter<long> EventsDropped =
         Meter.CreateCounter<long>("ems.events.dropped", description: "Events dropped because a sink's queue was full");
 
-    /// <summary>Generic NACK messages (RFC 4585 §6.2.1) WHIP sessions sent for their publishers' missing video packets.</summary>
-    public static readonly Counter<long> WhipNacks =
-        Meter.CreateCounter<long>("ems.whip.nacks", description: "Generic NACKs sent to WHIP publishers for missing video packets");
+    // WHIP loss recovery, summed over every session. Observable, so each series is exported from the start at 0 (a
+    // dashboard's rate() has a series before the first loss), not only after its first measurement.
+    private static long s_whipNacks;
+    private static long s_whipRetransmissions;
+    private static long s_whipPacketsLost;
 
-    /// <summary>Video packets that reached a WHIP session after it NACKed them: the publishers' retransmissions.</summary>
-    public static readonly Counter<long> WhipRetransmissions =
-        Meter.CreateCounter<long>("ems.whip.retransmissions", description: "NACKed video packets WHIP publishers sent again");
+    private static readonly ObservableCounter<long> WhipNacks = Meter.CreateObservableCounter("ems.whip.nacks",
+        static () => Volatile.Read(ref s_whipNacks), description: "Generic NACKs sent to WHIP publishers for missing video packets");
 
-    /// <summary>Missing video packets WHIP sessions gave up on (each asks for a keyframe).</summary>
-    public static readonly Counter<long> WhipPacketsLost =
-        Meter.CreateCounter<long>("ems.whip.packets_lost", description: "Missing WHIP video packets given up on");
+    private static readonly ObservableCounter<long> WhipRetransmissions = Meter.CreateObservableCounter("ems.whip.retransmissions",
+        static () => Volatile.Read(ref s_whipRetransmissions), description: "NACKed video packets WHIP publishers sent again");
+
+    private static readonly ObservableCounter<long> WhipPacketsLost = Meter.CreateObservableCounter("ems.whip.packets_lost",
+        static () => Volatile.Read(ref s_whipPacketsLost), description: "Missing WHIP video packets given up on");
+
+    /// <summary>
+    /// Counts a WHIP session's loss recovery: generic NACK messages sent (RFC 4585 §6.2.1), NACKed video packets that then
+    /// came (the publisher's retransmissions), and missing ones given up on (each asks for a keyframe).
+    /// </summary>
+    public static void AddWhipRecovery(long nacks, long retransmissions, long packetsLost)
+    {
+        Interlocked.Add(ref s_whipNacks, nacks);
+        Interlocked.Add(ref s_whipRetransmissions, retransmissions);
+        Interlocked.Add(ref s_whipPacketsLost, packetsLost);
+    }
 
     /// <summary>Counts one reply.</summary>
     public static Api.ApiReply Count(Api.ApiReply reply)

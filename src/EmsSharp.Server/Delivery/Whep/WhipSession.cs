@@ -298,7 +298,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         {
             Send(peer, RtcpGenericNack.FromSequenceNumbers(_ssrc, ssrc, lost[..count]));
             NacksSent++;
-            EmsMetrics.WhipNacks.Add(1);
+            EmsMetrics.AddWhipRecovery(nacks: 1, retransmissions: 0, packetsLost: 0);
         }
 
         var recovered = recovery.RecoveredPackets - RetransmissionsReceived;
@@ -307,8 +307,7 @@ internal sealed partial class WhipSession : IRoomSession, IAsyncDisposable
         {
             RetransmissionsReceived = recovery.RecoveredPackets;
             PacketsLost = recovery.LostPackets;
-            EmsMetrics.WhipRetransmissions.Add(recovered);
-            EmsMetrics.WhipPacketsLost.Add(given);
+            EmsMetrics.AddWhipRecovery(nacks: 0, recovered, given);
         }
 
         // RFC 4585 §6.3.1: a picture loss indication asks the encoder for a keyframe. Until the stream has its first
