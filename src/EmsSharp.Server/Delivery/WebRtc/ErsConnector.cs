@@ -35,6 +35,7 @@ internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
         }, resources.LoggerFactory.CreateLogger<ErsClient>(), resources.Time);
         var room = new WebRtcRoom(service, client, resources);
         _rooms[c.ConfigId] = room;
+        resources.Port.WarmUpDtls(); // viewers may come from now on
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
         service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");
         client.Start();

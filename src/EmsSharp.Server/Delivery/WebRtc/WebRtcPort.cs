@@ -1,5 +1,6 @@
 using System.Net;
 using EmsSharp.Protocols.Dtls;
+using EmsSharp.Protocols.Dtls.BouncyCastle;
 using EmsSharp.Server.Identity;
 using EmsSharp.WebRtc;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ internal sealed partial class WebRtcPort(
     private readonly Lock _gate = new();
     private UdpPortDriver? _driver;
     private DtlsCertificate? _certificate;
+    private int _warming;
     private bool _disposed;
 
     /// <summary>The DTLS certificate (the server's identity, converted once).</summary>
@@ -25,6 +27,32 @@ internal sealed partial class WebRtcPort(
         {
             lock (_gate)
                 return _certificate ??= new DtlsCertificate(identity.Certificate);
+        }
+    }
+
+    /// <summary>
+    /// Once per process, when viewers may come (a WebRTC service joins its room, or a WHEP or WHIP offer arrives): runs
+    /// <see cref="DtlsWarmup"/> in the background with the server's certificate, so a burst of first viewers does not
+    /// wait on the JIT for their DTLS handshakes (at 100 viewers joining at 50 a second, join p50 260-700 ms without it,
+    /// 25-45 ms with it; docs/BENCHMARKS.md). It costs some CPU once; a failure is logged and changes nothing else.
+    /// </summary>
+    public void WarmUpDtls()
+    {
+        if (Interlocked.Exchange(ref _warming, 1) == 0)
+            _ = WarmUpAsync();
+    }
+
+    private async Task WarmUpAsync()
+    {
+        var logger = loggerFactory.CreateLogger<WebRtcPort>();
+        try
+        {
+            var took = await DtlsWarmup.RunAsync(Certificate).ConfigureAwait(false);
+            LogWarmedUp(logger, DtlsWarmup.DefaultHandshakes, (long)took.TotalMilliseconds);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            LogWarmupFailed(logger, e.Message);
         }
     }
 
@@ -92,6 +120,12 @@ internal sealed partial class WebRtcPort(
         if (driver is not null)
             await driver.DisposeAsync().ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DTLS handshake code warmed up: {Handshakes} handshakes in memory took {Milliseconds} ms")]
+    private static partial void LogWarmedUp(ILogger logger, int handshakes, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DTLS warm-up handshake failed ({Reason}); the first viewers' handshakes compile its code instead")]
+    private static partial void LogWarmupFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WebRTC UDP port bound on {EndPoint}, ICE-TCP on {TcpEndPoint}, with {Count} host candidates; frames sent with {SendPath}, datagrams received with {ReceivePath}")]
     private static partial void LogBound(ILogger logger, IPEndPoint endPoint, string tcpEndPoint, int count, string sendPath, string receivePath);

@@ -152,6 +152,7 @@ internal sealed partial class WhepEndpoint(WhepRoom room, WhipRoom whip, Publish
 
     private async Task OfferAsync(HttpContext context, string stream, string kind, IPAddress address, Starter start)
     {
+        room.Resources.Port.WarmUpDtls(); // the first offer pays for its own handshake; a burst after it does not
         var response = context.Response;
         if (!IsContentType(context.Request, SdpType))
         {
