@@ -69,16 +69,7 @@ public sealed class IceAgentTests
     [Fact]
     public void Two_public_agents_connect_on_host_candidates()
     {
-        var (a, b) = NewPair();
-        var net = new IceTestNetwork();
-        net.AddPublic(a, PublicA);
-        net.AddPublic(b, PublicB);
-        ExchangeCredentials(a, b, TimeSpan.Zero);
-        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
-        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
-
-        var t = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
-            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        var (a, b, _, t) = ConnectOnHosts();
 
         Assert.True(t < TimeSpan.FromSeconds(1), "connected in " + t);
         Assert.Equal(PublicB, a.SelectedRemoteEndPoint);
@@ -239,15 +230,7 @@ public sealed class IceAgentTests
     [Fact]
     public void Consent_expires_after_30_seconds_of_silence()
     {
-        var (a, b) = NewPair();
-        var net = new IceTestNetwork();
-        net.AddPublic(a, PublicA);
-        net.AddPublic(b, PublicB);
-        ExchangeCredentials(a, b, TimeSpan.Zero);
-        a.AddRemoteCandidate(Host(PublicB), TimeSpan.Zero);
-        b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
-        var connectedAt = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
-            () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        var (a, b, net, connectedAt) = ConnectOnHosts();
         Drain(a);
 
         // A minute of healthy traffic: consent checks keep it alive.
@@ -309,8 +292,8 @@ public sealed class IceAgentTests
         Assert.Throws<InvalidOperationException>(a.Restart);
     }
 
-    // Two agents connected on host candidates (a controlling at PublicA, b controlled at PublicB), events drained.
-    private static (IceAgent A, IceAgent B, IceTestNetwork Net, TimeSpan Now) Connected()
+    // Two agents connected on host candidates (a controlling at PublicA, b controlled at PublicB), their events kept.
+    private static (IceAgent A, IceAgent B, IceTestNetwork Net, TimeSpan Now) ConnectOnHosts()
     {
         var (a, b) = NewPair();
         var net = new IceTestNetwork();
@@ -321,6 +304,13 @@ public sealed class IceAgentTests
         b.AddRemoteCandidate(Host(PublicA), TimeSpan.Zero);
         var now = Run(net, a, b, TimeSpan.Zero, TimeSpan.FromSeconds(5),
             () => a.State == IceAgentState.Connected && b.State == IceAgentState.Connected);
+        return (a, b, net, now);
+    }
+
+    // Two agents connected on host candidates (a controlling at PublicA, b controlled at PublicB), events drained.
+    private static (IceAgent A, IceAgent B, IceTestNetwork Net, TimeSpan Now) Connected()
+    {
+        var (a, b, net, now) = ConnectOnHosts();
         Assert.Equal(IceAgentState.Connected, b.State);
         Drain(a);
         Drain(b);
