@@ -5,7 +5,7 @@ namespace EmsSharp.WebRtc;
 
 /// <summary>
 /// One loop on a thread of its own that owns many <see cref="PeerSession"/>s (mediasoup's worker model, with the
-/// sans-IO cores inside): a single input queue and a single timer serve every session of the worker, so a viewer costs
+/// sans-IO cores inside): a single input queue and a single deadline serve every session of the worker, so a viewer costs
 /// no task, timer or thread of its own. Inputs of one session are handled in order, one at a time; a session's events
 /// are raised on its worker's loop, so a handler must not block (it would hold up every session of the worker).
 /// </summary>
@@ -14,7 +14,8 @@ namespace EmsSharp.WebRtc;
 /// each empty queue, so each input after it woke a pool thread through the pool's queue and semaphore, and a timer fire
 /// woke the timer thread, a pool thread and then the loop. Here a poster wakes the thread only when it sleeps, once. At
 /// 250 viewers, interleaved runs: server-added p99 4.5-4.7 ms instead of 5.6-5.9 (srtp), CPU per viewer 0.95x (srtp)
-/// and 0.92x (fmp4), with <see cref="WakeupQueue{T}"/> arming the timer for live deadlines only.
+/// and 0.92x (fmp4), with <see cref="WakeupQueue{T}"/> arming the timer for live deadlines only. The loop now sleeps
+/// until that deadline itself, so a wake-up no longer passes through the runtime's timer thread and a pool thread.
 /// </remarks>
 internal sealed partial class SessionWorker : IAsyncDisposable
 {
@@ -28,7 +29,9 @@ internal sealed partial class SessionWorker : IAsyncDisposable
     private readonly WakeupQueue<PeerSession> _wakeups = new();
     private readonly HashSet<PeerSession> _touched = [];
     private readonly List<PeerSession> _due = [];
-    private readonly ITimer _timer;
+    // A test clock (any TimeProvider but the system's) fires the worker's wake-ups through a timer it controls; the system
+    // clock needs none: the loop sleeps until its earliest wake-up itself (see WaitForInput).
+    private readonly ITimer? _timer;
     private readonly ILogger _logger;
     private readonly DeferredUdpSends? _deferredSends;
     private readonly long _origin;
@@ -51,8 +54,10 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         _logger = logger;
         _origin = time.GetTimestamp();
         MediaListener = new WorkerMediaListener(this);
-        _timer = time.CreateTimer(static s => ((SessionWorker)s!).Post(null, new PeerSessionInput(PeerSessionInputKind.Timer)),
-            this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = time == TimeProvider.System
+            ? null
+            : time.CreateTimer(static s => ((SessionWorker)s!).Post(null, new PeerSessionInput(PeerSessionInputKind.Timer)),
+                this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var thread = new Thread(Run) { IsBackground = true, Name = "session-worker-" + index };
         _threadId = thread.ManagedThreadId;
         thread.Start();
@@ -104,7 +109,11 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         Interlocked.Exchange(ref _completing, 1);
         WakeIfAsleep();
         await _stopped.Task.ConfigureAwait(false);
-        await _timer.DisposeAsync().ConfigureAwait(false);
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
         _wake.Dispose();
     }
 
@@ -158,9 +167,10 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         }
     }
 
-    // True when an input is queued; false once the worker is completing and every post that saw it running was handled.
-    // Each side writes with a full fence before it reads the other's state (Interlocked on the flag here, on the queue
-    // and the counter in Post), so either the loop sees the input or the poster sees the loop asleep.
+    // True when an input is queued or the earliest wake-up is due; false once the worker is completing and every post that
+    // saw it running was handled. Each side writes with a full fence before it reads the other's state (Interlocked on the
+    // flag here, on the queue and the counter in Post), so either the loop sees the input or the poster sees the loop
+    // asleep.
     private bool WaitForInput()
     {
         while (_inputs.IsEmpty)
@@ -176,17 +186,44 @@ internal sealed partial class SessionWorker : IAsyncDisposable
                 continue;
             }
 
+            var sleep = SleepFor();
+            if (sleep == 0)
+            {
+                return true; // a wake-up is due
+            }
+
             Interlocked.Exchange(ref _asleep, 1);
             if ((!_inputs.IsEmpty || Volatile.Read(ref _completing) == 1) && Interlocked.Exchange(ref _asleep, 0) == 1)
             {
                 continue; // work came before anyone saw the flag: no Set is coming
             }
 
-            _wake.Wait(); // whoever cleared the flag sets the event, once
+            // Whoever cleared the flag sets the event, once. A wait that timed out clears the flag itself; a Set that
+            // still comes only wakes the loop once for nothing.
+            if (!_wake.Wait(sleep))
+            {
+                Interlocked.Exchange(ref _asleep, 0);
+            }
+
             _wake.Reset();
         }
 
         return true;
+    }
+
+    // How long the loop may sleep, in whole milliseconds rounded up (the wake-up is never early): infinite with nothing
+    // due or a test clock's timer armed, 0 when the earliest wake-up is due now. Before, a System.Threading timer fired
+    // the wake-ups: each fire woke the runtime's timer thread, a pool thread that posted, and then the loop, and each
+    // re-arm could wake the timer thread as well.
+    private int SleepFor()
+    {
+        if (_timer is not null || _armedFor is not { } due)
+        {
+            return Timeout.Infinite;
+        }
+
+        var ms = Math.Ceiling((due - Now).TotalMilliseconds);
+        return ms <= 0 ? 0 : (int)Math.Min(ms, int.MaxValue);
     }
 
     // The UDP sends of a turn go out together at its end (DeferredUdpSends): a media pass's unit to every viewer of the
@@ -206,6 +243,12 @@ internal sealed partial class SessionWorker : IAsyncDisposable
 
     private void HandleInputs()
     {
+        if (_timer is null && _armedFor <= Now)
+        {
+            _armedFor = null;
+            CollectDue();
+        }
+
         var handled = 0;
         while (handled < MaxInputsPerTurn && _inputs.TryDequeue(out var item))
         {
@@ -279,10 +322,10 @@ internal sealed partial class SessionWorker : IAsyncDisposable
         _due.Clear();
     }
 
-    // One timer for the whole worker, set to its earliest live wake-up: moved later too (or stopped) when that wake-up
-    // went, so a fire that nobody needs costs at most a wake of the runtime's timer thread, not a pool thread's and the
-    // loop's as well. Before, the timer was armed for the queue's raw head: at 250 fmp4 viewers, whose SCTP timers move
-    // with every SACK, the worker timers fired about 1,250 times a second for about 25 sessions actually due.
+    // One deadline for the whole worker, its earliest live wake-up: moved later too (or dropped) when that wake-up went,
+    // so the loop does not wake for nothing (a test clock's timer is changed to match). Before, the deadline was the
+    // queue's raw head: at 250 fmp4 viewers, whose SCTP timers move with every SACK, the worker timers fired about 1,250
+    // times a second for about 25 sessions actually due.
     private void Arm()
     {
         var first = _wakeups.Next();
@@ -293,7 +336,7 @@ internal sealed partial class SessionWorker : IAsyncDisposable
 
         _armedFor = first;
         var due = first - Now;
-        _timer.Change(due is not { } d ? Timeout.InfiniteTimeSpan : d < TimeSpan.Zero ? TimeSpan.Zero : d, Timeout.InfiniteTimeSpan);
+        _timer?.Change(due is not { } d ? Timeout.InfiniteTimeSpan : d < TimeSpan.Zero ? TimeSpan.Zero : d, Timeout.InfiniteTimeSpan);
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Session worker {Index}: its loop failed and stopped")]

@@ -29,6 +29,9 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     /// <summary>DTLS datagrams any session sent (whether delivered or not).</summary>
     public int DtlsSent;
 
+    /// <summary>Raised with the sender's address for each datagram a session sends, before the network handles it.</summary>
+    public event Action<IPEndPoint>? Sending;
+
     /// <summary>Drops every DTLS datagram: ICE connects, DTLS never completes.</summary>
     public bool DropDtls { get; set; }
 
@@ -92,6 +95,7 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
 
     private void Send(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint to)
     {
+        Sending?.Invoke(from);
         if (PacketDemux.Classify(datagram) == PacketKind.Dtls)
         {
             Interlocked.Increment(ref DtlsSent);

@@ -60,6 +60,35 @@ public sealed class SessionWorkerTests
         }
     }
 
+    [Fact]
+    public async Task On_the_system_clock_the_loop_wakes_sessions_at_their_deadlines_itself()
+    {
+        // With the system clock a worker has no timer: its loop sleeps until the earliest deadline. Nothing reaches the
+        // server here (the browser is cut off), so only its own wake-ups can send the checks after the first, paced and
+        // retransmitted (RFC 8445 §6.1.4.2, RFC 8489 §6.2.1).
+        var net = new InMemoryPeerNetwork();
+        var serverAddress = new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000);
+        var browserAddress = new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000);
+        net.Block(browserAddress);
+        var sent = 0;
+        var resent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        net.Sending += from =>
+        {
+            if (from.Equals(serverAddress) && Interlocked.Increment(ref sent) == 3)
+            {
+                resent.TrySetResult();
+            }
+        };
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
+        await using var server = net.CreateSession(serverAddress, options, TimeProvider.System);
+        await using var browser = net.CreateSession(browserAddress, options with { RandomSeed = 2 }, TimeProvider.System);
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { Video = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+
+        await resent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(PeerSessionState.Checking, server.State);
+    }
+
     private sealed class CountingTimeProvider : FakeTimeProvider
     {
         private int _timers;
