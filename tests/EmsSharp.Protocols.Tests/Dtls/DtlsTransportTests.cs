@@ -91,6 +91,14 @@ public sealed class DtlsTransportTests
             Assert.True(c.Received.TryTake(out var atClient, Timeout));
             Assert.Equal(data, atClient);
         }
+
+        // The OpenSSL side opened every record of the peer's, and sealed its own once the first one opened, without
+        // BouncyCastle's record layer (DtlsAeadRecords); BouncyCastle's own record layer read them, and reads its
+        // close_notify as a clean close.
+        Assert.Equal((6L, 6L), server.DirectRecords);
+        Assert.Equal((0L, 0L), client.DirectRecords);
+        server.Close();
+        Assert.Null(await c.Closed.Task.WaitAsync(Timeout));
     }
 
     [Fact]

@@ -17,9 +17,25 @@ namespace EmsSharp.Protocols.Dtls.BouncyCastle;
 internal sealed class OpenSslTlsCrypto(SecureRandom random) : BcTlsCrypto(random)
 {
     private int _openSslCiphers;
+    private RecordLayerCipher? _last;
 
     /// <summary>Record layers (one per negotiated AES-GCM epoch) sealed by OpenSSL so far.</summary>
     public int OpenSslCiphers => Volatile.Read(ref _openSslCiphers);
+
+    /// <summary>
+    /// The application data of the epoch the handshake ended in, sealed and opened by <see cref="DtlsAeadRecords"/>
+    /// with this epoch's keys: null unless exactly one AES-GCM record layer was made here (a DTLS 1.2 handshake without
+    /// renegotiation, which BouncyCastle's DTLS does not do) and BouncyCastle has sent a record in it (its Finished).
+    /// Call once the handshake returned, on the thread that then owns the record layer.
+    /// </summary>
+    internal DtlsAeadRecords? CreateApplicationRecords() =>
+        OpenSslCiphers == 1 && _last is { } cipher ? cipher.CreateApplicationRecords() : null;
+
+    /// <summary>
+    /// The sequence number after the last record BouncyCastle sealed in that epoch (see <see
+    /// cref="DtlsAeadRecords.SkipWriteSequenceTo"/>).
+    /// </summary>
+    internal long NextWriteSequence => _last?.NextWriteSequence ?? 0;
 
     protected override TlsAeadCipher CreateCipher_Aes_Gcm(TlsCryptoParameters cryptoParams, int cipherKeySize, int macSize)
     {
@@ -30,7 +46,7 @@ internal sealed class OpenSslTlsCrypto(SecureRandom random) : BcTlsCrypto(random
 
         Interlocked.Increment(ref _openSslCiphers);
         var encrypt = new RecordCipher(encrypting: true);
-        return new RecordLayerCipher(cryptoParams, encrypt, new RecordCipher(encrypting: false), cipherKeySize, macSize);
+        return _last = new RecordLayerCipher(cryptoParams, encrypt, new RecordCipher(encrypting: false), cipherKeySize, macSize);
     }
 
     /// <summary>
@@ -41,14 +57,35 @@ internal sealed class OpenSslTlsCrypto(SecureRandom random) : BcTlsCrypto(random
     private sealed class RecordLayerCipher(TlsCryptoParameters cryptoParams, RecordCipher encrypt, RecordCipher decrypt,
         int keySize, int macSize) : TlsAeadCipher(cryptoParams, encrypt, decrypt, keySize, macSize, AEAD_GCM)
     {
+
         private const int ExplicitNonce = 8;
 
         [ThreadStatic]
         private static byte[]? t_record;
 
+        private const long DtlsSequenceMask = (1L << 48) - 1;
+
+        // The epoch (high 16 bits) and sequence number after the last record sealed here; -1 before the first.
+        private long _nextSeqNum = -1;
+
+        public long NextWriteSequence => Math.Max(0, Volatile.Read(ref _nextSeqNum)) & DtlsSequenceMask;
+
+        public DtlsAeadRecords? CreateApplicationRecords()
+        {
+            var next = Volatile.Read(ref _nextSeqNum);
+            if (next < 0 || m_record_iv_length != ExplicitNonce || m_encryptUseInnerPlaintext ||
+                encrypt.Cipher is not { } write || decrypt.Cipher is not { } read)
+            {
+                return null;
+            }
+
+            return new DtlsAeadRecords(write, m_encryptNonce, read, m_decryptNonce, (ushort)(next >> 48), next & DtlsSequenceMask);
+        }
+
         public override TlsEncodeResult EncodePlaintext(long seqNo, short contentType, ProtocolVersion recordVersion,
             int headerAllocation, ReadOnlySpan<byte> plaintext)
         {
+            Volatile.Write(ref _nextSeqNum, seqNo + 1);
             if (m_record_iv_length != ExplicitNonce || m_encryptUseInnerPlaintext || encrypt.Cipher is not { } cipher)
             {
                 return base.EncodePlaintext(seqNo, contentType, recordVersion, headerAllocation, plaintext);
