@@ -33,6 +33,13 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
     private bool _dtlsStarted;
     private TimeSpan? _answerDeadline;
     private TimeSpan? _dtlsDeadline;
+
+    // ICE's output and next deadline, taken at the end of a turn whose inputs could have moved them (STUN, a timer, a
+    // command or control, a state change), and kept through the turns that could not: a media pump's sends, the
+    // peer's DTLS records and SACKs, a data-channel send. Those are nearly every turn of a playing session, and each
+    // walked the check list for a deadline that had not moved.
+    private bool _iceTouched = true;
+    private TimeSpan? _iceNextTimeout;
     private readonly Dictionary<int, IPacketPath> _paths = [];
     private int _queuedDatagrams;
     private int _lastBase;
@@ -366,7 +373,13 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
 
         try
         {
-            DrainIce();
+            if (_iceTouched)
+            {
+                _iceTouched = false;
+                DrainIce();
+                _iceNextTimeout = _ice.NextTimeout;
+            }
+
             DrainDataChannels();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -374,12 +387,17 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
             LogLoopError(_logger, LocalUfrag, e);
         }
 
-        var next = Earliest(Earliest(Earliest(_ice.NextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
+        var next = Earliest(Earliest(Earliest(_iceNextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
         _worker.Schedule(this, next - Now);
     }
 
     private void Handle(in PeerSessionInput input)
     {
+        if (input.Kind is not (PeerSessionInputKind.Datagram or PeerSessionInputKind.DtlsData or PeerSessionInputKind.DataChannelSend))
+        {
+            _iceTouched = true;
+        }
+
         switch (input.Kind)
         {
             case PeerSessionInputKind.Datagram:
@@ -431,6 +449,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
         switch (PacketDemux.Classify(datagram))
         {
             case PacketKind.Stun:
+                _iceTouched = true;
                 _ice.HandleStun(datagram, from, Now, localBase);
                 break;
             case PacketKind.Dtls:
@@ -520,6 +539,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
 
         LogFailed(_logger, LocalUfrag, reason);
         FailureReason = reason;
+        _iceTouched = true;
         SetState(PeerSessionState.Failed);
         EndDataChannels();
         _dtls?.Close();
