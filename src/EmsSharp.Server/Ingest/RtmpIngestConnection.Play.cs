@@ -52,9 +52,7 @@ internal sealed partial class RtmpIngestConnection
 
         var stop = new CancellationTokenSource();
         var wait = play.Hub.WaitForStreamAsync(target, play.Options.RtmpPlayWaitTimeout, stop.Token);
-        _play = new RtmpPlay(messageStreamId, target, stop, wait);
-        // Waiting for the stream is no idleness: the wait is bounded on its own.
-        _idle?.CancelAfter(idleTimeout + play.Options.RtmpPlayWaitTimeout);
+        _play = new RtmpPlay(messageStreamId, target, stop, wait); // the loop stretches its idle timer while it waits
 
         void Refuse(RtmpPlayRefusal refusal, string why)
         {

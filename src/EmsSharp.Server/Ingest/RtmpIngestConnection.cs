@@ -52,11 +52,12 @@ internal sealed partial class RtmpIngestConnection(
             {
                 while (true)
                 {
-                    // The idle timer restarts on complete units (handshake parts, whole messages), not on every byte.
+                    // The idle timer restarts on complete units (handshake parts, whole messages), not on every byte. Waiting
+                    // for a stream to play is no idleness: that wait is bounded on its own.
                     if (_session.UnitsReceived != units)
                     {
                         units = _session.UnitsReceived;
-                        idle.CancelAfter(idleTimeout);
+                        idle.CancelAfter(_play is { Player: null } ? idleTimeout + play.Options.RtmpPlayWaitTimeout : idleTimeout);
                     }
 
                     reading ??= input.ReadAsync(linked.Token).AsTask();
