@@ -60,10 +60,12 @@ internal sealed partial class RtmpIngestConnection(
                         idle.CancelAfter(_play is { Player: null } ? idleTimeout + play.Options.RtmpPlayWaitTimeout : idleTimeout);
                     }
 
+                    // Wait for input or, while a player is on, for its stream or frames (whichever comes first).
                     reading ??= input.ReadAsync(linked.Token).AsTask();
-                    if (_play is { } waiting && !reading.IsCompleted)
+                    if (!reading.IsCompleted)
                     {
-                        await Task.WhenAny(reading, waiting.Ready).ConfigureAwait(false);
+                        var next = _play is { } waiting ? Task.WhenAny(reading, waiting.Ready) : (Task)reading;
+                        await next.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     }
 
                     if (_play is { Ready.IsCompleted: true } ready)
