@@ -29,22 +29,30 @@ internal sealed class RtmpChunkWriter
     }
 
     /// <summary>Writes <paramref name="message"/> on chunk stream <paramref name="chunkStreamId"/> (2..65599).</summary>
-    public void Write(IBufferWriter<byte> output, uint chunkStreamId, in RtmpMessage message)
+    public void Write(IBufferWriter<byte> output, uint chunkStreamId, in RtmpMessage message) =>
+        Write(output, chunkStreamId, message.TypeId, message.Timestamp, message.MessageStreamId, default, message.Payload.Span);
+
+    /// <summary>
+    /// Writes one message whose payload is <paramref name="prefix"/> then <paramref name="body"/> (an FLV tag header and the
+    /// frame it heads), so a frame shared by many players is copied straight into each one's output, never joined first.
+    /// </summary>
+    public void Write(
+        IBufferWriter<byte> output, uint chunkStreamId, byte typeId, uint timestamp, uint messageStreamId,
+        ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkStreamId, 2u);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkStreamId, 65599u);
-        var length = message.Payload.Length;
+        var length = prefix.Length + body.Length;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, 0xFFFFFF);
 
         _streams.TryGetValue(chunkStreamId, out var previous);
-        var fmt = ChooseFormat(previous, message, out var fieldValue);
+        var fmt = ChooseFormat(previous, typeId, timestamp, messageStreamId, length, out var fieldValue);
         var extended = fieldValue >= ExtendedTimestampMarker;
         if (fmt == 3)
         {
             extended = previous!.ExtendedTimestamp;
         }
 
-        var payload = message.Payload.Span;
         var offset = 0;
         do
         {
@@ -53,7 +61,8 @@ internal sealed class RtmpChunkWriter
             var written = WriteBasicHeader(span, offset == 0 ? fmt : 3, chunkStreamId);
             if (offset == 0)
             {
-                written += WriteMessageHeader(span[written..], fmt, extended ? ExtendedTimestampMarker : fieldValue, message);
+                written += WriteMessageHeader(span[written..], fmt, extended ? ExtendedTimestampMarker : fieldValue, typeId, length,
+                    messageStreamId);
             }
 
             if (extended)
@@ -62,7 +71,7 @@ internal sealed class RtmpChunkWriter
                 written += 4;
             }
 
-            payload.Slice(offset, size).CopyTo(span[written..]);
+            CopyPayload(prefix, body, offset, span.Slice(written, size));
             output.Advance(written + size);
             offset += size;
         }
@@ -70,26 +79,40 @@ internal sealed class RtmpChunkWriter
 
         previous ??= new RtmpChunkStreamState();
         _streams[chunkStreamId] = previous;
-        previous.TimestampDelta = fmt == 0 ? message.Timestamp : fieldValue;
-        previous.Timestamp = message.Timestamp;
+        previous.TimestampDelta = fmt == 0 ? timestamp : fieldValue;
+        previous.Timestamp = timestamp;
         previous.Length = length;
-        previous.TypeId = message.TypeId;
-        previous.MessageStreamId = message.MessageStreamId;
+        previous.TypeId = typeId;
+        previous.MessageStreamId = messageStreamId;
         previous.ExtendedTimestamp = extended;
         previous.HasHeader = true;
     }
 
-    private int ChooseFormat(RtmpChunkStreamState? previous, in RtmpMessage message, out uint fieldValue)
+    // Bytes [offset, offset + destination.Length) of prefix + body.
+    private static void CopyPayload(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, int offset, Span<byte> destination)
     {
-        fieldValue = message.Timestamp;
-        if (!CompressHeaders || previous is null || previous.MessageStreamId != message.MessageStreamId ||
-            message.Timestamp < previous.Timestamp)
+        if (offset < prefix.Length)
+        {
+            var head = Math.Min(prefix.Length - offset, destination.Length);
+            prefix.Slice(offset, head).CopyTo(destination);
+            body[..(destination.Length - head)].CopyTo(destination[head..]);
+            return;
+        }
+
+        body.Slice(offset - prefix.Length, destination.Length).CopyTo(destination);
+    }
+
+    private int ChooseFormat(
+        RtmpChunkStreamState? previous, byte typeId, uint timestamp, uint messageStreamId, int length, out uint fieldValue)
+    {
+        fieldValue = timestamp;
+        if (!CompressHeaders || previous is null || previous.MessageStreamId != messageStreamId || timestamp < previous.Timestamp)
         {
             return 0;
         }
 
-        fieldValue = message.Timestamp - previous.Timestamp;
-        if (previous.Length != message.Payload.Length || previous.TypeId != message.TypeId)
+        fieldValue = timestamp - previous.Timestamp;
+        if (previous.Length != length || previous.TypeId != typeId)
         {
             return 1;
         }
@@ -120,7 +143,7 @@ internal sealed class RtmpChunkWriter
         return 3;
     }
 
-    private static int WriteMessageHeader(Span<byte> span, int fmt, uint timestampField, in RtmpMessage message)
+    private static int WriteMessageHeader(Span<byte> span, int fmt, uint timestampField, byte typeId, int length, uint messageStreamId)
     {
         if (fmt == 3)
         {
@@ -133,14 +156,14 @@ internal sealed class RtmpChunkWriter
             return 3;
         }
 
-        WriteUInt24(span[3..], (uint)message.Payload.Length);
-        span[6] = message.TypeId;
+        WriteUInt24(span[3..], (uint)length);
+        span[6] = typeId;
         if (fmt == 1)
         {
             return 7;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(span[7..], message.MessageStreamId);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[7..], messageStreamId);
         return 11;
     }
 

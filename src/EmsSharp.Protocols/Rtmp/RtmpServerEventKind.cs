@@ -18,4 +18,11 @@ public enum RtmpServerEventKind
 
     /// <summary>An audio message: an FLV audio tag body.</summary>
     Audio,
+
+    /// <summary>The client asks to play <see cref="RtmpServerEvent.StreamName"/> (query included); answer with
+    /// <see cref="RtmpServerSession.AcceptPlay"/> or <see cref="RtmpServerSession.RejectPlay"/>.</summary>
+    PlayRequested,
+
+    /// <summary>The client stopped playing (closeStream or deleteStream); send it nothing more on that stream.</summary>
+    PlayStopped,
 }

@@ -3,7 +3,7 @@ using EmsSharp.Protocols.Rtmp.Amf0;
 
 namespace EmsSharp.Protocols.Rtmp;
 
-/// <summary>NetConnection and NetStream commands of a publisher (RTMP 1.0 §7.2).</summary>
+/// <summary>NetConnection and NetStream commands of a publisher and a player (RTMP 1.0 §7.2).</summary>
 public sealed partial class RtmpServerSession
 {
     private const int MaxStreams = 16;
@@ -55,6 +55,14 @@ public sealed partial class RtmpServerSession
                 return HandleCreateStream(transactionId);
             case "publish":
                 return HandlePublish(message.MessageStreamId, transactionId);
+            case "play":
+                return HandlePlay(message.MessageStreamId, transactionId);
+            case "getStreamLength":
+                // A live stream has no length (ffmpeg asks before play): 0.
+                WriteResult(transactionId, Amf0Value.FromNumber(0));
+                return true;
+            case "FCSubscribe":
+            case "FCUnsubscribe":
             case "releaseStream":
             case "FCPublish":
                 WriteResult(transactionId, Amf0Value.Undefined);
@@ -65,11 +73,13 @@ public sealed partial class RtmpServerSession
                 return true;
             case "closeStream":
                 EndPublishing(message.MessageStreamId);
+                EndPlaying(message.MessageStreamId);
                 return true;
             case "deleteStream":
                 {
                     var id = _values.Count > 3 && _values[3].Type == Amf0Type.Number ? (uint)_values[3].Number : 0;
                     EndPublishing(id);
+                    EndPlaying(id);
                     _streams.Remove(id);
                     return true;
                 }
@@ -144,7 +154,7 @@ public sealed partial class RtmpServerSession
         // The event carries the name as sent, query included (OBS and ffmpeg put a stream key there: "name?key=..."):
         // the driver decides what the query means.
         var name = ArgumentText(3);
-        if (string.IsNullOrEmpty(name) || name[0] == '?' || current is not null)
+        if (string.IsNullOrEmpty(name) || name[0] == '?' || current is not null || IsPlaying(messageStreamId))
         {
             RejectPublish(messageStreamId, "A stream name is required, once per stream.");
             return true;

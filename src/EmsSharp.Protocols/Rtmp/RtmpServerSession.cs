@@ -4,9 +4,9 @@ using System.Buffers.Binary;
 namespace EmsSharp.Protocols.Rtmp;
 
 /// <summary>
-/// Sans-IO server side of one RTMP connection that accepts publishers: handshake (§5.2), chunk stream
-/// (§5.3), protocol control (§5.4), the NetConnection/NetStream commands of a publisher (§7.2) and the
-/// media messages (§7.1.4, §7.1.5). The driver feeds received bytes to <see cref="HandleInput"/>, writes
+/// Sans-IO server side of one RTMP connection that accepts publishers and players: handshake (§5.2), chunk stream
+/// (§5.3), protocol control (§5.4), the NetConnection/NetStream commands of a publisher and a player (§7.2) and the
+/// media messages (§7.1.4, §7.1.5) both ways. The driver feeds received bytes to <see cref="HandleInput"/>, writes
 /// what <see cref="TryPollTransmit"/> yields to the socket and handles what <see cref="TryPollEvent"/> yields.
 /// </summary>
 public sealed partial class RtmpServerSession
@@ -55,6 +55,7 @@ public sealed partial class RtmpServerSession
     /// </summary>
     public bool HandleInput(ReadOnlySequence<byte> input, TimeSpan now, out SequencePosition consumed)
     {
+        ReleaseTransmit();
         var reader = new SequenceReader<byte>(input);
         var ok = State != RtmpSessionState.Failed && HandleInputCore(ref reader, now);
         consumed = reader.Position;
@@ -77,11 +78,7 @@ public sealed partial class RtmpServerSession
     /// </summary>
     public bool TryPollTransmit(out ReadOnlyMemory<byte> data)
     {
-        if (_transmitTaken)
-        {
-            _output.ResetWrittenCount();
-            _transmitTaken = false;
-        }
+        ReleaseTransmit();
 
         if (_output.WrittenCount == 0)
         {
@@ -96,6 +93,16 @@ public sealed partial class RtmpServerSession
 
     /// <summary>Yields the next event, if any.</summary>
     public bool TryPollEvent(out RtmpServerEvent serverEvent) => _events.TryDequeue(out serverEvent);
+
+    // The bytes TryPollTransmit handed out are sent by now: start the buffer afresh before writing more.
+    private void ReleaseTransmit()
+    {
+        if (_transmitTaken)
+        {
+            _output.ResetWrittenCount();
+            _transmitTaken = false;
+        }
+    }
 
     private bool HandleInputCore(ref SequenceReader<byte> reader, TimeSpan now)
     {

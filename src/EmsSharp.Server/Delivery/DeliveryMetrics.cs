@@ -82,7 +82,12 @@ internal sealed class DeliveryMetrics : IDisposable
 
     private static KeyValuePair<string, object?> StreamTag(string stream) => new("stream", stream);
 
-    private static string TransportOf(string typeTag) => typeTag == OutboundStream.RtpTag ? "srtp" : "fmp4";
+    private static string TransportOf(string typeTag) => typeTag switch
+    {
+        OutboundStream.RtpTag => "srtp",
+        OutboundStream.RtmpTag => "rtmp",
+        _ => "fmp4",
+    };
 
     // A figure of the viewer's latest reception report, once it sent one.
     private static double? Reported(ViewerTrafficCounters counters, double figure) => counters.ReceptionReports > 0 ? figure : null;

@@ -7,7 +7,7 @@ namespace EmsSharp.Server.Delivery;
 
 /// <summary>
 /// One output of a live stream as the API lists it beside the inbound streams (EvoStream's outbound stream,
-/// shared/EVOSTREAM-API.md §2): a viewer of WS-FMP4 or WebRTC for now, an HLS or push output later. It has a uniqueId of
+/// shared/EVOSTREAM-API.md §2): a viewer of WS-FMP4, WebRTC or RTMP for now, an HLS or push output later. It has a uniqueId of
 /// the inbound streams' space, an <c>O…</c> type tag, the inbound stream it reads, and its viewer's addresses and counters.
 /// Made and ended by <see cref="OutboundStreamRegistry"/>.
 /// </summary>
@@ -21,6 +21,9 @@ internal sealed class OutboundStream
     /// fMP4 only and has no tag of its own for it; SRTP is RTP, so this is the nearest of its tags.
     /// </summary>
     public const string RtpTag = "ONP";
+
+    /// <summary>RTMP to a network player (RMS <c>ST_OUT_NET_RTMP</c>, EvoStream's <c>ONR</c>): an RTMP play of the ems's listener.</summary>
+    public const string RtmpTag = "ONR";
 
     private readonly Func<(IPEndPoint? Near, IPEndPoint? Far)> _addresses;
     private readonly Func<JsonObject> _extra;
@@ -47,7 +50,7 @@ internal sealed class OutboundStream
     /// <summary>The inbound stream this output reads.</summary>
     public LiveStream Source { get; }
 
-    /// <summary>EvoStream's type tag (<see cref="Fmp4Tag"/>, <see cref="RtpTag"/>).</summary>
+    /// <summary>EvoStream's type tag (<see cref="Fmp4Tag"/>, <see cref="RtpTag"/>, <see cref="RtmpTag"/>).</summary>
     public string TypeTag { get; }
 
     /// <summary>EvoStream's connectionType: 9 for a WebRTC viewer, 0 (standard, no configuration) for a WS-FMP4 one.</summary>

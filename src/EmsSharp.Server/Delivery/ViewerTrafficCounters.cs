@@ -73,6 +73,14 @@ internal sealed class ViewerTrafficCounters
         Interlocked.Add(ref _bytes, length);
     }
 
+    /// <summary>Adds <paramref name="count"/> audio packets of <paramref name="length"/> bytes in all (see <see cref="AudioPackets"/>).</summary>
+    public void AddAudioPackets(int count, int length)
+    {
+        Interlocked.Add(ref _audioPackets, count);
+        Interlocked.Add(ref _audioBytes, length);
+        AddPackets(count, length);
+    }
+
     public void AddAudioPacket(int length)
     {
         Interlocked.Increment(ref _audioPackets);

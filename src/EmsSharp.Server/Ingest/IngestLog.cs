@@ -92,4 +92,17 @@ internal static partial class IngestLog
 
     [LoggerMessage(38, LogLevel.Information, "RTMP {Remote}: stream {Name} was ended by the server (shutdownStream, or taken over); closing the connection")]
     public static partial void RtmpStreamEndedByServer(ILogger logger, EndPoint? remote, string name);
+
+    [LoggerMessage(41, LogLevel.Information, "RTMP {Remote} plays {StreamName} as output {OutputId}")]
+    public static partial void RtmpPlayStarted(ILogger logger, EndPoint? remote, string streamName, long outputId);
+
+    [LoggerMessage(42, LogLevel.Warning, "RTMP play of {Name} from {Remote} refused: {Reason}")]
+    public static partial void RtmpPlayRefused(ILogger logger, EndPoint? remote, string name, string reason);
+
+    [LoggerMessage(43, LogLevel.Information,
+        "RTMP {Remote} stopped playing {StreamName}: {Reason} ({Sent} frames sent, {Dropped} dropped behind, {Skipped} not carried)")]
+    public static partial void RtmpPlayEnded(ILogger logger, EndPoint? remote, string streamName, string reason, long sent, long dropped, long skipped);
+
+    [LoggerMessage(44, LogLevel.Warning, "RTMP connection from {Remote} closed: it took no bytes for {Timeout} (a stalled player)")]
+    public static partial void RtmpSendTimedOut(ILogger logger, EndPoint? remote, TimeSpan timeout);
 }

@@ -27,6 +27,26 @@ internal sealed class IngestOptions
     /// <summary>Longest RTMP message accepted, in bytes.</summary>
     public int RtmpMaxMessageLength { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Read keys of RTMP players by stream name (<c>*</c> for any other name), as <c>WsFmp4:ReadKeys</c> and
+    /// <c>Whep:ReadKeys</c> are for theirs. Empty: anyone may play any stream (EvoStream's behaviour). Set: a player adds
+    /// <c>?key=...</c> to the stream name (<c>rtmp://host/live/cam1?key=...</c>) and only the name's key (or the <c>*</c>
+    /// one) admits it; others get <c>NetStream.Play.Failed</c>.
+    /// </summary>
+    public Dictionary<string, string> RtmpReadKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long an RTMP player of a stream that is not live yet waits for it before <c>NetStream.Play.StreamNotFound</c>.</summary>
+    public TimeSpan RtmpPlayWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// An RTMP connection whose socket takes none of the bytes queued for it this long is closed: a player that stopped
+    /// reading is dropped instead of being buffered for.
+    /// </summary>
+    public TimeSpan RtmpSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many frames an RTMP player may lag behind the publisher before it skips to the next keyframe (the drops are counted).</summary>
+    public int RtmpPlayQueueFrames { get; set; } = 1_024;
+
     /// <summary>Whether the RTSP server runs.</summary>
     public bool RtspEnabled { get; set; } = true;
 

@@ -63,6 +63,22 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add("Ingest:RtmpIdleTimeout must be positive.");
         }
 
+        StreamKeys.Validate(options.RtmpReadKeys, "Ingest:RtmpReadKeys", failures);
+        if (options.RtmpPlayWaitTimeout <= TimeSpan.Zero || options.RtmpPlayWaitTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add("Ingest:RtmpPlayWaitTimeout must be more than zero and at most one hour.");
+        }
+
+        if (options.RtmpSendTimeout <= TimeSpan.Zero || options.RtmpSendTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Ingest:RtmpSendTimeout must be more than zero and at most ten minutes.");
+        }
+
+        if (options.RtmpPlayQueueFrames is < 16 or > 100_000)
+        {
+            failures.Add("Ingest:RtmpPlayQueueFrames must be 16..100000.");
+        }
+
         if (options.RtmpMaxMessageLength is < 1024 or > 0xFFFFFF)
         {
             failures.Add("Ingest:RtmpMaxMessageLength must be 1024..16777215.");

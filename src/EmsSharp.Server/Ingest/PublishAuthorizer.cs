@@ -33,6 +33,9 @@ internal sealed class PublishAuthorizer : IDisposable
 
     private volatile bool _enforced = true;
 
+    /// <summary>The hub whose names it hands out (RTMP players find their streams there too).</summary>
+    public StreamHub Hub => _hub;
+
     /// <summary>True when nothing is required to publish (the server warns at start).</summary>
     public bool IsOpen => !_enforced || !IsConfigured;
 

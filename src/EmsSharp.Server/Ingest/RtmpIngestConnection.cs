@@ -10,19 +10,28 @@ using EmsSharp.Server.Connections;
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
-/// The driver of one RTMP connection: socket → <see cref="RtmpServerSession"/> → hub. Any protocol error
-/// closes only this connection, with a log line; its streams end.
+/// The driver of one RTMP connection: socket → <see cref="RtmpServerSession"/> → hub for a publisher, and hub →
+/// <see cref="RtmpPlayer"/> → socket for a player (one play per connection). One loop owns the session: it waits for
+/// whichever comes first, input from the socket or frames for the player, and sends what the session queued, each send
+/// bounded by <see cref="IngestOptions.RtmpSendTimeout"/>, so a player that stops reading is dropped and never buffered
+/// for (its reader meanwhile skips to keyframes, and the publisher never waits). Any protocol error closes only this
+/// connection, with a log line; its streams end.
 /// </summary>
-internal sealed class RtmpIngestConnection(
+internal sealed partial class RtmpIngestConnection(
     Socket socket, PublishAuthorizer publishers, TimeProvider time, RtmpLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot,
-    Connection connection)
+    Connection connection, RtmpPlayServices play)
 {
+    // What one player may queue in the session between two sends (at least one frame).
+    private const int MaxPlayBurstBytes = 256 * 1024;
+
     private readonly Dictionary<uint, RtmpPublication> _publications = [];
     private readonly RtmpServerSession _session = new(limits);
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
     private readonly CancellationTokenSource _endedByServer = new();
     private readonly HashSet<LiveStream> _endedHere = [];
     private bool _closed;
+    private RtmpPlay? _play;
+    private CancellationTokenSource? _idle;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -32,46 +41,72 @@ internal sealed class RtmpIngestConnection(
         {
             var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
             using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            using var sendTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, _endedByServer.Token, cancellationToken);
+            using var sending = CancellationTokenSource.CreateLinkedTokenSource(linked.Token, sendTimer.Token);
+            _idle = idle;
             var origin = time.GetTimestamp();
             var units = -1L;
+            Task<ReadResult>? reading = null;
             try
             {
                 while (true)
                 {
-                    // The idle timer restarts on complete units (handshake parts, whole messages), not on every byte.
+                    // The idle timer restarts on complete units (handshake parts, whole messages), not on every byte. Waiting
+                    // for a stream to play is no idleness: that wait is bounded on its own.
                     if (_session.UnitsReceived != units)
                     {
                         units = _session.UnitsReceived;
-                        idle.CancelAfter(idleTimeout);
+                        idle.CancelAfter(_play is { Player: null } ? idleTimeout + play.Options.RtmpPlayWaitTimeout : idleTimeout);
                     }
 
-                    var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
-                    var buffer = result.Buffer;
-                    var ok = _session.HandleInput(buffer, time.GetElapsedTime(origin), out var consumed);
-                    input.AdvanceTo(consumed, buffer.End);
-                    await HandleEventsAsync(linked.Token).ConfigureAwait(false);
-                    while (_session.TryPollTransmit(out var data))
+                    // Wait for input or, while a player is on, for its stream or frames (whichever comes first).
+                    reading ??= input.ReadAsync(linked.Token).AsTask();
+                    if (!reading.IsCompleted)
                     {
-                        await stream.WriteAsync(data, linked.Token).ConfigureAwait(false);
+                        var next = _play is { } waiting ? Task.WhenAny(reading, waiting.Ready) : (Task)reading;
+                        await next.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     }
 
+                    if (_play is { Ready.IsCompleted: true } ready)
+                    {
+                        await StepPlayAsync(ready).ConfigureAwait(false);
+                    }
+
+                    var ok = true;
+                    var completed = false;
+                    if (reading.IsCompleted)
+                    {
+                        var result = await reading.ConfigureAwait(false);
+                        reading = null;
+                        var buffer = result.Buffer;
+                        ok = _session.HandleInput(buffer, time.GetElapsedTime(origin), out var consumed);
+                        completed = result.IsCompleted;
+                        var truncated = completed && (!buffer.Slice(consumed).IsEmpty || _session.State != RtmpSessionState.Open);
+                        input.AdvanceTo(consumed, buffer.End);
+                        await HandleEventsAsync(linked.Token).ConfigureAwait(false);
+                        if (truncated && ok)
+                        {
+                            IngestLog.RtmpProtocolError(logger, _remote, "truncated input");
+                        }
+                    }
+
+                    await SendAsync(stream, sendTimer, sending.Token).ConfigureAwait(false);
                     if (!ok)
                     {
                         IngestLog.RtmpProtocolError(logger, _remote, _session.Error);
                         return;
                     }
 
-                    if (result.IsCompleted)
+                    if (completed)
                     {
-                        if (!buffer.Slice(consumed).IsEmpty || _session.State != RtmpSessionState.Open)
-                        {
-                            IngestLog.RtmpProtocolError(logger, _remote, "truncated input");
-                        }
-
                         return;
                     }
                 }
+            }
+            catch (OperationCanceledException) when (sendTimer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                IngestLog.RtmpSendTimedOut(logger, _remote, play.Options.RtmpSendTimeout);
             }
             catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -91,6 +126,17 @@ internal sealed class RtmpIngestConnection(
             }
             finally
             {
+                if (reading is { IsCompleted: false })
+                {
+                    input.CancelPendingRead();
+                    await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (_play is { } playing)
+                {
+                    await StopPlayAsync(playing, "connection closed").ConfigureAwait(false);
+                }
+
                 foreach (var publication in _publications.Values)
                 {
                     EndPublication(publication);
@@ -109,6 +155,17 @@ internal sealed class RtmpIngestConnection(
         }
     }
 
+    // Sends what the session queued; each write must finish within the send timeout (a stalled reader is dropped).
+    private async Task SendAsync(Stream stream, CancellationTokenSource sendTimer, CancellationToken sending)
+    {
+        while (_session.TryPollTransmit(out var data))
+        {
+            sendTimer.CancelAfter(play.Options.RtmpSendTimeout);
+            await stream.WriteAsync(data, sending).ConfigureAwait(false);
+            sendTimer.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
     private async Task HandleEventsAsync(CancellationToken cancellationToken)
     {
         while (_session.TryPollEvent(out var e))
@@ -117,6 +174,16 @@ internal sealed class RtmpIngestConnection(
             {
                 case RtmpServerEventKind.PublishRequested:
                     await StartPublicationAsync(e.MessageStreamId, e.StreamName!, cancellationToken).ConfigureAwait(false);
+                    break;
+                case RtmpServerEventKind.PlayRequested:
+                    StartPlay(e.MessageStreamId, e.StreamName!);
+                    break;
+                case RtmpServerEventKind.PlayStopped:
+                    if (_play is { } stopped && stopped.MessageStreamId == e.MessageStreamId)
+                    {
+                        await StopPlayAsync(stopped, "the player closed its stream").ConfigureAwait(false);
+                    }
+
                     break;
                 case RtmpServerEventKind.Unpublished:
                     if (_publications.Remove(e.MessageStreamId, out var ended))

@@ -4,20 +4,23 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Server.Connections;
+using EmsSharp.Server.Delivery;
 using Microsoft.Extensions.Options;
 
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
 /// Accepts RTMP publishers (<c>rtmp://host/&lt;app&gt;/&lt;stream name&gt;</c>, any app) and publishes them into the
-/// <see cref="StreamHub"/>.
+/// <see cref="StreamHub"/>, and RTMP players of the hub's streams (<c>rtmp://host/&lt;app&gt;/&lt;stream name&gt;</c>, any
+/// app), listed among the outputs when <paramref name="outputs"/> is given.
 /// </summary>
 internal sealed class RtmpServer(
     IOptions<IngestOptions> options, PublishAuthorizer publishers, TimeProvider time, ILogger<RtmpServer> logger,
-    ConnectionRegistry? connections = null)
+    ConnectionRegistry? connections = null, OutboundStreamRegistry? outputs = null, StreamAliases? aliases = null)
     : TcpIngestListener(time, publishers, logger, connections)
 {
     private readonly IngestOptions _options = options.Value;
+    private readonly RtmpPlayServices _play = new(publishers.Hub, options.Value, outputs, aliases);
     private readonly RtmpLimits _limits = new() { MaxMessageLength = options.Value.RtmpMaxMessageLength };
 
     protected override bool Enabled => _options.RtmpEnabled;
@@ -37,5 +40,6 @@ internal sealed class RtmpServer(
     protected override void LogRefused(EndPoint? remote, string reason) => IngestLog.RtmpConnectionRefused(Logger, remote, reason);
 
     protected override Task RunConnectionAsync(Socket socket, ConnectionSlot slot, Connection connection, CancellationToken cancellationToken) =>
-        new RtmpIngestConnection(socket, Publishers, Time, _limits, _options.RtmpIdleTimeout, Logger, slot, connection).RunAsync(cancellationToken);
+        new RtmpIngestConnection(socket, Publishers, Time, _limits, _options.RtmpIdleTimeout, Logger, slot, connection, _play)
+            .RunAsync(cancellationToken);
 }

@@ -5,12 +5,12 @@ namespace EmsSharp.Interop.Tests.Ingest;
 /// <summary>A started in-process ems on ephemeral ports (RTSP on loopback) with a temporary data folder, for the ingest interop tests.</summary>
 internal static class InteropEms
 {
-    /// <summary>Starts the ems; the caller disposes the host, then deletes the folder.</summary>
-    public static async Task<(EmsHost Host, string Folder)> StartAsync()
+    /// <summary>Starts the ems (with <paramref name="extra"/> command-line settings); the caller disposes the host, then deletes the folder.</summary>
+    public static async Task<(EmsHost Host, string Folder)> StartAsync(params string[] extra)
     {
         var folder = Path.Combine(Path.GetTempPath(), "ems-interop-" + Guid.NewGuid().ToString("N"));
         var host = EmsHost.Create(
-            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0", "--Whep:Port", "0"],
+            ["--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1", "--WsFmp4:Port", "0", "--Whep:Port", "0", .. extra],
             o =>
             {
                 o.DataFolder = folder;

@@ -5,7 +5,7 @@ using EmsSharp.Protocols.Rtmp.Amf0;
 
 namespace EmsSharp.Protocols.Tests.Rtmp;
 
-/// <summary>Builds the bytes a publishing encoder sends (as ffmpeg/OBS do), for in-memory session tests.</summary>
+/// <summary>Builds the bytes a publishing encoder or a player sends (as ffmpeg/OBS do), for in-memory session tests.</summary>
 internal sealed class RtmpClientScript
 {
     private readonly RtmpChunkWriter _writer = new();
@@ -56,6 +56,12 @@ internal sealed class RtmpClientScript
             .Command(0, S("FCPublish"), N(3), Amf0Value.Null, S(name))
             .Command(0, S("createStream"), N(4), Amf0Value.Null)
             .Command(1, S("publish"), N(5), Amf0Value.Null, S(name), S("live"));
+
+    /// <summary>What ffmpeg sends to play: createStream, getStreamLength, then play(name, -2 = live or recorded) on stream 1.</summary>
+    public RtmpClientScript Play(string name) =>
+        Command(0, S("createStream"), N(2), Amf0Value.Null)
+            .Command(0, S("getStreamLength"), N(3), Amf0Value.Null, S(name))
+            .Command(1, S("play"), N(4), Amf0Value.Null, S(name), N(-2));
 
     public static Amf0Value S(string text) => Amf0Value.FromString(text);
 

@@ -66,6 +66,11 @@ public class IngestServiceCollectionExtensionsTests
         ("relative callback url", new IngestOptions { PublishCallback = new() { Url = "/on_publish" } }),
         ("callback timeout", new IngestOptions { PublishCallback = new() { Url = "http://h/x", Timeout = TimeSpan.Zero } }),
         ("callback cache", new IngestOptions { PublishCallback = new() { CacheTime = TimeSpan.FromSeconds(-1) } }),
+        ("read key name", new IngestOptions { RtmpReadKeys = new() { ["bad name"] = "k" } }),
+        ("empty read key", new IngestOptions { RtmpReadKeys = new() { ["*"] = "" } }),
+        ("play wait", new IngestOptions { RtmpPlayWaitTimeout = TimeSpan.Zero }),
+        ("send timeout", new IngestOptions { RtmpSendTimeout = TimeSpan.FromHours(1) }),
+        ("play queue", new IngestOptions { RtmpPlayQueueFrames = 1 }),
     ];
 
     public static TheoryData<int> Invalid => [.. Enumerable.Range(0, InvalidOptions.Length)];
