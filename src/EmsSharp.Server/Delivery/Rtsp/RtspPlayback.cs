@@ -152,8 +152,12 @@ internal sealed partial class RtspPlayback(
             return (Reply(request, 404, "Not Found"), false);
         }
 
-        if (track.IsSetUp || !RtspTransport.TryParse(request.GetHeader("Transport"), out var transport)
-            || transport.Mode is not (null or "play"))
+        if (track.IsSetUp)
+        {
+            return (Reply(request, 455, "Method Not Valid in This State"), false); // a transport once chosen stays
+        }
+
+        if (!RtspTransport.TryParse(request.GetHeader("Transport"), out var transport) || transport.Mode is not (null or "play"))
         {
             return (Reply(request, 461, "Unsupported Transport"), false);
         }
