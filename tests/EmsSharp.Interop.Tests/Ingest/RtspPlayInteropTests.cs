@@ -5,6 +5,7 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -68,6 +69,33 @@ public class RtspPlayInteropTests
             ffmpeg.Dispose();
             await rtsp.StopAsync(CancellationToken.None);
             await rtmp.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task The_ems_plays_over_rtsp_out_of_the_box_and_counts_the_player_as_an_onp_output()
+    {
+        var (host, folder) = await InteropEms.StartAsync();
+        await using var _ = host;
+        var rtmpPort = host.Services.GetRequiredService<RtmpServer>().LocalEndPoint!.Port;
+        var rtspPort = host.Services.GetRequiredService<RtspServer>().LocalEndPoint!.Port;
+        using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(60, $"rtmp://127.0.0.1:{rtmpPort}/live/cam"));
+        try
+        {
+            var stream = await host.Services.GetRequiredService<StreamHub>().WaitForStreamAsync("cam", TimeSpan.FromSeconds(30));
+            Assert.True(stream is not null, "no stream; ffmpeg said: " + ffmpeg.Stderr);
+            var (exit, json, stderr) = await FfprobeAsync("tcp", $"rtsp://127.0.0.1:{rtspPort}/cam");
+            Assert.True(exit == 0, $"ffprobe failed ({exit}): {stderr}");
+            Assert.Equal(2, JsonNode.Parse(json)!["streams"]!.AsArray().Count);
+
+            // What the player was sent stays in the outputs' totals under EvoStream's tag for RTP out.
+            var totals = host.Services.GetRequiredService<OutboundStreamRegistry>().Totals();
+            Assert.True(totals.TryGetValue(("cam", "ONP"), out var sent) && sent.Bytes > 0, "no ONP output was counted");
+        }
+        finally
+        {
+            ffmpeg.Dispose();
+            Directory.Delete(folder, recursive: true);
         }
     }
 
