@@ -349,6 +349,7 @@ internal sealed partial class RtspPlayback(
         var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnChanged(LiveStream _) => changed.TrySetResult();
         stream.TracksChanged += OnChanged;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             if (stream.Video is not null || stream.Audio is not null)
@@ -356,13 +357,14 @@ internal sealed partial class RtspPlayback(
                 return true;
             }
 
-            await Task.WhenAny(changed.Task, stream.Completion, Task.Delay(settings.StreamWaitTimeout, cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(changed.Task, stream.Completion, Task.Delay(settings.StreamWaitTimeout, time, wait.Token)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return !stream.IsClosed && (stream.Video is not null || stream.Audio is not null);
         }
         finally
         {
             stream.TracksChanged -= OnChanged;
+            await wait.CancelAsync().ConfigureAwait(false); // the delay's timer goes with the wait
         }
     }
 

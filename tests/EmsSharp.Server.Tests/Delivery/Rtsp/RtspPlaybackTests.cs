@@ -194,6 +194,33 @@ public sealed class RtspPlaybackTests
         Assert.Equal(0, rig.Outputs.Count);
     }
 
+    [Fact]
+    public async Task A_tcp_player_that_stops_reading_is_dropped_after_the_send_timeout_and_the_publisher_goes_on()
+    {
+        await using var rig = await Rig.StartAsync(options => options.RtspSendTimeout = TimeSpan.FromSeconds(1));
+        var stream = rig.Publish("cam");
+        using var client = await RtspClient.ConnectAsync(rig, "cam", receiveBuffer: 4096);
+        Assert.Equal(200, (await client.RequestAsync("DESCRIBE")).Status);
+        var setup = await client.RequestAsync("SETUP", "Transport: RTP/AVP/TCP;interleaved=0-1", "/trackID=0");
+        Assert.Equal(200, (await client.RequestAsync("PLAY", "Session: " + setup.Header("Session")!.Split(';')[0])).Status);
+        await rig.Events.WaitAsync(EventTypes.OutStreamCreated);
+
+        // Far more than the socket buffers hold, and the client reads none of it: publishing never waits on the player.
+        var keyframe = new byte[4 + (256 * 1024)];
+        BinaryPrimitives.WriteInt32BigEndian(keyframe, 256 * 1024);
+        keyframe[4] = 0x65;
+        for (var i = 1; i <= 200; i++)
+        {
+            rig.Publish(stream, new MediaFrame(TrackKind.Video, MediaCodec.H264, i * 3000L, i * 3000L, true, keyframe));
+        }
+
+        var closed = await rig.Events.WaitAsync(EventTypes.OutStreamClosed);
+        Assert.Equal("ONP", (string?)closed["type"]);
+        Assert.Equal(0, rig.Outputs.Count);
+        Assert.False(stream.IsClosed);
+        Assert.True(await client.IsClosedAsync(), "the stalled player's connection stayed open");
+    }
+
     private static (ushort Seq, uint Time) SeqAndTime(string info)
     {
         ushort seq = 0;
@@ -348,9 +375,14 @@ public sealed class RtspPlaybackTests
 
         public string Uri { get; }
 
-        public static async Task<RtspClient> ConnectAsync(Rig rig, string path)
+        public static async Task<RtspClient> ConnectAsync(Rig rig, string path, int receiveBuffer = 0)
         {
             var client = new TcpClient();
+            if (receiveBuffer > 0)
+            {
+                client.ReceiveBufferSize = receiveBuffer;
+            }
+
             await client.ConnectAsync(IPAddress.Loopback, rig.Port).WaitAsync(Timeout);
             return new RtspClient(client, $"rtsp://127.0.0.1:{rig.Port}/{path}");
         }
