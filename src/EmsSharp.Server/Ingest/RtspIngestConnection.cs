@@ -148,8 +148,7 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, playback is null ? 405 : 455, playback is null ? "Method Not Allowed" : "Method Not Valid in This State"), false);
         }
 
-        _play ??= new RtspPlayback(playback.Hub, playback.Outputs, playback.Settings, _writer!, socket, connection, _sessionId,
-            () => CancelQuietly(_closing), time, logger);
+        _play ??= new RtspPlayback(playback, _writer!, socket, connection, _sessionId, () => CancelQuietly(_closing), time, logger);
         var (response, close) = await _play.DescribeAsync(request, cancellationToken).ConfigureAwait(false);
         if (_play.State != RtspPlayState.Init)
         {

@@ -23,7 +23,7 @@ internal sealed class RtspServer(
     private readonly IngestOptions _options = options.Value;
     private readonly RtspPlaybackContext? _playback = hub is null ? null : new RtspPlaybackContext(hub, outputs,
         new RtspPlaybackSettings(options.Value.RtspReadKeys, options.Value.RtspStreamWaitTimeout, options.Value.RtspIdleTimeout,
-            options.Value.RtspSendTimeout, ReaderFrames: 0));
+            options.Value.RtspSendTimeout, ReaderFrames: 0), new LogThrottle(time));
 
     protected override bool Enabled => _options.RtspEnabled;
 

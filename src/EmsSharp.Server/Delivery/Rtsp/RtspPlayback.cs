@@ -20,8 +20,8 @@ namespace EmsSharp.Server.Delivery.Rtsp;
 /// on the connection's loop only; the pump on its own task.
 /// </summary>
 internal sealed partial class RtspPlayback(
-    StreamHub hub, OutboundStreamRegistry? outputs, RtspPlaybackSettings settings, RtspConnectionWriter writer, Socket socket,
-    Connection connection, string sessionId, Action stopConnection, TimeProvider time, ILogger logger) : IAsyncDisposable
+    RtspPlaybackContext context, RtspConnectionWriter writer, Socket socket, Connection connection, string sessionId, Action stopConnection,
+    TimeProvider time, ILogger logger) : IAsyncDisposable
 {
     private const string TrackPrefix = "trackID=";
     // Read once: the listing reads them after the connection's socket is disposed.
@@ -63,19 +63,22 @@ internal sealed partial class RtspPlayback(
         }
 
         // Read keys (ours; EvoStream served anyone). RFC 2326 §11.3.4/§11.3.6 as in HTTP: 401 without a key, 403 wrong one.
-        switch (StreamKeys.Check(settings.ReadKeys, name, query))
+        switch (StreamKeys.Check(context.Settings.ReadKeys, name, query))
         {
             case KeyCheck.Admitted:
                 break;
             case KeyCheck.KeyMissing:
-                LogRefused(logger, _remote, Shorten(name), "a read key is required (?key=...)");
+                LogRefusal(name, "a read key is required (?key=...)");
                 return (Reply(request, 401, "Unauthorized").AddHeader("WWW-Authenticate", "Key realm=\"RTSP\""), false);
-            default:
-                LogRefused(logger, _remote, Shorten(name), "wrong read key");
+            case KeyCheck.WrongKey:
+                LogRefusal(name, "wrong read key");
+                return (Reply(request, 403, "Forbidden"), true);
+            default: // KeyCheck.NoKeyForName
+                LogRefusal(name, "no read key is configured for this stream");
                 return (Reply(request, 403, "Forbidden"), true);
         }
 
-        var stream = await hub.WaitForStreamAsync(name, settings.StreamWaitTimeout, cancellationToken).ConfigureAwait(false);
+        var stream = await context.Hub.WaitForStreamAsync(name, context.Settings.StreamWaitTimeout, cancellationToken).ConfigureAwait(false);
         if (stream is null || !await WaitForTracksAsync(stream, cancellationToken).ConfigureAwait(false))
         {
             LogNotFound(logger, _remote, Shorten(name));
@@ -222,10 +225,10 @@ internal sealed partial class RtspPlayback(
             return (Reply(request, 454, "Session Not Found"), false);
         }
 
-        var reader = _stream!.CreateReader(settings.ReaderFrames);
+        var reader = _stream!.CreateReader(context.Settings.ReaderFrames);
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            wait.CancelAfter(settings.StreamWaitTimeout);
+            wait.CancelAfter(context.Settings.StreamWaitTimeout);
             try
             {
                 if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false) || !reader.TryRead(out _first))
@@ -276,7 +279,7 @@ internal sealed partial class RtspPlayback(
 
         var counters = new ViewerTrafficCounters();
         _counters = counters;
-        _output = outputs?.Open(new OutboundStreamSpec(_stream!, OutboundStream.RtpTag, null, counters,
+        _output = context.Outputs?.Open(new OutboundStreamSpec(_stream!, OutboundStream.RtpTag, null, counters,
             () => (_local, _remote as IPEndPoint), Extra, stopConnection));
         LogPlayStarted(logger, _remote, _stream!.Name, _output?.Id ?? 0, Transports());
         _pump = Task.Run(() => PumpAsync(_stop.Token));
@@ -308,7 +311,7 @@ internal sealed partial class RtspPlayback(
         await Task.WhenAll(_receivers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_output is not null)
         {
-            outputs!.Close(_output, new JsonObject
+            context.Outputs!.Close(_output, new JsonObject
             {
                 ["droppedFrames"] = _reader?.DroppedFrames ?? 0,
                 ["keyframeSkips"] = _reader?.Overflows ?? 0,
@@ -331,7 +334,7 @@ internal sealed partial class RtspPlayback(
             .AddHeader("Server", "EmsSharp");
         if (status < 300 && (HasSession || (request.Method == "SETUP" && status == 200)))
         {
-            response.AddHeader("Session", sessionId + ";timeout=" + ((int)settings.SessionTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            response.AddHeader("Session", sessionId + ";timeout=" + ((int)context.Settings.SessionTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
         }
 
         return response;
@@ -357,7 +360,7 @@ internal sealed partial class RtspPlayback(
                 return true;
             }
 
-            await Task.WhenAny(changed.Task, stream.Completion, Task.Delay(settings.StreamWaitTimeout, time, wait.Token)).ConfigureAwait(false);
+            await Task.WhenAny(changed.Task, stream.Completion, Task.Delay(context.Settings.StreamWaitTimeout, time, wait.Token)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return !stream.IsClosed && (stream.Video is not null || stream.Audio is not null);
         }
@@ -462,6 +465,14 @@ internal sealed partial class RtspPlayback(
 
     private static long Rescale(long value, int from, int to) => from == to ? value : (long)((Int128)value * to / from);
 
+    private void LogRefusal(string name, string reason)
+    {
+        if (context.Refusals.TryEnter(out var refusals))
+        {
+            LogRefused(logger, _remote, Shorten(name), reason, refusals);
+        }
+    }
+
     private static string Shorten(string name) => name.Length > 64 ? name[..64] + "..." : name;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTSP player {Remote} plays {StreamName} as output {OutputId} over {Transport}")]
@@ -470,8 +481,8 @@ internal sealed partial class RtspPlayback(
     [LoggerMessage(Level = LogLevel.Information, Message = "RTSP player {Remote} of {StreamName} left ({Packets} packets sent, {Dropped} frames dropped)")]
     private static partial void LogPlayEnded(ILogger logger, EndPoint? remote, string streamName, long packets, long dropped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RTSP player {Remote} refused for {StreamName}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, EndPoint? remote, string streamName, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTSP player {Remote} refused for {StreamName}: {Reason} ({Refusals} refusals since the last such line)")]
+    private static partial void LogRefused(ILogger logger, EndPoint? remote, string streamName, string reason, long refusals);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTSP player {Remote}: stream not found: {StreamName}")]
     private static partial void LogNotFound(ILogger logger, EndPoint? remote, string streamName);

@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Protocols.Net;
 
 namespace EmsSharp.Server.Delivery.Rtsp;
 
@@ -6,4 +7,5 @@ namespace EmsSharp.Server.Delivery.Rtsp;
 /// <param name="Hub">Where the streams are read.</param>
 /// <param name="Outputs">Where a player is listed as an outbound stream (<c>ONP</c>); null: not listed.</param>
 /// <param name="Settings">Read keys, waits and timeouts.</param>
-internal sealed record RtspPlaybackContext(StreamHub Hub, OutboundStreamRegistry? Outputs, RtspPlaybackSettings Settings);
+/// <param name="Refusals">One log line per <see cref="LogThrottle.Interval"/> for refused players (keys), so a flood of guesses is no flood of lines.</param>
+internal sealed record RtspPlaybackContext(StreamHub Hub, OutboundStreamRegistry? Outputs, RtspPlaybackSettings Settings, LogThrottle Refusals);
