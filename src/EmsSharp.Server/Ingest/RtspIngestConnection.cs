@@ -80,9 +80,9 @@ internal sealed class RtspIngestConnection(
         {
             // Server stopping.
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
-            IngestLog.RtspConnectionFailed(logger, _remote, e);
+            IngestLog.RtspConnectionFailed(logger, _remote, e); // TimeoutException: the peer did not read our answers
         }
         finally
         {
@@ -148,13 +148,17 @@ internal sealed class RtspIngestConnection(
             return (Reply(request, playback is null ? 405 : 455, playback is null ? "Method Not Allowed" : "Method Not Valid in This State"), false);
         }
 
-        _play ??= new RtspPlayback(playback, _writer!, socket, connection, _sessionId, () => CancelQuietly(_closing), time, logger);
-        var (response, close) = await _play.DescribeAsync(request, cancellationToken).ConfigureAwait(false);
-        if (_play.State != RtspPlayState.Init)
+        var play = _play ?? new RtspPlayback(playback, _writer!, socket, connection, _sessionId, () => CancelQuietly(_closing), time, logger);
+        var (response, close) = await play.DescribeAsync(request, cancellationToken).ConfigureAwait(false);
+        if (play.State == RtspPlayState.Init && _play is null)
         {
-            slot.MarkProven(); // a player admitted to a live stream is never closed to admit another connection
+            // Refused or not found: the connection is nobody's yet (a client may DESCRIBE before it ANNOUNCEs).
+            await play.DisposeAsync().ConfigureAwait(false);
+            return (response, close);
         }
 
+        _play = play;
+        slot.MarkProven(); // a player admitted to a live stream is never closed to admit another connection
         return (response, close);
     }
 

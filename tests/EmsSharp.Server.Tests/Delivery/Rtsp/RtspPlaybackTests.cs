@@ -124,6 +124,9 @@ public sealed class RtspPlaybackTests
         using (var missing = await RtspClient.ConnectAsync(rig, "nothing"))
         {
             Assert.Equal(404, (await missing.RequestAsync("DESCRIBE")).Status); // after the stream wait
+
+            // A DESCRIBE that found nothing leaves the connection free to publish that name.
+            Assert.Equal(200, (await missing.RequestAsync("ANNOUNCE", "Content-Type: application/sdp", "", "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")).Status);
         }
 
         using var client = await RtspClient.ConnectAsync(rig, "cam");
@@ -387,7 +390,7 @@ public sealed class RtspPlaybackTests
             return new RtspClient(client, $"rtsp://127.0.0.1:{rig.Port}/{path}");
         }
 
-        public async Task<Response> RequestAsync(string method, string? headers = null, string suffix = "")
+        public async Task<Response> RequestAsync(string method, string? headers = null, string suffix = "", string body = "")
         {
             var request = new StringBuilder($"{method} {Uri}{suffix} RTSP/1.0\r\nCSeq: {++_cseq}\r\n");
             if (headers is not null)
@@ -395,7 +398,12 @@ public sealed class RtspPlaybackTests
                 request.Append(headers).Append("\r\n");
             }
 
-            request.Append("\r\n");
+            if (body.Length > 0)
+            {
+                request.Append("Content-Length: ").Append(body.Length).Append("\r\n");
+            }
+
+            request.Append("\r\n").Append(body);
             await _stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()));
             while (true)
             {
@@ -422,9 +430,9 @@ public sealed class RtspPlaybackTests
 
                     if (_length >= end + 4 + bodyLength)
                     {
-                        var body = Encoding.UTF8.GetString(_buffer, end + 4, bodyLength);
+                        var text = Encoding.UTF8.GetString(_buffer, end + 4, bodyLength);
                         Consume(end + 4 + bodyLength);
-                        return new Response(int.Parse(head[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), list, body);
+                        return new Response(int.Parse(head[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), list, text);
                     }
                 }
 
