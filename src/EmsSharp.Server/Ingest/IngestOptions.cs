@@ -66,6 +66,19 @@ internal sealed class IngestOptions
     public TimeSpan RtspIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// RTSP read keys by stream name (<c>*</c> for any other name), as <c>WsFmp4:ReadKeys</c>. Empty: any RTSP player may
+    /// play any live stream. Set: a player adds <c>?key=...</c> to the URL (<c>rtsp://host:5544/cam1?key=SECRET</c>) and is
+    /// refused with 401 without one, 403 with a wrong one.
+    /// </summary>
+    public Dictionary<string, string> RtspReadKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long an RTSP DESCRIBE waits for a stream that is not live yet before 404 (as the other players wait).</summary>
+    public TimeSpan RtspStreamWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An RTSP player over TCP that reads nothing this long is dropped, so a stalled player buffers nothing.</summary>
+    public TimeSpan RtspSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Publish keys by stream name (<c>*</c> for any other name). Empty: anyone may publish any free valid name
     /// (EvoStream's behaviour; the server warns at start). Set: RTMP and RTSP publishers add <c>?key=...</c> to the name.
     /// </summary>

@@ -31,6 +31,16 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         }
 
         StreamKeys.Validate(options.PublishKeys, "Ingest:PublishKeys", failures);
+        StreamKeys.Validate(options.RtspReadKeys, "Ingest:RtspReadKeys", failures);
+        if (options.RtspStreamWaitTimeout <= TimeSpan.Zero || options.RtspStreamWaitTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add("Ingest:RtspStreamWaitTimeout must be > 0 and <= 1 hour (e.g. 00:00:10).");
+        }
+
+        if (options.RtspSendTimeout < TimeSpan.FromSeconds(1) || options.RtspSendTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Ingest:RtspSendTimeout must be 1 second to 10 minutes.");
+        }
         StreamKeys.Validate(options.PublishUsers, "Ingest:PublishUsers", failures);
         foreach (var (userName, entry) in options.PublishUsers)
         {

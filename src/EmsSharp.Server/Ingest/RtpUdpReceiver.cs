@@ -32,6 +32,17 @@ internal sealed class RtpUdpReceiver : IDisposable
     /// <summary>Binds an even ephemeral port and the odd one after it on <paramref name="address"/>.</summary>
     public static RtpUdpReceiver Bind(IPAddress address)
     {
+        var (rtp, rtcp) = BindPair(address);
+        rtp.ReceiveBufferSize = 1024 * 1024;
+        return new RtpUdpReceiver(rtp, rtcp);
+    }
+
+    /// <summary>
+    /// Binds an even ephemeral UDP port and the odd one after it on <paramref name="address"/> (RFC 3550 §11: RTP on an
+    /// even port, RTCP on the next); RTSP publishers and players both use it.
+    /// </summary>
+    public static (Socket Rtp, Socket Rtcp) BindPair(IPAddress address)
+    {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var rtp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -47,8 +58,7 @@ internal sealed class RtpUdpReceiver : IDisposable
             try
             {
                 rtcp.Bind(new IPEndPoint(address, port + 1));
-                rtp.ReceiveBufferSize = 1024 * 1024;
-                return new RtpUdpReceiver(rtp, rtcp);
+                return (rtp, rtcp);
             }
             catch (SocketException)
             {

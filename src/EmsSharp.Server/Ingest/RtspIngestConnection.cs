@@ -7,20 +7,22 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Protocols.Rtsp;
 using EmsSharp.Server.Connections;
+using EmsSharp.Server.Delivery.Rtsp;
 
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
-/// The driver of one RTSP publisher connection (RFC 2326 §10; RECORD flow ANNOUNCE → SETUP → RECORD):
-/// OPTIONS, ANNOUNCE, SETUP (TCP interleaved or UDP), RECORD, GET_PARAMETER/SET_PARAMETER (keep-alive),
-/// TEARDOWN. <c>rtsp://host:port/&lt;stream name&gt;</c> publishes into the hub; a live name is refused with
-/// 403. Malformed input closes only this connection, with a log line.
+/// The driver of one RTSP connection (RFC 2326 §10), a publisher's or a player's. Publishing (RECORD flow ANNOUNCE →
+/// SETUP → RECORD): <c>rtsp://host:port/&lt;stream name&gt;</c> publishes into the hub; a live name is refused with 403.
+/// Playing (DESCRIBE → SETUP → PLAY): a first DESCRIBE hands the connection's SETUP and PLAY to an
+/// <see cref="RtspPlayback"/>. Both: OPTIONS, GET_PARAMETER/SET_PARAMETER (keep-alive), TEARDOWN. Malformed input
+/// closes only this connection, with a log line.
 /// </summary>
 internal sealed class RtspIngestConnection(
     Socket socket, PublishAuthorizer publishers, TimeProvider time, RtspLimits limits, TimeSpan idleTimeout, ILogger logger, ConnectionSlot slot,
-    Connection connection)
+    Connection connection, RtspPlaybackContext? playback = null)
 {
-    private const string Methods = "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+    private const string Methods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
     private readonly List<RtspServerTrack> _tracks = [];
     private readonly List<Task> _udpTasks = [];
@@ -32,12 +34,16 @@ internal sealed class RtspIngestConnection(
     private RtpUdpReceiver[] _receivers = [];
     private long _lastActivity;
     private CancellationTokenSource? _closing;
+    private RtspConnectionWriter? _writer;
+    private RtspPlayback? _play;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _closing = closing;
+        using var writer = new RtspConnectionWriter(socket, connection, playback?.Settings.SendTimeout ?? TimeSpan.FromSeconds(10));
+        _writer = writer;
         var reader = new RtspConnectionReader(socket, limits, connection);
         _lastActivity = time.GetTimestamp();
         var watchdog = WatchIdleAsync(closing);
@@ -74,14 +80,19 @@ internal sealed class RtspIngestConnection(
         {
             // Server stopping.
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
-            IngestLog.RtspConnectionFailed(logger, _remote, e);
+            IngestLog.RtspConnectionFailed(logger, _remote, e); // TimeoutException: the peer did not read our answers
         }
         finally
         {
             await closing.CancelAsync().ConfigureAwait(false);
             socket.Dispose();
+            if (_play is not null)
+            {
+                await _play.DisposeAsync().ConfigureAwait(false); // stops the reader, leaves the outputs (outStreamClosed)
+            }
+
             foreach (var track in _tracks)
             {
                 track.Udp?.Dispose();
@@ -109,15 +120,58 @@ internal sealed class RtspIngestConnection(
         var (response, close) = request.Method switch
         {
             "OPTIONS" => (Ok(request).AddHeader("Public", Methods), false),
-            "ANNOUNCE" => await AnnounceAsync(request, cancellationToken).ConfigureAwait(false),
+            "DESCRIBE" => await DescribeAsync(request, cancellationToken).ConfigureAwait(false),
+            "ANNOUNCE" when _play is null => await AnnounceAsync(request, cancellationToken).ConfigureAwait(false),
+            "SETUP" when _play is not null => _play.Setup(request),
             "SETUP" => Setup(request),
-            "RECORD" => Record(request),
+            "PLAY" when _play is not null => await _play.PlayAsync(request, cancellationToken).ConfigureAwait(false),
+            "RECORD" when _play is null => Record(request),
+            "ANNOUNCE" or "PLAY" or "RECORD" => (Reply(request, 455, "Method Not Valid in This State"), false),
             "GET_PARAMETER" or "SET_PARAMETER" => (Ok(request), false),
             "TEARDOWN" => (Ok(request), true),
             _ => (Reply(request, 405, "Method Not Allowed").AddHeader("Allow", Methods), false),
         };
-        connection.AddSent(await socket.SendAsync(response.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+        await _writer!.SendAsync(response.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (_play is { State: RtspPlayState.Playing } play && play.Start() is var output and > 0)
+        {
+            connection.AttachStream(output);
+        }
+
         return close ? "teardown" : null;
+    }
+
+    // RFC 2326 §10.2: a DESCRIBE makes this a player's connection (a publisher's never describes).
+    private async Task<(RtspMessage, bool)> DescribeAsync(RtspMessage request, CancellationToken cancellationToken)
+    {
+        if (playback is null || _announceUri is not null)
+        {
+            return (Reply(request, playback is null ? 405 : 455, playback is null ? "Method Not Allowed" : "Method Not Valid in This State"), false);
+        }
+
+        var play = _play ?? new RtspPlayback(playback, _writer!, socket, connection, _sessionId, () => CancelQuietly(_closing), time, logger);
+        var (response, close) = await play.DescribeAsync(request, cancellationToken).ConfigureAwait(false);
+        if (play.State == RtspPlayState.Init && _play is null)
+        {
+            // Refused or not found: the connection is nobody's yet (a client may DESCRIBE before it ANNOUNCEs).
+            await play.DisposeAsync().ConfigureAwait(false);
+            return (response, close);
+        }
+
+        _play = play;
+        slot.MarkProven(); // a player admitted to a live stream is never closed to admit another connection
+        return (response, close);
+    }
+
+    private static void CancelQuietly(CancellationTokenSource? closing)
+    {
+        try
+        {
+            closing?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the connection is gone already
+        }
     }
 
     private async Task<(RtspMessage, bool)> AnnounceAsync(RtspMessage request, CancellationToken cancellationToken)
@@ -366,7 +420,7 @@ internal sealed class RtspIngestConnection(
         var response = RtspMessage.CreateResponse(status, reason)
             .AddHeader("CSeq", request.GetHeader("CSeq") ?? "0")
             .AddHeader("Server", "EmsSharp");
-        if (_announceUri is not null && status < 300 && request.Method is not "OPTIONS" and not "ANNOUNCE")
+        if ((_announceUri is not null || _play?.HasSession == true) && status < 300 && request.Method is not "OPTIONS" and not "ANNOUNCE")
         {
             response.AddHeader("Session", _sessionId + ";timeout=" + ((int)idleTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
         }
@@ -381,7 +435,7 @@ internal sealed class RtspIngestConnection(
             while (true)
             {
                 await Task.Delay(idleTimeout / 4, time, closing.Token).ConfigureAwait(false);
-                var last = Volatile.Read(ref _lastActivity);
+                var last = Math.Max(Volatile.Read(ref _lastActivity), _play?.LastPeerActivity ?? 0);
                 foreach (var udp in Volatile.Read(ref _receivers))
                 {
                     last = Math.Max(last, udp.LastPacketTimestamp);
