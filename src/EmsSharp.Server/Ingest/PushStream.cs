@@ -84,6 +84,12 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
                     .ConfigureAwait(false);
                 if (stream is null || stream.IsClosed)
                 {
+                    // A stream that just ended may still be found for a moment: pause rather than spin.
+                    if (!await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
                     continue;
                 }
 

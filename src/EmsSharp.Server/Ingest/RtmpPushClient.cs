@@ -154,7 +154,15 @@ internal sealed class RtmpPushClient(
         }
         finally
         {
+            CancelQuietly(stop); // the pending socket read and reader wait end as cancelled, not as faults nobody observes
             player?.Dispose();
+            if (player is not null)
+            {
+                // What the reader dropped while a send was stuck counts too (a stalled target ends in a send).
+                counters.SetDroppedFrames(player.DroppedFrames + player.SkippedFrames);
+                Frames = (player.SentFrames, player.DroppedFrames, player.SkippedFrames);
+            }
+
             if (output is not null)
             {
                 services.Outputs!.Close(output, new JsonObject
