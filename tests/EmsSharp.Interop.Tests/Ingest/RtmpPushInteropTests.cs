@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server;
@@ -13,20 +14,25 @@ namespace EmsSharp.Interop.Tests.Ingest;
 
 /// <summary>
 /// pushStream over RTMP between two ems: ffmpeg publishes H.264+AAC to A, A pushes to B (RTMP 1.0 §7.2.2.6 publish), ffprobe
-/// plays it from B; B restarts on the same port and the keepAlive push comes back.
+/// plays it from B (a separate ems process); B is killed and started again on the same port and the keepAlive push comes back.
 /// </summary>
 public class RtmpPushInteropTests
 {
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     [Fact]
-    public async Task A_pushes_to_b_ffprobe_reads_it_from_b_and_the_push_comes_back_after_b_restarts()
+    public async Task A_pushes_to_b_ffprobe_reads_it_from_b_and_the_push_comes_back_after_b_is_killed_and_restarted()
     {
+        // A runs in this process (its registry and configuration are inspected); B is a separate ems process, killed and
+        // started again on the same RTMP port.
         var (a, folderA) = await InteropEms.StartAsync("--Ingest:RtmpAddress", "127.0.0.1");
-        var (b, folderB) = await InteropEms.StartAsync("--Ingest:RtmpAddress", "127.0.0.1");
-        string? folderB2 = null;
+        var folderB = Path.Combine(Path.GetTempPath(), "ems-interop-b-" + Guid.NewGuid().ToString("N"));
+        var portB = FreePort.Get();
+        var b = StartEmsProcess("ems-b", folderB, portB);
         try
         {
+            await b.WaitForLineAsync(" started; data folder", StartTimeout);
             var portA = a.Services.GetRequiredService<RtmpServer>().LocalEndPoint!.Port;
-            var portB = b.Services.GetRequiredService<RtmpServer>().LocalEndPoint!.Port;
             using var publisher = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(120, $"rtmp://127.0.0.1:{portA}/live/cam"));
             var source = await a.Services.GetRequiredService<StreamHub>().WaitForStreamAsync("cam", TimeSpan.FromSeconds(30));
             Assert.True(source is not null, "no stream on A; ffmpeg said: " + publisher.Stderr);
@@ -41,8 +47,7 @@ public class RtmpPushInteropTests
             Assert.Equal(portB, data["targetUri"]!["port"]!.GetValue<int>());
             var configId = data["configId"]!.GetValue<long>();
 
-            var pushed = await b.Services.GetRequiredService<StreamHub>().WaitForStreamAsync("pushed", TimeSpan.FromSeconds(30));
-            Assert.True(pushed is not null, "the push never reached B");
+            await b.WaitForLineAsync("publishes pushed (app live)", TimeSpan.FromSeconds(30));
             await ProbeAsync($"rtmp://127.0.0.1:{portB}/live/pushed");
 
             // On A the push is an ONR output of configuration type 2 while it runs, and its config says it is streaming.
@@ -51,46 +56,47 @@ public class RtmpPushInteropTests
             var config = await RunAsync(a, $"getConfigInfo id={configId}");
             Assert.Equal(0, config.Data!["status"]!["current"]!["code"]!.GetValue<int>());
 
-            // B goes away and comes back on the same port: the push reconnects by itself (keepAlive).
-            await b.DisposeAsync();
-            Directory.Delete(folderB, recursive: true);
-            var (b2, folder2) = await InteropEms.StartAsync("--Ingest:RtmpAddress", "127.0.0.1", "--Ingest:RtmpPort", portB.ToString(CultureInfo.InvariantCulture));
-            b = b2;
-            folderB2 = folder2;
-            var again = await b.Services.GetRequiredService<StreamHub>().WaitForStreamAsync("pushed", TimeSpan.FromSeconds(30));
-            Assert.True(again is not null, "the push did not come back to the restarted B");
+            // B is killed and started again on the same port: the push reconnects by itself (keepAlive).
+            b.Dispose();
+            b = StartEmsProcess("ems-b2", folderB, portB);
+            await b.WaitForLineAsync("publishes pushed (app live)", TimeSpan.FromSeconds(60));
             await ProbeAsync($"rtmp://127.0.0.1:{portB}/live/pushed");
 
-            // removeConfig stops it: B's stream ends, A lists no push.
-            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            b.Services.GetRequiredService<StreamHub>().StreamClosed += s =>
-            {
-                if (ReferenceEquals(s, again))
-                {
-                    closed.TrySetResult();
-                }
-            };
-            if (again.IsClosed)
-            {
-                closed.TrySetResult();
-            }
-
+            // removeConfig stops it: B sees the publisher go, A lists no push.
             Assert.True((await RunAsync(a, $"removeConfig id={configId}")).Success);
-            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Empty(a.Services.GetRequiredService<OutboundStreamRegistry>().GetStreams());
             Assert.Empty((await RunAsync(a, "listConfig")).Data!["push"]!.AsArray());
             Assert.False(publisher.HasExited, "the publisher stopped: " + publisher.Stderr);
         }
         finally
         {
-            await b.DisposeAsync();
+            b.Dispose();
             await a.DisposeAsync();
             Directory.Delete(folderA, recursive: true);
-            if (folderB2 is not null)
-            {
-                Directory.Delete(folderB2, recursive: true);
-            }
+            Directory.Delete(folderB, recursive: true);
         }
+    }
+
+    // The built ems as its own process, every port but RTMP's picked by the system.
+    private static LoggedProcess StartEmsProcess(string name, string folder, int rtmpPort)
+    {
+        var root = Playback.PlaybackRig.FindRepositoryRoot();
+        var configuration = typeof(RtmpPushInteropTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var emsDll = Path.Combine(root, "src", "EmsSharp.Server", "bin", configuration, "net10.0", "ems.dll");
+        Assert.True(File.Exists(emsDll), $"build the solution with -c {configuration} first: {emsDll}");
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
+        foreach (var argument in (string[])
+                 [
+                     emsDll, "--DataFolder", folder, "--Ingest:RtmpAddress", "127.0.0.1",
+                     "--Ingest:RtmpPort", rtmpPort.ToString(CultureInfo.InvariantCulture), "--Ingest:RtspPort", "0",
+                     "--Ingest:RtspAddress", "127.0.0.1", "--Api:AsciiCli:Port", "0", "--Api:JsonCli:Port", "0", "--Api:Http:Port", "0",
+                     "--WsFmp4:Port", "0", "--Whep:Port", "0", "--WebRtc:UdpPort", "0", "--WebRtc:TcpPort", "0",
+                 ])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return LoggedProcess.Start(name, info);
     }
 
     private static ValueTask<ApiReply> RunAsync(EmsHost host, string line) =>
