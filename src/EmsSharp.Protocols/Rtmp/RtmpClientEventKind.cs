@@ -6,6 +6,9 @@ public enum RtmpClientEventKind
     /// <summary>The server answered play with <c>NetStream.Play.Start</c>.</summary>
     Playing,
 
+    /// <summary>In publish mode, the server answered publish with <c>NetStream.Publish.Start</c> (§7.2.2.6).</summary>
+    Publishing,
+
     /// <summary>An onMetaData object.</summary>
     Metadata,
 

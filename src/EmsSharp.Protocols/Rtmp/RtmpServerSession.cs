@@ -9,7 +9,7 @@ namespace EmsSharp.Protocols.Rtmp;
 /// media messages (§7.1.4, §7.1.5) both ways. The driver feeds received bytes to <see cref="HandleInput"/>, writes
 /// what <see cref="TryPollTransmit"/> yields to the socket and handles what <see cref="TryPollEvent"/> yields.
 /// </summary>
-public sealed partial class RtmpServerSession
+public sealed partial class RtmpServerSession : IRtmpMediaSink
 {
     private const uint ControlChunkStream = 2;
     private const uint CommandChunkStream = 3;

@@ -105,4 +105,19 @@ internal static partial class IngestLog
 
     [LoggerMessage(44, LogLevel.Warning, "RTMP connection from {Remote} closed: it took no bytes for {Timeout} (a stalled player)")]
     public static partial void RtmpSendTimedOut(ILogger logger, EndPoint? remote, TimeSpan timeout);
+
+    [LoggerMessage(45, LogLevel.Debug, "Push {ConfigId}: connecting to {Uri} to send stream {StreamName} as {TargetStreamName}")]
+    public static partial void PushStarted(ILogger logger, long configId, string streamName, string uri, string targetStreamName);
+
+    [LoggerMessage(46, LogLevel.Warning, "Push {ConfigId} to {Uri} failed: {Reason} (retrying every second: {KeepAlive}; the same failure is not logged again)")]
+    public static partial void PushFailed(ILogger logger, long configId, string uri, string reason, bool keepAlive);
+
+    [LoggerMessage(47, LogLevel.Information, "Push {ConfigId}: publishing stream {StreamName} to {Uri} as {TargetStreamName} (after {Failures} failed attempts)")]
+    public static partial void PushPublishing(ILogger logger, long configId, string streamName, string uri, string targetStreamName, int failures);
+
+    [LoggerMessage(48, LogLevel.Information, "Push {ConfigId}: stream {StreamName} ended ({Sent} frames sent, {Dropped} dropped as the target lagged, {Skipped} skipped); waiting for it")]
+    public static partial void PushStreamEnded(ILogger logger, long configId, string streamName, long sent, long dropped, long skipped);
+
+    [LoggerMessage(49, LogLevel.Warning, "Saved push configuration {ConfigId} is malformed; not restored")]
+    public static partial void PushSkipped(ILogger logger, long configId);
 }

@@ -35,9 +35,9 @@ internal static class IngestServiceCollectionExtensions
 
     /// <summary>
     /// Adds what needs the server's configuration store and event publisher on top of <see cref="AddEmsIngest"/>:
-    /// the pulls (replayed from saved configurations at start), the stream events (created, closed, codecs updated, feed
+    /// the pulls and pushes (replayed from saved configurations at start), the stream events (created, closed, codecs updated, feed
     /// stopped), and the
-    /// stream commands (pullStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
+    /// stream commands (pullStream, pushStream, listStreams, listInboundStreams, listInboundStreamNames, listStreamsIds, getStreamsCount,
     /// getInboundStreamsCount, getStreamInfo, shutdownStream, isStreamRunning), the connection commands (listConnections,
     /// listConnectionsIds, getConnectionInfo, getConnectionsCount, clientsConnected, httpClientsConnected,
     /// getExtendedConnectionCounters, resetMaxFdCounters, resetTotalFdCounters) and the stream and group name aliases with their commands.
@@ -49,6 +49,9 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<PullStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PullStreamManager>());
         services.AddSingleton<IApiCommand, PullStreamCommand>();
+        services.TryAddSingleton<PushStreamManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushStreamManager>());
+        services.AddSingleton<IApiCommand, PushStreamCommand>();
         services.TryAddSingleton<OutboundStreamRegistry>();
         services.TryAddSingleton<StreamDirectory>();
         services.TryAddSingleton<ConnectionRegistry>();

@@ -8,13 +8,12 @@ using EmsSharp.Server.Connections;
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
-/// One running pull: runs the client until it ends and, with keepAlive, starts it again one second later
+/// One running pull: runs the client until it ends and, with keepAlive, starts it again <see cref="KeepAliveRetry.Delay"/> later
 /// (forever, until stopped). Without keepAlive it runs once.
 /// </summary>
 internal sealed class PullStream(
     PullStreamConfiguration configuration, Uri uri, StreamHub hub, TimeProvider time, ILogger logger, ConnectionRegistry connections)
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
     private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
@@ -132,11 +131,7 @@ internal sealed class PullStream(
                 return;
             }
 
-            try
-            {
-                await Task.Delay(RetryDelay, time, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
             {
                 return;
             }

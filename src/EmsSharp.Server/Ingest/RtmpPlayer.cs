@@ -7,15 +7,17 @@ using EmsSharp.Protocols.Rtmp.Amf0;
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
-/// One RTMP player's feed: the hub frames of its live stream, read through its own bounded <see cref="LiveStreamReader"/>
+/// One RTMP output's feed (a player of the listener, or a push to another server): the hub frames of its live stream, read through its own bounded <see cref="LiveStreamReader"/>
 /// (which starts at the GOP cache's keyframe and, when the player lags, skips to the next keyframe and counts), turned into
-/// FLV-style RTMP messages on its <see cref="RtmpServerSession"/> (RTMP 1.0 §7.1.4, §7.1.5; FLV v10.1 Annex E): the AVC
+/// FLV-style RTMP messages on its session (an <see cref="IRtmpMediaSink"/>: the server session of a player, the client session of
+/// a push; RTMP 1.0 §7.1.4, §7.1.5; FLV v10.1 Annex E): the AVC
 /// sequence header (AVCDecoderConfigurationRecord) and AAC sequence header (AudioSpecificConfig) before a track's first frame
-/// and again whenever they change, then the frames, their timestamps in ms relative to the first frame sent. H.264, AAC and
+/// and again whenever they change, then the frames, their timestamps in ms relative to the first frame sent (or, with
+/// <paramref name="absoluteTimestamps"/>, the source's own, as pushStream's rtmpAbsoluteTimestamps asks). H.264, AAC and
 /// G.711 are carried; frames of other codecs (Opus has no FLV sound format) are skipped and counted.
 /// Used by one connection loop only.
 /// </summary>
-internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader) : IDisposable
+internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader, bool absoluteTimestamps = false) : IDisposable
 {
     private const byte AvcKeyframe = 1; // FLV E.4.3.1 FrameType
     private const byte AvcInterFrame = 2;
@@ -94,7 +96,7 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader) 
     /// transmit buffer reaches <paramref name="maxPendingBytes"/> (at least one frame is taken), so what one player queues
     /// between two sends stays bounded. Returns the number of frames read.
     /// </summary>
-    public int Drain(RtmpServerSession session, int maxPendingBytes)
+    public int Drain(IRtmpMediaSink session, int maxPendingBytes)
     {
         int read = 0, frames = 0, audioFrames = 0;
         long bytes = 0, audioBytes = 0;
@@ -126,7 +128,7 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader) 
     /// <summary>Detaches from the stream.</summary>
     public void Dispose() => reader.Dispose();
 
-    private int SendVideo(RtmpServerSession session, in MediaFrame frame)
+    private int SendVideo(IRtmpMediaSink session, in MediaFrame frame)
     {
         if (frame.Codec != MediaCodec.H264 || Stream.Video is not { Codec: MediaCodec.H264 } config)
         {
@@ -152,7 +154,7 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader) 
         return sent + header.Length + frame.Payload.Length;
     }
 
-    private int SendAudio(RtmpServerSession session, in MediaFrame frame)
+    private int SendAudio(IRtmpMediaSink session, in MediaFrame frame)
     {
         if (Stream.Audio is not { } config || config.Codec != frame.Codec || SoundFormat(config.Codec) is not { } format || config.SampleRate <= 0)
         {
@@ -189,7 +191,7 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader) 
     // never before it (a track's frame a few ms older than the other's first is sent at 0).
     private uint Relative(long milliseconds)
     {
-        _baseMs ??= milliseconds;
+        _baseMs ??= absoluteTimestamps ? 0 : milliseconds;
         return (uint)(Math.Max(0, milliseconds - _baseMs.Value) & 0xFFFF_FFFF);
     }
 

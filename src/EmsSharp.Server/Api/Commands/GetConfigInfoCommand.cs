@@ -6,7 +6,7 @@ using EmsSharp.Server.Ingest;
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
-internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls) : IApiCommand
+internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
 {
     public string Name => "getConfigInfo";
 
@@ -30,6 +30,8 @@ internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServi
             data["status"] = service.StatusToJson();
         else if (pulls.Find(id) is { } pull)
             data["status"] = pull.StatusToJson(); // EvoStream's codes (0 streaming, 1 connecting, 4 disconnected, 5 failed), unix seconds
+        else if (pushes.Find(id) is { } push)
+            data["status"] = push.StatusToJson(); // and 2 waiting for the local stream
         return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
     }
 }

@@ -5,7 +5,7 @@ using EmsSharp.Server.Ingest;
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
-internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls) : IApiCommand
+internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -34,6 +34,10 @@ internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamMana
                 if (entry.OperationType == OperationType.Pull && pulls.Find(entry.ConfigId) is { } pull)
                 {
                     item["status"] = pull.StatusToJson();
+                }
+                else if (entry.OperationType == OperationType.Push && pushes.Find(entry.ConfigId) is { } push)
+                {
+                    item["status"] = push.StatusToJson();
                 }
 
                 data[kind]!.AsArray().Add(item);

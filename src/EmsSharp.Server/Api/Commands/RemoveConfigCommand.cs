@@ -6,7 +6,7 @@ using EmsSharp.Server.Ingest;
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>removeConfig</c> (PROTOCOL.md §1.4): stops the item and deletes its configuration.</summary>
-internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls) : IApiCommand
+internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
 {
     public string Name => "removeConfig";
 
@@ -25,7 +25,8 @@ internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServic
         if (!store.TryGet(id, out var entry))
             return ApiReply.Fail(string.Create(CultureInfo.InvariantCulture, $"No configuration with id {id}; see listConfig"));
 
-        if (await manager.RemoveAsync(id).ConfigureAwait(false) is null && await pulls.RemoveAsync(id).ConfigureAwait(false) is null)
+        if (await manager.RemoveAsync(id).ConfigureAwait(false) is null && await pulls.RemoveAsync(id).ConfigureAwait(false) is null &&
+            await pushes.RemoveAsync(id).ConfigureAwait(false) is null)
             store.TryRemove(id, out _);
         return ApiReply.Ok("Configuration terminated", entry.CloneData());
     }

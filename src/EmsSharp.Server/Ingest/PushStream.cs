@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
+
+namespace EmsSharp.Server.Ingest;
+
+/// <summary>
+/// One running push: waits for its local stream to be live, pushes it (<see cref="RtmpPushClient"/>) until the stream
+/// ends or the target fails, and starts over. With keepAlive a failure is retried after <see cref="KeepAliveRetry.Delay"/>
+/// (as pulls are), forever, until removed; a failure is logged once per distinct reason, and the recovery once. Without
+/// keepAlive the first failure or the stream's end ends it; <see cref="FirstOutcome"/> tells the command how the first
+/// attempt went.
+/// </summary>
+internal sealed class PushStream(PushStreamConfiguration configuration, PushTarget target, PushStreamServices services, TimeProvider time, ILogger logger)
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<string?> _firstOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _run = Task.CompletedTask;
+    private Status _current = new(ConfigStatusCode.WaitingForStream, time.GetUtcNow(), 0);
+    private Status? _previous;
+
+    public PushStreamConfiguration Configuration { get; } = configuration;
+
+    /// <summary>Completes when the push has ended for good (removed, or ended without keepAlive).</summary>
+    public Task Completion => _run;
+
+    /// <summary>The first attempt's outcome: null once the target accepted the publish, else why it failed.</summary>
+    public Task<string?> FirstOutcome => _firstOutcome.Task;
+
+    public void Start() => _run = RunAsync();
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>EvoStream's <c>status</c> of the configuration (as a pull's): <c>{current, previous}</c>.</summary>
+    public JsonObject StatusToJson()
+    {
+        lock (_gate)
+        {
+            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
+        }
+    }
+
+    private void SetStatus(ConfigStatusCode code, long streamId = 0)
+    {
+        lock (_gate)
+        {
+            if (_current.Code == code && _current.StreamId == streamId)
+            {
+                return;
+            }
+
+            _previous = _current;
+            _current = new Status(code, time.GetUtcNow(), streamId);
+        }
+    }
+
+    private Connection OpenConnection(Socket socket)
+    {
+        var spec = ConnectionSpec.ForSocket(
+            ConnectionCarrier.Tcp, socket.LocalEndPoint as IPEndPoint, socket.RemoteEndPoint as IPEndPoint, true, "TCP", "OR");
+        return services.Connections.Open(spec with { Settings = ("pushSettings", Configuration.ToJson) });
+    }
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();
+        var token = _stop.Token;
+        string? lastFailure = null;
+        var failures = 0;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                SetStatus(ConfigStatusCode.WaitingForStream);
+                var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
+                    .ConfigureAwait(false);
+                if (stream is null || stream.IsClosed)
+                {
+                    // A stream that just ended may still be found for a moment: pause rather than spin.
+                    if (!await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                SetStatus(ConfigStatusCode.Connecting);
+                IngestLog.PushStarted(logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName);
+                var client = new RtmpPushClient(Configuration, target, stream, time, services, OpenConnection, id =>
+                {
+                    SetStatus(ConfigStatusCode.Streaming, id);
+                    _firstOutcome.TrySetResult(null);
+                    IngestLog.PushPublishing(
+                        logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName, failures);
+                    failures = 0;
+                    lastFailure = null;
+                });
+                string? failure = null;
+                try
+                {
+                    await client.RunAsync(token).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    failure = e.Message;
+                }
+
+                var (sent, dropped, skipped) = client.Frames;
+                if (failure is null)
+                {
+                    // The local stream ended: wait for it to come back (without keepAlive the push is over).
+                    SetStatus(ConfigStatusCode.Disconnected);
+                    IngestLog.PushStreamEnded(logger, Configuration.ConfigId, Configuration.LocalStreamName, sent, dropped, skipped);
+                    _firstOutcome.TrySetResult($"stream {Configuration.LocalStreamName} ended");
+                    if (!Configuration.KeepAlive)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                SetStatus(client.Published ? ConfigStatusCode.Disconnected : ConfigStatusCode.ConnectionFailed);
+                _firstOutcome.TrySetResult(failure);
+                failures++;
+                if (!string.Equals(failure, lastFailure, StringComparison.Ordinal))
+                {
+                    // Once per distinct reason: a target that stays down does not fill the log every second.
+                    IngestLog.PushFailed(logger, Configuration.ConfigId, target.Redacted, failure, Configuration.KeepAlive);
+                    lastFailure = failure;
+                }
+
+                if (!Configuration.KeepAlive || !await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // removed
+        }
+        finally
+        {
+            _firstOutcome.TrySetResult("the push was removed");
+        }
+    }
+
+    private sealed record Status(ConfigStatusCode Code, DateTimeOffset At, long StreamId)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["code"] = (int)Code,
+            ["description"] = Code switch
+            {
+                ConfigStatusCode.Streaming => "Streaming",
+                ConfigStatusCode.Connecting => "Connecting",
+                ConfigStatusCode.WaitingForStream => "Waiting for stream",
+                ConfigStatusCode.Connected => "Connected",
+                ConfigStatusCode.Disconnected => "Disconnected",
+                _ => "Connection failed",
+            },
+            ["timestamp"] = At.ToUnixTimeSeconds(),
+            ["uniqueStreamId"] = StreamId,
+        };
+    }
+}
