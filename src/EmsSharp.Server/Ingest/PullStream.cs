@@ -19,8 +19,8 @@ internal sealed class PullStream(
     private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
     private readonly Lock _gate = new();
     private Task _run = Task.CompletedTask;
-    private Status _current = new(ConfigStatusCode.Connecting, time.GetUtcNow(), 0);
-    private Status? _previous;
+    private ConfigStatus _current = new(ConfigStatusCode.Connecting, time.GetUtcNow(), 0);
+    private ConfigStatus? _previous;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
 
@@ -91,7 +91,7 @@ internal sealed class PullStream(
     private void Transition(ConfigStatusCode code, long streamId)
     {
         _previous = _current;
-        _current = new Status(code, time.GetUtcNow(), streamId);
+        _current = new ConfigStatus(code, time.GetUtcNow(), streamId);
     }
 
     private async Task RunAsync()
@@ -136,22 +136,5 @@ internal sealed class PullStream(
                 return;
             }
         }
-    }
-
-    private sealed record Status(ConfigStatusCode Code, DateTimeOffset At, long StreamId)
-    {
-        public JsonObject ToJson() => new()
-        {
-            ["code"] = (int)Code,
-            ["description"] = Code switch
-            {
-                ConfigStatusCode.Streaming => "Streaming",
-                ConfigStatusCode.Connecting => "Connecting",
-                ConfigStatusCode.Disconnected => "Disconnected",
-                _ => "Connection failed",
-            },
-            ["timestamp"] = At.ToUnixTimeSeconds(),
-            ["uniqueStreamId"] = StreamId,
-        };
     }
 }

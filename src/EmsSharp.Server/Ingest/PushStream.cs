@@ -19,8 +19,8 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<string?> _firstOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
-    private Status _current = new(ConfigStatusCode.WaitingForStream, time.GetUtcNow(), 0);
-    private Status? _previous;
+    private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, time.GetUtcNow(), 0);
+    private ConfigStatus? _previous;
 
     public PushStreamConfiguration Configuration { get; } = configuration;
 
@@ -58,7 +58,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
             }
 
             _previous = _current;
-            _current = new Status(code, time.GetUtcNow(), streamId);
+            _current = new ConfigStatus(code, time.GetUtcNow(), streamId);
         }
     }
 
@@ -153,24 +153,5 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
         {
             _firstOutcome.TrySetResult("the push was removed");
         }
-    }
-
-    private sealed record Status(ConfigStatusCode Code, DateTimeOffset At, long StreamId)
-    {
-        public JsonObject ToJson() => new()
-        {
-            ["code"] = (int)Code,
-            ["description"] = Code switch
-            {
-                ConfigStatusCode.Streaming => "Streaming",
-                ConfigStatusCode.Connecting => "Connecting",
-                ConfigStatusCode.WaitingForStream => "Waiting for stream",
-                ConfigStatusCode.Connected => "Connected",
-                ConfigStatusCode.Disconnected => "Disconnected",
-                _ => "Connection failed",
-            },
-            ["timestamp"] = At.ToUnixTimeSeconds(),
-            ["uniqueStreamId"] = StreamId,
-        };
     }
 }
