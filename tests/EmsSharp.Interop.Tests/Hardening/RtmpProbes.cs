@@ -1,5 +1,4 @@
 using System.Net;
-using EmsSharp.Interop.Tests.Playback;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Protocols.Rtmp.Amf0;
 using EmsSharp.Protocols.Tests.Rtmp;
@@ -87,7 +86,7 @@ internal static class RtmpProbes
                 var reply = await PublishAsync(rig, requested, token);
                 Assert.Equal("NetStream.Publish.BadName", reply.Code);
                 Assert.Contains(reason, reply.Description, StringComparison.Ordinal);
-                Assert.Contains($"refused: {reason}", RecentServerLog.Tail(20), StringComparison.Ordinal); // logged before the reply
+                Assert.Contains($"refused: {reason}", rig.Rig.Log.Tail(20), StringComparison.Ordinal); // logged before the reply
                 refusals.Add(reason);
             }
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using EmsSharp.Interop.Tests.Playback;
 
 namespace EmsSharp.Interop.Tests.Hardening;
 
@@ -22,8 +21,8 @@ internal static class RtspProbes
             Assert.Contains("WWW-Authenticate: Digest ", challenged, StringComparison.Ordinal);
             var refused = await NormalClients.RtspAsync(rig, Announce(rig, AdversarialRig.KeyedStream + "?key=guess"), token, rig.NextAttacker());
             Assert.StartsWith("RTSP/1.0 403 ", refused, StringComparison.Ordinal);
-            Assert.Contains($"RTSP publish of {AdversarialRig.KeyedStream} from ", RecentServerLog.Tail(20), StringComparison.Ordinal);
-            Assert.Contains("refused: wrong publish key or user/password", RecentServerLog.Tail(20), StringComparison.Ordinal);
+            Assert.Contains($"RTSP publish of {AdversarialRig.KeyedStream} from ", rig.Rig.Log.Tail(20), StringComparison.Ordinal);
+            Assert.Contains("refused: wrong publish key or user/password", rig.Rig.Log.Tail(20), StringComparison.Ordinal);
             var keyed = await NormalClients.RtspAsync(
                 rig, Announce(rig, $"{AdversarialRig.KeyedStream}?key={AdversarialRig.PublishKey}"), token, rig.NextAttacker());
             Assert.StartsWith("RTSP/1.0 200 ", keyed, StringComparison.Ordinal);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using EmsSharp.Interop.Tests.Playback;
 
 namespace EmsSharp.Interop.Tests.Hardening;
 
@@ -14,7 +13,7 @@ internal static class WsFmp4Probes
         async (rig, token) =>
         {
             Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeAsync(rig, AdversarialRig.KeyedStream, token));
-            Assert.Contains($"refused for {AdversarialRig.KeyedStream}: a read key is required", RecentServerLog.Tail(20), StringComparison.Ordinal);
+            Assert.Contains($"refused for {AdversarialRig.KeyedStream}: a read key is required", rig.Rig.Log.Tail(20), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.Forbidden, await UpgradeAsync(rig, AdversarialRig.KeyedStream + "?progressive&key=guess", token));
             Assert.Equal(HttpStatusCode.SwitchingProtocols, await UpgradeAsync(rig, $"{AdversarialRig.KeyedStream}?key={AdversarialRig.ReadKey}", token));
             return "no key: 401 (logged; the next refusals within 10 s are counted, not logged), wrong key: 403, the key: 101";

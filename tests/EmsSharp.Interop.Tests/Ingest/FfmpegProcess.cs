@@ -71,6 +71,16 @@ internal sealed class FfmpegProcess : IDisposable
         "-f", "flv", output,
     ];
 
+    /// <summary>
+    /// Stops ffmpeg as Ctrl-C does (SIGINT): it finishes its output (over RTMP, FCUnpublish and deleteStream) and exits.
+    /// </summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -31,7 +31,7 @@ public sealed class EmptyRoomPlaybackTests(ITestOutputHelper output)
         page.FrameNavigated += (_, _) => navigations++;
 
         await rig.StartWebrtcAsync();
-        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20), rig);
         output.WriteLine($"after startWebrtc: {playing}; status: {await page.TextContentAsync("#status")}");
         Assert.Equal(0, navigations);
     }

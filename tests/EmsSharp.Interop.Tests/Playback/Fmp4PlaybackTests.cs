@@ -17,11 +17,11 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         var page = rig.Chromium.Page;
         await page.GotoAsync(rig.PlayerUrl("test", "fmp4"));
 
-        var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20), rig);
         var start = first.GetProperty("framesDecoded").GetInt32();
-        var joined = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        var joined = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10), rig);
         output.WriteLine($"join-to-first-frame (fmp4): {joined.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
-        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(15));
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(15), rig);
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; latency {later.GetProperty("latencyMs")} ms");
         Assert.Equal("playing", later.GetProperty("state").GetString());
         output.WriteLine($"candidate {later.GetProperty("candidateType")}; path {later.GetProperty("path")}; gathered {later.GetProperty("candidates")}");
@@ -88,7 +88,7 @@ public sealed class Fmp4PlaybackTests(ITestOutputHelper output)
         await page.GotoAsync(rig.PlayerUrl("guest-1234", "fmp4"));
 
         // The fmp4Request names the alias; the server sends the stream it stands for.
-        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
         output.WriteLine($"frames decoded through the alias: {playing.GetProperty("framesDecoded").GetInt32()}");
         var viewer = Assert.Single((await rig.CommandAsync("listStreams")).GetProperty("data").EnumerateArray(),
             s => s.GetProperty("type").GetString() == "ONFMP4");

@@ -23,7 +23,7 @@ public sealed class JoinTimePlaybackTests(ITestOutputHelper output)
         var warm = await rig.OpenPlayerAsync("test", transport);
         try
         {
-            await PlaybackRig.WaitForStatsAsync(warm, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+            await PlaybackRig.WaitForStatsAsync(warm, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10), rig);
         }
         finally
         {
@@ -37,7 +37,7 @@ public sealed class JoinTimePlaybackTests(ITestOutputHelper output)
             var page = await rig.OpenPlayerAsync("test", transport);
             try
             {
-                await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+                await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10), rig);
                 fromJoin.Add((int)await page.EvaluateAsync<double>("() => window.player.stats().joinToFirstFrameMs"));
                 fromLoad.Add((int)await page.EvaluateAsync<double>("() => Math.round(window.player.timing.firstFrameAt - window.player.timing.playAt)"));
             }

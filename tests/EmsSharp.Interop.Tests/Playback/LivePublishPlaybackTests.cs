@@ -36,9 +36,9 @@ public sealed class LivePublishPlaybackTests(ITestOutputHelper output)
         using var ffmpeg = FfmpegProcess.Start(arguments);
         var page = rig.Chromium.Page;
         await page.GotoAsync(rig.PlayerUrl(name, transport)); // the EMS waits for the stream to appear
-        var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(25));
+        var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(25), rig);
         var start = first.GetProperty("framesDecoded").GetInt32();
-        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 90, TimeSpan.FromSeconds(15));
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 90, TimeSpan.FromSeconds(15), rig);
         output.WriteLine($"{source} -> {transport}: frames {start} -> {later.GetProperty("framesDecoded").GetInt32()}, " +
             $"join-to-first-frame {later.GetProperty("joinToFirstFrameMs")} ms");
         Assert.Equal("playing", later.GetProperty("state").GetString());

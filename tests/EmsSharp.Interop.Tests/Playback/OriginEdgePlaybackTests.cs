@@ -28,9 +28,9 @@ public sealed class OriginEdgePlaybackTests(ITestOutputHelper output)
 
             var page = edge.Chromium.Page;
             await page.GotoAsync(edge.PlayerUrl("edgetest", transport)); // the edge waits for its pull to bring the stream
-            var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(25));
+            var first = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(25), edge);
             var start = first.GetProperty("framesDecoded").GetInt32();
-            var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 60, TimeSpan.FromSeconds(15));
+            var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 60, TimeSpan.FromSeconds(15), edge);
             output.WriteLine($"origin -> edge -> Chromium ({transport}): frames {start} -> {later.GetProperty("framesDecoded").GetInt32()}");
             Assert.Equal("playing", later.GetProperty("state").GetString());
 

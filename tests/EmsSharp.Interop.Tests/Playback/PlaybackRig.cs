@@ -39,6 +39,9 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public EmsHost Ems { get; }
 
+    /// <summary>What <see cref="Ems"/> logged last.</summary>
+    public RecentServerLog Log => RecentServerLog.Of(Ems);
+
     public HttpClient Api { get; }
 
     public ChromiumHarness Chromium => _chromium ?? throw new InvalidOperationException("This rig was started without a browser.");
@@ -192,11 +195,10 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     /// <summary>
     /// Polls the page's <c>player.stats()</c> until <paramref name="condition"/> holds, failing at the deadline with the
-    /// page's state, the server's log tail and, given the <paramref name="rig"/>, where the server's sessions stood
-    /// (listWebrtcPeers: each session's next wake-up, its worker's timer and its SCTP sender).
+    /// page's state, the <paramref name="rig"/>'s server log tail and where its sessions stood (listWebrtcPeers: each session's next wake-up, its worker's timer and its SCTP sender).
     /// </summary>
     public static async Task<JsonElement> WaitForStatsAsync(
-        Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout, PlaybackRig? rig = null)
+        Microsoft.Playwright.IPage page, Func<JsonElement, bool> condition, TimeSpan timeout, PlaybackRig rig)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -208,9 +210,9 @@ internal sealed class PlaybackRig : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, "player stats: " + json + "; page: " + await page.EvaluateAsync<string>("() => document.body.innerText")
                 + "; fmp4: " + await page.EvaluateAsync<string>("() => window.player ? JSON.stringify({ requested: !!window.player.requested, command: window.player.commandChannel ? window.player.commandChannel.readyState : null, player: !!window.player.fmp4 }) : ''")
                 + "\nbrowser candidate pairs: " + await CandidatePairsAsync(page)
-                + "\nlast server log lines:\n" + RecentServerLog.Tail(40)
-                + (rig is null ? "" : "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")
-                    + "\nserver delivery: " + (await rig.CommandAsync("getDeliveryStats")).GetProperty("data")));
+                + "\nlast server log lines:\n" + rig.Log.Tail(40)
+                + "\nserver sessions: " + (await rig.CommandAsync("listWebrtcPeers")).GetProperty("data")
+                + "\nserver delivery: " + (await rig.CommandAsync("getDeliveryStats")).GetProperty("data"));
             await Task.Delay(200);
         }
     }

@@ -1,31 +1,37 @@
 using System.Collections.Concurrent;
+using EmsSharp.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EmsSharp.Interop.Tests.Playback;
 
 /// <summary>
-/// Keeps the last lines the test servers logged (EmsSharp categories from Information, others from Warning), so a
-/// playback failure can say what the server saw, not only what the page saw.
+/// Keeps the last lines one test server logged (EmsSharp categories from Information, others from Warning), so a
+/// playback failure can say what its server saw, not only what the page saw. One per server: test classes run in
+/// parallel, and a tail shared by all of them showed another test's server.
 /// </summary>
 internal sealed class RecentServerLog : ILoggerProvider
 {
     private const int Capacity = 300;
-    private static readonly ConcurrentQueue<string> Lines = new();
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    /// <summary>The log of <paramref name="ems"/>, which <see cref="PlaybackRig.StartEmsAsync"/> started.</summary>
+    public static RecentServerLog Of(EmsHost ems) => ems.Services.GetServices<ILoggerProvider>().OfType<RecentServerLog>().Single();
 
     /// <summary>The last <paramref name="count"/> lines, oldest first, one per line.</summary>
-    public static string Tail(int count)
+    public string Tail(int count)
     {
-        var all = Lines.ToArray();
+        var all = _lines.ToArray();
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - count)));
     }
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category) : ILogger
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
     {
         private readonly LogLevel _minimum = category.StartsWith("EmsSharp", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Warning;
 
@@ -38,9 +44,9 @@ internal sealed class RecentServerLog : ILoggerProvider
         {
             if (!IsEnabled(logLevel))
                 return;
-            Lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category[(category.LastIndexOf('.') + 1)..]}: {formatter(state, exception)}");
-            while (Lines.Count > Capacity)
-                Lines.TryDequeue(out _);
+            lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category[(category.LastIndexOf('.') + 1)..]}: {formatter(state, exception)}");
+            while (lines.Count > Capacity)
+                lines.TryDequeue(out _);
         }
     }
 }

@@ -21,11 +21,11 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         await page.GotoAsync(rig.PlayerUrl("test"));
 
         // Frames decoded must rise for a few seconds (bounded polling with a deadline).
-        var firstDecoded = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20));
+        var firstDecoded = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 0, TimeSpan.FromSeconds(20), rig);
         var start = firstDecoded.GetProperty("framesDecoded").GetInt32();
-        var joinToFirstFrame = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10));
+        var joinToFirstFrame = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("joinToFirstFrameMs").GetInt32() > 0, TimeSpan.FromSeconds(10), rig);
         output.WriteLine($"join-to-first-frame: {joinToFirstFrame.GetProperty("joinToFirstFrameMs").GetInt32()} ms");
-        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12));
+        var later = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() >= start + 120, TimeSpan.FromSeconds(12), rig);
         output.WriteLine($"frames decoded {start} -> {later.GetProperty("framesDecoded").GetInt32()}; candidate {later.GetProperty("candidateType")}; path {later.GetProperty("path")}; gathered {later.GetProperty("candidates")}");
         Assert.Equal("playing", later.GetProperty("state").GetString());
         // Loopback: straight from the browser to the EMS. (The candidate type may read prflx or srflx: the browser's
@@ -36,14 +36,14 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         Assert.DoesNotContain("no STUN server offered", later.GetProperty("candidates").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("no relay: none offered", later.GetProperty("candidates").GetString(), StringComparison.Ordinal);
         // The sample's AAC arrives as Opus from the stream's ffmpeg transcoder (PROTOCOL.md §4.3).
-        var audio = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10));
+        var audio = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("audioSamplesReceived").GetInt64() > 48_000, TimeSpan.FromSeconds(10), rig);
         output.WriteLine($"audio: {audio.GetProperty("audioPacketsReceived")} packets, {audio.GetProperty("audioSamplesReceived")} samples");
         Assert.Contains("playing", await page.TextContentAsync("#status"), StringComparison.Ordinal);
 
         // A second viewer on the form page (evoplayers.html) shares the stream and its audio transcoder.
         var second = await page.Context.Browser!.NewPageAsync();
         await second.GotoAsync(rig.PlayerUrl("test").Replace("evowrtcclient.html", "evoplayers.html", StringComparison.Ordinal) + "&autoplay=1");
-        await PlaybackRig.WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        await PlaybackRig.WaitForStatsAsync(second, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
         // The form page's panel shows the path (it renders the stats once a second).
         await Microsoft.Playwright.Assertions.Expect(second.Locator("#s-path")).ToHaveTextAsync("direct (host)", new() { Timeout = 5000 });
         var shot = Environment.GetEnvironmentVariable("EMS_PLAYBACK_SCREENSHOT");
@@ -145,10 +145,15 @@ public sealed class SrtpPlaybackTests(ITestOutputHelper output)
         await using var rig = await PlaybackRig.StartAsync();
         await rig.StartWebrtcAsync();
         var rtmp = rig.Ems.Services.GetRequiredService<RtmpServer>().LocalEndPoint!;
-        using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(6, $"rtmp://127.0.0.1:{rtmp.Port}/live/cam"));
+        // The publication ends once the page plays it, not after a fixed length: CI once started this page while four
+        // other test assemblies ran, and a 6 s publication ended before the page had decoded a frame.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var ffmpeg = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(60, $"rtmp://127.0.0.1:{rtmp.Port}/live/cam"));
         var page = rig.Chromium.Page;
         await page.GotoAsync(rig.PlayerUrl("cam")); // the EMS waits for the stream to appear
-        await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20));
+        var playing = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 30, TimeSpan.FromSeconds(20), rig);
+        output.WriteLine($"30 frames decoded {clock.Elapsed.TotalSeconds:F1} s after ffmpeg started (join to first frame {playing.GetProperty("joinToFirstFrameMs")} ms)");
+        ffmpeg.Interrupt();
         Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(20)), "ffmpeg did not finish");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         string? status;

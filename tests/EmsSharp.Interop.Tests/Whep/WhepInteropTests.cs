@@ -134,7 +134,7 @@ public sealed class WhepInteropTests(ITestOutputHelper output)
         var page = rig.Chromium.Page;
         // The page comes from the ERS (another origin than the ems's WHEP listener): CORS lets it read the answer.
         await page.GotoAsync($"http://127.0.0.1:{rig.Ers.Port}/whep.html?url={Uri.EscapeDataString(endpoint)}");
-        var stats = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 60, TimeSpan.FromSeconds(20));
+        var stats = await PlaybackRig.WaitForStatsAsync(page, s => s.GetProperty("framesDecoded").GetInt32() > 60, TimeSpan.FromSeconds(20), rig);
         output.WriteLine(stats.ToString());
         Assert.Equal("playing", stats.GetProperty("state").GetString());
     }
