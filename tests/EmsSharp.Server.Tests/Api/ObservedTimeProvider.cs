@@ -13,6 +13,7 @@ internal sealed class ObservedTimeProvider : FakeTimeProvider
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
     private int _timestampReads;
     private int _timersCreated;
+    private TimeSpan _lastArmed = Timeout.InfiniteTimeSpan;
 
     /// <summary>Notified on every timestamp read.</summary>
     public ChangeSignal TimestampRead { get; } = new();
@@ -55,6 +56,18 @@ internal sealed class ObservedTimeProvider : FakeTimeProvider
         {
             Assert.Fail($"no timer armed for {dueTime}");
         }
+    }
+
+    /// <summary>
+    /// Whether the last arm of any timer (taking those reported so far) was for <paramref name="dueTime"/>: code that arms a
+    /// deadline around an operation and disarms it after (Timeout.InfiniteTimeSpan) is inside the operation, so a test may
+    /// move the clock then and only then. Takes the arms <see cref="WaitForArmedAsync"/> would read.
+    /// </summary>
+    public bool LastArmedFor(TimeSpan dueTime)
+    {
+        while (_armed.Reader.TryRead(out var armed))
+            _lastArmed = armed;
+        return _lastArmed == dueTime;
     }
 
     private sealed class ObservedTimer(ITimer inner, ChannelWriter<TimeSpan> armed) : ITimer

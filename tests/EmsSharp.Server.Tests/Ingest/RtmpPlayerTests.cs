@@ -4,6 +4,7 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtmp;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Tests.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -85,9 +86,9 @@ public class RtmpPlayerTests
         using var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var events = new RecordingPublisher();
-        var outputs = new OutboundStreamRegistry(hub, events, TimeProvider.System);
-        using var server = new RtmpServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System,
-            factory.CreateLogger<RtmpServer>(), outputs: outputs);
+        var time = new ObservedTimeProvider();
+        var outputs = new OutboundStreamRegistry(hub, events, time);
+        using var server = new RtmpServer(options, new PublishAuthorizer(options, hub, time), time, factory.CreateLogger<RtmpServer>(), outputs: outputs);
         await server.StartAsync(CancellationToken.None);
         try
         {
@@ -101,12 +102,16 @@ public class RtmpPlayerTests
             Assert.Equal(1, outputs.Count);
 
             // The player reads no more: the ems's sends stall, its send timeout ends the connection. The publisher goes on.
+            // The fake clock moves 100 ms a frame while a send is under way (its timer armed last), never while the
+            // connection is between sends: a clock that ran ahead of the loop fired its idle timer instead.
             var ended = logs.WaitForAsync("took no bytes");
             var big = new byte[128 * 1024];
             for (var i = 1; !ended.IsCompleted; i++)
             {
                 Assert.True(stream.Publish(Video(i * 3000L, i * 3000L, key: true, 0) with { Payload = big }));
-                await Task.WhenAny(ended, Task.Delay(5)); // pacing the publisher, as a real one is paced
+                if (time.LastArmedFor(options.Value.RtmpSendTimeout))
+                    time.Advance(TimeSpan.FromMilliseconds(100));
+                await Task.Yield();
             }
 
             await ended;
