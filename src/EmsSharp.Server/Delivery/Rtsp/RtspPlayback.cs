@@ -257,7 +257,7 @@ internal sealed partial class RtspPlayback(
                 continue;
             }
 
-            var rtptime = unchecked(track.TimestampOffset + (uint)Rescale(_first.Pts, ClockOf(_first.Kind), track.Media.ClockRate));
+            var rtptime = RtspRtpWriter.RtpTime(_stream, track, _first.Pts, _first.Kind);
             info.Append(info.Length == 0 ? "" : ",").Append("url=").Append(_baseUri).Append(track.Media.Control)
                 .Append(";seq=").Append(track.Sequence.ToString(CultureInfo.InvariantCulture))
                 .Append(";rtptime=").Append(rtptime.ToString(CultureInfo.InvariantCulture));
@@ -459,11 +459,6 @@ internal sealed partial class RtspPlayback(
         ["remoteIp"] = (_remote as IPEndPoint)?.Address.ToString() ?? string.Empty,
         ["remotePort"] = (_remote as IPEndPoint)?.Port ?? 0,
     };
-
-    private int ClockOf(TrackKind kind) =>
-        kind == TrackKind.Video ? VideoTrackConfig.ClockRate : Math.Max(1, _stream?.Audio?.ClockRate ?? 1);
-
-    private static long Rescale(long value, int from, int to) => from == to ? value : (long)((Int128)value * to / from);
 
     private void LogRefusal(string name, string reason)
     {
