@@ -12,6 +12,7 @@ using EmsSharp.Server.Events;
 using EmsSharp.Server.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EmsSharp.Server.Tests.Delivery.Rtsp;
 
@@ -182,7 +183,9 @@ public sealed class RtspPlaybackTests
     [Fact]
     public async Task A_player_that_keeps_nothing_alive_is_closed_after_the_session_timeout_and_leaves_the_outputs()
     {
-        await using var rig = await Rig.StartAsync(options => options.RtspIdleTimeout = TimeSpan.FromSeconds(1));
+        // The default session timeout (60 s) on a fake clock, moved a second at a time until the server closes.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var rig = await Rig.StartAsync(time: time);
         rig.Publish("cam");
         using var client = await RtspClient.ConnectAsync(rig, "cam");
         using var rtp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
@@ -192,7 +195,17 @@ public sealed class RtspPlaybackTests
         Assert.Equal(200, (await client.RequestAsync("PLAY", "Session: " + setup.Header("Session")!.Split(';')[0])).Status);
         await rig.Events.WaitAsync(EventTypes.OutStreamCreated);
 
-        Assert.True(await client.IsClosedAsync(), "the silent player was not closed");
+        var closed = client.IsClosedAsync();
+        var moved = TimeSpan.Zero;
+        while (!closed.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            moved += TimeSpan.FromSeconds(1);
+            await Task.Yield();
+        }
+
+        Assert.True(await closed, "the silent player was not closed");
+        Assert.True(moved > new IngestOptions().RtspIdleTimeout, $"closed after {moved}");
         await rig.Events.WaitAsync(EventTypes.OutStreamClosed);
         Assert.Equal(0, rig.Outputs.Count);
     }
@@ -263,15 +276,16 @@ public sealed class RtspPlaybackTests
 
         public int Port => _server.LocalEndPoint!.Port;
 
-        public static async Task<Rig> StartAsync(Action<IngestOptions>? configure = null)
+        public static async Task<Rig> StartAsync(Action<IngestOptions>? configure = null, TimeProvider? time = null)
         {
+            time ??= TimeProvider.System;
             var ingest = new IngestOptions { RtspPort = 0, RtspAddress = "127.0.0.1", RtspStreamWaitTimeout = TimeSpan.FromMilliseconds(200) };
             configure?.Invoke(ingest);
             var options = Options.Create(ingest);
             var hub = new StreamHub();
             var events = new EventWaiter();
-            var outputs = new OutboundStreamRegistry(hub, events, TimeProvider.System);
-            var server = new RtspServer(options, new PublishAuthorizer(options, hub, TimeProvider.System), TimeProvider.System,
+            var outputs = new OutboundStreamRegistry(hub, events, time);
+            var server = new RtspServer(options, new PublishAuthorizer(options, hub, time), time,
                 NullLogger<RtspServer>.Instance, hub: hub, outputs: outputs);
             await server.StartAsync(CancellationToken.None);
             return new Rig(server, hub, outputs, events);
