@@ -18,34 +18,22 @@ internal sealed class RtspPullClient(
     Uri uri, string streamName, bool forceTcp, StreamHub hub, TimeProvider time, TimeSpan dataTimeout,
     Func<Socket, string, Connection> openConnection)
 {
-    private const int DefaultSessionTimeoutSeconds = 60;
     private readonly List<(RtspServerTrack Track, string Control)> _tracks = [];
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly string _requestUri = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri;
-    private RtspAuthenticator? _authenticator;
-    private RtspConnectionReader? _reader;
+    private RtspClientChannel? _channel;
     private Socket? _socket;
-    private int _cseq;
-    private string? _session;
-    private int _sessionTimeout = DefaultSessionTimeoutSeconds;
     private bool _getParameterAllowed;
     private long _lastData;
-    private Connection? _connection;
 
     /// <summary>Runs the session to its end: throws <see cref="IOException"/> with the reason on any failure.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (uri.UserInfo.Length > 0)
-        {
-            var (user, password) = EvoStreamUri.Credentials(uri);
-            _authenticator = new RtspAuthenticator(user, password, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()));
-        }
-
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _socket = socket;
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var receivers = new List<Task>();
         LiveStream? stream = null;
+        Connection? connection = null;
         try
         {
             using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -54,14 +42,14 @@ internal sealed class RtspPullClient(
                 await socket.ConnectAsync(uri.Host, uri.Port > 0 ? uri.Port : 554, connect.Token).ConfigureAwait(false);
             }
 
-            _connection = openConnection(socket, "RTSP");
-            _reader = new RtspConnectionReader(socket, RtspLimits.Default, _connection);
-            var options = await RequestAsync("OPTIONS", _requestUri, null, closing.Token).ConfigureAwait(false);
+            connection = openConnection(socket, "RTSP");
+            _channel = new RtspClientChannel(socket, connection, RtspClientChannel.AuthenticatorFor(uri), dataTimeout, "source");
+            var options = await _channel.RequestAsync(RtspMessage.CreateRequest("OPTIONS", _requestUri), closing.Token).ConfigureAwait(false);
             _getParameterAllowed = options.GetHeader("Public")?.Contains("GET_PARAMETER", StringComparison.OrdinalIgnoreCase) == true;
             await DescribeAsync(closing.Token).ConfigureAwait(false);
             await SetupAsync(closing.Token).ConfigureAwait(false);
             var play = RtspMessage.CreateRequest("PLAY", _requestUri).AddHeader("Range", "npt=0.000-");
-            await RequestAsync(play, closing.Token).ConfigureAwait(false);
+            await _channel.RequestAsync(play, closing.Token).ConfigureAwait(false);
 
             var origin = new StreamOrigin(StreamOrigin.RtspTag, _socket!.LocalEndPoint as IPEndPoint, _socket.RemoteEndPoint as IPEndPoint);
             if (!hub.TryPublish(streamName, out stream, origin))
@@ -69,7 +57,7 @@ internal sealed class RtspPullClient(
                 throw new IOException($"stream {streamName} is already live");
             }
 
-            _connection.AttachStream(stream.Id);
+            connection.AttachStream(stream.Id);
 
             foreach (var (track, _) in _tracks)
             {
@@ -109,14 +97,15 @@ internal sealed class RtspPullClient(
 
             await Task.WhenAll(receivers).ConfigureAwait(false);
             stream?.Dispose();
-            _connection?.Dispose();
+            _channel?.Dispose();
+            connection?.Dispose();
         }
     }
 
     private async Task DescribeAsync(CancellationToken cancellationToken)
     {
         var describe = RtspMessage.CreateRequest("DESCRIBE", _requestUri).AddHeader("Accept", "application/sdp");
-        var response = await RequestAsync(describe, cancellationToken).ConfigureAwait(false);
+        var response = await _channel!.RequestAsync(describe, cancellationToken).ConfigureAwait(false);
         if (!RtspSessionDescription.TryParse(Encoding.UTF8.GetString(response.Body.Span), out var sdp))
         {
             throw new IOException("DESCRIBE returned no usable SDP");
@@ -162,7 +151,7 @@ internal sealed class RtspPullClient(
             }
 
             var setup = RtspMessage.CreateRequest("SETUP", control).AddHeader("Transport", transport.ToString());
-            var response = await RequestAsync(setup, cancellationToken).ConfigureAwait(false);
+            var response = await _channel!.RequestAsync(setup, cancellationToken).ConfigureAwait(false);
             if (!RtspTransport.TryParse(response.GetHeader("Transport"), out var chosen) || chosen.IsTcp != forceTcp)
             {
                 throw new IOException("SETUP answered with an unusable Transport");
@@ -182,22 +171,6 @@ internal sealed class RtspPullClient(
                 var remote = ((IPEndPoint)_socket.RemoteEndPoint!).Address;
                 track.UdpSource = new IPEndPoint(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, serverPort.Rtp);
             }
-
-            // RFC 2326 §12.37: Session: id[;timeout=seconds].
-            if (response.GetHeader("Session") is { } session)
-            {
-                var parts = session.Split(';');
-                _session = parts[0].Trim();
-                foreach (var part in parts)
-                {
-                    var p = part.Trim();
-                    if (p.StartsWith("timeout=", StringComparison.OrdinalIgnoreCase) &&
-                        int.TryParse(p.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var timeout) && timeout >= 2)
-                    {
-                        _sessionTimeout = timeout;
-                    }
-                }
-            }
         }
     }
 
@@ -205,7 +178,7 @@ internal sealed class RtspPullClient(
     {
         while (true)
         {
-            var (status, message, frame, payload) = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (status, message, frame, payload) = await _channel!.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             switch (status)
             {
                 case RtspReadStatus.InterleavedFrame:
@@ -225,21 +198,19 @@ internal sealed class RtspPullClient(
                     {
                         // A server request (e.g. a keep-alive of its own): answer so it does not wait.
                         var reply = RtspMessage.CreateResponse(200, "OK").AddHeader("CSeq", message.GetHeader("CSeq") ?? "0");
-                        await SendAsync(reply, cancellationToken).ConfigureAwait(false);
+                        await _channel.SendAsync(reply, cancellationToken).ConfigureAwait(false);
                     }
 
                     break; // responses to keep-alives need no action
-                case RtspReadStatus.Invalid:
-                    throw new IOException("malformed RTSP input from the source");
                 default:
-                    throw new IOException("the source closed the connection");
+                    throw _channel.Failure(status);
             }
         }
     }
 
     private async Task KeepAliveAsync(CancellationTokenSource closing)
     {
-        var interval = TimeSpan.FromSeconds(_sessionTimeout) / 2;
+        var interval = TimeSpan.FromSeconds(_channel!.SessionTimeout) / 2;
         var check = TimeSpan.FromMilliseconds(Math.Min(1000, interval.TotalMilliseconds));
         var lastKeepAlive = time.GetTimestamp();
         try
@@ -266,7 +237,7 @@ internal sealed class RtspPullClient(
                 {
                     lastKeepAlive = time.GetTimestamp();
                     var request = RtspMessage.CreateRequest(_getParameterAllowed ? "GET_PARAMETER" : "OPTIONS", _requestUri);
-                    await SendAsync(Prepare(request), closing.Token).ConfigureAwait(false);
+                    await _channel.SendAsync(_channel.Prepare(request), closing.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -274,116 +245,5 @@ internal sealed class RtspPullClient(
         {
             // Session over.
         }
-    }
-
-    private Task<RtspMessage> RequestAsync(string method, string requestUri, string? accept, CancellationToken cancellationToken)
-    {
-        var request = RtspMessage.CreateRequest(method, requestUri);
-        if (accept is not null)
-        {
-            request.AddHeader("Accept", accept);
-        }
-
-        return RequestAsync(request, cancellationToken);
-    }
-
-    // Sends a request and reads until its response; one retry after a 401 with credentials (RFC 2617 §3.2.1).
-    private async Task<RtspMessage> RequestAsync(RtspMessage request, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            var sent = Prepare(Copy(request));
-            await SendAsync(sent, cancellationToken).ConfigureAwait(false);
-            var response = await ReadResponseAsync(sent.CSeq, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == 401 && attempt == 0 && _authenticator is not null &&
-                _authenticator.TryAcceptChallenge(GetAll(response, "WWW-Authenticate")))
-            {
-                continue;
-            }
-
-            if (response.StatusCode is < 200 or >= 300)
-            {
-                throw new IOException($"{request.Method} answered {response.StatusCode} {response.Reason}");
-            }
-
-            return response;
-        }
-    }
-
-    private async Task<RtspMessage> ReadResponseAsync(int cseq, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(dataTimeout);
-        while (true)
-        {
-            var (status, message, _, _) = await _reader!.ReadAsync(timeout.Token).ConfigureAwait(false);
-            switch (status)
-            {
-                case RtspReadStatus.Message when !message!.IsRequest && message.CSeq == cseq:
-                    return message;
-                case RtspReadStatus.Message or RtspReadStatus.InterleavedFrame:
-                    continue; // early media or an unrelated message
-                case RtspReadStatus.Invalid:
-                    throw new IOException("malformed RTSP input from the source");
-                default:
-                    throw new IOException("the source closed the connection");
-            }
-        }
-    }
-
-    private RtspMessage Prepare(RtspMessage request)
-    {
-        request.AddHeader("CSeq", (++_cseq).ToString(CultureInfo.InvariantCulture)).AddHeader("User-Agent", "EmsSharp");
-        if (_session is not null)
-        {
-            request.AddHeader("Session", _session);
-        }
-
-        if (_authenticator?.GetAuthorization(request.Method!, request.Uri!) is { } authorization)
-        {
-            request.AddHeader("Authorization", authorization);
-        }
-
-        return request;
-    }
-
-    private async Task SendAsync(RtspMessage message, CancellationToken cancellationToken)
-    {
-        var bytes = message.ToArray();
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            _connection!.AddSent(await _socket!.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false));
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private static RtspMessage Copy(RtspMessage request)
-    {
-        var copy = RtspMessage.CreateRequest(request.Method!, request.Uri!);
-        foreach (var header in request.Headers)
-        {
-            copy.AddHeader(header.Key, header.Value);
-        }
-
-        copy.Body = request.Body;
-        return copy;
-    }
-
-    private static List<string> GetAll(RtspMessage message, string name)
-    {
-        var values = new List<string>();
-        foreach (var header in message.Headers)
-        {
-            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                values.Add(header.Value);
-            }
-        }
-
-        return values;
     }
 }
