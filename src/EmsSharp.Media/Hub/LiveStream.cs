@@ -80,6 +80,39 @@ public sealed class LiveStream : IDisposable
     /// <summary>Raised (on the publisher's thread) when a track's configuration is set or changes.</summary>
     public event Action<LiveStream>? TracksChanged;
 
+    /// <summary>
+    /// Waits until the stream has a track (a publisher announces its tracks after it goes live: RTMP's sequence headers,
+    /// RTSP's SDP), up to <paramref name="timeout"/> on <paramref name="time"/>; false when none came or the stream ended.
+    /// </summary>
+    public async Task<bool> WaitForTracksAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Video is not null || Audio is not null)
+        {
+            return true;
+        }
+
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(LiveStream _) => changed.TrySetResult();
+        TracksChanged += OnChanged;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            if (Video is not null || Audio is not null)
+            {
+                return true;
+            }
+
+            await Task.WhenAny(changed.Task, Completion, Task.Delay(timeout, time, wait.Token)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return !IsClosed && (Video is not null || Audio is not null);
+        }
+        finally
+        {
+            TracksChanged -= OnChanged;
+            await wait.CancelAsync().ConfigureAwait(false); // the delay's timer goes with the wait
+        }
+    }
+
     /// <summary>Sets or replaces the video track's configuration (publisher only).</summary>
     public void SetVideoTrack(VideoTrackConfig config)
     {

@@ -7,7 +7,8 @@ using EmsSharp.Server.Connections;
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
-/// One running push: waits for its local stream to be live, pushes it (<see cref="RtmpPushClient"/>) until the stream
+/// One running push: waits for its local stream to be live, pushes it (<see cref="RtmpPushClient"/> or
+/// <see cref="RtspPushClient"/>, by the target's scheme) until the stream
 /// ends or the target fails, and starts over. With keepAlive a failure is retried after <see cref="KeepAliveRetry.Delay"/>
 /// (as pulls are), forever, until removed; a failure is logged once per distinct reason, and the recovery once. Without
 /// keepAlive the first failure or the stream's end ends it; <see cref="FirstOutcome"/> tells the command how the first
@@ -95,7 +96,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
 
                 SetStatus(ConfigStatusCode.Connecting);
                 IngestLog.PushStarted(logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName);
-                var client = new RtmpPushClient(Configuration, target, stream, time, services, OpenConnection, id =>
+                void Published(long id)
                 {
                     SetStatus(ConfigStatusCode.Streaming, id);
                     _firstOutcome.TrySetResult(null);
@@ -103,7 +104,11 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
                         logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName, failures);
                     failures = 0;
                     lastFailure = null;
-                });
+                }
+
+                IPushClient client = target.IsRtsp
+                    ? new RtspPushClient(Configuration, target, stream, time, services, OpenConnection, Published)
+                    : new RtmpPushClient(Configuration, target, stream, time, services, OpenConnection, Published);
                 string? failure = null;
                 try
                 {

@@ -28,15 +28,13 @@ internal sealed class RtmpPushClient(
     TimeProvider time,
     PushStreamServices services,
     Func<Socket, Connection> openConnection,
-    Action<long> published)
+    Action<long> published) : IPushClient
 {
     private const int MaxBurstBytes = 256 * 1024;
     private const int ChunkSize = 4096;
 
-    /// <summary>Whether the target accepted the publish in this attempt.</summary>
     public bool Published { get; private set; }
 
-    /// <summary>Frames sent, dropped (the target lagged) and skipped (a codec FLV cannot carry) in this attempt.</summary>
     public (long Sent, long Dropped, long Skipped) Frames { get; private set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,7 +45,7 @@ internal sealed class RtmpPushClient(
                 configuration.TargetStreamType, configuration.SendChunkSizeRequest ? ChunkSize : 0, configuration.EmulateUserAgent,
                 configuration.SwfUrl, configuration.PageUrl));
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        ApplyTosAndTtl(socket);
+        PushSockets.ApplyTosAndTtl(socket, configuration);
 
         // Until the target accepts the publish, each step has RtmpSendTimeout; after, each send has it.
         using var answer = new CancellationTokenSource(options.RtmpSendTimeout, time);
@@ -154,7 +152,7 @@ internal sealed class RtmpPushClient(
         }
         finally
         {
-            CancelQuietly(stop); // the pending socket read and reader wait end as cancelled, not as faults nobody observes
+            PushSockets.CancelQuietly(stop); // the pending socket read and reader wait end as cancelled, not as faults nobody observes
             player?.Dispose();
             if (player is not null)
             {
@@ -179,20 +177,6 @@ internal sealed class RtmpPushClient(
         }
     }
 
-    // tos and ttl: 256 leaves the system's default (EvoStream's "unset").
-    private void ApplyTosAndTtl(Socket socket)
-    {
-        if (configuration.Tos != PushStreamConfiguration.Unset)
-        {
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.TypeOfService, configuration.Tos);
-        }
-
-        if (configuration.Ttl != PushStreamConfiguration.Unset)
-        {
-            socket.Ttl = (short)configuration.Ttl;
-        }
-    }
-
     // The push as an output (ONR, connectionType 2 with its pushSettings): listStreams, outStreamCreated now,
     // outStreamClosed when the attempt ends; shutdownStream on it ends this attempt (keepAlive then reconnects).
     private OutboundStream? Register(Socket socket, ViewerTrafficCounters counters, CancellationTokenSource stop, Connection connection)
@@ -207,7 +191,7 @@ internal sealed class RtmpPushClient(
         var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.RtmpTag, OperationType.Push, counters,
             () => (local, remote),
             () => new JsonObject { ["protocol"] = "rtmp", ["pushSettings"] = configuration.ToJson() },
-            () => CancelQuietly(stop)));
+            () => PushSockets.CancelQuietly(stop)));
         connection.AttachStream(output.Id);
         return output;
     }
@@ -223,23 +207,11 @@ internal sealed class RtmpPushClient(
             sendTimer.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
-
-    private static void CancelQuietly(CancellationTokenSource stop)
-    {
-        try
-        {
-            stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // the attempt is over already
-        }
-    }
 }
 
 /// <summary>What pushes need besides their configuration.</summary>
 /// <param name="Hub">Where the local streams are.</param>
-/// <param name="Options">The RTMP send timeout and the reader's queue (as RTMP players).</param>
+/// <param name="Options">The send timeouts (RTMP, RTSP) and the reader's queue (as RTMP players).</param>
 /// <param name="Outputs">The list of outputs, if any.</param>
 /// <param name="Connections">The list of connections.</param>
 internal sealed record PushStreamServices(StreamHub Hub, IngestOptions Options, OutboundStreamRegistry? Outputs, ConnectionRegistry Connections);

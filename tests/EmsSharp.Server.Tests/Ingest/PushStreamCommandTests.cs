@@ -15,9 +15,9 @@ public sealed class PushStreamCommandTests : IDisposable
     [Theory]
     [InlineData("pushStream", "Missing mandatory parameter: uri")]
     [InlineData("pushStream uri=rtmp://127.0.0.1/live", "Missing mandatory parameter: localstreamname")]
-    [InlineData("pushStream uri=rtsp://127.0.0.1/live localStreamName=cam", "RTSP push is not yet supported")]
     [InlineData("pushStream uri=http://127.0.0.1/live localStreamName=cam", "Invalid URI: scheme http")]
     [InlineData("pushStream uri=rtmp://127.0.0.1 localStreamName=cam", "names no application")]
+    [InlineData("pushStream uri=rtsp:// localStreamName=cam", "Invalid URI")]
     [InlineData("pushStream uri=notauri localStreamName=cam", "Invalid URI")]
     [InlineData("pushStream uri=rtmp://127.0.0.1/live localStreamName=cam targetStreamType=broadcast", "targetstreamtype")]
     [InlineData("pushStream uri=rtmp://127.0.0.1/live localStreamName=cam tos=300", "tos")]
@@ -53,6 +53,17 @@ public sealed class PushStreamCommandTests : IDisposable
         var refused = await cli.JsonAsync($"pushStream uri=rtmp://127.0.0.1:{port}/live localStreamName=cam keepAlive=0");
         Assert.Equal("FAIL", refused.Status());
         Assert.Contains("NetStream.Publish.BadName", refused.Description(), StringComparison.Ordinal);
+
+        // Over RTSP: nothing listens on port 9, and our own RTSP listener refuses an ANNOUNCE of a live name (the SDP
+        // needs the stream's tracks).
+        Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryGetStream("cam", out var cam));
+        cam.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, RtmpPushClientTests.AvcC, 640, 360));
+        var rtspUnreachable = await cli.JsonAsync("pushStream uri=rtsp://127.0.0.1:9 localStreamName=cam keepAlive=0");
+        Assert.StartsWith("Unable to push requested stream: cannot reach 127.0.0.1:9", rtspUnreachable.Description(), StringComparison.Ordinal);
+        var rtsp = ems.Host.Services.GetRequiredService<RtspServer>().LocalEndPoint!.Port;
+        var rtspRefused = await cli.JsonAsync($"pushStream uri=rtsp://127.0.0.1:{rtsp} localStreamName=cam keepAlive=0");
+        Assert.Equal("FAIL", rtspRefused.Status());
+        Assert.StartsWith("Unable to push requested stream: ANNOUNCE answered 4", rtspRefused.Description(), StringComparison.Ordinal);
 
         Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("push").GetArrayLength());
         Assert.Equal(0, ems.Host.Services.GetRequiredService<OutboundStreamRegistry>().Count);

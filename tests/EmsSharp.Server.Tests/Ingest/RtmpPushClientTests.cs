@@ -13,7 +13,7 @@ namespace EmsSharp.Server.Tests.Ingest;
 /// <summary>A push to a target that accepts the publish and then stops reading (a stalled CDN).</summary>
 public sealed class RtmpPushClientTests : IDisposable
 {
-    private static readonly byte[] AvcC = [1, 0x42, 0xC0, 0x1E, 0xFF, 0xE1, 0, 4, 0x67, 0x42, 0xC0, 0x1E, 1, 0, 2, 0x68, 0xCE];
+    internal static readonly byte[] AvcC = [1, 0x42, 0xC0, 0x1E, 0xFF, 0xE1, 0, 4, 0x67, 0x42, 0xC0, 0x1E, 1, 0, 2, 0x68, 0xCE];
     private readonly string _folder = TestEms.NewDataFolder();
 
     public void Dispose() => TestEms.DeleteFolder(_folder);

@@ -25,7 +25,7 @@ internal sealed class PushStreamCommand(PushStreamManager pushes, StreamHub hub)
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
-        new("uri", ParameterKind.NonEmptyString, true, null, "target: rtmp://host[:port]/app (RTSP push is not supported yet)"),
+        new("uri", ParameterKind.NonEmptyString, true, null, "target: rtmp://host[:port]/app or rtsp://[user:password@]host[:port][/path]"),
         new("localStreamName", ParameterKind.NonEmptyString, true, null, "the local stream to send"),
         new("targetStreamName", ParameterKind.NonEmptyString, false, null, "the stream name at the target (a stream key); default localStreamName"),
         new("keepAlive", ParameterKind.Boolean, false, "true", "wait for the stream, reconnect every second after any failure, and persist the configuration"),
@@ -36,7 +36,7 @@ internal sealed class PushStreamCommand(PushStreamManager pushes, StreamHub hub)
         new("emulateUserAgent", ParameterKind.NonEmptyString, false, PushStreamConfiguration.DefaultUserAgent, "connect's flashVer"),
         new("rtmpAbsoluteTimestamps", ParameterKind.Boolean, false, "false", "send the source's own timestamps instead of starting at 0"),
         new("sendChunkSizeRequest", ParameterKind.Boolean, false, "true", "send Set Chunk Size 4096 (RTMP 1.0 §5.4.1) before connect"),
-        new("forceTcp", ParameterKind.Boolean, false, "false", "accepted for EvoStream compatibility (RTMP is always TCP)"),
+        new("forceTcp", ParameterKind.Boolean, false, "false", "RTSP: RTP interleaved in the RTSP connection instead of UDP (RTMP is always TCP)"),
         new("tos", ParameterKind.Integer, false, "256", "IP type of service of the connection, 0-255; 256 leaves the system's"),
         new("ttl", ParameterKind.Integer, false, "256", "IP time to live of the connection, 1-255; 256 leaves the system's"),
     ];

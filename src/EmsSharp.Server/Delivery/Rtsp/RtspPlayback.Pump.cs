@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using EmsSharp.Media.Hub;
-using EmsSharp.Protocols.Rtsp;
 
 namespace EmsSharp.Server.Delivery.Rtsp;
 
@@ -50,48 +49,7 @@ internal sealed partial class RtspPlayback
             return;
         }
 
-        for (var i = 0; i < count; i++)
-        {
-            var length = _rtp.Packet(i).Length;
-            if (frame.Kind == TrackKind.Audio)
-            {
-                _counters!.AddAudioPacket(length);
-            }
-            else
-            {
-                _counters!.AddPacket(length);
-            }
-        }
-
-        if (track.Udp is { } udp)
-        {
-            var to = track.Destination!.Value.Rtp;
-            for (var i = 0; i < count; i++)
-            {
-                var (offset, length) = _rtp.Packet(i);
-                // The interleaved header room before each packet is not sent over UDP.
-                connection.AddSent(await udp.Rtp.SendToAsync(
-                    _rtp.Written.Slice(offset + RtspInterleavedFrame.HeaderLength, length - RtspInterleavedFrame.HeaderLength),
-                    SocketFlags.None, to, cancellationToken).ConfigureAwait(false));
-            }
-        }
-        else
-        {
-            await writer.SendAsync(_rtp.Written, cancellationToken).ConfigureAwait(false); // one write per frame
-        }
-
-        if (_rtp.TryBuildReport(track) is { } report)
-        {
-            if (track.Udp is { } rtcp)
-            {
-                await rtcp.Rtcp.SendToAsync(report.AsMemory(RtspInterleavedFrame.HeaderLength), SocketFlags.None, track.Destination!.Value.Rtcp,
-                    cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await writer.SendAsync(report, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await _rtp.SendAsync(track, count, _counters!, writer.SendAsync, connection, cancellationToken).ConfigureAwait(false);
     }
 
     private RtspPlayTrack? TrackFor(in MediaFrame frame)

@@ -79,7 +79,9 @@ internal sealed partial class RtspPlayback(
         }
 
         var stream = await context.Hub.WaitForStreamAsync(name, context.Settings.StreamWaitTimeout, cancellationToken).ConfigureAwait(false);
-        if (stream is null || !await WaitForTracksAsync(stream, cancellationToken).ConfigureAwait(false))
+        // A stream that is live but has not told its codecs yet (a publisher between connect and its first sequence header):
+        // wait for them within the stream wait, as the first frames follow at once.
+        if (stream is null || !await stream.WaitForTracksAsync(context.Settings.StreamWaitTimeout, time, cancellationToken).ConfigureAwait(false))
         {
             LogNotFound(logger, _remote, Shorten(name));
             return (Reply(request, 404, "Not Found"), false);
@@ -338,37 +340,6 @@ internal sealed partial class RtspPlayback(
         }
 
         return response;
-    }
-
-    // A stream that is live but has not told its codecs yet (a publisher between connect and its first sequence header):
-    // wait for them within the stream wait, as the first frames follow at once.
-    private async Task<bool> WaitForTracksAsync(LiveStream stream, CancellationToken cancellationToken)
-    {
-        if (stream.Video is not null || stream.Audio is not null)
-        {
-            return true;
-        }
-
-        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(LiveStream _) => changed.TrySetResult();
-        stream.TracksChanged += OnChanged;
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            if (stream.Video is not null || stream.Audio is not null)
-            {
-                return true;
-            }
-
-            await Task.WhenAny(changed.Task, stream.Completion, Task.Delay(context.Settings.StreamWaitTimeout, time, wait.Token)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            return !stream.IsClosed && (stream.Video is not null || stream.Audio is not null);
-        }
-        finally
-        {
-            stream.TracksChanged -= OnChanged;
-            await wait.CancelAsync().ConfigureAwait(false); // the delay's timer goes with the wait
-        }
     }
 
     // The track a SETUP URL names: "<base>/trackID=<n>" however the client joined it to the base (some append to a URL

@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Net.Sockets;
 using EmsSharp.Media.H264;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtcp;
 using EmsSharp.Protocols.Rtp;
 using EmsSharp.Protocols.Rtsp;
+using EmsSharp.Server.Connections;
 
 namespace EmsSharp.Server.Delivery.Rtsp;
 
@@ -28,11 +30,8 @@ internal sealed class RtspRtpWriter(string cname)
     private byte[] _sps = [];
     private byte[] _pps = [];
 
-    /// <summary>The packets of the last <see cref="TryWrite"/>, each with its interleaved header, back to back.</summary>
-    public ReadOnlyMemory<byte> Written { get; private set; }
-
-    /// <summary>The offset and length (interleaved header included) of packet <paramref name="index"/> in <see cref="Written"/>.</summary>
-    public (int Offset, int Length) Packet(int index) => _packets[index];
+    // The packets of the last TryWrite, each with its interleaved header, back to back.
+    private ReadOnlyMemory<byte> Written { get; set; }
 
     /// <summary>The RTP time of hub timestamp <paramref name="pts"/> on <paramref name="track"/> (RFC 3550 §5.1: a random offset).</summary>
     public static uint RtpTime(LiveStream stream, RtspPlayTrack track, long pts, TrackKind kind) =>
@@ -118,12 +117,66 @@ internal sealed class RtspRtpWriter(string cname)
     }
 
     /// <summary>
+    /// Counts the packets of the last <see cref="TryWrite"/> on <paramref name="track"/> in <paramref name="counters"/> and
+    /// sends them: over TCP in one write through <paramref name="sendTcp"/>, over UDP one datagram each to the track's
+    /// destination (counted on <paramref name="connection"/>); then the track's sender report when one is due.
+    /// </summary>
+    public async ValueTask SendAsync(
+        RtspPlayTrack track, int count, ViewerTrafficCounters counters, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sendTcp,
+        Connection connection, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (track.Media.Kind == TrackKind.Audio)
+            {
+                counters.AddAudioPacket(_packets[i].Length);
+            }
+            else
+            {
+                counters.AddPacket(_packets[i].Length);
+            }
+        }
+
+        if (track.Udp is { } udp)
+        {
+            var to = track.Destination!.Value.Rtp;
+            for (var i = 0; i < count; i++)
+            {
+                var (offset, length) = _packets[i];
+                // The interleaved header room before each packet is not sent over UDP.
+                connection.AddSent(await udp.Rtp.SendToAsync(
+                    Written.Slice(offset + RtspInterleavedFrame.HeaderLength, length - RtspInterleavedFrame.HeaderLength),
+                    SocketFlags.None, to, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        else
+        {
+            await sendTcp(Written, cancellationToken).ConfigureAwait(false); // one write per frame
+        }
+
+        if (TryBuildReport(track) is not { } report)
+        {
+            return;
+        }
+
+        if (track.Udp is { } rtcp)
+        {
+            connection.AddSent(await rtcp.Rtcp.SendToAsync(report.AsMemory(RtspInterleavedFrame.HeaderLength), SocketFlags.None,
+                track.Destination!.Value.Rtcp, cancellationToken).ConfigureAwait(false));
+        }
+        else
+        {
+            await sendTcp(report, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// RFC 3550 §6.4.1: an SR after the track's first packets, then every 5 s; with an SDES CNAME, as a compound packet
     /// must carry (§6.1), behind room for the interleaved header (filled in for the track's RTCP channel). Its NTP/RTP
     /// pair is taken on the hub's arrival clock, the same for every track, so a player syncs audio to video even when the
     /// GOP cache went out in a burst. Null when none is due.
     /// </summary>
-    public byte[]? TryBuildReport(RtspPlayTrack track)
+    private byte[]? TryBuildReport(RtspPlayTrack track)
     {
         var now = Stopwatch.GetTimestamp(); // the clock of MediaFrame.ArrivalTimestamp
         if (track.NextReport != 0 && now < track.NextReport)
