@@ -15,7 +15,7 @@ namespace EmsSharp.Protocols.Rtp;
 /// if (H264Packetizer.TryCreate(au, keyframe, sps, pps, 1200, out var packetizer))
 ///     while (packetizer.TryWriteNext(buffer, out int n, out bool marker)) { ... }
 /// </code></example>
-public ref struct H264Packetizer
+public ref struct H264Packetizer : IRtpPayloadPacketizer
 {
     /// <summary>Default largest RTP payload, leaving room for headers, extensions and SRTP within a 1280-byte path MTU.</summary>
     public const int DefaultMaxPayloadSize = 1200;

@@ -18,7 +18,7 @@ namespace EmsSharp.Protocols.Rtp;
 /// +---------+-------------------------------+--------------------+
 /// </code>
 /// </remarks>
-public ref struct Mpeg4GenericPacketizer
+public ref struct Mpeg4GenericPacketizer : IRtpPayloadPacketizer
 {
     /// <summary>The AU Header Section of one AAC-hbr AU: AU-headers-length (2 bytes) and one AU-header (2 bytes).</summary>
     public const int HeaderSectionLength = 4;

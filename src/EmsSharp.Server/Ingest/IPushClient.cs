@@ -1,4 +1,10 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Configs;
+using EmsSharp.Server.Connections;
+using EmsSharp.Server.Delivery;
 
 namespace EmsSharp.Server.Ingest;
 
@@ -33,6 +39,30 @@ internal static class PushSockets
         {
             socket.Ttl = (short)configuration.Ttl;
         }
+    }
+
+    /// <summary>
+    /// The push as an output (<paramref name="typeTag"/>, connectionType 2 with its pushSettings): listStreams,
+    /// outStreamCreated now, outStreamClosed when the attempt ends; shutdownStream on it ends this attempt (keepAlive then
+    /// reconnects). Null without an output registry.
+    /// </summary>
+    public static OutboundStream? Register(
+        PushStreamServices services, LiveStream stream, PushStreamConfiguration configuration, string typeTag, string protocol, Socket socket,
+        ViewerTrafficCounters counters, CancellationTokenSource stop, Connection connection)
+    {
+        if (services.Outputs is not { } outputs)
+        {
+            return null;
+        }
+
+        var local = socket.LocalEndPoint as IPEndPoint;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        var output = outputs.Open(new OutboundStreamSpec(stream, typeTag, OperationType.Push, counters,
+            () => (local, remote),
+            () => new JsonObject { ["protocol"] = protocol, ["pushSettings"] = configuration.ToJson() },
+            () => CancelQuietly(stop)));
+        connection.AttachStream(output.Id);
+        return output;
     }
 
     /// <summary>Ends the attempt from outside (shutdownStream on its output), also once it is over.</summary>

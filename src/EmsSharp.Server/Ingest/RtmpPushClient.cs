@@ -1,10 +1,8 @@
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtmp;
-using EmsSharp.Server.Configs;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
 
@@ -105,7 +103,7 @@ internal sealed class RtmpPushClient(
                                 player = new RtmpPlayer(session.MessageStreamId, stream.CreateReader(options.RtmpPlayQueueFrames),
                                     configuration.RtmpAbsoluteTimestamps);
                                 session.WriteMetadata(RtmpPlayer.Metadata(stream));
-                                output = Register(socket, counters, stop, connection);
+                                output = PushSockets.Register(services, stream, configuration, OutboundStream.RtmpTag, "rtmp", socket, counters, stop, connection);
                                 Published = true;
                                 published(output?.Id ?? stream.Id);
                                 ready = Task.FromResult(true);
@@ -175,25 +173,6 @@ internal sealed class RtmpPushClient(
             connection?.Dispose();
             stop.Dispose();
         }
-    }
-
-    // The push as an output (ONR, connectionType 2 with its pushSettings): listStreams, outStreamCreated now,
-    // outStreamClosed when the attempt ends; shutdownStream on it ends this attempt (keepAlive then reconnects).
-    private OutboundStream? Register(Socket socket, ViewerTrafficCounters counters, CancellationTokenSource stop, Connection connection)
-    {
-        if (services.Outputs is not { } outputs)
-        {
-            return null;
-        }
-
-        var local = socket.LocalEndPoint as IPEndPoint;
-        var remote = socket.RemoteEndPoint as IPEndPoint;
-        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.RtmpTag, OperationType.Push, counters,
-            () => (local, remote),
-            () => new JsonObject { ["protocol"] = "rtmp", ["pushSettings"] = configuration.ToJson() },
-            () => PushSockets.CancelQuietly(stop)));
-        connection.AttachStream(output.Id);
-        return output;
     }
 
     // Sends what the session holds, each write bounded by the send timeout (a stalled target fails the attempt).

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Protocols.Rtsp;
-using EmsSharp.Server.Configs;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Rtsp;
@@ -92,7 +91,7 @@ internal sealed class RtspPushClient(
             // The reader starts at the GOP cache's keyframe, before RECORD, so nothing between is lost.
             reader = stream.CreateReader(options.RtmpPlayQueueFrames);
             await channel.RequestAsync(RtspMessage.CreateRequest("RECORD", url).AddHeader("Range", "npt=0.000-"), token).ConfigureAwait(false);
-            output = Register(socket, counters, stop, connection);
+            output = PushSockets.Register(services, stream, configuration, OutboundStream.RtpTag, "rtsp", socket, counters, stop, connection);
             Published = true;
             published(output?.Id ?? stream.Id);
             receive = ReceiveAsync(channel, token);
@@ -298,24 +297,5 @@ internal sealed class RtspPushClient(
         }
 
         return null; // a codec the publisher changed to since ANNOUNCE
-    }
-
-    // The push as an output (ONP: RTP, connectionType 2 with its pushSettings): listStreams, outStreamCreated now,
-    // outStreamClosed when the attempt ends; shutdownStream on it ends this attempt (keepAlive then reconnects).
-    private OutboundStream? Register(Socket socket, ViewerTrafficCounters counters, CancellationTokenSource stop, Connection connection)
-    {
-        if (services.Outputs is not { } outputs)
-        {
-            return null;
-        }
-
-        var local = socket.LocalEndPoint as IPEndPoint;
-        var remote = socket.RemoteEndPoint as IPEndPoint;
-        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.RtpTag, OperationType.Push, counters,
-            () => (local, remote),
-            () => new JsonObject { ["protocol"] = "rtsp", ["pushSettings"] = configuration.ToJson() },
-            () => PushSockets.CancelQuietly(stop)));
-        connection.AttachStream(output.Id);
-        return output;
     }
 }

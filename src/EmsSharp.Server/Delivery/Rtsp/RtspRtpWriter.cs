@@ -58,18 +58,7 @@ internal sealed class RtspRtpWriter(string cname)
                     return false;
                 }
 
-                while (true)
-                {
-                    Reserve(total, count);
-                    var at = total + RtspInterleavedFrame.HeaderLength + RtpHeader.FixedLength;
-                    if (!h264.TryWriteNext(_scratch.AsSpan(at, MaxPayloadSize), out var written, out var marker))
-                    {
-                        break;
-                    }
-
-                    total = AddPacket(track, total, ref count, written, marker, timestamp);
-                    payloadBytes += written;
-                }
+                payloadBytes = WriteAll(ref h264, track, ref total, ref count, timestamp);
 
                 break;
             case MediaCodec.Aac:
@@ -78,18 +67,7 @@ internal sealed class RtspRtpWriter(string cname)
                     return false;
                 }
 
-                while (true)
-                {
-                    Reserve(total, count);
-                    var at = total + RtspInterleavedFrame.HeaderLength + RtpHeader.FixedLength;
-                    if (!aac.TryWriteNext(_scratch.AsSpan(at, MaxPayloadSize), out var written, out var marker))
-                    {
-                        break;
-                    }
-
-                    total = AddPacket(track, total, ref count, written, marker, timestamp);
-                    payloadBytes += written;
-                }
+                payloadBytes = WriteAll(ref aac, track, ref total, ref count, timestamp);
 
                 break;
             default:
@@ -208,6 +186,25 @@ internal sealed class RtspRtpWriter(string cname)
 
     private static TimeSpan ToTimeSpan(long stopwatchTimestamp) =>
         TimeSpan.FromTicks((long)(stopwatchTimestamp * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+
+    // Every payload of the unit, each behind its interleaved and RTP headers; returns the payload bytes written.
+    private int WriteAll<TPacketizer>(ref TPacketizer packetizer, RtspPlayTrack track, ref int total, ref int count, uint timestamp)
+        where TPacketizer : IRtpPayloadPacketizer, allows ref struct
+    {
+        var payloadBytes = 0;
+        while (true)
+        {
+            Reserve(total, count);
+            var at = total + RtspInterleavedFrame.HeaderLength + RtpHeader.FixedLength;
+            if (!packetizer.TryWriteNext(_scratch.AsSpan(at, MaxPayloadSize), out var written, out var marker))
+            {
+                return payloadBytes;
+            }
+
+            total = AddPacket(track, total, ref count, written, marker, timestamp);
+            payloadBytes += written;
+        }
+    }
 
     // Fills the interleaved and RTP headers of the payload just written at total + 16 and records the packet.
     private int AddPacket(RtspPlayTrack track, int total, ref int count, int payloadLength, bool marker, uint timestamp)
