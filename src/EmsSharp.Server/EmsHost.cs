@@ -11,6 +11,7 @@ using EmsSharp.Server.Delivery.Whep;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Recording;
 using EmsSharp.Server.Metrics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -136,6 +137,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddEmsWsFmp4(builder.Configuration);
         WhepSetup.AddTo(services, builder.Configuration);
         services.AddEmsStreamControl();
+        services.AddEmsRecording(builder.Configuration);
 
         configureServices?.Invoke(services);
 
