@@ -93,9 +93,34 @@ public sealed class RecorderTests : IDisposable
         Assert.True(dropped < 6000, $"dropped {dropped}");
     }
 
+    [Fact]
+    public async Task A_kept_alive_recording_resumes_in_a_new_file_when_its_stream_comes_back_and_never_replaces_a_finished_one()
+    {
+        var hub = new StreamHub(_time);
+        await File.WriteAllTextAsync(Path.Combine(_folder, "k.mp4"), "an earlier run"); // taken: the recording goes on past it
+        var events = new SignallingPublisher();
+        var recorder = new Recorder(Configuration("k.mp4", keepAlive: true), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        for (var period = 0; period < 2; period++)
+        {
+            Assert.True(hub.TryPublish("cam", out var stream));
+            Fmp4TestStream.SetTracks(stream);
+            await ReaderAttachedAsync(stream);
+            Fmp4TestStream.Publish(stream, 0, 40, 30);
+            stream.Dispose();
+            await events.WaitForAsync(EventTypes.RecordChunkClosed, period + 1);
+        }
+
+        await recorder.StopAsync();
+        Assert.Equal("an earlier run", await File.ReadAllTextAsync(Path.Combine(_folder, "k.mp4")));
+        Assert.Equal([Path.Combine(_folder, "k_1.mp4"), Path.Combine(_folder, "k_2.mp4")],
+            events.Payloads(EventTypes.RecordChunkClosed).Select(p => (string)p["file"]!));
+        Assert.All(events.Payloads(EventTypes.RecordChunkClosed), p => Assert.Equal(80L, (long)p["frameCount"]!));
+    }
+
     private RecordConfiguration Configuration(
-        string file, int chunkLength = 0, string type = RecordType.Mp4, bool waitForIdr = false) =>
-        new(1, "cam", file, Path.Combine(_folder, file), type, false, false, chunkLength, waitForIdr, true, false, true,
+        string file, int chunkLength = 0, string type = RecordType.Mp4, bool waitForIdr = false, bool keepAlive = false) =>
+        new(1, "cam", file, Path.Combine(_folder, file), type, false, keepAlive, chunkLength, waitForIdr, true, false, true,
             new System.Text.Json.Nodes.JsonObject { ["_id"] = "7" });
 
     private static RecordServices Services(StreamHub hub, IEventPublisher events) =>
@@ -109,6 +134,51 @@ public sealed class RecorderTests : IDisposable
         {
             await Task.Delay(1, timeout.Token);
         }
+    }
+
+    /// <summary>Keeps the events (from the recorder's task) and lets a test wait for the n-th of a type.</summary>
+    private sealed class SignallingPublisher : IEventPublisher
+    {
+        private readonly List<(string Type, System.Text.Json.Nodes.JsonObject Payload)> _events = [];
+        private readonly List<(string Type, int Count, TaskCompletionSource Seen)> _waiters = [];
+
+        public void Publish(string type, System.Text.Json.Nodes.JsonObject payload)
+        {
+            lock (_events)
+            {
+                _events.Add((type, payload));
+                foreach (var waiter in _waiters.Where(w => Count(w.Type) >= w.Count))
+                {
+                    waiter.Seen.TrySetResult();
+                }
+            }
+        }
+
+        public List<System.Text.Json.Nodes.JsonObject> Payloads(string type)
+        {
+            lock (_events)
+            {
+                return [.. _events.Where(e => e.Type == type).Select(e => e.Payload)];
+            }
+        }
+
+        public Task WaitForAsync(string type, int count)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_events)
+            {
+                if (Count(type) >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiters.Add((type, count, seen));
+            }
+
+            return seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        private int Count(string type) => _events.Count(e => e.Type == type);
     }
 
     /// <summary>A file whose writes block until <see cref="Release"/>.</summary>
