@@ -47,6 +47,55 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
         }
     }
 
+    /// <summary>The first running item that matches <paramref name="match"/>, or null.</summary>
+    public TItem? FindFirst(Func<TItem, bool> match)
+    {
+        lock (_gate)
+        {
+            foreach (var item in _items.Values)
+            {
+                if (match(item))
+                {
+                    return item;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Stops an item and starts the one <paramref name="rebuild"/> makes of it afresh, under the same configuration, which
+    /// stays saved. False when there is no such item, it was removed meanwhile, or <paramref name="rebuild"/> made none.
+    /// </summary>
+    public async ValueTask<bool> RestartAsync(long configId, Func<TItem, TItem?> rebuild)
+    {
+        TItem? old;
+        lock (_gate)
+        {
+            if (!_items.TryGetValue(configId, out old))
+            {
+                return false;
+            }
+        }
+
+        await old.StopAsync().ConfigureAwait(false);
+        TItem? fresh;
+        lock (_gate)
+        {
+            if (!_items.TryGetValue(configId, out var current) || !ReferenceEquals(current, old) || rebuild(old) is not { } made)
+            {
+                return false;
+            }
+
+            fresh = made;
+            _items[configId] = fresh;
+        }
+
+        Launch(fresh);
+        return true;
+    }
+
     /// <summary>Stops an item and removes its configuration (<c>removeConfig</c>); null when there is none.</summary>
     public async ValueTask<TItem?> RemoveAsync(long configId)
     {
