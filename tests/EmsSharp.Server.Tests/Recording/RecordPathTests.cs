@@ -40,4 +40,14 @@ public sealed class RecordPathTests
         Assert.Equal("/srv/rec/x_3.mp4", RecordPath.FileName(computed, 3, false, day));
         Assert.Equal("/srv/rec/2026/12/08/x_1.mp4", RecordPath.FileName(computed, 1, true, day));
     }
+
+    [Fact]
+    public void The_record_options_defaults_pass_and_bad_values_are_named()
+    {
+        var validator = new RecordOptionsValidator();
+        Assert.True(validator.Validate(null, new RecordOptions()).Succeeded);
+        var bad = validator.Validate(null, new RecordOptions { MediaFolder = " ", QueueFrames = 1, FragmentDuration = TimeSpan.Zero });
+        Assert.Equal(3, bad.Failures!.Count());
+        Assert.Contains(bad.Failures!, f => f.StartsWith("Record:QueueFrames", StringComparison.Ordinal));
+    }
 }

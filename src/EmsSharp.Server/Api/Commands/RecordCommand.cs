@@ -12,7 +12,7 @@ namespace EmsSharp.Server.Api.Commands;
 /// stream and goes on in a new file each time the stream comes back; without, it records one live period of a stream that
 /// must be live now.
 /// </summary>
-internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptions<RecordOptions> options) : IApiCommand
+internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptions<RecordOptions> options, TimeProvider time) : IApiCommand
 {
     public string Name => "record";
 
@@ -53,7 +53,7 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
         var overwrite = arguments.GetBoolean("overwrite")!.Value;
         var chunkLength = (int)arguments.GetInt64("chunkLength")!.Value;
         var dateFolders = arguments.GetBoolean("dateFolderStructure")!.Value;
-        var first = RecordPath.FileName(computed, chunkLength > 0 ? 1 : 0, dateFolders, DateTimeOffset.UtcNow);
+        var first = RecordPath.FileName(computed, chunkLength > 0 ? 1 : 0, dateFolders, time.GetUtcNow());
         if (RecordPath.CheckWritable(Path.GetDirectoryName(first)!) is { } unwritable)
         {
             return ValueTask.FromResult(ApiReply.Fail(unwritable));
