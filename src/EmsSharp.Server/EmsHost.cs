@@ -12,6 +12,7 @@ using EmsSharp.Server.Events;
 using EmsSharp.Server.Identity;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Metrics;
+using EmsSharp.Server.Recording;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -136,6 +137,7 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddEmsWsFmp4(builder.Configuration);
         WhepSetup.AddTo(services, builder.Configuration);
         services.AddEmsStreamControl();
+        services.AddEmsRecording(builder.Configuration);
 
         configureServices?.Invoke(services);
 

@@ -4,6 +4,7 @@ using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Delivery.Whep;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Recording;
 
 namespace EmsSharp.Server;
 
@@ -27,6 +28,7 @@ internal static class OptionsHelp
         defaults[WebRtcOptions.SectionName] = JsonSerializer.SerializeToNode(new WebRtcOptions(), Json);
         defaults[Fmp4SourceOptions.SectionName] = JsonSerializer.SerializeToNode(new Fmp4SourceOptions(), Json);
         defaults[WsFmp4Options.SectionName] = JsonSerializer.SerializeToNode(new WsFmp4Options(), Json);
+        defaults[RecordOptions.SectionName] = JsonSerializer.SerializeToNode(new RecordOptions(), Json);
         defaults[WhepOptions.SectionName] = JsonSerializer.SerializeToNode(new WhepOptions(), Json);
         return """
             Usage: ems [--config ems.json] [--Section:Key value ...]

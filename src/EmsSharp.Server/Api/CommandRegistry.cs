@@ -103,13 +103,16 @@ internal sealed partial class CommandRegistry
             }
         }
 
-        foreach (var key in request.Arguments.Keys)
+        var userVariables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, raw) in request.Arguments)
         {
-            if (!values.ContainsKey(key) && !IsDeclared(command, key))
+            if (key.StartsWith('_') && key.Length > 1)
+                userVariables[key] = raw;
+            else if (!values.ContainsKey(key) && !IsDeclared(command, key))
                 LogUnknownParameter(_logger, command.Name, CommandParser.Shorten(key));
         }
 
-        arguments = new CommandArguments(values);
+        arguments = new CommandArguments(values, userVariables);
         error = "";
         return true;
     }

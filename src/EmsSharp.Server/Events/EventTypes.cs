@@ -53,4 +53,13 @@ public static class EventTypes
 
     /// <summary>An API command was answered (payload: the reply envelope; secrets masked).</summary>
     public const string CliResponse = "cliResponse";
+
+    /// <summary>A recording (<c>record</c>) opened a file (payload file, startTime in unix ms, the configuration's <c>_</c> variables).</summary>
+    public const string RecordChunkCreated = "recordChunkCreated";
+
+    /// <summary>A recording closed a complete file (payload file, startTime, stopTime in unix ms, frameCount, the <c>_</c> variables).</summary>
+    public const string RecordChunkClosed = "recordChunkClosed";
+
+    /// <summary>A recording could not write (payload error, the <c>_</c> variables).</summary>
+    public const string RecordChunkError = "recordChunkError";
 }

@@ -13,6 +13,7 @@ namespace EmsSharp.Server.Ingest;
 /// </summary>
 internal sealed class PullStream(
     PullStreamConfiguration configuration, Uri uri, StreamHub hub, TimeProvider time, ILogger logger, ConnectionRegistry connections)
+    : IConfiguredItem
 {
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
@@ -23,6 +24,10 @@ internal sealed class PullStream(
     private ConfigStatus? _previous;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
+
+    public long ConfigId => Configuration.ConfigId;
+
+    public bool KeepAlive => Configuration.KeepAlive;
 
     /// <summary>Completes when the pull has ended for good (stopped, or failed without keepAlive).</summary>
     public Task Completion => _run;

@@ -15,6 +15,7 @@ namespace EmsSharp.Server.Ingest;
 /// attempt went.
 /// </summary>
 internal sealed class PushStream(PushStreamConfiguration configuration, PushTarget target, PushStreamServices services, TimeProvider time, ILogger logger)
+    : IConfiguredItem
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -24,6 +25,10 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
     private ConfigStatus? _previous;
 
     public PushStreamConfiguration Configuration { get; } = configuration;
+
+    public long ConfigId => Configuration.ConfigId;
+
+    public bool KeepAlive => Configuration.KeepAlive;
 
     /// <summary>Completes when the push has ended for good (removed, or ended without keepAlive).</summary>
     public Task Completion => _run;

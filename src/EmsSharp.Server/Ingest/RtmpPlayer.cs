@@ -103,7 +103,7 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader, 
         while ((read == 0 || session.PendingTransmitBytes < maxPendingBytes) && reader.TryRead(out var frame))
         {
             read++;
-            var sent = frame.Kind == TrackKind.Video ? SendVideo(session, frame) : SendAudio(session, frame);
+            var sent = Write(session, frame);
             if (sent < 0)
             {
                 SkippedFrames++;
@@ -124,6 +124,14 @@ internal sealed class RtmpPlayer(uint messageStreamId, LiveStreamReader reader, 
         LastDrain = (frames, bytes, audioFrames, audioBytes);
         return read;
     }
+
+    /// <summary>
+    /// Writes one frame of <see cref="Stream"/> (read by the caller) to <paramref name="sink"/>, preceded by its track's
+    /// sequence header when it is the first or changed (an FLV file writer uses this as players do); the message bytes
+    /// written, or -1 when FLV cannot carry it. Counts nothing.
+    /// </summary>
+    public int Write(IRtmpMediaSink sink, in MediaFrame frame) =>
+        frame.Kind == TrackKind.Video ? SendVideo(sink, frame) : SendAudio(sink, frame);
 
     /// <summary>Detaches from the stream.</summary>
     public void Dispose() => reader.Dispose();

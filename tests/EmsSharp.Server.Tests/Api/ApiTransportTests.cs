@@ -300,9 +300,9 @@ public sealed class ApiTransportTests : IAsyncLifetime
             Assert.Contains(name, help);
 
         // One that is not built yet says so and what would do instead; a name EvoStream never had is still unknown.
-        var record = await _ems.HttpAsync("record?localStreamName=cam&pathToFile=x.mp4");
-        Assert.Equal("FAIL", record.Status());
-        Assert.StartsWith("record is not available in EmsSharp yet: outputs", record.Description(), StringComparison.Ordinal);
+        var hls = await _ems.HttpAsync("createHLSStream?localStreamNames=cam&targetFolder=/tmp");
+        Assert.Equal("FAIL", hls.Status());
+        Assert.StartsWith("createHLSStream is not available in EmsSharp yet: outputs", hls.Description(), StringComparison.Ordinal);
         var licence = await _ems.HttpAsync("getLicenseId");
         Assert.Equal(("SUCCESS", "EmsSharp needs no licence"), (licence.Status(), licence.Description()));
         Assert.StartsWith("Unknown command: explode", (await _ems.HttpAsync("explode")).Description(), StringComparison.Ordinal);

@@ -7,7 +7,7 @@ namespace EmsSharp.Server.Api.Commands;
 /// </summary>
 internal static class EvoStreamCommands
 {
-    private const string Outputs = "outputs (HLS, DASH, HDS, MSS, record) are planned";
+    private const string Outputs = "outputs (HLS, DASH, HDS, MSS) are planned";
     private const string NotPlanned = "EmsSharp has no such feature";
 
     public static IReadOnlyList<(string Name, string Why)> NotYetAnswered { get; } =
@@ -16,7 +16,6 @@ internal static class EvoStreamCommands
         ("createDASHStream", Outputs),
         ("createHDSStream", Outputs),
         ("createMSSStream", Outputs),
-        ("record", Outputs),
         ("listHTTPStreamingSessions", Outputs),
         ("transcode", NotPlanned + " (no transcoding: it forwards the source's codecs)"),
         ("createIngestPoint", NotPlanned),

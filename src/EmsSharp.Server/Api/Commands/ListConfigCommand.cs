@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Recording;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
-internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
+internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, RecordManager? records = null)
+    : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -38,6 +40,10 @@ internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamMana
                 else if (entry.OperationType == OperationType.Push && pushes.Find(entry.ConfigId) is { } push)
                 {
                     item["status"] = push.StatusToJson();
+                }
+                else if (entry.OperationType == OperationType.Record && records?.Find(entry.ConfigId) is { } recorder)
+                {
+                    item["status"] = recorder.StatusToJson();
                 }
 
                 data[kind]!.AsArray().Add(item);

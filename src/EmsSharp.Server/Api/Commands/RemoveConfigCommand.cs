@@ -2,11 +2,13 @@ using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Ingest;
+using EmsSharp.Server.Recording;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>removeConfig</c> (PROTOCOL.md §1.4): stops the item and deletes its configuration.</summary>
-internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
+internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes,
+    RecordManager? records = null) : IApiCommand
 {
     public string Name => "removeConfig";
 
@@ -26,7 +28,8 @@ internal sealed class RemoveConfigCommand(ConfigurationStore store, WebRtcServic
             return ApiReply.Fail(string.Create(CultureInfo.InvariantCulture, $"No configuration with id {id}; see listConfig"));
 
         if (await manager.RemoveAsync(id).ConfigureAwait(false) is null && await pulls.RemoveAsync(id).ConfigureAwait(false) is null &&
-            await pushes.RemoveAsync(id).ConfigureAwait(false) is null)
+            await pushes.RemoveAsync(id).ConfigureAwait(false) is null &&
+            (records is null || await records.RemoveAsync(id).ConfigureAwait(false) is null))
             store.TryRemove(id, out _);
         return ApiReply.Ok("Configuration terminated", entry.CloneData());
     }

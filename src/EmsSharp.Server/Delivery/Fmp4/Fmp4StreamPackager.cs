@@ -98,6 +98,30 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         _configured = true;
         _video = video;
         _audio = audio;
+        if (CreateMuxer(video, audio, muxerOptions) is not { } muxer)
+        {
+            _muxer = null;
+            return;
+        }
+
+        var bytes = new byte[Fmp4StreamWriter.GetInitPacketLength(muxer)];
+        if (!Fmp4StreamWriter.TryWriteInit(bytes, muxer, out _))
+        {
+            _muxer = null; // an init segment past the 24-bit size: nothing a player could use
+            return;
+        }
+
+        _muxer = muxer;
+        Init = new Fmp4Packet(bytes, isInit: true, startsWithKeyframe: true);
+        _output.Enqueue(Init);
+    }
+
+    /// <summary>
+    /// A muxer for the tracks of <paramref name="video"/> (H.264) and <paramref name="audio"/> (AAC or Opus) it can carry;
+    /// null when it can carry neither. Shared by the WS-FMP4 packets and the mp4 recordings.
+    /// </summary>
+    public static Fmp4Muxer? CreateMuxer(VideoTrackConfig? video, AudioTrackConfig? audio, Fmp4MuxerOptions? options)
+    {
         Fmp4VideoTrack? videoTrack = null;
         Fmp4AudioTrack? audioTrack = null;
         if (video is { Codec: MediaCodec.H264 } && Fmp4VideoTrack.TryCreate(video.DecoderConfiguration.Span, out var v))
@@ -114,24 +138,18 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
             audioTrack = opus;
         }
 
-        if (videoTrack is null && audioTrack is null)
-        {
-            _muxer = null;
-            return;
-        }
-
-        var muxer = new Fmp4Muxer(videoTrack, audioTrack, muxerOptions);
-        var bytes = new byte[Fmp4StreamWriter.GetInitPacketLength(muxer)];
-        if (!Fmp4StreamWriter.TryWriteInit(bytes, muxer, out _))
-        {
-            _muxer = null; // an init segment past the 24-bit size: nothing a player could use
-            return;
-        }
-
-        _muxer = muxer;
-        Init = new Fmp4Packet(bytes, isInit: true, startsWithKeyframe: true);
-        _output.Enqueue(Init);
+        return videoTrack is null && audioTrack is null ? null : new Fmp4Muxer(videoTrack, audioTrack, options);
     }
+
+    /// <summary>Whether two video configurations have the same codec and decoder configuration bytes.</summary>
+    public static bool SameVideo(VideoTrackConfig? a, VideoTrackConfig? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
+            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
+
+    /// <summary>Whether two audio configurations have the same codec and decoder configuration bytes.</summary>
+    public static bool SameAudio(AudioTrackConfig? a, AudioTrackConfig? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
+            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
 
     private bool PollFragments(Fmp4Muxer muxer, long arrival)
     {
@@ -156,12 +174,4 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
 
         return emitted;
     }
-
-    private static bool SameVideo(VideoTrackConfig? a, VideoTrackConfig? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
-            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
-
-    private static bool SameAudio(AudioTrackConfig? a, AudioTrackConfig? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
-            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
 }

@@ -1,0 +1,228 @@
+using EmsSharp.Media.Hub;
+using EmsSharp.Server.Events;
+using EmsSharp.Server.Recording;
+using EmsSharp.Server.Tests.Delivery.Fmp4;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EmsSharp.Server.Tests.Recording;
+
+/// <summary>A recording's files, chunks and events from a hub stream, and a disk that blocks never holding up the publisher.</summary>
+public sealed class RecorderTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+    private readonly string _folder = TestEms.NewDataFolder();
+    private readonly FakeTimeProvider _time = new(Start);
+
+    public void Dispose() => TestEms.DeleteFolder(_folder);
+
+    [Fact]
+    public async Task Chunks_are_cut_at_the_first_keyframe_past_chunk_length_with_created_and_closed_events()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        Fmp4TestStream.SetTracks(stream);
+        var events = new RecordingPublisher();
+        var recorder = new Recorder(Configuration("c.mp4", chunkLength: 2), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        await ReaderAttachedAsync(stream);
+        // 30 fps, a keyframe every 45 frames (1.5 s): 2 s is passed at frame 60, the next keyframe is frame 90.
+        Fmp4TestStream.Publish(stream, 0, 200, 45);
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed, EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed,
+            EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed], events.Types);
+        string[] files = [Path.Combine(_folder, "c_1.mp4"), Path.Combine(_folder, "c_2.mp4"), Path.Combine(_folder, "c_3.mp4")];
+        Assert.Equal(files, events.Payloads.Where((_, i) => i % 2 == 0).Select(p => (string)p["file"]!));
+        // Frames 0-89, 90-179, 180-199 (video and the audio that follows each).
+        Assert.Equal([180L, 180L, 40L], events.Payloads.Where((_, i) => i % 2 == 1).Select(p => (long)p["frameCount"]!));
+        var closed = events.Payloads[1];
+        Assert.Equal(["file", "frameCount", "startTime", "stopTime", "_id"], closed.Select(p => p.Key));
+        Assert.Equal(Start.ToUnixTimeMilliseconds(), (long)closed["startTime"]!);
+        Assert.Equal("7", (string)closed["_id"]!);
+        Assert.Equal(["file", "startTime", "_id"], events.Payloads[0].Select(p => p.Key));
+        foreach (var file in files)
+        {
+            Assert.Equal("ftyp"u8.ToArray(), (await File.ReadAllBytesAsync(file))[4..8]);
+        }
+    }
+
+    [Fact]
+    public async Task With_wait_for_idr_the_gop_cache_is_skipped_and_the_file_starts_at_the_next_keyframe()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        Fmp4TestStream.SetTracks(stream);
+        Fmp4TestStream.Publish(stream, 0, 20, 30); // the GOP cache: frames 0-19
+        var events = new RecordingPublisher();
+        var recorder = new Recorder(Configuration("w.flv", type: RecordType.Flv, waitForIdr: true), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        await ReaderAttachedAsync(stream);
+        Fmp4TestStream.Publish(stream, 20, 70, 30); // 20-29 are skipped (no keyframe), 30-69 recorded
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(80L, (long)events.Payloads[1]["frameCount"]!);
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(_folder, "w.flv"));
+        Assert.Equal("FLV"u8.ToArray(), bytes[..3]);
+        Assert.Equal(0x05, bytes[4]); // audio and video
+    }
+
+    [Fact]
+    public async Task A_disk_that_blocks_never_holds_up_the_publisher_and_the_reader_drops_and_counts()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        Fmp4TestStream.SetTracks(stream);
+        Fmp4TestStream.Publish(stream, 0, 1, 30);
+        using var disk = new BlockingStream();
+        var services = Services(hub, new RecordingPublisher()) with { Options = new RecordOptions { QueueFrames = 64 }, OpenFile = (_, _) => disk };
+        var recorder = new Recorder(Configuration("slow.mp4"), services, _time, NullLogger.Instance);
+        recorder.Start();
+        await disk.Entered.WaitAsync(TimeSpan.FromSeconds(10)); // the recorder is stuck in its first write
+
+        // 3000 frames published while the disk does not move: each Publish returns at once.
+        await Task.Run(() => Fmp4TestStream.Publish(stream, 1, 3000, 30)).WaitAsync(TimeSpan.FromSeconds(10));
+        disk.Release();
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var (dropped, _) = recorder.Frames;
+        Assert.True(dropped > 5000, $"dropped {dropped}");
+        Assert.True(dropped < 6000, $"dropped {dropped}");
+    }
+
+    [Fact]
+    public async Task A_kept_alive_recording_resumes_in_a_new_file_when_its_stream_comes_back_and_never_replaces_a_finished_one()
+    {
+        var hub = new StreamHub(_time);
+        await File.WriteAllTextAsync(Path.Combine(_folder, "k.mp4"), "an earlier run"); // taken: the recording goes on past it
+        var events = new SignallingPublisher();
+        var recorder = new Recorder(Configuration("k.mp4", keepAlive: true), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        for (var period = 0; period < 2; period++)
+        {
+            Assert.True(hub.TryPublish("cam", out var stream));
+            Fmp4TestStream.SetTracks(stream);
+            await ReaderAttachedAsync(stream);
+            Fmp4TestStream.Publish(stream, 0, 40, 30);
+            stream.Dispose();
+            await events.WaitForAsync(EventTypes.RecordChunkClosed, period + 1);
+        }
+
+        await recorder.StopAsync();
+        Assert.Equal("an earlier run", await File.ReadAllTextAsync(Path.Combine(_folder, "k.mp4")));
+        Assert.Equal([Path.Combine(_folder, "k_1.mp4"), Path.Combine(_folder, "k_2.mp4")],
+            events.Payloads(EventTypes.RecordChunkClosed).Select(p => (string)p["file"]!));
+        Assert.All(events.Payloads(EventTypes.RecordChunkClosed), p => Assert.Equal(80L, (long)p["frameCount"]!));
+    }
+
+    private RecordConfiguration Configuration(
+        string file, int chunkLength = 0, string type = RecordType.Mp4, bool waitForIdr = false, bool keepAlive = false) =>
+        new(1, "cam", file, Path.Combine(_folder, file), type, false, keepAlive, chunkLength, waitForIdr, true, false, true,
+            new System.Text.Json.Nodes.JsonObject { ["_id"] = "7" });
+
+    private static RecordServices Services(StreamHub hub, IEventPublisher events) =>
+        new(hub, new RecordOptions { QueueFrames = 100_000 }, events, null, RecordServices.OpenForWriting);
+
+    // The recorder reads the stream (its reader is attached) once this completes: what is published next reaches it.
+    private static async Task ReaderAttachedAsync(LiveStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (stream.GetStats().Readers == 0)
+        {
+            await Task.Delay(1, timeout.Token);
+        }
+    }
+
+    /// <summary>Keeps the events (from the recorder's task) and lets a test wait for the n-th of a type.</summary>
+    private sealed class SignallingPublisher : IEventPublisher
+    {
+        private readonly List<(string Type, System.Text.Json.Nodes.JsonObject Payload)> _events = [];
+        private readonly List<(string Type, int Count, TaskCompletionSource Seen)> _waiters = [];
+
+        public void Publish(string type, System.Text.Json.Nodes.JsonObject payload)
+        {
+            lock (_events)
+            {
+                _events.Add((type, payload));
+                foreach (var waiter in _waiters.Where(w => Count(w.Type) >= w.Count))
+                {
+                    waiter.Seen.TrySetResult();
+                }
+            }
+        }
+
+        public List<System.Text.Json.Nodes.JsonObject> Payloads(string type)
+        {
+            lock (_events)
+            {
+                return [.. _events.Where(e => e.Type == type).Select(e => e.Payload)];
+            }
+        }
+
+        public Task WaitForAsync(string type, int count)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_events)
+            {
+                if (Count(type) >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiters.Add((type, count, seen));
+            }
+
+            return seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        private int Count(string type) => _events.Count(e => e.Type == type);
+    }
+
+    /// <summary>A file whose writes block until <see cref="Release"/>.</summary>
+    private sealed class BlockingStream : Stream
+    {
+        private readonly ManualResetEventSlim _gate = new();
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => 0;
+
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+
+        public void Release() => _gate.Set();
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _entered.TrySetResult();
+            _gate.Wait(TimeSpan.FromSeconds(30));
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            _gate.Set();
+            base.Dispose(disposing);
+        }
+    }
+}
