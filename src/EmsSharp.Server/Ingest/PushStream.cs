@@ -14,6 +14,7 @@ namespace EmsSharp.Server.Ingest;
 /// attempt went.
 /// </summary>
 internal sealed class PushStream(PushStreamConfiguration configuration, PushTarget target, PushStreamServices services, TimeProvider time, ILogger logger)
+    : IConfiguredItem
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -23,6 +24,12 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
     private ConfigStatus? _previous;
 
     public PushStreamConfiguration Configuration { get; } = configuration;
+
+    public long ConfigId => Configuration.ConfigId;
+
+    public bool KeepAlive => Configuration.KeepAlive;
+
+    public JsonObject ConfigurationJson() => Configuration.ToJson();
 
     /// <summary>Completes when the push has ended for good (removed, or ended without keepAlive).</summary>
     public Task Completion => _run;

@@ -14,11 +14,9 @@ namespace EmsSharp.Server.Ingest;
 internal sealed class PushStreamManager(
     ConfigurationStore store, StreamHub hub, IOptions<IngestOptions> options, TimeProvider time, ILogger<PushStreamManager> logger,
     OutboundStreamRegistry? outputs = null, ConnectionRegistry? connections = null)
-    : IHostedService
+    : ConfiguredItemManager<PushStream>(store, OperationType.Push)
 {
     private readonly PushStreamServices _services = new(hub, options.Value, outputs, connections ?? new ConnectionRegistry(time));
-    private readonly Lock _gate = new();
-    private readonly Dictionary<long, PushStream> _pushes = [];
 
     /// <summary>
     /// Creates, saves and starts a push built by <paramref name="create"/> from its new configId. Null (and the holder's
@@ -27,11 +25,10 @@ internal sealed class PushStreamManager(
     public PushStream? TryStart(PushTarget target, Func<long, PushStreamConfiguration> create, out long existingConfigId)
     {
         PushStream push;
-        lock (_gate)
+        lock (Gate)
         {
-            PushStreamConfiguration? configuration = null;
             var probe = create(0);
-            foreach (var running in _pushes.Values)
+            foreach (var running in ItemsLocked)
             {
                 var c = running.Configuration;
                 if (c.LocalStreamName == probe.LocalStreamName && c.TargetStreamName == probe.TargetStreamName &&
@@ -42,13 +39,7 @@ internal sealed class PushStreamManager(
                 }
             }
 
-            store.Add(OperationType.Push, probe.KeepAlive, id =>
-            {
-                configuration = create(id);
-                return configuration.ToJson();
-            });
-            push = new PushStream(configuration!, target, _services, time, logger);
-            _pushes.Add(configuration!.ConfigId, push);
+            push = AddLocked(probe.KeepAlive, id => new PushStream(create(id), target, _services, time, logger));
         }
 
         existingConfigId = 0;
@@ -56,107 +47,15 @@ internal sealed class PushStreamManager(
         return push;
     }
 
-    /// <summary>The push of configuration <paramref name="configId"/>, or null.</summary>
-    public PushStream? Find(long configId)
+    protected override PushStream? Restore(ConfigurationEntry entry)
     {
-        lock (_gate)
+        if (!PushStreamConfiguration.TryFromJson(entry.Data, out var configuration) || configuration.ConfigId != entry.ConfigId ||
+            !PushTarget.TryParse(configuration.TargetUri, out var target, out _))
         {
-            return _pushes.GetValueOrDefault(configId);
-        }
-    }
-
-    /// <summary>Stops a push and removes its configuration (<c>removeConfig</c>).</summary>
-    public async ValueTask<PushStream?> RemoveAsync(long configId)
-    {
-        PushStream? push;
-        lock (_gate)
-        {
-            // The removal is saved first: a failed save (IOException) leaves the push running and configured.
-            if (_pushes.TryGetValue(configId, out push))
-            {
-                store.TryRemove(configId, out _);
-                _pushes.Remove(configId);
-            }
+            IngestLog.PushSkipped(logger, entry.ConfigId);
+            return null;
         }
 
-        if (push is not null)
-        {
-            await push.StopAsync().ConfigureAwait(false);
-        }
-
-        return push;
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        store.Load();
-        var restored = new List<PushStream>();
-        lock (_gate)
-        {
-            foreach (var entry in store.Snapshot())
-            {
-                if (entry.OperationType != OperationType.Push)
-                {
-                    continue;
-                }
-
-                if (!PushStreamConfiguration.TryFromJson(entry.Data, out var configuration) || configuration.ConfigId != entry.ConfigId ||
-                    !PushTarget.TryParse(configuration.TargetUri, out var target, out _))
-                {
-                    IngestLog.PushSkipped(logger, entry.ConfigId);
-                    continue;
-                }
-
-                var push = new PushStream(configuration, target, _services, time, logger);
-                _pushes.Add(configuration.ConfigId, push);
-                restored.Add(push);
-            }
-        }
-
-        foreach (var push in restored)
-        {
-            Launch(push);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        List<PushStream> all;
-        lock (_gate)
-        {
-            all = [.. _pushes.Values];
-            _pushes.Clear();
-        }
-
-        foreach (var push in all)
-        {
-            await push.StopAsync().ConfigureAwait(false);
-        }
-    }
-
-    private void Launch(PushStream push)
-    {
-        push.Start();
-        if (!push.Configuration.KeepAlive)
-        {
-            // A one-shot push that ended is forgotten with its configuration: nothing stays half-created.
-            _ = push.Completion.ContinueWith(
-                (_, state) => Forget((PushStream)state!), push, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void Forget(PushStream push)
-    {
-        lock (_gate)
-        {
-            if (_pushes.TryGetValue(push.Configuration.ConfigId, out var current) && ReferenceEquals(current, push))
-            {
-                _pushes.Remove(push.Configuration.ConfigId);
-                store.TryRemove(push.Configuration.ConfigId, out _);
-            }
-        }
+        return new PushStream(configuration, target, _services, time, logger);
     }
 }

@@ -35,7 +35,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
     /// </summary>
     public void Push(in MediaFrame frame, VideoTrackConfig? video, AudioTrackConfig? audio)
     {
-        if (!_configured || !SameVideo(_video, video) || !SameAudio(_audio, audio))
+        if (!_configured || !Fmp4Tracks.SameVideo(_video, video) || !Fmp4Tracks.SameAudio(_audio, audio))
         {
             Rebuild(video, audio);
         }
@@ -53,15 +53,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         }
 
         var before = muxer.DroppedSamples;
-        if (frame.Kind == TrackKind.Video && muxer.Video is not null && frame.Codec == MediaCodec.H264)
-        {
-            muxer.PushVideo(frame.Payload.Span, frame.Dts, frame.Pts, frame.IsKeyframe);
-        }
-        else if (frame.Kind == TrackKind.Audio && muxer.Audio is not null && frame.Codec == _audio!.Codec)
-        {
-            muxer.PushAudio(frame.Payload.Span, frame.Dts);
-        }
-        else
+        if (!Fmp4Tracks.TryPush(muxer, frame, _audio))
         {
             DroppedFrames++;
             return;
@@ -98,29 +90,13 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         _configured = true;
         _video = video;
         _audio = audio;
-        Fmp4VideoTrack? videoTrack = null;
-        Fmp4AudioTrack? audioTrack = null;
-        if (video is { Codec: MediaCodec.H264 } && Fmp4VideoTrack.TryCreate(video.DecoderConfiguration.Span, out var v))
-        {
-            videoTrack = v;
-        }
-
-        if (audio is { Codec: MediaCodec.Aac } && Fmp4AudioTrack.TryCreate(audio.DecoderConfiguration.Span, out var a))
-        {
-            audioTrack = a;
-        }
-        else if (audio is { Codec: MediaCodec.Opus } && Fmp4AudioTrack.TryCreateOpus(audio.DecoderConfiguration.Span, audio.Channels, out var opus))
-        {
-            audioTrack = opus;
-        }
-
-        if (videoTrack is null && audioTrack is null)
+        var muxer = Fmp4Tracks.CreateMuxer(video, audio, muxerOptions);
+        if (muxer is null)
         {
             _muxer = null;
             return;
         }
 
-        var muxer = new Fmp4Muxer(videoTrack, audioTrack, muxerOptions);
         var bytes = new byte[Fmp4StreamWriter.GetInitPacketLength(muxer)];
         if (!Fmp4StreamWriter.TryWriteInit(bytes, muxer, out _))
         {
@@ -156,12 +132,4 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
 
         return emitted;
     }
-
-    private static bool SameVideo(VideoTrackConfig? a, VideoTrackConfig? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
-            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
-
-    private static bool SameAudio(AudioTrackConfig? a, AudioTrackConfig? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && a.Codec == b.Codec
-            && a.DecoderConfiguration.Span.SequenceEqual(b.DecoderConfiguration.Span));
 }
