@@ -46,6 +46,7 @@ internal abstract class ConfiguredItemManager<T>(ConfigurationStore store, Opera
             {
                 store.TryRemove(configId, out _);
                 _items.Remove(configId);
+                Removed(item);
             }
         }
 
@@ -96,6 +97,11 @@ internal abstract class ConfiguredItemManager<T>(ConfigurationStore store, Opera
         }
     }
 
+    /// <summary>An item left the table (removed, or a one-shot item ended); called under <see cref="Gate"/>.</summary>
+    protected virtual void Removed(T item)
+    {
+    }
+
     /// <summary>The item of a saved configuration, or null (logged) when the saved data is unusable.</summary>
     protected abstract T? Restore(ConfigurationEntry entry);
 
@@ -136,6 +142,7 @@ internal abstract class ConfiguredItemManager<T>(ConfigurationStore store, Opera
             {
                 _items.Remove(item.ConfigId);
                 store.TryRemove(item.ConfigId, out _);
+                Removed(item);
             }
         }
     }

@@ -1,12 +1,13 @@
 using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
-internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
+internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls) : IApiCommand
 {
     public string Name => "getConfigInfo";
 
@@ -32,6 +33,8 @@ internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServi
             data["status"] = pull.StatusToJson(); // EvoStream's codes (0 streaming, 1 connecting, 4 disconnected, 5 failed), unix seconds
         else if (pushes.Find(id) is { } push)
             data["status"] = push.StatusToJson(); // and 2 waiting for the local stream
+        else if (hls.Find(id) is { } output)
+            data["status"] = output.StatusToJson();
         return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
     }
 }

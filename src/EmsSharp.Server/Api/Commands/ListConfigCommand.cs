@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
-internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes) : IApiCommand
+internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls) : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -38,6 +39,10 @@ internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamMana
                 else if (entry.OperationType == OperationType.Push && pushes.Find(entry.ConfigId) is { } push)
                 {
                     item["status"] = push.StatusToJson();
+                }
+                else if (entry.OperationType == OperationType.Hls && hls.Find(entry.ConfigId) is { } output)
+                {
+                    item["status"] = output.StatusToJson();
                 }
 
                 data[kind]!.AsArray().Add(item);
