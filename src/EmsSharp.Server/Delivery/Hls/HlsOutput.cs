@@ -23,6 +23,7 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly ViewerTrafficCounters _counters = new();
+    private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
     private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, services.Time.GetUtcNow(), 0);
     private ConfigStatus? _previous;
@@ -43,6 +44,9 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
     public bool KeepAlive => Configuration.KeepAlive;
 
     public Task Completion => _run;
+
+    /// <summary>Completes once the output first reads its stream (its hub reader is attached).</summary>
+    public Task Reading => _reading.Task;
 
     /// <summary>Frames the hub reader dropped because this output fell behind (a slow disk), over every attempt.</summary>
     public long DroppedFrames { get; private set; }
@@ -176,6 +180,7 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
     private async Task ReadAsync(LiveStream stream, HlsSegmenter segmenter, CancellationToken token)
     {
         using var reader = stream.CreateReader(services.Options.ReaderCapacity);
+        _reading.TrySetResult();
         var output = services.Outputs?.Open(new OutboundStreamSpec(stream, OutboundStream.HlsTag, OperationType.Hls, _counters,
             static () => (null, null),
             () => new JsonObject { ["protocol"] = "hls", ["hlsSettings"] = Configuration.ToJson() },
