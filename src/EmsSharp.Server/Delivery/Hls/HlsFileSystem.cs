@@ -23,7 +23,10 @@ internal sealed class HlsDiskFileSystem : IHlsFileSystem
         var temp = path + ".tmp";
         var stream = new FileStream(temp, new FileStreamOptions
         {
-            Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous,
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous,
         });
         await using (stream.ConfigureAwait(false))
         {

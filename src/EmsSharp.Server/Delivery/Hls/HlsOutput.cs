@@ -301,7 +301,9 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
             {
                 services.Events.Publish(EventTypes.HlsChunkError, new JsonObject
                 {
-                    ["configId"] = Configuration.ConfigId, ["error"] = ex.Message, ["file"] = path,
+                    ["configId"] = Configuration.ConfigId,
+                    ["error"] = ex.Message,
+                    ["file"] = path,
                     ["localStreamName"] = Configuration.LocalStreamName,
                 });
             }
