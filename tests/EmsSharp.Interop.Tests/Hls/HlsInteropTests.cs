@@ -104,7 +104,7 @@ public sealed class HlsInteropTests(ITestOutputHelper output)
         <script>
         window.samples = []; window.errors = []; let started = 0;
         const v = document.getElementById('v');
-        const hls = new Hls({ lowLatencyMode: true, backBufferLength: 10 });
+        const hls = new Hls({ lowLatencyMode: true, backBufferLength: 10, maxLiveSyncPlaybackRate: 1.5 });
         hls.on(Hls.Events.ERROR, (e, d) => window.errors.push(d.details + (d.fatal ? ' (fatal)' : '')));
         hls.loadSource('{{url}}'); hls.attachMedia(v);
         v.play().catch(() => {});
