@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Delivery.Hls;
