@@ -38,6 +38,7 @@ internal sealed class TestEms : IAsyncDisposable
         [
             "--Ingest:RtmpPort", "0", "--Ingest:RtspPort", "0", "--Ingest:RtspAddress", "127.0.0.1",
             "--WsFmp4:Port", "0", "--WsFmp4:BindAddress", "127.0.0.1", "--Whep:Port", "0", "--Whep:BindAddress", "127.0.0.1", "--WebRtc:UdpPort", "0",
+            "--Hls:MediaFolder", Path.Combine(dataFolder, "media"),
         ], o =>
         {
             o.DataFolder = dataFolder;

@@ -26,13 +26,15 @@ internal interface IConfiguredItem
 internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, OperationType operationType) : IHostedService
     where TItem : class, IConfiguredItem
 {
-    private readonly Lock _gate = new();
     private readonly Dictionary<long, TItem> _items = [];
+
+    /// <summary>Serialises changes to the items; held while a kind checks its own conflicts and calls <see cref="AddLocked"/>.</summary>
+    protected Lock Gate { get; } = new();
 
     /// <summary>The item of configuration <paramref name="configId"/>, or null.</summary>
     public TItem? Find(long configId)
     {
-        lock (_gate)
+        lock (Gate)
         {
             return _items.GetValueOrDefault(configId);
         }
@@ -41,7 +43,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     /// <summary>The running items, by configId.</summary>
     public IReadOnlyList<TItem> Items()
     {
-        lock (_gate)
+        lock (Gate)
         {
             return [.. _items.Values.OrderBy(static i => i.ConfigId)];
         }
@@ -50,7 +52,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     /// <summary>The first running item that matches <paramref name="match"/>, or null.</summary>
     public TItem? FindFirst(Func<TItem, bool> match)
     {
-        lock (_gate)
+        lock (Gate)
         {
             foreach (var item in _items.Values)
             {
@@ -71,7 +73,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     public async ValueTask<bool> RestartAsync(long configId, Func<TItem, TItem?> rebuild)
     {
         TItem? old;
-        lock (_gate)
+        lock (Gate)
         {
             if (!_items.TryGetValue(configId, out old))
             {
@@ -81,7 +83,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
 
         await old.StopAsync().ConfigureAwait(false);
         TItem? fresh;
-        lock (_gate)
+        lock (Gate)
         {
             if (!_items.TryGetValue(configId, out var current) || !ReferenceEquals(current, old) || rebuild(old) is not { } made)
             {
@@ -100,13 +102,14 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     public async ValueTask<TItem?> RemoveAsync(long configId)
     {
         TItem? item;
-        lock (_gate)
+        lock (Gate)
         {
             // The removal is saved first: a failed save (IOException) leaves the item running and configured.
             if (_items.TryGetValue(configId, out item))
             {
                 store.TryRemove(configId, out _);
                 _items.Remove(configId);
+                Removed(item);
             }
         }
 
@@ -122,7 +125,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     {
         store.Load();
         var restored = new List<TItem>();
-        lock (_gate)
+        lock (Gate)
         {
             foreach (var entry in store.Snapshot())
             {
@@ -145,7 +148,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         List<TItem> all;
-        lock (_gate)
+        lock (Gate)
         {
             all = [.. _items.Values];
             _items.Clear();
@@ -165,7 +168,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
     protected TItem? TryAdd(bool keepAlive, Func<TItem, bool> conflicts, Func<long, (JsonObject Data, TItem Item)> create, out long existingConfigId)
     {
         TItem? item = null;
-        lock (_gate)
+        lock (Gate)
         {
             foreach (var running in _items.Values)
             {
@@ -176,13 +179,7 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
                 }
             }
 
-            store.Add(operationType, keepAlive, id =>
-            {
-                var (data, made) = create(id);
-                item = made;
-                return data;
-            });
-            _items.Add(item!.ConfigId, item);
+            item = AddLocked(keepAlive, create);
         }
 
         existingConfigId = 0;
@@ -190,10 +187,34 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
         return item;
     }
 
+    /// <summary>
+    /// Allocates the configId, builds the item with it (<paramref name="create"/>, with its configuration's data), saves the
+    /// configuration and adds the item; the caller holds <see cref="Gate"/> and calls <see cref="Launch"/> after releasing
+    /// it. A failed save throws <see cref="IOException"/> and adds nothing.
+    /// </summary>
+    protected TItem AddLocked(bool keepAlive, Func<long, (JsonObject Data, TItem Item)> create)
+    {
+        TItem? item = null;
+        store.Add(operationType, keepAlive, id =>
+        {
+            var (data, made) = create(id);
+            item = made;
+            return data;
+        });
+        _items.Add(item!.ConfigId, item);
+        return item;
+    }
+
+    /// <summary>Called under <see cref="Gate"/> when an item leaves (removeConfig, or a one-shot item that ended).</summary>
+    protected virtual void Removed(TItem item)
+    {
+    }
+
     /// <summary>The item of a saved configuration, or null (logged) when the entry cannot make one.</summary>
     protected abstract TItem? Restore(ConfigurationEntry entry);
 
-    private void Launch(TItem item)
+    /// <summary>Starts an item; a one-shot item is forgotten with its configuration once it ended.</summary>
+    protected void Launch(TItem item)
     {
         item.Start();
         if (!item.KeepAlive)
@@ -207,12 +228,13 @@ internal abstract class ConfiguredItemManager<TItem>(ConfigurationStore store, O
 
     private void Forget(TItem item)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_items.TryGetValue(item.ConfigId, out var current) && ReferenceEquals(current, item))
             {
                 _items.Remove(item.ConfigId);
                 store.TryRemove(item.ConfigId, out _);
+                Removed(item);
             }
         }
     }

@@ -25,6 +25,9 @@ internal sealed class OutboundStream
     /// <summary>RTMP to a network player (RMS <c>ST_OUT_NET_RTMP</c>, EvoStream's <c>ONR</c>): an RTMP play of the ems's listener.</summary>
     public const string RtmpTag = "ONR";
 
+    /// <summary>HLS files (RMS <c>ST_OUT_FILE_HLS</c>, EvoStream's <c>OFHLS</c>): a createHLSStream output.</summary>
+    public const string HlsTag = "OFHLS";
+
     private readonly Func<(IPEndPoint? Near, IPEndPoint? Far)> _addresses;
     private readonly Func<JsonObject> _extra;
     private readonly Action _shutdown;

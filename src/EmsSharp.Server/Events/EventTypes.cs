@@ -62,4 +62,22 @@ public static class EventTypes
 
     /// <summary>A recording could not write (payload error, the <c>_</c> variables).</summary>
     public const string RecordChunkError = "recordChunkError";
+
+    /// <summary>An HLS media segment began (payload: <c>file</c>, the full path it gets, and the times of RMS).</summary>
+    public const string HlsChunkCreated = "hlsChunkCreated";
+
+    /// <summary>An HLS media segment was written (payload: <c>file</c>, <c>segmentDuration</c> ms).</summary>
+    public const string HlsChunkClosed = "hlsChunkClosed";
+
+    /// <summary>An HLS media segment left the folder (payload: <c>file</c>).</summary>
+    public const string HlsChunkDeleted = "hlsChunkDeleted";
+
+    /// <summary>Writing an HLS file failed (payload: <c>error</c>, <c>file</c>).</summary>
+    public const string HlsChunkError = "hlsChunkError";
+
+    /// <summary>A stream's HLS media playlist was rewritten (payload: <c>file</c>).</summary>
+    public const string HlsChildPlaylistUpdated = "hlsChildPlaylistUpdated";
+
+    /// <summary>An HLS group's master playlist was rewritten (payload: <c>file</c>).</summary>
+    public const string HlsMasterPlaylistUpdated = "hlsMasterPlaylistUpdated";
 }

@@ -4,6 +4,7 @@ using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Hls;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -52,6 +53,12 @@ internal static class IngestServiceCollectionExtensions
         services.TryAddSingleton<PushStreamManager>();
         services.AddHostedService(sp => sp.GetRequiredService<PushStreamManager>());
         services.AddSingleton<IApiCommand, PushStreamCommand>();
+        services.AddOptions<HlsOptions>().BindConfiguration(HlsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HlsOptions>, HlsOptionsValidator>());
+        services.TryAddSingleton<HlsOutputManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<HlsOutputManager>());
+        services.AddSingleton<IApiCommand, CreateHlsStreamCommand>();
+        services.TryAddSingleton<HlsEndpoint>();
         services.TryAddSingleton<OutboundStreamRegistry>();
         services.TryAddSingleton<StreamDirectory>();
         services.TryAddSingleton<ConnectionRegistry>();

@@ -23,7 +23,7 @@ internal sealed class Mp4RecordWriter : IRecordFileWriter
         _file = file;
         _video = stream.Video;
         _audio = stream.Audio;
-        _muxer = Fmp4StreamPackager.CreateMuxer(_video, _audio, new Fmp4MuxerOptions { MaxFragmentDuration = fragmentDuration })
+        _muxer = Fmp4Tracks.CreateMuxer(_video, _audio, new Fmp4MuxerOptions { MaxFragmentDuration = fragmentDuration })
             ?? throw new InvalidDataException($"stream {stream.Name} has no track an mp4 file can carry (H.264, AAC, Opus)");
         _file.Write(_muxer.InitSegment);
         _file.Flush();

@@ -1,13 +1,15 @@
 using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Recording;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
-internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes,
+internal sealed class GetConfigInfoCommand(
+    ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls,
     RecordManager? records = null) : IApiCommand
 {
     public string Name => "getConfigInfo";
@@ -36,6 +38,8 @@ internal sealed class GetConfigInfoCommand(ConfigurationStore store, WebRtcServi
             data["status"] = push.StatusToJson(); // and 2 waiting for the local stream
         else if (records?.Find(id) is { } recorder)
             data["status"] = recorder.StatusToJson(); // 2 waiting, 0 recording, 4 the stream ended, 5 the disk failed
+        else if (hls.Find(id) is { } output)
+            data["status"] = output.StatusToJson();
         return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
     }
 }

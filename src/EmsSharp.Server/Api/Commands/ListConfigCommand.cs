@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Recording;
 
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
-internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, RecordManager? records = null)
-    : IApiCommand
+internal sealed class ListConfigCommand(
+    ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls, RecordManager? records = null) : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -44,6 +45,10 @@ internal sealed class ListConfigCommand(ConfigurationStore store, PullStreamMana
                 else if (entry.OperationType == OperationType.Record && records?.Find(entry.ConfigId) is { } recorder)
                 {
                     item["status"] = recorder.StatusToJson();
+                }
+                else if (entry.OperationType == OperationType.Hls && hls.Find(entry.ConfigId) is { } output)
+                {
+                    item["status"] = output.StatusToJson();
                 }
 
                 data[kind]!.AsArray().Add(item);

@@ -35,7 +35,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
     /// </summary>
     public void Push(in MediaFrame frame, VideoTrackConfig? video, AudioTrackConfig? audio)
     {
-        if (!_configured || !SameVideo(_video, video) || !SameAudio(_audio, audio))
+        if (!_configured || !Fmp4Tracks.SameVideo(_video, video) || !Fmp4Tracks.SameAudio(_audio, audio))
         {
             Rebuild(video, audio);
         }
@@ -53,15 +53,7 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         }
 
         var before = muxer.DroppedSamples;
-        if (frame.Kind == TrackKind.Video && muxer.Video is not null && frame.Codec == MediaCodec.H264)
-        {
-            muxer.PushVideo(frame.Payload.Span, frame.Dts, frame.Pts, frame.IsKeyframe);
-        }
-        else if (frame.Kind == TrackKind.Audio && muxer.Audio is not null && frame.Codec == _audio!.Codec)
-        {
-            muxer.PushAudio(frame.Payload.Span, frame.Dts);
-        }
-        else
+        if (!Fmp4Tracks.TryPush(muxer, frame, _audio))
         {
             DroppedFrames++;
             return;
@@ -98,7 +90,8 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         _configured = true;
         _video = video;
         _audio = audio;
-        if (CreateMuxer(video, audio, muxerOptions) is not { } muxer)
+        var muxer = Fmp4Tracks.CreateMuxer(video, audio, muxerOptions);
+        if (muxer is null)
         {
             _muxer = null;
             return;
@@ -114,31 +107,6 @@ internal sealed class Fmp4StreamPackager(Fmp4MuxerOptions? muxerOptions = null)
         _muxer = muxer;
         Init = new Fmp4Packet(bytes, isInit: true, startsWithKeyframe: true);
         _output.Enqueue(Init);
-    }
-
-    /// <summary>
-    /// A muxer for the tracks of <paramref name="video"/> (H.264) and <paramref name="audio"/> (AAC or Opus) it can carry;
-    /// null when it can carry neither. Shared by the WS-FMP4 packets and the mp4 recordings.
-    /// </summary>
-    public static Fmp4Muxer? CreateMuxer(VideoTrackConfig? video, AudioTrackConfig? audio, Fmp4MuxerOptions? options)
-    {
-        Fmp4VideoTrack? videoTrack = null;
-        Fmp4AudioTrack? audioTrack = null;
-        if (video is { Codec: MediaCodec.H264 } && Fmp4VideoTrack.TryCreate(video.DecoderConfiguration.Span, out var v))
-        {
-            videoTrack = v;
-        }
-
-        if (audio is { Codec: MediaCodec.Aac } && Fmp4AudioTrack.TryCreate(audio.DecoderConfiguration.Span, out var a))
-        {
-            audioTrack = a;
-        }
-        else if (audio is { Codec: MediaCodec.Opus } && Fmp4AudioTrack.TryCreateOpus(audio.DecoderConfiguration.Span, audio.Channels, out var opus))
-        {
-            audioTrack = opus;
-        }
-
-        return videoTrack is null && audioTrack is null ? null : new Fmp4Muxer(videoTrack, audioTrack, options);
     }
 
     /// <summary>Whether two video configurations have the same codec and decoder configuration bytes.</summary>

@@ -2,12 +2,18 @@ namespace EmsSharp.Server.Delivery.Fmp4;
 
 /// <summary>
 /// Puts the WS-FMP4 branch at the front of the ems pipeline: requests that arrive on the WS-FMP4 listener
-/// go to <see cref="WsFmp4Endpoint"/> (never to the HTTP API), all others pass on.
+/// go to <see cref="WsFmp4Endpoint"/> (or, for HLS files, to the HLS endpoint; never to the HTTP API), all others pass on.
 /// </summary>
 internal sealed class WsFmp4StartupFilter(WsFmp4Endpoint endpoint) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
+        // HLS over plain HTTP on the same listener (Delivery/Hls/HlsEndpoint.cs), when the HLS outputs are registered.
+        if (app.ApplicationServices.GetService<Hls.HlsEndpoint>() is { } hls)
+        {
+            app.MapWhen(c => endpoint.IsWsFmp4Request(c) && Hls.HlsEndpoint.IsHlsRequest(c), branch => branch.Run(hls.HandleAsync));
+        }
+
         app.MapWhen(endpoint.IsWsFmp4Request, branch =>
         {
             branch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
