@@ -251,7 +251,11 @@ public sealed partial class DtlsEndpoint
         var r = new DtlsReader(body);
         var version = r.ReadUInt16();
         r.ReadBytes(RandomLength).CopyTo(_serverRandom);
-        r.ReadVector8(); // session_id: never resumed
+        if (r.ReadVector8().Length > 32) // session_id (never resumed): SessionID<0..32> (RFC 5246 §7.4.1.2)
+        {
+            throw new DtlsAlertException(DtlsAlert.IllegalParameter, "session_id longer than 32 bytes");
+        }
+
         var suite = r.ReadUInt16();
         var compression = r.ReadUInt8();
         List<(ushort Type, byte[] Data)> extensions = r.IsEmpty ? [] : ReadExtensions(ref r);
