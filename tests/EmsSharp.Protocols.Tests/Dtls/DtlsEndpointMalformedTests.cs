@@ -100,6 +100,35 @@ public sealed class DtlsEndpointMalformedTests
     }
 
     [Fact]
+    public void The_client_answers_a_hello_verify_request_with_the_cookie_and_the_next_message_seq()
+    {
+        using var client = new DtlsEndpoint(DtlsRole.Client, ClientCertificate, ServerCertificate.Fingerprint);
+        client.Start(TimeSpan.Zero);
+        var buffer = new byte[2048];
+        Assert.True(client.TryPollTransmit(buffer, out var firstLength));
+        var first = buffer.AsSpan(0, firstLength).ToArray();
+
+        // RFC 6347 §4.2.1: HelloVerifyRequest { server_version, cookie<0..2^8-1> }, message_seq 0.
+        byte[] cookie = [1, 2, 3, 4, 5, 6, 7, 8];
+        byte[] body = [0xFE, 0xFF, (byte)cookie.Length, .. cookie];
+        byte[] handshake = [3, 0, 0, (byte)body.Length, 0, 0, 0, 0, 0, 0, 0, (byte)body.Length, .. body];
+        byte[] record = [22, 0xFE, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)handshake.Length, .. handshake];
+        client.HandleInbound(record, TimeSpan.FromMilliseconds(10));
+
+        Assert.True(client.TryPollTransmit(buffer, out var length));
+        var second = buffer.AsSpan(0, length);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(second[(13 + 4)..])); // message_seq 1
+        var hello = second[(13 + 12)..];
+        Assert.True(hello[2..34].SequenceEqual(first.AsSpan(13 + 12 + 2, 32))); // the same random
+        Assert.Equal(0, hello[34]); // session_id
+        Assert.True(hello.Slice(35, 1 + cookie.Length).SequenceEqual([(byte)cookie.Length, .. cookie]));
+        Assert.False(client.IsClosed);
+
+        // Its timer restarts at 1 s for this flight.
+        Assert.Equal(TimeSpan.FromMilliseconds(1010), client.NextTimeout);
+    }
+
+    [Fact]
     public void An_oversize_handshake_message_ends_the_handshake_with_a_reason()
     {
         var hello = CaptureClientHello();
