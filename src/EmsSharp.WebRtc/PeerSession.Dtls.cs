@@ -3,7 +3,7 @@ using EmsSharp.Protocols.Ice;
 
 namespace EmsSharp.WebRtc;
 
-/// <summary>DTLS start and the bridge from the DTLS transport (a handshake thread, then the session loop) into the session loop.</summary>
+/// <summary>DTLS start and the bridge from the DTLS transport (our sans-IO endpoint, run on the session loop) into the session.</summary>
 public sealed partial class PeerSession
 {
     /// <summary>Whether the DTLS handshake has started (read on the session loop, or after a round trip through it).</summary>
@@ -16,8 +16,8 @@ public sealed partial class PeerSession
             return;
         }
 
-        // The handshake starts once ICE connected: a peer that never gets that far takes no handshake thread. A
-        // ClientHello that arrives earlier waits in the transport's bounded queue.
+        // The handshake starts once ICE connected: a peer that never gets that far gets no answer. A ClientHello that
+        // arrives earlier waits in the transport (a few datagrams at most). Its timers fold into the session's deadline.
         if (!_dtlsStarted && _ice.State == IceAgentState.Connected)
         {
             _dtlsStarted = true;
@@ -71,7 +71,7 @@ public sealed partial class PeerSession
         }
     }
 
-    /// <summary>Receives DTLS output (from a handshake thread or the session loop) and posts it to the session loop.</summary>
+    /// <summary>Receives DTLS output (on the session loop; a BouncyCastle transport also calls from its handshake thread) and posts what must wait to the session loop.</summary>
     private sealed class DtlsHandler(PeerSession session) : IDtlsTransportHandler
     {
         public void OnDtlsTransmit(ReadOnlySpan<byte> datagram) => session.TransmitDtls(datagram);
@@ -80,7 +80,7 @@ public sealed partial class PeerSession
             session.Post(new PeerSessionInput(PeerSessionInputKind.DtlsConnected, Keys: keys));
 
         // On the loop once connected (records run on the thread that hands datagrams in), each record goes straight to
-        // the session: no copy, no post. From the handshake thread, or before the session heard it is connected, it
+        // the session: no copy, no post. Off the loop, or before the session heard it is connected, it
         // is copied and queued behind DtlsConnected.
         public void OnDtlsApplicationData(ReadOnlySpan<byte> data)
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Dtls.BouncyCastle;
 using EmsSharp.Protocols.Ice;
 using EmsSharp.Protocols.Sdp;
 
@@ -67,7 +66,7 @@ public sealed partial class PeerSession
             };
         }
 
-        _dtls = new BcDtlsTransport(_options.Certificate, remote.Fingerprint, new DtlsHandler(this));
+        _dtls = new DtlsEndpointTransport(_options.Certificate, remote.Fingerprint, new DtlsHandler(this), () => Now);
         var now = Now;
         _ice.SetRemoteCredentials(remote.IceUfrag, remote.IcePassword, now);
         foreach (var c in remote.Candidates)

@@ -388,6 +388,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
         }
 
         var next = Earliest(Earliest(Earliest(_iceNextTimeout, _dataChannels?.NextTimeout), _answerDeadline), _dtlsDeadline);
+        next = Earliest(next, _dtls?.NextTimeout); // the handshake's retransmission timer (RFC 6347 §4.2.4.1)
         _worker.Schedule(this, next - Now);
     }
 
@@ -415,6 +416,7 @@ public sealed partial class PeerSession : IAsyncDisposable, IWakeupMember
             case PeerSessionInputKind.Timer:
                 var now = Now;
                 _ice.HandleTimeout(now);
+                _dtls?.HandleTimeout(now);
                 HandleDataChannelTimeout(now);
                 CheckDeadlines(now);
                 break;

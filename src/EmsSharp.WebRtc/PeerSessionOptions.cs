@@ -29,8 +29,8 @@ public sealed record PeerSessionOptions
     public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long DTLS may take once ICE connected; then the session fails and its handshake ends, freeing its handshake
-    /// thread. The handshake starts only once ICE connected, so a peer that never completes ICE takes no thread.
+    /// How long DTLS may take once ICE connected; then the session fails and its handshake ends. The handshake starts
+    /// only once ICE connected, so a peer that never completes ICE gets no DTLS answer.
     /// </summary>
     public TimeSpan DtlsTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -32,6 +32,9 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
     /// <summary>Raised with the sender's address for each datagram a session sends, before the network handles it.</summary>
     public event Action<IPEndPoint>? Sending;
 
+    /// <summary>Whether to drop the DTLS datagram with this index (0 = the first DTLS datagram sent on the network).</summary>
+    public Func<int, bool>? DropsDtls { get; set; }
+
     /// <summary>Drops every DTLS datagram: ICE connects, DTLS never completes.</summary>
     public bool DropDtls { get; set; }
 
@@ -98,8 +101,8 @@ internal sealed class InMemoryPeerNetwork(NetworkConditions? conditions = null)
         Sending?.Invoke(from);
         if (PacketDemux.Classify(datagram) == PacketKind.Dtls)
         {
-            Interlocked.Increment(ref DtlsSent);
-            if (DropDtls)
+            var index = Interlocked.Increment(ref DtlsSent) - 1;
+            if (DropDtls || DropsDtls?.Invoke(index) == true)
             {
                 return;
             }

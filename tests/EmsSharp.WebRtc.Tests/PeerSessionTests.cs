@@ -179,6 +179,38 @@ public sealed class PeerSessionTests
     }
 
     [Fact]
+    public async Task A_lost_client_hello_is_resent_on_the_sessions_fake_clock()
+    {
+        // The DTLS handshake runs on the session's worker and TimeProvider (DtlsEndpoint): its retransmission timer
+        // is the session's deadline, so fake time drives it. The browser (active: the DTLS client) loses its first two
+        // ClientHellos; the third goes 1 s and then 2 s later on the fake clock, and the sessions connect.
+        var time = new FakeTimeProvider();
+        var sentAt = new ConcurrentQueue<DateTimeOffset>();
+        var net = new InMemoryPeerNetwork
+        {
+            DropsDtls = index =>
+            {
+                sentAt.Enqueue(time.GetUtcNow());
+                return index < 2;
+            },
+        };
+        var options = new PeerSessionOptions { Certificate = DtlsCertificate.Generate(), RandomSeed = 1 };
+        await using var server = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 5000), options, time);
+        await using var browser = net.CreateSession(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 6000),
+            options with { Certificate = DtlsCertificate.Generate(), RandomSeed = 2 }, time);
+        var connected = Task.WhenAll(NextStateAsync(server, PeerSessionState.Connected), NextStateAsync(browser, PeerSessionState.Connected));
+        await browser.SetRemoteDescriptionAsync(await server.CreateOfferAsync(new WebRtcOfferOptions { DataChannel = true }));
+        await server.SetRemoteDescriptionAsync(await browser.CreateAnswerAsync());
+        await StepUntilAsync(time, connected);
+
+        var times = sentAt.ToArray();
+        Assert.True(times.Length > 3);
+        Assert.Equal(TimeSpan.FromSeconds(1), times[1] - times[0]);
+        Assert.Equal(TimeSpan.FromSeconds(2), times[2] - times[1]);
+        Assert.Equal(server.SrtpKeys!.KeyingMaterial, browser.SrtpKeys!.KeyingMaterial);
+    }
+
+    [Fact]
     public async Task Dtls_worker_waits_for_ice_a_client_hello_before_it_gets_no_answer()
     {
         // Before this, a DTLS server's worker started with the remote description and answered a ClientHello from

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using EmsSharp.Load.Signalling;
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Dtls.BouncyCastle;
 
 namespace EmsSharp.Load.Viewers;
 

@@ -89,7 +89,11 @@ internal sealed class DtlsAeadRecords
     /// </summary>
     public void SkipWriteSequenceTo(long next) => _nextWrite = Math.Max(_nextWrite, next);
 
-    private int Seal(byte type, ReadOnlySpan<byte> plaintext, Span<byte> record)
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> as one record of content type <paramref name="type"/> (a handshake message's
+    /// Finished, an alert, application data) into <paramref name="record"/>, as <see cref="Seal(ReadOnlySpan{byte}, Span{byte})"/>.
+    /// </summary>
+    public int Seal(byte type, ReadOnlySpan<byte> plaintext, Span<byte> record)
     {
         var length = Overhead + plaintext.Length;
         if (record.Length < length)
@@ -155,7 +159,8 @@ internal sealed class DtlsAeadRecords
     }
 
     /// <summary>
-    /// Opens the next record of <paramref name="datagram"/> (one that <see cref="HoldsOnlyApplicationData"/> accepted)
+    /// Opens the next record of <paramref name="datagram"/> (one that <see cref="HoldsOnlyApplicationData"/> accepted,
+    /// or a whole record of this epoch of any content type, which the additional data then carries)
     /// into <paramref name="plaintext"/>: returns the record's length in the datagram and the plaintext's in
     /// <paramref name="written"/>, -1 when the record was dropped (a replay, too old, too short, a wrong tag, a
     /// plaintext larger than <paramref name="plaintext"/>).
@@ -177,7 +182,7 @@ internal sealed class DtlsAeadRecords
         _readSalt.CopyTo(nonce);
         datagram.Slice(DtlsRecordPeek.HeaderLength, ExplicitNonceLength).CopyTo(nonce[SaltLength..]);
         Span<byte> aad = stackalloc byte[13];
-        WriteAdditionalData(aad, seqNum, ApplicationData, length);
+        WriteAdditionalData(aad, seqNum, datagram[0], length);
         var start = DtlsRecordPeek.HeaderLength + ExplicitNonceLength;
         var data = plaintext[..length];
         datagram.Slice(start, length).CopyTo(data);

@@ -19,6 +19,17 @@ public interface IDtlsTransport : IDisposable
     /// <summary>Sends application data (one record); false before the handshake completes or after close.</summary>
     bool Send(ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// When the owner must call <see cref="HandleTimeout"/> (its own clock), or null: a transport whose timers run on the
+    /// owner's loop (<see cref="DtlsEndpointTransport"/>) has one; one with threads of its own never does.
+    /// </summary>
+    TimeSpan? NextTimeout => null;
+
+    /// <summary>Runs the transport's timers that are due at <paramref name="now"/> (see <see cref="NextTimeout"/>).</summary>
+    void HandleTimeout(TimeSpan now)
+    {
+    }
+
     /// <summary>Sends close_notify and stops.</summary>
     void Close();
 }

@@ -1,5 +1,4 @@
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Dtls.BouncyCastle;
 
 namespace EmsSharp.Protocols.Tests.Dtls;
 

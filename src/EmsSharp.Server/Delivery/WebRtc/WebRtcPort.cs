@@ -1,6 +1,5 @@
 using System.Net;
 using EmsSharp.Protocols.Dtls;
-using EmsSharp.Protocols.Dtls.BouncyCastle;
 using EmsSharp.Server.Identity;
 using EmsSharp.WebRtc;
 using Microsoft.Extensions.Options;
