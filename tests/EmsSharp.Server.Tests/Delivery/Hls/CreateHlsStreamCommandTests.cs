@@ -91,8 +91,9 @@ public sealed class CreateHlsStreamCommandTests : IDisposable
         Assert.Equal(folder, entry.GetProperty("targetFolder").GetString());
         Assert.Equal(0, entry.GetProperty("status").GetProperty("current").GetProperty("code").GetInt32());
 
-        // Files: init, the window plus staleRetentionCount segments (older ones deleted), the playlist, the master.
-        // (The output writes segment 5 and the playlists before it takes up segment 6, so they are there.)
+        // Files: init, the window plus staleRetentionCount segments (older ones deleted), the playlist, the master, once the
+        // output's writer caught up (it writes off the read loop).
+        await output.WritesIdle.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(File.Exists(Path.Combine(folder, "seg_5.m4s")));
         Assert.True(File.Exists(Path.Combine(folder, "init.mp4")));
         Assert.False(File.Exists(Path.Combine(folder, "seg_0.m4s")));
