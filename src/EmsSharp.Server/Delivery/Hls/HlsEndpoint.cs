@@ -61,10 +61,8 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
             return;
         }
 
-        var check = StreamKeys.Check(wsOptions.Value.ReadKeys, name, (context.Request.QueryString.Value ?? "").TrimStart('?'));
-        if (check != KeyCheck.Admitted)
+        if (!Admit(context, name, wsOptions.Value))
         {
-            response.StatusCode = check == KeyCheck.KeyMissing ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
             return;
         }
 
@@ -101,19 +99,37 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
             return;
         }
 
-        var segment = playlist.GetSegment(sequence);
-        if (segment is null)
+        await ServeSegmentAsync(context, playlist.GetSegment(sequence), output.Configuration.TargetFolder, file).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the WS-FMP4 read keys admit a request for stream <paramref name="name"/> (<c>?key=...</c>); when not, the
+    /// status is written (401 no key, 403 a wrong one).
+    /// </summary>
+    internal static bool Admit(HttpContext context, string name, WsFmp4Options options)
+    {
+        var check = StreamKeys.Check(options.ReadKeys, name, (context.Request.QueryString.Value ?? "").TrimStart('?'));
+        if (check != KeyCheck.Admitted)
         {
-            var onDisk = Path.Combine(output.Configuration.TargetFolder, file);
-            if (File.Exists(onDisk))
-            {
-                response.ContentType = "video/mp4";
-                await response.SendFileAsync(onDisk, context.RequestAborted).ConfigureAwait(false);
-                return;
-            }
+            context.Response.StatusCode = check == KeyCheck.KeyMissing ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return false;
         }
 
-        await WriteAsync(context, segment, "video/mp4").ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A media segment: from memory, else from the output's folder while it is there, else 404.</summary>
+    internal static async Task ServeSegmentAsync(HttpContext context, byte[]? inMemory, string folder, string file)
+    {
+        var onDisk = Path.Combine(folder, file);
+        if (inMemory is null && File.Exists(onDisk))
+        {
+            context.Response.ContentType = "video/mp4";
+            await context.Response.SendFileAsync(onDisk, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteAsync(context, inMemory, "video/mp4").ConfigureAwait(false);
     }
 
     private async Task ServePlaylistAsync(HttpContext context, HlsPlaylist playlist)
@@ -176,7 +192,8 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, byte[]? body, string contentType)
+    /// <summary>The body with its type, or 404 when null; the body is left out for HEAD.</summary>
+    internal static async Task WriteAsync(HttpContext context, byte[]? body, string contentType)
     {
         if (body is null)
         {
@@ -192,7 +209,7 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
         }
     }
 
-    private static Task WriteAsync(HttpContext context, string? text, string contentType) =>
+    internal static Task WriteAsync(HttpContext context, string? text, string contentType) =>
         WriteAsync(context, text is null ? null : Encoding.UTF8.GetBytes(text), contentType);
 
     private static bool TryGetNumber(string? text, out long value) =>
