@@ -39,7 +39,7 @@ internal sealed record DashConfiguration(
     public JsonObject ToJson()
     {
         var json = new JsonObject();
-        AddUserVariablesTo(json);
+        CopyUserVariables(UserVariables, json);
         json["bandwidth"] = Bandwidth;
         json["chunkLength"] = ChunkLength;
         json["chunkOnIDR"] = true;
@@ -62,13 +62,7 @@ internal sealed record DashConfiguration(
     }
 
     /// <summary>The user variables alone, for the output's events.</summary>
-    public void AddUserVariablesTo(JsonObject payload)
-    {
-        foreach (var (key, value) in UserVariables.OrderBy(static p => p.Key, StringComparer.Ordinal))
-        {
-            payload[key] = value?.DeepClone();
-        }
-    }
+    public void AddUserVariablesTo(JsonObject payload) => CopyUserVariables(UserVariables, payload);
 
     /// <summary>Reads a persisted configuration back; false when a member is missing, of the wrong type or out of range.</summary>
     public static bool TryFromJson(JsonObject json, out DashConfiguration configuration)
@@ -76,39 +70,27 @@ internal sealed record DashConfiguration(
         configuration = null!;
         try
         {
+            var m = SavedSegmentedMembers.Read(json);
             var variables = new JsonObject();
-            foreach (var (key, value) in json)
-            {
-                if (key.StartsWith('_'))
-                {
-                    variables[key] = value?.DeepClone();
-                }
-            }
-
+            CopyUserVariables(json, variables);
             configuration = new DashConfiguration(
-                json["configId"]!.GetValue<long>(),
-                json["localStreamName"]!.GetValue<string>(),
-                json["groupName"]!.GetValue<string>(),
-                json["groupTargetFolder"]!.GetValue<string>(),
-                json["bandwidth"]?.GetValue<long>() ?? 0,
-                json["playlistType"]?.GetValue<string>() != "appending",
-                json["playlistLength"]!.GetValue<int>(),
-                json["manifestName"]!.GetValue<string>(),
-                json["chunkLength"]!.GetValue<int>(),
-                json["keepAlive"]?.GetValue<bool>() ?? true,
-                json["overwriteDestination"]?.GetValue<bool>() ?? true,
-                json["staleRetentionCount"]?.GetValue<int>() ?? 0,
-                json["cleanupDestination"]?.GetValue<bool>() ?? false,
-                DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]?.GetValue<long>() ?? 0),
-                variables);
-            return configuration.LocalStreamName.Length > 0 && Path.IsPathFullyQualified(configuration.GroupTargetFolder) &&
-                HlsValidation.IsFileName(configuration.ManifestName) &&
-                configuration.PlaylistLength is >= 1 and <= HlsValidation.MaxPlaylistLength &&
-                configuration.ChunkLength is >= 1 and <= HlsValidation.MaxChunkLength && configuration.StaleRetentionCount >= 0;
+                m.ConfigId, m.LocalStreamName, m.GroupName, m.GroupTargetFolder, m.Bandwidth, m.Rolling, m.PlaylistLength,
+                json["manifestName"]!.GetValue<string>(), m.ChunkLength, m.KeepAlive, m.OverwriteDestination, m.StaleRetentionCount,
+                m.CleanupDestination, m.CreatedAt, variables);
+            return m.IsValid && HlsValidation.IsFileName(configuration.ManifestName);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or NullReferenceException)
         {
             return false;
+        }
+    }
+
+    // The _ members of from (the user variables, EvoStream's convention), copied in name order.
+    private static void CopyUserVariables(JsonObject from, JsonObject to)
+    {
+        foreach (var (key, value) in from.Where(static p => p.Key.StartsWith('_')).OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            to[key] = value?.DeepClone();
         }
     }
 }

@@ -27,17 +27,12 @@ internal sealed class DashEndpoint(DashOutputManager outputs, IOptions<WsFmp4Opt
 
     public async Task HandleAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.Headers.AccessControlAllowOrigin = "*"; // players on other origins (dash.js pages)
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (!HlsEndpoint.Begin(context, out var path, out var slash, out var file))
         {
-            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             return;
         }
 
-        var path = (context.Request.Path.Value ?? "").TrimStart('/');
-        var slash = path.LastIndexOf('/');
-        var file = path[(slash + 1)..];
+        var response = context.Response;
         response.Headers.CacheControl = "no-cache";
         if (slash < 0)
         {

@@ -35,17 +35,12 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
 
     public async Task HandleAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.Headers.AccessControlAllowOrigin = "*"; // players on other origins (hls.js pages)
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (!Begin(context, out var path, out var slash, out var file))
         {
-            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             return;
         }
 
-        var path = (context.Request.Path.Value ?? "").TrimStart('/');
-        var slash = path.LastIndexOf('/');
-        var file = path[(slash + 1)..];
+        var response = context.Response;
         if (slash < 0)
         {
             // The master playlist of a group: /<groupName>.m3u8
@@ -100,6 +95,26 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
         }
 
         await ServeSegmentAsync(context, playlist.GetSegment(sequence), output.Configuration.TargetFolder, file).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What every HLS and DASH request starts with: CORS for players on other origins (hls.js, dash.js pages), GET or HEAD
+    /// only (else 405 and false), and the path split into its folder part (up to <paramref name="slash"/>, -1 when none)
+    /// and its <paramref name="file"/>.
+    /// </summary>
+    internal static bool Begin(HttpContext context, out string path, out int slash, out string file)
+    {
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        path = (context.Request.Path.Value ?? "").TrimStart('/');
+        slash = path.LastIndexOf('/');
+        file = path[(slash + 1)..];
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -177,6 +177,7 @@ internal sealed class SegmentWriteQueue
         {
             while (true)
             {
+                _token.ThrowIfCancellationRequested(); // removed: not one more file (nor its temporary)
                 WriteItem? item = null;
                 Task signal;
                 lock (_gate)

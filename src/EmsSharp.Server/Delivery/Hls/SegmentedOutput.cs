@@ -88,7 +88,9 @@ internal abstract partial class SegmentedOutput(
         {
             return new JsonObject
             {
-                ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson(), ["droppedSegments"] = DroppedSegments,
+                ["current"] = _current.ToJson(),
+                ["previous"] = _previous?.ToJson(),
+                ["droppedSegments"] = DroppedSegments,
             };
         }
     }
@@ -231,7 +233,9 @@ internal abstract partial class SegmentedOutput(
             static () => (null, null),
             () => new JsonObject
             {
-                ["protocol"] = format.Protocol, [format.Protocol + "Settings"] = ConfigurationToJson(), ["droppedSegments"] = DroppedSegments,
+                ["protocol"] = format.Protocol,
+                [format.Protocol + "Settings"] = ConfigurationToJson(),
+                ["droppedSegments"] = DroppedSegments,
             },
             () => { }));
         var dropped = 0L;

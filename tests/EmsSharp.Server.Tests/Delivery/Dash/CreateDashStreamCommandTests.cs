@@ -5,6 +5,7 @@ using EmsSharp.Media.Hub;
 using EmsSharp.Server.Delivery.Dash;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Tests.Delivery.Fmp4;
+using EmsSharp.Server.Tests.Delivery.Hls;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmsSharp.Server.Tests.Delivery.Dash;
@@ -31,18 +32,8 @@ public sealed class CreateDashStreamCommandTests : IDisposable
     [InlineData("createDASHStream localStreamNames=cam targetFolder=dash chunkOnIDR=0", "chunkonidr")]
     [InlineData("createDASHStream localStreamNames=cam targetFolder=dash groupName=a/b", "groupname")]
     [InlineData("createDASHStream localStreamNames=cam targetFolder=afile/sub", "cannot write")]
-    public async Task Bad_input_fails_with_a_clear_reason_and_creates_nothing(string line, string reason)
-    {
-        await using var ems = await TestEms.StartAsync(_folder);
-        var media = ems.Host.Services.GetRequiredService<DashOutputManager>().Options.MediaFolderFullPath;
-        Directory.CreateDirectory(media);
-        await File.WriteAllTextAsync(Path.Combine(media, "afile"), "a file, not a folder");
-        await using var cli = await ems.ConnectJsonAsync();
-        var reply = await cli.JsonAsync(line);
-        Assert.Equal("FAIL", reply.Status());
-        Assert.Contains(reason, reply.Description(), StringComparison.Ordinal);
-        Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("dash").GetArrayLength());
-    }
+    public Task Bad_input_fails_with_a_clear_reason_and_creates_nothing(string line, string reason) =>
+        CreateHlsStreamCommandTests.FailsAndCreatesNothingAsync(_folder, line, reason, "dash");
 
     [Fact]
     public async Task Segments_and_the_mpd_are_made_served_listed_and_removed_with_their_files()
