@@ -164,6 +164,37 @@ public sealed class HlsBlockingTests : IDisposable
         Assert.EndsWith("#EXT-X-ENDLIST\n", playlist, StringComparison.Ordinal); // appending, no keepAlive: it ended
     }
 
+    [Fact]
+    public async Task The_write_queue_drops_the_oldest_segments_and_writes_only_the_newest_manifest_in_order()
+    {
+        var disk = new GatedFileSystem();
+        var failures = new List<(string Path, string Reason)>();
+        var dropped = new List<string>();
+        var written = new List<string>();
+        var queue = new SegmentWriteQueue(disk, 1500, (p, r) => failures.Add((p, r)), () => { }, CancellationToken.None);
+        queue.EnqueueFile("init.mp4", new byte[100], () => written.Add("init.mp4"));
+        await disk.Blocked.WaitAsync(TimeSpan.FromSeconds(10)); // the writer holds init.mp4; the rest waits
+
+        var version = "v1";
+        queue.EnqueueManifest("index.m3u8", () => System.Text.Encoding.UTF8.GetBytes(version), () => written.Add("index.m3u8"));
+        queue.EnqueueSegment("s1.m4s", new byte[1000], () => written.Add("s1.m4s"), () => dropped.Add("s1.m4s"));
+        queue.EnqueueManifest("index.m3u8", () => System.Text.Encoding.UTF8.GetBytes(version), () => written.Add("index.m3u8"));
+        queue.EnqueueSegment("s2.m4s", new byte[1000], () => written.Add("s2.m4s"), () => dropped.Add("s2.m4s")); // s1 must go
+        queue.EnqueueManifest("index.m3u8", () => System.Text.Encoding.UTF8.GetBytes(version), () => written.Add("index.m3u8"));
+        Assert.Equal(["s1.m4s"], dropped);
+        Assert.Equal([("s1.m4s", SegmentWriteQueue.DropReason)], failures);
+        Assert.Equal(1, queue.DroppedSegments);
+        Assert.Equal(1000, queue.PendingBytes); // s2; init.mp4 is being written, the manifest's bytes are made later
+        version = "v3";
+
+        disk.Release();
+        queue.Complete();
+        await queue.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["init.mp4", "s2.m4s", "index.m3u8"], written); // one manifest write, after the segment it lists
+        Assert.Equal("v3", disk.Text("index.m3u8")); // rendered when written: the newest content
+        Assert.True(queue.Idle.IsCompleted);
+    }
+
     /// <summary>A disk whose writes block until released; it keeps what was written.</summary>
     internal sealed class GatedFileSystem : IHlsFileSystem
     {
