@@ -12,6 +12,18 @@ internal sealed class DashGroup(string name, string folder, string manifestName,
     public override string? ManifestPath => Path.Combine(Folder, ManifestName);
 
     /// <summary>
+    /// A member's segment reached the disk (or was given up): the group's MPD is rewritten, always by the group's first
+    /// member's writer, whichever member asks.
+    /// </summary>
+    public void RequestMpdWrite()
+    {
+        if (Members is [var writer, ..])
+        {
+            writer.WriteGroupMpd();
+        }
+    }
+
+    /// <summary>
     /// The group's MPD: on disk (<paramref name="http"/> false) the segments each stream's writer has written, under
     /// <c>&lt;stream&gt;/</c>; over HTTP (served at <c>/&lt;groupName&gt;.mpd</c>) those in memory, with a UTCTiming. Null
     /// before a stream has a segment.

@@ -108,7 +108,7 @@ internal sealed class DashOutput : SegmentedOutput
 
         if (forGood && any)
         {
-            EnqueueMpd();
+            Group.RequestMpdWrite();
         }
     }
 
@@ -138,7 +138,7 @@ internal sealed class DashOutput : SegmentedOutput
         }
     }
 
-    // The segment, then the group's MPD (listing it once written), then the stale segments: in that order on the writer.
+    // The segment, then (once it is written or given up) the group's MPD listing it, then the stale segments.
     private void CloseSegment(DashTrack track, HlsSegmentEnded ended)
     {
         var number = ended.Sequence;
@@ -150,11 +150,15 @@ internal sealed class DashOutput : SegmentedOutput
                 {
                     track.Settle(number);
                     PublishFile(EventTypes.DashChunkClosed, path, ended.Duration);
+                    Group.RequestMpdWrite();
                 },
-                () => track.Settle(number)); // never written: a player of the disk's MPD gets a 404 for it and skips it
+                () =>
+                {
+                    track.Settle(number); // never written: a player of the disk's MPD gets a 404 for it and skips it
+                    Group.RequestMpdWrite();
+                });
         }
 
-        EnqueueMpd();
         var stale = number - Configuration.PlaylistLength - Configuration.StaleRetentionCount;
         if (Configuration.Rolling && stale >= 0)
         {
@@ -162,10 +166,19 @@ internal sealed class DashOutput : SegmentedOutput
         }
     }
 
-    private void EnqueueMpd() =>
-        Writes.EnqueueManifest(Configuration.ManifestPath,
-            () => Group.RenderMpd(http: false) is { } mpd ? Encoding.UTF8.GetBytes(mpd) : null,
-            () => PublishFile(EventTypes.DashPlaylistUpdated, Configuration.ManifestPath));
+    /// <summary>
+    /// Enqueues the group's MPD on this output's writer (coalesced, made when written). One member writes it for the
+    /// whole group (<see cref="DashGroup.RequestMpdWrite"/>), so two writers never write the same file at once.
+    /// </summary>
+    public void WriteGroupMpd()
+    {
+        if (Started)
+        {
+            Writes.EnqueueManifest(Configuration.ManifestPath,
+                () => Group.RenderMpd(http: false) is { } mpd ? Encoding.UTF8.GetBytes(mpd) : null,
+                () => PublishFile(EventTypes.DashPlaylistUpdated, Configuration.ManifestPath));
+        }
+    }
 
     private string FilePath(string name) => Path.Combine(Configuration.TargetFolder, name);
 

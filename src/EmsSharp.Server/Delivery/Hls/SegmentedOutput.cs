@@ -67,6 +67,9 @@ internal abstract partial class SegmentedOutput(
     /// <summary>The output's file writes (set while it runs).</summary>
     protected SegmentWriteQueue Writes => _queue!;
 
+    /// <summary>Whether the output started (its writer exists).</summary>
+    protected bool Started => _queue is not null;
+
     public void Start()
     {
         _queue = new SegmentWriteQueue(

@@ -40,12 +40,12 @@ public sealed class CreateDashStreamCommandTests : IDisposable
     {
         await using var ems = await TestEms.StartAsync(_folder);
         await using var cli = await ems.ConnectJsonAsync();
-        var reply = await cli.JsonAsync("createDASHStream localStreamNames=cam targetFolder=dash chunkLength=1 playlistType=rolling " +
-            "playlistLength=3 staleRetentionCount=1 groupName=grp bandwidths=1000000 keepAlive=0 _tag=blue");
+        var reply = await cli.JsonAsync("createDASHStream localStreamNames=cam,cam2 targetFolder=dash chunkLength=1 playlistType=rolling " +
+            "playlistLength=3 staleRetentionCount=1 groupName=grp bandwidths=1000000,500000 keepAlive=0 _tag=blue");
         Assert.Equal("SUCCESS", reply.Status());
         Assert.Equal("DASH stream created", reply.Description());
         var data = reply.Data();
-        Assert.Equal(1, data.GetProperty("configIds").GetArrayLength());
+        Assert.Equal(2, data.GetProperty("configIds").GetArrayLength());
         Assert.Equal("cam", data.GetProperty("localStreamNames")[0].GetString());
         Assert.Equal(1000000, data.GetProperty("bandwidths")[0].GetInt64());
         Assert.Equal("manifest.mpd", data.GetProperty("manifestName").GetString());
@@ -57,19 +57,24 @@ public sealed class CreateDashStreamCommandTests : IDisposable
         Assert.Equal("FAIL", twice.Status());
         Assert.Contains("already has a DASH output", twice.Description(), StringComparison.Ordinal);
 
+        // Two streams of one group, six one-second video segments and a bit each.
         var hub = ems.Host.Services.GetRequiredService<StreamHub>();
-        Assert.True(hub.TryPublish("cam", out var stream));
-        Fmp4TestStream.SetTracks(stream);
-        var output = ems.Host.Services.GetRequiredService<DashOutputManager>().FindByStream("cam")!;
-        await output.Reading.WaitAsync(TimeSpan.FromSeconds(10));
-        Fmp4TestStream.Publish(stream, 0, 190, gop: 30); // 6 one-second video segments and a bit
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        DashOutput output = null!;
+        foreach (var name in (string[])["cam2", "cam"])
         {
+            Assert.True(hub.TryPublish(name, out var published));
+            Fmp4TestStream.SetTracks(published);
+            output = ems.Host.Services.GetRequiredService<DashOutputManager>().FindByStream(name)!;
+            await output.Reading.WaitAsync(TimeSpan.FromSeconds(10));
+            Fmp4TestStream.Publish(published, 0, 190, gop: 30);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             Assert.True(await output.TrackOf("video_1.m4s")!.Store.WaitForAsync(5, null, timeout.Token));
             Assert.True(await output.TrackOf("audio_1.m4s")!.Store.WaitForAsync(4, null, timeout.Token));
+            await output.WritesIdle.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        await output.WritesIdle.WaitAsync(TimeSpan.FromSeconds(10));
+        // The group's MPD is written by its first member (cam) whichever member's segment it follows: wait for that writer too.
+        await ems.Host.Services.GetRequiredService<DashOutputManager>().FindByStream("cam")!.WritesIdle.WaitAsync(TimeSpan.FromSeconds(10));
         var entry = (await cli.JsonAsync("listConfig")).Data().GetProperty("dash")[0];
         Assert.Equal(6, entry.GetProperty("operationType").GetInt32());
         Assert.Equal(0, entry.GetProperty("status").GetProperty("current").GetProperty("code").GetInt32());
@@ -89,7 +94,10 @@ public sealed class CreateDashStreamCommandTests : IDisposable
         var onDisk = XDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "manifest.mpd"))).Root!;
         Assert.Equal("dynamic", onDisk.Attribute("type")!.Value);
         Assert.Equal("PT3S", onDisk.Attribute("timeShiftBufferDepth")!.Value);
-        var video = onDisk.Descendants(Mpd + "Representation").First();
+        var representations = onDisk.Descendants(Mpd + "Representation").ToList();
+        Assert.Equal(["cam_video", "cam2_video", "cam_audio", "cam2_audio"], representations.Select(r => r.Attribute("id")!.Value));
+        Assert.Equal("500000", representations[1].Attribute("bandwidth")!.Value);
+        var video = representations[0];
         Assert.Equal("1000000", video.Attribute("bandwidth")!.Value);
         var template = video.Element(Mpd + "SegmentTemplate")!;
         Assert.Equal("cam/video_$Number$.m4s", template.Attribute("media")!.Value);
@@ -112,7 +120,7 @@ public sealed class CreateDashStreamCommandTests : IDisposable
 
         var removed = await cli.JsonAsync("removeConfig groupName=grp removeHlsHdsFiles=1");
         Assert.Equal("SUCCESS", removed.Status());
-        Assert.Equal(1, removed.Data().GetProperty("removed").GetArrayLength());
+        Assert.Equal(2, removed.Data().GetProperty("removed").GetArrayLength());
         Assert.False(Directory.Exists(folder));
         Assert.False(File.Exists(Path.Combine(root, "manifest.mpd")));
         Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("dash").GetArrayLength());
