@@ -1,7 +1,9 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Recording;
 using EmsSharp.Server.Tests.Delivery.Fmp4;
+using EmsSharp.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,6 +16,9 @@ public sealed class RecorderTests : IDisposable
     private readonly string _folder = TestEms.NewDataFolder();
     private readonly FakeTimeProvider _time = new(Start);
 
+    // outStreamCreated of each recording: the recorder's reader is attached, so what is published next reaches it.
+    private readonly SignallingPublisher _outputs = new();
+
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
     [Fact]
@@ -25,7 +30,7 @@ public sealed class RecorderTests : IDisposable
         var events = new RecordingPublisher();
         var recorder = new Recorder(Configuration("c.mp4", chunkLength: 2), Services(hub, events), _time, NullLogger.Instance);
         recorder.Start();
-        await ReaderAttachedAsync(stream);
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
         // 30 fps, a keyframe every 45 frames (1.5 s): 2 s is passed at frame 60, the next keyframe is frame 90.
         Fmp4TestStream.Publish(stream, 0, 200, 45);
         stream.Dispose();
@@ -49,6 +54,36 @@ public sealed class RecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_chunked_ts_recording_is_an_ofts_output_whose_files_each_start_with_pat_pmt_and_a_keyframe()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        Fmp4TestStream.SetTracks(stream);
+        var events = new RecordingPublisher();
+        var recorder = new Recorder(Configuration("c.ts", chunkLength: 2, type: RecordType.Ts), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
+        Assert.Equal("OFTS", (string)_outputs.Payloads(EventTypes.OutStreamCreated)[0]["type"]!);
+        Fmp4TestStream.Publish(stream, 0, 200, 45);
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        string[] files = [Path.Combine(_folder, "c_1.ts"), Path.Combine(_folder, "c_2.ts"), Path.Combine(_folder, "c_3.ts")];
+        Assert.Equal(files, events.Payloads.Where((_, i) => i % 2 == 0).Select(p => (string)p["file"]!));
+        Assert.Equal([180L, 180L, 40L], events.Payloads.Where((_, i) => i % 2 == 1).Select(p => (long)p["frameCount"]!));
+        int[] firstFrames = [0, 90, 180];
+        for (var i = 0; i < files.Length; i++)
+        {
+            var packets = TsTestReader.Packets(await File.ReadAllBytesAsync(files[i]));
+            Assert.Equal([0, Media.Ts.TsMuxer.PmtPid, Media.Ts.TsMuxer.VideoPid], packets.Take(3).Select(p => p.Pid));
+            var video = TsTestReader.Pes(packets, Media.Ts.TsMuxer.VideoPid);
+            Assert.True(video[0].First.RandomAccess);
+            Assert.Equal((byte)firstFrames[i], TsTestReader.ParsePes(video[0].Pes).Data[^1]); // the frame's index fills its NAL
+            Assert.Equal(Media.Ts.TsMuxer.DecodeDelay, TsTestReader.ParsePes(video[0].Pes).Dts); // each file's clock starts anew
+        }
+    }
+
+    [Fact]
     public async Task With_wait_for_idr_the_gop_cache_is_skipped_and_the_file_starts_at_the_next_keyframe()
     {
         var hub = new StreamHub(_time);
@@ -58,7 +93,7 @@ public sealed class RecorderTests : IDisposable
         var events = new RecordingPublisher();
         var recorder = new Recorder(Configuration("w.flv", type: RecordType.Flv, waitForIdr: true), Services(hub, events), _time, NullLogger.Instance);
         recorder.Start();
-        await ReaderAttachedAsync(stream);
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
         Fmp4TestStream.Publish(stream, 20, 70, 30); // 20-29 are skipped (no keyframe), 30-69 recorded
         stream.Dispose();
         await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
@@ -105,7 +140,7 @@ public sealed class RecorderTests : IDisposable
         {
             Assert.True(hub.TryPublish("cam", out var stream));
             Fmp4TestStream.SetTracks(stream);
-            await ReaderAttachedAsync(stream);
+            await _outputs.WaitForAsync(EventTypes.OutStreamCreated, period + 1);
             Fmp4TestStream.Publish(stream, 0, 40, 30);
             stream.Dispose();
             await events.WaitForAsync(EventTypes.RecordChunkClosed, period + 1);
@@ -123,63 +158,8 @@ public sealed class RecorderTests : IDisposable
         new(1, "cam", file, Path.Combine(_folder, file), type, false, keepAlive, chunkLength, waitForIdr, true, false, true,
             new System.Text.Json.Nodes.JsonObject { ["_id"] = "7" });
 
-    private static RecordServices Services(StreamHub hub, IEventPublisher events) =>
-        new(hub, new RecordOptions { QueueFrames = 100_000 }, events, null, RecordServices.OpenForWriting);
-
-    // The recorder reads the stream (its reader is attached) once this completes: what is published next reaches it.
-    private static async Task ReaderAttachedAsync(LiveStream stream)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (stream.GetStats().Readers == 0)
-        {
-            await Task.Delay(1, timeout.Token);
-        }
-    }
-
-    /// <summary>Keeps the events (from the recorder's task) and lets a test wait for the n-th of a type.</summary>
-    private sealed class SignallingPublisher : IEventPublisher
-    {
-        private readonly List<(string Type, System.Text.Json.Nodes.JsonObject Payload)> _events = [];
-        private readonly List<(string Type, int Count, TaskCompletionSource Seen)> _waiters = [];
-
-        public void Publish(string type, System.Text.Json.Nodes.JsonObject payload)
-        {
-            lock (_events)
-            {
-                _events.Add((type, payload));
-                foreach (var waiter in _waiters.Where(w => Count(w.Type) >= w.Count))
-                {
-                    waiter.Seen.TrySetResult();
-                }
-            }
-        }
-
-        public List<System.Text.Json.Nodes.JsonObject> Payloads(string type)
-        {
-            lock (_events)
-            {
-                return [.. _events.Where(e => e.Type == type).Select(e => e.Payload)];
-            }
-        }
-
-        public Task WaitForAsync(string type, int count)
-        {
-            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_events)
-            {
-                if (Count(type) >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                _waiters.Add((type, count, seen));
-            }
-
-            return seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        private int Count(string type) => _events.Count(e => e.Type == type);
-    }
+    private RecordServices Services(StreamHub hub, IEventPublisher events) =>
+        new(hub, new RecordOptions { QueueFrames = 100_000 }, events, new OutboundStreamRegistry(hub, _outputs, _time), RecordServices.OpenForWriting);
 
     /// <summary>A file whose writes block until <see cref="Release"/>.</summary>
     private sealed class BlockingStream : Stream

@@ -98,14 +98,9 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
             return $"Invalid value for localstreamname: {reason}";
         }
 
-        if (type == RecordType.Ts)
+        if (!RecordType.IsKnown(type))
         {
-            return "Invalid value for type: ts is not supported yet; use mp4 or flv";
-        }
-
-        if (type is not (RecordType.Mp4 or RecordType.Flv))
-        {
-            return $"Invalid value for type: {type} (expected mp4 or flv)";
+            return $"Invalid value for type: {type} (expected mp4, ts or flv)";
         }
 
         if (arguments.GetInt64("chunkLength") is not (>= 0 and <= RecordConfiguration.MaxChunkLength))
