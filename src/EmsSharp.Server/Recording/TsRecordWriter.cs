@@ -57,14 +57,7 @@ internal sealed class TsRecordWriter : IRecordFileWriter
         return true;
     }
 
-    public void Finish()
-    {
-        _file.Flush();
-        if (_file is FileStream file)
-        {
-            file.Flush(flushToDisk: true);
-        }
-    }
+    public void Finish() => RecordFile.FlushToDisk(_file);
 
     public void Dispose() => _file.Dispose();
 }

@@ -1,4 +1,5 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ts;
 using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Recording;
@@ -21,16 +22,19 @@ public sealed class RecorderTests : IDisposable
 
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
-    [Fact]
-    public async Task Chunks_are_cut_at_the_first_keyframe_past_chunk_length_with_created_and_closed_events()
+    [Theory]
+    [InlineData(RecordType.Mp4, "OFMP4")]
+    [InlineData(RecordType.Ts, "OFTS")]
+    public async Task Chunks_are_cut_at_the_first_keyframe_past_chunk_length_with_created_and_closed_events(string type, string typeTag)
     {
         var hub = new StreamHub(_time);
         Assert.True(hub.TryPublish("cam", out var stream));
         Fmp4TestStream.SetTracks(stream);
         var events = new RecordingPublisher();
-        var recorder = new Recorder(Configuration("c.mp4", chunkLength: 2), Services(hub, events), _time, NullLogger.Instance);
+        var recorder = new Recorder(Configuration("c." + type, chunkLength: 2, type: type), Services(hub, events), _time, NullLogger.Instance);
         recorder.Start();
         await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
+        Assert.Equal(typeTag, (string)_outputs.Payloads(EventTypes.OutStreamCreated)[0]["type"]!);
         // 30 fps, a keyframe every 45 frames (1.5 s): 2 s is passed at frame 60, the next keyframe is frame 90.
         Fmp4TestStream.Publish(stream, 0, 200, 45);
         stream.Dispose();
@@ -38,7 +42,7 @@ public sealed class RecorderTests : IDisposable
 
         Assert.Equal([EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed, EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed,
             EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed], events.Types);
-        string[] files = [Path.Combine(_folder, "c_1.mp4"), Path.Combine(_folder, "c_2.mp4"), Path.Combine(_folder, "c_3.mp4")];
+        string[] files = [.. Enumerable.Range(1, 3).Select(n => Path.Combine(_folder, $"c_{n}.{type}"))];
         Assert.Equal(files, events.Payloads.Where((_, i) => i % 2 == 0).Select(p => (string)p["file"]!));
         // Frames 0-89, 90-179, 180-199 (video and the audio that follows each).
         Assert.Equal([180L, 180L, 40L], events.Payloads.Where((_, i) => i % 2 == 1).Select(p => (long)p["frameCount"]!));
@@ -47,39 +51,24 @@ public sealed class RecorderTests : IDisposable
         Assert.Equal(Start.ToUnixTimeMilliseconds(), (long)closed["startTime"]!);
         Assert.Equal("7", (string)closed["_id"]!);
         Assert.Equal(["file", "startTime", "_id"], events.Payloads[0].Select(p => p.Key));
-        foreach (var file in files)
-        {
-            Assert.Equal("ftyp"u8.ToArray(), (await File.ReadAllBytesAsync(file))[4..8]);
-        }
-    }
-
-    [Fact]
-    public async Task A_chunked_ts_recording_is_an_ofts_output_whose_files_each_start_with_pat_pmt_and_a_keyframe()
-    {
-        var hub = new StreamHub(_time);
-        Assert.True(hub.TryPublish("cam", out var stream));
-        Fmp4TestStream.SetTracks(stream);
-        var events = new RecordingPublisher();
-        var recorder = new Recorder(Configuration("c.ts", chunkLength: 2, type: RecordType.Ts), Services(hub, events), _time, NullLogger.Instance);
-        recorder.Start();
-        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
-        Assert.Equal("OFTS", (string)_outputs.Payloads(EventTypes.OutStreamCreated)[0]["type"]!);
-        Fmp4TestStream.Publish(stream, 0, 200, 45);
-        stream.Dispose();
-        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-
-        string[] files = [Path.Combine(_folder, "c_1.ts"), Path.Combine(_folder, "c_2.ts"), Path.Combine(_folder, "c_3.ts")];
-        Assert.Equal(files, events.Payloads.Where((_, i) => i % 2 == 0).Select(p => (string)p["file"]!));
-        Assert.Equal([180L, 180L, 40L], events.Payloads.Where((_, i) => i % 2 == 1).Select(p => (long)p["frameCount"]!));
         int[] firstFrames = [0, 90, 180];
         for (var i = 0; i < files.Length; i++)
         {
-            var packets = TsTestReader.Packets(await File.ReadAllBytesAsync(files[i]));
-            Assert.Equal([0, Media.Ts.TsMuxer.PmtPid, Media.Ts.TsMuxer.VideoPid], packets.Take(3).Select(p => p.Pid));
-            var video = TsTestReader.Pes(packets, Media.Ts.TsMuxer.VideoPid);
+            var bytes = await File.ReadAllBytesAsync(files[i]);
+            if (type == RecordType.Mp4)
+            {
+                Assert.Equal("ftyp"u8.ToArray(), bytes[4..8]);
+                continue;
+            }
+
+            // ts: the PAT and PMT first, then the chunk's keyframe, on a clock of the file's own.
+            var packets = TsTestReader.Packets(bytes);
+            Assert.Equal([0, TsMuxer.PmtPid, TsMuxer.VideoPid], packets.Take(3).Select(p => p.Pid));
+            var video = TsTestReader.Pes(packets, TsMuxer.VideoPid);
             Assert.True(video[0].First.RandomAccess);
-            Assert.Equal((byte)firstFrames[i], TsTestReader.ParsePes(video[0].Pes).Data[^1]); // the frame's index fills its NAL
-            Assert.Equal(Media.Ts.TsMuxer.DecodeDelay, TsTestReader.ParsePes(video[0].Pes).Dts); // each file's clock starts anew
+            var (_, _, dts, data) = TsTestReader.ParsePes(video[0].Pes);
+            Assert.Equal((byte)firstFrames[i], data[^1]); // the frame's index fills its NAL unit
+            Assert.Equal(TsMuxer.DecodeDelay, dts);
         }
     }
 
