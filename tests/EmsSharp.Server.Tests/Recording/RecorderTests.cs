@@ -94,6 +94,33 @@ public sealed class RecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_ts_recording_of_a_stream_with_opus_keeps_the_video_and_counts_the_audio_as_not_recordable()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+        stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Opus, ReadOnlyMemory<byte>.Empty, 48_000, 2)); // a WHIP publisher's
+        var events = new RecordingPublisher();
+        var recorder = new Recorder(Configuration("o.ts", type: RecordType.Ts), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(stream.Publish(Fmp4TestStream.VideoFrame(i, key: i == 0)));
+            Assert.True(stream.Publish(new MediaFrame(TrackKind.Audio, MediaCodec.Opus, i * 1600L, i * 1600L, true, new byte[] { 0xFC, 1 })));
+        }
+
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((0L, 30L), recorder.Frames);
+        Assert.Equal(30L, (long)events.Payloads[1]["frameCount"]!);
+        var packets = TsTestReader.Packets(await File.ReadAllBytesAsync(Path.Combine(_folder, "o.ts")));
+        Assert.Equal([0, TsMuxer.VideoPid, TsMuxer.PmtPid], packets.Select(p => p.Pid).Distinct().Order());
+        Assert.Equal(30, TsTestReader.Pes(packets, TsMuxer.VideoPid).Count);
+    }
+
+    [Fact]
     public async Task A_disk_that_blocks_never_holds_up_the_publisher_and_the_reader_drops_and_counts()
     {
         var hub = new StreamHub(_time);
