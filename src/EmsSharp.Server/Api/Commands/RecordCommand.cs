@@ -25,7 +25,7 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
         new("localStreamName", ParameterKind.NonEmptyString, true, null, "the local stream to record"),
         new("pathToFile", ParameterKind.NonEmptyString, true, null,
             "the file: relative paths go into the media folder (Record:MediaFolder) and may not leave it; '..' is refused"),
-        new("type", ParameterKind.NonEmptyString, false, null, "mp4 or flv (ts is not supported yet); default: pathToFile's extension, else mp4"),
+        new("type", ParameterKind.NonEmptyString, false, null, "mp4, ts or flv; default: pathToFile's extension, else mp4"),
         new("overwrite", ParameterKind.Boolean, false, "false", "replace existing files instead of failing (or, later, taking the next free name)"),
         new("keepAlive", ParameterKind.Boolean, false, "true", "wait for the stream, record again in a new file whenever it comes back, and persist the configuration"),
         new("chunkLength", ParameterKind.Integer, false, "0", "seconds per file, cut at the next keyframe (0: one file); files are <base>_<n>.<ext>"),
