@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
-/// <c>record</c>: records a local live stream into mp4 (fragmented) or flv files, as a configuration (operationType 7;
+/// <c>record</c>: records a local live stream into mp4 (fragmented), ts or flv files, as a configuration (operationType 7;
 /// shared/EVOSTREAM-API.md §4). Where the files go: <see cref="RecordPath"/>. With keepAlive (the default) it waits for the
 /// stream and goes on in a new file each time the stream comes back; without, it records one live period of a stream that
 /// must be live now.
@@ -18,7 +18,7 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
 
     public bool ChangesState => true;
 
-    public string Description => "Records a local stream into mp4 (fragmented) or flv files, in chunks of chunkLength seconds when set";
+    public string Description => "Records a local stream into mp4 (fragmented), ts or flv files, in chunks of chunkLength seconds when set";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
