@@ -11,7 +11,8 @@ namespace EmsSharp.Server.Recording;
 /// One running recording (<c>record</c>): waits for its local stream, reads it as any output does (its own bounded
 /// <see cref="LiveStreamReader"/>, from the GOP cache's keyframe or, with waitForIDR, the next one) and writes the frames
 /// into files on a thread of its own (<see cref="DiskThread"/>), so a slow or blocked disk makes the reader skip to the
-/// next keyframe (counted) and never holds up the publisher or the thread pool. While a stream is recorded it is an outbound stream (<c>OFMP4</c> or <c>OFR</c>) with its <c>recordSettings</c>.
+/// next keyframe (counted) and never holds up the publisher or the thread pool. While a stream is recorded it is an
+/// outbound stream (<c>OFMP4</c>, <c>OFTS</c> or <c>OFR</c>) with its <c>recordSettings</c>.
 /// Each file raises <c>recordChunkCreated</c> and <c>recordChunkClosed</c>. With keepAlive, when the stream ends it waits
 /// for it again and goes on in a new file; removing it (or stopping the server) finalises the file being written.
 /// </summary>
@@ -218,9 +219,12 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
         IRecordFileWriter writer;
         try
         {
-            writer = Configuration.Type == RecordType.Mp4
-                ? new Mp4RecordWriter(file, stream, services.Options.FragmentDuration)
-                : new FlvRecordWriter(file, reader);
+            writer = Configuration.Type switch
+            {
+                RecordType.Mp4 => new Mp4RecordWriter(file, stream, services.Options.FragmentDuration),
+                RecordType.Ts => new TsRecordWriter(file, stream),
+                _ => new FlvRecordWriter(file, reader),
+            };
         }
         catch
         {
@@ -230,6 +234,10 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
 
         _file = new OpenFile(path, now, writer);
         RecordLog.FileOpened(logger, ConfigId, Configuration.LocalStreamName, path);
+        if (writer is TsRecordWriter { LeftOutAudio: { } codec })
+        {
+            RecordLog.AudioLeftOut(logger, ConfigId, Configuration.LocalStreamName, codec);
+        }
         services.Events.Publish(EventTypes.RecordChunkCreated, WithUserVariables(new JsonObject
         {
             ["file"] = path,
