@@ -7,7 +7,7 @@ namespace EmsSharp.Server.Delivery;
 
 /// <summary>
 /// One output of a live stream as the API lists it beside the inbound streams (EvoStream's outbound stream,
-/// shared/EVOSTREAM-API.md §2): a viewer of WS-FMP4, WebRTC or RTMP for now, an HLS or push output later. It has a uniqueId of
+/// shared/EVOSTREAM-API.md §2): a viewer of WS-FMP4, WebRTC, RTMP or RTSP, an HLS output, a push. It has a uniqueId of
 /// the inbound streams' space, an <c>O…</c> type tag, the inbound stream it reads, and its viewer's addresses and counters.
 /// Made and ended by <see cref="OutboundStreamRegistry"/>.
 /// </summary>
@@ -35,6 +35,9 @@ internal sealed class OutboundStream
     private readonly Func<JsonObject> _extra;
     private readonly Action _shutdown;
     private readonly Func<ViewerRoute>? _route;
+    private readonly Lock _rateGate = new();
+    private (DateTimeOffset At, long VideoBytes, long AudioBytes) _rateSample;
+    private (long Video, long Audio) _rate;
 
     internal OutboundStream(long id, DateTimeOffset createdAt, OutboundStreamSpec spec)
     {
@@ -48,6 +51,7 @@ internal sealed class OutboundStream
         _extra = spec.Extra;
         _shutdown = spec.Shutdown;
         _route = spec.Route;
+        _rateSample = (createdAt, 0, 0);
     }
 
     /// <summary>The uniqueId (shared with the inbound streams' ids).</summary>
@@ -66,6 +70,31 @@ internal sealed class OutboundStream
 
     /// <summary>What the output sent so far.</summary>
     public ViewerTrafficCounters Counters { get; }
+
+    /// <summary>
+    /// The video and audio bit rates the output sent lately (EvoStream's <c>currVideoBitRate</c>, <c>currAudioBitRate</c>):
+    /// measured from the previous sample when that is at least a second old (the first from the output's creation), else
+    /// the previous sample's figures. Sampled when the API asks, so the send path pays nothing for it.
+    /// </summary>
+    public (long Video, long Audio) CurrentBitsPerSecond(DateTimeOffset now)
+    {
+        lock (_rateGate)
+        {
+            var elapsed = (now - _rateSample.At).TotalSeconds;
+            if (elapsed >= 1 || (_rate == default && elapsed > 0))
+            {
+                var audio = Counters.AudioBytes;
+                var video = Counters.Bytes - audio;
+                _rate = ((long)((video - _rateSample.VideoBytes) * 8 / elapsed), (long)((audio - _rateSample.AudioBytes) * 8 / elapsed));
+                if (elapsed >= 1)
+                {
+                    _rateSample = (now, video, audio);
+                }
+            }
+
+            return _rate;
+        }
+    }
 
     /// <summary>Our end and the viewer's end of the output's connection now (the selected ICE pair for WebRTC).</summary>
     public (IPEndPoint? Near, IPEndPoint? Far) Addresses => _addresses();

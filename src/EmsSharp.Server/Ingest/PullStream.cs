@@ -18,10 +18,8 @@ internal sealed class PullStream(
     private static readonly TimeSpan DataTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stop = new();
     private readonly string _redacted = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri; // no password in logs
-    private readonly Lock _gate = new();
+    private readonly ConfigStatusHolder _status = new(ConfigStatusCode.Connecting, time);
     private Task _run = Task.CompletedTask;
-    private ConfigStatus _current = new(ConfigStatusCode.Connecting, time.GetUtcNow(), 0);
-    private ConfigStatus? _previous;
 
     public PullStreamConfiguration Configuration { get; } = configuration;
 
@@ -50,13 +48,7 @@ internal sealed class PullStream(
     /// EvoStream's <c>status</c> of the configuration: <c>{current, previous}</c>, each <c>{code, description, timestamp
     /// (unix s), uniqueStreamId}</c> (the live stream's uniqueId, or 0); <c>previous</c> is null before the first change.
     /// </summary>
-    public JsonObject StatusToJson()
-    {
-        lock (_gate)
-        {
-            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
-        }
-    }
+    public JsonObject StatusToJson() => _status.ToJson();
 
     // A connected attempt's entry in the connection list (layers TCP and the client's tag, OR or RTSP), with this pull's
     // pullSettings; the client disposes it when the attempt ends.
@@ -71,32 +63,8 @@ internal sealed class PullStream(
     {
         if (string.Equals(stream.Name, Configuration.LocalStreamName, StringComparison.Ordinal))
         {
-            SetStatus(ConfigStatusCode.Streaming, stream.Id);
+            _status.Set(ConfigStatusCode.Streaming, stream.Id);
         }
-    }
-
-    private void SetStatus(ConfigStatusCode code, long streamId = 0)
-    {
-        lock (_gate)
-        {
-            Transition(code, streamId);
-        }
-    }
-
-    // An attempt that ends after its stream was live is a disconnection; before, a failed connection.
-    private void SetEnded()
-    {
-        lock (_gate)
-        {
-            Transition(_current.Code == ConfigStatusCode.Streaming ? ConfigStatusCode.Disconnected : ConfigStatusCode.ConnectionFailed, 0);
-        }
-    }
-
-    // Under _gate.
-    private void Transition(ConfigStatusCode code, long streamId)
-    {
-        _previous = _current;
-        _current = new ConfigStatus(code, time.GetUtcNow(), streamId);
     }
 
     private async Task RunAsync()
@@ -109,7 +77,7 @@ internal sealed class PullStream(
             IngestLog.PullStarted(logger, Configuration.ConfigId, _redacted, Configuration.LocalStreamName);
             if (attempts++ > 0)
             {
-                SetStatus(ConfigStatusCode.Connecting); // the first attempt starts in the initial status
+                _status.Set(ConfigStatusCode.Connecting); // the first attempt starts in the initial status
             }
 
             try
@@ -130,7 +98,7 @@ internal sealed class PullStream(
                 IngestLog.PullFailed(logger, Configuration.ConfigId, _redacted, e.Message);
             }
 
-            SetEnded();
+            _status.SetEnded();
             if (!Configuration.KeepAlive)
             {
                 return;

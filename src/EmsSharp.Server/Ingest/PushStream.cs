@@ -18,11 +18,9 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
     : IConfiguredItem
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
     private readonly TaskCompletionSource<string?> _firstOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConfigStatusHolder _status = new(ConfigStatusCode.WaitingForStream, time);
     private Task _run = Task.CompletedTask;
-    private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, time.GetUtcNow(), 0);
-    private ConfigStatus? _previous;
 
     public PushStreamConfiguration Configuration { get; } = configuration;
 
@@ -46,27 +44,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
     }
 
     /// <summary>EvoStream's <c>status</c> of the configuration (as a pull's): <c>{current, previous}</c>.</summary>
-    public JsonObject StatusToJson()
-    {
-        lock (_gate)
-        {
-            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
-        }
-    }
-
-    private void SetStatus(ConfigStatusCode code, long streamId = 0)
-    {
-        lock (_gate)
-        {
-            if (_current.Code == code && _current.StreamId == streamId)
-            {
-                return;
-            }
-
-            _previous = _current;
-            _current = new ConfigStatus(code, time.GetUtcNow(), streamId);
-        }
-    }
+    public JsonObject StatusToJson() => _status.ToJson();
 
     private Connection OpenConnection(Socket socket)
     {
@@ -85,7 +63,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
         {
             while (!token.IsCancellationRequested)
             {
-                SetStatus(ConfigStatusCode.WaitingForStream);
+                _status.Set(ConfigStatusCode.WaitingForStream);
                 var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
                     .ConfigureAwait(false);
                 if (stream is null || stream.IsClosed)
@@ -99,11 +77,11 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
                     continue;
                 }
 
-                SetStatus(ConfigStatusCode.Connecting);
+                _status.Set(ConfigStatusCode.Connecting);
                 IngestLog.PushStarted(logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName);
                 void Published(long id)
                 {
-                    SetStatus(ConfigStatusCode.Streaming, id);
+                    _status.Set(ConfigStatusCode.Streaming, id);
                     _firstOutcome.TrySetResult(null);
                     IngestLog.PushPublishing(
                         logger, Configuration.ConfigId, Configuration.LocalStreamName, target.Redacted, Configuration.TargetStreamName, failures);
@@ -128,7 +106,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
                 if (failure is null)
                 {
                     // The local stream ended: wait for it to come back (without keepAlive the push is over).
-                    SetStatus(ConfigStatusCode.Disconnected);
+                    _status.Set(ConfigStatusCode.Disconnected);
                     IngestLog.PushStreamEnded(logger, Configuration.ConfigId, Configuration.LocalStreamName, sent, dropped, skipped);
                     _firstOutcome.TrySetResult($"stream {Configuration.LocalStreamName} ended");
                     if (!Configuration.KeepAlive)
@@ -139,7 +117,7 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
                     continue;
                 }
 
-                SetStatus(client.Published ? ConfigStatusCode.Disconnected : ConfigStatusCode.ConnectionFailed);
+                _status.Set(client.Published ? ConfigStatusCode.Disconnected : ConfigStatusCode.ConnectionFailed);
                 _firstOutcome.TrySetResult(failure);
                 failures++;
                 if (!string.Equals(failure, lastFailure, StringComparison.Ordinal))

@@ -61,14 +61,7 @@ internal sealed class FlvRecordWriter : IRecordFileWriter, IRtmpMediaSink
         return true;
     }
 
-    public void Finish()
-    {
-        _file.Flush();
-        if (_file is FileStream file)
-        {
-            file.Flush(flushToDisk: true);
-        }
-    }
+    public void Finish() => RecordFile.FlushToDisk(_file);
 
     public void Dispose() => _file.Dispose();
 

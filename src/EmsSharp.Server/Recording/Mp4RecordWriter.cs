@@ -67,11 +67,7 @@ internal sealed class Mp4RecordWriter : IRecordFileWriter
     {
         _muxer.Flush();
         WriteFragments();
-        _file.Flush();
-        if (_file is FileStream file)
-        {
-            file.Flush(flushToDisk: true);
-        }
+        RecordFile.FlushToDisk(_file);
     }
 
     public void Dispose() => _file.Dispose();

@@ -94,7 +94,7 @@ internal sealed record RecordConfiguration(
                 json["hasAudio"]?.GetValue<bool>() ?? false,
                 variables);
             return configuration.LocalStreamName.Length > 0 && Path.IsPathFullyQualified(configuration.ComputedPathToFile) &&
-                configuration.Type is RecordType.Mp4 or RecordType.Flv && configuration.ChunkLength is >= 0 and <= MaxChunkLength;
+                RecordType.IsKnown(configuration.Type) && configuration.ChunkLength is >= 0 and <= MaxChunkLength;
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or NullReferenceException)
         {

@@ -1,3 +1,5 @@
+using EmsSharp.Media.Hub;
+
 namespace EmsSharp.Server.Recording;
 
 /// <summary>The recordings' log messages.</summary>
@@ -14,6 +16,9 @@ internal static partial class RecordLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Record {ConfigId} of {Stream} failed: {Reason} (retrying every second: {KeepAlive})")]
     public static partial void Failed(ILogger logger, long configId, string stream, string reason, bool keepAlive);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Record {ConfigId} of {Stream}: the ts file leaves out the {Codec} audio (it carries H.264 and AAC; ffmpeg writes Opus as private data, stream_type 0x06 with an 'Opus' registration descriptor)")]
+    public static partial void AudioLeftOut(ILogger logger, long configId, string stream, MediaCodec codec);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saved record configuration {ConfigId} is invalid; skipped")]
     public static partial void Skipped(ILogger logger, long configId);

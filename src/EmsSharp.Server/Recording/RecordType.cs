@@ -9,9 +9,20 @@ internal static class RecordType
     /// <summary>FLV (FLV v10.1 Annex E), sequence headers first.</summary>
     public const string Flv = "flv";
 
-    /// <summary>MPEG-TS: accepted by EvoStream, not supported yet.</summary>
+    /// <summary>MPEG-TS (ISO/IEC 13818-1): PAT and PMT, then one PES per frame (H.264 and AAC).</summary>
     public const string Ts = "ts";
 
-    /// <summary>EvoStream's type tag of the recording as an outbound stream: <c>OFMP4</c> or <c>OFR</c> (an FLV file, RTMP's tags).</summary>
-    public static string TypeTag(string type) => type == Mp4 ? "OFMP4" : "OFR";
+    /// <summary>
+    /// EvoStream's type tag of the recording as an outbound stream: <c>OFMP4</c>, <c>OFTS</c> or <c>OFR</c> (an FLV file,
+    /// RTMP's tags).
+    /// </summary>
+    public static string TypeTag(string type) => type switch
+    {
+        Mp4 => "OFMP4",
+        Ts => "OFTS",
+        _ => "OFR",
+    };
+
+    /// <summary>Whether <paramref name="type"/> is one of the types (lower case).</summary>
+    public static bool IsKnown(string type) => type is Mp4 or Flv or Ts;
 }

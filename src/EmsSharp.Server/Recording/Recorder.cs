@@ -10,18 +10,17 @@ namespace EmsSharp.Server.Recording;
 /// <summary>
 /// One running recording (<c>record</c>): waits for its local stream, reads it as any output does (its own bounded
 /// <see cref="LiveStreamReader"/>, from the GOP cache's keyframe or, with waitForIDR, the next one) and writes the frames
-/// into files on its own task, so a slow disk makes the reader skip to the next keyframe (counted) and never holds up the
-/// publisher. While a stream is recorded it is an outbound stream (<c>OFMP4</c> or <c>OFR</c>) with its <c>recordSettings</c>.
+/// into files on a thread of its own (<see cref="DiskThread"/>), so a slow or blocked disk makes the reader skip to the
+/// next keyframe (counted) and never holds up the publisher or the thread pool. While a stream is recorded it is an
+/// outbound stream (<c>OFMP4</c>, <c>OFTS</c> or <c>OFR</c>) with its <c>recordSettings</c>.
 /// Each file raises <c>recordChunkCreated</c> and <c>recordChunkClosed</c>. With keepAlive, when the stream ends it waits
 /// for it again and goes on in a new file; removing it (or stopping the server) finalises the file being written.
 /// </summary>
 internal sealed class Recorder(RecordConfiguration configuration, RecordServices services, TimeProvider time, ILogger logger) : IConfiguredItem
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
+    private readonly ConfigStatusHolder _status = new(ConfigStatusCode.WaitingForStream, time);
     private Task _run = Task.CompletedTask;
-    private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, time.GetUtcNow(), 0);
-    private ConfigStatus? _previous;
     private int _sequence = configuration.ChunkLength > 0 ? 1 : 0;
     private OpenFile? _file;
 
@@ -46,27 +45,8 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
     }
 
     /// <summary>EvoStream's <c>status</c> of the configuration: <c>{current, previous}</c>.</summary>
-    public JsonObject StatusToJson()
-    {
-        lock (_gate)
-        {
-            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
-        }
-    }
+    public JsonObject StatusToJson() => _status.ToJson();
 
-    private void SetStatus(ConfigStatusCode code, long streamId = 0)
-    {
-        lock (_gate)
-        {
-            if (_current.Code == code && _current.StreamId == streamId)
-            {
-                return;
-            }
-
-            _previous = _current;
-            _current = new ConfigStatus(code, time.GetUtcNow(), streamId);
-        }
-    }
 
     private async Task RunAsync()
     {
@@ -76,7 +56,7 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
         {
             while (!token.IsCancellationRequested)
             {
-                SetStatus(ConfigStatusCode.WaitingForStream);
+                _status.Set(ConfigStatusCode.WaitingForStream);
                 var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
                     .ConfigureAwait(false);
                 if (stream is null || stream.IsClosed)
@@ -92,7 +72,8 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
                 string? failure = null;
                 try
                 {
-                    await RecordAsync(stream, token).ConfigureAwait(false);
+                    // The frames are read and written on a thread of the recording's own: a blocked disk holds it, not the pool.
+                    await DiskThread.Run("record-" + ConfigId, () => Record(stream, token)).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
                 {
@@ -101,7 +82,7 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
 
                 if (failure is null)
                 {
-                    SetStatus(ConfigStatusCode.Disconnected);
+                    _status.Set(ConfigStatusCode.Disconnected);
                     RecordLog.StreamEnded(logger, ConfigId, Configuration.LocalStreamName, Frames.Dropped, Frames.Skipped);
                     if (!KeepAlive)
                     {
@@ -111,7 +92,7 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
                     continue;
                 }
 
-                SetStatus(ConfigStatusCode.ConnectionFailed);
+                _status.Set(ConfigStatusCode.ConnectionFailed);
                 RecordLog.Failed(logger, ConfigId, Configuration.LocalStreamName, failure, KeepAlive);
                 services.Events.Publish(EventTypes.RecordChunkError, WithUserVariables(new JsonObject { ["error"] = failure }));
                 if (!KeepAlive || !await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
@@ -126,8 +107,9 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
         }
     }
 
-    // One live period of the stream: from its first keyframe to its end (or the recording's removal).
-    private async Task RecordAsync(LiveStream stream, CancellationToken token)
+    // One live period of the stream: from its first keyframe to its end (or the recording's removal). On the recording's
+    // disk thread: it waits for frames by blocking that thread, and every file operation may block it too.
+    private void Record(LiveStream stream, CancellationToken token)
     {
         // shutdownStream on the output ends this live period only (with keepAlive the stream is awaited again).
         using var period = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -142,10 +124,10 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
             counters, static () => (null, null),
             () => new JsonObject { ["protocol"] = "file", ["recordSettings"] = Configuration.ToJson() },
             () => CancelQuietly(period)));
-        SetStatus(ConfigStatusCode.Streaming, output?.Id ?? stream.Id);
+        _status.Set(ConfigStatusCode.Streaming, output?.Id ?? stream.Id);
         try
         {
-            while (await reader.WaitToReadAsync(period.Token).ConfigureAwait(false))
+            while (reader.WaitToReadAsync(period.Token).AsTask().GetAwaiter().GetResult())
             {
                 while (reader.TryRead(out var frame))
                 {
@@ -237,9 +219,12 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
         IRecordFileWriter writer;
         try
         {
-            writer = Configuration.Type == RecordType.Mp4
-                ? new Mp4RecordWriter(file, stream, services.Options.FragmentDuration)
-                : new FlvRecordWriter(file, reader);
+            writer = Configuration.Type switch
+            {
+                RecordType.Mp4 => new Mp4RecordWriter(file, stream, services.Options.FragmentDuration),
+                RecordType.Ts => new TsRecordWriter(file, stream),
+                _ => new FlvRecordWriter(file, reader),
+            };
         }
         catch
         {
@@ -249,6 +234,10 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
 
         _file = new OpenFile(path, now, writer);
         RecordLog.FileOpened(logger, ConfigId, Configuration.LocalStreamName, path);
+        if (writer is TsRecordWriter { LeftOutAudio: { } codec })
+        {
+            RecordLog.AudioLeftOut(logger, ConfigId, Configuration.LocalStreamName, codec);
+        }
         services.Events.Publish(EventTypes.RecordChunkCreated, WithUserVariables(new JsonObject
         {
             ["file"] = path,

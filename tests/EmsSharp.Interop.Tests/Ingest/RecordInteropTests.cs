@@ -13,16 +13,17 @@ using Xunit.Abstractions;
 namespace EmsSharp.Interop.Tests.Ingest;
 
 /// <summary>
-/// record with real peers: ffmpeg publishes H.264+AAC over RTMP, the ems records it into mp4 (fragmented) and flv files, and
-/// ffprobe reads them whole with the publication's duration; a recording whose ems is killed (SIGKILL) mid-write leaves an
-/// mp4 ffprobe reads up to its last fragment.
+/// record with real peers: ffmpeg publishes H.264+AAC over RTMP, the ems records it into mp4 (fragmented), MPEG-TS and flv
+/// files, and ffprobe reads them whole with the publication's duration (and, in the ts file, its video frames); chunks
+/// each start with a keyframe; a recording whose ems is killed (SIGKILL) mid-write leaves an mp4 ffprobe reads up to its
+/// last fragment, and a ts file up to its last frame.
 /// </summary>
 public sealed class RecordInteropTests(ITestOutputHelper output)
 {
     private const double PublishedSeconds = 6;
 
     [Fact]
-    public async Task Mp4_flv_and_chunked_recordings_of_an_rtmp_publication_are_read_whole_by_ffprobe()
+    public async Task Mp4_ts_flv_and_chunked_recordings_of_an_rtmp_publication_are_read_whole_by_ffprobe()
     {
         var (host, folder) = await InteropEms.StartAsync("--Ingest:RtmpAddress", "127.0.0.1");
         await using var _ = host;
@@ -34,7 +35,9 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
             foreach (var line in (string[])[
                 $"record localStreamName=cam pathToFile={media}/cam.mp4",
                 $"record localStreamName=cam pathToFile={media}/cam.flv",
-                $"record localStreamName=cam pathToFile={media}/chunk.mp4 chunkLength=2"])
+                $"record localStreamName=cam pathToFile={media}/cam.ts",
+                $"record localStreamName=cam pathToFile={media}/chunk.mp4 chunkLength=2",
+                $"record localStreamName=cam pathToFile={media}/chunk type=ts chunkLength=2"])
             {
                 var reply = await RunAsync(host, line);
                 Assert.True(reply.Success, reply.Description);
@@ -56,7 +59,7 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
                 Assert.True((await RunAsync(host, $"removeConfig id={id}")).Success);
             }
 
-            foreach (var file in (string[])["cam.mp4", "cam.flv"])
+            foreach (var file in (string[])["cam.mp4", "cam.flv", "cam.ts"])
             {
                 var (duration, codecs) = await ProbeAsync(Path.Combine(media, file));
                 output.WriteLine($"{file}: {duration:0.000} s, {string.Join(",", codecs)}");
@@ -64,20 +67,31 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
                 Assert.InRange(duration, PublishedSeconds - 1, PublishedSeconds + 1);
             }
 
-            // 2 s chunks cut at the 1 s keyframes: three files, together the publication.
-            var chunks = Directory.GetFiles(media, "chunk_*.mp4").Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(["chunk_1.mp4", "chunk_2.mp4", "chunk_3.mp4"], chunks.Select(Path.GetFileName));
-            var total = 0.0;
-            foreach (var chunk in chunks)
-            {
-                var (duration, codecs) = await ProbeAsync(chunk);
-                output.WriteLine($"{Path.GetFileName(chunk)}: {duration:0.000} s");
-                Assert.Equal(["aac", "h264"], codecs.Order());
-                Assert.InRange(duration, 1.5, 2.5);
-                total += duration;
-            }
+            // Every video frame published (30 fps) is in the ts file: ffprobe decodes and counts them.
+            var frames = await CountVideoFramesAsync(Path.Combine(media, "cam.ts"));
+            output.WriteLine($"cam.ts: {frames} video frames");
+            Assert.InRange(frames, (PublishedSeconds * 30) - 5, PublishedSeconds * 30);
 
-            Assert.InRange(total, PublishedSeconds - 1, PublishedSeconds + 1);
+            // 2 s chunks cut at the 1 s keyframes: three files, together the publication, each starting with a keyframe.
+            foreach (var extension in (string[])["mp4", "ts"])
+            {
+                var chunks = Directory.GetFiles(media, "chunk_*." + extension).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal([$"chunk_1.{extension}", $"chunk_2.{extension}", $"chunk_3.{extension}"], chunks.Select(Path.GetFileName));
+                var total = 0.0;
+                foreach (var chunk in chunks)
+                {
+                    var (duration, codecs) = await ProbeAsync(chunk);
+                    var first = (await FfprobeAsync(true, "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "frame=key_frame,pict_type", chunk))
+                        ["frames"]![0]!;
+                    output.WriteLine($"{Path.GetFileName(chunk)}: {duration:0.000} s, first frame {first.ToJsonString()}");
+                    Assert.Equal(["aac", "h264"], codecs.Order());
+                    Assert.Equal((1, "I"), (first["key_frame"]!.GetValue<int>(), first["pict_type"]!.GetValue<string>()));
+                    Assert.InRange(duration, 1.5, 2.5);
+                    total += duration;
+                }
+
+                Assert.InRange(total, PublishedSeconds - 1, PublishedSeconds + 1);
+            }
         }
         finally
         {
@@ -85,8 +99,10 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task An_ems_killed_mid_recording_leaves_an_mp4_ffprobe_reads_up_to_its_last_fragment()
+    [Theory]
+    [InlineData("mp4")]
+    [InlineData("ts")]
+    public async Task An_ems_killed_mid_recording_leaves_a_file_ffprobe_reads_up_to_its_last_flush(string type)
     {
         var folder = Path.Combine(Path.GetTempPath(), "ems-interop-kill-" + Guid.NewGuid().ToString("N"));
         var (rtmpPort, httpPort) = (FreePort.Get(), FreePort.Get());
@@ -94,31 +110,33 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
         try
         {
             await ems.WaitForLineAsync(" started; data folder", TimeSpan.FromSeconds(60));
-            using var publisher = FfmpegProcess.Start(FfmpegProcess.TestSourceArguments(120, $"rtmp://127.0.0.1:{rtmpPort}/live/cam"));
+            // ffmpeg reports how much it has sent (-progress: out_time=HH:MM:SS.micro twice a second) on its stdout.
+            using var publisher = StartPublisher($"rtmp://127.0.0.1:{rtmpPort}/live/cam");
             await ems.WaitForLineAsync("publishes cam", TimeSpan.FromSeconds(30));
-            var file = Path.Combine(folder, "media", "killed.mp4");
+            var file = Path.Combine(folder, "media", "killed." + type);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
             var parameters = Convert.ToBase64String(Encoding.UTF8.GetBytes($"localStreamName=cam pathToFile={file} waitForIDR=1"));
             var reply = JsonNode.Parse(await http.GetStringAsync("record?params=" + parameters))!;
             Assert.True(reply["status"]!.GetValue<string>() == "SUCCESS", reply.ToJsonString());
-            await ems.WaitForLineAsync("killed.mp4 opened", TimeSpan.FromSeconds(30));
+            await ems.WaitForLineAsync($"killed.{type} opened", TimeSpan.FromSeconds(30));
 
-            // Let the recording grow past 3 s (as ffprobe reads it while it is written), then SIGKILL the ems mid-write.
-            var before = 0.0;
-            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                while (before < 3)
-                {
-                    await Task.Delay(250, timeout.Token);
-                    before = (await ProbeAsync(file, allowPartial: true)).Duration;
-                }
-            }
-
+            // Once ffmpeg has sent 8 s (the recording, from a keyframe after the command, holds 5 s or more), ffprobe reads
+            // the file being written (the end of an mp4 fragment may be on its way: ffprobe may say so), then the ems is
+            // killed mid-write.
+            await publisher.WaitForLineAsync("out_time=00:00:08", TimeSpan.FromSeconds(60));
+            var before = (await ProbeAsync(file, whole: false)).Duration;
             ems.Dispose(); // Process.Kill: SIGKILL, the recording gets no chance to finish its file
             var (duration, codecs) = await ProbeAsync(file);
-            output.WriteLine($"read {before:0.000} s while recording; {duration:0.000} s after SIGKILL ({new FileInfo(file).Length} bytes)");
+            var length = new FileInfo(file).Length;
+            output.WriteLine($"read {before:0.000} s while recording; {duration:0.000} s after SIGKILL ({length} bytes)");
             Assert.Equal(["aac", "h264"], codecs.Order());
-            Assert.InRange(duration, before, before + 3); // every fragment written before the kill, at most the one being built lost
+            Assert.InRange(before, 3, 8);
+            // mp4: every fragment written before the kill, at most the one being built lost; ts: every frame, whole packets.
+            Assert.InRange(duration, before, before + 3);
+            if (type == "ts")
+            {
+                Assert.Equal(0, length % 188);
+            }
         }
         finally
         {
@@ -153,12 +171,40 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
         return LoggedProcess.Start("ems-record", info);
     }
 
-    // ffprobe's duration of the file (the container's) and its streams' codecs; a file still being written may fail (0 s).
-    private static async Task<(double Duration, List<string> Codecs)> ProbeAsync(string file, bool allowPartial = false)
+    // ffmpeg publishing the test source for up to 120 s, its progress on stdout.
+    private static LoggedProcess StartPublisher(string url)
+    {
+        Assert.True(File.Exists("/usr/bin/ffmpeg"), "ffmpeg is required at /usr/bin/ffmpeg (scripts/setup installs it)");
+        var info = new ProcessStartInfo("/usr/bin/ffmpeg");
+        foreach (var argument in FfmpegProcess.TestSourceArguments(120, url, "-progress", "pipe:1"))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return LoggedProcess.Start("ffmpeg", info);
+    }
+
+    // ffprobe's duration of the file (the container's) and its streams' codecs.
+    private static async Task<(double Duration, List<string> Codecs)> ProbeAsync(string file, bool whole = true)
+    {
+        var json = await FfprobeAsync(whole, "-show_entries", "format=duration:stream=codec_name", file);
+        var codecs = json["streams"]!.AsArray().Select(s => s!["codec_name"]!.GetValue<string>()).ToList();
+        return (double.Parse(json["format"]!["duration"]!.GetValue<string>(), CultureInfo.InvariantCulture), codecs);
+    }
+
+    // The video frames ffprobe decodes from the file.
+    private static async Task<int> CountVideoFramesAsync(string file)
+    {
+        var json = await FfprobeAsync(true, "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", file);
+        return int.Parse(json["streams"]![0]!["nb_read_frames"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+    }
+
+    // ffprobe's JSON of the file (the last argument); fails when it exits with an error or, for a whole file, complains.
+    private static async Task<JsonNode> FfprobeAsync(bool whole, params string[] arguments)
     {
         Assert.True(File.Exists("/usr/bin/ffprobe"), "ffprobe is required at /usr/bin/ffprobe (scripts/setup installs ffmpeg)");
         var info = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", file])
+        foreach (var argument in (string[])["-v", "error", "-of", "json", .. arguments])
         {
             info.ArgumentList.Add(argument);
         }
@@ -170,17 +216,10 @@ public sealed class RecordInteropTests(ITestOutputHelper output)
             var stderr = process.StandardError.ReadToEndAsync();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(cts.Token);
-            var json = JsonNode.Parse(await stdout);
-            var text = json?["format"]?["duration"]?.GetValue<string>();
-            if (allowPartial && (process.ExitCode != 0 || text is null))
-            {
-                return (0, []);
-            }
-
+            var file = arguments[^1];
             Assert.True(process.ExitCode == 0, $"ffprobe failed on {file}: {await stderr}");
-            Assert.True(string.IsNullOrWhiteSpace(await stderr), $"ffprobe complained about {file}: {await stderr}");
-            var codecs = json!["streams"]!.AsArray().Select(s => s!["codec_name"]!.GetValue<string>()).ToList();
-            return (double.Parse(text!, CultureInfo.InvariantCulture), codecs);
+            Assert.True(!whole || string.IsNullOrWhiteSpace(await stderr), $"ffprobe complained about {file}: {await stderr}");
+            return JsonNode.Parse(await stdout)!;
         }
         finally
         {

@@ -17,18 +17,8 @@ public sealed class DtlsEndpointInteropTests
     [InlineData(DtlsRole.Client)]
     public async Task Ours_and_bouncycastle_connect_with_the_same_keys_and_exchange_data(DtlsRole ourRole)
     {
-        var ourCert = DtlsCertificate.Generate();
-        var theirCert = DtlsCertificate.Generate();
-        var ours = new DtlsTestEndpoint();
-        var theirs = new DtlsTestEndpoint();
-        using var us = new RealTimeEndpoint(new DtlsEndpoint(ourRole, ourCert, theirCert.Fingerprint), ours);
-        using var them = new BcDtlsTransport(theirCert, ourCert.Fingerprint, theirs);
-        ours.Peer = them;
-        theirs.Peer = us;
-
-        var theirRole = ourRole == DtlsRole.Server ? DtlsRole.Client : DtlsRole.Server;
-        us.Start(ourRole);
-        them.Start(theirRole);
+        using var pair = Pair.Start(ourRole);
+        var (ours, theirs, us, them) = (pair.Ours, pair.Theirs, pair.Us, pair.Them);
         var ourKeys = await ours.Connected.Task.WaitAsync(Timeout);
         var theirKeys = await theirs.Connected.Task.WaitAsync(Timeout);
 
@@ -56,16 +46,8 @@ public sealed class DtlsEndpointInteropTests
     [InlineData(DtlsRole.Client)]
     public async Task Bouncycastle_closing_is_a_clean_close_for_ours(DtlsRole ourRole)
     {
-        var ourCert = DtlsCertificate.Generate();
-        var theirCert = DtlsCertificate.Generate();
-        var ours = new DtlsTestEndpoint();
-        var theirs = new DtlsTestEndpoint();
-        using var us = new RealTimeEndpoint(new DtlsEndpoint(ourRole, ourCert, theirCert.Fingerprint), ours);
-        using var them = new BcDtlsTransport(theirCert, ourCert.Fingerprint, theirs);
-        ours.Peer = them;
-        theirs.Peer = us;
-        us.Start(ourRole);
-        them.Start(ourRole == DtlsRole.Server ? DtlsRole.Client : DtlsRole.Server);
+        using var pair = Pair.Start(ourRole);
+        var (ours, theirs, them) = (pair.Ours, pair.Theirs, pair.Them);
         await ours.Connected.Task.WaitAsync(Timeout);
         await theirs.Connected.Task.WaitAsync(Timeout);
 
@@ -81,20 +63,52 @@ public sealed class DtlsEndpointInteropTests
     [InlineData(DtlsRole.Client)]
     public async Task A_wrong_fingerprint_fails_on_our_side_with_a_reason(DtlsRole ourRole)
     {
-        var ourCert = DtlsCertificate.Generate();
-        var theirCert = DtlsCertificate.Generate();
-        var ours = new DtlsTestEndpoint();
-        var theirs = new DtlsTestEndpoint();
-        using var us = new RealTimeEndpoint(new DtlsEndpoint(ourRole, ourCert, DtlsCertificate.Generate().Fingerprint), ours);
-        using var them = new BcDtlsTransport(theirCert, ourCert.Fingerprint, theirs);
-        ours.Peer = them;
-        theirs.Peer = us;
-        us.Start(ourRole);
-        them.Start(ourRole == DtlsRole.Server ? DtlsRole.Client : DtlsRole.Server);
+        using var pair = Pair.Start(ourRole, expectedFingerprint: DtlsCertificate.Generate().Fingerprint);
+        var (ours, theirs) = (pair.Ours, pair.Theirs);
 
         var reason = await ours.Closed.Task.WaitAsync(Timeout);
         Assert.Equal("bad_certificate: fingerprint mismatch", reason);
         Assert.Equal("alert received: 42", await theirs.Closed.Task.WaitAsync(Timeout)); // bad_certificate
         Assert.False(ours.Connected.Task.IsCompleted);
+    }
+
+    /// <summary>Our endpoint in <c>ourRole</c> against BouncyCastle in the other, wired together and started.</summary>
+    private sealed class Pair : IDisposable
+    {
+        private Pair(DtlsRole ourRole, string? expectedFingerprint)
+        {
+            var ourCert = DtlsCertificate.Generate();
+            var theirCert = DtlsCertificate.Generate();
+            Us = new RealTimeEndpoint(new DtlsEndpoint(ourRole, ourCert, expectedFingerprint ?? theirCert.Fingerprint), Ours);
+            Them = new BcDtlsTransport(theirCert, ourCert.Fingerprint, Theirs);
+            Ours.Peer = Them;
+            Theirs.Peer = Us;
+        }
+
+        /// <summary>What our endpoint's handler saw.</summary>
+        public DtlsTestEndpoint Ours { get; } = new();
+
+        /// <summary>What BouncyCastle's handler saw.</summary>
+        public DtlsTestEndpoint Theirs { get; } = new();
+
+        public RealTimeEndpoint Us { get; }
+
+        public BcDtlsTransport Them { get; }
+
+        /// <param name="ourRole">Our endpoint's role; BouncyCastle takes the other.</param>
+        /// <param name="expectedFingerprint">The fingerprint ours accepts (BouncyCastle's own when null).</param>
+        public static Pair Start(DtlsRole ourRole, string? expectedFingerprint = null)
+        {
+            var pair = new Pair(ourRole, expectedFingerprint);
+            pair.Us.Start(ourRole);
+            pair.Them.Start(ourRole == DtlsRole.Server ? DtlsRole.Client : DtlsRole.Server);
+            return pair;
+        }
+
+        public void Dispose()
+        {
+            Them.Dispose();
+            Us.Dispose();
+        }
     }
 }

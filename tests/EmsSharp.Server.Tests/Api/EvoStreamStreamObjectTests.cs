@@ -268,6 +268,42 @@ public sealed class EvoStreamStreamObjectTests : IDisposable
     }
 
     [Fact]
+    public void An_outputs_current_bit_rates_are_what_it_sent_since_the_previous_sample_at_least_a_second_old()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var hub = new StreamHub(time);
+        var outputs = new OutboundStreamRegistry(hub, new RecordingPublisher(), time);
+        var streams = Directory(hub, time, outputs);
+        Assert.True(hub.TryPublish("cam", out var stream, new StreamOrigin(StreamOrigin.RtmpTag, AppName: "live")));
+        var counters = new ViewerTrafficCounters();
+        var output = outputs.Open(new OutboundStreamSpec(stream, OutboundStream.RtpTag, OperationType.Push, counters,
+            () => (null, null), () => [], () => { }));
+        (double Video, double Audio) Rates()
+        {
+            var info = streams.ToJson(new ListedStream(null, output));
+            return (info["video"]!["currVideoBitRate"]!.GetValue<double>(), info["audio"]!["currAudioBitRate"]!.GetValue<double>());
+        }
+
+        // The first query measures from the output's creation.
+        counters.AddPackets(10, 12_000);
+        counters.AddAudioPacket(100);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal((48_000d, 400d), Rates());
+
+        // A second later: what was sent in that second only.
+        counters.AddPackets(5, 1_000);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((8_000d, 0d), Rates());
+
+        // Asked again within the second: the same figures, not a rate over a sliver of time.
+        counters.AddPackets(1, 50_000);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal((8_000d, 0d), Rates());
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Equal((400_000d, 0d), Rates());
+    }
+
+    [Fact]
     public void An_fmp4_output_counts_its_totals_only_as_its_fragments_carry_both_tracks()
     {
         var time = new FakeTimeProvider();

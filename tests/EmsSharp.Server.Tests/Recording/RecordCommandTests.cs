@@ -1,5 +1,7 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Events;
 using EmsSharp.Server.Recording;
+using EmsSharp.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmsSharp.Server.Tests.Recording;
@@ -14,8 +16,15 @@ public sealed class RecordCommandTests : IDisposable
 
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
-    private Task<TestEms> StartAsync() =>
-        TestEms.StartAsync(_folder, services: s => s.Configure<RecordOptions>(o => o.MediaFolder = _media));
+    private Task<TestEms> StartAsync(IEventPublisher? events = null) =>
+        TestEms.StartAsync(_folder, services: s =>
+        {
+            s.Configure<RecordOptions>(o => o.MediaFolder = _media);
+            if (events is not null)
+            {
+                s.AddSingleton(events);
+            }
+        });
 
     [Theory]
     [InlineData("record", "Missing mandatory parameter: localstreamname")]
@@ -24,9 +33,7 @@ public sealed class RecordCommandTests : IDisposable
     [InlineData("record localStreamName=cam pathToFile=../a.mp4", "contains '..' (path traversal is refused)")]
     [InlineData("record localStreamName=cam pathToFile=sub/../../a.mp4", "path traversal")]
     [InlineData("record localStreamName=cam pathToFile=/tmp/../etc/a.mp4", "path traversal")]
-    [InlineData("record localStreamName=cam pathToFile=a.ts", "ts is not supported yet")]
-    [InlineData("record localStreamName=cam pathToFile=a.mp4 type=ts", "ts is not supported yet")]
-    [InlineData("record localStreamName=cam pathToFile=a.mp4 type=avi", "Invalid value for type: avi")]
+    [InlineData("record localStreamName=cam pathToFile=a.mp4 type=avi", "Invalid value for type: avi (expected mp4, ts or flv)")]
     [InlineData("record localStreamName=cam pathToFile=a.mp4 chunkLength=-1", "Invalid value for chunklength")]
     [InlineData("record localStreamName=cam pathToFile=a.mp4 chunkLength=86401", "Invalid value for chunklength")]
     [InlineData("record localStreamName=cam pathToFile=a.mp4 chunkLength=ten", "Invalid value for chunklength")]
@@ -116,44 +123,51 @@ public sealed class RecordCommandTests : IDisposable
         Assert.Equal(0, (await again.JsonAsync("listConfig")).Data().GetProperty("record").GetArrayLength());
     }
 
-    [Fact]
-    public async Task A_recording_is_an_outbound_stream_with_its_record_settings_and_removal_finalises_its_file()
+    [Theory]
+    [InlineData("pathToFile=cam.mp4", "mp4", "OFMP4")]
+    [InlineData("pathToFile=cam.ts", "ts", "OFTS")]
+    [InlineData("pathToFile=cam type=ts", "ts", "OFTS")]
+    [InlineData("pathToFile=cam.flv", "flv", "OFR")]
+    public async Task A_recording_is_an_outbound_stream_with_its_record_settings_and_removal_finalises_its_file(
+        string arguments, string type, string typeTag)
     {
-        await using var ems = await StartAsync();
+        var events = new SignallingPublisher();
+        await using var ems = await StartAsync(events);
         await using var cli = await ems.ConnectJsonAsync();
         Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
         Delivery.Fmp4.Fmp4TestStream.SetTracks(stream);
         Delivery.Fmp4.Fmp4TestStream.Publish(stream, 0, 10, 30);
-        var reply = await cli.JsonAsync("record localStreamName=cam pathToFile=cam.mp4 keepAlive=0");
+        var reply = await cli.JsonAsync($"record localStreamName=cam {arguments} keepAlive=0");
         Assert.Equal("SUCCESS", reply.Status());
+        Assert.Equal(type, reply.Data().GetProperty("type").GetString());
         Assert.True(reply.Data().GetProperty("hasAudio").GetBoolean());
+        var file = Path.Combine(_media, "cam." + type);
+        Assert.Equal(file, reply.Data().GetProperty("computedPathToFile").GetString());
         var id = reply.Data().GetProperty("configId").GetInt64();
-        var output = await WaitForOutputAsync(cli);
-        Assert.Equal("OFMP4", output.GetProperty("type").GetString());
+        await events.WaitForAsync(EventTypes.OutStreamCreated);
+        var output = Assert.Single((await cli.JsonAsync("listStreams")).Data().EnumerateArray(), s => s.TryGetProperty("recordSettings", out _));
+        Assert.Equal(typeTag, output.GetProperty("type").GetString());
         Assert.Equal(7, output.GetProperty("connectionType").GetInt32());
-        Assert.Equal(Path.Combine(_media, "cam.mp4"), output.GetProperty("recordSettings").GetProperty("computedPathToFile").GetString());
+        Assert.Equal(file, output.GetProperty("recordSettings").GetProperty("computedPathToFile").GetString());
 
         Assert.Equal("SUCCESS", (await cli.JsonAsync($"removeConfig id={id}")).Status());
-        var bytes = await File.ReadAllBytesAsync(Path.Combine(_media, "cam.mp4"));
-        Assert.Equal("ftyp"u8.ToArray(), bytes[4..8]);
-        Assert.Contains("moof", System.Text.Encoding.ASCII.GetString(bytes), StringComparison.Ordinal); // the held frames were written
-        Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("record").GetArrayLength());
-    }
-
-    private static async Task<System.Text.Json.JsonElement> WaitForOutputAsync(CliClient cli)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (await tick.WaitForNextTickAsync(timeout.Token))
+        var bytes = await File.ReadAllBytesAsync(file);
+        switch (type)
         {
-            var streams = (await cli.JsonAsync("listStreams")).Data();
-            if (streams.ValueKind == System.Text.Json.JsonValueKind.Array &&
-                streams.EnumerateArray().FirstOrDefault(s => s.TryGetProperty("recordSettings", out _)) is { ValueKind: System.Text.Json.JsonValueKind.Object } found)
-            {
-                return found;
-            }
+            case "mp4":
+                Assert.Equal("ftyp"u8.ToArray(), bytes[4..8]);
+                Assert.Contains("moof", System.Text.Encoding.ASCII.GetString(bytes), StringComparison.Ordinal); // the held frames were written
+                break;
+            case "ts":
+                Assert.Equal(10, TsTestReader.Pes(TsTestReader.Packets(bytes), Media.Ts.TsMuxer.VideoPid).Count); // the GOP cache's frames
+                break;
+            default:
+                Assert.Equal("FLV"u8.ToArray(), bytes[..3]);
+                break;
         }
 
-        throw new TimeoutException("no record output listed");
+        await events.WaitForAsync(EventTypes.RecordChunkClosed);
+        Assert.Equal(20L, (long)events.Payloads(EventTypes.RecordChunkClosed)[0]["frameCount"]!); // 10 video frames, 10 audio
+        Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("record").GetArrayLength());
     }
 }

@@ -1,7 +1,10 @@
 using EmsSharp.Media.Hub;
+using EmsSharp.Media.Ts;
+using EmsSharp.Server.Delivery;
 using EmsSharp.Server.Events;
 using EmsSharp.Server.Recording;
 using EmsSharp.Server.Tests.Delivery.Fmp4;
+using EmsSharp.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,18 +17,24 @@ public sealed class RecorderTests : IDisposable
     private readonly string _folder = TestEms.NewDataFolder();
     private readonly FakeTimeProvider _time = new(Start);
 
+    // outStreamCreated of each recording: the recorder's reader is attached, so what is published next reaches it.
+    private readonly SignallingPublisher _outputs = new();
+
     public void Dispose() => TestEms.DeleteFolder(_folder);
 
-    [Fact]
-    public async Task Chunks_are_cut_at_the_first_keyframe_past_chunk_length_with_created_and_closed_events()
+    [Theory]
+    [InlineData(RecordType.Mp4, "OFMP4")]
+    [InlineData(RecordType.Ts, "OFTS")]
+    public async Task Chunks_are_cut_at_the_first_keyframe_past_chunk_length_with_created_and_closed_events(string type, string typeTag)
     {
         var hub = new StreamHub(_time);
         Assert.True(hub.TryPublish("cam", out var stream));
         Fmp4TestStream.SetTracks(stream);
         var events = new RecordingPublisher();
-        var recorder = new Recorder(Configuration("c.mp4", chunkLength: 2), Services(hub, events), _time, NullLogger.Instance);
+        var recorder = new Recorder(Configuration("c." + type, chunkLength: 2, type: type), Services(hub, events), _time, NullLogger.Instance);
         recorder.Start();
-        await ReaderAttachedAsync(stream);
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
+        Assert.Equal(typeTag, (string)_outputs.Payloads(EventTypes.OutStreamCreated)[0]["type"]!);
         // 30 fps, a keyframe every 45 frames (1.5 s): 2 s is passed at frame 60, the next keyframe is frame 90.
         Fmp4TestStream.Publish(stream, 0, 200, 45);
         stream.Dispose();
@@ -33,7 +42,7 @@ public sealed class RecorderTests : IDisposable
 
         Assert.Equal([EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed, EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed,
             EventTypes.RecordChunkCreated, EventTypes.RecordChunkClosed], events.Types);
-        string[] files = [Path.Combine(_folder, "c_1.mp4"), Path.Combine(_folder, "c_2.mp4"), Path.Combine(_folder, "c_3.mp4")];
+        string[] files = [.. Enumerable.Range(1, 3).Select(n => Path.Combine(_folder, $"c_{n}.{type}"))];
         Assert.Equal(files, events.Payloads.Where((_, i) => i % 2 == 0).Select(p => (string)p["file"]!));
         // Frames 0-89, 90-179, 180-199 (video and the audio that follows each).
         Assert.Equal([180L, 180L, 40L], events.Payloads.Where((_, i) => i % 2 == 1).Select(p => (long)p["frameCount"]!));
@@ -42,9 +51,24 @@ public sealed class RecorderTests : IDisposable
         Assert.Equal(Start.ToUnixTimeMilliseconds(), (long)closed["startTime"]!);
         Assert.Equal("7", (string)closed["_id"]!);
         Assert.Equal(["file", "startTime", "_id"], events.Payloads[0].Select(p => p.Key));
-        foreach (var file in files)
+        int[] firstFrames = [0, 90, 180];
+        for (var i = 0; i < files.Length; i++)
         {
-            Assert.Equal("ftyp"u8.ToArray(), (await File.ReadAllBytesAsync(file))[4..8]);
+            var bytes = await File.ReadAllBytesAsync(files[i]);
+            if (type == RecordType.Mp4)
+            {
+                Assert.Equal("ftyp"u8.ToArray(), bytes[4..8]);
+                continue;
+            }
+
+            // ts: the PAT and PMT first, then the chunk's keyframe, on a clock of the file's own.
+            var packets = TsTestReader.Packets(bytes);
+            Assert.Equal([0, TsMuxer.PmtPid, TsMuxer.VideoPid], packets.Take(3).Select(p => p.Pid));
+            var video = TsTestReader.Pes(packets, TsMuxer.VideoPid);
+            Assert.True(video[0].First.RandomAccess);
+            var (_, _, dts, data) = TsTestReader.ParsePes(video[0].Pes);
+            Assert.Equal((byte)firstFrames[i], data[^1]); // the frame's index fills its NAL unit
+            Assert.Equal(TsMuxer.DecodeDelay, dts);
         }
     }
 
@@ -58,7 +82,7 @@ public sealed class RecorderTests : IDisposable
         var events = new RecordingPublisher();
         var recorder = new Recorder(Configuration("w.flv", type: RecordType.Flv, waitForIdr: true), Services(hub, events), _time, NullLogger.Instance);
         recorder.Start();
-        await ReaderAttachedAsync(stream);
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
         Fmp4TestStream.Publish(stream, 20, 70, 30); // 20-29 are skipped (no keyframe), 30-69 recorded
         stream.Dispose();
         await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
@@ -67,6 +91,33 @@ public sealed class RecorderTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(Path.Combine(_folder, "w.flv"));
         Assert.Equal("FLV"u8.ToArray(), bytes[..3]);
         Assert.Equal(0x05, bytes[4]); // audio and video
+    }
+
+    [Fact]
+    public async Task A_ts_recording_of_a_stream_with_opus_keeps_the_video_and_counts_the_audio_as_not_recordable()
+    {
+        var hub = new StreamHub(_time);
+        Assert.True(hub.TryPublish("cam", out var stream));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+        stream.SetAudioTrack(new AudioTrackConfig(MediaCodec.Opus, ReadOnlyMemory<byte>.Empty, 48_000, 2)); // a WHIP publisher's
+        var events = new RecordingPublisher();
+        var recorder = new Recorder(Configuration("o.ts", type: RecordType.Ts), Services(hub, events), _time, NullLogger.Instance);
+        recorder.Start();
+        await _outputs.WaitForAsync(EventTypes.OutStreamCreated);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(stream.Publish(Fmp4TestStream.VideoFrame(i, key: i == 0)));
+            Assert.True(stream.Publish(new MediaFrame(TrackKind.Audio, MediaCodec.Opus, i * 1600L, i * 1600L, true, new byte[] { 0xFC, 1 })));
+        }
+
+        stream.Dispose();
+        await recorder.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((0L, 30L), recorder.Frames);
+        Assert.Equal(30L, (long)events.Payloads[1]["frameCount"]!);
+        var packets = TsTestReader.Packets(await File.ReadAllBytesAsync(Path.Combine(_folder, "o.ts")));
+        Assert.Equal([0, TsMuxer.VideoPid, TsMuxer.PmtPid], packets.Select(p => p.Pid).Distinct().Order());
+        Assert.Equal(30, TsTestReader.Pes(packets, TsMuxer.VideoPid).Count);
     }
 
     [Fact]
@@ -105,7 +156,7 @@ public sealed class RecorderTests : IDisposable
         {
             Assert.True(hub.TryPublish("cam", out var stream));
             Fmp4TestStream.SetTracks(stream);
-            await ReaderAttachedAsync(stream);
+            await _outputs.WaitForAsync(EventTypes.OutStreamCreated, period + 1);
             Fmp4TestStream.Publish(stream, 0, 40, 30);
             stream.Dispose();
             await events.WaitForAsync(EventTypes.RecordChunkClosed, period + 1);
@@ -123,63 +174,8 @@ public sealed class RecorderTests : IDisposable
         new(1, "cam", file, Path.Combine(_folder, file), type, false, keepAlive, chunkLength, waitForIdr, true, false, true,
             new System.Text.Json.Nodes.JsonObject { ["_id"] = "7" });
 
-    private static RecordServices Services(StreamHub hub, IEventPublisher events) =>
-        new(hub, new RecordOptions { QueueFrames = 100_000 }, events, null, RecordServices.OpenForWriting);
-
-    // The recorder reads the stream (its reader is attached) once this completes: what is published next reaches it.
-    private static async Task ReaderAttachedAsync(LiveStream stream)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (stream.GetStats().Readers == 0)
-        {
-            await Task.Delay(1, timeout.Token);
-        }
-    }
-
-    /// <summary>Keeps the events (from the recorder's task) and lets a test wait for the n-th of a type.</summary>
-    private sealed class SignallingPublisher : IEventPublisher
-    {
-        private readonly List<(string Type, System.Text.Json.Nodes.JsonObject Payload)> _events = [];
-        private readonly List<(string Type, int Count, TaskCompletionSource Seen)> _waiters = [];
-
-        public void Publish(string type, System.Text.Json.Nodes.JsonObject payload)
-        {
-            lock (_events)
-            {
-                _events.Add((type, payload));
-                foreach (var waiter in _waiters.Where(w => Count(w.Type) >= w.Count))
-                {
-                    waiter.Seen.TrySetResult();
-                }
-            }
-        }
-
-        public List<System.Text.Json.Nodes.JsonObject> Payloads(string type)
-        {
-            lock (_events)
-            {
-                return [.. _events.Where(e => e.Type == type).Select(e => e.Payload)];
-            }
-        }
-
-        public Task WaitForAsync(string type, int count)
-        {
-            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_events)
-            {
-                if (Count(type) >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                _waiters.Add((type, count, seen));
-            }
-
-            return seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        private int Count(string type) => _events.Count(e => e.Type == type);
-    }
+    private RecordServices Services(StreamHub hub, IEventPublisher events) =>
+        new(hub, new RecordOptions { QueueFrames = 100_000 }, events, new OutboundStreamRegistry(hub, _outputs, _time), RecordServices.OpenForWriting);
 
     /// <summary>A file whose writes block until <see cref="Release"/>.</summary>
     private sealed class BlockingStream : Stream

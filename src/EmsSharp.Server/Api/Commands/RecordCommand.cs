@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace EmsSharp.Server.Api.Commands;
 
 /// <summary>
-/// <c>record</c>: records a local live stream into mp4 (fragmented) or flv files, as a configuration (operationType 7;
+/// <c>record</c>: records a local live stream into mp4 (fragmented), ts or flv files, as a configuration (operationType 7;
 /// shared/EVOSTREAM-API.md §4). Where the files go: <see cref="RecordPath"/>. With keepAlive (the default) it waits for the
 /// stream and goes on in a new file each time the stream comes back; without, it records one live period of a stream that
 /// must be live now.
@@ -18,14 +18,14 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
 
     public bool ChangesState => true;
 
-    public string Description => "Records a local stream into mp4 (fragmented) or flv files, in chunks of chunkLength seconds when set";
+    public string Description => "Records a local stream into mp4 (fragmented), ts or flv files, in chunks of chunkLength seconds when set";
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
         new("localStreamName", ParameterKind.NonEmptyString, true, null, "the local stream to record"),
         new("pathToFile", ParameterKind.NonEmptyString, true, null,
             "the file: relative paths go into the media folder (Record:MediaFolder) and may not leave it; '..' is refused"),
-        new("type", ParameterKind.NonEmptyString, false, null, "mp4 or flv (ts is not supported yet); default: pathToFile's extension, else mp4"),
+        new("type", ParameterKind.NonEmptyString, false, null, "mp4, ts or flv; default: pathToFile's extension, else mp4"),
         new("overwrite", ParameterKind.Boolean, false, "false", "replace existing files instead of failing (or, later, taking the next free name)"),
         new("keepAlive", ParameterKind.Boolean, false, "true", "wait for the stream, record again in a new file whenever it comes back, and persist the configuration"),
         new("chunkLength", ParameterKind.Integer, false, "0", "seconds per file, cut at the next keyframe (0: one file); files are <base>_<n>.<ext>"),
@@ -98,14 +98,9 @@ internal sealed class RecordCommand(RecordManager records, StreamHub hub, IOptio
             return $"Invalid value for localstreamname: {reason}";
         }
 
-        if (type == RecordType.Ts)
+        if (!RecordType.IsKnown(type))
         {
-            return "Invalid value for type: ts is not supported yet; use mp4 or flv";
-        }
-
-        if (type is not (RecordType.Mp4 or RecordType.Flv))
-        {
-            return $"Invalid value for type: {type} (expected mp4 or flv)";
+            return $"Invalid value for type: {type} (expected mp4, ts or flv)";
         }
 
         if (arguments.GetInt64("chunkLength") is not (>= 0 and <= RecordConfiguration.MaxChunkLength))

@@ -64,8 +64,9 @@ internal static class StreamInfoJson
         var counters = output.Counters;
         var bytes = counters.Bytes;
         var perTrack = output.TypeTag != OutboundStream.Fmp4Tag;
-        var audio = perTrack ? new TrackCounters(counters.AudioBytes, counters.AudioPackets, 0) : default;
-        var video = perTrack ? new TrackCounters(bytes - counters.AudioBytes, counters.Packets - counters.AudioPackets, 0) : default;
+        var rate = perTrack ? output.CurrentBitsPerSecond(time.GetUtcNow()) : default;
+        var audio = perTrack ? new TrackCounters(counters.AudioBytes, counters.AudioPackets, rate.Audio) : default;
+        var video = perTrack ? new TrackCounters(bytes - counters.AudioBytes, counters.Packets - counters.AudioPackets, rate.Video) : default;
         info["audio"] = Audio(source.Audio, audio, upTime);
         info["bandwidth"] = upTime > 0 ? (long)(bytes * 8 / (upTime / 1000) / 1024) : 0;
         info["bytes"] = bytes;
