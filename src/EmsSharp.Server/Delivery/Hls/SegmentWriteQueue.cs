@@ -2,7 +2,8 @@ namespace EmsSharp.Server.Delivery.Hls;
 
 /// <summary>
 /// One segmented output's disk writes (HLS or DASH), off its read loop: the loop only enqueues, and the queue's own writer
-/// task writes the files in order. The loop, the segmenter and the in-memory playlist the HTTP side serves from therefore
+/// thread (a <see cref="DiskThread"/>, ARCHITECTURE.md rule 10: a blocked disk holds it, never a thread-pool worker)
+/// writes the files in order. The loop, the segmenter and the in-memory playlist the HTTP side serves from therefore
 /// never wait for the disk. The pending segment bytes are bounded (<see cref="HlsOptions.MaxPendingWriteBytes"/>): when a
 /// new segment would pass the bound (the disk is blocked or too slow) the oldest pending segments are dropped whole, never
 /// waited for, and counted. A manifest (playlist, MPD) is coalesced: only its newest content matters, so a pending write of
@@ -28,20 +29,25 @@ internal sealed class SegmentWriteQueue
     /// <param name="failed">Told (path, reason) when a file could not be written or a segment was dropped.</param>
     /// <param name="succeeded">Told when a file was written (the disk works again).</param>
     /// <param name="token">Stops the writer (the output was removed): what is pending is not written.</param>
-    public SegmentWriteQueue(IHlsFileSystem files, long maxBytes, Action<string, string> failed, Action succeeded, CancellationToken token)
+    /// <param name="name">The writer thread's name.</param>
+    public SegmentWriteQueue(
+        IHlsFileSystem files, long maxBytes, Action<string, string> failed, Action succeeded, CancellationToken token, string name = "segment writer")
     {
         _files = files;
         _maxBytes = maxBytes;
         _failed = failed;
         _succeeded = succeeded;
         _token = token;
-        Completion = Task.Run(RunAsync, CancellationToken.None);
+        Completion = DiskThread.Run(name, Run);
     }
 
     /// <summary>The reason given for a dropped segment.</summary>
     public const string DropReason = "the disk is too slow: the write queue is full and the segment was dropped";
 
-    /// <summary>Ends once <see cref="Complete"/> was called and everything pending was written, or the token fired.</summary>
+    /// <summary>
+    /// Ends once <see cref="Complete"/> was called and everything pending was written, or once the token fired and the
+    /// write in progress (if any: a frozen disk may hold it) returned.
+    /// </summary>
     public Task Completion { get; }
 
     /// <summary>Segments dropped because the queue was full, since the output started.</summary>
@@ -171,7 +177,7 @@ internal sealed class SegmentWriteQueue
         }
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         try
         {
@@ -207,11 +213,11 @@ internal sealed class SegmentWriteQueue
 
                 if (item is null)
                 {
-                    await signal.WaitAsync(_token).ConfigureAwait(false);
+                    signal.Wait(_token);
                     continue;
                 }
 
-                await WriteAsync(item).ConfigureAwait(false);
+                Write(item);
             }
         }
         catch (OperationCanceledException) when (_token.IsCancellationRequested)
@@ -220,7 +226,7 @@ internal sealed class SegmentWriteQueue
         }
     }
 
-    private async Task WriteAsync(WriteItem item)
+    private void Write(WriteItem item)
     {
         try
         {
@@ -235,7 +241,7 @@ internal sealed class SegmentWriteQueue
                 return;
             }
 
-            await _files.WriteAtomicAsync(item.Path, bytes, _token).ConfigureAwait(false);
+            _files.WriteAtomic(item.Path, bytes);
             _succeeded();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -30,12 +30,10 @@ internal abstract partial class SegmentedOutput(
     : IConfiguredItem
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
     private readonly ViewerTrafficCounters _counters = new();
     private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
-    private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, services.Time.GetUtcNow(), 0);
-    private ConfigStatus? _previous;
+    private readonly ConfigStatusHolder _status = new(ConfigStatusCode.WaitingForStream, services.Time);
     private string? _lastError;
     private SegmentWriteQueue? _queue;
 
@@ -73,7 +71,8 @@ internal abstract partial class SegmentedOutput(
     public void Start()
     {
         _queue = new SegmentWriteQueue(
-            services.Files, services.Options.MaxPendingWriteBytes, WriteFailed, () => Volatile.Write(ref _lastError, null), _stop.Token);
+            services.Files, services.Options.MaxPendingWriteBytes, WriteFailed, () => Volatile.Write(ref _lastError, null), _stop.Token,
+            $"{format.Name} writer {configId}");
         _run = RunAsync();
     }
 
@@ -87,15 +86,9 @@ internal abstract partial class SegmentedOutput(
     /// <summary>EvoStream's <c>status</c> (as a pull's): <c>{current, previous}</c>, and the segments the disk never got.</summary>
     public JsonObject StatusToJson()
     {
-        lock (_gate)
-        {
-            return new JsonObject
-            {
-                ["current"] = _current.ToJson(),
-                ["previous"] = _previous?.ToJson(),
-                ["droppedSegments"] = DroppedSegments,
-            };
-        }
+        var status = _status.ToJson();
+        status["droppedSegments"] = DroppedSegments;
+        return status;
     }
 
     /// <summary>Deletes the files this output wrote (removeConfig removeHlsHdsFiles=1), and its folder when that is then empty.</summary>
@@ -160,19 +153,7 @@ internal abstract partial class SegmentedOutput(
         }
     }
 
-    private void SetStatus(ConfigStatusCode code, long streamId = 0)
-    {
-        lock (_gate)
-        {
-            if (_current.Code == code && _current.StreamId == streamId)
-            {
-                return;
-            }
-
-            _previous = _current;
-            _current = new ConfigStatus(code, services.Time.GetUtcNow(), streamId);
-        }
-    }
+    private void SetStatus(ConfigStatusCode code, long streamId = 0) => _status.Set(code, streamId);
 
     private async Task RunAsync()
     {
@@ -224,7 +205,12 @@ internal abstract partial class SegmentedOutput(
         {
             Ended(forGood: true);
             _queue!.Complete();
-            await _queue.Completion.ConfigureAwait(false); // what is pending is written (unless removed: the token fired)
+            if (!token.IsCancellationRequested)
+            {
+                // What is pending is written first. Removed (the token fired), it ends on its own: a write a frozen disk
+                // holds returns whenever it does, and removeConfig does not wait for it.
+                await _queue.Completion.ConfigureAwait(false);
+            }
         }
     }
 

@@ -77,13 +77,13 @@ public sealed class HlsBlockingTests : IDisposable
         var path = Path.Combine(_folder, "playlist.m3u8");
         await File.WriteAllTextAsync(path, "old");
         File.WriteAllText(path + ".tmp", "a crash's leftover");
-        await HlsDiskFileSystem.Instance.WriteAtomicAsync(path, "new"u8.ToArray(), CancellationToken.None);
+        HlsDiskFileSystem.Instance.WriteAtomic(path, "new"u8);
         Assert.Equal("new", await File.ReadAllTextAsync(path));
         Assert.False(File.Exists(path + ".tmp")); // renamed over the name, nothing left beside it
 
         // A failed write leaves the old file whole.
         Directory.CreateDirectory(path + ".tmp"); // the temp name cannot be opened as a file
-        await Assert.ThrowsAnyAsync<Exception>(() => HlsDiskFileSystem.Instance.WriteAtomicAsync(path, "newer"u8.ToArray(), CancellationToken.None));
+        Assert.ThrowsAny<Exception>(() => HlsDiskFileSystem.Instance.WriteAtomic(path, "newer"u8));
         Assert.Equal("new", await File.ReadAllTextAsync(path));
     }
 
@@ -91,7 +91,7 @@ public sealed class HlsBlockingTests : IDisposable
     public async Task A_blocked_disk_never_holds_up_the_read_loop_the_queue_stays_bounded_and_writing_resumes()
     {
         var hub = new StreamHub(TimeProvider.System);
-        var disk = new GatedFileSystem();
+        using var disk = new GatedFileSystem();
         var events = new RecordingPublisher();
         // Room for about two of these segments (1 s of 45-byte frames and 12-byte audio frames: about 4 KiB each).
         var options = new HlsOptions { ReaderCapacity = 4096, MediaFolder = _folder, MaxPendingWriteBytes = 8 * 1024 };
@@ -167,7 +167,7 @@ public sealed class HlsBlockingTests : IDisposable
     [Fact]
     public async Task The_write_queue_drops_the_oldest_segments_and_writes_only_the_newest_manifest_in_order()
     {
-        var disk = new GatedFileSystem();
+        using var disk = new GatedFileSystem();
         var failures = new List<(string Path, string Reason)>();
         var dropped = new List<string>();
         var written = new List<string>();
@@ -196,9 +196,9 @@ public sealed class HlsBlockingTests : IDisposable
     }
 
     /// <summary>A disk whose writes block until released; it keeps what was written.</summary>
-    internal sealed class GatedFileSystem : IHlsFileSystem
+    internal sealed class GatedFileSystem : IHlsFileSystem, IDisposable
     {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _gate = new();
         private readonly TaskCompletionSource _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
 
@@ -208,7 +208,9 @@ public sealed class HlsBlockingTests : IDisposable
 
         private readonly List<(string Name, TaskCompletionSource Done)> _waiters = [];
 
-        public void Release() => _gate.TrySetResult();
+        public void Release() => _gate.Set();
+
+        public void Dispose() => _gate.Dispose();
 
         /// <summary>Completes once a file whose path ends with <paramref name="name"/> was written.</summary>
         public Task WrittenAsync(string name)
@@ -234,10 +236,10 @@ public sealed class HlsBlockingTests : IDisposable
             }
         }
 
-        public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        public void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
         {
             _blocked.TrySetResult();
-            await _gate.Task.WaitAsync(cancellationToken);
+            _gate.Wait(); // the writer thread blocks, as on a frozen disk
             lock (Written)
             {
                 Written.Add(path);
