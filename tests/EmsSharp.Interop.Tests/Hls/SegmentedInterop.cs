@@ -68,6 +68,7 @@ internal static class SegmentedInterop
     /// <summary>ffprobe reads <paramref name="url"/> (a playlist or MPD, over HTTP or on disk): one H.264 and one AAC stream, with frames.</summary>
     public static async Task ProbeAsync(string url)
     {
+        Assert.True(File.Exists("/usr/bin/ffprobe"), "ffprobe is required at /usr/bin/ffprobe (scripts/setup installs ffmpeg)");
         var info = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in (string[])["-v", "error", "-count_frames", "-read_intervals", "%+2",
                      "-show_entries", "stream=codec_type,codec_name,nb_read_frames", "-of", "json", url])
