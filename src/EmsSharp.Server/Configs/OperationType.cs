@@ -6,6 +6,7 @@ internal enum OperationType
     Pull = 1,
     Push = 2,
     Hls = 3,
+    Dash = 6,
     Record = 7,
     WebRtc = 9,
 }

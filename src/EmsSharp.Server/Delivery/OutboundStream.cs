@@ -28,6 +28,9 @@ internal sealed class OutboundStream
     /// <summary>HLS files (RMS <c>ST_OUT_FILE_HLS</c>, EvoStream's <c>OFHLS</c>): a createHLSStream output.</summary>
     public const string HlsTag = "OFHLS";
 
+    /// <summary>DASH files (RMS <c>ST_OUT_FILE_DASH</c>, EvoStream's <c>OFDASH</c>): a createDASHStream output.</summary>
+    public const string DashTag = "OFDASH";
+
     private readonly Func<(IPEndPoint? Near, IPEndPoint? Far)> _addresses;
     private readonly Func<JsonObject> _extra;
     private readonly Action _shutdown;

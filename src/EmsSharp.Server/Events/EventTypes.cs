@@ -80,4 +80,19 @@ public static class EventTypes
 
     /// <summary>An HLS group's master playlist was rewritten (payload: <c>file</c>).</summary>
     public const string HlsMasterPlaylistUpdated = "hlsMasterPlaylistUpdated";
+
+    /// <summary>A DASH media segment began (payload: <c>file</c>, the full path it gets).</summary>
+    public const string DashChunkCreated = "dashChunkCreated";
+
+    /// <summary>A DASH media segment was written (payload: <c>file</c>, <c>segmentDuration</c> ms).</summary>
+    public const string DashChunkClosed = "dashChunkClosed";
+
+    /// <summary>A DASH media segment left the folder (payload: <c>file</c>).</summary>
+    public const string DashChunkDeleted = "dashChunkDeleted";
+
+    /// <summary>Writing a DASH file failed (payload: <c>error</c>, <c>file</c>).</summary>
+    public const string DashChunkError = "dashChunkError";
+
+    /// <summary>A DASH group's MPD was rewritten (payload: <c>file</c>).</summary>
+    public const string DashPlaylistUpdated = "dashPlaylistUpdated";
 }

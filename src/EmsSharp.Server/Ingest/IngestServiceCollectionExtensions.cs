@@ -4,6 +4,7 @@ using EmsSharp.Server.Api;
 using EmsSharp.Server.Api.Commands;
 using EmsSharp.Server.Connections;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Dash;
 using EmsSharp.Server.Delivery.Hls;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -59,6 +60,10 @@ internal static class IngestServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<HlsOutputManager>());
         services.AddSingleton<IApiCommand, CreateHlsStreamCommand>();
         services.TryAddSingleton<HlsEndpoint>();
+        services.TryAddSingleton<DashOutputManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<DashOutputManager>());
+        services.AddSingleton<IApiCommand, CreateDashStreamCommand>();
+        services.TryAddSingleton<DashEndpoint>();
         services.TryAddSingleton<OutboundStreamRegistry>();
         services.TryAddSingleton<StreamDirectory>();
         services.TryAddSingleton<ConnectionRegistry>();

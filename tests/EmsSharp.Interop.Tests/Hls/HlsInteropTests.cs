@@ -1,12 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
-using EmsSharp.Interop.Tests.Fmp4;
 using EmsSharp.Interop.Tests.Ingest;
-using EmsSharp.Interop.Tests.Playback;
 using EmsSharp.Media.Hub;
-using EmsSharp.Server;
-using EmsSharp.Server.Api;
 using EmsSharp.Server.Delivery.Fmp4;
 using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
@@ -36,7 +30,7 @@ public sealed class HlsInteropTests(ITestOutputHelper output)
             var source = await ems.Services.GetRequiredService<StreamHub>().WaitForStreamAsync("cam", TimeSpan.FromSeconds(30));
             Assert.True(source is not null, "no stream; ffmpeg said: " + publisher.Stderr);
 
-            var reply = await RunAsync(ems, "createHLSStream localStreamNames=cam targetFolder=hls chunkLength=1 playlistType=rolling playlistLength=6 groupName=g");
+            var reply = await SegmentedInterop.RunAsync(ems, "createHLSStream localStreamNames=cam targetFolder=hls chunkLength=1 playlistType=rolling playlistLength=6 groupName=g");
             Assert.True(reply.Success, reply.Description);
             var hls = ems.Services.GetRequiredService<HlsOutputManager>().FindByStream("cam")!;
             using (var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -46,9 +40,9 @@ public sealed class HlsInteropTests(ITestOutputHelper output)
 
             var port = ems.Services.GetRequiredService<WsFmp4Endpoint>().BoundEndPoint!.Port;
             var url = $"http://127.0.0.1:{port}/cam/index.m3u8";
-            await ProbeAsync(url);
-            await ProbeAsync(Path.Combine(media, "hls", "cam", "playlist.m3u8"));
-            await ProbeAsync($"http://127.0.0.1:{port}/g.m3u8");
+            await SegmentedInterop.ProbeAsync(url);
+            await SegmentedInterop.ProbeAsync(Path.Combine(media, "hls", "cam", "playlist.m3u8"));
+            await SegmentedInterop.ProbeAsync($"http://127.0.0.1:{port}/g.m3u8");
 
             var latency = await PlayWithHlsJsAsync(url);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -64,43 +58,19 @@ public sealed class HlsInteropTests(ITestOutputHelper output)
         }
     }
 
-    private static ValueTask<ApiReply> RunAsync(EmsHost host, string line) =>
-        host.Services.GetRequiredService<CommandRegistry>().ExecuteLineAsync(line, new CommandSession(ApiTransport.Http), CancellationToken.None);
-
     private async Task<(double Median, double Min, double Max, int Count)> PlayWithHlsJsAsync(string url)
     {
-        var hlsJs = Path.Combine(PlaybackRig.FindRepositoryRoot(), "tests", "node", "node_modules", "hls.js", "dist", "hls.min.js");
-        Assert.True(File.Exists(hlsJs), "hls.js is required in tests/node (scripts/setup runs npm install there)");
+        var hlsJs = SegmentedInterop.NodeScript("hls.js", "dist", "hls.min.js");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync();
-        page.Console += (_, message) => output.WriteLine("page: " + message.Text);
-
-        // The page and hls.js come from the test (routed, never the network), on the ems's origin (Chromium refuses a public
-        // origin's requests to loopback); the media from the ems.
-        var origin = new Uri(url).GetLeftPart(UriPartial.Authority);
-        await page.RouteAsync(origin + "/hlstest/**", route => route.Request.Url.EndsWith("/hls.js", StringComparison.Ordinal)
-            ? route.FulfillAsync(new RouteFulfillOptions { Path = hlsJs, ContentType = "application/javascript" })
-            : route.FulfillAsync(new RouteFulfillOptions { Body = Page(url), ContentType = "text/html" }));
-        await page.GotoAsync(origin + "/hlstest/index.html");
-        try
-        {
-            await page.WaitForFunctionAsync("() => window.samples.length >= 40", null, new PageWaitForFunctionOptions { Timeout = 90_000, PollingInterval = 100 });
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail("hls.js did not play: " + await page.EvaluateAsync<string>("() => JSON.stringify(window.report())"));
-        }
-
-        var samples = (await page.EvaluateAsync<double[]>("() => window.samples")).Order().ToArray();
-        output.WriteLine("hls.js: " + await page.EvaluateAsync<string>("() => JSON.stringify(window.report())"));
-        return (samples[samples.Length / 2], samples[0], samples[^1], samples.Length);
+        await using var browser = await SegmentedInterop.LaunchAsync(playwright);
+        var page = await SegmentedInterop.PlayAsync(browser, url, "hlstest", hlsJs, Page(url), 40, output);
+        return await SegmentedInterop.SamplesAsync(page);
     }
 
     // hls.js in low-latency mode; once playing, jumps to its live sync position once (it joins 1-3 s further behind, varying from run to run), then samples hls.latency (the live edge minus the position) every 100 ms.
     private static string Page(string url) => $$"""
         <!doctype html><html><body><video id="v" muted autoplay playsinline></video>
-        <script src="/hlstest/hls.js"></script>
+        <script src="/hlstest/player.js"></script>
         <script>
         window.samples = []; window.errors = []; window.seeked = 0; let started = 0;
         const v = document.getElementById('v');
@@ -119,35 +89,4 @@ public sealed class HlsInteropTests(ITestOutputHelper output)
         }, 100);
         </script></body></html>
         """;
-
-    private static async Task ProbeAsync(string url)
-    {
-        var info = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-v", "error", "-count_frames", "-read_intervals", "%+2",
-                     "-show_entries", "stream=codec_type,codec_name,nb_read_frames", "-of", "json", url])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info)!;
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(cts.Token);
-            Assert.True(process.ExitCode == 0, $"ffprobe {url} failed: " + await stderr);
-            var streams = JsonNode.Parse(await stdout)!["streams"]!.AsArray();
-            foreach (var (type, codec) in (ReadOnlySpan<(string, string)>)[("video", "h264"), ("audio", "aac")])
-            {
-                var stream = Assert.Single(streams, s => s!["codec_type"]!.GetValue<string>() == type)!;
-                Assert.Equal(codec, stream["codec_name"]!.GetValue<string>());
-                Assert.True(int.Parse(stream["nb_read_frames"]!.GetValue<string>(), CultureInfo.InvariantCulture) > 0, $"{url}: no frames: " + stream.ToJsonString());
-            }
-        }
-        finally
-        {
-            process.KillAndDispose();
-        }
-    }
 }

@@ -300,9 +300,9 @@ public sealed class ApiTransportTests : IAsyncLifetime
             Assert.Contains(name, help);
 
         // One that is not built yet says so and what would do instead; a name EvoStream never had is still unknown.
-        var dash = await _ems.HttpAsync("createDASHStream?localStreamNames=cam&targetFolder=/tmp");
-        Assert.Equal("FAIL", dash.Status());
-        Assert.StartsWith("createDASHStream is not available in EmsSharp yet: outputs (DASH, HDS, MSS)", dash.Description(), StringComparison.Ordinal);
+        var hds = await _ems.HttpAsync("createHDSStream?localStreamNames=cam&targetFolder=/tmp");
+        Assert.Equal("FAIL", hds.Status());
+        Assert.StartsWith("createHDSStream is not available in EmsSharp yet: outputs (HDS, MSS)", hds.Description(), StringComparison.Ordinal);
         var licence = await _ems.HttpAsync("getLicenseId");
         Assert.Equal(("SUCCESS", "EmsSharp needs no licence"), (licence.Status(), licence.Description()));
         Assert.StartsWith("Unknown command: explode", (await _ems.HttpAsync("explode")).Description(), StringComparison.Ordinal);

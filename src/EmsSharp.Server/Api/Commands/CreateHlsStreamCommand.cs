@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using EmsSharp.Server.Delivery.Hls;
 
 namespace EmsSharp.Server.Api.Commands;
@@ -22,21 +19,10 @@ internal sealed class CreateHlsStreamCommand(HlsOutputManager outputs, TimeProvi
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
-        new("localStreamNames", ParameterKind.NonEmptyString, true, null, "comma-separated local streams"),
-        new("targetFolder", ParameterKind.NonEmptyString, true, null, "folder of the files: relative to Hls:MediaFolder, or absolute under it or Hls:AllowedFolders"),
-        new("bandwidths", ParameterKind.String, false, "", "comma-separated bits/s per stream for the master playlist; default the measured peak"),
-        new("groupName", ParameterKind.String, false, "", "the group of the outputs (removeConfig groupName=...); default hls_group_xxxx"),
-        new("playlistType", ParameterKind.NonEmptyString, false, "appending", "appending (every segment stays) or rolling (the last playlistLength)"),
-        new("playlistLength", ParameterKind.Integer, false, "10", "segments in a rolling playlist and in memory for HTTP, 1-1000"),
+        .. SegmentedCommand.CommonParameters("hls_group_xxxx", "playlist"),
         new("playlistName", ParameterKind.NonEmptyString, false, "playlist.m3u8", "file name of the playlists"),
-        new("chunkLength", ParameterKind.Integer, false, "10", "shortest segment, seconds (1-3600); a segment ends at the first keyframe after it"),
-        new("chunkOnIDR", ParameterKind.Boolean, false, "true", "segments start at keyframes (only 1 is supported)"),
         new("chunkBaseName", ParameterKind.NonEmptyString, false, "segment", "segment file names: <chunkBaseName>_<n>.m4s"),
-        new("keepAlive", ParameterKind.Boolean, false, "true", "wait for the streams, go on after they restart, and persist the configuration"),
-        new("overwriteDestination", ParameterKind.Boolean, false, "true", "0: FAIL when a stream's playlist already exists"),
-        new("staleRetentionCount", ParameterKind.Integer, false, null, "rolling: segments kept on disk after they left the playlist; default playlistLength"),
         new("createMasterPlaylist", ParameterKind.Boolean, false, "true", "write targetFolder/<playlistName> listing the streams"),
-        new("cleanupDestination", ParameterKind.Boolean, false, "false", "delete the stream's old HLS files at start"),
         new("AESKeyCount", ParameterKind.Integer, false, "5", "accepted for EvoStream compatibility (no encryption)"),
         new("maxChunkLength", ParameterKind.Integer, false, "0", "only 0 is supported"),
         new("audioOnly", ParameterKind.Boolean, false, "false", "only 0 is supported"),
@@ -61,112 +47,24 @@ internal sealed class CreateHlsStreamCommand(HlsOutputManager outputs, TimeProvi
         }
 
         var now = time.GetUtcNow();
-        var created = outputs.TryCreate(request.Streams, request.GroupName, request.Folder, request.PlaylistName, request.CreateMaster,
-            (id, i) => new HlsConfiguration(id, request.Streams[i], request.GroupName, request.Folder, request.Bandwidths[i],
-                request.Rolling, request.PlaylistLength, request.PlaylistName, request.ChunkLength, request.ChunkBaseName,
-                request.KeepAlive, request.Overwrite, request.StaleRetentionCount, request.CreateMaster, request.Cleanup, now),
+        var common = request.Common;
+        var created = outputs.TryCreate(common.Streams, common.GroupName, common.Folder, request.PlaylistName, request.CreateMaster,
+            common.KeepAlive, (id, i) => new HlsConfiguration(id, common.Streams[i], common.GroupName, common.Folder, common.Bandwidths[i],
+                common.Rolling, common.PlaylistLength, request.PlaylistName, common.ChunkLength, request.ChunkBaseName,
+                common.KeepAlive, common.Overwrite, common.StaleRetentionCount, request.CreateMaster, common.Cleanup, now),
             out var error);
-        if (created is null)
-        {
-            return ValueTask.FromResult(ApiReply.Fail(error));
-        }
-
-        var data = created[0].Configuration.ToJson();
-        data.Remove("configId");
-        data.Remove("localStreamName");
-        data.Remove("bandwidth");
-        data.Remove("operationType");
-        data.Remove("timestamp");
-        data["targetFolder"] = request.Folder;
-        data["configIds"] = new JsonArray([.. created.Select(static o => JsonValue.Create(o.ConfigId))]);
-        data["localStreamNames"] = new JsonArray([.. request.Streams.Select(static s => JsonValue.Create(s))]);
-        data["bandwidths"] = new JsonArray([.. request.Bandwidths.Select(static b => JsonValue.Create(b))]);
-        data["publishingPoint"] = "";
-        return ValueTask.FromResult(ApiReply.Ok("HLS stream created", data));
+        return ValueTask.FromResult(created is null
+            ? ApiReply.Fail(error)
+            : ApiReply.Ok("HLS stream created", SegmentedCommand.Reply(created[0].Configuration.ToJson(), common, created)));
     }
 
     /// <summary>What a valid createHLSStream asks for.</summary>
-    internal sealed record HlsRequest(
-        string[] Streams, long[] Bandwidths, string Folder, string GroupName, bool Rolling, int PlaylistLength, string PlaylistName,
-        int ChunkLength, string ChunkBaseName, bool KeepAlive, bool Overwrite, int StaleRetentionCount, bool CreateMaster, bool Cleanup);
+    internal sealed record HlsRequest(SegmentedRequest Common, string PlaylistName, string ChunkBaseName, bool CreateMaster);
 
     /// <summary>Why the arguments cannot make HLS outputs (EvoStream's "Invalid value for ..." wording), or null.</summary>
     internal static string? Validate(CommandArguments arguments, HlsOptions options, out HlsRequest request)
     {
         request = null!;
-        var streams = arguments.GetString("localStreamNames")!.Split(',', StringSplitOptions.TrimEntries);
-        if (streams.Length > HlsValidation.MaxStreams)
-        {
-            return $"Invalid value for localstreamnames: at most {HlsValidation.MaxStreams} streams";
-        }
-
-        foreach (var stream in streams)
-        {
-            if (!HlsValidation.IsStreamFolderName(stream, out var reason))
-            {
-                return $"Invalid value for localstreamnames: {stream}: {reason}";
-            }
-        }
-
-        if (streams.Distinct(StringComparer.Ordinal).Count() != streams.Length)
-        {
-            return "Invalid value for localstreamnames: a stream is named twice";
-        }
-
-        var bandwidths = new long[streams.Length];
-        if (arguments.GetString("bandwidths") is { Length: > 0 } bandwidthText)
-        {
-            var parts = bandwidthText.Split(',', StringSplitOptions.TrimEntries);
-            if (parts.Length != streams.Length)
-            {
-                return "Invalid value for bandwidths: give one per stream of localstreamnames";
-            }
-
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out bandwidths[i]) || bandwidths[i] is < 1 or > 1_000_000_000_000)
-                {
-                    return $"Invalid value for bandwidths: {parts[i]} is not a bit rate (1 to 10^12 bits/s)";
-                }
-            }
-        }
-
-        var folder = HlsValidation.ResolveTargetFolder(arguments.GetString("targetFolder")!, options, out var folderError);
-        if (folder is null)
-        {
-            return $"Invalid value for targetfolder: {folderError}";
-        }
-
-        var groupName = arguments.GetString("groupName") is { Length: > 0 } g ? g : "hls_group_" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 4);
-        if (!HlsValidation.IsFileName(groupName))
-        {
-            return "Invalid value for groupname: letters, digits, '-', '_' and '.', at most 128 characters";
-        }
-
-        var type = arguments.GetString("playlistType")!;
-        if (type is not ("rolling" or "appending"))
-        {
-            return "Invalid value for playlisttype: expected rolling or appending";
-        }
-
-        var playlistLength = arguments.GetInt64("playlistLength")!.Value;
-        if (playlistLength is < 1 or > HlsValidation.MaxPlaylistLength)
-        {
-            return $"Invalid value for playlistlength: expected 1 to {HlsValidation.MaxPlaylistLength}";
-        }
-
-        var chunkLength = arguments.GetInt64("chunkLength")!.Value;
-        if (chunkLength is < 1 or > HlsValidation.MaxChunkLength)
-        {
-            return $"Invalid value for chunklength: expected 1 to {HlsValidation.MaxChunkLength} seconds";
-        }
-
-        var stale = arguments.GetInt64("staleRetentionCount") ?? playlistLength;
-        if (stale is < 0 or > HlsValidation.MaxPlaylistLength)
-        {
-            return $"Invalid value for staleretentioncount: expected 0 to {HlsValidation.MaxPlaylistLength}";
-        }
-
         foreach (var name in (ReadOnlySpan<string>)["playlistName", "chunkBaseName"])
         {
             if (!HlsValidation.IsFileName(arguments.GetString(name)))
@@ -175,7 +73,8 @@ internal sealed class CreateHlsStreamCommand(HlsOutputManager outputs, TimeProvi
             }
         }
 
-        if (!arguments.GetString("playlistName")!.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase))
+        var playlistName = arguments.GetString("playlistName")!;
+        if (!playlistName.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase))
         {
             return "Invalid value for playlistname: must end with .m3u8";
         }
@@ -185,32 +84,17 @@ internal sealed class CreateHlsStreamCommand(HlsOutputManager outputs, TimeProvi
             return unsupported;
         }
 
-        var playlistName = arguments.GetString("playlistName")!;
-        if (!arguments.GetBoolean("overwriteDestination")!.Value &&
-            streams.FirstOrDefault(s => File.Exists(Path.Combine(folder, s, playlistName))) is { } existing)
+        if (SegmentedCommand.Validate(arguments, options, "hls_group_", (folder, s) => Path.Combine(folder, s, playlistName), out var common) is { } invalid)
         {
-            return $"Invalid value for targetfolder: {Path.Combine(folder, existing, playlistName)} exists and overwriteDestination is 0";
+            return invalid;
         }
 
-        if (!HlsValidation.IsWritable(folder, out var writeError))
-        {
-            return $"Invalid value for targetfolder: cannot write to {folder}: {writeError}";
-        }
-
-        request = new HlsRequest(streams, bandwidths, folder, groupName, type == "rolling", (int)playlistLength, playlistName,
-            (int)chunkLength, arguments.GetString("chunkBaseName")!, arguments.GetBoolean("keepAlive")!.Value,
-            arguments.GetBoolean("overwriteDestination")!.Value, (int)stale, arguments.GetBoolean("createMasterPlaylist")!.Value,
-            arguments.GetBoolean("cleanupDestination")!.Value);
+        request = new HlsRequest(common, playlistName, arguments.GetString("chunkBaseName")!, arguments.GetBoolean("createMasterPlaylist")!.Value);
         return null;
     }
 
     private static string? Unsupported(CommandArguments arguments)
     {
-        if (!arguments.GetBoolean("chunkOnIDR")!.Value)
-        {
-            return "Invalid value for chunkonidr: only 1 is supported (every segment starts at a keyframe)";
-        }
-
         foreach (var name in (ReadOnlySpan<string>)["audioOnly", "hlsResume", "cleanupOnClose", "useByteRange"])
         {
             if (arguments.GetBoolean(name)!.Value)

@@ -7,12 +7,11 @@ namespace EmsSharp.Server.Api.Commands;
 /// </summary>
 internal static class EvoStreamCommands
 {
-    private const string Outputs = "outputs (DASH, HDS, MSS) are planned";
+    private const string Outputs = "outputs (HDS, MSS) are planned";
     private const string NotPlanned = "EmsSharp has no such feature";
 
     public static IReadOnlyList<(string Name, string Why)> NotYetAnswered { get; } =
     [
-        ("createDASHStream", Outputs),
         ("createHDSStream", Outputs),
         ("createMSSStream", Outputs),
         ("listHTTPStreamingSessions", Outputs),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Dash;
 using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Recording;
@@ -10,7 +11,7 @@ namespace EmsSharp.Server.Api.Commands;
 /// <summary><c>getConfigInfo</c> (PROTOCOL.md §1.4): one configuration with its status.</summary>
 internal sealed class GetConfigInfoCommand(
     ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls,
-    RecordManager? records = null) : IApiCommand
+    RecordManager? records = null, DashOutputManager? dash = null) : IApiCommand
 {
     public string Name => "getConfigInfo";
 
@@ -40,6 +41,8 @@ internal sealed class GetConfigInfoCommand(
             data["status"] = recorder.StatusToJson(); // 2 waiting, 0 recording, 4 the stream ended, 5 the disk failed
         else if (hls.Find(id) is { } output)
             data["status"] = output.StatusToJson();
+        else if (dash?.Find(id) is { } dashOutput)
+            data["status"] = dashOutput.StatusToJson();
         return ValueTask.FromResult(ApiReply.Ok("Configuration Info", data));
     }
 }

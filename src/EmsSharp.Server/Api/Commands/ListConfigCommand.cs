@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery.Dash;
 using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Recording;
@@ -8,7 +9,8 @@ namespace EmsSharp.Server.Api.Commands;
 
 /// <summary><c>listConfig</c> (PROTOCOL.md §1.4): every configuration, grouped by kind.</summary>
 internal sealed class ListConfigCommand(
-    ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls, RecordManager? records = null) : IApiCommand
+    ConfigurationStore store, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls, RecordManager? records = null,
+    DashOutputManager? dash = null) : IApiCommand
 {
     public string Name => "listConfig";
 
@@ -21,7 +23,7 @@ internal sealed class ListConfigCommand(
     public ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
     {
         // All ten arrays of EvoStream 2.0 (shared/EVOSTREAM-API.md §3), [] when empty: its web UI reads every key. The
-        // kinds EmsSharp has no command for yet (dash, hds, metalistener, mss, process) stay empty.
+        // kinds EmsSharp has no command for yet (hds, metalistener, mss, process) stay empty.
         var data = new JsonObject();
         foreach (var kind in Kinds)
         {
@@ -50,6 +52,10 @@ internal sealed class ListConfigCommand(
                 {
                     item["status"] = output.StatusToJson();
                 }
+                else if (entry.OperationType == OperationType.Dash && dash?.Find(entry.ConfigId) is { } dashOutput)
+                {
+                    item["status"] = dashOutput.StatusToJson();
+                }
 
                 data[kind]!.AsArray().Add(item);
             }
@@ -65,6 +71,7 @@ internal sealed class ListConfigCommand(
         OperationType.Pull => "pull",
         OperationType.Push => "push",
         OperationType.Hls => "hls",
+        OperationType.Dash => "dash",
         OperationType.Record => "record",
         OperationType.WebRtc => "webrtc",
         _ => null,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Dash;
 using EmsSharp.Server.Delivery.Hls;
 using EmsSharp.Server.Ingest;
 using EmsSharp.Server.Recording;
@@ -11,7 +12,7 @@ namespace EmsSharp.Server.Api.Commands;
 /// <summary><c>removeConfig</c> (PROTOCOL.md §1.4): stops the item and deletes its configuration.</summary>
 internal sealed class RemoveConfigCommand(
     ConfigurationStore store, WebRtcServiceManager manager, PullStreamManager pulls, PushStreamManager pushes, HlsOutputManager hls,
-    RecordManager? records = null) : IApiCommand
+    RecordManager? records = null, DashOutputManager? dash = null) : IApiCommand
 {
     public string Name => "removeConfig";
 
@@ -22,8 +23,8 @@ internal sealed class RemoveConfigCommand(
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
         new("id", ParameterKind.Integer, false, null, "configId of the configuration (or groupName)"),
-        new("groupName", ParameterKind.String, false, null, "removes every configuration of an HLS group instead"),
-        new("removeHlsHdsFiles", ParameterKind.Boolean, false, "false", "also delete the HLS files (segments, playlists) of what is removed"),
+        new("groupName", ParameterKind.String, false, null, "removes every configuration of an HLS or DASH group instead"),
+        new("removeHlsHdsFiles", ParameterKind.Boolean, false, "false", "also delete the HLS or DASH files (segments, playlists, MPD) of what is removed"),
     ];
 
     public async ValueTask<ApiReply> ExecuteAsync(CommandArguments arguments, CommandSession session, CancellationToken cancellationToken)
@@ -33,15 +34,23 @@ internal sealed class RemoveConfigCommand(
         {
             if (arguments.GetString("groupName") is not { Length: > 0 } groupName)
                 return ApiReply.Fail("Specify id or groupName");
-            if (hls.FindGroup(groupName) is not { } group)
+            var hlsGroup = hls.FindGroup(groupName);
+            var dashGroup = dash?.FindGroup(groupName);
+            if (hlsGroup is null && dashGroup is null)
                 return ApiReply.Fail($"No group {groupName}; see listConfig");
 
             // RMS answers with what it removed; the group's configurations, one array.
             var removed = new JsonArray();
-            foreach (var output in group.Members)
+            foreach (var output in hlsGroup?.Members ?? [])
             {
                 if (await hls.RemoveAsync(output.ConfigId, deleteFiles).ConfigureAwait(false) is { } gone)
-                    removed.Add(gone.Configuration.ToJson());
+                    removed.Add(gone.ConfigurationToJson());
+            }
+
+            foreach (var output in dashGroup?.Members ?? [])
+            {
+                if (await dash!.RemoveAsync(output.ConfigId, deleteFiles).ConfigureAwait(false) is { } gone)
+                    removed.Add(gone.ConfigurationToJson());
             }
 
             return ApiReply.Ok("Configuration terminated", new JsonObject { ["groupName"] = groupName, ["removed"] = removed });
@@ -52,6 +61,7 @@ internal sealed class RemoveConfigCommand(
 
         if (await manager.RemoveAsync(id).ConfigureAwait(false) is null && await pulls.RemoveAsync(id).ConfigureAwait(false) is null &&
             await pushes.RemoveAsync(id).ConfigureAwait(false) is null && await hls.RemoveAsync(id, deleteFiles).ConfigureAwait(false) is null &&
+            (dash is null || await dash.RemoveAsync(id, deleteFiles).ConfigureAwait(false) is null) &&
             (records is null || await records.RemoveAsync(id).ConfigureAwait(false) is null))
             store.TryRemove(id, out _);
         return ApiReply.Ok("Configuration terminated", entry.CloneData());

@@ -80,31 +80,45 @@ internal sealed record HlsConfiguration(
         configuration = null!;
         try
         {
+            var m = SavedSegmentedMembers.Read(json);
             configuration = new HlsConfiguration(
-                json["configId"]!.GetValue<long>(),
-                json["localStreamName"]!.GetValue<string>(),
-                json["groupName"]!.GetValue<string>(),
-                json["groupTargetFolder"]!.GetValue<string>(),
-                json["bandwidth"]?.GetValue<long>() ?? 0,
-                json["playlistType"]?.GetValue<string>() != "appending",
-                json["playlistLength"]!.GetValue<int>(),
-                json["playlistName"]!.GetValue<string>(),
-                json["chunkLength"]!.GetValue<int>(),
-                json["chunkBaseName"]!.GetValue<string>(),
-                json["keepAlive"]?.GetValue<bool>() ?? true,
-                json["overwriteDestination"]?.GetValue<bool>() ?? true,
-                json["staleRetentionCount"]?.GetValue<int>() ?? 0,
-                json["createMasterPlaylist"]?.GetValue<bool>() ?? true,
-                json["cleanupDestination"]?.GetValue<bool>() ?? false,
-                DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]?.GetValue<long>() ?? 0));
-            return configuration.LocalStreamName.Length > 0 && Path.IsPathFullyQualified(configuration.GroupTargetFolder) &&
-                HlsValidation.IsFileName(configuration.PlaylistName) && HlsValidation.IsFileName(configuration.ChunkBaseName) &&
-                configuration.PlaylistLength is >= 1 and <= HlsValidation.MaxPlaylistLength &&
-                configuration.ChunkLength is >= 1 and <= HlsValidation.MaxChunkLength && configuration.StaleRetentionCount >= 0;
+                m.ConfigId, m.LocalStreamName, m.GroupName, m.GroupTargetFolder, m.Bandwidth, m.Rolling, m.PlaylistLength,
+                json["playlistName"]!.GetValue<string>(), m.ChunkLength, json["chunkBaseName"]!.GetValue<string>(), m.KeepAlive,
+                m.OverwriteDestination, m.StaleRetentionCount, json["createMasterPlaylist"]?.GetValue<bool>() ?? true,
+                m.CleanupDestination, m.CreatedAt);
+            return m.IsValid && HlsValidation.IsFileName(configuration.PlaylistName) && HlsValidation.IsFileName(configuration.ChunkBaseName);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or NullReferenceException)
         {
             return false;
         }
     }
+}
+
+/// <summary>The members every persisted segmented output (HLS, DASH) has, as <c>ToJson</c> wrote them.</summary>
+internal sealed record SavedSegmentedMembers(
+    long ConfigId, string LocalStreamName, string GroupName, string GroupTargetFolder, long Bandwidth, bool Rolling, int PlaylistLength,
+    int ChunkLength, bool KeepAlive, bool OverwriteDestination, int StaleRetentionCount, bool CleanupDestination, DateTimeOffset CreatedAt)
+{
+    /// <summary>Reads them; throws (InvalidOperationException, FormatException, NullReferenceException) when one is missing or of the wrong type.</summary>
+    public static SavedSegmentedMembers Read(JsonObject json) => new(
+        json["configId"]!.GetValue<long>(),
+        json["localStreamName"]!.GetValue<string>(),
+        json["groupName"]!.GetValue<string>(),
+        json["groupTargetFolder"]!.GetValue<string>(),
+        json["bandwidth"]?.GetValue<long>() ?? 0,
+        json["playlistType"]?.GetValue<string>() != "appending",
+        json["playlistLength"]!.GetValue<int>(),
+        json["chunkLength"]!.GetValue<int>(),
+        json["keepAlive"]?.GetValue<bool>() ?? true,
+        json["overwriteDestination"]?.GetValue<bool>() ?? true,
+        json["staleRetentionCount"]?.GetValue<int>() ?? 0,
+        json["cleanupDestination"]?.GetValue<bool>() ?? false,
+        DateTimeOffset.FromUnixTimeMilliseconds(json["timestamp"]?.GetValue<long>() ?? 0));
+
+    /// <summary>Whether they are in the ranges createHLSStream and createDASHStream accept.</summary>
+    public bool IsValid =>
+        LocalStreamName.Length > 0 && Path.IsPathFullyQualified(GroupTargetFolder) &&
+        PlaylistLength is >= 1 and <= HlsValidation.MaxPlaylistLength && ChunkLength is >= 1 and <= HlsValidation.MaxChunkLength &&
+        StaleRetentionCount >= 0;
 }

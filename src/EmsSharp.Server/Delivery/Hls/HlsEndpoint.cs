@@ -35,17 +35,12 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
 
     public async Task HandleAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.Headers.AccessControlAllowOrigin = "*"; // players on other origins (hls.js pages)
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (!Begin(context, out var path, out var slash, out var file))
         {
-            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             return;
         }
 
-        var path = (context.Request.Path.Value ?? "").TrimStart('/');
-        var slash = path.LastIndexOf('/');
-        var file = path[(slash + 1)..];
+        var response = context.Response;
         if (slash < 0)
         {
             // The master playlist of a group: /<groupName>.m3u8
@@ -61,10 +56,8 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
             return;
         }
 
-        var check = StreamKeys.Check(wsOptions.Value.ReadKeys, name, (context.Request.QueryString.Value ?? "").TrimStart('?'));
-        if (check != KeyCheck.Admitted)
+        if (!Admit(context, name, wsOptions.Value))
         {
-            response.StatusCode = check == KeyCheck.KeyMissing ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
             return;
         }
 
@@ -101,19 +94,57 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
             return;
         }
 
-        var segment = playlist.GetSegment(sequence);
-        if (segment is null)
+        await ServeSegmentAsync(context, playlist.GetSegment(sequence), output.Configuration.TargetFolder, file).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What every HLS and DASH request starts with: CORS for players on other origins (hls.js, dash.js pages), GET or HEAD
+    /// only (else 405 and false), and the path split into its folder part (up to <paramref name="slash"/>, -1 when none)
+    /// and its <paramref name="file"/>.
+    /// </summary>
+    internal static bool Begin(HttpContext context, out string path, out int slash, out string file)
+    {
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        path = (context.Request.Path.Value ?? "").TrimStart('/');
+        slash = path.LastIndexOf('/');
+        file = path[(slash + 1)..];
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
-            var onDisk = Path.Combine(output.Configuration.TargetFolder, file);
-            if (File.Exists(onDisk))
-            {
-                response.ContentType = "video/mp4";
-                await response.SendFileAsync(onDisk, context.RequestAborted).ConfigureAwait(false);
-                return;
-            }
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return false;
         }
 
-        await WriteAsync(context, segment, "video/mp4").ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the WS-FMP4 read keys admit a request for stream <paramref name="name"/> (<c>?key=...</c>); when not, the
+    /// status is written (401 no key, 403 a wrong one).
+    /// </summary>
+    internal static bool Admit(HttpContext context, string name, WsFmp4Options options)
+    {
+        var check = StreamKeys.Check(options.ReadKeys, name, (context.Request.QueryString.Value ?? "").TrimStart('?'));
+        if (check != KeyCheck.Admitted)
+        {
+            context.Response.StatusCode = check == KeyCheck.KeyMissing ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A media segment: from memory, else from the output's folder while it is there, else 404.</summary>
+    internal static async Task ServeSegmentAsync(HttpContext context, byte[]? inMemory, string folder, string file)
+    {
+        var onDisk = Path.Combine(folder, file);
+        if (inMemory is null && File.Exists(onDisk))
+        {
+            context.Response.ContentType = "video/mp4";
+            await context.Response.SendFileAsync(onDisk, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteAsync(context, inMemory, "video/mp4").ConfigureAwait(false);
     }
 
     private async Task ServePlaylistAsync(HttpContext context, HlsPlaylist playlist)
@@ -176,7 +207,8 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, byte[]? body, string contentType)
+    /// <summary>The body with its type, or 404 when null; the body is left out for HEAD.</summary>
+    internal static async Task WriteAsync(HttpContext context, byte[]? body, string contentType)
     {
         if (body is null)
         {
@@ -192,7 +224,7 @@ internal sealed class HlsEndpoint(HlsOutputManager outputs, IOptions<WsFmp4Optio
         }
     }
 
-    private static Task WriteAsync(HttpContext context, string? text, string contentType) =>
+    internal static Task WriteAsync(HttpContext context, string? text, string contentType) =>
         WriteAsync(context, text is null ? null : Encoding.UTF8.GetBytes(text), contentType);
 
     private static bool TryGetNumber(string? text, out long value) =>

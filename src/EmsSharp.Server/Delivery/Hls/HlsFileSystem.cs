@@ -3,8 +3,11 @@ namespace EmsSharp.Server.Delivery.Hls;
 /// <summary>Where an HLS output's files go: the disk, or a test's fake (a slow or blocked disk).</summary>
 internal interface IHlsFileSystem
 {
-    /// <summary>Writes <paramref name="path"/> atomically: readers see the old file or the whole new one, never part of one.</summary>
-    Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically: readers see the old file or the whole new one, never part of one. Blocks:
+    /// called on the output's own writer thread (ARCHITECTURE.md rule 10), never on the thread pool.
+    /// </summary>
+    void WriteAtomic(string path, ReadOnlySpan<byte> bytes);
 
     /// <summary>Deletes a file; false when it was not there or could not be deleted.</summary>
     bool TryDelete(string path);
@@ -18,19 +21,12 @@ internal sealed class HlsDiskFileSystem : IHlsFileSystem
 {
     public static HlsDiskFileSystem Instance { get; } = new();
 
-    public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    public void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
     {
         var temp = path + ".tmp";
-        var stream = new FileStream(temp, new FileStreamOptions
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            Options = FileOptions.Asynchronous,
-        });
-        await using (stream.ConfigureAwait(false))
-        {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            stream.Write(bytes);
         }
 
         File.Move(temp, path, overwrite: true);

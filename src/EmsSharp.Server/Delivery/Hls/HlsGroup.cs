@@ -9,47 +9,14 @@ namespace EmsSharp.Server.Delivery.Hls;
 /// measured. Thread-safe.
 /// </summary>
 internal sealed class HlsGroup(string name, string folder, string playlistName, bool createMaster)
+    : SegmentedGroup<HlsOutput>(name, folder, playlistName)
 {
     private readonly Lock _gate = new();
-    private readonly List<HlsOutput> _members = [];
     private string? _lastWritten;
-
-    public string Name { get; } = name;
-
-    public string Folder { get; } = folder;
-
-    public string PlaylistName { get; } = playlistName;
 
     public bool CreateMaster { get; } = createMaster;
 
-    public IReadOnlyList<HlsOutput> Members
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _members];
-            }
-        }
-    }
-
-    public void Join(HlsOutput output)
-    {
-        lock (_gate)
-        {
-            _members.Add(output);
-        }
-    }
-
-    /// <summary>Takes an output out; true when the group is then empty.</summary>
-    public bool Leave(HlsOutput output)
-    {
-        lock (_gate)
-        {
-            _members.Remove(output);
-            return _members.Count == 0;
-        }
-    }
+    public override string? ManifestPath => CreateMaster ? Path.Combine(Folder, ManifestName) : null;
 
     /// <summary>The master playlist for the disk when it differs from the one written last, else null (or no master).</summary>
     public string? RenderMasterIfChanged()

@@ -22,6 +22,13 @@ internal sealed class HlsOptions
     /// <summary>Frames an output's hub reader may lag (a slow disk) before it drops to the next keyframe.</summary>
     public int ReaderCapacity { get; set; } = 600;
 
+    /// <summary>
+    /// Segment bytes one output may have waiting for the disk. Its files are written by its own writer, never by the loop
+    /// that reads the stream; when the disk is blocked or too slow and a new segment would pass this, the oldest waiting
+    /// segments are dropped (counted, <c>droppedSegments</c>; the playlist on disk marks them EXT-X-GAP).
+    /// </summary>
+    public long MaxPendingWriteBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>Segment bytes one output holds in memory for HTTP; older segments then leave the served playlist sooner.</summary>
     public long MaxMemoryBytesPerStream { get; set; } = 64L * 1024 * 1024;
 
@@ -59,6 +66,11 @@ internal sealed class HlsOptionsValidator : IValidateOptions<HlsOptions>
         if (options.MaxMemoryBytesPerStream < 1024 * 1024)
         {
             failures.Add("Hls:MaxMemoryBytesPerStream must be at least 1048576.");
+        }
+
+        if (options.MaxPendingWriteBytes < 1024 * 1024)
+        {
+            failures.Add("Hls:MaxPendingWriteBytes must be at least 1048576.");
         }
 
         if (options.BlockingRequestTimeout <= TimeSpan.Zero || options.BlockingRequestTimeout > TimeSpan.FromMinutes(1))

@@ -1,34 +1,25 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
-using EmsSharp.Server.Configs;
 using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Delivery.Hls;
 
-/// <summary>What HLS outputs need besides their configuration.</summary>
-internal sealed record HlsServices(
-    StreamHub Hub, IEventPublisher Events, IHlsFileSystem Files, HlsOptions Options, OutboundStreamRegistry? Outputs,
-    TimeProvider Time, ILogger Logger);
-
 /// <summary>
-/// One stream's HLS output: waits for the stream, reads it from the hub like any other output (its own bounded reader:
-/// when it lags, a slow disk say, it drops to the next keyframe and counts, and the publisher and the other outputs never
-/// wait for it), cuts it into fMP4 segments and parts (<see cref="HlsSegmenter"/>), keeps the recent ones in memory for
-/// HTTP (<see cref="Playlist"/>) and writes segments and playlists to <see cref="HlsConfiguration.TargetFolder"/>. With
-/// keepAlive it waits for the stream again after it ended, continuing the media sequence after a discontinuity.
+/// One stream's HLS output (a <see cref="SegmentedOutput"/>): cuts the stream into fMP4 segments and parts
+/// (<see cref="HlsSegmenter"/>), keeps the recent ones in memory for HTTP (<see cref="Playlist"/>) and writes segments and
+/// playlists to <see cref="HlsConfiguration.TargetFolder"/> through its write queue. After the stream ended and came back
+/// (keepAlive) the media sequence continues after a discontinuity.
 /// </summary>
-internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServices services, HlsGroup group) : IConfiguredItem
+internal sealed class HlsOutput(HlsConfiguration configuration, HlsServices services, HlsGroup group)
+    : SegmentedOutput(services, SegmentedFormat.Hls, configuration.ConfigId, configuration.LocalStreamName, configuration.TargetFolder,
+        configuration.KeepAlive)
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
-    private readonly ViewerTrafficCounters _counters = new();
-    private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _run = Task.CompletedTask;
-    private ConfigStatus _current = new(ConfigStatusCode.WaitingForStream, services.Time.GetUtcNow(), 0);
-    private ConfigStatus? _previous;
-    private string? _lastError;
+    private HlsSegmenter? _segmenter;
+    private long _nextSequence;
+    private int _nextInit;
     private long _segmentStartTs;
+    private long _settled = -1; // the last segment on disk or given up (the writer's, in order)
 
     public HlsConfiguration Configuration { get; } = configuration;
 
@@ -39,296 +30,135 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
 
     public HlsGroup Group => group;
 
-    public long ConfigId => Configuration.ConfigId;
+    private StaleSegments Stale => field ??= new StaleSegments("stale", SegmentPath, Services.Files, f => PublishFile(EventTypes.HlsChunkDeleted, f));
 
-    public bool KeepAlive => Configuration.KeepAlive;
+    protected override bool CleanupAtStart => Configuration.CleanupDestination;
 
-    public Task Completion => _run;
+    protected override bool IsOwnFile(string name) =>
+        name == Configuration.PlaylistName || name.StartsWith("init", StringComparison.Ordinal) ||
+        (name.StartsWith(Configuration.ChunkBaseName + "_", StringComparison.Ordinal) && name.EndsWith(".m4s", StringComparison.Ordinal));
 
-    /// <summary>Completes once the output first reads its stream (its hub reader is attached).</summary>
-    public Task Reading => _reading.Task;
+    public override JsonObject ConfigurationToJson() => Configuration.ToJson();
 
-    /// <summary>Frames the hub reader dropped because this output fell behind (a slow disk), over every attempt.</summary>
-    public long DroppedFrames { get; private set; }
+    protected override void BeginStream(LiveStream stream) =>
+        _segmenter = new HlsSegmenter(TimeSpan.FromSeconds(Configuration.ChunkLength), Services.Options.PartTarget, _nextSequence, _nextInit);
 
-
-    public void Start() => _run = RunAsync();
-
-    public async Task StopAsync()
+    protected override void Push(in MediaFrame frame, LiveStream stream)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _run.ConfigureAwait(false);
-        _stop.Dispose();
+        _segmenter!.Push(frame, stream.Video, stream.Audio);
+        Drain();
     }
 
-    /// <summary>EvoStream's <c>status</c> (as a pull's): <c>{current, previous}</c>.</summary>
-    public JsonObject StatusToJson()
+    protected override void EndStream()
     {
-        lock (_gate)
-        {
-            return new JsonObject { ["current"] = _current.ToJson(), ["previous"] = _previous?.ToJson() };
-        }
+        _segmenter!.Flush();
+        Drain();
     }
 
-    /// <summary>Deletes the files this output wrote (removeConfig removeHlsHdsFiles=1), and its folder when that is then empty.</summary>
-    public void DeleteFiles()
+    protected override void Ended(bool forGood)
     {
-        var folder = Configuration.TargetFolder;
-        if (!Directory.Exists(folder))
+        if (_segmenter is { } segmenter)
         {
-            return;
+            _nextSequence = segmenter.NextSequence;
+            _nextInit = segmenter.NextInitVersion;
+            _segmenter = null;
         }
 
-        var prefix = Configuration.ChunkBaseName + "_";
-        foreach (var file in Directory.EnumerateFiles(folder))
+        Playlist.End();
+        if (forGood && _nextSequence > 0)
         {
-            var name = Path.GetFileName(file);
-            if (name == Configuration.PlaylistName || name.StartsWith("init", StringComparison.Ordinal) ||
-                (name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".m4s", StringComparison.Ordinal)) ||
-                name.EndsWith(".tmp", StringComparison.Ordinal))
-            {
-                services.Files.TryDelete(file);
-            }
-        }
-
-        try
-        {
-            if (!Directory.EnumerateFileSystemEntries(folder).Any())
-            {
-                Directory.Delete(folder);
-            }
-        }
-        catch (IOException)
-        {
-            // a file appeared meanwhile: the folder stays
+            EnqueuePlaylist(); // an appending playlist of an output that ends with its stream gets EXT-X-ENDLIST
         }
     }
 
-    private void SetStatus(ConfigStatusCode code, long streamId = 0)
+    private void Drain()
     {
-        lock (_gate)
-        {
-            if (_current.Code == code && _current.StreamId == streamId)
-            {
-                return;
-            }
-
-            _previous = _current;
-            _current = new ConfigStatus(code, services.Time.GetUtcNow(), streamId);
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        await Task.Yield();
-        var token = _stop.Token;
-        long nextSequence = 0;
-        var nextInit = 0;
-        try
-        {
-            Directory.CreateDirectory(Configuration.TargetFolder);
-            if (Configuration.CleanupDestination)
-            {
-                DeleteFiles();
-                Directory.CreateDirectory(Configuration.TargetFolder);
-            }
-
-            while (!token.IsCancellationRequested)
-            {
-                SetStatus(ConfigStatusCode.WaitingForStream);
-                var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
-                    .ConfigureAwait(false);
-                if (stream is null || stream.IsClosed)
-                {
-                    if (!await Ingest.KeepAliveRetry.WaitAsync(services.Time, token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                SetStatus(ConfigStatusCode.Streaming, stream.Id);
-                var segmenter = new HlsSegmenter(
-                    TimeSpan.FromSeconds(Configuration.ChunkLength), services.Options.PartTarget, nextSequence, nextInit);
-                await ReadAsync(stream, segmenter, token).ConfigureAwait(false);
-                nextSequence = segmenter.NextSequence;
-                nextInit = segmenter.NextInitVersion;
-                SetStatus(ConfigStatusCode.Disconnected);
-                if (!Configuration.KeepAlive)
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // removed
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogFailed(services.Logger, Configuration.ConfigId, Configuration.TargetFolder, ex.Message);
-            SetStatus(ConfigStatusCode.ConnectionFailed);
-        }
-        finally
-        {
-            Playlist.End();
-        }
-    }
-
-    private async Task ReadAsync(LiveStream stream, HlsSegmenter segmenter, CancellationToken token)
-    {
-        using var reader = stream.CreateReader(services.Options.ReaderCapacity);
-        _reading.TrySetResult();
-        var output = services.Outputs?.Open(new OutboundStreamSpec(stream, OutboundStream.HlsTag, OperationType.Hls, _counters,
-            static () => (null, null),
-            () => new JsonObject { ["protocol"] = "hls", ["hlsSettings"] = Configuration.ToJson() },
-            () => { }));
-        var dropped = 0L;
-        try
-        {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var frame))
-                {
-                    segmenter.Push(frame, stream.Video, stream.Audio);
-                    if (frame.Kind == TrackKind.Audio)
-                    {
-                        _counters.AddAudioPacket(frame.Payload.Length);
-                    }
-                    else
-                    {
-                        _counters.AddPacket(frame.Payload.Length);
-                    }
-
-                    await DrainAsync(segmenter, token).ConfigureAwait(false);
-                }
-
-                if (reader.DroppedFrames != dropped)
-                {
-                    // The reader fell behind (the disk was slow) and skipped to a keyframe: counted, never waited for.
-                    DroppedFrames += reader.DroppedFrames - dropped;
-                    dropped = reader.DroppedFrames;
-                    _counters.SetDroppedFrames(DroppedFrames);
-                    LogDropped(services.Logger, Configuration.ConfigId, Configuration.LocalStreamName, DroppedFrames);
-                }
-            }
-
-            segmenter.Flush();
-            await DrainAsync(segmenter, token).ConfigureAwait(false);
-        }
-        finally
-        {
-            Playlist.End();
-            if (output is not null)
-            {
-                services.Outputs!.Close(output);
-            }
-        }
-    }
-
-    private async Task DrainAsync(HlsSegmenter segmenter, CancellationToken token)
-    {
-        while (segmenter.TryPoll(out var e))
+        while (_segmenter!.TryPoll(out var e))
         {
             Playlist.Apply(e);
             switch (e)
             {
                 case HlsInitReady init:
-                    await WriteAsync(Path.Combine(Configuration.TargetFolder, HlsNames.Init(init.Version)), init.Bytes, token).ConfigureAwait(false);
+                    Writes.EnqueueFile(Path.Combine(Configuration.TargetFolder, HlsNames.Init(init.Version)), init.Bytes, null);
                     break;
                 case HlsSegmentStarted started:
-                    _segmentStartTs = services.Time.GetUtcNow().ToUnixTimeMilliseconds();
-                    Publish(EventTypes.HlsChunkCreated, SegmentPath(started.Sequence), null);
+                    _segmentStartTs = Services.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                    PublishFile(EventTypes.HlsChunkCreated, SegmentPath(started.Sequence), _segmentStartTs);
                     break;
                 case HlsSegmentEnded ended:
-                    await CloseSegmentAsync(ended, token).ConfigureAwait(false);
+                    CloseSegment(ended);
                     break;
             }
         }
     }
 
-    private async Task CloseSegmentAsync(HlsSegmentEnded ended, CancellationToken token)
+    // Enqueues the segment, the playlist, the deletion of the stale segments and the master: the writer does them in that
+    // order, so the playlist on disk never lists a segment before it is there.
+    private void CloseSegment(HlsSegmentEnded ended)
     {
-        var path = SegmentPath(ended.Sequence);
-        if (Playlist.GetSegment(ended.Sequence) is { } bytes &&
-            await WriteAsync(path, bytes, token).ConfigureAwait(false))
+        var sequence = ended.Sequence;
+        var path = SegmentPath(sequence);
+        var startTs = _segmentStartTs;
+        if (Playlist.GetSegment(sequence) is { } bytes)
         {
-            Publish(EventTypes.HlsChunkClosed, path, ended.Duration);
+            Writes.EnqueueSegment(path, bytes,
+                () =>
+                {
+                    Settle(sequence);
+                    PublishFile(EventTypes.HlsChunkClosed, path, startTs, ended.Duration);
+                },
+                () =>
+                {
+                    Playlist.MarkGap(sequence);
+                    Settle(sequence);
+                });
+        }
+        else
+        {
+            Playlist.MarkGap(sequence); // already out of memory (a tiny memory budget): never written
         }
 
-        if (await WriteAsync(Configuration.PlaylistPath, Encoding.UTF8.GetBytes(Playlist.RenderFile()), token).ConfigureAwait(false))
-        {
-            Publish(EventTypes.HlsChildPlaylistUpdated, Configuration.PlaylistPath, null);
-        }
+        EnqueuePlaylist();
 
         // Rolling: a segment stays staleRetentionCount segments after it left the playlist (for players that read the
         // playlist just before), then goes.
-        var stale = ended.Sequence - Configuration.PlaylistLength - Configuration.StaleRetentionCount;
-        if (Configuration.Rolling && stale >= 0 && services.Files.TryDelete(SegmentPath(stale)))
+        var stale = sequence - Configuration.PlaylistLength - Configuration.StaleRetentionCount;
+        if (Configuration.Rolling && stale >= 0)
         {
-            Publish(EventTypes.HlsChunkDeleted, SegmentPath(stale), null);
+            Stale.Advance(stale, Writes);
         }
 
-        if (group.RenderMasterIfChanged() is { } master &&
-            await WriteAsync(Configuration.MasterPlaylistPath, Encoding.UTF8.GetBytes(master), token).ConfigureAwait(false))
+        if (group.RenderMasterIfChanged() is { } master)
         {
-            Publish(EventTypes.HlsMasterPlaylistUpdated, Configuration.MasterPlaylistPath, null);
+            Writes.EnqueueManifest(Configuration.MasterPlaylistPath, () => Encoding.UTF8.GetBytes(master),
+                () => PublishFile(EventTypes.HlsMasterPlaylistUpdated, Configuration.MasterPlaylistPath));
         }
     }
+
+    // A dropped segment settles from the read loop, a written one on the writer: the mark only moves forward.
+    private void Settle(long sequence)
+    {
+        var seen = Volatile.Read(ref _settled);
+        while (seen < sequence && Interlocked.CompareExchange(ref _settled, sequence, seen) is var now && now != seen)
+        {
+            seen = now;
+        }
+    }
+
+    private void EnqueuePlaylist() =>
+        Writes.EnqueueManifest(Configuration.PlaylistPath,
+            () => Encoding.UTF8.GetBytes(Playlist.RenderFile(Volatile.Read(ref _settled), endList: !Configuration.KeepAlive)),
+            () => PublishFile(EventTypes.HlsChildPlaylistUpdated, Configuration.PlaylistPath));
 
     private string SegmentPath(long sequence) => Path.Combine(Configuration.TargetFolder, HlsNames.Segment(Configuration.ChunkBaseName, sequence));
 
-    private async Task<bool> WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken token)
+    private void PublishFile(string type, string file, long? segmentStartTs = null, TimeSpan? duration = null)
     {
-        try
-        {
-            await services.Files.WriteAtomicAsync(path, bytes, token).ConfigureAwait(false);
-            _lastError = null;
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The HTTP side goes on from memory; the failure is reported once per distinct reason.
-            if (!string.Equals(ex.Message, _lastError, StringComparison.Ordinal))
-            {
-                _lastError = ex.Message;
-                LogWriteFailed(services.Logger, Configuration.ConfigId, path, ex.Message);
-            }
-
-            if (services.Events.IsEnabled(EventTypes.HlsChunkError))
-            {
-                services.Events.Publish(EventTypes.HlsChunkError, new JsonObject
-                {
-                    ["configId"] = Configuration.ConfigId,
-                    ["error"] = ex.Message,
-                    ["file"] = path,
-                    ["localStreamName"] = Configuration.LocalStreamName,
-                });
-            }
-
-            return false;
-        }
-    }
-
-    private void Publish(string type, string file, TimeSpan? duration)
-    {
-        if (!services.Events.IsEnabled(type))
-        {
-            return;
-        }
-
-        var payload = new JsonObject
-        {
-            ["configId"] = Configuration.ConfigId,
-            ["file"] = file,
-            ["groupName"] = Configuration.GroupName,
-            ["localStreamName"] = Configuration.LocalStreamName,
-        };
-        if (type is EventTypes.HlsChunkCreated or EventTypes.HlsChunkClosed)
+        var payload = new JsonObject { ["file"] = file, ["groupName"] = Configuration.GroupName };
+        if (segmentStartTs is { } start)
         {
             payload["playlistStartTs"] = Configuration.CreatedAt.ToUnixTimeMilliseconds();
-            payload["segmentStartTs"] = _segmentStartTs;
+            payload["segmentStartTs"] = start;
         }
 
         if (duration is { } d)
@@ -336,15 +166,6 @@ internal sealed partial class HlsOutput(HlsConfiguration configuration, HlsServi
             payload["segmentDuration"] = (long)Math.Round(d.TotalMilliseconds);
         }
 
-        services.Events.Publish(type, payload);
+        Publish(type, payload);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS output {ConfigId} ({Stream}) fell behind and dropped to the next keyframe: {Dropped} frames dropped so far")]
-    private static partial void LogDropped(ILogger logger, long configId, string stream, long dropped);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS output {ConfigId} could not write {Path}: {Reason} (HTTP goes on from memory)")]
-    private static partial void LogWriteFailed(ILogger logger, long configId, string path, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "HLS output {ConfigId} stopped: cannot use {Folder}: {Reason}")]
-    private static partial void LogFailed(ILogger logger, long configId, string folder, string reason);
 }

@@ -270,8 +270,34 @@ internal sealed class HlsPlaylist
         }
     }
 
-    /// <summary>The plain media playlist written to disk (RFC 8216 §4.3): complete segments only.</summary>
-    public string RenderFile()
+    /// <summary>
+    /// Marks a complete segment that was never written to disk (its write was dropped or failed): the file playlist keeps
+    /// it with EXT-X-GAP (draft-pantos-hls-rfc8216bis §4.4.4.7: "the Media Segment URI to which it applies does not
+    /// contain media data and SHOULD NOT be loaded by clients"). A gap keeps the media sequence, the timeline and the
+    /// segment's duration, so players skip its time rather than re-sync as an EXT-X-DISCONTINUITY (§4.4.4.3) would ask
+    /// of them; leaving the segment out would make the listed durations disagree with the segments' timestamps.
+    /// </summary>
+    public void MarkGap(long sequence)
+    {
+        lock (_gate)
+        {
+            for (var i = _history.Count - 1; i >= 0; i--)
+            {
+                if (_history[i].Sequence == sequence)
+                {
+                    _history[i] = _history[i] with { Gap = true };
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The plain media playlist written to disk (RFC 8216 §4.3): complete segments up to <paramref name="through"/> (the
+    /// last one on disk or given up: a segment still queued for the disk is not listed yet), EXT-X-ENDLIST once the
+    /// stream ended when <paramref name="endList"/> (an appending playlist that nothing will be added to).
+    /// </summary>
+    public string RenderFile(long through = long.MaxValue, bool endList = true)
     {
         lock (_gate)
         {
@@ -293,6 +319,11 @@ internal sealed class HlsPlaylist
             for (var i = 0; i < _history.Count; i++)
             {
                 var s = _history[i];
+                if (s.Sequence > through)
+                {
+                    break;
+                }
+
                 if (s.Discontinuity && i > 0)
                 {
                     sb.Append("#EXT-X-DISCONTINUITY\n");
@@ -304,11 +335,16 @@ internal sealed class HlsPlaylist
                     Line(sb, $"#EXT-X-MAP:URI=\"{HlsNames.Init(map)}\"");
                 }
 
+                if (s.Gap)
+                {
+                    sb.Append("#EXT-X-GAP\n");
+                }
+
                 Line(sb, $"#EXTINF:{s.Duration.TotalSeconds:0.00000},");
                 sb.Append(HlsNames.Segment(_settings.ChunkBaseName, s.Sequence)).Append('\n');
             }
 
-            if (_ended && _settings.Appending)
+            if (_ended && endList && _settings.Appending && (_history.Count == 0 || _history[^1].Sequence <= through))
             {
                 sb.Append("#EXT-X-ENDLIST\n");
             }
@@ -422,7 +458,7 @@ internal sealed class HlsPlaylist
         public bool Complete { get; set; }
     }
 
-    private sealed record HlsSegmentInfo(long Sequence, TimeSpan Duration, bool Discontinuity, int InitVersion);
+    private sealed record HlsSegmentInfo(long Sequence, TimeSpan Duration, bool Discontinuity, int InitVersion, bool Gap = false);
 }
 
 /// <summary>The shape of an <see cref="HlsPlaylist"/>.</summary>

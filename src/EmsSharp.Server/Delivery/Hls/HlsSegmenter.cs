@@ -201,7 +201,8 @@ internal sealed class HlsSegmenter
         }
 
         _segmentOpen = false;
-        _events.Enqueue(new HlsSegmentEnded(_sequence, TimeSpan.FromTicks(ToTicks(_partStart - _segmentStart))));
+        _events.Enqueue(new HlsSegmentEnded(
+            _sequence, TimeSpan.FromTicks(ToTicks(_partStart - _segmentStart)), _segmentStart, _partStart - _segmentStart, _clockRate));
     }
 
     private long ToTicks(long clockTicks) => clockTicks * TimeSpan.TicksPerSecond / _clockRate;

@@ -17,4 +17,8 @@ internal sealed record HlsSegmentStarted(long Sequence, bool Discontinuity, int 
 internal sealed record HlsPartReady(long Sequence, int Index, byte[] Bytes, TimeSpan Duration, bool Independent) : HlsSegmenterEvent;
 
 /// <summary>Segment <paramref name="Sequence"/> is complete: the sum of its parts.</summary>
-internal sealed record HlsSegmentEnded(long Sequence, TimeSpan Duration) : HlsSegmenterEvent;
+/// <remarks>
+/// Start, Length, Timescale: where it starts and how long it is on the clock track's own timeline (its tfdt, relative to the
+/// first sample since the last init segment), in <c>Timescale</c> units per second: a DASH SegmentTimeline's t and d.
+/// </remarks>
+internal sealed record HlsSegmentEnded(long Sequence, TimeSpan Duration, long Start = 0, long Length = 0, long Timescale = 1) : HlsSegmenterEvent;

@@ -36,9 +36,17 @@ public sealed class CreateHlsStreamCommandTests : IDisposable
     [InlineData("createHLSStream localStreamNames=cam targetFolder=hls useByteRange=1", "usebyterange")]
     [InlineData("createHLSStream localStreamNames=cam targetFolder=hls chunkOnIDR=0", "chunkonidr")]
     [InlineData("createHLSStream localStreamNames=cam targetFolder=afile/sub", "cannot write")]
-    public async Task Bad_input_fails_with_a_clear_reason_and_creates_nothing(string line, string reason)
+    public Task Bad_input_fails_with_a_clear_reason_and_creates_nothing(string line, string reason) =>
+        FailsAndCreatesNothingAsync(_folder, line, reason, "hls");
+
+    /// <summary>
+    /// Runs <paramref name="line"/> (a createHLSStream or createDASHStream) on an ems whose media folder holds a file
+    /// <c>afile</c> (an unwritable target): it FAILs saying <paramref name="reason"/>, and listConfig's
+    /// <paramref name="kind"/> array stays empty.
+    /// </summary>
+    internal static async Task FailsAndCreatesNothingAsync(string folder, string line, string reason, string kind)
     {
-        await using var ems = await TestEms.StartAsync(_folder);
+        await using var ems = await TestEms.StartAsync(folder);
         var media = ems.Host.Services.GetRequiredService<HlsOutputManager>().Options.MediaFolderFullPath;
         Directory.CreateDirectory(media);
         await File.WriteAllTextAsync(Path.Combine(media, "afile"), "a file, not a folder");
@@ -46,7 +54,7 @@ public sealed class CreateHlsStreamCommandTests : IDisposable
         var reply = await cli.JsonAsync(line);
         Assert.Equal("FAIL", reply.Status());
         Assert.Contains(reason, reply.Description(), StringComparison.Ordinal);
-        Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty("hls").GetArrayLength());
+        Assert.Equal(0, (await cli.JsonAsync("listConfig")).Data().GetProperty(kind).GetArrayLength());
     }
 
     [Fact]
@@ -91,8 +99,9 @@ public sealed class CreateHlsStreamCommandTests : IDisposable
         Assert.Equal(folder, entry.GetProperty("targetFolder").GetString());
         Assert.Equal(0, entry.GetProperty("status").GetProperty("current").GetProperty("code").GetInt32());
 
-        // Files: init, the window plus staleRetentionCount segments (older ones deleted), the playlist, the master.
-        // (The output writes segment 5 and the playlists before it takes up segment 6, so they are there.)
+        // Files: init, the window plus staleRetentionCount segments (older ones deleted), the playlist, the master, once the
+        // output's writer caught up (it writes off the read loop).
+        await output.WritesIdle.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(File.Exists(Path.Combine(folder, "seg_5.m4s")));
         Assert.True(File.Exists(Path.Combine(folder, "init.mp4")));
         Assert.False(File.Exists(Path.Combine(folder, "seg_0.m4s")));
