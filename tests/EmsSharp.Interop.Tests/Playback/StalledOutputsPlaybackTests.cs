@@ -93,8 +93,8 @@ public sealed class StalledOutputsPlaybackTests(ITestOutputHelper output)
 
             // (2) The stall: every write to the disk blocks, B takes nothing more. It lasts until the push's send timed out
             // (its configuration leaves Streaming), and at least MinimumStall.
-            var segmentBefore = LastSegment(segments);
             disk.Freeze();
+            var segmentBefore = LastSegment(segments); // fsfreeze returns once the writes under way finished: the last before the stall
             HostCommand.Run(HostCommand.Tool("kill"), ["-STOP", b.Id.ToString(CultureInfo.InvariantCulture)]);
             bStopped = true;
             var threadsBefore = ThreadPool.ThreadCount;
