@@ -22,6 +22,9 @@ internal sealed class LoggedProcess : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The process id (to signal it: SIGSTOP, SIGCONT).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Starts <paramref name="info"/> (its output redirected here) as <paramref name="name"/>.</summary>
     public static LoggedProcess Start(string name, ProcessStartInfo info)
     {

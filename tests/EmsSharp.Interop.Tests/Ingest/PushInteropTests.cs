@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server;
@@ -33,7 +32,7 @@ public class PushInteropTests
         var folderB = Path.Combine(Path.GetTempPath(), "ems-interop-b-" + Guid.NewGuid().ToString("N"));
         var portB = FreePort.Get();
         var rtspB = FreePort.Get();
-        var b = StartEmsProcess("ems-b", folderB, portB, rtspB);
+        var b = EmsProcess.Start("ems-b", folderB, portB, rtspB);
         try
         {
             await b.WaitForLineAsync(" started; data folder", StartTimeout);
@@ -67,7 +66,7 @@ public class PushInteropTests
 
             // B is killed and started again on the same port: the push reconnects by itself (keepAlive).
             b.Dispose();
-            b = StartEmsProcess("ems-b2", folderB, portB, rtspB);
+            b = EmsProcess.Start("ems-b2", folderB, portB, rtspB);
             await b.WaitForLineAsync(published, TimeSpan.FromSeconds(60));
             await ProbeAsync(readBack);
 
@@ -116,28 +115,6 @@ public class PushInteropTests
             await a.DisposeAsync();
             Directory.Delete(folderA, recursive: true);
         }
-    }
-
-    // The built ems as its own process, every port but RTMP's and RTSP's picked by the system.
-    private static LoggedProcess StartEmsProcess(string name, string folder, int rtmpPort, int rtspPort)
-    {
-        var root = Playback.PlaybackRig.FindRepositoryRoot();
-        var configuration = typeof(PushInteropTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var emsDll = Path.Combine(root, "src", "EmsSharp.Server", "bin", configuration, "net10.0", "ems.dll");
-        Assert.True(File.Exists(emsDll), $"build the solution with -c {configuration} first: {emsDll}");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
-        foreach (var argument in (string[])
-                 [
-                     emsDll, "--DataFolder", folder, "--Ingest:RtmpAddress", "127.0.0.1",
-                     "--Ingest:RtmpPort", rtmpPort.ToString(CultureInfo.InvariantCulture), "--Ingest:RtspPort", rtspPort.ToString(CultureInfo.InvariantCulture),
-                     "--Ingest:RtspAddress", "127.0.0.1", "--Api:AsciiCli:Port", "0", "--Api:JsonCli:Port", "0", "--Api:Http:Port", "0",
-                     "--WsFmp4:Port", "0", "--Whep:Port", "0", "--WebRtc:UdpPort", "0", "--WebRtc:TcpPort", "0",
-                 ])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return LoggedProcess.Start(name, info);
     }
 
     private static ValueTask<ApiReply> RunAsync(EmsHost host, string line) =>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace EmsSharp.Interop.Tests.Nat;
 
-/// <summary>Runs a short command (ip, iptables, sysctl, curl) to completion with a deadline.</summary>
+/// <summary>Runs a short command (ip, iptables, sysctl, curl, mount, fsfreeze, kill) to completion with a deadline.</summary>
 internal static class HostCommand
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
@@ -17,7 +17,7 @@ internal static class HostCommand
                 return path;
         }
 
-        throw new FileNotFoundException($"{name} is required for the NAT matrix (scripts/setup installs it)", name);
+        throw new FileNotFoundException($"{name} is required (scripts/setup installs it)", name);
     }
 
     /// <summary>Runs the command; a non-zero exit code or the deadline throws with its stderr.</summary>
