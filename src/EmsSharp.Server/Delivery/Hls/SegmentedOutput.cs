@@ -161,12 +161,16 @@ internal abstract partial class SegmentedOutput(
         var token = _stop.Token;
         try
         {
-            Directory.CreateDirectory(targetFolder);
-            if (CleanupAtStart)
+            // The folder is made (and cleaned) on a thread of its own, as every file operation (ARCHITECTURE.md rule 10).
+            await DiskThread.Run($"{format.Name} folder {configId}", () =>
             {
-                DeleteFiles();
                 Directory.CreateDirectory(targetFolder);
-            }
+                if (CleanupAtStart)
+                {
+                    DeleteFiles();
+                    Directory.CreateDirectory(targetFolder);
+                }
+            }).ConfigureAwait(false);
 
             while (!token.IsCancellationRequested)
             {

@@ -160,12 +160,17 @@ internal abstract partial class SegmentedOutputManager<TOutput, TGroup>(
         var output = await RemoveAsync(configId).ConfigureAwait(false);
         if (output is not null && deleteFiles)
         {
-            output.DeleteFiles();
             var group = GroupOf(output);
-            if (group.Members.Count == 0 && group.ManifestPath is { } manifest)
+            var manifest = group.Members.Count == 0 ? group.ManifestPath : null;
+            // On a thread of its own (ARCHITECTURE.md rule 10): a blocked disk holds the removal, not a pool worker.
+            await DiskThread.Run("output cleanup", () =>
             {
-                services.Files.TryDelete(manifest);
-            }
+                output.DeleteFiles();
+                if (manifest is not null)
+                {
+                    services.Files.TryDelete(manifest);
+                }
+            }).ConfigureAwait(false);
         }
 
         return output;
