@@ -165,7 +165,8 @@ public sealed class StalledOutputsPlaybackTests(ITestOutputHelper output)
             var after = await SampleServerAsync(rig.Api);
             output.WriteLine("outputs after recovery (packets, droppedFrames): "
                 + string.Join(", ", after.Outputs.Select(o => $"{o.Key} {o.Value.Packets}/{o.Value.Dropped}")));
-            Assert.Equal(0, after.Outputs["OFHLS"].Dropped);
+            // HLS's reader dropped no frame from the stall's start on (a frame or so may have gone at its start, before it).
+            Assert.Equal(stalled.Samples[0].Outputs["OFHLS"].Dropped, after.Outputs["OFHLS"].Dropped);
             Assert.Equal(0, await PushStatusAsync(rig.Api, pushConfigId));
             Assert.False(publisher.HasExited, "the publisher stopped: " + publisher.Stderr);
         }
