@@ -1,3 +1,5 @@
+using EmsSharp.Media.Hub;
+
 namespace EmsSharp.Server.Ingest;
 
 /// <summary>
@@ -20,6 +22,28 @@ internal static class KeepAliveRetry
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the stream <paramref name="name"/> is live, as an output (push, recording, HLS, DASH) does before each
+    /// attempt. A stream that just ended may still be found for a moment: then it pauses <see cref="Delay"/> rather than
+    /// spin. Null when <paramref name="cancellationToken"/> fired during a pause; the wait itself throws when it fires.
+    /// </summary>
+    public static async Task<LiveStream?> WaitForLiveStreamAsync(StreamHub hub, string name, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var stream = await hub.WaitForStreamAsync(name, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            if (stream is { IsClosed: false })
+            {
+                return stream;
+            }
+
+            if (!await WaitAsync(time, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
         }
     }
 }

@@ -64,17 +64,10 @@ internal sealed class PushStream(PushStreamConfiguration configuration, PushTarg
             while (!token.IsCancellationRequested)
             {
                 _status.Set(ConfigStatusCode.WaitingForStream);
-                var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
-                    .ConfigureAwait(false);
-                if (stream is null || stream.IsClosed)
+                var stream = await KeepAliveRetry.WaitForLiveStreamAsync(services.Hub, Configuration.LocalStreamName, time, token).ConfigureAwait(false);
+                if (stream is null)
                 {
-                    // A stream that just ended may still be found for a moment: pause rather than spin.
-                    if (!await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
+                    return;
                 }
 
                 _status.Set(ConfigStatusCode.Connecting);

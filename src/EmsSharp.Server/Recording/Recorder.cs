@@ -57,16 +57,10 @@ internal sealed class Recorder(RecordConfiguration configuration, RecordServices
             while (!token.IsCancellationRequested)
             {
                 _status.Set(ConfigStatusCode.WaitingForStream);
-                var stream = await services.Hub.WaitForStreamAsync(Configuration.LocalStreamName, Timeout.InfiniteTimeSpan, token)
-                    .ConfigureAwait(false);
-                if (stream is null || stream.IsClosed)
+                var stream = await KeepAliveRetry.WaitForLiveStreamAsync(services.Hub, Configuration.LocalStreamName, time, token).ConfigureAwait(false);
+                if (stream is null)
                 {
-                    if (!await KeepAliveRetry.WaitAsync(time, token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
+                    return;
                 }
 
                 string? failure = null;

@@ -175,15 +175,10 @@ internal abstract partial class SegmentedOutput(
             while (!token.IsCancellationRequested)
             {
                 SetStatus(ConfigStatusCode.WaitingForStream);
-                var stream = await services.Hub.WaitForStreamAsync(localStreamName, Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-                if (stream is null || stream.IsClosed)
+                var stream = await Ingest.KeepAliveRetry.WaitForLiveStreamAsync(services.Hub, localStreamName, services.Time, token).ConfigureAwait(false);
+                if (stream is null)
                 {
-                    if (!await Ingest.KeepAliveRetry.WaitAsync(services.Time, token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
+                    return;
                 }
 
                 SetStatus(ConfigStatusCode.Streaming, stream.Id);
