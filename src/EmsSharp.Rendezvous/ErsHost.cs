@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using EmsSharp.Protocols.Net;
 using EmsSharp.Rendezvous.Admin;
+using EmsSharp.Rendezvous.Cluster;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.SocketIo;
 using EmsSharp.Rendezvous.Turn;
@@ -75,6 +76,14 @@ public sealed class ErsHost : IAsyncDisposable
         ErsState state = new(options, timeProvider ?? TimeProvider.System);
         WebApplication signalling = BuildSignalling(state, loggerFactory);
         state.Logger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous");
+        if (options.Server.Redis is { } redis)
+        {
+            // Before the listeners: the first join already runs in the cluster (or alone, logged, if Redis is down).
+            state.Rooms.Cluster = await ErsCluster.StartAsync(redis, state.Rooms,
+                TimeSpan.FromSeconds(options.Limits.PendingHandshakeSeconds), state.Time,
+                signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Cluster")).ConfigureAwait(false);
+        }
+
         WebApplication? admin = options.Server.AdminAccessEnabled ? BuildAdmin(state, loggerFactory) : null;
         ErsMetrics? metrics = options.Metrics.Enabled ? new ErsMetrics(state) : null;
         WebApplication? metricsApp = metrics is null ? null : BuildMetrics(state, metrics, loggerFactory);
@@ -145,6 +154,11 @@ public sealed class ErsHost : IAsyncDisposable
         }
 
         await _signalling.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_state.Rooms.Cluster is { } cluster)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false); // after the sockets: their leaves went to Redis first
+        }
+
         if (_admin is not null)
         {
             await _admin.StopAsync(cancellationToken).ConfigureAwait(false);

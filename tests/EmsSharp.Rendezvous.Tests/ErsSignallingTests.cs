@@ -151,16 +151,16 @@ public class ErsSignallingTests
     }
 
     [Fact]
-    public void A_closed_registry_announces_no_leave_so_the_ems_keeps_its_viewers()
+    public async Task A_closed_registry_announces_no_leave_so_the_ems_keeps_its_viewers()
     {
         var options = new ErsOptions();
         var rooms = new RoomRegistry(options, new TokenStore(AdminState.FromOptions(options)), TimeProvider.System);
         var ems = new RecordingPeer("ems");
         var browser = new RecordingPeer("b1");
         var other = new RecordingPeer("b2");
-        Assert.Equal(JsonValueKind.Null, rooms.Join(ems, "r", JsonSerializer.SerializeToElement(new { role = "ems" })).Error.ValueKind);
-        Assert.Equal(JsonValueKind.Null, rooms.Join(browser, "r", JsonSerializer.SerializeToElement(new { streamName = "s" })).Error.ValueKind);
-        Assert.Equal(JsonValueKind.Null, rooms.Join(other, "r", JsonSerializer.SerializeToElement(new { streamName = "s" })).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await rooms.JoinAsync(ems, "r", JsonSerializer.SerializeToElement(new { role = "ems" }))).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await rooms.JoinAsync(browser, "r", JsonSerializer.SerializeToElement(new { streamName = "s" }))).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await rooms.JoinAsync(other, "r", JsonSerializer.SerializeToElement(new { streamName = "s" }))).Error.ValueKind);
 
         // A browser that leaves while the ERS runs is announced.
         rooms.Leave(other);
@@ -174,9 +174,48 @@ public class ErsSignallingTests
         Assert.Equal(["remove"], ems.Events);
     }
 
+    [Fact]
+    public async Task The_same_ems_back_takes_its_room_over_and_another_ems_is_refused()
+    {
+        var options = new ErsOptions();
+        var rooms = new RoomRegistry(options, new TokenStore(AdminState.FromOptions(options)), TimeProvider.System);
+        var first = new RecordingPeer("ems1");
+        var browser = new RecordingPeer("b1");
+        var other = new RecordingPeer("ems2");
+        var back = new RecordingPeer("ems3");
+        JsonElement Ems(string instance) => JsonSerializer.SerializeToElement(new { role = "ems", instance });
+        Assert.Equal(JsonValueKind.Null, (await rooms.JoinAsync(first, "r", Ems("a1"))).Error.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await rooms.JoinAsync(browser, "r", JsonSerializer.SerializeToElement(new { streamName = "s" }))).Error.ValueKind);
+
+        // Another ems (another instance, or none) is refused while the first holds the room (PROTOCOL.md §2.2).
+        Assert.Equal(RoomRegistry.RoomTaken, (await rooms.JoinAsync(other, "r", Ems("b2"))).Error.GetString());
+        Assert.Equal(RoomRegistry.RoomTaken, (await rooms.JoinAsync(other, "r", JsonSerializer.SerializeToElement(new { role = "ems" }))).Error.GetString());
+
+        // The first ems's new socket (its old one half-open) takes over at once: the old socket is closed, the browser
+        // is offered to the new one and hears no "remove" (the media session it has is the same ems's).
+        (JsonElement error, JsonElement data) = await rooms.JoinAsync(back, "r", Ems("a1"));
+        Assert.Equal(JsonValueKind.Null, error.ValueKind);
+        Assert.True(data.GetProperty("clients").TryGetProperty("b1", out _));
+        Assert.True(first.Disconnected);
+        Assert.Null(first.RoomName);
+        Assert.Equal(["clientJoined"], back.Joins);
+        Assert.Empty(browser.Events);
+
+        // The old socket's close afterwards changes nothing in the room.
+        rooms.Leave(first);
+        Assert.Empty(browser.Events);
+        Assert.Equal((1, 1, 1), rooms.Counts());
+    }
+
     private sealed class RecordingPeer(string id) : IRoomPeer
     {
         public List<string> Events { get; } = [];
+
+        public List<string> Joins { get; } = [];
+
+        public bool Disconnected { get; private set; }
+
+        public void Disconnect() => Disconnected = true;
 
         public string Id => id;
 
@@ -193,6 +232,10 @@ public class ErsSignallingTests
             if (name == "remove")
             {
                 Events.Add(name);
+            }
+            else if (name == "clientJoined")
+            {
+                Joins.Add(name);
             }
 
             return true;

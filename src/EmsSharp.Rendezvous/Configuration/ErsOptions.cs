@@ -129,6 +129,11 @@ public sealed class ErsOptions
             throw new InvalidDataException("server.heartbeatInterval must be > 0 and below heartbeatTimeout; closeTimeout > 0");
         }
 
+        if (Server.Redis is { } redis)
+        {
+            CheckRedis(redis);
+        }
+
         if (EmsTokens.Exists(t => string.IsNullOrEmpty(t?.Token) || t.Room is { Length: 0 }))
         {
             throw new InvalidDataException("emsTokens: every entry needs a non-empty token, and a room, when given, a name");
@@ -140,6 +145,24 @@ public sealed class ErsOptions
 
     /// <summary>Resolves a configured path against <see cref="BaseDirectory"/>.</summary>
     public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path);
+
+    private static void CheckRedis(string redis)
+    {
+        StackExchange.Redis.ConfigurationOptions parsed;
+        try
+        {
+            parsed = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"server.redis is not a Redis configuration string (host:port[,option=value...]): {e.Message}", e);
+        }
+
+        if (redis.Length > 1024 || parsed.EndPoints.Count == 0)
+        {
+            throw new InvalidDataException("server.redis must name at least one host:port, in at most 1024 characters");
+        }
+    }
 
     private static void CheckPort(int port, string name)
     {

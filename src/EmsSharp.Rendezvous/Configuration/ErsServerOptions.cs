@@ -66,4 +66,11 @@ public sealed class ErsServerOptions
 
     /// <summary>Close timeout announced in the handshake and enforced on silent sockets, seconds.</summary>
     public int CloseTimeout { get; set; } = 60;
+
+    /// <summary>
+    /// Redis for an ERS cluster (ours; docs/OPERATIONS.md, "Scaling out"): a StackExchange.Redis configuration string
+    /// such as <c>127.0.0.1:6379</c> or <c>redis1:6379,password=...</c>. Every <c>ers</c> given the same Redis shares its
+    /// rooms with the others. Null: this ERS alone, everything in memory.
+    /// </summary>
+    public string? Redis { get; set; }
 }

@@ -30,6 +30,14 @@ internal interface IRoomPeer
     /// <summary>Queues an event of the server's own to this peer without blocking; false when the peer is gone or too slow.</summary>
     bool TrySendEvent(string name, JsonElement arg);
 
+    /// <summary>
+    /// Closes the peer's connection: the same ems joined its room again (its <c>instance</c>), so this old connection of
+    /// it holds the room no more. Only an EMS is ever disconnected so; a viewer has nothing to close.
+    /// </summary>
+    void Disconnect()
+    {
+    }
+
     /// <summary>Queues a <c>message</c> relayed from <paramref name="senderId"/>, within that sender's share of this peer's outbox.</summary>
     OutboxAdmission TryRelay(string senderId, JsonElement message);
 }

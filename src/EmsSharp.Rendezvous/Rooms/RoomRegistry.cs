@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EmsSharp.Rendezvous.Cluster;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.SocketIo;
 
@@ -8,8 +9,11 @@ namespace EmsSharp.Rendezvous.Rooms;
 /// <summary>
 /// Rooms, joins, relaying and leaves (PROTOCOL.md §2.2, §3.2). One lock guards all room state; every
 /// send under it only queues to the peer's bounded outbox, so it never blocks.
+/// With a <see cref="Cluster"/> (<c>server.redis</c>) a room spans the nodes: this registry holds this node's members,
+/// Redis decides joins (one EMS per room, the room's cap) and the other nodes' members are reached through their
+/// channels. While Redis does not answer, joins and relays are this node's alone.
 /// </summary>
-internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimeProvider time)
+internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimeProvider time) : IClusterSink
 {
     /// <summary>Refusal reasons sent as the ack's first argument.</summary>
     public const string RoomTaken = "room taken";
@@ -24,11 +28,15 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IRoomPeer> _members = new(StringComparer.Ordinal); // this node's, by id
     private long _relayed;
     private bool _closed;
 
+    /// <summary>The cluster this node is part of, or null (set once, before the listeners start).</summary>
+    public ErsCluster? Cluster { get; set; }
+
     /// <summary>Handles <c>join(roomName, options)</c>; returns the two ack arguments <c>(error, {"clients":{..}})</c>.</summary>
-    public (JsonElement Error, JsonElement Data) Join(IRoomPeer peer, string? roomName, JsonElement joinOptions)
+    public async ValueTask<(JsonElement Error, JsonElement Data)> JoinAsync(IRoomPeer peer, string? roomName, JsonElement joinOptions)
     {
         ErsLimitsOptions limits = options.Limits;
         if (string.IsNullOrEmpty(roomName) || roomName.Length > limits.MaxNameLength)
@@ -53,67 +61,24 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             return Refuse(InvalidToken);
         }
 
-        lock (_lock)
+        JoinRequest request = new(peer, roomName, isEms, token,
+            // Ours: the ems's own id, kept across its reconnects: the same ems coming back takes its room over at once,
+            // where its old socket (half-open, or on a node that died) would hold the room until it times out.
+            isEms ? Truncate(GetString(joinOptions, "instance"), limits.MaxNameLength) : string.Empty,
+            Truncate(GetString(joinOptions, "streamName"), limits.MaxNameLength),
+            Truncate(GetString(joinOptions, "transport"), limits.MaxNameLength));
+        if (Cluster is { IsUp: true } cluster
+            && await JoinClusteredAsync(cluster, request).ConfigureAwait(false) is { } answer)
         {
-            if (peer.RoomName is not null)
-            {
-                LeaveLocked(peer);
-            }
-
-            if (!_rooms.TryGetValue(roomName, out Room? room))
-            {
-                if (_rooms.Count >= limits.MaxRooms)
-                {
-                    return Refuse(TooManyRooms);
-                }
-
-                room = new Room(roomName);
-            }
-
-            if (room.Count >= limits.MaxPeersPerRoom)
-            {
-                return Refuse(RoomFull);
-            }
-
-            if (isEms)
-            {
-                return JoinEmsLocked(peer, room);
-            }
-
-            // A viewer that offers cannot wait for an EMS as a browser page does: its offer needs an answer now.
-            if (peer.Offers && room.Ems is null)
-            {
-                return Refuse(NoEms);
-            }
-
-            // PROTOCOL.md §2.2: with tokensEnabled a browser needs a valid viewer token; it is bound
-            // (used) only once the browser meets an EMS.
-            if (options.Server.TokensEnabled
-                && !tokens.CheckViewerToken(token, peer.Id, consume: room.Ems is not null, time.GetUtcNow()))
-            {
-                return Refuse(InvalidToken);
-            }
-
-            peer.StreamName = Truncate(GetString(joinOptions, "streamName"), limits.MaxNameLength);
-            peer.Transport = Truncate(GetString(joinOptions, "transport"), limits.MaxNameLength);
-            peer.IsEms = false;
-            peer.RoomName = roomName;
-            room.Browsers[peer.Id] = peer;
-            _rooms[roomName] = room;
-            JsonObject clients = [];
-            if (room.Ems is { } ems)
-            {
-                clients[ems.Id] = new JsonObject { ["ems"] = true };
-                ems.TrySendEvent("clientJoined", ClientJoinedArg(peer));
-            }
-
-            return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = clients }));
+            return answer;
         }
+
+        return JoinAlone(request);
     }
 
     /// <summary>Relays a <c>message</c> to its <c>to</c> peer inside the sender's room, adding <c>from</c>.</summary>
     /// <returns>What the addressee's outbox made of it; null when the message has no valid <c>to</c> or the addressee is not in the sender's room.</returns>
-    public OutboxAdmission? Relay(IRoomPeer from, JsonElement message)
+    public async ValueTask<OutboxAdmission?> RelayAsync(IRoomPeer from, JsonElement message)
     {
         if (message.ValueKind != JsonValueKind.Object || GetString(message, "to") is not { Length: > 0 } to)
         {
@@ -121,9 +86,11 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
 
         IRoomPeer? target;
+        string? roomName;
         lock (_lock)
         {
-            if (from.RoomName is not { } roomName || !_rooms.TryGetValue(roomName, out Room? room))
+            roomName = from.RoomName;
+            if (roomName is null || !_rooms.TryGetValue(roomName, out Room? room))
             {
                 return null;
             }
@@ -131,19 +98,28 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             target = room.Ems is { } ems && ems.Id == to ? ems : room.Browsers.GetValueOrDefault(to);
         }
 
-        if (target is null)
+        if (target is not null)
+        {
+            Interlocked.Increment(ref _relayed);
+            return target.TryRelay(from.Id, WithFrom(message, from.Id));
+        }
+
+        // Another node's member: its node delivers it within that sender's share of the addressee's outbox, and what
+        // the outbox makes of it stays there (the sender is not told of a drop).
+        if (Cluster is not { IsUp: true } cluster
+            || await cluster.RelayAsync(roomName, to, ClusterPayload.Relay(to, from.Id, WithFrom(message, from.Id))).ConfigureAwait(false) != true)
         {
             return null;
         }
 
         Interlocked.Increment(ref _relayed);
-        return target.TryRelay(from.Id, WithFrom(message, from.Id));
+        return OutboxAdmission.Accepted;
     }
 
     /// <summary>Messages relayed to a peer of the sender's room since the start (whatever the addressee's outbox made of them).</summary>
     public long RelayedMessages => Interlocked.Read(ref _relayed);
 
-    /// <summary>Rooms now, the browsers in them and the rooms that have their EMS.</summary>
+    /// <summary>This node's rooms now, the browsers in them and the rooms that have their EMS.</summary>
     public (int Rooms, int Browsers, int Emss) Counts()
     {
         lock (_lock)
@@ -160,7 +136,6 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
-    /// <summary>Removes the peer from its room and tells the others with <c>remove</c>.</summary>
     /// <summary>
     /// The ERS is stopping: from now on a peer that goes is not announced to its room (<c>remove</c>), since it did not
     /// leave: its socket closed because the server stops. Root cause of a page that stopped playing when the ERS restarted
@@ -175,14 +150,19 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
+    /// <summary>Removes the peer from its room and tells the others with <c>remove</c>.</summary>
     public void Leave(IRoomPeer peer)
     {
+        Left? left;
         lock (_lock)
         {
-            LeaveLocked(peer);
+            left = LeaveLocked(peer);
         }
+
+        TellCluster(left);
     }
 
+    /// <summary>This node's rooms (with a cluster, the members it holds), and the allowed rooms with nobody in them.</summary>
     public List<RoomInfo> ListRooms()
     {
         List<string> allowed = tokens.ListAllowedRooms();
@@ -206,44 +186,307 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
-    private (JsonElement, JsonElement) JoinEmsLocked(IRoomPeer peer, Room room)
+    /// <inheritdoc/>
+    public void Deliver(string payload)
     {
-        // PROTOCOL.md §2.2: one EMS per room; a second is refused and the first keeps it.
-        if (room.Ems is not null)
+        using JsonDocument document = JsonDocument.Parse(payload);
+        JsonElement root = document.RootElement;
+        string? kind = GetString(root, "k");
+        string to = GetString(root, "to") ?? string.Empty;
+        IRoomPeer? target;
+        lock (_lock)
         {
-            return Refuse(RoomTaken);
+            target = _members.GetValueOrDefault(to);
+            if (kind == ClusterPayload.RoomKind)
+            {
+                DeliverToRoomLocked(root);
+                return;
+            }
+
+            if (kind == ClusterPayload.DropKind && target is not null)
+            {
+                DropLocked(target);
+            }
         }
 
-        peer.IsEms = true;
-        peer.RoomName = room.Name;
-        room.Ems = peer;
-        _rooms[room.Name] = room;
+        switch (kind)
+        {
+            case ClusterPayload.RelayKind when target is not null && root.TryGetProperty("msg", out JsonElement message):
+                target.TryRelay(GetString(root, "from") ?? string.Empty, message.Clone());
+                break;
+            case ClusterPayload.EventKind when target is not null && root.TryGetProperty("arg", out JsonElement arg):
+                target.TrySendEvent(GetString(root, "name") ?? string.Empty, arg.Clone());
+                break;
+            case ClusterPayload.DropKind:
+                target?.Disconnect();
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public List<(string Room, ClusterMember Member)> LocalMembers(string node)
+    {
+        lock (_lock)
+        {
+            List<(string, ClusterMember)> members = new(_members.Count);
+            foreach (Room room in _rooms.Values)
+            {
+                if (room.Ems is { } ems)
+                {
+                    members.Add((room.Name, Member(ems, node, room.EmsInstance)));
+                }
+
+                foreach (IRoomPeer browser in room.Browsers.Values)
+                {
+                    members.Add((room.Name, Member(browser, node, string.Empty)));
+                }
+            }
+
+            return members;
+        }
+    }
+
+    private (JsonElement Error, JsonElement Data) JoinAlone(JoinRequest request)
+    {
+        ErsLimitsOptions limits = options.Limits;
+        IRoomPeer peer = request.Peer;
+        Left? left = null;
+        IRoomPeer? replaced = null;
+        try
+        {
+            lock (_lock)
+            {
+                if (peer.RoomName is not null)
+                {
+                    left = LeaveLocked(peer);
+                }
+
+                if (!_rooms.TryGetValue(request.Room, out Room? room))
+                {
+                    if (_rooms.Count >= limits.MaxRooms)
+                    {
+                        return Refuse(TooManyRooms);
+                    }
+
+                    room = new Room(request.Room);
+                }
+
+                bool sameEms = request.IsEms && room.Ems is not null && SameInstance(room, request);
+                if (room.Count - (sameEms ? 1 : 0) >= limits.MaxPeersPerRoom)
+                {
+                    return Refuse(RoomFull);
+                }
+
+                if (request.IsEms)
+                {
+                    // PROTOCOL.md §2.2: one EMS per room; a second is refused and the first keeps it, unless it is the
+                    // same ems back (its instance).
+                    if (room.Ems is not null && !sameEms)
+                    {
+                        return Refuse(RoomTaken);
+                    }
+
+                    replaced = TakeOverLocked(room, request);
+                    JsonObject clients = [];
+                    foreach (IRoomPeer browser in room.Browsers.Values)
+                    {
+                        clients[browser.Id] = new JsonObject { ["ems"] = false };
+                    }
+
+                    // Browsers already waiting are offered at once (ours): the EMS sees them as joins.
+                    foreach (IRoomPeer browser in room.Browsers.Values)
+                    {
+                        peer.TrySendEvent("clientJoined", ClientJoinedArg(browser.Id, browser.StreamName, browser.Transport, browser.Offers));
+                    }
+
+                    return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = clients }));
+                }
+
+                // A viewer that offers cannot wait for an EMS as a browser page does: its offer needs an answer now.
+                if (peer.Offers && room.Ems is null)
+                {
+                    return Refuse(NoEms);
+                }
+
+                // PROTOCOL.md §2.2: with tokensEnabled a browser needs a valid viewer token; it is bound
+                // (used) only once the browser meets an EMS.
+                if (!ViewerTokenValid(request, room.Ems is not null))
+                {
+                    return Refuse(InvalidToken);
+                }
+
+                AddBrowserLocked(room, request);
+                JsonObject emsClients = [];
+                if (room.Ems is { } ems)
+                {
+                    emsClients[ems.Id] = new JsonObject { ["ems"] = true };
+                    ems.TrySendEvent("clientJoined", ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers));
+                }
+
+                return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = emsClients }));
+            }
+        }
+        finally
+        {
+            TellCluster(left);
+            replaced?.Disconnect();
+        }
+    }
+
+    // The cluster decides the join (ClusterScripts.Join), then this node adds its member; null when Redis did not
+    // answer (the caller joins alone).
+    private async ValueTask<(JsonElement Error, JsonElement Data)?> JoinClusteredAsync(ErsCluster cluster, JoinRequest request)
+    {
+        ErsLimitsOptions limits = options.Limits;
+        IRoomPeer peer = request.Peer;
+        Left? left = null;
+        try
+        {
+            lock (_lock)
+            {
+                if (peer.RoomName is not null)
+                {
+                    left = LeaveLocked(peer);
+                }
+
+                if (!_rooms.TryGetValue(request.Room, out Room? room) && _rooms.Count >= limits.MaxRooms)
+                {
+                    return Refuse(TooManyRooms);
+                }
+
+                if (request.IsEms && room?.Ems is not null && !SameInstance(room, request))
+                {
+                    return Refuse(RoomTaken);
+                }
+
+                if (!request.IsEms && !ViewerTokenValid(request, consume: false))
+                {
+                    return Refuse(InvalidToken);
+                }
+            }
+        }
+        finally
+        {
+            TellCluster(left); // before the join below: one Redis connection keeps this node's commands in order
+        }
+
+        // The socket's read loop waits for this join, so the peer cannot leave (RunAsync's finally) while it runs.
+        ClusterMember member = new(peer.Id, cluster.NodeId, request.IsEms, request.Instance, request.StreamName, request.Transport, peer.Offers);
+        if (await cluster.JoinAsync(request.Room, member, limits.MaxPeersPerRoom).ConfigureAwait(false) is not { } joined)
+        {
+            return null;
+        }
+
+        if (joined.Error is { } error)
+        {
+            return Refuse(error);
+        }
+
+        if (!request.IsEms && ((peer.Offers && joined.Ems is null) || !ViewerTokenValid(request, consume: joined.Ems is not null)))
+        {
+            _ = cluster.LeaveAsync(request.Room, peer.Id, null);
+            return Refuse(joined.Ems is null ? NoEms : InvalidToken);
+        }
+
+        IRoomPeer? replaced = null;
         JsonObject clients = [];
-        foreach (IRoomPeer browser in room.Browsers.Values)
+        lock (_lock)
         {
-            clients[browser.Id] = new JsonObject { ["ems"] = false };
+            if (!_rooms.TryGetValue(request.Room, out Room? room))
+            {
+                room = new Room(request.Room);
+            }
+
+            if (request.IsEms)
+            {
+                replaced = TakeOverLocked(room, request);
+                foreach (ClusterMember browser in joined.Browsers)
+                {
+                    clients[browser.Id] = new JsonObject { ["ems"] = false };
+                    peer.TrySendEvent("clientJoined", ClientJoinedArg(browser.Id, browser.StreamName, browser.Transport, browser.Offers));
+                }
+            }
+            else
+            {
+                AddBrowserLocked(room, request);
+                if (joined.Ems is { } ems)
+                {
+                    clients[ems.Id] = new JsonObject { ["ems"] = true };
+                    JsonElement arg = ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers);
+                    if (ems.Node == cluster.NodeId)
+                    {
+                        room.Ems?.TrySendEvent("clientJoined", arg);
+                    }
+                    else
+                    {
+                        _ = cluster.PublishAsync(ems.Node, ClusterPayload.Event(ems.Id, "clientJoined", arg));
+                    }
+                }
+            }
         }
 
-        // Browsers already waiting are offered at once (ours): the EMS sees them as joins.
-        foreach (IRoomPeer browser in room.Browsers.Values)
+        replaced?.Disconnect();
+        if (joined.Replaced is { } gone && gone.Node != cluster.NodeId)
         {
-            peer.TrySendEvent("clientJoined", ClientJoinedArg(browser));
+            _ = cluster.DropAsync(gone);
         }
 
         return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = clients }));
     }
 
-    private void LeaveLocked(IRoomPeer peer)
+    private static bool SameInstance(Room room, JoinRequest request) =>
+        request.Instance.Length > 0 && room.EmsInstance == request.Instance;
+
+    private bool ViewerTokenValid(JoinRequest request, bool consume) =>
+        !options.Server.TokensEnabled || tokens.CheckViewerToken(request.Token, request.Peer.Id, consume, time.GetUtcNow());
+
+    // Makes the request's peer the room's EMS; returns the one it replaced (the same ems's old socket), to disconnect.
+    private IRoomPeer? TakeOverLocked(Room room, JoinRequest request)
     {
+        IRoomPeer peer = request.Peer;
+        IRoomPeer? old = room.Ems is { } held && held != peer ? held : null;
+        if (old is not null)
+        {
+            old.RoomName = null;
+            old.IsEms = false;
+            _members.Remove(old.Id);
+        }
+
+        peer.IsEms = true;
+        peer.RoomName = room.Name;
+        room.Ems = peer;
+        room.EmsInstance = request.Instance;
+        _rooms[room.Name] = room;
+        _members[peer.Id] = peer;
+        return old;
+    }
+
+    private void AddBrowserLocked(Room room, JoinRequest request)
+    {
+        IRoomPeer peer = request.Peer;
+        peer.StreamName = request.StreamName;
+        peer.Transport = request.Transport;
+        peer.IsEms = false;
+        peer.RoomName = room.Name;
+        room.Browsers[peer.Id] = peer;
+        _rooms[room.Name] = room;
+        _members[peer.Id] = peer;
+    }
+
+    // Takes a peer out of its room here; returns what the cluster must hear of it (after the lock), or null.
+    private Left? LeaveLocked(IRoomPeer peer)
+    {
+        _members.Remove(peer.Id);
         if (peer.RoomName is not { } roomName || !_rooms.TryGetValue(roomName, out Room? room))
         {
             peer.RoomName = null;
-            return;
+            return null;
         }
 
         if (peer.IsEms && room.Ems == peer)
         {
             room.Ems = null;
+            room.EmsInstance = string.Empty;
         }
         else
         {
@@ -255,12 +498,11 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         if (room.Count == 0)
         {
             _rooms.Remove(roomName);
-            return;
         }
 
         if (_closed)
         {
-            return;
+            return new Left(roomName, peer.Id, null);
         }
 
         JsonElement remove = JsonSerializer.SerializeToElement(new JsonObject { ["id"] = peer.Id, ["type"] = "video" });
@@ -269,17 +511,74 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         {
             other.TrySendEvent("remove", remove);
         }
+
+        return new Left(roomName, peer.Id, remove);
     }
 
-    private static JsonElement ClientJoinedArg(IRoomPeer browser)
+    // Another ems took over the room this node's EMS held: it goes without a word to the room (its browsers are the
+    // same ems's, served on).
+    private void DropLocked(IRoomPeer peer)
+    {
+        _members.Remove(peer.Id);
+        if (peer.RoomName is { } roomName && _rooms.TryGetValue(roomName, out Room? room) && room.Ems == peer)
+        {
+            room.Ems = null;
+            room.EmsInstance = string.Empty;
+            if (room.Count == 0)
+            {
+                _rooms.Remove(roomName);
+            }
+        }
+
+        peer.RoomName = null;
+        peer.IsEms = false;
+    }
+
+    private void DeliverToRoomLocked(JsonElement root)
+    {
+        if (GetString(root, "room") is not { } roomName || !_rooms.TryGetValue(roomName, out Room? room)
+            || !root.TryGetProperty("arg", out JsonElement arg))
+        {
+            return;
+        }
+
+        string except = GetString(root, "except") ?? string.Empty;
+        string name = GetString(root, "name") ?? string.Empty;
+        arg = arg.Clone();
+        if (room.Ems is { } ems && ems.Id != except)
+        {
+            ems.TrySendEvent(name, arg);
+        }
+
+        foreach (IRoomPeer browser in room.Browsers.Values)
+        {
+            if (browser.Id != except)
+            {
+                browser.TrySendEvent(name, arg);
+            }
+        }
+    }
+
+    private void TellCluster(Left? left)
+    {
+        if (left is { } l && Cluster is { } cluster)
+        {
+            _ = cluster.LeaveAsync(l.Room, l.Id, l.Remove is { } remove ? ClusterPayload.RoomEvent(l.Room, l.Id, "remove", remove) : null);
+        }
+    }
+
+    private static ClusterMember Member(IRoomPeer peer, string node, string instance) =>
+        new(peer.Id, node, peer.IsEms, instance, peer.StreamName, peer.Transport, peer.Offers);
+
+    private static JsonElement ClientJoinedArg(string id, string streamName, string transport, bool offers)
     {
         JsonObject arg = new()
         {
-            ["id"] = browser.Id,
-            ["streamName"] = browser.StreamName,
-            ["transport"] = browser.Transport,
+            ["id"] = id,
+            ["streamName"] = streamName,
+            ["transport"] = transport,
         };
-        if (browser.Offers)
+        if (offers)
         {
             arg["offers"] = true;
         }
@@ -322,4 +621,10 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
 
     private static string Truncate(string? value, int max) =>
         value is null ? string.Empty : value.Length <= max ? value : value[..max];
+
+    /// <summary>A join as asked: the peer, its room and role, and what it said of itself.</summary>
+    private sealed record JoinRequest(IRoomPeer Peer, string Room, bool IsEms, string? Token, string Instance, string StreamName, string Transport);
+
+    /// <summary>A peer that left <paramref name="Room"/>, and the <c>remove</c> its room hears (null: none, the ERS stops).</summary>
+    private readonly record struct Left(string Room, string Id, JsonElement? Remove);
 }

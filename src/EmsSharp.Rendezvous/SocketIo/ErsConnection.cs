@@ -128,7 +128,7 @@ internal sealed class ErsConnection : IRoomPeer
             // Relayed traffic never fills the outbox (OutboxBudget): the server's own frames not fitting means
             // this socket itself stopped reading.
             ErsLog.SlowConsumer(_logger, Id, _ip, _options.Limits.MaxQueuedBytes);
-            Close();
+            Disconnect();
         }
 
         return admission == OutboxAdmission.Accepted;
@@ -155,7 +155,7 @@ internal sealed class ErsConnection : IRoomPeer
         }
     }
 
-    private void Close()
+    public void Disconnect()
     {
         try
         {
@@ -237,7 +237,9 @@ internal sealed class ErsConnection : IRoomPeer
                     await Task.Delay(wait, _time, token).ConfigureAwait(false);
                 }
 
-                return frame.Type == SocketIoFrameType.Event ? HandleEvent(frame) : HandleJsonMessage(frame);
+                return frame.Type == SocketIoFrameType.Event
+                    ? await HandleEventAsync(frame).ConfigureAwait(false)
+                    : await HandleJsonMessageAsync(frame).ConfigureAwait(false);
             case SocketIoFrameType.Connect:
             case SocketIoFrameType.Heartbeat:
             case SocketIoFrameType.Message:
@@ -250,7 +252,7 @@ internal sealed class ErsConnection : IRoomPeer
         }
     }
 
-    private bool HandleJsonMessage(SocketIoFrame frame)
+    private async ValueTask<bool> HandleJsonMessageAsync(SocketIoFrame frame)
     {
         if (!SocketIoPayload.TryParseJson(frame.Data, out JsonElement message))
         {
@@ -258,11 +260,11 @@ internal sealed class ErsConnection : IRoomPeer
             return false;
         }
 
-        Relay(message);
+        await RelayAsync(message).ConfigureAwait(false);
         return true;
     }
 
-    private bool HandleEvent(SocketIoFrame frame)
+    private async ValueTask<bool> HandleEventAsync(SocketIoFrame frame)
     {
         if (!SocketIoPayload.TryParseEvent(frame.Data, out string name, out JsonElement args))
         {
@@ -276,14 +278,14 @@ internal sealed class ErsConnection : IRoomPeer
             case "join":
                 string? room = argc > 0 && args[0].ValueKind == JsonValueKind.String ? args[0].GetString() : null;
                 JsonElement options = argc > 1 ? args[1] : default;
-                (JsonElement error, JsonElement data) = _rooms.Join(this, room, options);
+                (JsonElement error, JsonElement data) = await _rooms.JoinAsync(this, room, options).ConfigureAwait(false);
                 ErsLog.Joined(_logger, Id, room ?? "(none)", options.ValueKind == JsonValueKind.Object
                     && options.TryGetProperty("role", out JsonElement role) && role.ValueKind == JsonValueKind.String
                     ? role.GetString() ?? "browser" : "browser", error.ValueKind == JsonValueKind.Null ? "ok" : error.ToString());
                 Ack(frame, error, data);
                 break;
             case "message":
-                string? refused = argc > 0 ? Relay(args[0]) : null;
+                string? refused = argc > 0 ? await RelayAsync(args[0]).ConfigureAwait(false) : null;
                 if (refused is null)
                 {
                     Ack(frame);
@@ -307,9 +309,9 @@ internal sealed class ErsConnection : IRoomPeer
     }
 
     /// <summary>Relays a message; returns why it was refused for being too much (the sender is told), else null.</summary>
-    private string? Relay(JsonElement message)
+    private async ValueTask<string?> RelayAsync(JsonElement message)
     {
-        OutboxAdmission? admission = _rooms.Relay(this, message);
+        OutboxAdmission? admission = await _rooms.RelayAsync(this, message).ConfigureAwait(false);
         if (admission == OutboxAdmission.Accepted)
         {
             return null;
@@ -384,7 +386,7 @@ internal sealed class ErsConnection : IRoomPeer
         }
         catch (WebSocketException)
         {
-            Close();
+            Disconnect();
         }
     }
 
@@ -419,7 +421,7 @@ internal sealed class ErsConnection : IRoomPeer
                         break;
                     case SocketIoHeartbeatAction.Close:
                         ErsLog.HeartbeatTimeout(_logger, Id, _ip);
-                        Close();
+                        Disconnect();
                         return;
                     case SocketIoHeartbeatAction.None:
                         break;

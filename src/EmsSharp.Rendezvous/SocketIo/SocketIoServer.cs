@@ -91,6 +91,15 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
         }
 
         string sid = state.Sessions.Create(ip);
+        if (state.Rooms.Cluster is { IsUp: true } cluster)
+        {
+            // Its websocket may reach any node (no sticky sessions needed): written before the client has the sid.
+            if (await cluster.RegisterSidAsync(sid, ip).ConfigureAwait(false))
+            {
+                state.Sessions.MarkShared(sid);
+            }
+        }
+
         ErsServerOptions server = state.Options.Server;
         string body = string.Create(CultureInfo.InvariantCulture, $"{sid}:{server.HeartbeatTimeout}:{server.CloseTimeout}:websocket");
         string? jsonp = request.Query["jsonp"];
@@ -116,7 +125,23 @@ internal sealed class SocketIoServer(ErsState state, ILogger logger)
             return;
         }
 
-        bool known = state.Sessions.TryClaim(sid, out IPAddress ip);
+        bool known = state.Sessions.TryClaim(sid, out IPAddress ip, out bool shared);
+        if (state.Rooms.Cluster is { IsUp: true } cluster && (shared || !known))
+        {
+            // Redis holds a handshake any node may open: the first node to take it from Redis opens it, and no other.
+            IPAddress? handshaken = await cluster.ClaimSidAsync(sid).ConfigureAwait(false);
+            if (known && handshaken is null && cluster.IsUp)
+            {
+                state.Sessions.Release(sid, ip); // opened on another node already
+                known = false;
+            }
+            else if (!known && handshaken is not null)
+            {
+                ip = handshaken;
+                known = state.Sessions.TryAdopt(sid, ip);
+            }
+        }
+
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         if (!known)
         {

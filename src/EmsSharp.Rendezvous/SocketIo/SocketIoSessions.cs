@@ -17,7 +17,7 @@ internal sealed class SocketIoSessions : IDisposable
     private readonly ErsLimitsOptions _limits;
     private readonly TimeProvider _time;
     private readonly long _origin;
-    private readonly ConcurrentDictionary<string, (IPAddress Ip, TimeSpan Created)> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (IPAddress Ip, TimeSpan Created, bool Shared)> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _released = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -106,25 +106,57 @@ internal sealed class SocketIoSessions : IDisposable
     public string Create(IPAddress ip)
     {
         string sid = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
-        _pending[sid] = (ip, Now);
+        _pending[sid] = (ip, Now, false);
         return sid;
     }
 
     /// <summary>An admitted handshake ended before its session was created (the client left during the delay).</summary>
     public void Abandon(IPAddress ip) => _socketsPerIp.Release(ip);
 
+    /// <summary>The cluster holds <paramref name="sid"/> too (any node may claim it there): a claim here must win it there.</summary>
+    public void MarkShared(string sid)
+    {
+        if (_pending.TryGetValue(sid, out var entry))
+        {
+            _pending.TryUpdate(sid, entry with { Shared = true }, entry);
+        }
+    }
+
     /// <summary>Claims a pending session for its websocket; each session id opens at most one socket.</summary>
-    public bool TryClaim(string sid, out IPAddress ip)
+    public bool TryClaim(string sid, out IPAddress ip) => TryClaim(sid, out ip, out _);
+
+    /// <summary>
+    /// <see cref="TryClaim(string, out IPAddress)"/>; <paramref name="shared"/> says the cluster holds it too
+    /// (<see cref="MarkShared"/>).
+    /// </summary>
+    public bool TryClaim(string sid, out IPAddress ip, out bool shared)
     {
         if (_pending.TryRemove(sid, out var entry))
         {
             ip = entry.Ip;
+            shared = entry.Shared;
             _open[sid] = 0;
             return true;
         }
 
         ip = IPAddress.None;
+        shared = false;
         return false;
+    }
+
+    /// <summary>
+    /// Opens a session another node of the cluster handshook (its websocket came here); false when
+    /// <paramref name="ip"/> already holds as many sockets here as it may.
+    /// </summary>
+    public bool TryAdopt(string sid, IPAddress ip)
+    {
+        if (!_socketsPerIp.TryTake(ip, out _))
+        {
+            return false;
+        }
+
+        _open[sid] = 0;
+        return true;
     }
 
     /// <summary>True while <paramref name="sid"/>'s socket is open (TURN credentials minted for it are bound to it).</summary>

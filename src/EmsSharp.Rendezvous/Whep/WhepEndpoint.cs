@@ -152,12 +152,12 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
         string? token = BearerToken(context.Request);
         WhepPeer peer = new(id, ip, token, offer);
         _sessions[id] = peer;
-        (JsonElement error, JsonElement data) = state.Rooms.Join(peer, room, JsonSerializer.SerializeToElement(new JsonObject
+        (JsonElement error, JsonElement data) = await state.Rooms.JoinAsync(peer, room, JsonSerializer.SerializeToElement(new JsonObject
         {
             ["token"] = token,
             ["streamName"] = stream,
             ["transport"] = "srtp",
-        }));
+        })).ConfigureAwait(false);
         ErsLog.Joined(logger, id, room, "whep", error.ValueKind == JsonValueKind.Null ? "ok" : error.ToString());
         if (error.ValueKind != JsonValueKind.Null)
         {
@@ -179,7 +179,7 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
 
         _ = peer.Ended.ContinueWith(_ => End(peer, "ended by the EMS"), CancellationToken.None,
             TaskContinuationOptions.None, TaskScheduler.Default);
-        if (!Relay(peer, "offer", new JsonObject { ["type"] = "offer", ["sdp"] = offer }))
+        if (!await RelayAsync(peer, "offer", new JsonObject { ["type"] = "offer", ["sdp"] = offer }).ConfigureAwait(false))
         {
             End(peer, null);
             await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, $"the EMS of room {room} does not keep up: try again").ConfigureAwait(false);
@@ -284,10 +284,10 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
             {
                 mid = line["mid:".Length..];
             }
-            else if (line.StartsWith("candidate:", StringComparison.Ordinal) && !Relay(peer, "candidate", new JsonObject
+            else if (line.StartsWith("candidate:", StringComparison.Ordinal) && !await RelayAsync(peer, "candidate", new JsonObject
             {
                 ["candidate"] = new JsonObject { ["candidate"] = line, ["sdpMid"] = mid, ["sdpMLineIndex"] = Math.Max(0, mids.IndexOf(mid)) },
-            }))
+            }).ConfigureAwait(false))
             {
                 await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "the room's EMS does not keep up: send the candidates again").ConfigureAwait(false);
                 return;
@@ -298,15 +298,15 @@ internal sealed partial class WhepEndpoint(ErsState state, ILogger logger)
     }
 
     /// <summary>Relays a message of the player to its EMS, as a browser's socket would; false when it was not queued.</summary>
-    private bool Relay(WhepPeer peer, string type, JsonObject payload) =>
-        state.Rooms.Relay(peer, JsonSerializer.SerializeToElement(new JsonObject
+    private async ValueTask<bool> RelayAsync(WhepPeer peer, string type, JsonObject payload) =>
+        await state.Rooms.RelayAsync(peer, JsonSerializer.SerializeToElement(new JsonObject
         {
             ["to"] = peer.EmsId,
             ["sid"] = peer.Id,
             ["roomType"] = "video",
             ["type"] = type,
             ["payload"] = payload,
-        })) == OutboxAdmission.Accepted;
+        })).ConfigureAwait(false) == OutboxAdmission.Accepted;
 
     /// <summary>Ends a session once: it leaves its room (the EMS hears <c>remove</c>) and gives back its socket share.</summary>
     private void End(WhepPeer peer, string? reason)

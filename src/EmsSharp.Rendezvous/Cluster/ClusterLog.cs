@@ -1,0 +1,26 @@
+namespace EmsSharp.Rendezvous.Cluster;
+
+/// <summary>Source-generated log messages of the cluster.</summary>
+internal static partial class ClusterLog
+{
+    [LoggerMessage(101, LogLevel.Information, "ERS cluster: node {Node} joined through Redis {Redis}")]
+    public static partial void Joined(ILogger logger, string node, string redis);
+
+    [LoggerMessage(102, LogLevel.Warning, "ERS cluster degraded: {Redis} does not answer ({Reason}); this node serves its own sockets alone (its rooms do not see other nodes' members) until Redis is back")]
+    public static partial void Degraded(ILogger logger, string redis, string reason);
+
+    [LoggerMessage(103, LogLevel.Warning, "ERS cluster healed: Redis answers again; node {Node} wrote its members in again")]
+    public static partial void Healed(ILogger logger, string node);
+
+    [LoggerMessage(104, LogLevel.Information, "ERS cluster: node {Node} is gone (no beat for 3 s); {Members} of its members taken out of their rooms")]
+    public static partial void NodeGone(ILogger logger, string node, int members);
+
+    [LoggerMessage(105, LogLevel.Warning, "ERS cluster: node {Node}'s liveness key had expired (Redis restarted, or this node stalled); its members were written in again")]
+    public static partial void Rejoined(ILogger logger, string node);
+
+    [LoggerMessage(106, LogLevel.Warning, "ERS cluster: member {Peer} of room {Room} not written back after Redis returned: {Reason}; it keeps being served by this node alone")]
+    public static partial void ResyncRefused(ILogger logger, string peer, string room, string reason);
+
+    [LoggerMessage(107, LogLevel.Warning, "ERS cluster: node {Node} could not deliver what another node sent: {Reason}")]
+    public static partial void DeliveryFailed(ILogger logger, string node, string reason);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EmsSharp.Rendezvous.Cluster;
+
+/// <summary>A room member as the cluster stores it (a field of the room's hash, ClusterScripts): short names, one per node.</summary>
+internal sealed record ClusterMember(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("n")] string Node,
+    [property: JsonPropertyName("e")] bool IsEms,
+    [property: JsonPropertyName("i")] string Instance,
+    [property: JsonPropertyName("s")] string StreamName,
+    [property: JsonPropertyName("t")] string Transport,
+    [property: JsonPropertyName("o")] bool Offers)
+{
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>Reads a member back; null for anything that is not one (a hash written by something else).</summary>
+    public static ClusterMember? TryParse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ClusterMember>(json) is { Id: not null, Node: not null } member ? member : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
