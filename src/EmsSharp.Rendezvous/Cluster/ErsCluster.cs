@@ -28,6 +28,7 @@ internal sealed class ErsCluster : IAsyncDisposable
     private readonly RedisChannel _channel;
     private readonly CancellationTokenSource _stop = new();
     private Task _beats = Task.CompletedTask;
+    private bool _subscribed; // the beat loop's, after the start
     private int _degraded;
 
     private ErsCluster(ConnectionMultiplexer redis, IClusterSink sink, TimeSpan sidExpiry, TimeProvider time, ILogger logger)
@@ -66,16 +67,13 @@ internal sealed class ErsCluster : IAsyncDisposable
         ErsCluster cluster = new(redis, sink, sidExpiry, time, logger);
         // Healed by the next beat that Redis answers, which also writes in what this node did alone meanwhile.
         redis.ConnectionFailed += (_, e) => cluster.Degrade(e.EndPoint, e.FailureType.ToString());
-        ChannelMessageQueue queue = await redis.GetSubscriber().SubscribeAsync(cluster._channel).ConfigureAwait(false);
-        // One message at a time, in the order Redis published them: a peer's offer comes before its candidates.
-        queue.OnMessage(message => cluster.Deliver(message.Message));
-        if (!redis.IsConnected)
+        if (await cluster.TrySubscribeAsync().ConfigureAwait(false))
         {
-            cluster.Degrade(null, "not connected at start");
+            ClusterLog.Joined(logger, cluster.NodeId, configuration.Split(',')[0]);
         }
         else
         {
-            ClusterLog.Joined(logger, cluster.NodeId, configuration.Split(',')[0]);
+            cluster.Degrade(null, "not connected at start");
         }
 
         cluster._beats = cluster.BeatLoopAsync();
@@ -216,6 +214,29 @@ internal sealed class ErsCluster : IAsyncDisposable
         }
     }
 
+    // Subscribes to this node's channel once (the client subscribes again by itself after a reconnect); false while
+    // Redis does not answer, and the beat tries again.
+    private async Task<bool> TrySubscribeAsync()
+    {
+        if (_subscribed)
+        {
+            return true;
+        }
+
+        try
+        {
+            ChannelMessageQueue queue = await _redis.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
+            // One message at a time, in the order Redis published them: a peer's offer comes before its candidates.
+            queue.OnMessage(message => Deliver(message.Message));
+            _subscribed = true;
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
     private void Deliver(RedisValue message)
     {
         try
@@ -260,7 +281,7 @@ internal sealed class ErsCluster : IAsyncDisposable
     private async Task<bool> BeatAsync(bool registered)
     {
         // Both connections: the channel's too, or what other nodes send this node would be lost.
-        if (!_redis.IsConnected || !_redis.GetSubscriber().IsConnected(_channel))
+        if (!_redis.IsConnected || !await TrySubscribeAsync().ConfigureAwait(false) || !_redis.GetSubscriber().IsConnected(_channel))
         {
             return false;
         }

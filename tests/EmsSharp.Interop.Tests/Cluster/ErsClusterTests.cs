@@ -177,6 +177,28 @@ public class ErsClusterTests
         await RelaysAsync(remote, remoteId, ems, emsId, "v=0 after Redis returned");
     }
 
+    [Fact]
+    public async Task A_node_started_while_Redis_is_down_serves_alone_and_joins_the_cluster_when_Redis_starts()
+    {
+        using RedisServer redis = await RedisServer.StartAsync();
+        using ErsProcess b = await ErsProcess.StartAsync("ers-b", redis.Configuration);
+        redis.Stop();
+        using ErsProcess a = await ErsProcess.StartAsync("ers-a", redis.Configuration);
+        await a.Process.WaitForLineAsync("ERS cluster degraded", LogWait);
+        var (ems, emsId) = await ConnectAsync(a);
+        await using NodePeer emsPeer = ems;
+        Assert.Equal(JsonValueKind.Null, (await JoinAsync(ems, "room", new { role = "ems", instance = "ems-one" }))[0].ValueKind);
+
+        await redis.StartAgainAsync();
+        await a.Process.WaitForLineAsync("ERS cluster healed", LogWait);
+        await b.Process.WaitForLineAsync("ERS cluster healed", LogWait);
+        var (viewer, viewerId) = await ConnectAsync(b);
+        await using NodePeer viewerPeer = viewer;
+        Assert.True((await JoinAsync(viewer, "room", new { streamName = "s" }))[1].GetProperty("clients").TryGetProperty(emsId, out _));
+        await JoinedAsync(ems, viewerId);
+        await RelaysAsync(ems, emsId, viewer, viewerId, "v=0 from a node that started alone");
+    }
+
     private static async Task<ClientWebSocket> OpenAsync(ErsProcess node, string sid)
     {
         ClientWebSocket socket = new();
