@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using EmsSharp.Rendezvous;
 using EmsSharp.Server.Delivery.Ers;
 using Xunit.Abstractions;
@@ -43,7 +41,7 @@ public sealed class ErsClientFailoverTests(ITestOutputHelper output)
     public async Task First_address_refusing_connections_the_client_joins_through_the_second_without_a_backoff()
     {
         await using ErsHost b = await SocketIoClientInteropTests.StartErsAsync();
-        await using ErsClient client = new(Options(ClosedPort(), b.Port));
+        await using ErsClient client = new(Options(LoopbackPort.Closed(), b.Port));
         ErsClientProbe probe = new(client);
 
         Stopwatch elapsed = Stopwatch.StartNew();
@@ -62,11 +60,4 @@ public sealed class ErsClientFailoverTests(ITestOutputHelper output)
     private static ErsClientOptions Options(int first, int second) =>
         new() { Host = "127.0.0.1", Port = first, MoreAddresses = [new("127.0.0.1", second)], RoomId = "R" };
 
-    /// <summary>A loopback port nothing listens on: a connect there is refused at once.</summary>
-    private static int ClosedPort()
-    {
-        using TcpListener probe = new(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
