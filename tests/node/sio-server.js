@@ -28,7 +28,7 @@ io.sockets.on('connection', function (socket) {
       }
     }
     socket.room = name;
-    out({ ev: 'join', id: socket.id, room: name, role: opts.role || 'browser' });
+    out({ ev: 'join', id: socket.id, room: name, role: opts.role || 'browser', instance: opts.instance || null });
     if (cb) cb(null, { clients: clients });
   });
   socket.on('message', function (msg) {

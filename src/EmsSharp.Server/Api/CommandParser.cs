@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EmsSharp.Server.Delivery.Ers;
 
 namespace EmsSharp.Server.Api;
 
@@ -78,7 +79,7 @@ internal static class CommandParser
 
                 return false;
             case ParameterKind.Port:
-                if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+                if (ParameterRules.TryParsePort(raw, out var port))
                 {
                     normalized = port.ToString(CultureInfo.InvariantCulture);
                     return true;
@@ -95,6 +96,8 @@ internal static class CommandParser
                 return false;
             case ParameterKind.HostName:
                 return ParameterRules.IsHostName(raw);
+            case ParameterKind.ErsAddressList:
+                return ErsAddress.TryParseList(raw, 1, out _, out _);
             case ParameterKind.Name:
                 return ParameterRules.IsName(raw, allowEmpty: false);
             case ParameterKind.OptionalName:
@@ -113,10 +116,20 @@ internal static class CommandParser
         ParameterKind.Port => "must be 1..65535",
         ParameterKind.Integer => "must be a number",
         ParameterKind.HostName => "must be an IP address or a host name, without port, path or spaces",
+        ParameterKind.ErsAddressList => ErsAddress.ListExpectation,
         ParameterKind.Name => "must be 1..256 characters, no control characters",
         ParameterKind.OptionalName => "must be at most 256 characters, no control characters",
         _ => "invalid",
     };
+
+    /// <summary>
+    /// Why <paramref name="raw"/> is not a valid <paramref name="kind"/>, for FAIL descriptions: what a valid value
+    /// looks like, and for an address list which entry is bad.
+    /// </summary>
+    public static string Explain(ParameterKind kind, string raw) =>
+        kind == ParameterKind.ErsAddressList && !ErsAddress.TryParseList(raw, 1, out _, out var problem)
+            ? $"{problem}; {Expectation(kind)}"
+            : Expectation(kind);
 
     /// <summary>Appends <paramref name="text"/> with spaces and backslashes escaped.</summary>
     public static void AppendEscaped(StringBuilder sb, string text)
@@ -131,6 +144,10 @@ internal static class CommandParser
 
     /// <summary>Cuts long client-supplied text before it goes into a reply or a log line.</summary>
     public static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "...");
+
+    /// <summary>A value as it may appear in a reply or a log line: shortened, control characters shown as <c>?</c>.</summary>
+    public static string Printable(string value) =>
+        string.Concat(Shorten(value).Select(static c => char.IsControl(c) ? '?' : c));
 
     private static bool TryAddPair(string token, Dictionary<string, string> arguments, out string error)
     {

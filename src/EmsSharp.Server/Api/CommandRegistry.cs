@@ -86,7 +86,7 @@ internal sealed partial class CommandRegistry
             {
                 if (!CommandParser.TryNormalize(parameter.Kind, raw, out var normalized))
                 {
-                    error = $"Invalid value for {parameter.DisplayName}: {CommandParser.Shorten(raw)} ({CommandParser.Expectation(parameter.Kind)})";
+                    error = $"Invalid value for {parameter.DisplayName}: {CommandParser.Shorten(raw)} ({CommandParser.Explain(parameter.Kind, raw)})";
                     return false;
                 }
 

@@ -12,6 +12,9 @@ internal enum ParameterKind
     /// <summary>An IP address or a host name, nothing more (<see cref="ParameterRules.IsHostName"/>).</summary>
     HostName,
 
+    /// <summary>One ERS address or a comma-separated list of up to 8 (<see cref="Delivery.Ers.ErsAddress.TryParseList"/>).</summary>
+    ErsAddressList,
+
     /// <summary>A non-empty room name (<see cref="ParameterRules.IsName"/>).</summary>
     Name,
 

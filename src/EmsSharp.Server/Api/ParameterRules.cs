@@ -47,6 +47,10 @@ internal static class ParameterRules
     public static bool IsName(string value, bool allowEmpty) =>
         (allowEmpty || value.Length > 0) && value.Length <= MaxNameLength && !value.Any(char.IsControl);
 
+    /// <summary>A port 1..65535 in plain decimal digits (no sign, no spaces).</summary>
+    public static bool TryParsePort(string value, out int port) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
+
     private static bool IsIPv6(string value) =>
         !value.Contains('[', StringComparison.Ordinal) && !value.Contains('%', StringComparison.Ordinal)
         && IPAddress.TryParse(value, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using EmsSharp.Server.Api;
 using EmsSharp.Server.Configs;
+using EmsSharp.Server.Delivery.Ers;
 
 namespace EmsSharp.Server.Delivery;
 
@@ -20,11 +21,24 @@ public sealed record WebRtcServiceConfiguration(
     string SslCert,
     string SslKey)
 {
-    /// <summary>Whether this configuration is for the same ERS room (<c>ersip</c>+<c>ersport</c>+<c>roomid</c>).</summary>
+    /// <summary>
+    /// Whether this configuration is for the same ERS room (<c>ersip</c>+<c>ersport</c>+<c>roomid</c>); an <c>ersip</c>
+    /// list is compared as given.
+    /// </summary>
     public bool IsSameRoom(string ersIp, int ersPort, string roomId) =>
         ErsPort == ersPort
         && string.Equals(ErsIp, ersIp, StringComparison.OrdinalIgnoreCase)
         && string.Equals(RoomId, roomId, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The ERS addresses <c>ersip</c> lists, in order, <c>ersport</c> for the entries without a port (issue 17).
+    /// Only for a configuration that passed <see cref="IsValid"/> or <c>startWebrtc</c>.
+    /// </summary>
+    /// <exception cref="FormatException"><c>ersip</c> is not a valid list.</exception>
+    internal ErsAddress[] GetErsAddresses() =>
+        ErsAddress.TryParseList(ErsIp, ErsPort, out var addresses, out var problem)
+            ? addresses
+            : throw new FormatException($"Invalid value for ersip: {problem}");
 
     /// <summary>
     /// Checks the values <c>startWebrtc</c> accepts (a configuration saved by an older version may break them);
@@ -32,9 +46,9 @@ public sealed record WebRtcServiceConfiguration(
     /// </summary>
     internal bool IsValid(out string reason)
     {
-        reason = !ParameterRules.IsHostName(ErsIp) ? Invalid("ersip", Printable(ErsIp), ParameterKind.HostName)
-            : !ParameterRules.IsName(RoomId, allowEmpty: false) ? Invalid("roomid", Printable(RoomId), ParameterKind.Name)
-            : !ParameterRules.IsName(Token, allowEmpty: true) ? Invalid("token", "(not shown)", ParameterKind.OptionalName)
+        reason = !ErsAddress.TryParseList(ErsIp, ErsPort, out _, out _) ? Invalid("ersip", CommandParser.Printable(ErsIp), CommandParser.Explain(ParameterKind.ErsAddressList, ErsIp))
+            : !ParameterRules.IsName(RoomId, allowEmpty: false) ? Invalid("roomid", CommandParser.Printable(RoomId), CommandParser.Expectation(ParameterKind.Name))
+            : !ParameterRules.IsName(Token, allowEmpty: true) ? Invalid("token", "(not shown)", CommandParser.Expectation(ParameterKind.OptionalName))
             : "";
         return reason.Length == 0;
     }
@@ -88,10 +102,6 @@ public sealed record WebRtcServiceConfiguration(
         }
     }
 
-    /// <summary>A saved value as it may appear in a log line: shortened, control characters shown as <c>?</c>.</summary>
-    private static string Printable(string value) =>
-        string.Concat(CommandParser.Shorten(value).Select(static c => char.IsControl(c) ? '?' : c));
-
-    private static string Invalid(string parameter, string value, ParameterKind kind) =>
-        $"Invalid value for {parameter}: {value} ({CommandParser.Expectation(kind)})";
+    private static string Invalid(string parameter, string value, string expectation) =>
+        $"Invalid value for {parameter}: {value} ({expectation})";
 }

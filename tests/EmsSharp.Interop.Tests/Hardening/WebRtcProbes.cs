@@ -79,11 +79,11 @@ internal static class WebRtcProbes
         });
 
     private static Probe PoisonErsIp => new(
-        "WebRTC: startWebrtc ersip=127.0.0.1:9, x/abuse# or with a space FAILs naming ersip, nothing is saved; configs.json is 0600",
+        "WebRTC: startWebrtc ersip=127.0.0.1:0, x/abuse#, a list with an empty or a tenth entry, or with a space FAILs naming ersip, nothing is saved; configs.json is 0600",
         async (rig, token) =>
         {
             var failures = new List<string>();
-            foreach (var ersip in new[] { "127.0.0.1:9", "x/abuse#", "ers host" })
+            foreach (var ersip in new[] { "127.0.0.1:0", "x/abuse#", "ers1,,ers2", "a,b,c,d,e,f,g,h,i,j", "ers host" })
             {
                 var (_, reply) = await rig.ApiAsync(HttpMethod.Get, $"startWebrtc?ersip={Uri.EscapeDataString(ersip)}&ersport=4545&roomid=abuse", token);
                 failures.Add(reply.Description());

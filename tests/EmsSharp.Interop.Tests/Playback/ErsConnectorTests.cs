@@ -35,6 +35,31 @@ public sealed class ErsConnectorTests
         }
     }
 
+    [Fact]
+    public async Task An_ersip_list_whose_first_node_is_down_joins_through_the_next_and_shows_the_node_in_use()
+    {
+        await using var ers = await PlaybackRig.StartErsAsync();
+        var folder = Directory.CreateTempSubdirectory("ems-list-").FullName;
+        try
+        {
+            await using var ems = await PlaybackRig.StartEmsAsync(folder);
+            using var api = new HttpClient { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
+            var list = $"127.0.0.1:{LoopbackPort.Closed()},127.0.0.1";
+
+            var data = (await GetAsync(api, $"startWebrtc?ersip={list}&ersport={ers.Port}&roomid=listed")).GetProperty("data");
+
+            Assert.Equal(list, data.GetProperty("ersip").GetString()); // kept as given
+            await WaitForStatusAsync(api, data.GetProperty("configId").GetInt64(), 3, $"joined room listed on ERS 127.0.0.1:{ers.Port}");
+            var service = (await GetAsync(api, "listWebrtcPeers?roomid=listed")).GetProperty("data")[0];
+            Assert.Equal(list, service.GetProperty("ersip").GetString());
+            Assert.Equal($"127.0.0.1:{ers.Port}", service.GetProperty("ersAddress").GetString());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task<JsonElement> GetAsync(HttpClient client, string pathAndQuery)
     {
         var reply = await client.GetFromJsonAsync<JsonElement>(new Uri(pathAndQuery, UriKind.Relative));

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using EmsSharp.Server.Delivery.Ers;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,13 +9,7 @@ public class ErsClientBackoffTests
     [Fact]
     public async Task UnreachableErs_WaitsBackoffOnFakeTime_ThenRetries()
     {
-        int port;
-        using (TcpListener probe = new(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        int port = LoopbackPort.Closed();
         FakeTimeProvider time = new();
         await using ErsClient client = new(new ErsClientOptions { Host = "127.0.0.1", Port = port, RoomId = "r" }, null, time);
         ErsClientProbe events = new(client);

@@ -178,7 +178,9 @@ public class ErsClientTests
         ErsClientProbe probe = new(client);
         client.Start();
         await probe.WaitStatusAsync(ErsClientStatus.Joined);
-        Assert.Equal("ems", (await server.WaitAsync("join")).GetProperty("role").GetString());
+        JsonElement join = await server.WaitAsync("join");
+        Assert.Equal("ems", join.GetProperty("role").GetString());
+        Assert.Equal(client.Instance, join.GetProperty("instance").GetString()); // ours, ignored by EvoStream's ERS
         Assert.Equal("stun:127.0.0.1:3478", client.StunServers[0].GetProperty("url").GetString());
 
         await using NodePeer browser = NodePeer.Start("sio-client.js", $"http://127.0.0.1:{port}");

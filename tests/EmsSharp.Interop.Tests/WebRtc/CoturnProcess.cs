@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace EmsSharp.Interop.Tests.WebRtc;
@@ -44,7 +42,7 @@ internal sealed class CoturnProcess : IDisposable
     public static async Task<CoturnProcess> StartAsync()
     {
         Assert.True(File.Exists("/usr/bin/turnserver"), "coturn is required at /usr/bin/turnserver (scripts/setup installs it)");
-        var port = FreeTcpPort();
+        var port = LoopbackPort.Closed();
         // A relay range of its own per run, so parallel runs do not share relay ports.
         var minRelay = 40000 + (Environment.ProcessId % 200 * 100);
         var info = new ProcessStartInfo("/usr/bin/turnserver")
@@ -121,11 +119,4 @@ internal sealed class CoturnProcess : IDisposable
     }
 
     public void Dispose() => _process.KillAndDispose();
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

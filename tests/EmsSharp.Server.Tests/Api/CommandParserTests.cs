@@ -84,6 +84,9 @@ public class CommandParserTests
         { nameof(ParameterKind.NonEmptyString), "", null },
         { nameof(ParameterKind.NonEmptyString), "r", "r" },
         { nameof(ParameterKind.String), "", "" },
+        { nameof(ParameterKind.ErsAddressList), "ers.example", "ers.example" },
+        { nameof(ParameterKind.ErsAddressList), "10.0.0.1,10.0.0.2:4546,[::1]:4547", "10.0.0.1,10.0.0.2:4546,[::1]:4547" },
+        { nameof(ParameterKind.ErsAddressList), "a,,b", null },
     };
 
     [Theory]

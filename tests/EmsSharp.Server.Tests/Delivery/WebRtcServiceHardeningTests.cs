@@ -1,5 +1,6 @@
 using EmsSharp.Server.Configs;
 using EmsSharp.Server.Delivery;
+using EmsSharp.Server.Delivery.Ers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,9 @@ public sealed class WebRtcServiceHardeningTests : IDisposable
 
     public static TheoryData<string, string> BadStarts => new()
     {
-        { "ersip=127.0.0.1:9 ersport=4545 roomid=r", "ersip" },
+        { "ersip=127.0.0.1:0 ersport=4545 roomid=r", "ersip" },
+        { "ersip=ers1,,ers2 ersport=4545 roomid=r", "ersip" },
+        { "ersip=a,b,c,d,e,f,g,h,i ersport=4545 roomid=r", "ersip" },
         { "ersip=x/abuse# ersport=4545 roomid=r", "ersip" },
         { @"ersip=ers\ host ersport=4545 roomid=r", "ersip" },
         { "ersip=[::1] ersport=4545 roomid=r", "ersip" },
@@ -62,18 +65,56 @@ public sealed class WebRtcServiceHardeningTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_entry_of_an_ersip_list_is_named()
+    {
+        await using var ems = await StartEmsAsync();
+        await using var cli = await ems.ConnectJsonAsync();
+
+        var reply = await cli.JsonAsync("startWebrtc ersip=ers1,ers2:0,ers3 ersport=4545 roomid=r");
+
+        Assert.Equal("FAIL", reply.Status());
+        Assert.Equal(
+            "Invalid value for ersip: ers1,ers2:0,ers3 (entry 2 'ers2:0' is not host, host:port or [ipv6]:port; " + ErsAddress.ListExpectation + ")",
+            reply.Description());
+        Assert.Empty(_connector.Started);
+    }
+
+    [Fact]
+    public async Task An_ersip_list_is_kept_as_given_and_its_room_can_be_started_once()
+    {
+        const string List = "10.0.0.1,10.0.0.2:4546,[2001:db8::1]:4547";
+        await using var ems = await StartEmsAsync();
+        await using var cli = await ems.ConnectJsonAsync();
+
+        var reply = await cli.JsonAsync($"startWebrtc ersip={List} ersport=4545 roomid=r");
+
+        Assert.Equal("SUCCESS", reply.Status());
+        Assert.Equal(List, reply.Data().GetProperty("ersip").GetString());
+        Assert.Equal(4545, reply.Data().GetProperty("ersport").GetInt32());
+        var id = reply.Data().GetProperty("configId").GetInt64();
+        Assert.Equal([id], _connector.Started);
+        Assert.Equal(List, Assert.Single((await cli.JsonAsync("listConfig")).Data().GetProperty("webrtc").EnumerateArray()).GetProperty("ersip").GetString());
+        Assert.Equal(List, Assert.Single(LoadStore().Snapshot()).Data["ersip"]!.GetValue<string>());
+
+        var again = await cli.JsonAsync($"startWebrtc ersip={List} ersport=4545 roomid=r");
+
+        Assert.Equal("FAIL", again.Status());
+        Assert.StartsWith($"Room r on ersip={List} ersport=4545 is already started by configId {id}", again.Description(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_saved_configuration_startWebrtc_now_refuses_is_logged_listed_not_run_and_stoppable()
     {
         long poison, good;
         {
             var store = LoadStore();
-            poison = store.Add(OperationType.WebRtc, true, id => Configuration(id, "127.0.0.1:9", "old").ToJson()).ConfigId;
+            poison = store.Add(OperationType.WebRtc, true, id => Configuration(id, "127.0.0.1:0", "old").ToJson()).ConfigId;
             good = store.Add(OperationType.WebRtc, true, id => Configuration(id, "ers.example", "good").ToJson()).ConfigId;
         }
 
         await using (var ems = await StartEmsAsync())
         {
-            Assert.True(ems.Logs.Contains($"Saved WebRTC configuration {poison} not started: Invalid value for ersip: 127.0.0.1:9"));
+            Assert.True(ems.Logs.Contains($"Saved WebRTC configuration {poison} not started: Invalid value for ersip: 127.0.0.1:0 (entry 1 '127.0.0.1:0' is not host, host:port or [ipv6]:port"));
             Assert.Equal([good], _connector.Started);
             var status = (await ems.HttpAsync($"getConfigInfo?id={poison}")).Data().GetProperty("status").GetProperty("current");
             Assert.Equal(5, status.GetProperty("code").GetInt32()); // EvoStream's Connection failed
@@ -83,7 +124,7 @@ public sealed class WebRtcServiceHardeningTests : IDisposable
             var stopped = await ems.HttpAsync("stopWebrtc?roomid=old");
 
             Assert.Equal("SUCCESS", stopped.Status());
-            Assert.Equal("127.0.0.1:9", stopped.Data().GetProperty("ersip").GetString());
+            Assert.Equal("127.0.0.1:0", stopped.Data().GetProperty("ersip").GetString());
             var left = (await ems.HttpAsync("listConfig")).Data().GetProperty("webrtc");
             Assert.Equal(good, Assert.Single(left.EnumerateArray()).GetProperty("configId").GetInt64());
         }

@@ -44,6 +44,8 @@ internal sealed class ListWebrtcPeersCommand(ErsConnector connector) : IApiComma
                 ["ersip"] = c.ErsIp,
                 ["ersport"] = c.ErsPort,
                 ["roomid"] = c.RoomId,
+                // The ERS node in use (ours): of an ersip list, the one connected to or being dialled.
+                ["ersAddress"] = room.Client.CurrentAddress.ToString(),
                 ["ersPeerId"] = room.Client.PeerId,
                 ["peers"] = peers,
             });

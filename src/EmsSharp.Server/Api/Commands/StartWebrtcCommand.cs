@@ -16,8 +16,9 @@ internal sealed class StartWebrtcCommand(WebRtcServiceManager manager, DtlsIdent
 
     public IReadOnlyList<CommandParameter> Parameters { get; } =
     [
-        new("ersIp", ParameterKind.HostName, true, null, "IP address or host name of the ERS"),
-        new("ersPort", ParameterKind.Port, true, null, "port of the ERS (1..65535)"),
+        new("ersIp", ParameterKind.ErsAddressList, true, null,
+            "IP address or host name of the ERS, or a comma-separated list of up to 8 (host, host:port or [ipv6]:port) tried in turn"),
+        new("ersPort", ParameterKind.Port, true, null, "port of the ERS (1..65535), for the ersIp entries without one"),
         new("roomId", ParameterKind.Name, true, null, "room name, unique within that ERS"),
         new("token", ParameterKind.OptionalName, false, "", "the ERS's EMS token, where the ERS demands one"),
         new("keepAlive", ParameterKind.Boolean, false, "true", "reconnect after any disconnect and persist the configuration"),
@@ -40,7 +41,7 @@ internal sealed class StartWebrtcCommand(WebRtcServiceManager manager, DtlsIdent
         if (service is null)
         {
             return ValueTask.FromResult(ApiReply.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"Room {roomId} on ERS {ersIp}:{ersPort} is already started by configId {existing}; stop it first (stopWebrtc roomid={roomId} or removeConfig id={existing})")));
+                $"Room {roomId} on ersip={ersIp} ersport={ersPort} is already started by configId {existing}; stop it first (stopWebrtc roomid={roomId} or removeConfig id={existing})")));
         }
 
         return ValueTask.FromResult(ApiReply.Ok("Started WebRTC Negotiation Service", service.Configuration.ToJson()));

@@ -23,7 +23,7 @@ public sealed partial class ErsClient
         }
 
         Uri uri = new(string.Create(CultureInfo.InvariantCulture,
-            $"{(Options.OverSsl ? "wss" : "ws")}://{_uriAuthority}/socket.io/1/websocket/{sid}"));
+            $"{(Options.OverSsl ? "wss" : "ws")}://{ErsName}/socket.io/1/websocket/{sid}"));
         using (CancellationTokenSource connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
         {
             connectTimeout.CancelAfter(Options.ConnectTimeout);
@@ -57,7 +57,7 @@ public sealed partial class ErsClient
         using HttpClient http = new(handler) { Timeout = Options.ConnectTimeout };
         long t = _time.GetUtcNow().ToUnixTimeMilliseconds();
         Uri uri = new(string.Create(CultureInfo.InvariantCulture,
-            $"{(Options.OverSsl ? "https" : "http")}://{_uriAuthority}/socket.io/1/?t={t}"));
+            $"{(Options.OverSsl ? "https" : "http")}://{ErsName}/socket.io/1/?t={t}"));
         using HttpResponseMessage response = await http.GetAsync(uri, token).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -119,7 +119,7 @@ public sealed partial class ErsClient
             silence.CancelAfter(heartbeatTimeout);
             if (!SocketIoFrame.TryRead(buffer.AsSpan(0, count), buffer.Length, out SocketIoFrame frame, out _))
             {
-                ErsClientLog.Malformed(_logger, _ersName, Options.RoomId);
+                ErsClientLog.Malformed(_logger, ErsName, Options.RoomId);
                 continue;
             }
 
@@ -136,12 +136,14 @@ public sealed partial class ErsClient
         switch (frame.Type)
         {
             case SocketIoFrameType.Connect when frame.Endpoint.Length == 0:
-                // PROTOCOL.md §3.2: join as the room's EMS, asking for an ack.
+                // PROTOCOL.md §3.2: join as the room's EMS, asking for an ack; instance is ours (an ERS ignores what it
+                // does not know) and lets a clustered ERS hand this EMS its own room back through another node.
                 JsonElement joinOptions = JsonSerializer.SerializeToElement(new JsonObject
                 {
                     ["role"] = "ems",
                     ["token"] = Options.Token,
                     ["name"] = Options.Name,
+                    ["instance"] = Instance,
                 });
                 await SendFrameAsync(
                     SocketIoPayload.EventFrame("join", JoinAckId, JsonSerializer.SerializeToElement(Options.RoomId), joinOptions),
@@ -222,7 +224,7 @@ public sealed partial class ErsClient
                 break;
             case "messageRefused" when arg.ValueKind == JsonValueKind.Object:
                 // The ERS refused a message of ours to a peer whose outbox share we filled (ours; the ers tells the sender).
-                ErsClientLog.MessageRefused(_logger, _ersName, Options.RoomId, GetString(arg, "type"), GetString(arg, "to"), GetString(arg, "reason"));
+                ErsClientLog.MessageRefused(_logger, ErsName, Options.RoomId, GetString(arg, "type"), GetString(arg, "to"), GetString(arg, "reason"));
                 break;
             case "remove" when arg.ValueKind == JsonValueKind.Object:
                 string removed = GetString(arg, "id");

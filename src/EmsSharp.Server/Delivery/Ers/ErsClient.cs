@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EmsSharp.Protocols.SocketIo;
@@ -10,8 +10,9 @@ namespace EmsSharp.Server.Delivery.Ers;
 /// <summary>
 /// The EMS side of the rendezvous (PROTOCOL.md §3): a socket.io rev 1 client that dials out to an ERS,
 /// joins a room as its EMS and relays signalling messages. With keepAlive it reconnects after any
-/// disconnect or refusal (first retry within 1 s, then exponential backoff with jitter capped at
-/// <see cref="ErsClientOptions.MaxBackoff"/>) and rejoins.
+/// disconnect or refusal (first retry within 250 ms, then exponential backoff with jitter capped at
+/// <see cref="ErsClientOptions.MaxBackoff"/>) and rejoins. Given several ERS addresses (issue 17) it dials the next
+/// one, round robin, after a disconnect or a failed connect; the backoff grows only once every address failed in a row.
 /// Events are raised on the client's receive loop, one at a time; handlers must not block.
 /// </summary>
 public sealed partial class ErsClient : IAsyncDisposable
@@ -23,8 +24,9 @@ public sealed partial class ErsClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Lock _lock = new();
-    private readonly string _ersName;
-    private readonly string _uriAuthority;
+    private readonly ErsAddress[] _addresses;
+    private readonly string[] _addressNames;
+    private int _addressIndex;
     private Task? _run;
     private ClientWebSocket? _socket;
     private IReadOnlyList<JsonElement> _stunServers = [];
@@ -42,21 +44,22 @@ public sealed partial class ErsClient : IAsyncDisposable
     public ErsClient(ErsClientOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Port is < 1 or > 65535)
+        _addresses = [.. options.Addresses];
+        foreach (ErsAddress address in _addresses)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "Port must be 1..65535");
+            if (address.Port is < 1 or > 65535)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), "Port must be 1..65535");
+            }
+
+            ArgumentException.ThrowIfNullOrEmpty(address.Host, nameof(options));
         }
 
-        ArgumentException.ThrowIfNullOrEmpty(options.Host);
         ArgumentException.ThrowIfNullOrEmpty(options.RoomId);
         Options = options;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _ersName = string.Create(CultureInfo.InvariantCulture, $"{options.Host}:{options.Port}");
-        // RFC 3986 §3.2.2: an IPv6 literal goes in brackets.
-        _uriAuthority = options.Host.Contains(':', StringComparison.Ordinal)
-            ? string.Create(CultureInfo.InvariantCulture, $"[{options.Host}]:{options.Port}")
-            : _ersName;
+        _addressNames = [.. _addresses.Select(static a => a.ToString())];
     }
 
     /// <summary>A browser joined the room.</summary>
@@ -85,6 +88,15 @@ public sealed partial class ErsClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The ERS address in use: the one connected to, or being dialled or waited for.</summary>
+    public ErsAddress CurrentAddress => _addresses[Volatile.Read(ref _addressIndex)];
+
+    /// <summary>
+    /// The <c>instance</c> join option <b>(ours)</b>: 128 random bits in hex, made once per client and kept across
+    /// reconnects, so that an ERS can tell this EMS coming back through another node from a second EMS.
+    /// </summary>
+    public string Instance { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>This EMS's peer id in the room (its socket.io session id), or null when not connected.</summary>
     public string? PeerId => Volatile.Read(ref _peerId);
@@ -171,6 +183,9 @@ public sealed partial class ErsClient : IAsyncDisposable
         _sendLock.Dispose();
     }
 
+    /// <summary>The address in use as logs name it: <c>host:port</c> or <c>[ipv6]:port</c>.</summary>
+    private string ErsName => _addressNames[Volatile.Read(ref _addressIndex)];
+
     /// <summary>Delay before attempt <paramref name="failures"/>+1: 250 ms·2^n, jittered to 50..100 %, capped.</summary>
     internal static TimeSpan Backoff(int failures, TimeSpan cap, double random)
     {
@@ -182,10 +197,14 @@ public sealed partial class ErsClient : IAsyncDisposable
     private async Task RunAsync()
     {
         CancellationToken token = _stop.Token;
-        int failures = 0;
+        int failures = 0; // exponent of the next growing backoff; 0 again after a join
+        int unreached = 0; // attempts in a row that ended without a room and without a refusal
         while (!_stopping && !token.IsCancellationRequested)
         {
-            SetStatus(ErsClientStatus.Connecting, $"connecting to {_ersName}");
+            int index = Volatile.Read(ref _addressIndex);
+            SetStatus(ErsClientStatus.Connecting, _addresses.Length == 1
+                ? $"connecting to {_addressNames[index]}"
+                : $"connecting to {_addressNames[index]} ({index + 1} of {_addresses.Length})");
             (ErsClientStatus status, string description) outcome;
             try
             {
@@ -203,7 +222,7 @@ public sealed partial class ErsClient : IAsyncDisposable
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Anything else (a URI an old configuration makes invalid, a bug) must not end the loop: log and back off.
-                ErsClientLog.SessionFailed(_logger, _ersName, Options.RoomId, e);
+                ErsClientLog.SessionFailed(_logger, ErsName, Options.RoomId, e);
                 outcome = (ErsClientStatus.Disconnected, e.Message);
             }
             finally
@@ -214,6 +233,7 @@ public sealed partial class ErsClient : IAsyncDisposable
                 if (wasJoined)
                 {
                     failures = 0;
+                    unreached = 0;
                 }
             }
 
@@ -229,7 +249,25 @@ public sealed partial class ErsClient : IAsyncDisposable
                 break;
             }
 
-            TimeSpan delay = Backoff(failures++, Options.MaxBackoff, Random.Shared.NextDouble());
+            TimeSpan delay;
+            if (outcome.status == ErsClientStatus.Refused)
+            {
+                // The ERS answered (room taken, invalid token): the nodes of one rendezvous share their rooms and
+                // tokens, so another would say the same. Stay on this one and back off as always.
+                unreached = 0;
+                delay = Backoff(failures++, Options.MaxBackoff, Random.Shared.NextDouble());
+            }
+            else
+            {
+                // Lost or never reached: try the next address. The backoff grows only once every address failed in a
+                // row: a node that died must not cost the EMS a backoff while another node is up (issue 17 wants it
+                // back in its room through another node within 2 s); until then each next node gets the first retry's delay.
+                Volatile.Write(ref _addressIndex, (index + 1) % _addresses.Length);
+                delay = ++unreached % _addresses.Length != 0
+                    ? Backoff(0, Options.MaxBackoff, Random.Shared.NextDouble())
+                    : Backoff(failures++, Options.MaxBackoff, Random.Shared.NextDouble());
+            }
+
             // The wait is armed before it is announced: whoever sees "retrying in N ms" can count on the N ms running.
             Task wait = Task.Delay(delay, _time, token);
             SetStatus(ErsClientStatus.Reconnecting, $"retrying in {delay.TotalMilliseconds:F0} ms");
@@ -284,7 +322,7 @@ public sealed partial class ErsClient : IAsyncDisposable
             _status = status;
         }
 
-        ErsClientLog.Status(_logger, _ersName, Options.RoomId, status, description);
+        ErsClientLog.Status(_logger, ErsName, Options.RoomId, status, description);
         Raise(StatusChanged, new ErsStatusChangedEventArgs(status, description));
     }
 
@@ -298,7 +336,7 @@ public sealed partial class ErsClient : IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            ErsClientLog.HandlerFailed(_logger, _ersName, Options.RoomId, e);
+            ErsClientLog.HandlerFailed(_logger, ErsName, Options.RoomId, e);
         }
     }
 }

@@ -3,11 +3,20 @@ namespace EmsSharp.Server.Delivery.Ers;
 /// <summary>Where and how an <see cref="ErsClient"/> connects (PROTOCOL.md §1.5 <c>startWebrtc</c>).</summary>
 public sealed record ErsClientOptions
 {
-    /// <summary>IP address or host name of the ERS (<c>ersIp</c>).</summary>
+    /// <summary>IP address or host name of the (first) ERS (<c>ersIp</c>).</summary>
     public required string Host { get; init; }
 
-    /// <summary>ERS port 1..65535 (<c>ersPort</c>).</summary>
+    /// <summary>Its port 1..65535 (<c>ersPort</c>).</summary>
     public required int Port { get; init; }
+
+    /// <summary>
+    /// Further ERS nodes of the same rendezvous (issue 17: several ERS behind one Redis). The client dials
+    /// <see cref="Host"/>:<see cref="Port"/> first and, after a disconnect or a failed connect, the next address, round robin.
+    /// </summary>
+    public IReadOnlyList<ErsAddress> MoreAddresses { get; init; } = [];
+
+    /// <summary>Every address in dialling order: <see cref="Host"/>:<see cref="Port"/>, then <see cref="MoreAddresses"/>.</summary>
+    public IReadOnlyList<ErsAddress> Addresses => [new(Host, Port), .. MoreAddresses];
 
     /// <summary>Room to hold (<c>roomId</c>).</summary>
     public required string RoomId { get; init; }

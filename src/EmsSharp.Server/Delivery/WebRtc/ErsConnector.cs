@@ -23,10 +23,12 @@ internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
     public IAsyncDisposable Start(WebRtcService service)
     {
         var c = service.Configuration;
+        var addresses = c.GetErsAddresses();
         var client = new ErsClient(new ErsClientOptions
         {
-            Host = c.ErsIp,
-            Port = c.ErsPort,
+            Host = addresses[0].Host,
+            Port = addresses[0].Port,
+            MoreAddresses = addresses[1..],
             RoomId = c.RoomId,
             Token = c.Token,
             Name = c.Name,
@@ -37,7 +39,7 @@ internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
         _rooms[c.ConfigId] = room;
         resources.Port.WarmUpDtls(); // viewers may come from now on
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.
-        service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {c.ErsIp}:{c.ErsPort}");
+        service.SetStatus(WebRtcServiceStatusCode.Connecting, $"connecting to ERS {addresses[0]}");
         client.Start();
         return new Handle(this, room);
     }

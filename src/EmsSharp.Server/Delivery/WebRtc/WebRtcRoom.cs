@@ -150,7 +150,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
 
     private void OnStatusChanged(object? sender, ErsStatusChangedEventArgs e)
     {
-        var ers = $"{Configuration.ErsIp}:{Configuration.ErsPort}";
+        var ers = Client.CurrentAddress.ToString();
         switch (e.Status)
         {
             case ErsClientStatus.Joined:
