@@ -34,7 +34,7 @@ internal sealed class PlaybackRig : IAsyncDisposable
 
     public ErsHost Ers { get; private set; }
 
-    /// <summary>The configId of the WebRTC service that <see cref="StartWebrtcAsync"/> started.</summary>
+    /// <summary>The configId of the WebRTC service that <see cref="StartWebrtcAsync(string)"/> started.</summary>
     public long ConfigId { get; private set; }
 
     public EmsHost Ems { get; }
@@ -121,9 +121,15 @@ internal sealed class PlaybackRig : IAsyncDisposable
     /// Starts the WebRTC service for <see cref="Room"/> (presenting <paramref name="token"/>, an EMS token of the ers, when
     /// given) and waits until it is in the room.
     /// </summary>
-    public async Task StartWebrtcAsync(string token = "")
+    public Task StartWebrtcAsync(string token = "") => StartWebrtcAsync("127.0.0.1", Ers.Port, token);
+
+    /// <summary>
+    /// <see cref="StartWebrtcAsync(string)"/> through the ERS (or list of ERS addresses) <paramref name="ersIp"/>, port
+    /// <paramref name="ersPort"/> where an address names none.
+    /// </summary>
+    public async Task StartWebrtcAsync(string ersIp, int ersPort, string token = "")
     {
-        var reply = await CommandAsync($"startWebrtc?ersip=127.0.0.1&ersport={Ers.Port}&roomid={Room}&token={Uri.EscapeDataString(token)}");
+        var reply = await CommandAsync($"startWebrtc?ersip={Uri.EscapeDataString(ersIp)}&ersport={ersPort}&roomid={Room}&token={Uri.EscapeDataString(token)}");
         Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
         ConfigId = reply.GetProperty("data").GetProperty("configId").GetInt64();
         await WaitInRoomAsync(TimeSpan.FromSeconds(10));
