@@ -16,21 +16,23 @@ public class ErsClusterTests
 {
     private static readonly TimeSpan LogWait = TimeSpan.FromSeconds(15);
 
-    private static async Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node)
-    {
-        NodePeer peer = NodePeer.Start("sio-client.js", $"http://127.0.0.1:{node.Port}");
-        JsonElement connect = await peer.WaitAsync("connect");
-        return (peer, connect.GetProperty("id").GetString()!);
-    }
+    private static Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node) => NodePeer.ConnectSocketIoAsync(node.Port);
 
-    private static async Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts)
-    {
-        await peer.SendAsync(new { cmd = "join", room, opts });
-        return (await peer.WaitAsync("ack")).GetProperty("args");
-    }
+    private static Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts) => peer.JoinAsync(room, opts);
 
     private static Task<JsonElement> JoinedAsync(NodePeer ems, string browserId) =>
         ems.WaitAsync("clientJoined", e => e.GetProperty("data").GetProperty("id").GetString() == browserId);
+
+    // An ems (instance "ems-one") in "room" through emsNode, and a viewer of "s" through viewerNode, offered to it.
+    private static async Task<(NodePeer Ems, string EmsId, NodePeer Viewer, string ViewerId)> RoomAsync(ErsProcess emsNode, ErsProcess viewerNode)
+    {
+        var (ems, emsId) = await ConnectAsync(emsNode);
+        var (viewer, viewerId) = await ConnectAsync(viewerNode);
+        Assert.Equal(JsonValueKind.Null, (await JoinAsync(ems, "room", new { role = "ems", instance = "ems-one" }))[0].ValueKind);
+        await JoinAsync(viewer, "room", new { streamName = "s" });
+        await JoinedAsync(ems, viewerId);
+        return (ems, emsId, viewer, viewerId);
+    }
 
     private static async Task RelaysAsync(NodePeer from, string fromId, NodePeer to, string toId, string sdp)
     {
@@ -106,13 +108,9 @@ public class ErsClusterTests
         using RedisServer redis = await RedisServer.StartAsync();
         using ErsProcess a = await ErsProcess.StartAsync("ers-a", redis.Configuration);
         using ErsProcess b = await ErsProcess.StartAsync("ers-b", redis.Configuration);
-        var (ems, _) = await ConnectAsync(a);
+        var (ems, _, viewer, viewerId) = await RoomAsync(a, b);
         await using NodePeer emsPeer = ems;
-        var (viewer, viewerId) = await ConnectAsync(b);
         await using NodePeer viewerPeer = viewer;
-        Assert.Equal(JsonValueKind.Null, (await JoinAsync(ems, "room", new { role = "ems", instance = "ems-one" }))[0].ValueKind);
-        await JoinAsync(viewer, "room", new { streamName = "s" });
-        await JoinedAsync(ems, viewerId);
 
         a.Dispose(); // SIGKILL: node A tells Redis nothing
         await ems.WaitAsync("disconnect");
@@ -147,13 +145,9 @@ public class ErsClusterTests
         using RedisServer redis = await RedisServer.StartAsync();
         using ErsProcess a = await ErsProcess.StartAsync("ers-a", redis.Configuration);
         using ErsProcess b = await ErsProcess.StartAsync("ers-b", redis.Configuration);
-        var (ems, emsId) = await ConnectAsync(a);
+        var (ems, emsId, local, localId) = await RoomAsync(a, a);
         await using NodePeer emsPeer = ems;
-        var (local, localId) = await ConnectAsync(a);
         await using NodePeer localPeer = local;
-        Assert.Equal(JsonValueKind.Null, (await JoinAsync(ems, "room", new { role = "ems", instance = "ems-one" }))[0].ValueKind);
-        await JoinAsync(local, "room", new { streamName = "s" });
-        await JoinedAsync(ems, localId);
 
         redis.Stop();
         await a.Process.WaitForLineAsync("ERS cluster degraded", LogWait);

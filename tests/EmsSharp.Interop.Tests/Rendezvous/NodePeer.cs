@@ -62,6 +62,21 @@ internal sealed class NodePeer : IAsyncDisposable
         return new NodePeer(Process.Start(info) ?? throw new InvalidOperationException("node did not start"));
     }
 
+    /// <summary>Starts sio-client.js (socket.io-client@0.9.16) against the ers on <paramref name="port"/>; its session id once connected.</summary>
+    public static async Task<(NodePeer Peer, string Id)> ConnectSocketIoAsync(int port)
+    {
+        NodePeer peer = Start("sio-client.js", $"http://127.0.0.1:{port}");
+        JsonElement connect = await peer.WaitAsync("connect");
+        return (peer, connect.GetProperty("id").GetString()!);
+    }
+
+    /// <summary>An sio-client.js peer's <c>join(room, opts)</c>: the ack's arguments.</summary>
+    public async Task<JsonElement> JoinAsync(string room, object opts)
+    {
+        await SendAsync(new { cmd = "join", room, opts });
+        return (await WaitAsync("ack")).GetProperty("args");
+    }
+
     public Task SendAsync(object command) => _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(command));
 
     /// <summary>Waits for the next line with <c>ev</c> == <paramref name="ev"/> matching <paramref name="match"/>.</summary>

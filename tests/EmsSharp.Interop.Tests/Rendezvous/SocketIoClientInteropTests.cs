@@ -22,18 +22,9 @@ public class SocketIoClientInteropTests
         return ErsHost.StartAsync(options, null, NullLoggerFactory.Instance);
     }
 
-    private static async Task<(NodePeer Peer, string Id)> ConnectAsync(ErsHost ers)
-    {
-        NodePeer peer = NodePeer.Start("sio-client.js", $"http://127.0.0.1:{ers.Port}");
-        JsonElement connect = await peer.WaitAsync("connect");
-        return (peer, connect.GetProperty("id").GetString()!);
-    }
+    private static Task<(NodePeer Peer, string Id)> ConnectAsync(ErsHost ers) => NodePeer.ConnectSocketIoAsync(ers.Port);
 
-    private static async Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts)
-    {
-        await peer.SendAsync(new { cmd = "join", room, opts });
-        return (await peer.WaitAsync("ack")).GetProperty("args");
-    }
+    private static Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts) => peer.JoinAsync(room, opts);
 
     [Fact]
     public async Task RealClient_ConnectsJoinsRelaysAndSeesRemove()
