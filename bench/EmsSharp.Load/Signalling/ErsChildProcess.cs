@@ -127,18 +127,7 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
 
     public ProcessSample Sample() => ProcessSample.Read(_process.Id);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public ValueTask DisposeAsync() => ChildProcessCleanup.KillAsync(_process, _directory);
 
     /// <summary>Looks for the Release build of ers next to this tool's source tree.</summary>
     private static string? FindErsDll()

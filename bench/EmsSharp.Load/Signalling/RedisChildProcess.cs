@@ -8,23 +8,14 @@ namespace EmsSharp.Load.Signalling;
 /// Debian's redis-server started for one run (<c>--redis</c>): on a free 127.0.0.1 port, nothing saved
 /// (<c>--save ""</c>, no append-only file), killed at the end.
 /// </summary>
-internal sealed class RedisChildProcess : IAsyncDisposable
+internal sealed class RedisChildProcess(Process process, string directory, int port) : IAsyncDisposable
 {
     private const string Binary = "/usr/bin/redis-server";
-    private readonly Process _process;
-    private readonly string _directory;
-
-    private RedisChildProcess(Process process, string directory, int port)
-    {
-        _process = process;
-        _directory = directory;
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-    }
 
     /// <summary>Its address, host and port as <see cref="SignallingOptions.RedisTarget"/> holds one.</summary>
-    public Uri Uri { get; }
+    public Uri Uri { get; } = new($"http://127.0.0.1:{port}/");
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => process.Id;
 
     public static async Task<RedisChildProcess> StartAsync(CancellationToken cancellationToken)
     {
@@ -82,18 +73,7 @@ internal sealed class RedisChildProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public ValueTask DisposeAsync() => ChildProcessCleanup.KillAsync(process, directory);
 
     /// <summary>A port the system has just handed out on 127.0.0.1 (redis-server takes no port 0).</summary>
     private static int FreeLoopbackPort()
