@@ -84,6 +84,9 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__EmsSharp.Rendezvous"] = "Information";
         start.Environment["Logging__LogLevel__EmsSharp.Rendezvous.SocketIo"] = "Warning";
+
+        // One line per entry, so that a warning passed on below carries its message (a cluster node degraded, a stall).
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         TaskCompletionSource<int> port = new(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
