@@ -5,7 +5,8 @@ using EmsSharp.Load.Viewers;
 // ems-load <subcommand> [options]: bounded load tools for loopback runs (docs/BENCHMARKS.md).
 if (args.Length == 0 || args[0] is not ("signalling" or "viewers"))
 {
-    await Console.Error.WriteLineAsync("Usage: ems-load signalling (--ers 127.0.0.1:PORT | --spawn [--ers-dll PATH])"
+    await Console.Error.WriteLineAsync("Usage: ems-load signalling (--ers 127.0.0.1:PORT | --spawn [--ers-dll PATH]"
+        + " [--nodes K] [--redis | --redis-config 127.0.0.1:PORT])"
         + " [--clients N] [--rooms R] [--duration S] [--messages-per-client M] [--concurrency C] [--out result.json]");
     await Console.Error.WriteLineAsync("   or: " + ViewerOptions.Usage["Usage: ".Length..]);
     return 2;
@@ -32,13 +33,12 @@ if (!SignallingOptions.TryParse(args.AsSpan(1), out SignallingOptions options, o
 SignallingResult result;
 if (options.Spawn)
 {
-    await using ErsChildProcess ers = await ErsChildProcess.StartAsync(options, stop.Token).ConfigureAwait(false);
-    await Console.Error.WriteLineAsync($"spawned ers pid {ers.ProcessId} on 127.0.0.1:{ers.Port}").ConfigureAwait(false);
-    result = await new SignallingLoad(options, ers.BaseUri, ers).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
+    await using SpawnedErs ers = await SpawnedErs.StartAsync(options, Console.Error, stop.Token).ConfigureAwait(false);
+    result = await new SignallingLoad(options, ers.BaseUris, ers, ers.Redis).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
 }
 else
 {
-    result = await new SignallingLoad(options, options.Target!, null).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
+    result = await new SignallingLoad(options, [options.Target!], null).RunAsync(Console.Error, stop.Token).ConfigureAwait(false);
 }
 
 string json = JsonSerializer.Serialize(result, SignallingResult.JsonOptions);

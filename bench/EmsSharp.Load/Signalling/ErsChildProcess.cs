@@ -27,11 +27,13 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
 
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
 
-    /// <summary>The config the run hands to <c>ers</c>; see docs/BENCHMARKS.md.</summary>
-    public static string ConfigJson(SignallingOptions options) => JsonSerializer.Serialize(new
+    /// <summary>
+    /// The config the run hands to <c>ers</c>; see docs/BENCHMARKS.md. A cluster node (<paramref name="redis"/> given)
+    /// gets <c>server.redis</c>, and its TURN server ports the system picks so that several nodes fit on one host.
+    /// </summary>
+    public static string ConfigJson(SignallingOptions options, Uri? redis)
     {
-        server = new { port = 0, bindIP = "127.0.0.1", webServerEnabled = false, adminAccessEnabled = false },
-        limits = new
+        var limits = new
         {
             maxSocketsPerIp = options.Clients + options.Concurrency + 100,
             handshakesPerSecondPerIp = 100_000,
@@ -39,16 +41,35 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
             maxPeersPerRoom = Math.Max(1000, options.Clients),
             eventsPerSecond = 10_000,
             eventBurst = 10_000,
-        },
-    });
+        };
+        return redis is null
+            ? JsonSerializer.Serialize(new
+            {
+                server = new { port = 0, bindIP = "127.0.0.1", webServerEnabled = false, adminAccessEnabled = false },
+                limits,
+            })
+            : JsonSerializer.Serialize(new
+            {
+                server = new
+                {
+                    port = 0,
+                    bindIP = "127.0.0.1",
+                    webServerEnabled = false,
+                    adminAccessEnabled = false,
+                    redis = redis.Authority,
+                },
+                turn = new { port = 0, tlsPort = 0 },
+                limits,
+            });
+    }
 
-    public static async Task<ErsChildProcess> StartAsync(SignallingOptions options, CancellationToken cancellationToken)
+    public static async Task<ErsChildProcess> StartAsync(SignallingOptions options, Uri? redis, CancellationToken cancellationToken)
     {
         string dll = options.ErsDll ?? FindErsDll()
             ?? throw new FileNotFoundException("ers.dll not found: build src/EmsSharp.Rendezvous -c Release or pass --ers-dll");
         string directory = Directory.CreateTempSubdirectory("ems-load-").FullName;
         string config = Path.Combine(directory, "ers.json");
-        await File.WriteAllTextAsync(config, ConfigJson(options), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(config, ConfigJson(options, redis), cancellationToken).ConfigureAwait(false);
         ProcessStartInfo start = new("dotnet")
         {
             RedirectStandardOutput = true,
@@ -63,6 +84,9 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__EmsSharp.Rendezvous"] = "Information";
         start.Environment["Logging__LogLevel__EmsSharp.Rendezvous.SocketIo"] = "Warning";
+
+        // One line per entry, so that a warning passed on below carries its message (a cluster node degraded, a stall).
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         TaskCompletionSource<int> port = new(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -106,18 +130,7 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
 
     public ProcessSample Sample() => ProcessSample.Read(_process.Id);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public ValueTask DisposeAsync() => ChildProcessCleanup.KillAsync(_process, _directory);
 
     /// <summary>Looks for the Release build of ers next to this tool's source tree.</summary>
     private static string? FindErsDll()
@@ -134,6 +147,6 @@ internal sealed partial class ErsChildProcess : IServerProbe, IAsyncDisposable
         return null;
     }
 
-    [GeneratedRegex(@"ERS signalling on \S+:(\d+),")]
+    [GeneratedRegex(@"ERS signalling on \S+:(\d+)[;,]")]
     private static partial Regex StartedLine();
 }

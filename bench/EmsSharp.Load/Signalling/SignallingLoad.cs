@@ -6,10 +6,12 @@ namespace EmsSharp.Load.Signalling;
 /// The core of <c>ems-load signalling</c>: connects <see cref="SignallingOptions.Clients"/> socket.io clients
 /// (one EMS per room first, then the browsers, at most <see cref="SignallingOptions.Concurrency"/> connecting at
 /// once over one shared <see cref="SocketsHttpHandler"/>), has every browser send messages its EMS echoes back,
-/// then closes every socket. Bounded by <see cref="SignallingOptions.ConnectTimeout"/>, the duration and
+/// then closes every socket. With several <paramref name="nodes"/> (an ers cluster) each client connects to the node
+/// <see cref="SignallingOptions.NodeOf"/> names, and the cluster's <paramref name="redis"/> is read (<c>INFO</c>) before
+/// the joins, after them and after the relays. Bounded by <see cref="SignallingOptions.ConnectTimeout"/>, the duration and
 /// <see cref="SignallingOptions.DrainTimeout"/>.
 /// </summary>
-internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, IServerProbe? probe)
+internal sealed class SignallingLoad(SignallingOptions options, IReadOnlyList<Uri> nodes, IServerProbe? probe, Uri? redis = null)
 {
     private readonly LatencyRecorder _handshakes = new(options.Clients);
     private readonly LatencyRecorder _joins = new(options.Clients);
@@ -23,6 +25,7 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
     {
         double? loadStart = ProcessSample.LoadAverage();
         ProcessSample? before = probe?.Sample();
+        RedisSample? redisBefore = await ReadRedisAsync(cancellationToken).ConfigureAwait(false);
         using SocketsHttpHandler handler = new()
         {
             UseProxy = false,
@@ -45,14 +48,17 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
 
             double connectSeconds = connectWatch.Elapsed.TotalSeconds;
             ProcessSample? connected = probe?.Sample();
+            RedisSample? redisJoined = await ReadRedisAsync(cancellationToken).ConfigureAwait(false);
             await log.WriteLineAsync($"{_joinsOk}/{options.Clients} joined in {connectSeconds:F1} s").ConfigureAwait(false);
 
             // Phase 2: relay; each browser spreads its messages over the duration from a random phase.
             Stopwatch relayWatch = Stopwatch.StartNew();
-            int sent = await RelayAsync(cancellationToken).ConfigureAwait(false);
+            (int sent, int crossed) = await RelayAsync(cancellationToken).ConfigureAwait(false);
             double relaySeconds = relayWatch.Elapsed.TotalSeconds;
             ProcessSample? relayed = probe?.Sample();
-            await log.WriteLineAsync($"{_relay.Count}/{sent} messages returned in {relaySeconds:F1} s").ConfigureAwait(false);
+            RedisSample? redisRelayed = await ReadRedisAsync(cancellationToken).ConfigureAwait(false);
+            await log.WriteLineAsync($"{_relay.Count}/{sent} messages returned in {relaySeconds:F1} s;"
+                + $" {crossed} of them between a browser and an EMS on different nodes ({nodes.Count} node(s))").ConfigureAwait(false);
 
             int heartbeats = 0, retries = 0;
             foreach (LoadClient? client in _clients)
@@ -65,6 +71,7 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
             {
                 Clients = options.Clients,
                 Rooms = options.Rooms,
+                Nodes = nodes.Count,
                 JoinsOk = _joinsOk,
                 Failures = _failures,
                 FirstFailure = _firstFailure,
@@ -74,6 +81,7 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
                 JoinLatency = _joins.Summarize(),
                 MessagesSent = sent,
                 MessagesReturned = _relay.Count,
+                RoundTripsCrossingNodes = crossed,
                 RelaySeconds = Math.Round(relaySeconds, 2),
                 RelayLatency = _relay.Summarize(),
                 HeartbeatsAnswered = heartbeats,
@@ -86,6 +94,14 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
                     ? Math.Round((c2.CpuSeconds - b2.CpuSeconds) * 1000 / options.Clients, 3) : null,
                 ServerCpuSecondsPer1000RoundTrips = connected is { } c3 && relayed is { } r && sent > 0
                     ? Math.Round((r.CpuSeconds - c3.CpuSeconds) * 1000 / sent, 3) : null,
+                ServerCpuSecondsJoinPhase = before is { } b4 && connected is { } c4 ? Math.Round(c4.CpuSeconds - b4.CpuSeconds, 2) : null,
+                ServerCpuSecondsRelayPhase = connected is { } c5 && relayed is { } r5 ? Math.Round(r5.CpuSeconds - c5.CpuSeconds, 2) : null,
+                RedisCommandsPerJoin = redisJoined?.CommandsPer(redisBefore!, _joinsOk),
+                RedisCallsPerJoin = redisJoined?.CallsPer(redisBefore!, _joinsOk),
+                RedisCommandsPerRelay = redisRelayed?.CommandsPer(redisJoined!, 2 * _relay.Count),
+                RedisCallsPerRelay = redisRelayed?.CallsPer(redisJoined!, 2 * _relay.Count),
+                RedisCpuSecondsJoinPhase = redisJoined is { } j ? Math.Round(j.CpuSeconds - redisBefore!.CpuSeconds, 2) : null,
+                RedisCpuSecondsRelayPhase = redisRelayed is { } rr ? Math.Round(rr.CpuSeconds - redisJoined!.CpuSeconds, 2) : null,
                 LoadAverageStart = loadStart,
                 LoadAverageEnd = ProcessSample.LoadAverage(),
             };
@@ -125,7 +141,7 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
         try
         {
             long start = Stopwatch.GetTimestamp();
-            await client.ConnectAsync(http, invoker, baseUri, token).ConfigureAwait(false);
+            await client.ConnectAsync(http, invoker, nodes[NodeOf(index)], token).ConfigureAwait(false);
             long connected = Stopwatch.GetTimestamp();
             _handshakes.Add(connected - start);
             bool ok = await client.JoinAsync(RoomName(index % options.Rooms), token).ConfigureAwait(false);
@@ -146,30 +162,32 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
         }
     }
 
-    private async Task<int> RelayAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the relay phase; returns the round trips started and how many of them cross nodes.</summary>
+    private async Task<(int Sent, int Crossed)> RelayAsync(CancellationToken cancellationToken)
     {
         if (options.MessagesPerClient == 0)
         {
-            return 0;
+            return (0, 0);
         }
 
         using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.Duration + SignallingOptions.DrainTimeout);
         TimeSpan interval = options.Duration / options.MessagesPerClient;
         List<Task> senders = new(options.Browsers);
-        int sent = 0;
+        int sent = 0, crossed = 0;
         for (int i = options.Rooms; i < options.Clients; i++)
         {
             if (_clients[i] is { EmsId: not null } browser)
             {
                 sent += options.MessagesPerClient;
+                crossed += NodeOf(i) == NodeOf(i % options.Rooms) ? 0 : options.MessagesPerClient;
                 TimeSpan offset = interval * Random.Shared.NextDouble();
                 senders.Add(SendAndWaitAsync(browser, interval * options.MessagesPerClient, offset, limit.Token));
             }
         }
 
         await Task.WhenAll(senders).ConfigureAwait(false);
-        return sent;
+        return (sent, crossed);
     }
 
     private async Task SendAndWaitAsync(LoadClient browser, TimeSpan span, TimeSpan offset, CancellationToken token)
@@ -213,6 +231,11 @@ internal sealed class SignallingLoad(SignallingOptions options, Uri baseUri, ISe
         Interlocked.Increment(ref _failures);
         Interlocked.CompareExchange(ref _firstFailure, index >= 0 ? $"client {index}: {reason}" : reason, null);
     }
+
+    private int NodeOf(int index) => SignallingOptions.NodeOf(index, options.Rooms, nodes.Count);
+
+    private async Task<RedisSample?> ReadRedisAsync(CancellationToken token) =>
+        redis is null ? null : await RedisSample.ReadAsync(redis, token).ConfigureAwait(false);
 
     internal static string RoomName(int room) => $"load-{room}";
 }

@@ -10,6 +10,7 @@ namespace EmsSharp.Load.Signalling;
 internal sealed class SignallingOptions
 {
     public const int MaxClients = 10_000;
+    public const int MaxNodes = 4;
     public static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(120);
 
     /// <summary>Longest the connect-and-join phase may take before the run gives up on the rest.</summary>
@@ -42,16 +43,45 @@ internal sealed class SignallingOptions
 
     public string? OutPath { get; init; }
 
+    /// <summary>Spawned <c>ers</c> processes sharing rooms through Redis (<c>server.redis</c>); 1 without Redis is one plain ers.</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>Start a redis-server of the run's own (loopback, nothing saved); implied by <see cref="Nodes"/> &gt; 1.</summary>
+    public bool StartRedis { get; init; }
+
+    /// <summary>An existing loopback Redis, <c>host:port</c>, instead of <see cref="StartRedis"/>.</summary>
+    public Uri? RedisTarget { get; init; }
+
+    public bool UsesRedis => StartRedis || RedisTarget is not null;
+
     public int Browsers => Clients - Rooms;
+
+    /// <summary>
+    /// The node client <paramref name="index"/> connects to: room r's EMS (client r) on node r mod K, its browsers
+    /// round robin over the other K-1 nodes, so that with K &gt; 1 every relay crosses nodes and each node holds
+    /// about as many sockets as the next.
+    /// </summary>
+    public static int NodeOf(int index, int rooms, int nodes)
+    {
+        int emsNode = index % rooms % nodes;
+        if (index < rooms || nodes == 1)
+        {
+            return emsNode;
+        }
+
+        int ordinalInRoom = (index / rooms) - 1;
+        return (emsNode + 1 + (ordinalInRoom % (nodes - 1))) % nodes;
+    }
 
     public static bool TryParse(ReadOnlySpan<string> args, out SignallingOptions options, out string? error)
     {
         options = new SignallingOptions();
         error = null;
         Uri? target = null;
-        bool spawn = false;
+        Uri? redisTarget = null;
+        bool spawn = false, startRedis = false;
         string? dll = null, output = null;
-        int clients = 5000, rooms = -1, messages = 10, concurrency = 200;
+        int clients = 5000, rooms = -1, messages = 10, concurrency = 200, nodes = 1;
         double duration = 20;
         for (int i = 0; i < args.Length; i++)
         {
@@ -59,6 +89,12 @@ internal sealed class SignallingOptions
             if (name == "--spawn")
             {
                 spawn = true;
+                continue;
+            }
+
+            if (name == "--redis")
+            {
+                startRedis = true;
                 continue;
             }
 
@@ -80,12 +116,15 @@ internal sealed class SignallingOptions
                 "--messages-per-client" => TryInt(value, 0, 1000, out messages),
                 "--concurrency" => TryInt(value, 1, 1000, out concurrency),
                 "--out" => (output = value) is not null,
+                "--nodes" => TryInt(value, 1, MaxNodes, out nodes),
+                "--redis-config" => TryParseLoopback(value, out redisTarget),
                 _ => false,
             };
             if (!ok)
             {
                 error = $"Bad option {name} {value} (clients 2..{MaxClients}, duration 0..{MaxDuration.TotalSeconds} s,"
-                    + " messages-per-client 0..1000, concurrency 1..1000, --ers must be a loopback host:port)";
+                    + $" messages-per-client 0..1000, concurrency 1..1000, nodes 1..{MaxNodes},"
+                    + " --ers and --redis-config must be a loopback host:port)";
                 return false;
             }
         }
@@ -93,6 +132,18 @@ internal sealed class SignallingOptions
         if (spawn == (target is not null))
         {
             error = "Give exactly one of --ers 127.0.0.1:PORT or --spawn";
+            return false;
+        }
+
+        if (startRedis && redisTarget is not null)
+        {
+            error = "Give at most one of --redis and --redis-config";
+            return false;
+        }
+
+        if (!spawn && (nodes > 1 || startRedis || redisTarget is not null))
+        {
+            error = "--nodes, --redis and --redis-config need --spawn (the run starts the ers nodes on that Redis)";
             return false;
         }
 
@@ -114,6 +165,9 @@ internal sealed class SignallingOptions
             MessagesPerClient = messages,
             Concurrency = concurrency,
             OutPath = output,
+            Nodes = nodes,
+            StartRedis = startRedis || (nodes > 1 && redisTarget is null),
+            RedisTarget = redisTarget,
         };
         return true;
     }

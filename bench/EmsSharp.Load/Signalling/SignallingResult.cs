@@ -17,6 +17,9 @@ internal sealed record SignallingResult
 
     public required int Rooms { get; init; }
 
+    /// <summary>The ers nodes the clients were spread over (1 for one ers or a remote one).</summary>
+    public int Nodes { get; init; } = 1;
+
     public required int JoinsOk { get; init; }
 
     public required int Failures { get; init; }
@@ -36,6 +39,9 @@ internal sealed record SignallingResult
     public required int MessagesReturned { get; init; }
 
     public int MessagesLost => MessagesSent - MessagesReturned;
+
+    /// <summary>Round trips whose browser and EMS were on different nodes: both relays of each crossed through Redis.</summary>
+    public int RoundTripsCrossingNodes { get; init; }
 
     public required double RelaySeconds { get; init; }
 
@@ -57,6 +63,27 @@ internal sealed record SignallingResult
 
     /// <summary>Server CPU spent in the relay phase, per 1,000 relayed round trips (two relays each).</summary>
     public double? ServerCpuSecondsPer1000RoundTrips { get; init; }
+
+    /// <summary>Server CPU seconds (summed over the nodes) in the connect-and-join phase and in the relay phase.</summary>
+    public double? ServerCpuSecondsJoinPhase { get; init; }
+
+    public double? ServerCpuSecondsRelayPhase { get; init; }
+
+    /// <summary>Redis commands (<c>total_commands_processed</c>) per successful join, over the join phase.</summary>
+    public double? RedisCommandsPerJoin { get; init; }
+
+    /// <summary>The same, per command (<c>INFO commandstats</c>), the busiest first.</summary>
+    public IReadOnlyDictionary<string, double>? RedisCallsPerJoin { get; init; }
+
+    /// <summary>Redis commands per relayed message over the relay phase; each round trip is two relays.</summary>
+    public double? RedisCommandsPerRelay { get; init; }
+
+    public IReadOnlyDictionary<string, double>? RedisCallsPerRelay { get; init; }
+
+    /// <summary>redis-server's own CPU (<c>used_cpu_sys + used_cpu_user</c>) in each phase.</summary>
+    public double? RedisCpuSecondsJoinPhase { get; init; }
+
+    public double? RedisCpuSecondsRelayPhase { get; init; }
 
     public double? LoadAverageStart { get; init; }
 
