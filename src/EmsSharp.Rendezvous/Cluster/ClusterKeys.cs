@@ -6,7 +6,7 @@ internal static class ClusterKeys
     /// <summary>Prefix of a room's hash (<c>ers:room:NAME</c>): its members and <c>!ems</c>.</summary>
     public const string RoomPrefix = "ers:room:";
 
-    /// <summary>Prefix of a node's liveness key (<c>ers:node:ID</c>), set with a 3 s expiry and renewed every second.</summary>
+    /// <summary>Prefix of a node's liveness key (<c>ers:node:ID</c>), set with a 10 s expiry and renewed every second.</summary>
     public const string NodePrefix = "ers:node:";
 
     /// <summary>Prefix of a node's peers hash (<c>ers:peers:ID</c>: peer id to room), for taking a dead node's members out.</summary>

@@ -12,8 +12,8 @@ internal static partial class ClusterLog
     [LoggerMessage(103, LogLevel.Warning, "ERS cluster healed: Redis answers again; node {Node} wrote its members in again")]
     public static partial void Healed(ILogger logger, string node);
 
-    [LoggerMessage(104, LogLevel.Information, "ERS cluster: node {Node} is gone (no beat for 3 s); {Members} of its members taken out of their rooms")]
-    public static partial void NodeGone(ILogger logger, string node, int members);
+    [LoggerMessage(104, LogLevel.Information, "ERS cluster: node {Node} is gone (no beat for {Seconds} s); {Members} of its members taken out of their rooms")]
+    public static partial void NodeGone(ILogger logger, string node, double seconds, int members);
 
     [LoggerMessage(105, LogLevel.Warning, "ERS cluster: node {Node}'s liveness key had expired (Redis restarted, or this node stalled); its members were written in again")]
     public static partial void Rejoined(ILogger logger, string node);

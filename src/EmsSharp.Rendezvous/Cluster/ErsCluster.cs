@@ -17,7 +17,10 @@ internal sealed class ErsCluster : IAsyncDisposable
     /// <summary>How often a node renews its liveness key, and how long the key lives.</summary>
     internal static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(1);
 
-    internal static readonly TimeSpan NodeExpiry = TimeSpan.FromSeconds(3);
+    // 10 beats: a node stalled on a starved host (the cluster load run saw 2-3 s stalls at a load average of 16-50) is
+    // not taken for dead. What waits for it is only another ems taking over a dead node's room, and the dead node's
+    // members leaving their rooms; the same ems back takes its room over at once (its instance).
+    internal static readonly TimeSpan NodeExpiry = TimeSpan.FromSeconds(10);
 
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
@@ -307,7 +310,7 @@ internal sealed class ErsCluster : IAsyncDisposable
             {
                 RedisResult reaped = await _db.ScriptEvaluateAsync(ClusterScripts.Reap,
                     [ClusterKeys.PeersPrefix + id, ClusterKeys.Nodes], [id, ClusterKeys.RoomPrefix]).ConfigureAwait(false);
-                ClusterLog.NodeGone(_logger, id, (int)reaped);
+                ClusterLog.NodeGone(_logger, id, NodeExpiry.TotalSeconds, (int)reaped);
             }
         }
 
