@@ -28,7 +28,8 @@ internal sealed class ClusterTokenStore
     private readonly bool _tokensEnabled;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private string _source;
+    private readonly string _source;
+    private bool _synced;
     private Task _syncs = Task.CompletedTask;
     private int _dirty;
     private int _writeBack;
@@ -135,6 +136,8 @@ internal sealed class ClusterTokenStore
         }
     }
 
+    private string When => _synced ? "after Redis returned" : "at start";
+
     private static RedisKey[] Keys => [ClusterKeys.AdminFlags, ClusterKeys.ViewerTokens, ClusterKeys.EmsTokens, ClusterKeys.AllowedRooms];
 
     private Task<RedisResult> ConsumeAsync(string token, string peerId, DateTimeOffset use) =>
@@ -188,8 +191,9 @@ internal sealed class ClusterTokenStore
             AdminState mine = _local.Snapshot();
             if ((int)await db.ScriptEvaluateAsync(AdminScripts.Seed, Keys, SeedArguments(mine)).ConfigureAwait(false) == 1)
             {
-                ClusterLog.AdminSeeded(_logger, _cluster.NodeId, _source, mine.Tokens.Count, mine.EmsTokens.Count, mine.AllowedRooms.Count);
-                _source = "its last copy";
+                ClusterLog.AdminSeeded(_logger, _cluster.NodeId, When, _synced ? "its last copy" : _source,
+                    mine.Tokens.Count, mine.EmsTokens.Count, mine.AllowedRooms.Count);
+                _synced = true;
                 return;
             }
 
@@ -203,9 +207,10 @@ internal sealed class ClusterTokenStore
                 held = ReadState(await db.ScriptEvaluateAsync(AdminScripts.Read, Keys).ConfigureAwait(false));
             }
 
-            ClusterLog.AdminTaken(_logger, _cluster.NodeId, held!.Tokens.Count, held.EmsTokens.Count, held.AllowedRooms.Count);
-            _source = "its last copy";
+            ClusterLog.AdminTaken(_logger, _cluster.NodeId, When, held!.Tokens.Count, held.EmsTokens.Count, held.AllowedRooms.Count);
         }
+
+        _synced = true;
 
         _local.Replace(held!);
     }

@@ -16,20 +16,20 @@ public class ErsClusterTests
 {
     private static readonly TimeSpan LogWait = TimeSpan.FromSeconds(15);
 
-    private static async Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node)
+    internal static async Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node)
     {
         NodePeer peer = NodePeer.Start("sio-client.js", $"http://127.0.0.1:{node.Port}");
         JsonElement connect = await peer.WaitAsync("connect");
         return (peer, connect.GetProperty("id").GetString()!);
     }
 
-    private static async Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts)
+    internal static async Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts)
     {
         await peer.SendAsync(new { cmd = "join", room, opts });
         return (await peer.WaitAsync("ack")).GetProperty("args");
     }
 
-    private static Task<JsonElement> JoinedAsync(NodePeer ems, string browserId) =>
+    internal static Task<JsonElement> JoinedAsync(NodePeer ems, string browserId) =>
         ems.WaitAsync("clientJoined", e => e.GetProperty("data").GetProperty("id").GetString() == browserId);
 
     private static async Task RelaysAsync(NodePeer from, string fromId, NodePeer to, string toId, string sdp)
