@@ -33,6 +33,7 @@ internal sealed class ClusterTokenStore
     private Task _syncs = Task.CompletedTask;
     private int _dirty;
     private int _writeBack;
+    private bool _subscribed; // the syncs', which run one at a time
 
     private ClusterTokenStore(ErsCluster cluster, TokenStore local, bool tokensEnabled, string source, ILogger logger)
     {
@@ -53,8 +54,6 @@ internal sealed class ClusterTokenStore
     {
         ClusterTokenStore store = new(cluster, local, options.Server.TokensEnabled, source, logger);
         local.Shared = store;
-        ChannelMessageQueue queue = await cluster.Subscriber.SubscribeAsync(RedisChannel.Literal(ClusterKeys.AdminChannel)).ConfigureAwait(false);
-        queue.OnMessage(_ => store.RequestSync(writeBack: false));
         cluster.Healed += () => store.RequestSync(writeBack: true);
         if (cluster.IsUp)
         {
@@ -184,6 +183,15 @@ internal sealed class ClusterTokenStore
     // heal (writeBack) the viewer tokens this node bound alone are written to Redis before.
     private async Task SyncAsync(bool writeBack)
     {
+        if (!_subscribed)
+        {
+            // Before the first read, so no change made after it goes unheard; once (the client subscribes again by
+            // itself after a reconnect), when Redis first answers: it may be down at start.
+            ChannelMessageQueue queue = await _cluster.Subscriber.SubscribeAsync(RedisChannel.Literal(ClusterKeys.AdminChannel)).ConfigureAwait(false);
+            queue.OnMessage(_ => RequestSync(writeBack: false));
+            _subscribed = true;
+        }
+
         IDatabase db = _cluster.Database;
         AdminState? held = ReadState(await db.ScriptEvaluateAsync(AdminScripts.Read, Keys).ConfigureAwait(false));
         if (held is null)
