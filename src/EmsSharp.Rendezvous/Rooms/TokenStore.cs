@@ -32,8 +32,9 @@ internal sealed class TokenStore
     }
 
     /// <summary>
-    /// The cluster's copy of this state (<c>server.redis</c>), or null: this store is then the cluster's state as this node
-    /// last saw it, and a viewer token's use goes through Redis first (set once, before the listeners start).
+    /// The state the cluster shares (<c>server.redis</c>), or null for an ERS alone. With it, this store is the cluster's
+    /// state as this node last saw it, and a viewer token's use goes through Redis first (set once, before the listeners
+    /// start).
     /// </summary>
     public ClusterTokenStore? Shared { get; set; }
 
