@@ -171,7 +171,7 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
 
         return await shared.ChangeAsync(change, name, room, applyHere).ConfigureAwait(false) is { } done
             ? Change(done, success, failure)
-            : Read(Fail("Redis does not answer: admin changes are refused until it is back (joins go on checked against the rooms and tokens this node last had); nothing was changed"));
+            : Read(Fail("Redis does not answer (or restarted empty and is being filled in again): admin changes are refused until it is back (joins go on checked against the rooms and tokens this node last had); nothing was changed"));
     }
 
     private static (JsonObject, bool) Change(bool done, JsonObject success, string failure) => done ? (success, true) : (Fail(failure), false);
