@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using EmsSharp.Rendezvous.Cluster;
 using EmsSharp.Rendezvous.Rooms;
 
 namespace EmsSharp.Rendezvous.Admin;
@@ -56,12 +57,12 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
             return;
         }
 
-        await WriteJsonAsync(context, Execute(request.Query["c"].ToString(), request.Query["i"].ToString(), request.Query["room"].ToString()))
-            .ConfigureAwait(false);
+        await WriteJsonAsync(context, await ExecuteAsync(request.Query["c"].ToString(), request.Query["i"].ToString(), request.Query["room"].ToString())
+            .ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Runs one command; a command that changed rooms or tokens is saved to the state file before the reply.</summary>
-    internal JsonObject Execute(string command, string id, string room = "")
+    internal async Task<JsonObject> ExecuteAsync(string command, string id, string room = "")
     {
         int max = state.Options.Limits.MaxNameLength;
         if (id.Length > max || room.Length > max)
@@ -69,7 +70,7 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
             return Fail($"i and room must be at most {max} characters");
         }
 
-        (JsonObject reply, bool changed) = Run(command, id, room);
+        (JsonObject reply, bool changed) = await RunAsync(command, id, room).ConfigureAwait(false);
         if (changed && state.SaveAdminState() is { } error)
         {
             return Fail($"{reply["description"]}, but not saved to {state.StateFile!.Path} ({error}): the change is lost at restart");
@@ -78,7 +79,7 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
         return reply;
     }
 
-    private (JsonObject Reply, bool Changed) Run(string command, string id, string room)
+    private async Task<(JsonObject Reply, bool Changed)> RunAsync(string command, string id, string room)
     {
         TokenStore tokens = state.Tokens;
 
@@ -88,9 +89,11 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                 return Read(Success("ERS version", new JsonObject { ["version"] = Version, ["protocol"] = "socket.io 1" }));
             case "ADDTOKEN":
                 string token = id.Length > 0 ? id : Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-                return Change(tokens.AddViewerToken(token), Success("Token added", new JsonObject { ["token"] = token }), $"Token {token} exists");
+                return await ChangeAsync(AdminChange.AddViewerToken, token, null, () => tokens.AddViewerToken(token),
+                    Success("Token added", new JsonObject { ["token"] = token }), $"Token {token} exists").ConfigureAwait(false);
             case "DELTOKEN":
-                return Need(id) ?? Change(tokens.RemoveViewerToken(id), Success("Token removed", null), $"Unknown token {id}");
+                return Need(id) ?? await ChangeAsync(AdminChange.RemoveViewerToken, id, null, () => tokens.RemoveViewerToken(id),
+                    Success("Token removed", null), $"Unknown token {id}").ConfigureAwait(false);
             case "LISTTOKENS":
                 JsonArray list = [];
                 foreach (var (value, usedBy, expires) in tokens.ListViewerTokens())
@@ -100,9 +103,11 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
 
                 return Read(Success("Tokens", list));
             case "ADDROOM":
-                return Need(id) ?? Change(tokens.AddRoom(id), Success("Room added", null), $"Room {id} exists");
+                return Need(id) ?? await ChangeAsync(AdminChange.AddRoom, id, null, () => tokens.AddRoom(id),
+                    Success("Room added", null), $"Room {id} exists").ConfigureAwait(false);
             case "DELROOM":
-                return Need(id) ?? Change(tokens.RemoveRoom(id), Success("Room removed", null), $"Unknown room {id}");
+                return Need(id) ?? await ChangeAsync(AdminChange.RemoveRoom, id, null, () => tokens.RemoveRoom(id),
+                    Success("Room removed", null), $"Unknown room {id}").ConfigureAwait(false);
             case "LISTROOMS":
                 JsonArray rooms = [];
                 foreach (RoomInfo info in state.Rooms.ListRooms())
@@ -113,10 +118,12 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                 return Read(Success(tokens.RoomsRestricted ? "Rooms (only allowed rooms may be joined)" : "Rooms (any room may be joined)", rooms));
             case "ADDEMSTOKEN":
                 string? bound = room.Length > 0 ? room : null;
-                return Need(id) ?? Change(tokens.AddEmsToken(id, bound),
-                    Success(bound is null ? "EMS token added (any room)" : $"EMS token added (room {bound} only)", null), $"EMS token {id} exists");
+                return Need(id) ?? await ChangeAsync(AdminChange.AddEmsToken, id, bound, () => tokens.AddEmsToken(id, bound),
+                    Success(bound is null ? "EMS token added (any room)" : $"EMS token added (room {bound} only)", null), $"EMS token {id} exists")
+                    .ConfigureAwait(false);
             case "DELEMSTOKEN":
-                return Need(id) ?? Change(tokens.RemoveEmsToken(id), Success("EMS token removed", null), $"Unknown EMS token {id}");
+                return Need(id) ?? await ChangeAsync(AdminChange.RemoveEmsToken, id, null, () => tokens.RemoveEmsToken(id),
+                    Success("EMS token removed", null), $"Unknown EMS token {id}").ConfigureAwait(false);
             case "LISTEMSTOKEN":
             case "LISTEMSTOKENS":
                 // data stays the list of token strings scripts already read; a room-bound token also appears in
@@ -152,6 +159,20 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
     private static (JsonObject, bool)? Need(string id) => id.Length == 0 ? Read(Fail("Missing parameter i")) : null;
 
     private static (JsonObject, bool) Read(JsonObject reply) => (reply, false);
+
+    // Makes a change here, or with a cluster for every node (ClusterTokenStore.ChangeAsync): refused while Redis is away,
+    // for two nodes' changes made alone could not be merged back.
+    private async Task<(JsonObject, bool)> ChangeAsync(AdminChange change, string name, string? room, Func<bool> applyHere, JsonObject success, string failure)
+    {
+        if (state.Tokens.Shared is not { } shared)
+        {
+            return Change(applyHere(), success, failure);
+        }
+
+        return await shared.ChangeAsync(change, name, room, applyHere).ConfigureAwait(false) is { } done
+            ? Change(done, success, failure)
+            : Read(Fail("Redis does not answer (or restarted empty and is being filled in again): admin changes are refused until it is back (joins go on checked against the rooms and tokens this node last had); nothing was changed"));
+    }
 
     private static (JsonObject, bool) Change(bool done, JsonObject success, string failure) => done ? (success, true) : (Fail(failure), false);
 

@@ -20,4 +20,22 @@ internal static class ClusterKeys
 
     /// <summary>The set of node ids that have joined the cluster and not been reaped.</summary>
     public const string Nodes = "ers:nodes";
+
+    /// <summary>The viewer tokens (hash: token to <c>""</c> while unused, else <c>FIRSTUSEMS:PEER</c>); no expiry.</summary>
+    public const string ViewerTokens = "ers:tokens";
+
+    /// <summary>The EMS tokens (hash: token to the room it is bound to, <c>""</c> for any room); no expiry.</summary>
+    public const string EmsTokens = "ers:emstokens";
+
+    /// <summary>The allowed rooms (set); no expiry.</summary>
+    public const string AllowedRooms = "ers:rooms";
+
+    /// <summary>
+    /// The admin state's flags (hash): <c>seededBy</c> (the node that filled the admin state in: its presence says Redis
+    /// holds it), <c>emsTokenRequired</c> and <c>roomsRestricted</c> (<c>1</c> once latched); no expiry.
+    /// </summary>
+    public const string AdminFlags = "ers:admin:flags";
+
+    /// <summary>The channel every node hears when the admin state changed (a token added, removed or used).</summary>
+    public const string AdminChannel = "ers:admin";
 }

@@ -23,4 +23,13 @@ internal static partial class ClusterLog
 
     [LoggerMessage(107, LogLevel.Warning, "ERS cluster: node {Node} could not deliver what another node sent: {Reason}")]
     public static partial void DeliveryFailed(ILogger logger, string node, string reason);
+
+    [LoggerMessage(108, LogLevel.Information, "ERS cluster: node {Node} ({When}) filled Redis in with the admin state from {Source}: {Tokens} viewer tokens, {EmsTokens} EMS tokens, {Rooms} allowed rooms")]
+    public static partial void AdminSeeded(ILogger logger, string node, string when, string source, int tokens, int emsTokens, int rooms);
+
+    [LoggerMessage(109, LogLevel.Information, "ERS cluster: node {Node} ({When}) took the admin state from Redis: {Tokens} viewer tokens, {EmsTokens} EMS tokens, {Rooms} allowed rooms")]
+    public static partial void AdminTaken(ILogger logger, string node, string when, int tokens, int emsTokens, int rooms);
+
+    [LoggerMessage(110, LogLevel.Warning, "ERS cluster: a viewer token was used by {Peer} on this node while Redis was away, and by {Other} through another node; both keep the sessions they have, only {Other} may join with it again")]
+    public static partial void TokenUsedTwice(ILogger logger, string peer, string other);
 }

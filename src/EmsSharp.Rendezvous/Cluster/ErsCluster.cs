@@ -49,6 +49,14 @@ internal sealed class ErsCluster : IAsyncDisposable
     /// <summary>This node's id in the cluster (random per start).</summary>
     public string NodeId { get; }
 
+    /// <summary>Redis, for the admin state the nodes share (<see cref="ClusterTokenStore"/>).</summary>
+    internal IDatabase Database => _db;
+
+    internal ISubscriber Subscriber => _redis.GetSubscriber();
+
+    /// <summary>Raised when Redis answers again after it did not (after this node's members are written in again); no I/O in it.</summary>
+    internal event Action? Healed;
+
     /// <summary>True while Redis answers.</summary>
     public bool IsUp => Volatile.Read(ref _degraded) == 0 && _redis.IsConnected;
 
@@ -341,6 +349,9 @@ internal sealed class ErsCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A call to Redis failed: the node is alone until the next beat Redis answers (then <see cref="Healed"/>).</summary>
+    internal void Degrade(string reason) => Degrade(null, reason);
+
     private void Degrade(EndPoint? endPoint, string reason)
     {
         if (Interlocked.Exchange(ref _degraded, 1) == 0)
@@ -354,6 +365,7 @@ internal sealed class ErsCluster : IAsyncDisposable
         if (Interlocked.Exchange(ref _degraded, 0) == 1)
         {
             ClusterLog.Healed(_logger, NodeId);
+            Healed?.Invoke();
         }
     }
 }

@@ -51,6 +51,7 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             return Refuse(InvalidToken);
         }
 
+        await tokens.CatchUpAsync(roomName, isEms, token, peer.Id, time.GetUtcNow()).ConfigureAwait(false);
         if (!tokens.IsRoomAllowed(roomName))
         {
             return Refuse(RoomNotAllowed);
@@ -382,7 +383,8 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
             return Refuse(error);
         }
 
-        if (!request.IsEms && ((peer.Offers && joined.Ems is null) || !ViewerTokenValid(request, consume: joined.Ems is not null)))
+        if (!request.IsEms && ((peer.Offers && joined.Ems is null)
+            || !await ViewerTokenValidAsync(request, consume: joined.Ems is not null).ConfigureAwait(false)))
         {
             _ = cluster.LeaveAsync(request.Room, peer.Id, null);
             return Refuse(joined.Ems is null ? NoEms : InvalidToken);
@@ -439,6 +441,11 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
 
     private bool ViewerTokenValid(JoinRequest request, bool consume) =>
         !options.Server.TokensEnabled || tokens.CheckViewerToken(request.Token, request.Peer.Id, consume, time.GetUtcNow());
+
+    // The same, with the token's use bound for the whole cluster (TokenStore.CheckViewerTokenAsync).
+    private async ValueTask<bool> ViewerTokenValidAsync(JoinRequest request, bool consume) =>
+        !options.Server.TokensEnabled
+        || await tokens.CheckViewerTokenAsync(request.Token, request.Peer.Id, consume, time.GetUtcNow()).ConfigureAwait(false);
 
     // Makes the request's peer the room's EMS; returns the one it replaced (the same ems's old socket), to disconnect.
     private IRoomPeer? TakeOverLocked(Room room, JoinRequest request)

@@ -1,3 +1,5 @@
+using EmsSharp.Rendezvous.Cluster;
+
 namespace EmsSharp.Rendezvous.Rooms;
 
 /// <summary>
@@ -25,20 +27,39 @@ internal sealed class TokenStore
     /// <param name="viewerTokenUsed">Called when a viewer token is bound to its client, outside this store's lock but maybe under the caller's: no I/O in it.</param>
     public TokenStore(AdminState state, Action? viewerTokenUsed = null)
     {
-        foreach (ViewerTokenState t in state.Tokens)
-        {
-            _viewerTokens[t.Token] = new ViewerToken(t.Token) { UsedBy = t.UsedBy, FirstUse = t.FirstUse };
-        }
-
-        foreach (var (token, room) in state.EmsTokens)
-        {
-            _emsTokens[token] = room;
-        }
-
-        _allowedRooms.UnionWith(state.AllowedRooms);
-        _roomsRestricted = state.RoomsRestricted || _allowedRooms.Count > 0;
-        _emsTokenRequired = state.EmsTokenRequired || _emsTokens.Count > 0;
+        Replace(state);
         _viewerTokenUsed = viewerTokenUsed;
+    }
+
+    /// <summary>
+    /// The state the cluster shares (<c>server.redis</c>), or null for an ERS alone. With it, this store is the cluster's
+    /// state as this node last saw it, and a viewer token's use goes through Redis first (set once, before the listeners
+    /// start).
+    /// </summary>
+    public ClusterTokenStore? Shared { get; set; }
+
+    /// <summary>Replaces everything with <paramref name="state"/> (the start, or the cluster's copy when it changed).</summary>
+    public void Replace(AdminState state)
+    {
+        lock (_lock)
+        {
+            _viewerTokens.Clear();
+            foreach (ViewerTokenState t in state.Tokens)
+            {
+                _viewerTokens[t.Token] = new ViewerToken(t.Token) { UsedBy = t.UsedBy, FirstUse = t.FirstUse };
+            }
+
+            _emsTokens.Clear();
+            foreach (var (token, room) in state.EmsTokens)
+            {
+                _emsTokens[token] = room;
+            }
+
+            _allowedRooms.Clear();
+            _allowedRooms.UnionWith(state.AllowedRooms);
+            _roomsRestricted = state.RoomsRestricted || _allowedRooms.Count > 0;
+            _emsTokenRequired = state.EmsTokenRequired || _emsTokens.Count > 0;
+        }
     }
 
     /// <summary>False when any EMS may claim any room (no token of any kind was ever configured).</summary>
@@ -143,6 +164,45 @@ internal sealed class TokenStore
 
             t.UsedBy = peerId;
             t.FirstUse = now;
+        }
+
+        _viewerTokenUsed?.Invoke();
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="CheckViewerToken"/>, with the binding decided by the cluster when there is one (<see cref="Shared"/>), so a
+    /// token binds to one client across every node.
+    /// </summary>
+    public ValueTask<bool> CheckViewerTokenAsync(string? token, string peerId, bool consume, DateTimeOffset now) =>
+        Shared is { } shared && consume && CheckViewerToken(token, peerId, consume: false, now)
+            ? shared.ConsumeViewerTokenAsync(token!, peerId, now)
+            : ValueTask.FromResult(CheckViewerToken(token, peerId, consume, now));
+
+    /// <summary>With a cluster, brings this copy up to date first when it would refuse the join (ClusterTokenStore.CatchUpAsync).</summary>
+    public ValueTask CatchUpAsync(string room, bool isEms, string? token, string peerId, DateTimeOffset now) =>
+        Shared?.CatchUpAsync(room, isEms, token, peerId, now) ?? ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Records the binding the cluster holds for <paramref name="token"/> (its first client and use); false when this node
+    /// does not know the token. A binding new to this node is saved like one made here.
+    /// </summary>
+    public bool RecordUse(string token, string usedBy, DateTimeOffset firstUse)
+    {
+        lock (_lock)
+        {
+            if (!_viewerTokens.TryGetValue(token, out ViewerToken? t))
+            {
+                return false;
+            }
+
+            if (t.UsedBy == usedBy && t.FirstUse == firstUse)
+            {
+                return true;
+            }
+
+            t.UsedBy = usedBy;
+            t.FirstUse = firstUse;
         }
 
         _viewerTokenUsed?.Invoke();

@@ -16,11 +16,11 @@ public class ErsClusterTests
 {
     private static readonly TimeSpan LogWait = TimeSpan.FromSeconds(15);
 
-    private static Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node) => NodePeer.ConnectSocketIoAsync(node.Port);
+    internal static Task<(NodePeer Peer, string Id)> ConnectAsync(ErsProcess node) => NodePeer.ConnectSocketIoAsync(node.Port);
 
-    private static Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts) => peer.JoinAsync(room, opts);
+    internal static Task<JsonElement> JoinAsync(NodePeer peer, string room, object opts) => peer.JoinAsync(room, opts);
 
-    private static Task<JsonElement> JoinedAsync(NodePeer ems, string browserId) =>
+    internal static Task<JsonElement> JoinedAsync(NodePeer ems, string browserId) =>
         ems.WaitAsync("clientJoined", e => e.GetProperty("data").GetProperty("id").GetString() == browserId);
 
     // An ems (instance "ems-one") in "room" through emsNode, and a viewer of "s" through viewerNode, offered to it.
