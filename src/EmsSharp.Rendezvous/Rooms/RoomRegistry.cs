@@ -13,7 +13,7 @@ namespace EmsSharp.Rendezvous.Rooms;
 /// Redis decides joins (one EMS per room, the room's cap) and the other nodes' members are reached through their
 /// channels. While Redis does not answer, joins and relays are this node's alone.
 /// </summary>
-internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimeProvider time) : IClusterSink
+internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens, TimeProvider time) : IClusterSink
 {
     /// <summary>Refusal reasons sent as the ack's first argument.</summary>
     public const string RoomTaken = "room taken";
@@ -31,9 +31,6 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
     private readonly Dictionary<string, IRoomPeer> _members = new(StringComparer.Ordinal); // this node's, by id
     private long _relayed;
     private bool _closed;
-
-    /// <summary>The cluster this node is part of, or null (set once, before the listeners start).</summary>
-    public ErsCluster? Cluster { get; set; }
 
     /// <summary>Handles <c>join(roomName, options)</c>; returns the two ack arguments <c>(error, {"clients":{..}})</c>.</summary>
     public async ValueTask<(JsonElement Error, JsonElement Data)> JoinAsync(IRoomPeer peer, string? roomName, JsonElement joinOptions)
@@ -187,66 +184,6 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
-    /// <inheritdoc/>
-    public void Deliver(string payload)
-    {
-        using JsonDocument document = JsonDocument.Parse(payload);
-        JsonElement root = document.RootElement;
-        string? kind = GetString(root, "k");
-        string to = GetString(root, "to") ?? string.Empty;
-        IRoomPeer? target;
-        lock (_lock)
-        {
-            target = _members.GetValueOrDefault(to);
-            if (kind == ClusterPayload.RoomKind)
-            {
-                DeliverToRoomLocked(root);
-                return;
-            }
-
-            if (kind == ClusterPayload.DropKind && target is not null)
-            {
-                DropLocked(target);
-            }
-        }
-
-        switch (kind)
-        {
-            case ClusterPayload.RelayKind when target is not null && root.TryGetProperty("msg", out JsonElement message):
-                target.TryRelay(GetString(root, "from") ?? string.Empty, message.Clone());
-                break;
-            case ClusterPayload.EventKind when target is not null && root.TryGetProperty("arg", out JsonElement arg):
-                target.TrySendEvent(GetString(root, "name") ?? string.Empty, arg.Clone());
-                break;
-            case ClusterPayload.DropKind:
-                target?.Disconnect();
-                break;
-        }
-    }
-
-    /// <inheritdoc/>
-    public List<(string Room, ClusterMember Member)> LocalMembers(string node)
-    {
-        lock (_lock)
-        {
-            List<(string, ClusterMember)> members = new(_members.Count);
-            foreach (Room room in _rooms.Values)
-            {
-                if (room.Ems is { } ems)
-                {
-                    members.Add((room.Name, Member(ems, node, room.EmsInstance)));
-                }
-
-                foreach (IRoomPeer browser in room.Browsers.Values)
-                {
-                    members.Add((room.Name, Member(browser, node, string.Empty)));
-                }
-            }
-
-            return members;
-        }
-    }
-
     private (JsonElement Error, JsonElement Data) JoinAlone(JoinRequest request)
     {
         ErsLimitsOptions limits = options.Limits;
@@ -334,118 +271,11 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
         }
     }
 
-    // The cluster decides the join (ClusterScripts.Join), then this node adds its member; null when Redis did not
-    // answer (the caller joins alone).
-    private async ValueTask<(JsonElement Error, JsonElement Data)?> JoinClusteredAsync(ErsCluster cluster, JoinRequest request)
-    {
-        ErsLimitsOptions limits = options.Limits;
-        IRoomPeer peer = request.Peer;
-        Left? left = null;
-        try
-        {
-            lock (_lock)
-            {
-                if (peer.RoomName is not null)
-                {
-                    left = LeaveLocked(peer);
-                }
-
-                if (!_rooms.TryGetValue(request.Room, out Room? room) && _rooms.Count >= limits.MaxRooms)
-                {
-                    return Refuse(TooManyRooms);
-                }
-
-                if (request.IsEms && room?.Ems is not null && !SameInstance(room, request))
-                {
-                    return Refuse(RoomTaken);
-                }
-
-                if (!request.IsEms && !ViewerTokenValid(request, consume: false))
-                {
-                    return Refuse(InvalidToken);
-                }
-            }
-        }
-        finally
-        {
-            TellCluster(left); // before the join below: one Redis connection keeps this node's commands in order
-        }
-
-        // The socket's read loop waits for this join, so the peer cannot leave (RunAsync's finally) while it runs.
-        ClusterMember member = new(peer.Id, cluster.NodeId, request.IsEms, request.Instance, request.StreamName, request.Transport, peer.Offers);
-        if (await cluster.JoinAsync(request.Room, member, limits.MaxPeersPerRoom).ConfigureAwait(false) is not { } joined)
-        {
-            return null;
-        }
-
-        if (joined.Error is { } error)
-        {
-            return Refuse(error);
-        }
-
-        if (!request.IsEms && ((peer.Offers && joined.Ems is null)
-            || !await ViewerTokenValidAsync(request, consume: joined.Ems is not null).ConfigureAwait(false)))
-        {
-            _ = cluster.LeaveAsync(request.Room, peer.Id, null);
-            return Refuse(joined.Ems is null ? NoEms : InvalidToken);
-        }
-
-        IRoomPeer? replaced = null;
-        JsonObject clients = [];
-        lock (_lock)
-        {
-            if (!_rooms.TryGetValue(request.Room, out Room? room))
-            {
-                room = new Room(request.Room);
-            }
-
-            if (request.IsEms)
-            {
-                replaced = TakeOverLocked(room, request);
-                foreach (ClusterMember browser in joined.Browsers)
-                {
-                    clients[browser.Id] = new JsonObject { ["ems"] = false };
-                    peer.TrySendEvent("clientJoined", ClientJoinedArg(browser.Id, browser.StreamName, browser.Transport, browser.Offers));
-                }
-            }
-            else
-            {
-                AddBrowserLocked(room, request);
-                if (joined.Ems is { } ems)
-                {
-                    clients[ems.Id] = new JsonObject { ["ems"] = true };
-                    JsonElement arg = ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers);
-                    if (ems.Node == cluster.NodeId)
-                    {
-                        room.Ems?.TrySendEvent("clientJoined", arg);
-                    }
-                    else
-                    {
-                        _ = cluster.PublishAsync(ems.Node, ClusterPayload.Event(ems.Id, "clientJoined", arg));
-                    }
-                }
-            }
-        }
-
-        replaced?.Disconnect();
-        if (joined.Replaced is { } gone && gone.Node != cluster.NodeId)
-        {
-            _ = cluster.DropAsync(gone);
-        }
-
-        return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = clients }));
-    }
-
     private static bool SameInstance(Room room, JoinRequest request) =>
         request.Instance.Length > 0 && room.EmsInstance == request.Instance;
 
     private bool ViewerTokenValid(JoinRequest request, bool consume) =>
         !options.Server.TokensEnabled || tokens.CheckViewerToken(request.Token, request.Peer.Id, consume, time.GetUtcNow());
-
-    // The same, with the token's use bound for the whole cluster (TokenStore.CheckViewerTokenAsync).
-    private async ValueTask<bool> ViewerTokenValidAsync(JoinRequest request, bool consume) =>
-        !options.Server.TokensEnabled
-        || await tokens.CheckViewerTokenAsync(request.Token, request.Peer.Id, consume, time.GetUtcNow()).ConfigureAwait(false);
 
     // Makes the request's peer the room's EMS; returns the one it replaced (the same ems's old socket), to disconnect.
     private IRoomPeer? TakeOverLocked(Room room, JoinRequest request)
@@ -521,61 +351,6 @@ internal sealed class RoomRegistry(ErsOptions options, TokenStore tokens, TimePr
 
         return new Left(roomName, peer.Id, remove);
     }
-
-    // Another ems took over the room this node's EMS held: it goes without a word to the room (its browsers are the
-    // same ems's, served on).
-    private void DropLocked(IRoomPeer peer)
-    {
-        _members.Remove(peer.Id);
-        if (peer.RoomName is { } roomName && _rooms.TryGetValue(roomName, out Room? room) && room.Ems == peer)
-        {
-            room.Ems = null;
-            room.EmsInstance = string.Empty;
-            if (room.Count == 0)
-            {
-                _rooms.Remove(roomName);
-            }
-        }
-
-        peer.RoomName = null;
-        peer.IsEms = false;
-    }
-
-    private void DeliverToRoomLocked(JsonElement root)
-    {
-        if (GetString(root, "room") is not { } roomName || !_rooms.TryGetValue(roomName, out Room? room)
-            || !root.TryGetProperty("arg", out JsonElement arg))
-        {
-            return;
-        }
-
-        string except = GetString(root, "except") ?? string.Empty;
-        string name = GetString(root, "name") ?? string.Empty;
-        arg = arg.Clone();
-        if (room.Ems is { } ems && ems.Id != except)
-        {
-            ems.TrySendEvent(name, arg);
-        }
-
-        foreach (IRoomPeer browser in room.Browsers.Values)
-        {
-            if (browser.Id != except)
-            {
-                browser.TrySendEvent(name, arg);
-            }
-        }
-    }
-
-    private void TellCluster(Left? left)
-    {
-        if (left is { } l && Cluster is { } cluster)
-        {
-            _ = cluster.LeaveAsync(l.Room, l.Id, l.Remove is { } remove ? ClusterPayload.RoomEvent(l.Room, l.Id, "remove", remove) : null);
-        }
-    }
-
-    private static ClusterMember Member(IRoomPeer peer, string node, string instance) =>
-        new(peer.Id, node, peer.IsEms, instance, peer.StreamName, peer.Transport, peer.Offers);
 
     private static JsonElement ClientJoinedArg(string id, string streamName, string transport, bool offers)
     {
