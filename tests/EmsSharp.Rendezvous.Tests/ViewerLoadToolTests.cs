@@ -13,7 +13,7 @@ public class ViewerLoadToolTests
         "label", "server", "transport", "relay", "viewers", "connected", "failed", "failures", "durationSeconds", "joinMs",
         "firstKeyframeMs", "packets", "videoPackets", "audioPackets", "bytes", "lost", "lossPercent", "duplicates", "tooLate", "repeatedNacks", "authFailures", "nacksSent",
         "kbpsPerViewer", "serverCpuSecondsPerViewerMinute", "ersCpuSecondsPerViewerMinute", "transitMs", "transitSamples", "serverRssBytesBaseline", "serverRssBytesPerViewer", "serverThreadsBaseline", "serverThreadsSteady",
-        "loadToolCpuPercent", "toolCpuSecondsPerViewerMinute", "toolSocketDrops", "udpRcvbufErrors", "receiveThreads", "datagramsPerReceiveCall",
+        "loadToolCpuPercent", "toolCpuSecondsPerViewerMinute", "toolSocketDrops", "udpRcvbufErrors", "receiveThreads", "datagramsPerReceiveCall", "udpGro",
         "srtpCheckEvery", "srtpCheckedPackets", "sampled", "serverLatency", "timeline",
     ];
 
@@ -80,18 +80,18 @@ public class ViewerLoadToolTests
         Assert.Null(options.Api);
         Assert.False(options.Relay);
         Assert.Null(options.ErsPid);
-        Assert.Equal((1, 16, 4096), (options.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB));
+        Assert.Equal((1, 16, 4096, true), (options.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB, options.UdpGro));
     }
 
     [Fact]
     public void Options_ReceiveSide_AreParsed()
     {
         string[] args = ["--ers", "127.0.0.1:4545", "--room", "r", "--stream", "s", "--receive-threads", "0", "--srtp-check-every", "1",
-            "--receive-buffer", "0"];
+            "--receive-buffer", "0", "--udp-gro", "off"];
 
         Assert.True(ViewerOptions.TryParse(args, out ViewerOptions? options, out string? error), error);
 
-        Assert.Equal((0, 1, 0), (options!.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB));
+        Assert.Equal((0, 1, 0, false), (options!.ReceiveThreads, options.SrtpCheckEvery, options.ReceiveBufferKiB, options.UdpGro));
     }
 
     [Theory]
@@ -120,6 +120,7 @@ public class ViewerLoadToolTests
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --srtp-check-every 0", "1..1024")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --srtp-check-every 1025", "1..1024")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --receive-buffer -1", "0..65536")]
+    [InlineData("--ers 127.0.0.1:4545 --room r --stream s --udp-gro yes", "use on or off")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream s --bogus 1", "Unknown option --bogus")]
     [InlineData("--ers 127.0.0.1:4545 --room r --stream", "--stream needs a value")]
     public void Options_BadValues_AreRefusedWithAClearError(string args, string expected)

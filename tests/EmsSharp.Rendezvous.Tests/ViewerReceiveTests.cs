@@ -201,17 +201,30 @@ public class ViewerReceiveTests
         BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(40), 1_700_000_000);
         BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(48), 123_456_789);
 
-        Assert.Equal(1_700_000_000_123_456_789, LinuxReceiveCalls.ReadTimestampNs(control));
-        Assert.Equal(-1, LinuxReceiveCalls.ReadTimestampNs([]));
-        Assert.Equal(-1, LinuxReceiveCalls.ReadTimestampNs(control.AsSpan(0, 24)));
+        Assert.Equal((1_700_000_000_123_456_789, 0), LinuxReceiveCalls.ReadControl(control));
+        Assert.Equal((-1, 0), LinuxReceiveCalls.ReadControl([]));
+        Assert.Equal((-1, 0), LinuxReceiveCalls.ReadControl(control.AsSpan(0, 24)));
         Cmsg(control, 0, 0, 8, 4000); // a length past the buffer
-        Assert.Equal(-1, LinuxReceiveCalls.ReadTimestampNs(control));
+        Assert.Equal((-1, 0), LinuxReceiveCalls.ReadControl(control));
+    }
+
+    [Fact]
+    public void ControlData_UdpGroSegmentSizeIsFoundBesideTheTimestamp()
+    {
+        byte[] control = new byte[LinuxReceiveCalls.ControlLength];
+        Cmsg(control, 0, LinuxReceiveCalls.SolSocket, LinuxReceiveCalls.SoTimestampNs, 32);
+        BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(16), 2);
+        BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(24), 5);
+        Cmsg(control, 32, LinuxReceiveCalls.SolUdp, LinuxReceiveCalls.UdpGro, 20); // an int, padded to 24
+        BinaryPrimitives.WriteInt32LittleEndian(control.AsSpan(48), 1200);
+
+        Assert.Equal((2_000_000_005, 1200), LinuxReceiveCalls.ReadControl(control));
     }
 
     [Fact]
     public async Task Pool_ReadsEverySocketsDatagramsInOrder_WithTheirKernelArrivalTimes()
     {
-        await using ViewerReceivePool? pool = ViewerReceivePool.TryCreate(threads: 2, capacity: 3, receiveBufferBytes: 1 << 20, out string? unavailable);
+        await using ViewerReceivePool? pool = ViewerReceivePool.TryCreate(threads: 2, capacity: 3, receiveBufferBytes: 1 << 20, udpGro: true, out string? unavailable);
         Assert.True(pool is not null, unavailable);
         const int PerSocket = 100; // more than one recvmmsg batch
         var options = new UdpPortDriverOptions { BindAddress = IPAddress.Loopback };
@@ -259,6 +272,43 @@ public class ViewerReceiveTests
         Assert.Equal(0, pool.Faults);
         Assert.InRange(pool.Datagrams, 3 * PerSocket, (3 * PerSocket) + 1);
         Assert.InRange(pool.Calls, 1, pool.Datagrams);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Pool_SplitsAGsoDatagramIntoItsSegments_WholeWithUdpGro(bool udpGro)
+    {
+        await using ViewerReceivePool? pool = ViewerReceivePool.TryCreate(threads: 1, capacity: 1, receiveBufferBytes: 1 << 20, udpGro, out string? unavailable);
+        Assert.True(pool is not null, unavailable);
+        ViewerSocket socket = pool.Open(new UdpPortDriverOptions { BindAddress = IPAddress.Loopback });
+        var received = new List<(ushort Sequence, int Length)>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.RtpReceived = (datagram, _) =>
+        {
+            received.Add((BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]), datagram.Length));
+            if (received.Count == 4)
+            {
+                done.TrySetResult();
+            }
+        };
+
+        // The server's send: one GSO datagram of three 1,200-byte segments and a 500-byte last one (UDP_SEGMENT, udp(7)).
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.SetRawSocketOption(LinuxReceiveCalls.SolUdp, 103, [0xB0, 0x04, 0, 0]); // UDP_SEGMENT (<linux/udp.h>): 1200, an int
+        byte[] gso = new byte[(3 * 1200) + 500];
+        for (int i = 0; i < 4; i++)
+        {
+            gso[i * 1200] = 0x80; // RTP (RFC 7983)
+            BinaryPrimitives.WriteUInt16BigEndian(gso.AsSpan((i * 1200) + 2), (ushort)(i + 7));
+        }
+
+        client.SendTo(gso, socket.LocalEndPoint);
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, not a measure: the datagram is sent already
+        pool.StopReceiving();
+
+        Assert.Equal([(7, 1200), (8, 1200), (9, 1200), (10, 500)], received);
+        Assert.Equal((4, udpGro ? 1 : 0), (pool.Datagrams, pool.Coalesced)); // with UDP_GRO the kernel handed it whole
     }
 
     private static SrtpContext Context() =>

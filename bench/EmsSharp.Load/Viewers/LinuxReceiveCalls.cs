@@ -8,7 +8,8 @@ namespace EmsSharp.Load.Viewers;
 /// <summary>
 /// The receive-side Linux calls the viewers' shared receive threads need beside what <see cref="LinuxSockets"/> already
 /// declares for the server's <c>sendmmsg</c> (whose <c>struct mmsghdr</c>, <c>iovec</c>, flags and errno values they
-/// reuse): <c>recvmmsg(2)</c> and <c>epoll(7)</c>. 64-bit Linux only (<see cref="LinuxSockets.IsSupportedPlatform"/>).
+/// reuse): <c>recvmmsg(2)</c>, <c>epoll(7)</c> and the control data a datagram carries (its kernel arrival time and, with
+/// <c>UDP_GRO</c>, the segment size of a coalesced one). 64-bit Linux only (<see cref="LinuxSockets.IsSupportedPlatform"/>).
 /// </summary>
 internal static unsafe partial class LinuxReceiveCalls
 {
@@ -36,8 +37,21 @@ internal static unsafe partial class LinuxReceiveCalls
     /// </summary>
     public const int SoTimestampNs = 35;
 
-    /// <summary><c>CMSG_SPACE(sizeof(struct timespec))</c>: a 16-byte <c>cmsghdr</c> and a 16-byte <c>timespec</c>.</summary>
-    public const int TimestampControlLength = 32;
+    /// <summary><c>SOL_UDP</c> (<see cref="LinuxSockets.SolUdp"/>), for callers outside the WebRtc assembly.</summary>
+    public const int SolUdp = LinuxSockets.SolUdp;
+
+    /// <summary>
+    /// <c>UDP_GRO</c> (&lt;linux/udp.h&gt;, Linux 5.0), a <c>SOL_UDP</c> option: the socket accepts a GSO or GRO datagram whole
+    /// (several segments of one size, the last one shorter) and each read says the segment size in a <c>UDP_GRO</c> cmsg
+    /// (an <c>int</c>), instead of the kernel cutting it into datagrams on its way in. udp(7).
+    /// </summary>
+    public const int UdpGro = 104;
+
+    /// <summary>
+    /// Control space per message: <c>CMSG_SPACE(sizeof(struct timespec))</c> (a 16-byte <c>cmsghdr</c> and a 16-byte
+    /// <c>timespec</c>) plus <c>CMSG_SPACE(sizeof(int))</c> for <c>UDP_GRO</c> (24), rounded up.
+    /// </summary>
+    public const int ControlLength = 64;
 
     /// <summary>
     /// <c>sizeof(struct epoll_event)</c>: <c>{ uint32_t events; epoll_data_t data; }</c> is packed on x86-64 (12 bytes,
@@ -80,31 +94,39 @@ internal static unsafe partial class LinuxReceiveCalls
     }
 
     /// <summary>
-    /// The kernel's receive time (ns since the Unix epoch, <c>CLOCK_REALTIME</c>) in a message's control data, or -1 when
-    /// it carries none: walks the <c>cmsghdr</c>s (<c>size_t len; int level; int type;</c> data at 16, each padded to 8).
+    /// What a message's control data says (walking its <c>cmsghdr</c>s: <c>size_t len; int level; int type;</c>, data at 16,
+    /// each padded to 8): the kernel's receive time in ns since the Unix epoch (<c>CLOCK_REALTIME</c>), -1 when it carries
+    /// none; and the <c>UDP_GRO</c> segment size of a coalesced datagram, 0 when it is one datagram.
     /// </summary>
-    public static long ReadTimestampNs(ReadOnlySpan<byte> control)
+    public static (long TimestampNs, int SegmentSize) ReadControl(ReadOnlySpan<byte> control)
     {
+        long timestampNs = -1;
+        int segmentSize = 0;
         int offset = 0;
         while (offset + 16 <= control.Length)
         {
             long length = BinaryPrimitives.ReadInt64LittleEndian(control[offset..]);
             if (length < 16 || length > control.Length - offset)
             {
-                return -1;
+                break;
             }
 
-            if (BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 8)..]) == SolSocket
-                && BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 12)..]) == SoTimestampNs && length >= 32)
+            int level = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 8)..]);
+            int type = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 12)..]);
+            if (level == SolSocket && type == SoTimestampNs && length >= 32)
             {
-                return (BinaryPrimitives.ReadInt64LittleEndian(control[(offset + 16)..]) * 1_000_000_000)
+                timestampNs = (BinaryPrimitives.ReadInt64LittleEndian(control[(offset + 16)..]) * 1_000_000_000)
                     + BinaryPrimitives.ReadInt64LittleEndian(control[(offset + 24)..]);
+            }
+            else if (level == SolUdp && type == UdpGro && length >= 20)
+            {
+                segmentSize = Math.Max(0, BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 16)..]));
             }
 
             offset += (int)((length + 7) & ~7L);
         }
 
-        return -1;
+        return (timestampNs, segmentSize);
     }
 
     /// <summary>The <c>data</c> of event <paramref name="index"/> in an <see cref="EpollWait"/> array.</summary>

@@ -136,6 +136,7 @@ internal sealed partial class ViewerLoad
             UdpRcvbufErrors = _toolEnd?.RcvbufErrors - _toolStart?.RcvbufErrors,
             ReceiveThreads = _pool?.Threads ?? 0,
             DatagramsPerReceiveCall = _pool is { Calls: > 0 } pool ? Math.Round((double)pool.Datagrams / pool.Calls, 2) : null,
+            UdpGro = _pool?.UdpGro,
             SrtpCheckEvery = options.Transport == ViewerTransport.Srtp ? options.SrtpCheckEvery : null,
             SrtpCheckedPackets = srtpChecked,
             Sampled = options.Transport == ViewerTransport.Srtp && options.SrtpCheckEvery > 1

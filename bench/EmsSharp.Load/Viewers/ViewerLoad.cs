@@ -149,7 +149,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
             return;
         }
 
-        _pool = ViewerReceivePool.TryCreate(options.ReceiveThreads, options.Viewers, options.ReceiveBufferKiB * 1024, out string? unavailable);
+        _pool = ViewerReceivePool.TryCreate(options.ReceiveThreads, options.Viewers, options.ReceiveBufferKiB * 1024, options.UdpGro, out string? unavailable);
         if (_pool is null)
         {
             await log.WriteLineAsync($"shared receive threads unavailable ({unavailable}): a receive loop per viewer").ConfigureAwait(false);
@@ -184,6 +184,7 @@ internal sealed partial class ViewerLoad(ViewerOptions options, string server, F
 
         string receive = _pool is { } pool
             ? $"{pool.Threads} shared receive thread(s), {(pool.Calls == 0 ? 0 : (double)pool.Datagrams / pool.Calls):F1} datagrams per recvmmsg"
+                + (pool.UdpGro ? $", UDP_GRO on ({pool.Coalesced} reads held several datagrams)" : ", UDP_GRO off")
             : "a receive loop per viewer";
         await log.WriteLineAsync($"the tool: {end.CpuSeconds - start.CpuSeconds:F1} CPU s in the steady phase, {receive}; its sockets dropped "
             + $"{end.SocketDrops - start.SocketDrops} datagrams then (receive buffers full: the tool was too slow), the namespace's UDP "

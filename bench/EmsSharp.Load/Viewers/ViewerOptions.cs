@@ -20,6 +20,7 @@ internal sealed class ViewerOptions
         + " | --janus ws://127.0.0.1:PORT --mountpoint ID) [--viewers N (1..2000, default 10)] [--ramp PER_SECOND (default 50)] [--duration S (steady phase, 1..600, default 30)]"
         + " [--receive-threads K (0..16, default 1; 0 = a receive loop per viewer)] [--srtp-check-every N (1..1024, default 16; 1 = every packet)]"
         + " [--receive-buffer KIB (SO_RCVBUF of each viewer socket with shared receive threads, capped by net.core.rmem_max; default 4096, 0 = the system's)]"
+        + " [--udp-gro on|off (shared receive threads take the server's GSO datagrams whole and split them; default on)]"
         + " [--server-pid PID] [--api http://127.0.0.1:PORT] [--label TEXT] [--out result.json] [--chart result.html]";
 
     /// <summary>Slack on top of the ramp and the steady phase before the run gives up.</summary>
@@ -62,6 +63,13 @@ internal sealed class ViewerOptions
 
     /// <summary>SO_RCVBUF of each viewer socket read by the shared receive threads, in KiB; 0 keeps the system's default.</summary>
     public int ReceiveBufferKiB { get; init; } = DefaultReceiveBufferKiB;
+
+    /// <summary>
+    /// The shared receive threads' sockets take a GSO datagram whole (<c>UDP_GRO</c>) and split it themselves, so the
+    /// kernel does not cut the server's GSO datagrams for them inside the server's own send call (over loopback the
+    /// receiver's work is charged to the sender; a viewer on another host does it on its own CPU).
+    /// </summary>
+    public bool UdpGro { get; init; } = true;
 
     /// <summary>Each viewer authenticates and decrypts one SRTP packet in this many once it has its first keyframe (1 = all).</summary>
     public int SrtpCheckEvery { get; init; } = SrtpSampler.DefaultEvery;
@@ -108,7 +116,7 @@ internal sealed class ViewerOptions
         int viewers = 10, duration = 30, receiveThreads = DefaultReceiveThreads, checkEvery = SrtpSampler.DefaultEvery;
         int receiveBuffer = DefaultReceiveBufferKiB;
         int? pid = null, ersPid = null;
-        bool relay = false;
+        bool relay = false, udpGro = true;
         double ramp = 50;
         for (int i = 0; i < args.Length; i++)
         {
@@ -142,6 +150,7 @@ internal sealed class ViewerOptions
                     : $"--receive-threads {value}: give 0..{MaxReceiveThreads} (0 = a receive loop per viewer)",
                 "--receive-buffer" => SignallingOptions.TryInt(value, 0, MaxReceiveBufferKiB, out receiveBuffer) ? null
                     : $"--receive-buffer {value}: give KiB, 0..{MaxReceiveBufferKiB} (0 = the system's default)",
+                "--udp-gro" => TryParseOnOff(value, out udpGro) ? null : $"--udp-gro {value}: use on or off",
                 "--srtp-check-every" => SignallingOptions.TryInt(value, 1, SrtpSampler.MaxEvery, out checkEvery) ? null
                     : $"--srtp-check-every {value}: give 1..{SrtpSampler.MaxEvery} (1 = authenticate every packet)",
                 "--server-pid" => TryParsePid(value, out pid) ? null
@@ -194,6 +203,7 @@ internal sealed class ViewerOptions
             ReceiveThreads = receiveThreads,
             SrtpCheckEvery = checkEvery,
             ReceiveBufferKiB = receiveBuffer,
+            UdpGro = udpGro,
             Relay = relay,
             ErsPid = ersPid,
             Api = api,
@@ -210,6 +220,12 @@ internal sealed class ViewerOptions
     {
         target = value;
         return null;
+    }
+
+    private static bool TryParseOnOff(string value, out bool on)
+    {
+        on = value == "on";
+        return on || value == "off";
     }
 
     private static bool TryParseTransport(string value, out ViewerTransport transport)

@@ -17,13 +17,20 @@ namespace EmsSharp.Load.Viewers;
 /// receive state has one owner. The viewers' sessions run on the pool's own <see cref="SessionWorkerPool"/> (one worker
 /// per core), as a port's do. Linux 64-bit only (<see cref="TryCreate"/>). Sockets are closed only after the threads
 /// ended, so a descriptor is never reused while a thread may still read it.
+/// <para>
+/// With <see cref="UdpGro"/> each socket takes a GSO datagram whole and the thread cuts it into its segments. Over
+/// loopback the receiving sockets' work runs inside the sender's send call: without it the kernel segments every GSO
+/// datagram of the server (skb_segment) and queues each segment on the server's CPU time, work a receiver on another
+/// host does on its own.
+/// </para>
 /// </summary>
 internal sealed class ViewerReceivePool : IAsyncDisposable
 {
     /// <summary>Datagrams one <c>recvmmsg</c> takes: a keyframe's packets to one viewer fit in one call.</summary>
     public const int Batch = 32;
 
-    private const int MaxDatagram = 2048;
+    /// <summary>A read's buffer: a whole GSO datagram with <see cref="UdpGro"/> (at most 64 KiB), else one datagram.</summary>
+    private const int MaxDatagram = 65536;
     private const int MaxEvents = 256;
     private const ulong WakeData = ulong.MaxValue;
     private static readonly double NanosecondsToTicks = Stopwatch.Frequency / 1e9;
@@ -32,14 +39,16 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
     private readonly ViewerSocket?[] _sockets;
     private readonly Socket _wake;
     private readonly int _receiveBufferBytes;
+    private readonly bool _udpGro;
     private readonly SessionWorkerPool _sessionWorkers = new(0, TimeProvider.System, NullLogger.Instance);
     private int _opened;
     private int _stopped;
     private long _faults;
 
-    private ViewerReceivePool(int threads, int capacity, int receiveBufferBytes)
+    private ViewerReceivePool(int threads, int capacity, int receiveBufferBytes, bool udpGro)
     {
         _receiveBufferBytes = receiveBufferBytes;
+        _udpGro = udpGro;
         _sockets = new ViewerSocket?[capacity];
         _wake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _wake.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -56,18 +65,25 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
     /// <summary><c>recvmmsg</c> calls that returned datagrams.</summary>
     public long Calls => Sum(static w => Interlocked.Read(ref w.Calls));
 
-    /// <summary>Datagrams read.</summary>
+    /// <summary>Datagrams read (a coalesced one counted as its segments).</summary>
     public long Datagrams => Sum(static w => Interlocked.Read(ref w.Datagrams));
+
+    /// <summary>Reads that returned several datagrams coalesced (<see cref="UdpGro"/>), each counted once.</summary>
+    public long Coalesced => Sum(static w => Interlocked.Read(ref w.Coalesced));
+
+    /// <summary>Whether the sockets take GSO datagrams whole (<c>UDP_GRO</c>).</summary>
+    public bool UdpGro => _udpGro;
 
     /// <summary>Datagrams whose handling threw (the thread goes on with the next one).</summary>
     public long Faults => Interlocked.Read(ref _faults);
 
     /// <summary>
     /// A pool of <paramref name="threads"/> threads for at most <paramref name="capacity"/> sockets, each with a receive
-    /// buffer of <paramref name="receiveBufferBytes"/> (0: the system's default), or null (with the reason) where the calls
-    /// are missing: not 64-bit Linux, or <c>epoll</c>/<c>recvmmsg</c> refused.
+    /// buffer of <paramref name="receiveBufferBytes"/> (0: the system's default) and <c>UDP_GRO</c> when
+    /// <paramref name="udpGro"/>, or null (with the reason) where the calls are missing: not 64-bit Linux, or
+    /// <c>epoll</c>/<c>recvmmsg</c>/<c>UDP_GRO</c> refused.
     /// </summary>
-    public static unsafe ViewerReceivePool? TryCreate(int threads, int capacity, int receiveBufferBytes, out string? unavailable)
+    public static unsafe ViewerReceivePool? TryCreate(int threads, int capacity, int receiveBufferBytes, bool udpGro, out string? unavailable)
     {
         unavailable = null;
         if (!LinuxSockets.IsSupportedPlatform)
@@ -79,7 +95,13 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
         ViewerReceivePool? pool = null;
         try
         {
-            pool = new ViewerReceivePool(threads, capacity, receiveBufferBytes);
+            pool = new ViewerReceivePool(threads, capacity, receiveBufferBytes, udpGro);
+            if (udpGro)
+            {
+                Span<byte> on = [1, 0, 0, 0];
+                pool._wake.SetRawSocketOption(SolUdp, LinuxReceiveCalls.UdpGro, on); // Linux 5.0; throws where refused
+            }
+
             // An empty queue answers EAGAIN where recvmmsg exists (ENOSYS where seccomp or the kernel lacks it).
             LinuxSockets.MMsgHdr probe = default;
             if (RecvMmsg((int)pool._wake.Handle, &probe, 1, LinuxSockets.MsgDontWait, null) < 0 && Marshal.GetLastPInvokeError() != LinuxSockets.Eagain)
@@ -111,7 +133,7 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
             throw new InvalidOperationException($"The pool holds at most {_sockets.Length} sockets.");
         }
 
-        var socket = new ViewerSocket(options, _receiveBufferBytes);
+        var socket = new ViewerSocket(options, _receiveBufferBytes, _udpGro);
         Volatile.Write(ref _sockets[slot], socket); // before epoll can report it
         if (EpollAdd(_workers[slot % _workers.Length].Epoll, (int)socket.Socket.Handle, (ulong)slot) < 0)
         {
@@ -191,6 +213,7 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
         public readonly int Epoll;
         public long Calls;
         public long Datagrams;
+        public long Coalesced;
 
         private readonly ViewerReceivePool _pool;
         private readonly Thread _thread;
@@ -214,7 +237,7 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
             _messages = (LinuxSockets.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(LinuxSockets.MMsgHdr)));
             _vectors = (LinuxSockets.IoVec*)NativeMemory.AllocZeroed((nuint)(Batch * sizeof(LinuxSockets.IoVec)));
             _names = (byte*)NativeMemory.AllocZeroed(Batch * SockaddrInLength);
-            _controls = (byte*)NativeMemory.AllocZeroed(Batch * TimestampControlLength);
+            _controls = (byte*)NativeMemory.AllocZeroed(Batch * ControlLength);
             _data = (byte*)NativeMemory.AllocZeroed(Batch * MaxDatagram);
             for (int i = 0; i < Batch; i++)
             {
@@ -222,7 +245,7 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
                 _messages[i].Header.Iov = _vectors + i;
                 _messages[i].Header.IovLength = 1;
                 _messages[i].Header.Name = _names + (i * SockaddrInLength);
-                _messages[i].Header.Control = _controls + (i * TimestampControlLength);
+                _messages[i].Header.Control = _controls + (i * ControlLength);
             }
 
             if (EpollAdd(Epoll, (int)pool._wake.Handle, WakeData) < 0)
@@ -294,7 +317,7 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
                 for (int i = 0; i < Batch; i++)
                 {
                     _messages[i].Header.NameLength = SockaddrInLength;
-                    _messages[i].Header.ControlLength = TimestampControlLength;
+                    _messages[i].Header.ControlLength = ControlLength;
                     _messages[i].Header.Flags = 0;
                 }
 
@@ -309,7 +332,6 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
                 long now = Stopwatch.GetTimestamp();
                 long realNowNs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
                 Calls++;
-                Datagrams += received;
                 for (int i = 0; i < received; i++)
                 {
                     if ((_messages[i].Header.Flags & MsgTrunc) != 0)
@@ -317,20 +339,25 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
                         continue;
                     }
 
-                    long arrivedNs = ReadTimestampNs(new ReadOnlySpan<byte>(_controls + (i * TimestampControlLength), (int)_messages[i].Header.ControlLength));
+                    (long arrivedNs, int segmentSize) = ReadControl(new ReadOnlySpan<byte>(_controls + (i * ControlLength), (int)_messages[i].Header.ControlLength));
                     long receivedAt = arrivedNs < 0 ? now : now - (long)(Math.Max(0, realNowNs - arrivedNs) * NanosecondsToTicks);
-
-                    var datagram = new ReadOnlySpan<byte>(_data + (i * MaxDatagram), (int)_messages[i].Length);
+                    var data = new ReadOnlySpan<byte>(_data + (i * MaxDatagram), (int)_messages[i].Length);
                     var name = new ReadOnlySpan<byte>(_names + (i * SockaddrInLength), (int)Math.Min(_messages[i].Header.NameLength, SockaddrInLength));
-                    try
+
+                    // udp(7) UDP_GRO: a coalesced datagram's segments are segmentSize bytes each, the last one possibly
+                    // shorter; they share the arrival time and the sender.
+                    if (segmentSize <= 0 || segmentSize >= data.Length)
                     {
-                        socket.Deliver(datagram, name, receivedAt);
+                        Datagrams++;
+                        Deliver(socket, data, name, receivedAt);
+                        continue;
                     }
-#pragma warning disable CA1031 // one viewer's fault must not end receiving for every viewer of the thread
-                    catch (Exception)
-#pragma warning restore CA1031
+
+                    Coalesced++;
+                    for (int at = 0; at < data.Length; at += segmentSize)
                     {
-                        Interlocked.Increment(ref _pool._faults);
+                        Datagrams++;
+                        Deliver(socket, data.Slice(at, Math.Min(segmentSize, data.Length - at)), name, receivedAt);
                     }
                 }
 
@@ -338,6 +365,20 @@ internal sealed class ViewerReceivePool : IAsyncDisposable
                 {
                     return;
                 }
+            }
+        }
+
+        private void Deliver(ViewerSocket socket, ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> name, long receivedAt)
+        {
+            try
+            {
+                socket.Deliver(datagram, name, receivedAt);
+            }
+#pragma warning disable CA1031 // one viewer's fault must not end receiving for every viewer of the thread
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref _pool._faults);
             }
         }
     }

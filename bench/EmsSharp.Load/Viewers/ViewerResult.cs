@@ -121,6 +121,9 @@ internal sealed record ViewerResult
     /// <summary>Mean datagrams per <c>recvmmsg</c> call of the shared receive threads; null without them.</summary>
     public double? DatagramsPerReceiveCall { get; init; }
 
+    /// <summary>Whether the shared receive threads took GSO datagrams whole (<c>--udp-gro</c>); null without them.</summary>
+    public bool? UdpGro { get; init; }
+
     /// <summary>srtp: each viewer authenticates and decrypts one packet in this many after its first keyframe (1 = all).</summary>
     public int? SrtpCheckEvery { get; init; }
 

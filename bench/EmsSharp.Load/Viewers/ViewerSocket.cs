@@ -24,7 +24,8 @@ internal sealed class ViewerSocket : IPeerSessionHost
 
     /// <param name="options">Where to bind (port 0) and which host candidates to offer.</param>
     /// <param name="receiveBufferBytes">SO_RCVBUF (the kernel doubles it and caps it at net.core.rmem_max); 0 keeps the default.</param>
-    public ViewerSocket(UdpPortDriverOptions options, int receiveBufferBytes)
+    /// <param name="udpGro">Take the server's GSO datagrams whole (<see cref="LinuxReceiveCalls.UdpGro"/>); the reader splits them.</param>
+    public ViewerSocket(UdpPortDriverOptions options, int receiveBufferBytes, bool udpGro)
     {
         Socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -37,6 +38,10 @@ internal sealed class ViewerSocket : IPeerSessionHost
             // The arrival time in the socket, so the transit does not include how long the datagram waited for the tool.
             Span<byte> on = [1, 0, 0, 0];
             Socket.SetRawSocketOption(LinuxReceiveCalls.SolSocket, LinuxReceiveCalls.SoTimestampNs, on);
+            if (udpGro)
+            {
+                Socket.SetRawSocketOption(LinuxReceiveCalls.SolUdp, LinuxReceiveCalls.UdpGro, on);
+            }
 
             Socket.Bind(new IPEndPoint(options.BindAddress, 0));
             LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
