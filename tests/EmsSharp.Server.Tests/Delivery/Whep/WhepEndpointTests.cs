@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Delivery.Whep;
 using EmsSharp.Server.Tests.Delivery.Fmp4;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,6 +82,33 @@ public sealed class WhepEndpointTests
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     });
+
+    [Fact]
+    public async Task A_player_beyond_WebRtc_MaxViewers_gets_503_at_once_and_one_log_line()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WebRtcOptions>(o => o.MaxViewers = 1));
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            // Two offers at once for a stream not (yet) live: whichever takes the one place holds it while its stream is
+            // awaited (10 s), the other is refused at once.
+            using var cancel = new CancellationTokenSource();
+            var offers = new[] { http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token), http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token) };
+            using var refused = await await Task.WhenAny(offers);
+            var waiting = offers.Single(o => !o.IsCompleted);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            const string Why = "the server serves as many WebRTC viewers as it takes (WebRtc:MaxViewers = 1)";
+            Assert.Contains(Why, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, ems.Logs.Count(Why));
+            Assert.False(waiting.IsCompleted); // the other is undisturbed
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
 
     [Fact]
     public async Task An_alias_needs_the_read_key_of_the_stream_it_plays()
