@@ -7,7 +7,7 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <summary>
 /// The ems's <c>emsLoad</c> report to its ERS rooms (ours, issue 17; docs/OPERATIONS.md "Several ems in one room"):
 /// <c>{"viewers","maxViewers","cpu","kbps","streams","full"}</c> (and <c>"more":true</c> past
-/// <see cref="MaxStreams"/> streams). One timer for the whole ems measures every <see cref="Interval"/> and raises
+/// <see cref="MaxStreams"/> streams or <see cref="MaxStreamsBytes"/> of names). One timer for the whole ems measures every <see cref="Interval"/> and raises
 /// <see cref="Reported"/>; a change of <c>full</c> or of <c>streams</c> raises it at once with the last interval's cpu and
 /// kbps. Each room sends the report it is given on its joined ERS connection, and <see cref="Current"/> right after its join
 /// is acked. Measuring reads the viewers' own byte counters and the process's CPU time, nothing on the media path.
@@ -19,6 +19,13 @@ internal sealed class EmsLoadReporter : IDisposable
 
     /// <summary>The most stream names in a report (the contract's limit; the ERS refuses a longer list).</summary>
     public const int MaxStreams = 64;
+
+    /// <summary>
+    /// Most bytes the stream names may take in the event: the ERS closes a socket whose frame passes its
+    /// <c>limits.maxFrameLength</c> (64 KB by default), and a name's every <c>+</c> goes out as <c>\u002B</c>, so 64 names
+    /// of 256 characters could pass it. Past this, fewer names are sent, with <c>"more":true</c>.
+    /// </summary>
+    public const int MaxStreamsBytes = 48 * 1024;
 
     private readonly StreamHub _hub;
     private readonly ViewerCap _viewers;
@@ -149,15 +156,27 @@ internal sealed class EmsLoadReporter : IDisposable
         for (var i = 0; i < names.Length; i++)
             names[i] = live[i].Name;
         Array.Sort(names, StringComparer.Ordinal);
-        var more = names.Length > MaxStreams;
+        var listed = 0;
+        for (var bytes = 0; listed < Math.Min(names.Length, MaxStreams); listed++)
+        {
+            bytes += JsonBytes(names[listed]);
+            if (bytes > MaxStreamsBytes)
+                break;
+        }
+
+        var more = listed < names.Length;
         if (more)
-            names = names[..MaxStreams];
+            names = names[..listed];
         var count = _viewers.Count;
         var full = _viewers.Max > 0 && count >= _viewers.Max;
         var changed = full != _full || more != _more || !names.AsSpan().SequenceEqual(_streams);
         (_streams, _more, _count, _full) = (names, more, count, full);
         return changed;
     }
+
+    // A stream name's bytes in the event's JSON: quotes and comma, and each '+' escaped (StreamName allows no other
+    // character System.Text.Json's default encoder escapes).
+    private static int JsonBytes(string name) => name.Length + 3 + (5 * name.AsSpan().Count('+'));
 
     // Under the gate.
     private JsonElement Serialize()

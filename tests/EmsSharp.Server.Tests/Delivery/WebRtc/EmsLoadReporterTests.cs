@@ -83,6 +83,19 @@ public sealed class EmsLoadReporterTests : IDisposable
     }
 
     [Fact]
+    public void Long_names_full_of_escaped_characters_are_cut_short_so_the_event_stays_within_the_erss_frame_limit()
+    {
+        var (_, reporter) = Start(maxViewers: 0);
+        for (var i = 0; i < 64; i++)
+            Assert.True(_hub.TryPublish($"s{i:D2}" + new string('+', 253), out _));
+        var report = reporter.Current;
+        var frame = EmsSharp.Protocols.SocketIo.SocketIoPayload.FormatEvent("emsLoad", report);
+        Assert.InRange(frame.Length, 40 * 1024, 64 * 1024 - 100); // 64 such names would be 97 KB
+        Assert.Equal(32, Streams(report).Length); // 1524 bytes each within 48 KB
+        Assert.True(report.GetProperty("more").GetBoolean());
+    }
+
+    [Fact]
     public void Cpu_and_kbps_are_measured_over_each_two_second_interval_from_the_viewers_counters()
     {
         _ = Start(maxViewers: 0, processors: 4);
