@@ -111,6 +111,33 @@ public sealed class WhepEndpointTests
     }
 
     [Fact]
+    public async Task A_session_that_closed_gives_its_place_back()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WebRtcOptions>(o => o.MaxViewers = 1));
+        try
+        {
+            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
+            stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            using var first = await http.PostAsync("/cam/whep", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+            using (var refused = await http.PostAsync("/cam/whep", Sdp(Offer)))
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+
+            var location = first.Headers.Location!.OriginalString;
+            using (var deleted = await http.DeleteAsync(location))
+                Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+            await ems.Logs.WaitForAsync($"WHEP session {location[^32..]} closed"); // logged once the session is gone
+            using var next = await http.PostAsync("/cam/whep", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    [Fact]
     public async Task An_alias_needs_the_read_key_of_the_stream_it_plays()
     {
         await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WhepOptions>(o =>
