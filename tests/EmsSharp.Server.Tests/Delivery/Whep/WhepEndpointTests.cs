@@ -116,9 +116,7 @@ public sealed class WhepEndpointTests
         await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WebRtcOptions>(o => o.MaxViewers = 1));
         try
         {
-            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
-            stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
-            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            using var http = PublishCam(ems);
             using var first = await http.PostAsync("/cam/whep", Sdp(Offer));
             Assert.Equal(HttpStatusCode.Created, first.StatusCode);
             using (var refused = await http.PostAsync("/cam/whep", Sdp(Offer)))
@@ -165,9 +163,7 @@ public sealed class WhepEndpointTests
         await using var ems = await TestEms.StartAsync();
         try
         {
-            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
-            stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
-            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            using var http = PublishCam(ems);
             using var created = await http.PostAsync("/cam/whep", Sdp(Offer));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var location = created.Headers.Location!.OriginalString;
@@ -199,6 +195,14 @@ public sealed class WhepEndpointTests
         {
             TestEms.DeleteFolder(ems.DataFolder);
         }
+    }
+
+    // Publishes an H.264 stream "cam" in the ems's hub; a client of its WHEP listener.
+    private static HttpClient PublishCam(TestEms ems)
+    {
+        Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+        return new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
     }
 
     private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
