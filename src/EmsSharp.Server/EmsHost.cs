@@ -104,7 +104,9 @@ internal sealed partial class EmsHost : IAsyncDisposable
         services.AddSingleton<AudioTranscoders>();
         services.TryAddSingleton<DeliveryStats>();
         services.AddSingleton<RtpSourceManager>();
+        services.AddSingleton<ViewerCap>();
         services.AddSingleton<ViewerResources>();
+        services.AddSingleton<EmsLoadReporter>();
         services.AddSingleton<ErsConnector>();
         services.TryAddSingleton<IErsConnector>(sp => sp.GetRequiredService<ErsConnector>());
         services.AddSingleton<WebRtcServiceManager>();

@@ -1,5 +1,5 @@
 // A room relay on the real socket.io@0.9.19 server, speaking PROTOCOL.md §3.2, for the interop tests.
-// Usage: node sio-server.js   -> prints {"ev":"listening","port":N} then one JSON line per join/message.
+// Usage: node sio-server.js   -> prints {"ev":"listening","port":N} then one JSON line per join/message/emsLoad.
 // Exits when stdin closes.
 'use strict';
 var http = require('http').createServer();
@@ -31,6 +31,8 @@ io.sockets.on('connection', function (socket) {
     out({ ev: 'join', id: socket.id, room: name, role: opts.role || 'browser', instance: opts.instance || null });
     if (cb) cb(null, { clients: clients });
   });
+  // Ours (issue 17): an EMS member's load report, printed as received.
+  socket.on('emsLoad', function (load) { out({ ev: 'emsLoad', id: socket.id, load: load }); });
   socket.on('message', function (msg) {
     var room = rooms[socket.room];
     if (!room || !msg || !(msg.to === room.ems || room.browsers[msg.to])) return;

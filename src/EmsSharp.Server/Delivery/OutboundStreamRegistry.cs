@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using EmsSharp.Media.Hub;
 using EmsSharp.Server.Api.Commands;
+using EmsSharp.Server.Configs;
 using EmsSharp.Server.Events;
 
 namespace EmsSharp.Server.Delivery;
@@ -21,6 +22,7 @@ internal sealed class OutboundStreamRegistry(StreamHub hub, IEventPublisher even
     // and totalling hold the lock, so a total never counts a closing output twice or not at all.
     private readonly Dictionary<(string Stream, string TypeTag), ViewerTotals> _departed = [];
     private readonly Lock _departedGate = new();
+    private long _departedWebRtcBytes; // what the WebRTC viewers that closed had sent, under the lock
 
     /// <summary>Live outputs.</summary>
     public int Count => _streams.Count;
@@ -51,6 +53,10 @@ internal sealed class OutboundStreamRegistry(StreamHub hub, IEventPublisher even
 
             var key = (stream.Source.Name, stream.TypeTag);
             _departed[key] = _departed.GetValueOrDefault(key).Plus(stream.Counters);
+            if (stream.ConnectionType == OperationType.WebRtc)
+            {
+                _departedWebRtcBytes += stream.Counters.Bytes;
+            }
         }
 
         var payload = StreamInfoJson.Create(stream, time, final);
@@ -73,6 +79,27 @@ internal sealed class OutboundStreamRegistry(StreamHub hub, IEventPublisher even
             }
 
             return totals;
+        }
+    }
+
+    /// <summary>
+    /// The bytes every WebRTC viewer sent so far, those that left included (so it only grows): read from the viewers' own
+    /// counters, nothing added to the media path. One enumeration of the live outputs, no copy.
+    /// </summary>
+    public long WebRtcBytes()
+    {
+        lock (_departedGate)
+        {
+            var bytes = _departedWebRtcBytes;
+            foreach (var (_, stream) in _streams)
+            {
+                if (stream.ConnectionType == OperationType.WebRtc)
+                {
+                    bytes += stream.Counters.Bytes;
+                }
+            }
+
+            return bytes;
         }
     }
 

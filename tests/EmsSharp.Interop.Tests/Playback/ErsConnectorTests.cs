@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using EmsSharp.Interop.Tests.Rendezvous;
 
 namespace EmsSharp.Interop.Tests.Playback;
 
@@ -57,6 +58,30 @@ public sealed class ErsConnectorTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_browser_beyond_WebRtc_MaxViewers_is_refused_through_the_ers_with_reason_unavailable()
+    {
+        await using var rig = await PlaybackRig.StartWithoutBrowserAsync("--WebRtc:MaxViewers", "1");
+        await rig.StartWebrtcAsync();
+
+        // The first browser asks for a stream not (yet) live: its session holds the one place while it waits.
+        var (first, _) = await NodePeer.ConnectSocketIoAsync(rig.Ers.Port);
+        await using (first)
+        {
+            Assert.Equal(JsonValueKind.Null, (await first.JoinAsync(PlaybackRig.Room, new { streamName = "nosuch", transport = "srtp" }))[0].ValueKind);
+            var (second, _) = await NodePeer.ConnectSocketIoAsync(rig.Ers.Port);
+            await using (second)
+            {
+                Assert.Equal(JsonValueKind.Null, (await second.JoinAsync(PlaybackRig.Room, new { streamName = "test", transport = "srtp" }))[0].ValueKind);
+                var refusal = (await second.WaitAsync("message")).GetProperty("data");
+                Assert.Equal("connectivityError", refusal.GetProperty("type").GetString());
+                Assert.Equal("unavailable", refusal.GetProperty("payload").GetProperty("reason").GetString());
+                Assert.Contains("WebRtc:MaxViewers = 1", refusal.GetProperty("payload").GetProperty("description").GetString(), StringComparison.Ordinal);
+                Assert.True(first.HasNo("message")); // the first is undisturbed, still waiting for its stream
+            }
         }
     }
 

@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
+using EmsSharp.Interop.Tests.Playback;
 using EmsSharp.Rendezvous;
 using EmsSharp.Rendezvous.Configuration;
+using EmsSharp.Server;
 using EmsSharp.Server.Delivery.Ers;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -202,5 +205,55 @@ public class ErsClientTests
         string emsId = client.PeerId!;
         await client.StopAsync();
         await server.WaitAsync("leave", e => e.GetProperty("id").GetString() == emsId);
+    }
+
+    [Fact]
+    public async Task AgainstRealSocketIo0919Server_TheEmsReportsItsLoad_AndRefusesAViewerBeyondMaxViewers()
+    {
+        await using NodePeer server = NodePeer.Start("sio-server.js");
+        int port = (await server.WaitAsync("listening")).GetProperty("port").GetInt32();
+        string folder = Directory.CreateTempSubdirectory("ems-load-").FullName;
+        try
+        {
+            await using EmsHost ems = await PlaybackRig.StartEmsAsync(folder, "--WebRtc:MaxViewers", "1");
+            using HttpClient api = new() { BaseAddress = new Uri($"http://{ems.HttpEndPoint}/") };
+            JsonElement reply = await api.GetFromJsonAsync<JsonElement>(new Uri($"startWebrtc?ersip=127.0.0.1&ersport={port}&roomid=room", UriKind.Relative));
+            Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
+            string emsId = (await server.WaitAsync("join")).GetProperty("id").GetString()!;
+
+            // Reports follow the join's ack; the stream the rig publishes (samples/test.flv as "test") is in them once live.
+            JsonElement load = (await server.WaitAsync("emsLoad", e => Streams(e).Contains("test"))).GetProperty("load");
+            Assert.Equal((0, 1, false), (load.GetProperty("viewers").GetInt32(), load.GetProperty("maxViewers").GetInt32(), load.GetProperty("full").GetBoolean()));
+            Assert.InRange(load.GetProperty("cpu").GetDouble(), 0, 100);
+            Assert.True(load.GetProperty("kbps").GetInt64() >= 0);
+
+            // A browser waiting for a stream not (yet) live holds the one place: the ems says it is full at once.
+            (NodePeer first, _) = await NodePeer.ConnectSocketIoAsync(port);
+            await using (first)
+            {
+                await first.JoinAsync("room", new { streamName = "nosuch", transport = "srtp" });
+                JsonElement full = (await server.WaitAsync("emsLoad", e => e.GetProperty("load").GetProperty("full").GetBoolean())).GetProperty("load");
+                Assert.Equal(1, full.GetProperty("viewers").GetInt32());
+
+                // One more is refused at once through the ERS, with the reason a WHEP endpoint would answer 503 for.
+                (NodePeer second, _) = await NodePeer.ConnectSocketIoAsync(port);
+                await using (second)
+                {
+                    await second.JoinAsync("room", new { streamName = "test", transport = "srtp" });
+                    JsonElement refusal = (await second.WaitAsync("message")).GetProperty("data");
+                    Assert.Equal((emsId, "connectivityError"), (refusal.GetProperty("from").GetString(), refusal.GetProperty("type").GetString()));
+                    Assert.Equal("unavailable", refusal.GetProperty("payload").GetProperty("reason").GetString());
+                    Assert.Contains("WebRtc:MaxViewers = 1", refusal.GetProperty("payload").GetProperty("description").GetString(), StringComparison.Ordinal);
+                    Assert.True(first.HasNo("message")); // the first is undisturbed, still waiting for its stream
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static string[] Streams(JsonElement e) =>
+            [.. e.GetProperty("load").GetProperty("streams").EnumerateArray().Select(s => s.GetString()!)];
     }
 }

@@ -132,6 +132,14 @@ public sealed partial class ErsClient : IAsyncDisposable
         return SendMessageAsync(JsonSerializer.SerializeToElement(message, message.GetType()), cancellationToken);
     }
 
+    /// <summary>
+    /// Sends an <c>emsLoad</c> event <b>(ours, issue 17)</b> with <paramref name="load"/> as its one argument, without an
+    /// ack; an ERS that does not know it ignores it. Only while in the room: the ERS weighs the reports of its EMS members.
+    /// </summary>
+    /// <returns>False when not in the room or the send failed.</returns>
+    public Task<bool> SendLoadAsync(JsonElement load, CancellationToken cancellationToken = default) =>
+        _joined ? SendFrameAsync(SocketIoPayload.EventFrame("emsLoad", null, load), cancellationToken) : Task.FromResult(false);
+
     /// <summary>Leaves the room cleanly (<c>leave</c>, then disconnect) and stops reconnecting.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

@@ -6,9 +6,9 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <summary>
 /// The real <see cref="IErsConnector"/>: each <see cref="WebRtcService"/> gets an <see cref="ErsClient"/> holding
 /// its room and a <see cref="WebRtcRoom"/> that serves the browsers joining it, all on the one shared
-/// <see cref="WebRtcPort"/>.
+/// <see cref="WebRtcPort"/>, each reporting the ems's one <see cref="EmsLoadReporter"/> to its ERS.
 /// </summary>
-internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
+internal sealed class ErsConnector(ViewerResources resources, EmsLoadReporter load) : IErsConnector
 {
     private readonly ConcurrentDictionary<long, WebRtcRoom> _rooms = new();
 
@@ -35,7 +35,7 @@ internal sealed class ErsConnector(ViewerResources resources) : IErsConnector
             KeepAlive = c.KeepAlive,
             OverSsl = c.ErsOverSsl,
         }, resources.LoggerFactory.CreateLogger<ErsClient>(), resources.Time);
-        var room = new WebRtcRoom(service, client, resources);
+        var room = new WebRtcRoom(service, client, resources, load);
         _rooms[c.ConfigId] = room;
         resources.Port.WarmUpDtls(); // viewers may come from now on
         // Said before the client runs, so getConfigInfo never shows a stale "not connected" once started.

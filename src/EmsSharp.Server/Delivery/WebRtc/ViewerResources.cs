@@ -9,12 +9,12 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 
 /// <summary>
 /// What every WebRTC viewer of the server shares, however it came (a browser of an ERS room, a WHEP player): the hub
-/// and its per-stream sources, the one UDP port, where viewers are listed, and the clock.
+/// and its per-stream sources, the one UDP port, where viewers are listed and counted, and the clock.
 /// </summary>
 internal sealed class ViewerResources(
     StreamHub hub, WebRtcPort port, AudioTranscoders transcoders, Fmp4SourceManager fmp4Sources, RtpSourceManager rtpSources,
     OutboundStreamRegistry outputs, StreamAliases aliases, IOptions<WebRtcOptions> options, IEventPublisher events, TimeProvider time,
-    ILoggerFactory loggerFactory, ConnectionRegistry connections)
+    ILoggerFactory loggerFactory, ConnectionRegistry connections, ViewerCap viewers)
 {
     public StreamHub Hub => hub;
 
@@ -44,4 +44,7 @@ internal sealed class ViewerResources(
 
     /// <summary>Where each viewer's session is listed as a connection (listConnections) while it lives.</summary>
     public ConnectionRegistry Connections => connections;
+
+    /// <summary>Where each viewer's session holds its place under <see cref="WebRtcOptions.MaxViewers"/> while it lives.</summary>
+    public ViewerCap Viewers => viewers;
 }

@@ -40,6 +40,7 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
     private Connection? _connection;
     private Task _start = Task.CompletedTask;
     private int _closed;
+    private int _counted; // 1 while this session holds its place in Resources.Viewers (set under _gate)
 
     public ViewerSession(IViewerRoom room, string peerId, string streamName, string transport, bool offers, ILogger logger)
     {
@@ -76,8 +77,29 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
         ? new ViewerRoute(peer.SelectedCandidateType is { } type ? IceCandidate.TypeName(type) : null, peer.SelectedPathKind)
         : default;
 
-    /// <summary>Starts in the background: stream lookup, then the offer, or the answer to the viewer's offer.</summary>
-    public void Start() => _start = Task.Run(StartAsync);
+    /// <summary>
+    /// Takes the session's place under <see cref="WebRtcOptions.MaxViewers"/> now, in the order the viewers came, and starts
+    /// in the background: stream lookup, then the offer, or the answer to the viewer's offer. A session that exists counts
+    /// from here, so a burst cannot pass the cap; the one beyond it is refused at once (one log line, in FailAsync) and
+    /// nothing else changes.
+    /// </summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_closed != 0)
+                return; // closed before it started: it takes no place
+            if (!Resources.Viewers.TryTake())
+            {
+                _start = Task.Run(() => FailAsync($"the server serves as many WebRTC viewers as it takes (WebRtc:MaxViewers = {Resources.Viewers.Max})",
+                    ViewerRefusal.Unavailable));
+                return;
+            }
+
+            _counted = 1;
+            _start = Task.Run(StartAsync);
+        }
+    }
 
     /// <summary>A relayed message from this viewer: its answer (or its offer, when it offers) or a candidate.</summary>
     public void HandleMessage(string type, JsonElement payload)
@@ -119,7 +141,8 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Interlocked.Exchange(ref _closed, 1);
+        lock (_gate)
+            _closed = 1; // a Start after this does nothing; one before it set _start
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -153,6 +176,8 @@ internal sealed partial class ViewerSession : IRoomSession, IAsyncDisposable
         connection?.Dispose();
         if (peer is not null)
             await peer.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _counted, 0) == 1)
+            Resources.Viewers.Release();
         _stop.Dispose();
     }
 

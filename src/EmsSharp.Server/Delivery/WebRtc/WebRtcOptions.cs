@@ -53,6 +53,13 @@ internal sealed class WebRtcOptions
     /// </summary>
     public int Workers { get; set; }
 
+    /// <summary>
+    /// The most WebRTC viewer sessions (ERS room browsers and WHEP players, handshaking or playing) the ems serves at once;
+    /// one more is refused at once with <c>connectivityError</c> reason <c>unavailable</c> (WHEP: 503). 0 (the default):
+    /// no cap. Reported to the ERS as <c>maxViewers</c> in <c>emsLoad</c>.
+    /// </summary>
+    public int MaxViewers { get; set; }
+
     /// <summary>How long a viewer waits for its stream to appear before it is told the stream is unknown.</summary>
     public TimeSpan StreamWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

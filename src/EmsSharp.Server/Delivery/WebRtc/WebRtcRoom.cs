@@ -9,7 +9,8 @@ namespace EmsSharp.Server.Delivery.WebRtc;
 /// <summary>
 /// One WebRTC service at run time: its <see cref="ErsClient"/> in the room and a <see cref="ViewerSession"/> per
 /// browser. Maps the client's status onto <see cref="WebRtcService.SetStatus"/>; <c>clientJoined</c> creates a
-/// viewer, <c>message</c> goes to that viewer, <c>remove</c> closes it. Disposing leaves the room and closes all.
+/// viewer, <c>message</c> goes to that viewer, <c>remove</c> closes it. While joined it sends the ems's <c>emsLoad</c>
+/// reports (right after the join's ack, then each one the <see cref="EmsLoadReporter"/> makes). Disposing leaves the room and closes all.
 /// </summary>
 internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
 {
@@ -19,10 +20,11 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly ViewerSessions<ViewerSession> _viewers;
+    private readonly EmsLoadReporter _load;
     private Task<TurnRelay?>? _relay;
     private string? _refusal; // the ERS's reason while keepAlive retries a refused room
 
-    public WebRtcRoom(WebRtcService service, ErsClient client, ViewerResources resources)
+    public WebRtcRoom(WebRtcService service, ErsClient client, ViewerResources resources, EmsLoadReporter load)
     {
         _service = service;
         Client = client;
@@ -33,6 +35,8 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         client.ClientJoined += OnClientJoined;
         client.MessageReceived += OnMessageReceived;
         client.PeerRemoved += OnPeerRemoved;
+        _load = load;
+        load.Reported += OnLoadReported;
     }
 
     public WebRtcServiceConfiguration Configuration => _service.Configuration;
@@ -107,6 +111,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         Client.ClientJoined -= OnClientJoined;
         Client.MessageReceived -= OnMessageReceived;
         Client.PeerRemoved -= OnPeerRemoved;
+        _load.Reported -= OnLoadReported;
         await Client.DisposeAsync().ConfigureAwait(false);
         await _viewers.CloseAllAsync().ConfigureAwait(false); // from its start, GetRelayAsync makes no relay
         Task<TurnRelay?>? relay;
@@ -156,6 +161,7 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
             case ErsClientStatus.Joined:
                 _refusal = null;
                 _service.SetStatus(WebRtcServiceStatusCode.Connected, $"joined room {Configuration.RoomId} on ERS {ers}");
+                _ = Client.SendLoadAsync(_load.Current); // the ERS weighs this ems from its first report on
                 break;
             case ErsClientStatus.Refused:
                 _refusal = e.Description;
@@ -199,6 +205,8 @@ internal sealed partial class WebRtcRoom : IViewerRoom, IAsyncDisposable
         LogViewerJoined(_logger, Configuration.RoomId, e.Id, e.StreamName, viewer.Transport);
         viewer.Start();
     }
+
+    private void OnLoadReported(JsonElement load) => _ = Client.SendLoadAsync(load);
 
     private void OnMessageReceived(object? sender, ErsMessageEventArgs e)
     {

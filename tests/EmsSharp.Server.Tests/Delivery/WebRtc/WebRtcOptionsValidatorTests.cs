@@ -23,4 +23,14 @@ public sealed class WebRtcOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MaxViewers_defaults_to_no_cap_and_refuses_a_negative_cap_by_name()
+    {
+        Assert.Equal(0, new WebRtcOptions().MaxViewers);
+        Assert.True(new WebRtcOptionsValidator().Validate(null, new WebRtcOptions { MaxViewers = 500 }).Succeeded);
+        var result = new WebRtcOptionsValidator().Validate(null, new WebRtcOptions { MaxViewers = -1 });
+        Assert.True(result.Failed);
+        Assert.Contains("WebRtc:MaxViewers must be >= 0 (0: no cap), not -1", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

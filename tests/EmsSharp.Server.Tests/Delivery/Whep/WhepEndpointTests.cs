@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using EmsSharp.Media.Hub;
+using EmsSharp.Server.Delivery.WebRtc;
 using EmsSharp.Server.Delivery.Whep;
 using EmsSharp.Server.Tests.Delivery.Fmp4;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,6 +84,58 @@ public sealed class WhepEndpointTests
     });
 
     [Fact]
+    public async Task A_player_beyond_WebRtc_MaxViewers_gets_503_at_once_and_one_log_line()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WebRtcOptions>(o => o.MaxViewers = 1));
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            // Two offers at once for a stream not (yet) live: whichever takes the one place holds it while its stream is
+            // awaited (10 s), the other is refused at once.
+            using var cancel = new CancellationTokenSource();
+            var offers = new[] { http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token), http.PostAsync("/nosuch/whep", Sdp(Offer), cancel.Token) };
+            using var refused = await await Task.WhenAny(offers);
+            var waiting = offers.Single(o => !o.IsCompleted);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            const string Why = "the server serves as many WebRTC viewers as it takes (WebRtc:MaxViewers = 1)";
+            Assert.Contains(Why, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, ems.Logs.Count(Why));
+            Assert.False(waiting.IsCompleted); // the other is undisturbed
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    [Fact]
+    public async Task A_session_that_closed_gives_its_place_back()
+    {
+        await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WebRtcOptions>(o => o.MaxViewers = 1));
+        try
+        {
+            using var http = PublishCam(ems);
+            using var first = await http.PostAsync("/cam/whep", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+            using (var refused = await http.PostAsync("/cam/whep", Sdp(Offer)))
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+
+            var location = first.Headers.Location!.OriginalString;
+            using (var deleted = await http.DeleteAsync(location))
+                Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+            await ems.Logs.WaitForAsync($"WHEP session {location[^32..]} closed"); // logged once the session is gone
+            using var next = await http.PostAsync("/cam/whep", Sdp(Offer));
+            Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        }
+        finally
+        {
+            TestEms.DeleteFolder(ems.DataFolder);
+        }
+    }
+
+    [Fact]
     public async Task An_alias_needs_the_read_key_of_the_stream_it_plays()
     {
         await using var ems = await TestEms.StartAsync(services: s => s.PostConfigure<WhepOptions>(o =>
@@ -110,9 +163,7 @@ public sealed class WhepEndpointTests
         await using var ems = await TestEms.StartAsync();
         try
         {
-            Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
-            stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
-            using var http = new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
+            using var http = PublishCam(ems);
             using var created = await http.PostAsync("/cam/whep", Sdp(Offer));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var location = created.Headers.Location!.OriginalString;
@@ -144,6 +195,14 @@ public sealed class WhepEndpointTests
         {
             TestEms.DeleteFolder(ems.DataFolder);
         }
+    }
+
+    // Publishes an H.264 stream "cam" in the ems's hub; a client of its WHEP listener.
+    private static HttpClient PublishCam(TestEms ems)
+    {
+        Assert.True(ems.Host.Services.GetRequiredService<StreamHub>().TryPublish("cam", out var stream));
+        stream.SetVideoTrack(new VideoTrackConfig(MediaCodec.H264, Fmp4TestStream.AvcC(), 1280, 720));
+        return new HttpClient { BaseAddress = new Uri($"http://{ems.Host.WhepEndPoint}/") };
     }
 
     private static StringContent Sdp(string text) => new(text, Encoding.UTF8, "application/sdp");
