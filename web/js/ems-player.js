@@ -205,9 +205,11 @@
         console.warn('ignored a remote candidate', e);
       });
     } else if (m.type === 'connectivityError') {
-      // The EMS explains what went wrong (e.g. an unknown stream) in payload.description: final, no retry.
+      // The EMS explains what went wrong (e.g. an unknown stream) in payload.description: final, no retry; except
+      // reason "unavailable" (the server is full now: WebRtc:MaxViewers), which joins again with backoff, and may be
+      // handed to another stream server of the room (server.multiEmsRooms) or find room here later.
       var why = m.payload && m.payload.description;
-      if (why) { this.teardownPeer(); this.fail(why, false); }
+      if (why) { this.teardownPeer(); this.fail(why, m.payload.reason === 'unavailable'); }
       else this.fail('the stream server reported a connectivity error', true);
     }
   };
