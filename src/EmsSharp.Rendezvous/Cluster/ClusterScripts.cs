@@ -6,7 +6,8 @@ namespace EmsSharp.Rendezvous.Cluster;
 /// Keys and channels are those of <see cref="ClusterKeys"/>. A room is a hash: one field per member (its id, the value a
 /// JSON object <c>{"id","n" (node),"e" (EMS),"i" (EMS instance),"s","t","o"}</c>, and for a browser handed to an EMS
 /// <c>"h"</c>, that EMS's id) plus <c>!ems</c>, the id of its EMS; with <c>server.multiEmsRooms</c> (ours) no <c>!ems</c>
-/// but, per EMS, <c>!h:ID</c> (the browsers handed to it) and <c>!l:ID</c> (its last <c>emsLoad</c>, EmsLoad's JSON).
+/// but, per EMS, <c>!h:ID</c> (the browsers handed to it; written at its join, so a browser's join finds the EMS among
+/// the field names without reading every member) and <c>!l:ID</c> (its last <c>emsLoad</c>, EmsLoad's JSON).
 /// Fields that start with <c>!</c> are never members.
 /// Scripts reach keys built from arguments (a node's peers, another node's liveness), which one Redis allows and Redis
 /// Cluster does not: the cluster runs on one Redis (with replicas if wanted), not on Redis Cluster.
@@ -72,49 +73,48 @@ internal static class ClusterScripts
     public const string JoinShared = """
         local room, mine = KEYS[1], KEYS[2]
         local id, member, isEms, instance, max = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], tonumber(ARGV[5])
-        local all = redis.call('HGETALL', room)
-        local raw, members, order, emss, count = {}, {}, {}, {}, 0
-        for i = 1, #all, 2 do
-          local f = all[i]
-          if string.sub(f, 1, 1) ~= '!' then
-            raw[f] = all[i + 1]
-            members[f] = cjson.decode(all[i + 1])
-            order[#order + 1] = f
-            count = count + 1
-            if members[f].e then emss[#emss + 1] = f end
-          end
+        local count, emss = 0, {}
+        for _, f in ipairs(redis.call('HKEYS', room)) do
+          if string.sub(f, 1, 1) ~= '!' then count = count + 1
+          elseif string.sub(f, 1, 3) == '!h:' then emss[#emss + 1] = string.sub(f, 4) end
         end
-        local function isEmsId(e) return e and members[e] and members[e].e end
-        local old = members[id]
+        local function isEmsId(e) return e and redis.call('HEXISTS', room, '!h:' .. e) == 1 end
+        local oldRaw = redis.call('HGET', room, id)
+        local old = oldRaw and cjson.decode(oldRaw)
         if isEms then
-          local replaced = ''
-          for _, e in ipairs(emss) do
-            if e ~= id and instance ~= '' and members[e].i == instance then replaced = e end
+          local replaced, replacedRaw = '', ''
+          if instance ~= '' then
+            for _, e in ipairs(emss) do
+              local r = redis.call('HGET', room, e)
+              if e ~= id and r and cjson.decode(r).i == instance then replaced, replacedRaw = e, r end
+            end
           end
           if replaced ~= '' then count = count - 1 end
           if not old and count >= max then return {'room full'} end
-          local out = {'', ''}
+          local out = {'', replacedRaw}
           if replaced ~= '' then
-            out[2] = raw[replaced]
-            redis.call('HDEL', ARGV[8] .. members[replaced].n, replaced)
+            redis.call('HDEL', ARGV[8] .. cjson.decode(replacedRaw).n, replaced)
             redis.call('HDEL', room, replaced, '!h:' .. replaced, '!l:' .. replaced)
-            members[replaced] = nil
           end
           redis.call('HSET', room, id, member)
           redis.call('HSET', mine, id, ARGV[6])
-          members[id] = cjson.decode(member)
+          redis.call('HSET', room, '!h:' .. id, 0)
           local handed = 0
-          for _, f in ipairs(order) do
-            local m = members[f]
-            if m and not m.e then
-              if not isEmsId(m.h) then
-                m.h = id
-                raw[f] = cjson.encode(m)
-                redis.call('HSET', room, f, raw[f])
-              end
-              if m.h == id then
-                handed = handed + 1
-                out[#out + 1] = raw[f]
+          local all = redis.call('HGETALL', room)
+          for i = 1, #all, 2 do
+            if string.sub(all[i], 1, 1) ~= '!' then
+              local raw = all[i + 1]
+              local m = cjson.decode(raw)
+              if not m.e then
+                if not isEmsId(m.h) then
+                  m.h = id
+                  raw = cjson.encode(m)
+                  redis.call('HSET', room, all[i], raw)
+                end
+                if m.h == id then
+                  handed = handed + 1
+                  out[#out + 1] = raw
+                end
               end
             end
           end
@@ -162,7 +162,7 @@ internal static class ClusterScripts
         if m.h and isEmsId(m.h) and not (old and old.h == m.h) then redis.call('HINCRBY', room, '!h:' .. m.h, 1) end
         redis.call('HSET', room, id, cjson.encode(m))
         redis.call('HSET', mine, id, ARGV[6])
-        if isEmsId(m.h) then return {'', raw[m.h]} end
+        if isEmsId(m.h) then return {'', redis.call('HGET', room, m.h)} end
         return {'', ''}
         """;
 

@@ -75,10 +75,23 @@ public class ErsClusterMultiEmsTests
             // ems A goes: every browser hears remove; one of its browsers joins again and is handed to ems B.
             await ReportAsync(emsB, full: false);
             await emsA.SendAsync(new { cmd = "exit" });
-            var (peer, id, _) = browsers.First(x => x.Ems == emsAId);
+            int moved = browsers.FindIndex(x => x.Ems == emsAId);
+            var (peer, id, _) = browsers[moved];
             Assert.Equal(emsAId, (await peer.WaitAsync("remove")).GetProperty("data").GetProperty("id").GetString());
             await peer.SendAsync(new { cmd = "leave" });
-            Assert.Equal(emsBId, await BrowserAsync(peer, id, emss));
+            browsers[moved] = (peer, id, await BrowserAsync(peer, id, emss));
+            Assert.Equal(emsBId, browsers[moved].Ems);
+
+            // The same ems B back on a new socket through node A (its instance) takes its place and is offered its
+            // browsers (none waits: ems A's other browser is still in the room, its ems gone, so it is handed over too);
+            // its old socket on node B is dropped.
+            var (back, _) = await ErsClusterTests.ConnectAsync(a);
+            browsers.Add((back, string.Empty, string.Empty));
+            JsonElement backAck = await ErsClusterTests.JoinAsync(back, "room", new { role = "ems", instance = "ems-b" });
+            Assert.Equal(JsonValueKind.Null, backAck[0].ValueKind);
+            string[] expected = [.. browsers.Where(x => x.Ems == emsBId || x.Ems == emsAId).Select(x => x.Id).Order(StringComparer.Ordinal)];
+            Assert.Equal(expected, backAck[1].GetProperty("clients").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            await emsB.WaitAsync("disconnect");
         }
         finally
         {
