@@ -200,6 +200,11 @@ public class MultiEmsRoomTests
         Assert.Null(rooms.ReportLoad(a, Load(streams: ["cam1"], full: true)));
         Assert.Contains(reason, rooms.ReportLoad(a, JsonDocument.Parse(report).RootElement), StringComparison.Ordinal);
         Assert.True(Assert.Single(Assert.Single(rooms.ListRooms()).Emss).Load!.Full); // the last good one stays
+
+        // Anyone but an EMS is not read (the full ems refuses this browser: "room full"), nor logged.
+        RecordingPeer browser = new("b1");
+        Assert.Equal(RoomRegistry.RoomFull, await BrowserAsync(rooms, browser));
+        Assert.Null(rooms.ReportLoad(browser, JsonDocument.Parse(report).RootElement));
     }
 
     [Fact]

@@ -165,9 +165,14 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
     /// Handles an EMS's <c>emsLoad</c> (ours; docs/OPERATIONS.md, "Several ems in one room"): with
     /// <c>server.multiEmsRooms</c> the report is kept on its member (in a cluster, in Redis for every node's joins).
     /// </summary>
-    /// <returns>Why the report is not a valid one (it is ignored), else null.</returns>
+    /// <returns>Why the report of an EMS is not a valid one (it is ignored), else null; a browser's is ignored unread.</returns>
     public string? ReportLoad(IRoomPeer peer, JsonElement report)
     {
+        if (!peer.IsEms)
+        {
+            return null; // not logged either: only an EMS reports, and anyone else's could flood the log
+        }
+
         if (EmsLoad.TryParse(report, options.Limits.MaxNameLength, out string error) is not { } load)
         {
             return error;
