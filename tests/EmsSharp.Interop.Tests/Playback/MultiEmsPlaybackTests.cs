@@ -53,7 +53,10 @@ public sealed class MultiEmsPlaybackTests(ITestOutputHelper output)
 
             await Task.WhenAll(viewers.Select(v => v.WaitForPacketsAsync(1, timeout.Token)));
 
-            // The rule: each join to the ems handed the fewest (neither reports a load), so 10 and 10; both serve theirs.
+            // The rule: both report the stream and no cap (emsLoad, which the ERS shows), so each join goes to the ems
+            // handed the fewest: 10 and 10; both serve theirs.
+            Assert.All((await RoomAsync(rig)).GetProperty("emss").EnumerateArray(), e => Assert.Contains(
+                "test", e.GetProperty("load").GetProperty("streams").EnumerateArray().Select(n => n.GetString())));
             var handed = await HandedAsync(rig);
             output.WriteLine($"handed: {firstId} {handed[firstId]}, {secondId} {handed[secondId]}");
             Assert.Equal(10, handed[firstId]);
