@@ -81,7 +81,7 @@ public sealed class ErsHost : IAsyncDisposable
             // Before the listeners: the first join already runs in the cluster (or alone, logged, if Redis is down).
             ILogger clusterLogger = signalling.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmsSharp.Rendezvous.Cluster");
             state.Rooms.Cluster = await ErsCluster.StartAsync(redis, state.Rooms,
-                TimeSpan.FromSeconds(options.Limits.PendingHandshakeSeconds), state.Time, clusterLogger).ConfigureAwait(false);
+                TimeSpan.FromSeconds(options.Limits.PendingHandshakeSeconds), options.Server.MultiEmsRooms, state.Time, clusterLogger).ConfigureAwait(false);
             // The tokens and allowed rooms too: the first node fills Redis in with its own, the others take Redis's.
             await ClusterTokenStore.StartAsync(state.Rooms.Cluster, state.Tokens, options,
                 state.LoadedFromStateFile ? $"the state file {state.StateFile!.Path}" : "its configuration", clusterLogger).ConfigureAwait(false);

@@ -59,4 +59,7 @@ internal static partial class ErsLog
 
     [LoggerMessage(19, LogLevel.Information, "WHEP session {Sid} from {Ip} ended: {Reason}")]
     public static partial void WhepEnded(ILogger logger, string sid, string ip, string reason);
+
+    [LoggerMessage(20, LogLevel.Warning, "Peer {Sid} from {Ip}: emsLoad ignored: {Reason}")]
+    public static partial void BadEmsLoad(ILogger logger, string sid, string ip, string reason);
 }

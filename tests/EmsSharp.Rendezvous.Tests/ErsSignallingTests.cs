@@ -5,7 +5,6 @@ using System.Text.Json;
 using EmsSharp.Protocols.SocketIo;
 using EmsSharp.Rendezvous.Configuration;
 using EmsSharp.Rendezvous.Rooms;
-using EmsSharp.Rendezvous.SocketIo;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EmsSharp.Rendezvous.Tests;
@@ -205,43 +204,6 @@ public class ErsSignallingTests
         rooms.Leave(first);
         Assert.Empty(browser.Events);
         Assert.Equal((1, 1, 1), rooms.Counts());
-    }
-
-    private sealed class RecordingPeer(string id) : IRoomPeer
-    {
-        public List<string> Events { get; } = [];
-
-        public List<string> Joins { get; } = [];
-
-        public bool Disconnected { get; private set; }
-
-        public void Disconnect() => Disconnected = true;
-
-        public string Id => id;
-
-        public string? RoomName { get; set; }
-
-        public bool IsEms { get; set; }
-
-        public string StreamName { get; set; } = "";
-
-        public string Transport { get; set; } = "";
-
-        public bool TrySendEvent(string name, JsonElement arg)
-        {
-            if (name == "remove")
-            {
-                Events.Add(name);
-            }
-            else if (name == "clientJoined")
-            {
-                Joins.Add(name);
-            }
-
-            return true;
-        }
-
-        public OutboxAdmission TryRelay(string senderId, JsonElement message) => OutboxAdmission.Accepted;
     }
 
     [Fact]

@@ -3,7 +3,8 @@
 // stdout: one JSON object per line: {"ev":"connect","id":...}, {"ev":"stunservers","data":...},
 //         {"ev":"ack","name":"join","args":[...]}, {"ev":"message","data":...}, {"ev":"remove","data":...}, ...
 // stdin:  one JSON command per line: {"cmd":"join","room":"r","opts":{...}}, {"cmd":"message","msg":{...}},
-//         {"cmd":"leave"}, {"cmd":"disconnect"}, {"cmd":"exit"}
+//         {"cmd":"emit","name":"emsLoad","arg":{...}} (acked: {"ev":"ack","name":"emsLoad"}), {"cmd":"leave"},
+//         {"cmd":"disconnect"}, {"cmd":"exit"}
 'use strict';
 var io = require('socket.io-client');
 var readline = require('readline');
@@ -26,6 +27,9 @@ readline.createInterface({ input: process.stdin }).on('line', function (line) {
       socket.emit('join', c.room, c.opts, function () { out({ ev: 'ack', name: 'join', args: Array.prototype.slice.call(arguments) }); });
       break;
     case 'message': socket.emit('message', c.msg); break;
+    case 'emit':
+      socket.emit(c.name, c.arg, function () { out({ ev: 'ack', name: c.name }); });
+      break;
     case 'leave': socket.emit('leave'); break;
     case 'disconnect': socket.disconnect(); break;
     case 'exit': process.exit(0); break;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmsSharp.Rendezvous.Cluster;
 using EmsSharp.Rendezvous.Rooms;
@@ -112,7 +113,20 @@ internal sealed class AdminApi(ErsState state, ILogger logger)
                 JsonArray rooms = [];
                 foreach (RoomInfo info in state.Rooms.ListRooms())
                 {
-                    rooms.Add(new JsonObject { ["name"] = info.Name, ["ems"] = info.Ems, ["browsers"] = info.Browsers, ["allowed"] = info.Allowed });
+                    JsonObject row = new() { ["name"] = info.Name, ["ems"] = info.Ems, ["browsers"] = info.Browsers, ["allowed"] = info.Allowed };
+                    if (state.Options.Server.MultiEmsRooms)
+                    {
+                        // Ours: how the room's browsers are split over its EMS, and the load each last reported.
+                        row["emsCount"] = info.Emss.Count;
+                        row["emss"] = new JsonArray([.. info.Emss.Select(e => (JsonNode)new JsonObject
+                        {
+                            ["id"] = e.Id,
+                            ["handed"] = e.Handed,
+                            ["load"] = e.Load is null ? null : JsonSerializer.SerializeToNode(e.Load),
+                        })]);
+                    }
+
+                    rooms.Add(row);
                 }
 
                 return Read(Success(tokens.RoomsRestricted ? "Rooms (only allowed rooms may be joined)" : "Rooms (any room may be joined)", rooms));

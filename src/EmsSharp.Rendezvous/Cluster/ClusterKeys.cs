@@ -3,7 +3,7 @@ namespace EmsSharp.Rendezvous.Cluster;
 /// <summary>The Redis keys and channels of the cluster (docs/OPERATIONS.md, "Scaling out", lists them with their expiry).</summary>
 internal static class ClusterKeys
 {
-    /// <summary>Prefix of a room's hash (<c>ers:room:NAME</c>): its members and <c>!ems</c>.</summary>
+    /// <summary>Prefix of a room's hash (<c>ers:room:NAME</c>): its members and <c>!ems</c> (with multiEmsRooms, <c>!h:ID</c> and <c>!l:ID</c>).</summary>
     public const string RoomPrefix = "ers:room:";
 
     /// <summary>Prefix of a node's liveness key (<c>ers:node:ID</c>), set with a 10 s expiry and renewed every second.</summary>

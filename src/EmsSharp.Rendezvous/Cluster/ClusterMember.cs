@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace EmsSharp.Rendezvous.Cluster;
 
-/// <summary>A room member as the cluster stores it (a field of the room's hash, ClusterScripts): short names, one per node.</summary>
+/// <summary>
+/// A room member as the cluster stores it (a field of the room's hash, ClusterScripts): short names, one per node.
+/// <paramref name="HandedTo"/>: the EMS a browser was handed to (with <c>server.multiEmsRooms</c>), or null.
+/// </summary>
 internal sealed record ClusterMember(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("n")] string Node,
@@ -11,7 +14,8 @@ internal sealed record ClusterMember(
     [property: JsonPropertyName("i")] string Instance,
     [property: JsonPropertyName("s")] string StreamName,
     [property: JsonPropertyName("t")] string Transport,
-    [property: JsonPropertyName("o")] bool Offers)
+    [property: JsonPropertyName("o")] bool Offers,
+    [property: JsonPropertyName("h"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HandedTo = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this);
 

@@ -28,14 +28,16 @@ internal sealed class ErsCluster : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly IClusterSink _sink;
     private readonly TimeSpan _sidExpiry;
+    private readonly string _joinScript;
     private readonly RedisChannel _channel;
     private readonly CancellationTokenSource _stop = new();
     private Task _beats = Task.CompletedTask;
     private bool _subscribed; // the beat loop's, after the start
     private int _degraded;
 
-    private ErsCluster(ConnectionMultiplexer redis, IClusterSink sink, TimeSpan sidExpiry, TimeProvider time, ILogger logger)
+    private ErsCluster(ConnectionMultiplexer redis, IClusterSink sink, TimeSpan sidExpiry, bool multiEmsRooms, TimeProvider time, ILogger logger)
     {
+        _joinScript = multiEmsRooms ? ClusterScripts.JoinShared : ClusterScripts.Join;
         _redis = redis;
         _db = redis.GetDatabase();
         _sink = sink;
@@ -63,9 +65,10 @@ internal sealed class ErsCluster : IAsyncDisposable
     /// <summary>
     /// Connects to Redis (<paramref name="configuration"/>, a StackExchange.Redis configuration string) and joins the
     /// cluster. Redis being down at start is not an error: the node starts alone and joins when Redis answers.
+    /// <paramref name="multiEmsRooms"/>: rooms hold several EMS (<c>server.multiEmsRooms</c>, the same on every node).
     /// </summary>
     public static async Task<ErsCluster> StartAsync(
-        string configuration, IClusterSink sink, TimeSpan sidExpiry, TimeProvider time, ILogger logger)
+        string configuration, IClusterSink sink, TimeSpan sidExpiry, bool multiEmsRooms, TimeProvider time, ILogger logger)
     {
         ConfigurationOptions options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false; // start alone and keep trying, rather than fail the ERS
@@ -75,7 +78,7 @@ internal sealed class ErsCluster : IAsyncDisposable
         options.ReconnectRetryPolicy ??= new LinearRetry(500);
         options.BacklogPolicy = BacklogPolicy.FailFast; // while Redis is away a call fails at once; it does not wait in a queue
         ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        ErsCluster cluster = new(redis, sink, sidExpiry, time, logger);
+        ErsCluster cluster = new(redis, sink, sidExpiry, multiEmsRooms, time, logger);
         // Healed by the next beat that Redis answers, which also writes in what this node did alone meanwhile.
         redis.ConnectionFailed += (_, e) => cluster.Degrade(e.EndPoint, e.FailureType.ToString());
         if (await cluster.TrySubscribeAsync().ConfigureAwait(false))
@@ -92,12 +95,12 @@ internal sealed class ErsCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Adds <paramref name="member"/> to <paramref name="room"/> (ClusterScripts.Join); null when Redis did not answer,
-    /// and the join is this node's alone.
+    /// Adds <paramref name="member"/> to <paramref name="room"/> (ClusterScripts.Join, or JoinShared with
+    /// multiEmsRooms); null when Redis did not answer, and the join is this node's alone.
     /// </summary>
     public async Task<ClusterJoin?> JoinAsync(string room, ClusterMember member, int maxPeers)
     {
-        RedisResult[]? result = await EvaluateAsync(ClusterScripts.Join,
+        RedisResult[]? result = await EvaluateAsync(_joinScript,
             [ClusterKeys.RoomPrefix + room, ClusterKeys.PeersPrefix + NodeId],
             [member.Id, member.ToJson(), member.IsEms ? "1" : "0", member.Instance, maxPeers, room, ClusterKeys.NodePrefix,
                 ClusterKeys.PeersPrefix]).ConfigureAwait(false);
@@ -137,6 +140,10 @@ internal sealed class ErsCluster : IAsyncDisposable
     public Task LeaveAsync(string room, string id, string? removePayload) =>
         EvaluateAsync(ClusterScripts.Leave, [ClusterKeys.RoomPrefix + room, ClusterKeys.PeersPrefix + NodeId],
             [id, removePayload ?? "", ClusterKeys.ChannelPrefix, NodeId]);
+
+    /// <summary>Stores an EMS's last load report in its room (ClusterScripts.SetLoad), for every node's joins to weigh.</summary>
+    public Task SetLoadAsync(string room, string id, string load) =>
+        EvaluateAsync(ClusterScripts.SetLoad, [ClusterKeys.RoomPrefix + room], [id, load]);
 
     /// <summary>Delivers <paramref name="payload"/> to <paramref name="to"/>'s node if it is in <paramref name="room"/>; null when Redis did not answer.</summary>
     public async Task<bool?> RelayAsync(string room, string to, string payload)

@@ -73,4 +73,11 @@ public sealed class ErsServerOptions
     /// rooms with the others. Null: this ERS alone, everything in memory.
     /// </summary>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// Several EMS per room (ours; docs/OPERATIONS.md, "Several ems in one room"): a second ems joining a held room is
+    /// admitted, and each browser's join is handed to one of them by their load (<c>emsLoad</c>). False: one EMS per
+    /// room, the first keeps it (PROTOCOL.md §2.2), as EvoStream. Every node of a cluster must be given the same value.
+    /// </summary>
+    public bool MultiEmsRooms { get; set; }
 }

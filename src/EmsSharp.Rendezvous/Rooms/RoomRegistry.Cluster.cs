@@ -59,14 +59,14 @@ internal sealed partial class RoomRegistry
             List<(string, ClusterMember)> members = new(_members.Count);
             foreach (Room room in _rooms.Values)
             {
-                if (room.Ems is { } ems)
+                foreach (RoomEms ems in room.Emss.Values)
                 {
-                    members.Add((room.Name, Member(ems, node, room.EmsInstance)));
+                    members.Add((room.Name, Member(ems.Peer, node, ems.Instance, null)));
                 }
 
                 foreach (IRoomPeer browser in room.Browsers.Values)
                 {
-                    members.Add((room.Name, Member(browser, node, string.Empty)));
+                    members.Add((room.Name, Member(browser, node, string.Empty, room.HandedTo.GetValueOrDefault(browser.Id))));
                 }
             }
 
@@ -95,7 +95,8 @@ internal sealed partial class RoomRegistry
                     return Refuse(TooManyRooms);
                 }
 
-                if (request.IsEms && room?.Ems is not null && !SameInstance(room, request))
+                if (request.IsEms && !options.Server.MultiEmsRooms && room is { Emss.Count: > 0 }
+                    && room.EmsOfInstance(request.Instance) is null)
                 {
                     return Refuse(RoomTaken);
                 }
@@ -141,23 +142,28 @@ internal sealed partial class RoomRegistry
 
             if (request.IsEms)
             {
-                replaced = TakeOverLocked(room, request);
+                replaced = TakeOverLocked(room, request, room.EmsOfInstance(request.Instance));
                 foreach (ClusterMember browser in joined.Browsers)
                 {
                     clients[browser.Id] = new JsonObject { ["ems"] = false };
+                    if (room.Browsers.ContainsKey(browser.Id) && room.HandedTo.GetValueOrDefault(browser.Id) != peer.Id)
+                    {
+                        Hand(room, browser.Id, peer.Id);
+                    }
+
                     peer.TrySendEvent("clientJoined", ClientJoinedArg(browser.Id, browser.StreamName, browser.Transport, browser.Offers));
                 }
             }
             else
             {
-                AddBrowserLocked(room, request);
+                AddBrowserLocked(room, request, joined.Ems?.Id);
                 if (joined.Ems is { } ems)
                 {
                     clients[ems.Id] = new JsonObject { ["ems"] = true };
                     JsonElement arg = ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers);
                     if (ems.Node == cluster.NodeId)
                     {
-                        room.Ems?.TrySendEvent("clientJoined", arg);
+                        room.Emss.GetValueOrDefault(ems.Id)?.Peer.TrySendEvent("clientJoined", arg);
                     }
                     else
                     {
@@ -186,10 +192,10 @@ internal sealed partial class RoomRegistry
     private void DropLocked(IRoomPeer peer)
     {
         _members.Remove(peer.Id);
-        if (peer.RoomName is { } roomName && _rooms.TryGetValue(roomName, out Room? room) && room.Ems == peer)
+        if (peer.RoomName is { } roomName && _rooms.TryGetValue(roomName, out Room? room)
+            && room.Emss.GetValueOrDefault(peer.Id)?.Peer == peer)
         {
-            room.Ems = null;
-            room.EmsInstance = string.Empty;
+            RemoveEmsLocked(room, peer.Id);
             if (room.Count == 0)
             {
                 _rooms.Remove(roomName);
@@ -211,9 +217,12 @@ internal sealed partial class RoomRegistry
         string except = GetString(root, "except") ?? string.Empty;
         string name = GetString(root, "name") ?? string.Empty;
         arg = arg.Clone();
-        if (room.Ems is { } ems && ems.Id != except)
+        foreach (RoomEms ems in room.Emss.Values)
         {
-            ems.TrySendEvent(name, arg);
+            if (ems.Peer.Id != except)
+            {
+                ems.Peer.TrySendEvent(name, arg);
+            }
         }
 
         foreach (IRoomPeer browser in room.Browsers.Values)
@@ -233,6 +242,6 @@ internal sealed partial class RoomRegistry
         }
     }
 
-    private static ClusterMember Member(IRoomPeer peer, string node, string instance) =>
-        new(peer.Id, node, peer.IsEms, instance, peer.StreamName, peer.Transport, peer.Offers);
+    private static ClusterMember Member(IRoomPeer peer, string node, string instance, string? handedTo) =>
+        new(peer.Id, node, peer.IsEms, instance, peer.StreamName, peer.Transport, peer.Offers, handedTo);
 }

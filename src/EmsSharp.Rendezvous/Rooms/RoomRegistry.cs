@@ -10,7 +10,8 @@ namespace EmsSharp.Rendezvous.Rooms;
 /// Rooms, joins, relaying and leaves (PROTOCOL.md §2.2, §3.2). One lock guards all room state; every
 /// send under it only queues to the peer's bounded outbox, so it never blocks.
 /// With a <see cref="Cluster"/> (<c>server.redis</c>) a room spans the nodes: this registry holds this node's members,
-/// Redis decides joins (one EMS per room, the room's cap) and the other nodes' members are reached through their
+/// Redis decides joins (one EMS per room or, with <c>server.multiEmsRooms</c>, which EMS a browser is handed to; the
+/// room's cap) and the other nodes' members are reached through their
 /// channels. While Redis does not answer, joins and relays are this node's alone.
 /// </summary>
 internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens, TimeProvider time) : IClusterSink
@@ -93,7 +94,7 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
                 return null;
             }
 
-            target = room.Ems is { } ems && ems.Id == to ? ems : room.Browsers.GetValueOrDefault(to);
+            target = room.Emss.GetValueOrDefault(to)?.Peer ?? room.Browsers.GetValueOrDefault(to);
         }
 
         if (target is not null)
@@ -127,7 +128,7 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
             foreach (Room room in _rooms.Values)
             {
                 browsers += room.Browsers.Count;
-                emss += room.Ems is null ? 0 : 1;
+                emss += room.Emss.Count == 0 ? 0 : 1;
             }
 
             return (_rooms.Count, browsers, emss);
@@ -160,6 +161,44 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
         TellCluster(left);
     }
 
+    /// <summary>
+    /// Handles an EMS's <c>emsLoad</c> (ours; docs/OPERATIONS.md, "Several ems in one room"): with
+    /// <c>server.multiEmsRooms</c> the report is kept on its member (in a cluster, in Redis for every node's joins).
+    /// </summary>
+    /// <returns>Why the report of an EMS is not a valid one (it is ignored), else null; a browser's is ignored unread.</returns>
+    public string? ReportLoad(IRoomPeer peer, JsonElement report)
+    {
+        if (!peer.IsEms)
+        {
+            return null; // not logged either: only an EMS reports, and anyone else's could flood the log
+        }
+
+        if (EmsLoad.TryParse(report, options.Limits.MaxNameLength, out string error) is not { } load)
+        {
+            return error;
+        }
+
+        string? roomName;
+        lock (_lock)
+        {
+            roomName = peer.RoomName;
+            if (!options.Server.MultiEmsRooms || roomName is null || !_rooms.TryGetValue(roomName, out Room? room)
+                || room.Emss.GetValueOrDefault(peer.Id) is not { } ems || ems.Peer != peer)
+            {
+                return null;
+            }
+
+            ems.Load = load;
+        }
+
+        if (Cluster is { IsUp: true } cluster)
+        {
+            _ = cluster.SetLoadAsync(roomName, peer.Id, load.ToJson()); // one Redis connection keeps the reports in order
+        }
+
+        return null;
+    }
+
     /// <summary>This node's rooms (with a cluster, the members it holds), and the allowed rooms with nobody in them.</summary>
     public List<RoomInfo> ListRooms()
     {
@@ -169,14 +208,15 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
             List<RoomInfo> list = new(_rooms.Count + allowed.Count);
             foreach (Room room in _rooms.Values)
             {
-                list.Add(new RoomInfo(room.Name, room.Ems is not null, room.Browsers.Count, allowed.Contains(room.Name)));
+                list.Add(new RoomInfo(room.Name, room.Emss.Count > 0, room.Browsers.Count, allowed.Contains(room.Name),
+                    [.. room.Emss.Values.OrderBy(e => e.Peer.Id, StringComparer.Ordinal).Select(e => new RoomEmsInfo(e.Peer.Id, e.Handed, e.Load))]));
             }
 
             foreach (string name in allowed)
             {
                 if (!_rooms.ContainsKey(name))
                 {
-                    list.Add(new RoomInfo(name, false, 0, true));
+                    list.Add(new RoomInfo(name, false, 0, true, []));
                 }
             }
 
@@ -209,8 +249,8 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
                     room = new Room(request.Room);
                 }
 
-                bool sameEms = request.IsEms && room.Ems is not null && SameInstance(room, request);
-                if (room.Count - (sameEms ? 1 : 0) >= limits.MaxPeersPerRoom)
+                RoomEms? same = request.IsEms ? room.EmsOfInstance(request.Instance) : null;
+                if (room.Count - (same is null ? 0 : 1) >= limits.MaxPeersPerRoom)
                 {
                     return Refuse(RoomFull);
                 }
@@ -218,22 +258,18 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
                 if (request.IsEms)
                 {
                     // PROTOCOL.md §2.2: one EMS per room; a second is refused and the first keeps it, unless it is the
-                    // same ems back (its instance).
-                    if (room.Ems is not null && !sameEms)
+                    // same ems back (its instance). With multiEmsRooms (ours) it is admitted.
+                    if (!options.Server.MultiEmsRooms && room.Emss.Count > 0 && same is null)
                     {
                         return Refuse(RoomTaken);
                     }
 
-                    replaced = TakeOverLocked(room, request);
+                    replaced = TakeOverLocked(room, request, same);
                     JsonObject clients = [];
-                    foreach (IRoomPeer browser in room.Browsers.Values)
+                    foreach (IRoomPeer browser in HandOverLocked(room, peer.Id))
                     {
                         clients[browser.Id] = new JsonObject { ["ems"] = false };
-                    }
-
-                    // Browsers already waiting are offered at once (ours): the EMS sees them as joins.
-                    foreach (IRoomPeer browser in room.Browsers.Values)
-                    {
+                        // Browsers already waiting are offered at once (ours): the EMS sees them as joins.
                         peer.TrySendEvent("clientJoined", ClientJoinedArg(browser.Id, browser.StreamName, browser.Transport, browser.Offers));
                     }
 
@@ -241,24 +277,30 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
                 }
 
                 // A viewer that offers cannot wait for an EMS as a browser page does: its offer needs an answer now.
-                if (peer.Offers && room.Ems is null)
+                if (peer.Offers && room.Emss.Count == 0)
                 {
                     return Refuse(NoEms);
                 }
 
+                RoomEms? chosen = ChooseLocked(room, request.StreamName);
+                if (chosen is null && room.Emss.Count > 0)
+                {
+                    return Refuse(RoomFull); // every EMS of the room reported itself full (multiEmsRooms)
+                }
+
                 // PROTOCOL.md §2.2: with tokensEnabled a browser needs a valid viewer token; it is bound
                 // (used) only once the browser meets an EMS.
-                if (!ViewerTokenValid(request, room.Ems is not null))
+                if (!ViewerTokenValid(request, chosen is not null))
                 {
                     return Refuse(InvalidToken);
                 }
 
-                AddBrowserLocked(room, request);
+                AddBrowserLocked(room, request, chosen?.Peer.Id);
                 JsonObject emsClients = [];
-                if (room.Ems is { } ems)
+                if (chosen is not null)
                 {
-                    emsClients[ems.Id] = new JsonObject { ["ems"] = true };
-                    ems.TrySendEvent("clientJoined", ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers));
+                    emsClients[chosen.Peer.Id] = new JsonObject { ["ems"] = true };
+                    chosen.Peer.TrySendEvent("clientJoined", ClientJoinedArg(peer.Id, request.StreamName, request.Transport, peer.Offers));
                 }
 
                 return (NullElement, JsonSerializer.SerializeToElement(new JsonObject { ["clients"] = emsClients }));
@@ -271,34 +313,76 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
         }
     }
 
-    private static bool SameInstance(Room room, JoinRequest request) =>
-        request.Instance.Length > 0 && room.EmsInstance == request.Instance;
+    // The EMS a browser's join is handed to: the room's one EMS, or with multiEmsRooms the one the rule picks
+    // (EmsLoad.Choose); null when there is none, or every one is full.
+    private RoomEms? ChooseLocked(Room room, string stream) =>
+        options.Server.MultiEmsRooms ? EmsLoad.Choose(room.Emss.Values, stream) : room.Emss.Values.FirstOrDefault();
 
     private bool ViewerTokenValid(JoinRequest request, bool consume) =>
         !options.Server.TokensEnabled || tokens.CheckViewerToken(request.Token, request.Peer.Id, consume, time.GetUtcNow());
 
-    // Makes the request's peer the room's EMS; returns the one it replaced (the same ems's old socket), to disconnect.
-    private IRoomPeer? TakeOverLocked(Room room, JoinRequest request)
+    // Makes the request's peer an EMS of the room, in the place of the same ems's member (its instance) if it has one;
+    // returns the peer it replaced (the same ems's old socket), to disconnect.
+    private IRoomPeer? TakeOverLocked(Room room, JoinRequest request, RoomEms? same)
     {
         IRoomPeer peer = request.Peer;
-        IRoomPeer? old = room.Ems is { } held && held != peer ? held : null;
+        IRoomPeer? old = same is { } held && held.Peer != peer ? held.Peer : null;
         if (old is not null)
         {
             old.RoomName = null;
             old.IsEms = false;
             _members.Remove(old.Id);
+            room.Emss.Remove(old.Id);
+            foreach (string browser in room.HandedTo.Where(h => h.Value == old.Id).Select(h => h.Key).ToList())
+            {
+                room.HandedTo[browser] = peer.Id;
+            }
         }
 
+        RoomEms ems = same ?? new RoomEms(peer, request.Instance);
+        ems.Peer = peer;
         peer.IsEms = true;
         peer.RoomName = room.Name;
-        room.Ems = peer;
-        room.EmsInstance = request.Instance;
+        room.Emss[peer.Id] = ems;
         _rooms[room.Name] = room;
         _members[peer.Id] = peer;
         return old;
     }
 
-    private void AddBrowserLocked(Room room, JoinRequest request)
+    // The browsers an EMS that joins is offered: those handed to it (the same ems back) and those waiting, which are
+    // handed to it.
+    private static List<IRoomPeer> HandOverLocked(Room room, string emsId)
+    {
+        List<IRoomPeer> offered = [];
+        foreach (IRoomPeer browser in room.Browsers.Values)
+        {
+            string? to = room.HandedTo.GetValueOrDefault(browser.Id);
+            if (to is null || !room.Emss.ContainsKey(to))
+            {
+                Hand(room, browser.Id, emsId);
+            }
+            else if (to != emsId)
+            {
+                continue;
+            }
+
+            offered.Add(browser);
+        }
+
+        return offered;
+    }
+
+    // Counts the browser as handed to the EMS (when it is this node's).
+    private static void Hand(Room room, string browserId, string emsId)
+    {
+        room.HandedTo[browserId] = emsId;
+        if (room.Emss.TryGetValue(emsId, out RoomEms? ems))
+        {
+            ems.Handed++;
+        }
+    }
+
+    private void AddBrowserLocked(Room room, JoinRequest request, string? emsId)
     {
         IRoomPeer peer = request.Peer;
         peer.StreamName = request.StreamName;
@@ -306,6 +390,11 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
         peer.IsEms = false;
         peer.RoomName = room.Name;
         room.Browsers[peer.Id] = peer;
+        if (emsId is not null)
+        {
+            Hand(room, peer.Id, emsId);
+        }
+
         _rooms[room.Name] = room;
         _members[peer.Id] = peer;
     }
@@ -320,14 +409,14 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
             return null;
         }
 
-        if (peer.IsEms && room.Ems == peer)
+        if (peer.IsEms && room.Emss.GetValueOrDefault(peer.Id)?.Peer == peer)
         {
-            room.Ems = null;
-            room.EmsInstance = string.Empty;
+            RemoveEmsLocked(room, peer.Id);
         }
-        else
+        else if (room.Browsers.Remove(peer.Id) && room.HandedTo.Remove(peer.Id, out string? emsId)
+            && room.Emss.TryGetValue(emsId, out RoomEms? ems))
         {
-            room.Browsers.Remove(peer.Id);
+            ems.Handed--;
         }
 
         peer.RoomName = null;
@@ -343,13 +432,30 @@ internal sealed partial class RoomRegistry(ErsOptions options, TokenStore tokens
         }
 
         JsonElement remove = JsonSerializer.SerializeToElement(new JsonObject { ["id"] = peer.Id, ["type"] = "video" });
-        room.Ems?.TrySendEvent("remove", remove);
+        foreach (RoomEms ems in room.Emss.Values)
+        {
+            ems.Peer.TrySendEvent("remove", remove);
+        }
+
         foreach (IRoomPeer other in room.Browsers.Values)
         {
             other.TrySendEvent("remove", remove);
         }
 
         return new Left(roomName, peer.Id, remove);
+    }
+
+    // Takes an EMS out of its room; the browsers handed to it wait (for another EMS, or their rejoin).
+    private static void RemoveEmsLocked(Room room, string emsId)
+    {
+        room.Emss.Remove(emsId);
+        foreach (KeyValuePair<string, string> handed in room.HandedTo)
+        {
+            if (handed.Value == emsId)
+            {
+                room.HandedTo.Remove(handed.Key);
+            }
+        }
     }
 
     private static JsonElement ClientJoinedArg(string id, string streamName, string transport, bool offers)

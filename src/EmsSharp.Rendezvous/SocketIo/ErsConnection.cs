@@ -300,6 +300,14 @@ internal sealed class ErsConnection : IRoomPeer
                 _rooms.Leave(this);
                 Ack(frame);
                 break;
+            case "emsLoad":
+                if (_rooms.ReportLoad(this, argc > 0 ? args[0] : default) is { } bad)
+                {
+                    ErsLog.BadEmsLoad(_logger, Id, _ip, bad);
+                }
+
+                Ack(frame);
+                break;
             default:
                 Ack(frame);
                 break;

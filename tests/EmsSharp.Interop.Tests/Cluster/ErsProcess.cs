@@ -29,9 +29,10 @@ internal sealed class ErsProcess : IDisposable
     public int AdminPort { get; }
 
     /// <param name="name">Its name in the log.</param>
-    /// <param name="redis">Its <c>server.redis</c>.</param>
+    /// <param name="redis">Its <c>server.redis</c>; null: an ers alone.</param>
     /// <param name="tokensEnabled"><c>server.tokensEnabled</c>: viewers need a token, and so does the ems.</param>
-    public static async Task<ErsProcess> StartAsync(string name, string redis, bool tokensEnabled = false)
+    /// <param name="multiEmsRooms"><c>server.multiEmsRooms</c>: several ems per room.</param>
+    public static async Task<ErsProcess> StartAsync(string name, string? redis, bool tokensEnabled = false, bool multiEmsRooms = false)
     {
         var root = Playback.PlaybackRig.FindRepositoryRoot();
         var configuration = typeof(ErsProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
@@ -43,7 +44,7 @@ internal sealed class ErsProcess : IDisposable
         var config = Path.Combine(folder, "default.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
-            server = new { port, bindIP = "127.0.0.1", adminPort, redis, tokensEnabled, webRoot = Path.Combine(root, "web") },
+            server = new { port, bindIP = "127.0.0.1", adminPort, redis, tokensEnabled, multiEmsRooms, webRoot = Path.Combine(root, "web") },
             turn = new { port = 0, tlsPort = 0 },
             stateFile = (string?)null,
         }));

@@ -111,9 +111,12 @@ internal sealed class PlaybackRig : IAsyncDisposable
     }
 
     /// <summary>Runs an API command over HTTP (plain query string form) and returns the reply envelope.</summary>
-    public async Task<JsonElement> CommandAsync(string pathAndQuery)
+    public Task<JsonElement> CommandAsync(string pathAndQuery) => CommandAsync(Api, pathAndQuery);
+
+    /// <summary>Runs an API command over HTTP through <paramref name="api"/> (an ems's HTTP API) and returns the reply envelope.</summary>
+    public static async Task<JsonElement> CommandAsync(HttpClient api, string pathAndQuery)
     {
-        using var response = await Api.GetAsync(new Uri(pathAndQuery, UriKind.Relative));
+        using var response = await api.GetAsync(new Uri(pathAndQuery, UriKind.Relative));
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
@@ -129,19 +132,31 @@ internal sealed class PlaybackRig : IAsyncDisposable
     /// </summary>
     public async Task StartWebrtcAsync(string ersIp, int ersPort, string token = "")
     {
-        var reply = await CommandAsync($"startWebrtc?ersip={Uri.EscapeDataString(ersIp)}&ersport={ersPort}&roomid={Room}&token={Uri.EscapeDataString(token)}");
+        ConfigId = await StartWebrtcAsync(Api, ersIp, ersPort, token);
+    }
+
+    /// <summary>
+    /// Starts the WebRTC service for <see cref="Room"/> of the ems whose HTTP API is <paramref name="api"/>, through
+    /// <paramref name="ersIp"/>:<paramref name="ersPort"/>, and waits until it is in the room; its configId.
+    /// </summary>
+    public static async Task<long> StartWebrtcAsync(HttpClient api, string ersIp, int ersPort, string token = "")
+    {
+        var reply = await CommandAsync(api, $"startWebrtc?ersip={Uri.EscapeDataString(ersIp)}&ersport={ersPort}&roomid={Room}&token={Uri.EscapeDataString(token)}");
         Assert.Equal("SUCCESS", reply.GetProperty("status").GetString());
-        ConfigId = reply.GetProperty("data").GetProperty("configId").GetInt64();
-        await WaitInRoomAsync(TimeSpan.FromSeconds(10));
+        var configId = reply.GetProperty("data").GetProperty("configId").GetInt64();
+        await WaitInRoomAsync(api, configId, TimeSpan.FromSeconds(10));
+        return configId;
     }
 
     /// <summary>Polls getConfigInfo until the WebRTC service says it joined the room, failing at the deadline.</summary>
-    public async Task WaitInRoomAsync(TimeSpan timeout)
+    public Task WaitInRoomAsync(TimeSpan timeout) => WaitInRoomAsync(Api, ConfigId, timeout);
+
+    private static async Task WaitInRoomAsync(HttpClient api, long configId, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var info = await CommandAsync($"getConfigInfo?id={ConfigId}");
+            var info = await CommandAsync(api, $"getConfigInfo?id={configId}");
             var current = info.GetProperty("data").GetProperty("status").GetProperty("current");
             if (current.GetProperty("description").GetString()!.StartsWith("joined room", StringComparison.Ordinal))
                 return;
@@ -165,9 +180,12 @@ internal sealed class PlaybackRig : IAsyncDisposable
     }
 
     /// <summary>The number of browsers the API lists in <see cref="Room"/>.</summary>
-    public async Task<int> CountPeersAsync()
+    public Task<int> CountPeersAsync() => CountPeersAsync(Api);
+
+    /// <summary>The number of browsers the API of an ems (<paramref name="api"/>) lists in <see cref="Room"/>.</summary>
+    public static async Task<int> CountPeersAsync(HttpClient api)
     {
-        var reply = await CommandAsync($"listWebrtcPeers?roomid={Room}");
+        var reply = await CommandAsync(api, $"listWebrtcPeers?roomid={Room}");
         var data = reply.GetProperty("data");
         return data.GetArrayLength() == 0 ? 0 : data[0].GetProperty("peers").GetArrayLength();
     }
