@@ -208,15 +208,34 @@ public class MultiEmsRoomTests
     }
 
     [Fact]
-    public async Task Too_many_or_too_long_stream_names_are_refused()
+    public async Task Too_many_stream_names_are_refused()
     {
         RoomRegistry rooms = Registry();
         RecordingPeer a = await EmsAsync(rooms, "emsA");
         string[] many = [.. Enumerable.Range(0, EmsLoad.MaxStreams + 1).Select(i => $"s{i}")];
         Assert.NotNull(rooms.ReportLoad(a, Load(streams: many)));
-        Assert.NotNull(rooms.ReportLoad(a, Load(streams: [new string('x', new ErsLimitsOptions().MaxNameLength + 1)])));
         Assert.Null(rooms.ReportLoad(a, Load(streams: many[..EmsLoad.MaxStreams])));
         Assert.Equal(EmsLoad.MaxStreams, Assert.Single(Assert.Single(rooms.ListRooms()).Emss).Load!.Streams.Length);
+    }
+
+    // A name longer than the ERS's limit (a lower limits.maxNameLength than the ems's) is left out, not the report: the
+    // list is then incomplete ("more"), so that ems may still have any stream and is not passed over for one that
+    // lists none of the browser's.
+    [Fact]
+    public async Task A_too_long_stream_name_is_left_out_and_the_list_counts_as_incomplete()
+    {
+        RoomRegistry rooms = Registry();
+        RecordingPeer a = await EmsAsync(rooms, "emsA");
+        RecordingPeer b = await EmsAsync(rooms, "emsB");
+        string longName = new('x', new ErsLimitsOptions().MaxNameLength + 1);
+        Assert.Null(rooms.ReportLoad(a, Load(streams: ["cam1"])));
+        Assert.Null(rooms.ReportLoad(b, Load(streams: ["cam2", longName])));
+        EmsLoad kept = Assert.Single(Assert.Single(rooms.ListRooms()).Emss, e => e.Id == "emsB").Load!;
+        Assert.Equal(["cam2"], kept.Streams);
+        Assert.True(kept.More);
+
+        // "cam3" is listed by nobody, but emsB's list is incomplete: only it may have it (else the tie went to emsA).
+        Assert.Equal("emsB", await BrowserAsync(rooms, new RecordingPeer("b1"), "cam3"));
     }
 
     [Fact]

@@ -66,7 +66,7 @@ internal static class ClusterScripts
     /// KEYS, ARGV and answers. An EMS is admitted beside the others (it replaces only the same ems's member, its
     /// instance) and is handed the browsers waiting (those of no EMS in the room, the replaced one's included); it gets
     /// them as for <see cref="Join"/>, and <c>!h:ID</c> is counted afresh. A browser is handed to one EMS by
-    /// RoomRegistry's rule (EmsLoad.Choose: not full; having its stream, or never reported, if any; fewest handed, or
+    /// RoomRegistry's rule (EmsLoad.Choose: not full; having its stream, or never reported or listing "more", if any; fewest handed, or
     /// handed/maxViewers when each reported a cap; lower cpu; lower id), <c>{'room full'}</c> when every EMS is full;
     /// a browser written in again with its <c>h</c> (a node's resync) keeps it.
     /// </summary>
@@ -132,7 +132,7 @@ internal static class ClusterScripts
             if not (l and l.full) then
               local c = {id = e, l = l, h = tonumber(redis.call('HGET', room, '!h:' .. e) or '0')}
               open[#open + 1] = c
-              local has = not l
+              local has = not l or l.more
               if l then
                 for _, s in ipairs(l.streams) do if s == m.s then has = true end end
               end

@@ -60,32 +60,41 @@ internal sealed record EmsLoad(
             return null;
         }
 
-        string[] streams = new string[streamsElement.GetArrayLength()];
-        int i = 0;
+        // A name longer than this ERS's names (limits.maxNameLength, which a browser's streamName is cut to) is left out
+        // rather than the report refused: the list is then incomplete, as "more" says.
+        List<string> streams = new(streamsElement.GetArrayLength());
+        bool more = Boolean(report, "more") == true;
         foreach (JsonElement name in streamsElement.EnumerateArray())
         {
-            if (name.ValueKind != JsonValueKind.String || name.GetString() is not { } text || text.Length > maxNameLength)
+            if (name.ValueKind != JsonValueKind.String || name.GetString() is not { } text)
             {
-                error = $"streams must hold names of at most {maxNameLength} characters";
+                error = "streams must hold names (strings)";
                 return null;
             }
 
-            streams[i++] = text;
+            if (text.Length > maxNameLength)
+            {
+                more = true;
+                continue;
+            }
+
+            streams.Add(text);
         }
 
-        return new EmsLoad((int)viewers, (int)maxViewers, cpu, kbps, streams, Boolean(report, "more") == true, full);
+        return new EmsLoad((int)viewers, (int)maxViewers, cpu, kbps, [.. streams], more, full);
     }
 
     /// <summary>
     /// The hand-out rule (docs/OPERATIONS.md, "Several ems in one room"): among the EMS not <c>full</c>, those that have
-    /// <paramref name="stream"/> (one that never reported may have any) if any has, else all of them; the fewest browsers
+    /// <paramref name="stream"/> (one that never reported, or whose list is incomplete, <c>more</c>, may have any) if any
+    /// has, else all of them; the fewest browsers
     /// handed (handed/maxViewers when each reported a cap), then the lower cpu, then the lower peer id. Null when every
     /// EMS is full or there is none. ClusterScripts.JoinShared applies the same rule in Redis.
     /// </summary>
     public static RoomEms? Choose(IEnumerable<RoomEms> emss, string stream)
     {
         List<RoomEms> open = [.. emss.Where(e => e.Load is not { Full: true })];
-        List<RoomEms> having = [.. open.Where(e => e.Load is not { } load || load.Streams.Contains(stream, StringComparer.Ordinal))];
+        List<RoomEms> having = [.. open.Where(e => e.Load is not { } load || load.More || load.Streams.Contains(stream, StringComparer.Ordinal))];
         List<RoomEms> candidates = having.Count > 0 ? having : open;
         bool capped = candidates.All(e => e.Load is { MaxViewers: > 0 });
         RoomEms? best = null;
