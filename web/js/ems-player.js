@@ -128,7 +128,7 @@
       var opts = { token: self.o.token || '', streamName: self.o.stream, transport: self.o.transport };
       s.emit('join', self.o.room, opts, function (err, data) {
         if (s !== self.signalling) return;
-        if (err) { s.close(); self.fail(self.explainJoinError(err), err === 'room taken'); return; }
+        if (err) { s.close(); self.fail(self.explainJoinError(err), err === 'room taken' || err === 'room full'); return; }
         var clients = (data && data.clients) || {};
         var ems = null;
         for (var id in clients) if (clients[id] && clients[id].ems) ems = id;
